@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `keel` command.
+@main
+struct Keel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keel",
+        abstract: "Keel: the LLM gateway and AI operations platform.",
+        subcommands: [Serve.self, Simulate.self, ConfigCommand.self, Keys.self]
+    )
+}

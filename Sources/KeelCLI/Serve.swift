@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import KeelServer
+import Logging
+
+/// `keel serve`: runs the gateway.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the gateway (SQLite and the built-in simulator when no config is given).")
+
+    @Option(name: .long, help: "Path of keel.yaml (default: $KEEL_CONFIG, else the built-in configuration).")
+    var config: String?
+
+    @Option(name: .long, help: "Override server.port.")
+    var port: Int?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = try ConfigLoader.load(path: self.config ?? environment["KEEL_CONFIG"], environment: environment)
+        if let port = self.port { configuration.server.port = port }
+        let level = Logger.Level(rawValue: self.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "keel")
+        let app = KeelApp(configuration: configuration, environment: environment, logger: logger)
+        try await app.run { info in
+            var lines = ["Keel listening on http://\(info.host):\(info.port)  (storage: \(info.storage))"]
+            lines.append("Models: " + info.models.joined(separator: ", "))
+            let key: String
+            if let generated = info.generatedAdminKey {
+                lines.append("Admin key (generated now and shown only this once; it is also a client key):")
+                lines.append("  \(generated)")
+                key = generated
+            } else {
+                key = "$KEEL_ADMIN_KEY"
+            }
+            let model = info.models.first { $0.contains("chat") } ?? info.models.first ?? "keel-sim-chat"
+            lines.append("Try:")
+            lines.append(
+                "  curl http://\(info.host):\(info.port)/v1/chat/completions -H \"Authorization: Bearer \(key)\" -H \"Content-Type: application/json\" -d '{\"model\":\"\(model)\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'"
+            )
+            print(lines.joined(separator: "\n"))
+            fflush(nil)
+        }
+    }
+}

@@ -1,0 +1,5 @@
+/// A wire dialect spoken by clients or upstreams.
+public enum APIDialect: String, Sendable, Hashable, Codable {
+    case openAI = "openai"
+    case anthropic
+}

@@ -1,0 +1,54 @@
+/// How an error is shown to a client over HTTP. Pure values: the server writes them.
+extension KeelError {
+    /// The HTTP status that carries this error to the client.
+    public var httpStatus: Int {
+        switch self.code {
+        case .invalidRequest: 400
+        case .unauthenticated: 401
+        case .permissionDenied: 403
+        case .modelNotFound, .notFound: 404
+        case .payloadTooLarge: 413
+        case .upstreamRejected:
+            // The upstream judged the request itself invalid; keep its 4xx, but an upstream
+            // authentication failure is our configuration, not the client's key.
+            switch self.upstreamStatus ?? 400 {
+            case 401, 403: 502
+            case let status where (400..<500).contains(status): status
+            default: 400
+            }
+        case .upstreamRateLimited: 429
+        case .upstreamUnavailable, .upstreamBadResponse, .streamInterrupted: 502
+        case .upstreamTimeout: 504
+        case .clientDisconnected: 499
+        case .overloaded: 503
+        case .internalError: 500
+        }
+    }
+
+    /// The OpenAI `error.type` for this error.
+    public var openAIType: String {
+        switch self.code {
+        case .invalidRequest, .modelNotFound, .notFound, .payloadTooLarge, .upstreamRejected: "invalid_request_error"
+        case .unauthenticated: "authentication_error"
+        case .permissionDenied: "permission_error"
+        case .upstreamRateLimited: "rate_limit_error"
+        case .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .overloaded,
+            .clientDisconnected, .internalError:
+            "api_error"
+        }
+    }
+
+    /// The OpenAI error body: `{"error":{"message","type","param","code"}}`.
+    public var openAIBody: String {
+        var body = #"{"error":{"message":"#
+        JSONWriter.appendString(self.message, to: &body)
+        body += #","type":""# + self.openAIType + #"","param":"#
+        if let param = self.param {
+            JSONWriter.appendString(param, to: &body)
+        } else {
+            body += "null"
+        }
+        body += #","code":""# + self.metricLabel + #""}}"#
+        return body
+    }
+}

@@ -1,0 +1,140 @@
+/// An error Keel reports to a client, records on a request, and counts in metrics.
+///
+/// A struct over a private code, so a new kind never breaks callers. ``message`` is safe to show a
+/// client: it never holds prompt content, an upstream body verbatim, or a credential. The server
+/// renders it in the dialect of the route (OpenAI or Anthropic JSON) with ``httpStatus``.
+public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Code: String, Sendable, CaseIterable {
+        case invalidRequest = "invalid_request"
+        case unauthenticated = "invalid_api_key"
+        case permissionDenied = "permission_denied"
+        case modelNotFound = "model_not_found"
+        case notFound = "not_found"
+        case payloadTooLarge = "payload_too_large"
+        case upstreamRejected = "upstream_rejected"
+        case upstreamRateLimited = "upstream_rate_limited"
+        case upstreamUnavailable = "upstream_unavailable"
+        case upstreamTimeout = "upstream_timeout"
+        case upstreamBadResponse = "upstream_bad_response"
+        case streamInterrupted = "stream_interrupted"
+        case clientDisconnected = "client_disconnected"
+        case overloaded = "overloaded"
+        case internalError = "internal_error"
+    }
+
+    package let code: Code
+    /// Text that is safe to show a client: no prompt content, upstream body or credential.
+    public let message: String
+    /// The status the upstream answered with, when the error comes from an upstream HTTP response.
+    public let upstreamStatus: Int?
+    /// Seconds the upstream asked us to wait (`retry-after`), when it said so.
+    public let retryAfterSeconds: Double?
+    /// The request field the error is about (`param` in OpenAI error bodies).
+    public let param: String?
+
+    package init(
+        _ code: Code,
+        message: String,
+        upstreamStatus: Int? = nil,
+        retryAfterSeconds: Double? = nil,
+        param: String? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.upstreamStatus = upstreamStatus
+        self.retryAfterSeconds = retryAfterSeconds
+        self.param = param
+    }
+
+    public static func invalidRequest(_ message: String, param: String? = nil) -> Self {
+        Self(.invalidRequest, message: message, param: param)
+    }
+
+    public static func unauthenticated(_ message: String = "Missing or invalid API key.") -> Self {
+        Self(.unauthenticated, message: message)
+    }
+
+    public static func permissionDenied(_ message: String) -> Self {
+        Self(.permissionDenied, message: message)
+    }
+
+    public static func modelNotFound(_ model: String) -> Self {
+        Self(.modelNotFound, message: "The model '\(model)' does not exist or is not enabled for this key.", param: "model")
+    }
+
+    public static func notFound(_ message: String) -> Self {
+        Self(.notFound, message: message)
+    }
+
+    public static func payloadTooLarge(limit: Int) -> Self {
+        Self(.payloadTooLarge, message: "The request body is larger than the limit of \(limit) bytes.")
+    }
+
+    public static func upstreamRejected(status: Int, message: String) -> Self {
+        Self(.upstreamRejected, message: message, upstreamStatus: status)
+    }
+
+    public static func upstreamRateLimited(status: Int = 429, retryAfterSeconds: Double?) -> Self {
+        Self(
+            .upstreamRateLimited,
+            message: "The upstream provider is rate limiting requests; try again later.",
+            upstreamStatus: status,
+            retryAfterSeconds: retryAfterSeconds
+        )
+    }
+
+    public static func upstreamUnavailable(status: Int? = nil, _ message: String = "The upstream provider is unavailable.") -> Self {
+        Self(.upstreamUnavailable, message: message, upstreamStatus: status)
+    }
+
+    public static func upstreamTimeout(_ what: String) -> Self {
+        Self(.upstreamTimeout, message: "The upstream provider timed out (\(what)).")
+    }
+
+    public static func upstreamBadResponse(_ message: String = "The upstream provider returned a malformed response.") -> Self {
+        Self(.upstreamBadResponse, message: message)
+    }
+
+    public static func streamInterrupted(_ message: String = "The upstream stream ended before the answer was complete.") -> Self {
+        Self(.streamInterrupted, message: message)
+    }
+
+    public static let clientDisconnected = Self(.clientDisconnected, message: "The client closed the connection.")
+
+    public static func overloaded(_ message: String) -> Self {
+        Self(.overloaded, message: message)
+    }
+
+    public static func internalError(_ message: String = "Internal gateway error.") -> Self {
+        Self(.internalError, message: message)
+    }
+
+    /// Stable and low-cardinality: the API `error.code`, the record's error class and the
+    /// `error.type` metric dimension.
+    public var metricLabel: String { self.code.rawValue }
+
+    /// Whether the router may try the request again, on the same or another deployment.
+    public var isRetryable: Bool {
+        switch self.code {
+        case .upstreamRateLimited, .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse:
+            true
+        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .payloadTooLarge,
+            .upstreamRejected, .streamInterrupted, .clientDisconnected, .overloaded, .internalError:
+            false
+        }
+    }
+
+    /// Whether the error is the client's fault (a 4xx), as opposed to the gateway's or upstream's.
+    public var isClientError: Bool {
+        switch self.code {
+        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .payloadTooLarge,
+            .upstreamRejected, .clientDisconnected:
+            true
+        case .upstreamRateLimited, .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse, .streamInterrupted,
+            .overloaded, .internalError:
+            false
+        }
+    }
+
+    public var description: String { "\(self.code.rawValue): \(self.message)" }
+}

@@ -1,0 +1,90 @@
+/// What Keel keeps of one admitted request: exactly one record per request, written off the
+/// request path by the recorder.
+///
+/// Times are microseconds: `startedAt` since the Unix epoch, the durations from `startedAt`.
+public struct RequestRecord: Sendable, Equatable, Codable {
+    /// How the request ended.
+    public enum Outcome: String, Sendable, Codable, CaseIterable {
+        /// The client received a complete answer.
+        case success
+        /// The gateway or the upstream answered with an error before any content was sent.
+        case error
+        /// A stream broke after content reached the client; the answer is incomplete.
+        case interrupted
+        /// The client went away before the answer was complete.
+        case cancelled
+    }
+
+    public var id: RequestID
+    public var startedAt: Int64
+    public var operation: String
+    public var keyID: KeyID?
+    public var teamID: TeamID?
+    public var projectID: ProjectID?
+    public var userID: UserID?
+    /// The model name the client sent.
+    public var requestedModel: String
+    /// The configured model (group) that served it, after fallbacks.
+    public var model: String?
+    public var provider: String?
+    /// The upstream model name of the deployment that served it.
+    public var deployment: String?
+    public var stream: Bool
+    public var status: Int
+    public var outcome: Outcome
+    /// `KeelError.metricLabel` of the failure, `nil` on success.
+    public var errorClass: String?
+    /// Upstream attempts made, retries and fallbacks included (0 when refused before routing).
+    public var attempts: Int
+    public var ttftMicros: Int64?
+    public var upstreamMicros: Int64?
+    public var totalMicros: Int64
+    public var usage: TokenUsage
+    public var cost: USDNanos
+
+    public init(
+        id: RequestID,
+        startedAt: Int64,
+        operation: String,
+        keyID: KeyID? = nil,
+        teamID: TeamID? = nil,
+        projectID: ProjectID? = nil,
+        userID: UserID? = nil,
+        requestedModel: String,
+        model: String? = nil,
+        provider: String? = nil,
+        deployment: String? = nil,
+        stream: Bool = false,
+        status: Int,
+        outcome: Outcome,
+        errorClass: String? = nil,
+        attempts: Int = 0,
+        ttftMicros: Int64? = nil,
+        upstreamMicros: Int64? = nil,
+        totalMicros: Int64,
+        usage: TokenUsage = .zero,
+        cost: USDNanos = .zero
+    ) {
+        self.id = id
+        self.startedAt = startedAt
+        self.operation = operation
+        self.keyID = keyID
+        self.teamID = teamID
+        self.projectID = projectID
+        self.userID = userID
+        self.requestedModel = requestedModel
+        self.model = model
+        self.provider = provider
+        self.deployment = deployment
+        self.stream = stream
+        self.status = status
+        self.outcome = outcome
+        self.errorClass = errorClass
+        self.attempts = attempts
+        self.ttftMicros = ttftMicros
+        self.upstreamMicros = upstreamMicros
+        self.totalMicros = totalMicros
+        self.usage = usage
+        self.cost = cost
+    }
+}

@@ -1,0 +1,49 @@
+/// A client API key as Keel stores it: the SHA-256 of the secret, never the secret itself.
+public struct VirtualKey: Sendable, Equatable, Codable {
+    public var id: KeyID
+    /// Lowercase hex SHA-256 of the full key text.
+    public var hash: String
+    /// The first characters of the key (`sk-keel-ab12`), shown in lists so people can tell keys apart.
+    public var prefix: String
+    public var name: String?
+    public var teamID: TeamID?
+    public var projectID: ProjectID?
+    public var userID: UserID?
+    /// Model names the key may use; empty means every configured model.
+    public var models: [String]
+    /// Microseconds since the Unix epoch.
+    public var createdAt: Int64
+    public var expiresAt: Int64?
+    public var revokedAt: Int64?
+
+    public init(
+        id: KeyID,
+        hash: String,
+        prefix: String,
+        name: String? = nil,
+        teamID: TeamID? = nil,
+        projectID: ProjectID? = nil,
+        userID: UserID? = nil,
+        models: [String] = [],
+        createdAt: Int64,
+        expiresAt: Int64? = nil,
+        revokedAt: Int64? = nil
+    ) {
+        self.id = id
+        self.hash = hash
+        self.prefix = prefix
+        self.name = name
+        self.teamID = teamID
+        self.projectID = projectID
+        self.userID = userID
+        self.models = models
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Whether the key authenticates at `now` (microseconds since the Unix epoch).
+    public func isActive(at now: Int64) -> Bool {
+        self.revokedAt == nil && (self.expiresAt.map { now < $0 } ?? true)
+    }
+}

@@ -1,0 +1,114 @@
+import FoundationEssentials
+import Hummingbird
+import KeelCore
+import KeelStorage
+
+extension AdminAPI {
+    /// A request record as the admin API shows it (snake_case, cost also as decimal dollars).
+    struct RecordView: Encodable {
+        let record: RequestRecord
+
+        enum CodingKeys: String, CodingKey {
+            case id, operation, model, provider, deployment, stream, status, outcome, attempts, cost
+            case startedAt = "started_at", keyID = "key_id", teamID = "team_id", projectID = "project_id"
+            case userID = "user_id", requestedModel = "requested_model", errorClass = "error_class"
+            case ttftMs = "ttft_ms", upstreamMs = "upstream_ms", totalMs = "total_ms", usage
+            case costNanos = "cost_nanos", costUSD = "cost_usd"
+        }
+
+        struct Usage: Encodable {
+            let usage: TokenUsage
+            enum CodingKeys: String, CodingKey {
+                case input = "input_tokens", output = "output_tokens", cached = "cached_input_tokens"
+                case cacheWrite = "cache_write_tokens", cacheWrite1h = "cache_write_1h_tokens", reasoning = "reasoning_tokens"
+            }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(self.usage.inputTokens, forKey: .input)
+                try container.encode(self.usage.outputTokens, forKey: .output)
+                try container.encode(self.usage.cachedInputTokens, forKey: .cached)
+                try container.encode(self.usage.cacheWriteTokens, forKey: .cacheWrite)
+                try container.encode(self.usage.cacheWrite1hTokens, forKey: .cacheWrite1h)
+                try container.encode(self.usage.reasoningTokens, forKey: .reasoning)
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            let record = self.record
+            try container.encode(record.id.rawValue, forKey: .id)
+            try container.encode(record.startedAt, forKey: .startedAt)
+            try container.encode(record.operation, forKey: .operation)
+            try container.encode(record.keyID?.rawValue, forKey: .keyID)
+            try container.encode(record.teamID?.rawValue, forKey: .teamID)
+            try container.encode(record.projectID?.rawValue, forKey: .projectID)
+            try container.encode(record.userID?.rawValue, forKey: .userID)
+            try container.encode(record.requestedModel, forKey: .requestedModel)
+            try container.encode(record.model, forKey: .model)
+            try container.encode(record.provider, forKey: .provider)
+            try container.encode(record.deployment, forKey: .deployment)
+            try container.encode(record.stream, forKey: .stream)
+            try container.encode(record.status, forKey: .status)
+            try container.encode(record.outcome.rawValue, forKey: .outcome)
+            try container.encode(record.errorClass, forKey: .errorClass)
+            try container.encode(record.attempts, forKey: .attempts)
+            try container.encode(record.ttftMicros.map { Double($0) / 1_000 }, forKey: .ttftMs)
+            try container.encode(record.upstreamMicros.map { Double($0) / 1_000 }, forKey: .upstreamMs)
+            try container.encode(Double(record.totalMicros) / 1_000, forKey: .totalMs)
+            try container.encode(Usage(usage: record.usage), forKey: .usage)
+            try container.encode(record.cost.rawValue, forKey: .costNanos)
+            try container.encode(record.cost.decimalString, forKey: .costUSD)
+        }
+    }
+
+    struct Page: Encodable {
+        let data: [RecordView]
+        let nextCursor: String?
+        enum CodingKeys: String, CodingKey {
+            case data
+            case nextCursor = "next_cursor"
+        }
+    }
+
+    /// `GET /admin/v1/requests?key_id&team&project&user&model&provider&outcome&status&from&to&limit&cursor`.
+    /// `from`/`to` are Unix seconds; `cursor` is the `next_cursor` of the previous page.
+    func listRequests(_ request: Request) async throws -> Response {
+        try self.authorize(request)
+        let parameters = request.uri.queryParameters
+        var query = RequestRecordQuery()
+        query.keyID = parameters["key_id"].map { KeyID(String($0)) }
+        query.teamID = parameters["team"].map { TeamID(String($0)) }
+        query.projectID = parameters["project"].map { ProjectID(String($0)) }
+        query.userID = parameters["user"].map { UserID(String($0)) }
+        query.model = parameters["model"].map(String.init)
+        query.provider = parameters["provider"].map(String.init)
+        if let outcome = parameters["outcome"] {
+            guard let value = RequestRecord.Outcome(rawValue: String(outcome)) else {
+                throw KeelError.invalidRequest("Invalid 'outcome': one of success, error, interrupted, cancelled.", param: "outcome")
+            }
+            query.outcome = value
+        }
+        query.status = try Self.integer(parameters["status"], name: "status")
+        query.from = try Self.integer(parameters["from"], name: "from").map { Int64($0) * 1_000_000 }
+        query.to = try Self.integer(parameters["to"], name: "to").map { Int64($0) * 1_000_000 }
+        let limit = try Self.integer(parameters["limit"], name: "limit") ?? 100
+        guard (1...1_000).contains(limit) else { throw KeelError.invalidRequest("Invalid 'limit': 1 to 1000.", param: "limit") }
+        query.limit = limit
+        if let cursor = parameters["cursor"] {
+            let parts = cursor.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let startedAt = Int64(parts[0]) else {
+                throw KeelError.invalidRequest("Invalid 'cursor'.", param: "cursor")
+            }
+            query.before = .init(startedAt: startedAt, id: RequestID(String(parts[1])))
+        }
+        let records = try await self.stores.requests.records(matching: query)
+        let next = records.count == limit ? records.last.map { "\($0.startedAt):\($0.id.rawValue)" } : nil
+        return try Self.encode(Page(data: records.map(RecordView.init), nextCursor: next))
+    }
+
+    static func integer(_ text: Substring?, name: String) throws(KeelError) -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text) else { throw .invalidRequest("Invalid '\(name)': expected an integer.", param: name) }
+        return value
+    }
+}

@@ -1,0 +1,60 @@
+import KeelCore
+import NIOCore
+
+/// The fields of an OpenAI embeddings body the gateway needs; the rest passes through.
+struct OpenAIEmbeddingsRequest: Sendable {
+    let body: ByteBuffer
+    let model: String
+    private let modelRange: Range<Int>
+
+    static func parse(_ body: ByteBuffer, maxDepth: Int) throws(KeelError) -> OpenAIEmbeddingsRequest {
+        let parsed = body.withUnsafeReadableBytes { bytes -> Result<OpenAIEmbeddingsRequest, KeelError> in
+            let index: JSONObjectIndex
+            do {
+                index = try JSONScanner.indexObject(bytes, maxDepth: maxDepth)
+            } catch let error as JSONScanner.SyntaxError {
+                return .failure(OpenAIChatRequest.syntaxError(error))
+            } catch {
+                return .failure(.invalidRequest("We could not parse the JSON body of your request."))
+            }
+            guard let modelMember = index["model"] else {
+                return .failure(.invalidRequest("You must provide a model parameter.", param: "model"))
+            }
+            guard let model = index.string(modelMember), !model.isEmpty else {
+                return .failure(.invalidRequest("Invalid type for 'model': expected a non-empty string.", param: "model"))
+            }
+            guard let input = index["input"] else {
+                return .failure(.invalidRequest("Missing required parameter: 'input'.", param: "input"))
+            }
+            switch input.kind {
+            case .string:
+                break
+            case .array:
+                guard let count = index.arrayCount(input), count > 0 else {
+                    return .failure(.invalidRequest("Invalid 'input': expected a non-empty array.", param: "input"))
+                }
+            default:
+                return .failure(.invalidRequest("Invalid type for 'input': expected a string or an array.", param: "input"))
+            }
+            if let format = index["encoding_format"], format.kind != .null {
+                guard let value = index.string(format), value == "float" || value == "base64" else {
+                    return .failure(.invalidRequest("Invalid 'encoding_format': expected 'float' or 'base64'.", param: "encoding_format"))
+                }
+            }
+            if let dimensions = index["dimensions"], dimensions.kind != .null {
+                guard let value = index.int(dimensions), value >= 1 else {
+                    return .failure(.invalidRequest("Invalid 'dimensions': expected an integer of at least 1.", param: "dimensions"))
+                }
+            }
+            return .success(OpenAIEmbeddingsRequest(body: body, model: model, modelRange: modelMember.range))
+        }
+        return try parsed.get()
+    }
+
+    func upstreamBody(model upstreamModel: String) -> ByteBuffer {
+        guard upstreamModel != self.model else { return self.body }
+        var edits = ByteEdits()
+        edits.replace(self.modelRange, with: JSONWriter.quoted(upstreamModel))
+        return edits.applied(to: self.body)
+    }
+}

@@ -1,0 +1,245 @@
+public import KeelCore
+import KeelProviders
+import KeelSimulator
+import KeelStorage
+import KeelStorageSQLite
+public import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import Hummingbird
+
+/// The `keel serve` process: storage, simulators, providers, the data plane, the admin API and the
+/// recorder, run together and stopped together.
+///
+/// ```swift
+/// let app = KeelApp(configuration: configuration, environment: ProcessInfo.environment, logger: logger)
+/// try await app.run()   // until SIGTERM / SIGINT or `triggerGracefulShutdown()`
+/// ```
+/// On graceful shutdown the HTTP server stops accepting, finishes the requests in flight, then the
+/// recorder writes every record it holds, then connections and the database close.
+public final class KeelApp: Sendable {
+    /// What the server prints when it is ready.
+    public struct StartupInfo: Sendable {
+        public let port: Int
+        public let host: String
+        public let storage: String
+        /// Set only on the start that generated the admin key: it is shown this once.
+        public let generatedAdminKey: String?
+        public let models: [String]
+    }
+
+    public let configuration: KeelConfiguration
+    private let environment: [String: String]
+    private let logger: Logger
+    private let handleSignals: Bool
+    private let state = Mutex<State>(State())
+
+    private struct State: ~Copyable {
+        var port: Int?
+        var portWaiters: [CheckedContinuation<Int, any Error>] = []
+        var serviceGroup: ServiceGroup?
+        var shutdownRequested = false
+        var recorder: RequestRecorder?
+    }
+
+    /// - Parameter handleSignals: stop gracefully on SIGTERM and SIGINT (the CLI); tests pass `false`.
+    public init(configuration: KeelConfiguration, environment: [String: String], logger: Logger, handleSignals: Bool = true) {
+        self.configuration = configuration
+        self.environment = environment
+        self.logger = logger
+        self.handleSignals = handleSignals
+    }
+
+    /// Runs until graceful shutdown. `onReady` is called once the server listens.
+    public func run(onReady: @escaping @Sendable (StartupInfo) async -> Void = { _ in }) async throws {
+        let configuration = self.configuration
+        guard let path = configuration.storage.sqlitePath else { throw ConfigurationError(issues: [.init(key: "storage.url", reason: "must be sqlite://PATH")]) }
+        let backend = try await SQLiteBackend.open(path: path, logger: self.logger)
+        defer { try? backend.close() }
+        let stores = backend.stores
+
+        let keyRing = KeyRing()
+        let generatedAdminKey = try await self.loadKeys(into: keyRing, stores: stores)
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            var providers: [String: any ModelProvider] = [:]
+            for provider in configuration.providers {
+                switch provider.kind {
+                case .simulator:
+                    var simulatorConfiguration = provider.simulator
+                    simulatorConfiguration.host = "127.0.0.1"
+                    simulatorConfiguration.port = 0
+                    let simulator = KeelSimulator(configuration: simulatorConfiguration, logger: self.logger)
+                    tasks.addTask { try await simulator.run() }
+                    let port = try await simulator.listeningPort()
+                    providers[provider.name] = OpenAIProvider(
+                        configuration: .init(
+                            name: provider.name,
+                            baseURL: "http://127.0.0.1:\(port)/v1",
+                            timeouts: provider.timeouts,
+                            maxConnections: provider.maxConnections
+                        ),
+                        eventLoopGroup: group
+                    )
+                case .openai:
+                    providers[provider.name] = OpenAIProvider(
+                        configuration: .init(
+                            name: provider.name,
+                            baseURL: provider.baseURL ?? "https://api.openai.com/v1",
+                            apiKey: provider.apiKey,
+                            headers: provider.headers,
+                            timeouts: provider.timeouts,
+                            maxConnections: provider.maxConnections
+                        ),
+                        eventLoopGroup: group
+                    )
+                }
+            }
+
+            let registry = ModelRegistry(configuration: configuration, providers: providers, created: WallClock.unixMicros() / 1_000_000)
+            let recorder = RequestRecorder(
+                store: stores.requests,
+                capacity: configuration.recorder.capacity,
+                batchSize: configuration.recorder.batchSize,
+                logger: self.logger
+            )
+            let gateway = Gateway(
+                keyRing: keyRing,
+                registry: registry,
+                recorder: recorder,
+                prices: .builtIn(overrides: configuration.prices),
+                limits: configuration.server,
+                logger: self.logger
+            )
+            let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry)
+            let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores)
+            let host = configuration.server.host
+            let app = Application(
+                router: router,
+                configuration: .init(address: .hostname(host, port: configuration.server.port), serverName: nil, backlog: 4_096),
+                onServerRunning: { [self] channel in
+                    let port = channel.localAddress?.port ?? configuration.server.port
+                    self.markListening(port: port)
+                    await onReady(
+                        StartupInfo(
+                            port: port,
+                            host: host,
+                            storage: "sqlite://\(path)",
+                            generatedAdminKey: generatedAdminKey,
+                            models: registry.order
+                        )
+                    )
+                },
+                eventLoopGroupProvider: .shared(group),
+                logger: self.logger
+            )
+            let serviceGroup = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: recorder), .init(service: app)],
+                    gracefulShutdownSignals: self.handleSignals ? [.sigterm, .sigint] : [],
+                    cancellationSignals: [],
+                    logger: self.logger
+                )
+            )
+            let stopAtOnce = self.state.withLock { state -> Bool in
+                state.serviceGroup = serviceGroup
+                state.recorder = recorder
+                return state.shutdownRequested
+            }
+            if stopAtOnce { await serviceGroup.triggerGracefulShutdown() }
+            do {
+                try await serviceGroup.run()
+            } catch {
+                self.failPortWaiters(error)
+                for provider in providers.values { try? await provider.shutdown() }
+                throw error
+            }
+            for provider in providers.values { try? await provider.shutdown() }
+            tasks.cancelAll()
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    /// Suspends until the server listens; returns its port.
+    public func listeningPort() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let port = self.state.withLock { state -> Int? in
+                if let port = state.port { return port }
+                state.portWaiters.append(continuation)
+                return nil
+            }
+            if let port { continuation.resume(returning: port) }
+        }
+    }
+
+    /// Stops accepting requests, finishes those in flight, writes every record, then returns from `run()`.
+    public func triggerGracefulShutdown() async {
+        let group = self.state.withLock { state -> ServiceGroup? in
+            state.shutdownRequested = true
+            return state.serviceGroup
+        }
+        await group?.triggerGracefulShutdown()
+    }
+
+    /// Records accepted by the recorder and written so far.
+    public var recordsWritten: Int { self.state.withLock { $0.recorder?.writtenCount ?? 0 } }
+
+    private func markListening(port: Int) {
+        let waiters = self.state.withLock { state in
+            state.port = port
+            defer { state.portWaiters = [] }
+            return state.portWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    private func failPortWaiters(_ error: any Error) {
+        let waiters = self.state.withLock { state in
+            defer { state.portWaiters = [] }
+            return state.portWaiters
+        }
+        for waiter in waiters { waiter.resume(throwing: error) }
+    }
+
+    /// Fills `keyRing` from the store and the configuration; returns the admin key when this start
+    /// generated it.
+    private func loadKeys(into keyRing: KeyRing, stores: KeelStores) async throws -> String? {
+        var keys = try await stores.keys.allKeys()
+        for (index, staticKey) in self.configuration.keys.enumerated() {
+            let hash = staticKey.key.withExposedValue { KeyMaterial.hash($0) }
+            keys.append(
+                VirtualKey(
+                    id: KeyID("static-\(index)-" + hash.prefix(8)),
+                    hash: hash,
+                    prefix: staticKey.key.withExposedValue { KeyMaterial.displayPrefix($0) },
+                    name: staticKey.name,
+                    teamID: staticKey.team.map { TeamID($0) },
+                    projectID: staticKey.project.map { ProjectID($0) },
+                    userID: staticKey.user.map { UserID($0) },
+                    models: staticKey.models,
+                    createdAt: 0
+                )
+            )
+        }
+        keyRing.replaceKeys(keys)
+
+        let configured = self.configuration.adminKey ?? self.environment["KEEL_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : Secret($0) }
+        if let configured {
+            keyRing.setAdminHash(configured.withExposedValue { KeyMaterial.hash($0) })
+            return nil
+        }
+        if let stored = try await stores.settings.value(for: "admin_key_hash") {
+            keyRing.setAdminHash(stored)
+            return nil
+        }
+        let generated = KeyMaterial.generate(prefix: "sk-keel-admin-")
+        let stored = try await stores.settings.insertIfAbsent(KeyMaterial.hash(generated), for: "admin_key_hash")
+        keyRing.setAdminHash(stored)
+        return stored == KeyMaterial.hash(generated) ? generated : nil
+    }
+}

@@ -1,0 +1,174 @@
+import KeelCore
+import Yams
+
+/// A cursor into the parsed YAML that knows its key path, interpolates `${ENV}` in scalars and
+/// collects problems instead of stopping at the first.
+struct ConfigNode {
+    let node: Yams.Node?
+    let path: String
+    let context: ConfigContext
+
+    var isPresent: Bool { self.node != nil && !self.isNull }
+    private var isNull: Bool {
+        guard case .scalar(let scalar)? = self.node else { return false }
+        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    func child(_ key: String) -> ConfigNode {
+        ConfigNode(node: self.node?.mapping?[key], path: self.path.isEmpty ? key : "\(self.path).\(key)", context: self.context)
+    }
+
+    /// Reports keys of this mapping that are not in `allowed` (typos fail loudly).
+    func expectKeys(_ allowed: Set<String>) {
+        guard let node = self.node, self.isPresent else { return }
+        guard let mapping = node.mapping else {
+            self.context.report(self.path, "must be a mapping")
+            return
+        }
+        for key in mapping.keys {
+            guard let name = key.string else { continue }
+            if !allowed.contains(name) {
+                self.context.report(self.path.isEmpty ? name : "\(self.path).\(name)", "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
+            }
+        }
+    }
+
+    var elements: [ConfigNode] {
+        guard let node = self.node, self.isPresent else { return [] }
+        guard let sequence = node.sequence else {
+            self.context.report(self.path, "must be a list")
+            return []
+        }
+        return sequence.enumerated().map { ConfigNode(node: $1, path: "\(self.path)[\($0)]", context: self.context) }
+    }
+
+    var mappingKeys: [String] {
+        self.node?.mapping?.keys.compactMap(\.string) ?? []
+    }
+
+    /// The scalar text with `${NAME}` / `${NAME:-default}` replaced from the environment.
+    var text: String? {
+        guard let node = self.node, self.isPresent else { return nil }
+        guard case .scalar(let scalar) = node else {
+            self.context.report(self.path, "must be a single value")
+            return nil
+        }
+        return self.context.interpolate(scalar.string, at: self.path)
+    }
+
+    func string(default value: String? = nil) -> String? {
+        self.text ?? value
+    }
+
+    func requiredString() -> String? {
+        guard let text = self.text, !text.isEmpty else {
+            self.context.report(self.path, "is required")
+            return nil
+        }
+        return text
+    }
+
+    func int(default value: Int, range: ClosedRange<Int>) -> Int {
+        guard let text = self.text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            self.context.report(self.path, "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+            return value
+        }
+        return number
+    }
+
+    func optionalInt(range: ClosedRange<Int>) -> Int? {
+        guard self.text != nil else { return nil }
+        return self.int(default: range.lowerBound, range: range)
+    }
+
+    func bool(default value: Bool) -> Bool {
+        guard let text = self.text else { return value }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            self.context.report(self.path, "must be true or false, got '\(text)'")
+            return value
+        }
+    }
+
+    func stringList() -> [String] {
+        if case .scalar? = self.node, let single = self.text {
+            return single.split(separator: ",").map { String($0).trimmedWhitespace() }.filter { !$0.isEmpty }
+        }
+        return self.elements.compactMap { $0.requiredString() }
+    }
+
+    /// A duration in milliseconds.
+    func milliseconds(default value: Duration) -> Duration {
+        guard self.isPresent else { return value }
+        return .milliseconds(self.int(default: 0, range: 1...86_400_000))
+    }
+
+    /// A price in dollars per million tokens (`2.50`).
+    func rate() -> TokenRate? {
+        guard let text = self.text else { return nil }
+        guard let rate = TokenRate(dollarsPerMillion: text) else {
+            self.context.report(self.path, "must be a price in dollars per million tokens, like 2.50")
+            return nil
+        }
+        return rate
+    }
+}
+
+/// Shared state of one configuration read: the environment and the problems found.
+final class ConfigContext {
+    let environment: [String: String]
+    private(set) var issues: [ConfigurationError.Issue] = []
+
+    init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    func report(_ key: String, _ reason: String) {
+        self.issues.append(.init(key: key.isEmpty ? "(root)" : key, reason: reason))
+    }
+
+    func interpolate(_ text: String, at path: String) -> String {
+        guard text.contains("${") else { return text }
+        var output = ""
+        var rest = Substring(text)
+        while let dollar = rest.firstIndex(of: "$") {
+            let afterDollar = rest.index(after: dollar)
+            guard afterDollar < rest.endIndex, rest[afterDollar] == "{" else {
+                output += rest[...dollar]
+                rest = rest[afterDollar...]
+                continue
+            }
+            output += rest[..<dollar]
+            let openEnd = rest.index(after: afterDollar)
+            guard let close = rest[openEnd...].firstIndex(of: "}") else {
+                self.report(path, "has an unterminated ${")
+                return text
+            }
+            let expression = rest[openEnd..<close]
+            let parts = expression.split(separator: ":-", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = parts[0]
+            let fallback: Substring? = parts.count == 2 ? parts[1] : nil
+            if let value = self.environment[String(name)], !value.isEmpty {
+                output += value
+            } else if let fallback {
+                output += fallback
+            } else {
+                self.report(path, "environment variable \(name) is not set")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return output + rest
+    }
+}
+
+extension String {
+    func trimmedWhitespace() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
+        while let last = slice.last, last.isWhitespace { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,78 @@
+import KeelCore
+import KeelProviders
+import KeelSimulator
+
+extension KeelConfiguration {
+    /// Cross-field rules: unique names, routes to known providers, fallbacks to known models.
+    public func validationIssues() -> [ConfigurationError.Issue] {
+        var issues: [ConfigurationError.Issue] = []
+        var providerNames: Set<String> = []
+        for (index, provider) in self.providers.enumerated() {
+            if !providerNames.insert(provider.name).inserted {
+                issues.append(.init(key: "providers[\(index)].name", reason: "duplicate provider name '\(provider.name)'"))
+            }
+        }
+        var modelNames: Set<String> = []
+        for (index, model) in self.models.enumerated() {
+            if !modelNames.insert(model.name).inserted {
+                issues.append(.init(key: "models[\(index)].name", reason: "duplicate model name '\(model.name)'"))
+            }
+            if model.routes.isEmpty {
+                issues.append(.init(key: "models[\(index)].routes", reason: "needs at least one route"))
+            }
+            for (routeIndex, route) in model.routes.enumerated() where !providerNames.contains(route.provider) {
+                issues.append(.init(key: "models[\(index)].routes[\(routeIndex)].provider", reason: "unknown provider '\(route.provider)'"))
+            }
+        }
+        for (index, model) in self.models.enumerated() {
+            for fallback in model.fallbacks where !modelNames.contains(fallback) {
+                issues.append(.init(key: "models[\(index)].fallbacks", reason: "unknown model '\(fallback)'"))
+            }
+            if model.fallbacks.contains(model.name) {
+                issues.append(.init(key: "models[\(index)].fallbacks", reason: "a model cannot fall back to itself"))
+            }
+        }
+        var keyTexts: Set<String> = []
+        for (index, key) in self.keys.enumerated() {
+            key.key.withExposedValue { text in
+                if text.count < 8 {
+                    issues.append(.init(key: "keys[\(index)].key", reason: "must be at least 8 characters"))
+                }
+                if !keyTexts.insert(text).inserted {
+                    issues.append(.init(key: "keys[\(index)].key", reason: "duplicate key"))
+                }
+            }
+            for model in key.models where !modelNames.contains(model) {
+                issues.append(.init(key: "keys[\(index)].models", reason: "unknown model '\(model)'"))
+            }
+        }
+        if self.storage.sqlitePath == nil {
+            issues.append(.init(key: "storage.url", reason: "must be sqlite://PATH"))
+        } else if self.storage.sqlitePath!.isEmpty {
+            issues.append(.init(key: "storage.url", reason: "names no file"))
+        }
+        if let admin = self.adminKey, admin.withExposedValue({ $0.count < 16 }) {
+            issues.append(.init(key: "admin_key", reason: "must be at least 16 characters"))
+        }
+        return issues
+    }
+
+    /// The configuration used when no file is given: SQLite, the built-in simulator models, and
+    /// OpenAI when `OPENAI_API_KEY` is set.
+    public static func builtInDefault(environment: [String: String]) -> KeelConfiguration {
+        var configuration = KeelConfiguration()
+        configuration.providers = [Provider(name: "sim", kind: .simulator)]
+        configuration.models = configuration.providers[0].simulator.models.map {
+            Model(name: $0.name, routes: [.init(provider: "sim", model: $0.name)])
+        }
+        if let key = environment["OPENAI_API_KEY"], !key.isEmpty {
+            configuration.providers.append(
+                Provider(name: "openai", kind: .openai, baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1", apiKey: Secret(key))
+            )
+            for model in ["gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"] {
+                configuration.models.append(Model(name: model, routes: [.init(provider: "openai", model: model)]))
+            }
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,184 @@
+import KeelCore
+import KeelProviders
+import KeelSimulator
+import Yams
+
+extension KeelConfiguration {
+    /// Reads and validates a `keel.yaml` document. `${NAME}` and `${NAME:-default}` in values are
+    /// replaced from `environment`. Throws ``ConfigurationError`` listing every problem found.
+    ///
+    /// ## Keys (snake_case)
+    /// - `server`: `host` (string, default `127.0.0.1`), `port` (int 0–65535, default 8080),
+    ///   `max_body_bytes` (int, default 8388608), `max_json_depth` (int, default 64),
+    ///   `threads` (int 1–64, default 1).
+    /// - `storage`: `url` (string, default `sqlite://.keel/keel.sqlite`).
+    /// - `admin_key` (secret string, optional; else `KEEL_ADMIN_KEY`, else generated once).
+    /// - `providers[]`: `name` (required), `kind` (`openai` | `simulator`), `base_url` (required for
+    ///   `openai`), `api_key` (secret), `headers` (mapping), `max_connections` (int, default 512),
+    ///   `timeouts` {`connect_ms` 10000, `first_byte_ms` 60000, `idle_ms` 60000, `total_ms` 600000},
+    ///   `simulator` {`models[]`: `name`, `kind` (`chat`|`embedding`), `latency_ms`, `ttft_ms`,
+    ///   `tokens_per_second`, `output_tokens`, `reasoning_tokens`, `embedding_dimensions`}.
+    /// - `models[]`: `name` (required), `routes[]` {`provider`, `model`} (at least one),
+    ///   `fallbacks` (list of model names), `max_retries` (int).
+    /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
+    /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
+    /// - `recorder`: `capacity` (10000), `batch_size` (500).
+    /// - `prices`: mapping of upstream model name → {`input`, `output`, `cached_input`, `cache_write`,
+    ///   `cache_write_1h`} in dollars per million tokens.
+    public static func parse(yaml: String, environment: [String: String]) throws -> KeelConfiguration {
+        let context = ConfigContext(environment: environment)
+        let root: Yams.Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
+        }
+        let node = ConfigNode(node: root, path: "", context: context)
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "prices"])
+
+        var configuration = KeelConfiguration()
+        configuration.server = Self.readServer(node.child("server"))
+        let storage = node.child("storage")
+        storage.expectKeys(["url"])
+        configuration.storage = Storage(url: storage.child("url").string(default: Storage().url)!)
+        configuration.adminKey = node.child("admin_key").text.map { Secret($0) }
+        configuration.providers = node.child("providers").elements.compactMap(Self.readProvider)
+        configuration.models = node.child("models").elements.compactMap(Self.readModel)
+        configuration.keys = node.child("keys").elements.compactMap(Self.readKey)
+        configuration.router = Self.readRouter(node.child("router"))
+        let recorder = node.child("recorder")
+        recorder.expectKeys(["capacity", "batch_size"])
+        configuration.recorder = Recorder(
+            capacity: recorder.child("capacity").int(default: 10_000, range: 1...10_000_000),
+            batchSize: recorder.child("batch_size").int(default: 500, range: 1...100_000)
+        )
+        for name in node.child("prices").mappingKeys {
+            let price = node.child("prices").child(name)
+            price.expectKeys(["input", "output", "cached_input", "cache_write", "cache_write_1h"])
+            guard let input = price.child("input").rate(), let output = price.child("output").rate() else {
+                context.report(price.path, "needs input and output prices")
+                continue
+            }
+            configuration.prices[name] = ModelPrice(
+                input: input,
+                output: output,
+                cachedInput: price.child("cached_input").rate(),
+                cacheWrite: price.child("cache_write").rate(),
+                cacheWrite1h: price.child("cache_write_1h").rate()
+            )
+        }
+        var issues = context.issues
+        issues += configuration.validationIssues()
+        guard issues.isEmpty else { throw ConfigurationError(issues: issues) }
+        return configuration
+    }
+
+    private static func readServer(_ node: ConfigNode) -> Server {
+        node.expectKeys(["host", "port", "max_body_bytes", "max_json_depth", "threads"])
+        let defaults = Server()
+        return Server(
+            host: node.child("host").string(default: defaults.host)!,
+            port: node.child("port").int(default: defaults.port, range: 0...65_535),
+            maxBodyBytes: node.child("max_body_bytes").int(default: defaults.maxBodyBytes, range: 1_024...(1 << 30)),
+            maxJSONDepth: node.child("max_json_depth").int(default: defaults.maxJSONDepth, range: 4...1_024),
+            threads: node.child("threads").int(default: defaults.threads, range: 1...64)
+        )
+    }
+
+    private static func readRouter(_ node: ConfigNode) -> Router {
+        node.expectKeys(["max_retries", "backoff_ms", "max_backoff_ms", "max_retry_after_ms"])
+        let defaults = Router()
+        return Router(
+            maxRetries: node.child("max_retries").int(default: defaults.maxRetries, range: 0...10),
+            backoffMs: node.child("backoff_ms").int(default: defaults.backoffMs, range: 0...60_000),
+            maxBackoffMs: node.child("max_backoff_ms").int(default: defaults.maxBackoffMs, range: 0...600_000),
+            maxRetryAfterMs: node.child("max_retry_after_ms").int(default: defaults.maxRetryAfterMs, range: 0...600_000)
+        )
+    }
+
+    private static func readProvider(_ node: ConfigNode) -> Provider? {
+        node.expectKeys(["name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator"])
+        guard let name = node.child("name").requiredString() else { return nil }
+        let kindText = node.child("kind").string(default: "openai")!
+        guard let kind = Provider.Kind(rawValue: kindText) else {
+            node.context.report(node.child("kind").path, "must be one of \(Provider.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kindText)'")
+            return nil
+        }
+        var provider = Provider(name: name, kind: kind)
+        provider.baseURL = node.child("base_url").text
+        if let key = node.child("api_key").text, !key.isEmpty { provider.apiKey = Secret(key) }
+        for header in node.child("headers").mappingKeys {
+            if let value = node.child("headers").child(header).text { provider.headers.append((header, value)) }
+        }
+        provider.maxConnections = node.child("max_connections").int(default: 512, range: 1...100_000)
+        let timeouts = node.child("timeouts")
+        timeouts.expectKeys(["connect_ms", "first_byte_ms", "idle_ms", "total_ms"])
+        let defaults = UpstreamTimeouts()
+        provider.timeouts = UpstreamTimeouts(
+            connect: timeouts.child("connect_ms").milliseconds(default: defaults.connect),
+            firstByte: timeouts.child("first_byte_ms").milliseconds(default: defaults.firstByte),
+            idle: timeouts.child("idle_ms").milliseconds(default: defaults.idle),
+            total: timeouts.child("total_ms").milliseconds(default: defaults.total)
+        )
+        let simulator = node.child("simulator")
+        simulator.expectKeys(["models"])
+        if simulator.child("models").isPresent {
+            provider.simulator.models = simulator.child("models").elements.compactMap(Self.readSimulatedModel)
+        }
+        if kind == .openai, provider.baseURL == nil {
+            node.context.report(node.child("base_url").path, "is required for kind openai")
+        }
+        if let url = provider.baseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            node.context.report(node.child("base_url").path, "must start with http:// or https://")
+        }
+        return provider
+    }
+
+    private static func readSimulatedModel(_ node: ConfigNode) -> SimulatedModel? {
+        node.expectKeys(["name", "kind", "latency_ms", "ttft_ms", "tokens_per_second", "output_tokens", "reasoning_tokens", "embedding_dimensions"])
+        guard let name = node.child("name").requiredString() else { return nil }
+        let kindText = node.child("kind").string(default: "chat")!
+        guard let kind = SimulatedModel.Kind(rawValue: kindText) else {
+            node.context.report(node.child("kind").path, "must be chat or embedding")
+            return nil
+        }
+        var model = SimulatedModel(name: name, kind: kind)
+        model.latencyMs = node.child("latency_ms").int(default: 0, range: 0...600_000)
+        model.ttftMs = node.child("ttft_ms").int(default: 0, range: 0...600_000)
+        model.tokensPerSecond = node.child("tokens_per_second").int(default: 0, range: 0...1_000_000)
+        model.outputTokens = node.child("output_tokens").optionalInt(range: 1...1_000_000)
+        model.reasoningTokens = node.child("reasoning_tokens").int(default: 0, range: 0...1_000_000)
+        model.embeddingDimensions = node.child("embedding_dimensions").int(default: model.embeddingDimensions, range: 1...65_536)
+        return model
+    }
+
+    private static func readModel(_ node: ConfigNode) -> Model? {
+        node.expectKeys(["name", "routes", "fallbacks", "max_retries"])
+        guard let name = node.child("name").requiredString() else { return nil }
+        let routes = node.child("routes").elements.compactMap { route -> Model.Route? in
+            route.expectKeys(["provider", "model"])
+            guard let provider = route.child("provider").requiredString(), let model = route.child("model").requiredString()
+            else { return nil }
+            return Model.Route(provider: provider, model: model)
+        }
+        return Model(
+            name: name,
+            routes: routes,
+            fallbacks: node.child("fallbacks").stringList(),
+            maxRetries: node.child("max_retries").optionalInt(range: 0...10)
+        )
+    }
+
+    private static func readKey(_ node: ConfigNode) -> StaticKey? {
+        node.expectKeys(["key", "name", "team", "project", "user", "models"])
+        guard let key = node.child("key").requiredString() else { return nil }
+        return StaticKey(
+            key: Secret(key),
+            name: node.child("name").text,
+            team: node.child("team").text,
+            project: node.child("project").text,
+            user: node.child("user").text,
+            models: node.child("models").stringList()
+        )
+    }
+}

@@ -1,0 +1,192 @@
+public import KeelCore
+public import KeelProviders
+public import KeelSimulator
+
+/// The whole gateway configuration, as read from `keel.yaml` (or the built-in default) and
+/// validated once. Every field has a default, so tests build it directly.
+public struct KeelConfiguration: Sendable {
+    public var server: Server
+    public var storage: Storage
+    public var adminKey: Secret<String>?
+    public var providers: [Provider]
+    public var models: [Model]
+    public var keys: [StaticKey]
+    public var router: Router
+    public var recorder: Recorder
+    /// Price overrides by upstream model name, on top of the built-in catalog.
+    public var prices: [String: ModelPrice]
+
+    public init(
+        server: Server = Server(),
+        storage: Storage = Storage(),
+        adminKey: Secret<String>? = nil,
+        providers: [Provider] = [],
+        models: [Model] = [],
+        keys: [StaticKey] = [],
+        router: Router = Router(),
+        recorder: Recorder = Recorder(),
+        prices: [String: ModelPrice] = [:]
+    ) {
+        self.server = server
+        self.storage = storage
+        self.adminKey = adminKey
+        self.providers = providers
+        self.models = models
+        self.keys = keys
+        self.router = router
+        self.recorder = recorder
+        self.prices = prices
+    }
+
+    /// `server:` — where and how the gateway listens.
+    public struct Server: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        /// Request bodies larger than this are refused with 413 before they are read.
+        public var maxBodyBytes: Int
+        /// Deepest JSON nesting accepted in a request body.
+        public var maxJSONDepth: Int
+        /// Event-loop threads for the server and upstream connections.
+        public var threads: Int
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 8 << 20, maxJSONDepth: Int = 64, threads: Int = 1) {
+            self.host = host
+            self.port = port
+            self.maxBodyBytes = maxBodyBytes
+            self.maxJSONDepth = maxJSONDepth
+            self.threads = threads
+        }
+    }
+
+    /// `storage:` — the database.
+    public struct Storage: Sendable, Equatable {
+        /// `sqlite://PATH` (relative paths from the working directory).
+        public var url: String
+
+        public init(url: String = "sqlite://.keel/keel.sqlite") {
+            self.url = url
+        }
+
+        /// The SQLite file path, when the URL names one.
+        public var sqlitePath: String? {
+            self.url.hasPrefix("sqlite://") ? String(self.url.dropFirst("sqlite://".count)) : nil
+        }
+    }
+
+    /// One entry of `providers:`.
+    public struct Provider: Sendable {
+        public enum Kind: String, Sendable, CaseIterable {
+            /// OpenAI and every OpenAI-compatible server, by `base_url`.
+            case openai
+            /// The built-in simulator, started inside the gateway on a loopback port.
+            case simulator
+        }
+
+        public var name: String
+        public var kind: Kind
+        public var baseURL: String?
+        public var apiKey: Secret<String>?
+        public var headers: [(name: String, value: String)]
+        public var timeouts: UpstreamTimeouts
+        public var maxConnections: Int
+        /// For `kind: simulator`: the simulated models and their behaviour.
+        public var simulator: SimulatorConfiguration
+
+        public init(
+            name: String,
+            kind: Kind,
+            baseURL: String? = nil,
+            apiKey: Secret<String>? = nil,
+            headers: [(name: String, value: String)] = [],
+            timeouts: UpstreamTimeouts = UpstreamTimeouts(),
+            maxConnections: Int = 512,
+            simulator: SimulatorConfiguration = SimulatorConfiguration()
+        ) {
+            self.name = name
+            self.kind = kind
+            self.baseURL = baseURL
+            self.apiKey = apiKey
+            self.headers = headers
+            self.timeouts = timeouts
+            self.maxConnections = maxConnections
+            self.simulator = simulator
+        }
+    }
+
+    /// One entry of `models:` — a name clients send, and where it goes.
+    public struct Model: Sendable, Equatable {
+        public struct Route: Sendable, Equatable {
+            public var provider: String
+            /// The model name the upstream expects.
+            public var model: String
+
+            public init(provider: String, model: String) {
+                self.provider = provider
+                self.model = model
+            }
+        }
+
+        public var name: String
+        /// Deployments in priority order; the next one is tried when one fails.
+        public var routes: [Route]
+        /// Other configured models to try when every route failed.
+        public var fallbacks: [String]
+        /// Retries per route on retryable errors (overrides `router.max_retries`).
+        public var maxRetries: Int?
+
+        public init(name: String, routes: [Route], fallbacks: [String] = [], maxRetries: Int? = nil) {
+            self.name = name
+            self.routes = routes
+            self.fallbacks = fallbacks
+            self.maxRetries = maxRetries
+        }
+    }
+
+    /// One entry of `keys:` — a client key declared in the file (GitOps).
+    public struct StaticKey: Sendable {
+        public var key: Secret<String>
+        public var name: String?
+        public var team: String?
+        public var project: String?
+        public var user: String?
+        public var models: [String]
+
+        public init(key: Secret<String>, name: String? = nil, team: String? = nil, project: String? = nil, user: String? = nil, models: [String] = []) {
+            self.key = key
+            self.name = name
+            self.team = team
+            self.project = project
+            self.user = user
+            self.models = models
+        }
+    }
+
+    /// `router:` — retries.
+    public struct Router: Sendable, Equatable {
+        public var maxRetries: Int
+        /// First backoff; doubles per retry, with full jitter, up to `maxBackoffMs`.
+        public var backoffMs: Int
+        public var maxBackoffMs: Int
+        /// A `retry-after` longer than this moves on to the next route instead of waiting.
+        public var maxRetryAfterMs: Int
+
+        public init(maxRetries: Int = 2, backoffMs: Int = 100, maxBackoffMs: Int = 2_000, maxRetryAfterMs: Int = 10_000) {
+            self.maxRetries = maxRetries
+            self.backoffMs = backoffMs
+            self.maxBackoffMs = maxBackoffMs
+            self.maxRetryAfterMs = maxRetryAfterMs
+        }
+    }
+
+    /// `recorder:` — the request-record writer.
+    public struct Recorder: Sendable, Equatable {
+        /// Records held in memory before requests wait for the writer (backpressure).
+        public var capacity: Int
+        public var batchSize: Int
+
+        public init(capacity: Int = 10_000, batchSize: Int = 500) {
+            self.capacity = capacity
+            self.batchSize = batchSize
+        }
+    }
+}

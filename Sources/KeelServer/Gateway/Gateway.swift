@@ -1,0 +1,116 @@
+import HTTPTypes
+import Hummingbird
+import KeelCore
+import KeelProviders
+import Logging
+import NIOCore
+
+/// The data plane: authenticates, reads the request, routes it upstream, streams the answer back
+/// and hands one record per admitted request to the recorder.
+///
+/// One instance serves every request. A request is *admitted* once its key authenticates; from
+/// then on, whatever happens (bad body, unknown model, upstream failure, client gone), exactly one
+/// `RequestRecord` is produced. Unauthenticated calls are refused without a record.
+public final class Gateway: Sendable {
+    let keyRing: KeyRing
+    let registry: ModelRegistry
+    let router: UpstreamRouter
+    let recorder: RequestRecorder
+    let prices: PriceCatalog
+    let limits: KeelConfiguration.Server
+    let logger: Logger
+
+    init(
+        keyRing: KeyRing,
+        registry: ModelRegistry,
+        recorder: RequestRecorder,
+        prices: PriceCatalog,
+        limits: KeelConfiguration.Server,
+        logger: Logger
+    ) {
+        self.keyRing = keyRing
+        self.registry = registry
+        self.router = UpstreamRouter(registry: registry)
+        self.recorder = recorder
+        self.prices = prices
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// The principal of the key in `Authorization: Bearer` or `x-api-key`.
+    func authenticate(_ request: Request) throws(KeelError) -> Principal {
+        guard let presented = Self.presentedKey(request) else {
+            throw .unauthenticated("You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.")
+        }
+        guard let principal = self.keyRing.authenticate(presented, now: WallClock.unixMicros()) else {
+            throw .unauthenticated("Incorrect API key provided.")
+        }
+        return principal
+    }
+
+    static func presentedKey(_ request: Request) -> String? {
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                let key = String(parts[1]).trimmedWhitespace()
+                return key.isEmpty ? nil : key
+            }
+            return nil
+        }
+        if let key = request.headers[.xAPIKey], !key.isEmpty { return key }
+        return nil
+    }
+
+    /// Reads the whole body, refusing one over `max_body_bytes` before reading it all.
+    func readBody(_ request: Request) async throws(KeelError) -> ByteBuffer {
+        let limit = self.limits.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw .payloadTooLarge(limit: limit)
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch {
+            throw .payloadTooLarge(limit: limit)
+        }
+    }
+
+    /// A fresh record for an admitted request.
+    func newRecord(operation: String, principal: Principal, request: Request, startedAt: Int64) -> RequestRecord {
+        RequestRecord(
+            id: RequestID(WallClock.newRequestID(startedAt: startedAt)),
+            startedAt: startedAt,
+            operation: operation,
+            keyID: principal.keyID,
+            teamID: principal.teamID,
+            projectID: request.headers[.keelProject].map { ProjectID($0) } ?? principal.projectID,
+            userID: request.headers[.keelUser].map { UserID($0) } ?? principal.userID,
+            requestedModel: "",
+            status: 0,
+            outcome: .error,
+            totalMicros: 0
+        )
+    }
+
+    /// Fills in a failure and hands the record over.
+    func recordFailure(_ record: inout RequestRecord, error: KeelError, started: ContinuousClock.Instant) async {
+        record.status = error.httpStatus
+        record.outcome = error.code == .clientDisconnected ? .cancelled : .error
+        record.errorClass = error.metricLabel
+        record.totalMicros = (ContinuousClock.now - started).microseconds
+        await self.recorder.record(record)
+    }
+
+    func resolve(_ model: String, for principal: Principal) throws(KeelError) {
+        guard self.registry.entries[model] != nil, principal.mayUse(model: model) else { throw .modelNotFound(model) }
+    }
+}
+
+extension HTTPField.Name {
+    static let xAPIKey = Self("x-api-key")!
+    static let keelProject = Self("x-keel-project")!
+    static let keelUser = Self("x-keel-user")!
+    static let keelRequestID = Self("x-keel-request-id")!
+    static let keelCost = Self("x-keel-cost-usd")!
+    static let keelProvider = Self("x-keel-provider")!
+    static let keelAttempts = Self("x-keel-attempts")!
+}

@@ -1,0 +1,60 @@
+public import KeelCore
+import Synchronization
+
+/// The keys the data plane accepts, in memory, swapped as a whole when keys change.
+///
+/// Lookups hash the presented key and find it by hash; the matching hash is then compared in
+/// constant time. Revocation and creation replace the snapshot at once, so they take effect on
+/// the next request.
+public final class KeyRing: Sendable {
+    private struct Snapshot: Sendable {
+        var keysByHash: [String: VirtualKey] = [:]
+        var adminHash: String?
+    }
+
+    private let snapshot = Mutex(Snapshot())
+
+    public init() {}
+
+    /// Replaces the admin key hash.
+    public func setAdminHash(_ hash: String) {
+        self.snapshot.withLock { $0.adminHash = hash }
+    }
+
+    /// Replaces every client key.
+    public func replaceKeys(_ keys: [VirtualKey]) {
+        var byHash: [String: VirtualKey] = [:]
+        for key in keys { byHash[key.hash] = key }
+        self.snapshot.withLock { $0.keysByHash = byHash }
+    }
+
+    /// Adds or replaces one key.
+    public func upsert(_ key: VirtualKey) {
+        self.snapshot.withLock { $0.keysByHash[key.hash] = key }
+    }
+
+    /// The principal for a presented key, or `nil` when the key is unknown, revoked or expired.
+    public func authenticate(_ presented: String, now: Int64) -> Principal? {
+        let hash = KeyMaterial.hash(presented)
+        let (key, adminHash) = self.snapshot.withLock { ($0.keysByHash[hash], $0.adminHash) }
+        if let adminHash, KeyMaterial.constantTimeEquals(adminHash, hash) {
+            return .admin
+        }
+        guard let key, KeyMaterial.constantTimeEquals(key.hash, hash), key.isActive(at: now) else { return nil }
+        return Principal(
+            keyID: key.id,
+            teamID: key.teamID,
+            projectID: key.projectID,
+            userID: key.userID,
+            allowedModels: Set(key.models),
+            isAdmin: false
+        )
+    }
+
+    /// Whether `presented` is the admin key.
+    public func isAdmin(_ presented: String) -> Bool {
+        let hash = KeyMaterial.hash(presented)
+        guard let adminHash = self.snapshot.withLock({ $0.adminHash }) else { return false }
+        return KeyMaterial.constantTimeEquals(adminHash, hash)
+    }
+}

@@ -1,0 +1,64 @@
+public import KeelCore
+public import KeelProviders
+
+/// The configured models, resolved to provider instances. Immutable; built at start.
+public struct ModelRegistry: Sendable {
+    /// One deployment of a model: an upstream model on a provider.
+    public struct Deployment: Sendable {
+        public let provider: any ModelProvider
+        public let upstreamModel: String
+    }
+
+    /// A model clients can name.
+    public struct Entry: Sendable {
+        public let name: String
+        public let deployments: [Deployment]
+        public let fallbacks: [String]
+        public let retryPolicy: RetryPolicy
+        /// Unix seconds when the gateway learned of the model (the `created` field of `/v1/models`).
+        public let created: Int64
+        public let ownedBy: String
+    }
+
+    public let entries: [String: Entry]
+    /// Model names in configuration order, for `/v1/models`.
+    public let order: [String]
+
+    init(configuration: KeelConfiguration, providers: [String: any ModelProvider], created: Int64) {
+        var entries: [String: Entry] = [:]
+        var order: [String] = []
+        let router = configuration.router
+        for model in configuration.models {
+            let deployments = model.routes.compactMap { route in
+                providers[route.provider].map { Deployment(provider: $0, upstreamModel: route.model) }
+            }
+            entries[model.name] = Entry(
+                name: model.name,
+                deployments: deployments,
+                fallbacks: model.fallbacks,
+                retryPolicy: RetryPolicy(
+                    maxRetries: model.maxRetries ?? router.maxRetries,
+                    initialBackoff: .milliseconds(router.backoffMs),
+                    maxBackoff: .milliseconds(router.maxBackoffMs),
+                    maxRetryAfter: .milliseconds(router.maxRetryAfterMs)
+                ),
+                created: created,
+                ownedBy: model.routes.first?.provider ?? "keel"
+            )
+            order.append(model.name)
+        }
+        self.entries = entries
+        self.order = order
+    }
+
+    /// The model and its fallbacks, in the order the router tries them (each at most once).
+    func candidates(for name: String) -> [Entry] {
+        guard let first = self.entries[name] else { return [] }
+        var result = [first]
+        var seen: Set<String> = [name]
+        for fallback in first.fallbacks where seen.insert(fallback).inserted {
+            if let entry = self.entries[fallback] { result.append(entry) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,84 @@
+import Hummingbird
+import KeelCore
+import KeelProviders
+import NIOCore
+
+/// Relays one upstream SSE stream to the client as it arrives, watching it for TTFT, usage and
+/// completeness, and records the request when the stream ends, however it ends.
+///
+/// - Complete stream: recorded as `success` with the upstream's exact usage.
+/// - Upstream breaks, stalls past the idle timeout, sends an error or malformed event, or ends
+///   without its terminator: the client gets an OpenAI error event, the record says `interrupted`.
+/// - Client goes away: the upstream call is cancelled (its body is dropped), the record says
+///   `cancelled`.
+struct StreamRelay: Sendable {
+    var record: RequestRecord
+    let started: ContinuousClock.Instant
+    let dropUsageEvent: Bool
+    let totalTimeout: Duration
+    let prices: PriceCatalog
+    let recorder: RequestRecorder
+
+    func run(_ body: UpstreamBody, writer: inout any ResponseBodyWriter) async {
+        var record = self.record
+        var observer = OpenAIStreamObserver(dropUsageEvent: self.dropUsageEvent)
+        var failure: KeelError?
+        var clientGone = false
+        var iterator = body.makeAsyncIterator()
+        relay: while true {
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await iterator.next()
+            } catch {
+                failure = UpstreamTransportError.classify(error).map { $0.code == .upstreamTimeout ? $0 : .streamInterrupted() } ?? .clientDisconnected
+                break relay
+            }
+            guard let chunk else { break relay }
+            let forward = observer.process(chunk)
+            if record.ttftMicros == nil && observer.accounting.sawContent {
+                record.ttftMicros = (ContinuousClock.now - self.started).microseconds
+            }
+            if forward.readableBytes > 0 {
+                do {
+                    try await writer.write(forward)
+                } catch {
+                    clientGone = true
+                    break relay
+                }
+            }
+            if ContinuousClock.now - self.started > self.totalTimeout {
+                failure = .upstreamTimeout("total")
+                break relay
+            }
+        }
+
+        let accounting = observer.accounting
+        if failure == nil && !clientGone && !accounting.isComplete {
+            failure = accounting.sawErrorEvent || accounting.sawMalformedEvent
+                ? .upstreamBadResponse("The upstream stream carried an error or a malformed event.")
+                : .streamInterrupted()
+        }
+        if let usage = accounting.usage {
+            record.usage = usage
+            record.cost = self.prices.cost(of: usage, model: record.deployment ?? record.requestedModel)
+        }
+        record.totalMicros = (ContinuousClock.now - self.started).microseconds
+        if clientGone || failure?.code == .clientDisconnected {
+            record.outcome = .cancelled
+            record.errorClass = KeelError.clientDisconnected.metricLabel
+            record.status = KeelError.clientDisconnected.httpStatus
+        } else if let failure {
+            record.outcome = .interrupted
+            record.errorClass = failure.metricLabel
+            var event = ByteBuffer(string: "data: ")
+            event.writeString(failure.openAIBody)
+            event.writeString("\n\n")
+            try? await writer.write(event)
+            try? await writer.finish(nil)
+        } else {
+            record.outcome = .success
+            try? await writer.finish(nil)
+        }
+        await self.recorder.record(record)
+    }
+}

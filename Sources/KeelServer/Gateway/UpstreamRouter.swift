@@ -1,0 +1,76 @@
+import KeelCore
+import KeelProviders
+import Logging
+import NIOCore
+
+/// Sends a request to the deployments of a model and its fallbacks, with retries.
+///
+/// Order: each deployment of the requested model in priority order, retried on retryable errors
+/// per the model's `RetryPolicy` (honouring `retry-after`), then the fallback models the same
+/// way. A non-retryable error (the request itself is bad) ends the search at once.
+struct UpstreamRouter: Sendable {
+    /// What one successful attempt produced.
+    struct Routed<Value: Sendable>: Sendable {
+        let value: Value
+        let model: ModelRegistry.Entry
+        let deployment: ModelRegistry.Deployment
+        let attempts: Int
+    }
+
+    /// Every attempt failed.
+    struct Failure: Error {
+        let error: KeelError
+        let attempts: Int
+        let model: ModelRegistry.Entry?
+        let deployment: ModelRegistry.Deployment?
+    }
+
+    let registry: ModelRegistry
+
+    /// Runs `attempt` against each candidate deployment until one succeeds.
+    ///
+    /// `attempt` performs one upstream call and validates its result; it throws a `KeelError` to
+    /// fail the attempt. Cancellation is rethrown as is.
+    func route<Value: Sendable>(
+        model name: String,
+        logger: Logger,
+        attempt: (ModelRegistry.Deployment) async throws -> Value
+    ) async throws -> Routed<Value> {
+        var attempts = 0
+        var lastFailure: Failure?
+        var generator = SystemRandomNumberGenerator()
+        for entry in self.registry.candidates(for: name) {
+            for deployment in entry.deployments {
+                var retry = 0
+                while true {
+                    attempts += 1
+                    do {
+                        let value = try await attempt(deployment)
+                        return Routed(value: value, model: entry, deployment: deployment, attempts: attempts)
+                    } catch let error as KeelError {
+                        lastFailure = Failure(error: error, attempts: attempts, model: entry, deployment: deployment)
+                        logger.debug(
+                            "Upstream attempt failed",
+                            metadata: [
+                                LogKey.provider: "\(deployment.provider.name)", LogKey.model: "\(deployment.upstreamModel)",
+                                LogKey.errorType: "\(error.metricLabel)", "keel.attempt": "\(attempts)",
+                            ]
+                        )
+                        switch entry.retryPolicy.decision(after: error, retry: retry, using: &generator) {
+                        case .stop:
+                            throw lastFailure!
+                        case .nextRoute:
+                            break
+                        case .retry(let delay):
+                            if delay > .zero { try await Task.sleep(for: delay) }
+                            retry += 1
+                            continue
+                        }
+                    }
+                    break
+                }
+            }
+        }
+        throw lastFailure ?? Failure(error: .modelNotFound(name), attempts: attempts, model: nil, deployment: nil)
+    }
+}

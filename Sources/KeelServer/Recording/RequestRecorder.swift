@@ -1,0 +1,149 @@
+public import KeelCore
+public import KeelStorage
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// Writes request records to the store in batches, off the request path, and never drops one.
+///
+/// `record(_:)` appends to a bounded in-memory buffer and returns at once; when the buffer is full
+/// the request waits for space (backpressure) instead of losing its record. `run()` drains the
+/// buffer in batches of up to `batchSize`; a failed write is retried with backoff, keeping the
+/// batch. On graceful shutdown it stops when every record accepted so far is written. Run it in
+/// the application's `ServiceGroup` *before* the HTTP server, so that it shuts down after the
+/// server has finished its last request.
+public final class RequestRecorder: Service, Sendable {
+    private struct State: ~Copyable {
+        var buffer: [RequestRecord] = []
+        var waitingProducers: [CheckedContinuation<Void, Never>] = []
+        var waitingConsumer: CheckedContinuation<Void, Never>?
+        var shuttingDown = false
+        var written = 0
+    }
+
+    private let state = Mutex(State())
+    private let store: any RequestRecordStore
+    private let capacity: Int
+    private let batchSize: Int
+    private let logger: Logger
+
+    public init(store: any RequestRecordStore, capacity: Int, batchSize: Int, logger: Logger) {
+        self.store = store
+        self.capacity = max(1, capacity)
+        self.batchSize = max(1, batchSize)
+        self.logger = logger
+        self.state.withLock { $0.buffer.reserveCapacity(min(capacity, 4_096)) }
+    }
+
+    /// Queues `record` for writing. Suspends only while the buffer is full.
+    public func record(_ record: RequestRecord) async {
+        while true {
+            enum Next { case done(CheckedContinuation<Void, Never>?), wait }
+            let next = self.state.withLock { state -> Next in
+                guard state.buffer.count < self.capacity else { return .wait }
+                state.buffer.append(record)
+                let consumer = state.waitingConsumer
+                state.waitingConsumer = nil
+                return .done(consumer)
+            }
+            switch next {
+            case .done(let consumer):
+                consumer?.resume()
+                return
+            case .wait:
+                await withCheckedContinuation { continuation in
+                    let resumeNow = self.state.withLock { state -> Bool in
+                        if state.buffer.count < self.capacity { return true }
+                        state.waitingProducers.append(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+        }
+    }
+
+    /// Records written so far (for tests and `/readyz` diagnostics).
+    public var writtenCount: Int { self.state.withLock { $0.written } }
+    /// Records accepted but not yet written.
+    public var pendingCount: Int { self.state.withLock { $0.buffer.count } }
+
+    public func run() async throws {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await self.drainLoop()
+            } onGracefulShutdown: {
+                self.beginShutdown()
+            }
+        } onCancel: {
+            self.beginShutdown()
+        }
+    }
+
+    private func beginShutdown() {
+        let consumer = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.shuttingDown = true
+            defer { state.waitingConsumer = nil }
+            return state.waitingConsumer
+        }
+        consumer?.resume()
+    }
+
+    private func drainLoop() async {
+        while true {
+            enum Next { case write([RequestRecord], [CheckedContinuation<Void, Never>]), wait, stop }
+            let next = self.state.withLock { state -> Next in
+                if !state.buffer.isEmpty {
+                    let count = min(self.batchSize, state.buffer.count)
+                    let batch = Array(state.buffer.prefix(count))
+                    state.buffer.removeFirst(count)
+                    let producers = state.waitingProducers
+                    state.waitingProducers = []
+                    return .write(batch, producers)
+                }
+                return state.shuttingDown ? .stop : .wait
+            }
+            switch next {
+            case .stop:
+                self.logger.debug("Request recorder drained", metadata: ["keel.records.written": "\(self.writtenCount)"])
+                return
+            case .wait:
+                await withCheckedContinuation { continuation in
+                    let resumeNow = self.state.withLock { state -> Bool in
+                        if !state.buffer.isEmpty || state.shuttingDown { return true }
+                        state.waitingConsumer = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            case .write(let batch, let producers):
+                for producer in producers { producer.resume() }
+                await self.write(batch)
+            }
+        }
+    }
+
+    /// Writes one batch, retrying until it is stored. Records are never dropped: while the store
+    /// fails, the buffer fills and requests wait.
+    private func write(_ batch: [RequestRecord]) async {
+        var delay: Duration = .milliseconds(50)
+        while true {
+            do {
+                try await self.store.append(batch)
+                self.state.withLock { $0.written += batch.count }
+                return
+            } catch {
+                self.logger.error(
+                    "Request records could not be written; retrying",
+                    metadata: ["keel.records.count": "\(batch.count)", "error.type": "\(type(of: error))"]
+                )
+                if Task.isCancelled {
+                    self.logger.critical("Request records lost: the recorder was cancelled while the store failed", metadata: ["keel.records.count": "\(batch.count)"])
+                    return
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import KeelCore
+
+/// Writes the server-sent events of a streamed completion, one `data: {chunk}\n\n` event each.
+///
+/// The chunk envelope (id, created, model, fingerprint) is rendered once; every chunk reuses it.
+/// With `stream_options.include_usage` every chunk carries `"usage":null` and a final chunk with
+/// empty `choices` carries the usage, as OpenAI does.
+struct ChatChunkRenderer: Sendable {
+    static let done = "data: [DONE]\n\n"
+    /// Deliberately cut inside a value: the data of a `fault=malformed` event.
+    static let malformed = "data: {\"choices\":[{\"delta\":\n\n"
+
+    let completion: SimulatedCompletion
+    let includeUsage: Bool
+    private let envelope: String
+    private let tail: String
+    /// The delta objects of the content chunks, in order.
+    private let deltas: [String]
+
+    init(completion: SimulatedCompletion, includeUsage: Bool) {
+        self.completion = completion
+        self.includeUsage = includeUsage
+        var envelope = #"data: {"id":"# + JSONWriter.quoted(completion.id)
+        envelope += #","object":"chat.completion.chunk","created":"# + String(completion.created)
+        envelope += #","model":"# + JSONWriter.quoted(completion.model)
+        envelope += #","system_fingerprint":"# + JSONWriter.quoted(SimulatedCompletion.systemFingerprint)
+        self.envelope = envelope + #","choices":"#
+        self.tail = includeUsage ? ",\"usage\":null}\n\n" : "}\n\n"
+        self.deltas = Self.deltas(of: completion.output)
+    }
+
+    /// The number of content deltas: one per text piece, or per tool-call header and argument fragment.
+    var deltaCount: Int { self.deltas.count }
+
+    /// Whether the finish reason rides on the last content delta (text with at least one piece),
+    /// rather than on a separate empty-delta chunk (tool calls, as OpenAI sends them, or no text).
+    var finishesOnLastDelta: Bool {
+        if case .text(let pieces) = self.completion.output { return !pieces.isEmpty }
+        return false
+    }
+
+    /// The first chunk: the assistant role with empty content (`null` for tool calls).
+    var roleChunk: String {
+        switch self.completion.output {
+        case .text: self.chunk(delta: #"{"role":"assistant","content":""}"#, finishReason: nil)
+        case .toolCalls: self.chunk(delta: #"{"role":"assistant","content":null}"#, finishReason: nil)
+        }
+    }
+
+    /// The content delta chunk at `index`, with the finish reason when `finishing`.
+    func deltaChunk(at index: Int, finishing: Bool) -> String {
+        self.chunk(delta: self.deltas[index], finishReason: finishing ? self.completion.finishReason : nil)
+    }
+
+    /// The separate chunk that carries the finish reason with an empty delta.
+    var finishChunk: String {
+        self.chunk(delta: "{}", finishReason: self.completion.finishReason)
+    }
+
+    /// The final usage chunk (only sent with `include_usage`).
+    var usageChunk: String {
+        self.envelope + "[],\"usage\":" + self.completion.usageJSON + "}\n\n"
+    }
+
+    private func chunk(delta: String, finishReason: String?) -> String {
+        var event = self.envelope
+        event += #"[{"index":0,"delta":"# + delta + #","logprobs":null,"finish_reason":"#
+        event += finishReason.map { JSONWriter.quoted($0) } ?? "null"
+        event += "}]" + self.tail
+        return event
+    }
+
+    private static func deltas(of output: SimulatedCompletion.Output) -> [String] {
+        switch output {
+        case .text(let pieces):
+            return pieces.map { #"{"content":"# + JSONWriter.quoted($0) + "}" }
+        case .toolCalls(let calls):
+            var deltas: [String] = []
+            for (index, call) in calls.enumerated() {
+                deltas.append(
+                    #"{"tool_calls":[{"index":"# + String(index) + #","id":"# + JSONWriter.quoted(call.id)
+                        + #","type":"function","function":{"name":"# + JSONWriter.quoted(call.name)
+                        + #","arguments":""}}]}"#
+                )
+                for fragment in Self.fragments(of: call.arguments) {
+                    deltas.append(
+                        #"{"tool_calls":[{"index":"# + String(index) + #","function":{"arguments":"#
+                            + JSONWriter.quoted(fragment) + "}}]}"
+                    )
+                }
+            }
+            return deltas
+        }
+    }
+
+    /// `arguments` in pieces of up to eight characters, as OpenAI streams them in small fragments.
+    static func fragments(of arguments: String) -> [String] {
+        var fragments: [String] = []
+        var current = ""
+        for character in arguments {
+            current.append(character)
+            if current.count == 8 {
+                fragments.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { fragments.append(current) }
+        return fragments
+    }
+}

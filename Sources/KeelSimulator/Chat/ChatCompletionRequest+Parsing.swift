@@ -1,0 +1,91 @@
+import KeelCore
+import NIOCore
+
+extension ChatCompletionRequest {
+    /// Validates `body` and reads the fields the simulator needs.
+    ///
+    /// - Throws: ``SimulatorError`` (status 400) for malformed JSON, a missing `model` or
+    ///   `messages`, a message without a role, `n` other than 1, or a negative token limit.
+    static func parse(_ body: ByteBuffer) throws(SimulatorError) -> ChatCompletionRequest {
+        let result = body.withUnsafeReadableBytes { bytes in
+            Result<ChatCompletionRequest, SimulatorError> { () throws(SimulatorError) in try Self.parse(bytes: bytes) }
+        }
+        return try result.get()
+    }
+
+    private static func parse(bytes: UnsafeRawBufferPointer) throws(SimulatorError) -> ChatCompletionRequest {
+        let index: JSONObjectIndex
+        do {
+            index = try JSONScanner.indexObject(bytes)
+        } catch {
+            throw SimulatorError.invalidJSON(error)
+        }
+        guard let modelMember = index["model"], let model = index.string(modelMember) else {
+            throw SimulatorError.missingParameter("model")
+        }
+        guard let messagesMember = index["messages"] else {
+            throw SimulatorError.missingParameter("messages")
+        }
+        guard let messages = JSONTree(messagesMember, of: index).array, !messages.isEmpty else {
+            throw SimulatorError.invalidParameter("messages", "'messages' must be a non-empty array of messages.")
+        }
+        for message in messages where message["role"]?.string == nil {
+            throw SimulatorError.invalidParameter("messages", "Every message needs a string 'role'.")
+        }
+        if let member = index["n"], let n = index.int(member), n != 1 {
+            throw SimulatorError.invalidParameter("n", "The simulator supports only n=1, not n=\(n).")
+        }
+        let maxTokens = (index["max_completion_tokens"] ?? index["max_tokens"]).flatMap { index.int($0) }
+        if let maxTokens, maxTokens < 0 {
+            throw SimulatorError.invalidParameter("max_tokens", "'max_tokens' must not be negative.")
+        }
+
+        let toolsMember = index["tools"]
+        let tools = toolsMember.flatMap { JSONTree($0, of: index).array } ?? []
+        let responseFormat = index["response_format"].map { JSONTree($0, of: index) }
+        let formatType = responseFormat?["type"]?.string
+        let streamOptions = index["stream_options"].map { JSONTree($0, of: index) }
+
+        var seed = StableHash()
+        seed.combine(model)
+        seed.combine(UnsafeRawBufferPointer(rebasing: bytes[messagesMember.range]))
+        if let toolsMember {
+            seed.combine(UnsafeRawBufferPointer(rebasing: bytes[toolsMember.range]))
+        }
+        seed.combine(formatType ?? "text")
+
+        return ChatCompletionRequest(
+            model: model,
+            messages: messages,
+            stream: index["stream"].flatMap { index.bool($0) } ?? false,
+            includeUsage: streamOptions?["include_usage"]?.bool ?? false,
+            tools: tools,
+            toolsText: tools.isEmpty ? nil : toolsMember.map { index.text($0) },
+            toolChoice: Self.toolChoice(index["tool_choice"].map { JSONTree($0, of: index) }),
+            parallelToolCalls: index["parallel_tool_calls"].flatMap { index.bool($0) } ?? true,
+            wantsJSON: formatType == "json_object" || formatType == "json_schema",
+            stop: Self.stopSequences(index["stop"].map { JSONTree($0, of: index) }),
+            maxTokens: maxTokens,
+            bodyHash: StableHash.of(bytes),
+            answerSeed: seed.value
+        )
+    }
+
+    private static func toolChoice(_ value: JSONTree?) -> ToolChoice {
+        switch value {
+        case .string("none"): .none
+        case .string("required"): .required
+        case .some(let choice):
+            if let name = choice["function"]?["name"]?.string { .function(name) } else { .auto }
+        case nil: .auto
+        }
+    }
+
+    private static func stopSequences(_ value: JSONTree?) -> [String] {
+        switch value {
+        case .string(let stop): stop.isEmpty ? [] : [stop]
+        case .array(let stops): stops.compactMap { $0.string }.filter { !$0.isEmpty }
+        default: []
+        }
+    }
+}

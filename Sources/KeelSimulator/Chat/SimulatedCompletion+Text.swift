@@ -1,0 +1,85 @@
+extension SimulatedCompletion {
+    static let jsonOpening = #"{"answer":""#
+    static let jsonClosing = #""}"#
+
+    /// The pieces of a text answer and its finish reason.
+    ///
+    /// The natural length is `tokens` from the directives, else 8…40 drawn from the seed. In JSON
+    /// mode the words are wrapped as `{"answer":"…"}`, the opening and closing counting one piece
+    /// each. Then `max_tokens` cuts the pieces (finish `length`), and the first stop sequence in
+    /// what is left cuts the text before it (finish `stop`).
+    static func textPieces(
+        for request: ChatCompletionRequest,
+        directives: SimulatorDirectives,
+        random: inout DeterministicRandom
+    ) -> (pieces: [String], finishReason: String) {
+        let natural = directives.tokens ?? (8 + random.next(below: 33))
+        var pieces: [String] = []
+        if request.wantsJSON {
+            let words = max(1, natural - 2)
+            pieces.reserveCapacity(words + 2)
+            pieces.append(Self.jsonOpening)
+            for _ in 0..<words {
+                pieces.append(Vocabulary.words[random.next(below: Vocabulary.words.count)] + " ")
+            }
+            pieces.append(Self.jsonClosing)
+        } else {
+            pieces.reserveCapacity(natural)
+            for _ in 0..<natural {
+                pieces.append(Vocabulary.words[random.next(below: Vocabulary.words.count)] + " ")
+            }
+        }
+
+        var finishReason = "stop"
+        if let cap = request.maxTokens, pieces.count > cap {
+            pieces.removeLast(pieces.count - cap)
+            finishReason = "length"
+        }
+        if !request.stop.isEmpty, let cut = Self.firstStop(in: pieces.joined(), stops: request.stop) {
+            pieces = Self.cut(pieces, atByte: cut)
+            finishReason = "stop"
+        }
+        return (pieces, finishReason)
+    }
+
+    /// The UTF-8 offset in `text` where the earliest of `stops` begins.
+    static func firstStop(in text: String, stops: [String]) -> Int? {
+        let haystack = Array(text.utf8)
+        var earliest: Int?
+        for stop in stops {
+            let needle = Array(stop.utf8)
+            guard !needle.isEmpty, needle.count <= haystack.count else { continue }
+            let limit = earliest ?? (haystack.count - needle.count + 1)
+            var start = 0
+            while start < min(limit, haystack.count - needle.count + 1) {
+                if haystack[start] == needle[0], haystack[start..<(start + needle.count)].elementsEqual(needle) {
+                    earliest = start
+                    break
+                }
+                start += 1
+            }
+        }
+        return earliest
+    }
+
+    /// `pieces` with everything from UTF-8 offset `byte` on removed; a piece cut to nothing is dropped.
+    static func cut(_ pieces: [String], atByte byte: Int) -> [String] {
+        var kept: [String] = []
+        var offset = 0
+        for piece in pieces {
+            let length = piece.utf8.count
+            if offset + length <= byte {
+                kept.append(piece)
+                offset += length
+                continue
+            }
+            let remaining = byte - offset
+            if remaining > 0 {
+                // Pieces are ASCII (vocabulary words and the JSON wrapper), so any offset is a boundary.
+                kept.append(String(decoding: piece.utf8.prefix(remaining), as: UTF8.self))
+            }
+            break
+        }
+        return kept
+    }
+}

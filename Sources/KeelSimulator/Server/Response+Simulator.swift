@@ -1,0 +1,43 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension Response {
+    /// A complete JSON response.
+    static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+
+    /// The OpenAI-shaped response of `error`, with `retry-after` when it has one.
+    static func error(_ error: SimulatorError) -> Response {
+        var response = Response.json(error.body, status: HTTPResponse.Status(code: error.status))
+        if let retryAfter = error.retryAfter {
+            response.headers[.retryAfter] = String(retryAfter)
+        }
+        return response
+    }
+
+    /// Status 200 with a `content-length` of the whole `body`, but only its first half sent
+    /// before the connection is closed: what a client sees when an upstream dies mid-body.
+    static func truncated(_ body: String) -> Response {
+        let bytes = ByteBuffer(string: body)
+        let half = bytes.getSlice(at: bytes.readerIndex, length: bytes.readableBytes / 2) ?? ByteBuffer()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(contentLength: bytes.readableBytes) { writer in
+                try await writer.write(half)
+                throw SimulatedFaultError.truncated
+            }
+        )
+    }
+
+    /// Status 200 whose JSON body is made invalid by a trailing comma before its last brace.
+    static func malformed(_ body: String) -> Response {
+        .json(String(body.dropLast()) + ",}")
+    }
+}

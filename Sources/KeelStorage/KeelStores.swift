@@ -1,0 +1,24 @@
+/// The stores of one backend, opened and migrated, as the server uses them.
+public struct KeelStores: Sendable {
+    public let requests: any RequestRecordStore
+    public let keys: any VirtualKeyStore
+    public let settings: any SettingStore
+    /// A human-readable name of the backend (`sqlite:/path`), without credentials.
+    public let backendDescription: String
+    /// Checks that the database answers; the server's `/readyz` calls it.
+    public let ping: @Sendable () async throws -> Void
+
+    public init(
+        requests: any RequestRecordStore,
+        keys: any VirtualKeyStore,
+        settings: any SettingStore,
+        backendDescription: String,
+        ping: @escaping @Sendable () async throws -> Void
+    ) {
+        self.requests = requests
+        self.keys = keys
+        self.settings = settings
+        self.backendDescription = backendDescription
+        self.ping = ping
+    }
+}

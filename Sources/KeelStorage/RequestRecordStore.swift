@@ -1,0 +1,76 @@
+public import KeelCore
+
+/// The request log: one row per admitted request, the source of truth for what happened.
+///
+/// The recorder creates ids and timestamps; a store writes records exactly as given.
+public protocol RequestRecordStore: Sendable {
+    /// Appends `records` atomically: all of them are stored, or none. Appending a record whose id
+    /// is already stored is an error (the whole batch is rejected).
+    func append(_ records: [RequestRecord]) async throws
+
+    /// Records matching `query`, newest first (by `startedAt`, then `id` descending), at most
+    /// `query.limit` of them.
+    func records(matching query: RequestRecordQuery) async throws -> [RequestRecord]
+
+    /// How many records match `query`'s filters (its limit and cursor are ignored).
+    func count(matching query: RequestRecordQuery) async throws -> Int
+}
+
+/// Filters and a page cursor for reading the request log.
+public struct RequestRecordQuery: Sendable, Equatable {
+    public var keyID: KeyID?
+    public var teamID: TeamID?
+    public var projectID: ProjectID?
+    public var userID: UserID?
+    /// Matches the configured model name (`RequestRecord.model`) or, when that is empty, the requested one.
+    public var model: String?
+    public var provider: String?
+    public var outcome: RequestRecord.Outcome?
+    public var status: Int?
+    /// Inclusive lower bound on `startedAt` (µs since the epoch).
+    public var from: Int64?
+    /// Exclusive upper bound on `startedAt`.
+    public var to: Int64?
+    /// Page cursor: only records strictly older than this (`startedAt`, `id`) pair.
+    public var before: Cursor?
+    public var limit: Int
+
+    /// Position in the newest-first order of the log.
+    public struct Cursor: Sendable, Equatable {
+        public var startedAt: Int64
+        public var id: RequestID
+
+        public init(startedAt: Int64, id: RequestID) {
+            self.startedAt = startedAt
+            self.id = id
+        }
+    }
+
+    public init(
+        keyID: KeyID? = nil,
+        teamID: TeamID? = nil,
+        projectID: ProjectID? = nil,
+        userID: UserID? = nil,
+        model: String? = nil,
+        provider: String? = nil,
+        outcome: RequestRecord.Outcome? = nil,
+        status: Int? = nil,
+        from: Int64? = nil,
+        to: Int64? = nil,
+        before: Cursor? = nil,
+        limit: Int = 100
+    ) {
+        self.keyID = keyID
+        self.teamID = teamID
+        self.projectID = projectID
+        self.userID = userID
+        self.model = model
+        self.provider = provider
+        self.outcome = outcome
+        self.status = status
+        self.from = from
+        self.to = to
+        self.before = before
+        self.limit = limit
+    }
+}

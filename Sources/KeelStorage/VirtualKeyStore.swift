@@ -1,0 +1,13 @@
+public import KeelCore
+
+/// Client API keys, stored as hashes.
+public protocol VirtualKeyStore: Sendable {
+    /// Stores a new key. Inserting an id or hash that exists is an error.
+    func insert(_ key: VirtualKey) async throws
+    /// Every key, revoked and expired ones included, oldest first.
+    func allKeys() async throws -> [VirtualKey]
+    func key(id: KeyID) async throws -> VirtualKey?
+    /// Marks the key revoked at `at` (µs since the epoch). Returns `false` when no such key
+    /// exists; revoking a revoked key keeps the first revocation time and returns `true`.
+    func revoke(id: KeyID, at: Int64) async throws -> Bool
+}

@@ -1,0 +1,112 @@
+import GRDB
+import KeelCore
+
+// The mapping between `RequestRecord` and a `request_record` row. Columns are read and written
+// by position, in the order of `sqliteColumns`, because the batch insert is the hot write path
+// and name lookups per value would dominate it.
+extension RequestRecord {
+    /// The columns of `request_record`, in the order of ``sqliteArguments`` and ``init(sqliteRow:)``.
+    static let sqliteColumns = """
+        id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
+        provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
+        total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos
+        """
+
+    static let sqliteColumnCount = 26
+
+    /// The record's values, bound in the order of ``sqliteColumns``.
+    var sqliteArguments: StatementArguments {
+        var values: [DatabaseValue] = []
+        values.reserveCapacity(Self.sqliteColumnCount)
+        values.append(self.id.rawValue.databaseValue)
+        values.append(self.startedAt.databaseValue)
+        values.append(self.operation.databaseValue)
+        values.append(self.keyID?.rawValue.databaseValue ?? .null)
+        values.append(self.teamID?.rawValue.databaseValue ?? .null)
+        values.append(self.projectID?.rawValue.databaseValue ?? .null)
+        values.append(self.userID?.rawValue.databaseValue ?? .null)
+        values.append(self.requestedModel.databaseValue)
+        values.append(self.model?.databaseValue ?? .null)
+        values.append(self.provider?.databaseValue ?? .null)
+        values.append(self.deployment?.databaseValue ?? .null)
+        values.append(Int64(self.stream ? 1 : 0).databaseValue)
+        values.append(Int64(self.status).databaseValue)
+        values.append(self.outcome.rawValue.databaseValue)
+        values.append(self.errorClass?.databaseValue ?? .null)
+        values.append(Int64(self.attempts).databaseValue)
+        values.append(self.ttftMicros?.databaseValue ?? .null)
+        values.append(self.upstreamMicros?.databaseValue ?? .null)
+        values.append(self.totalMicros.databaseValue)
+        values.append(self.usage.inputTokens.databaseValue)
+        values.append(self.usage.outputTokens.databaseValue)
+        values.append(self.usage.cachedInputTokens.databaseValue)
+        values.append(self.usage.cacheWriteTokens.databaseValue)
+        values.append(self.usage.cacheWrite1hTokens.databaseValue)
+        values.append(self.usage.reasoningTokens.databaseValue)
+        values.append(self.cost.rawValue.databaseValue)
+        return StatementArguments(values)
+    }
+
+    /// Reads a row selected with ``sqliteColumns``.
+    ///
+    /// - Throws: ``SQLiteStorageError`` when the outcome is not one this build knows, and GRDB's
+    ///   decoding error when a column does not hold its type.
+    init(sqliteRow row: Row) throws {
+        // Typed locals keep the type checker fast; one expression of 26 generic decodes is not.
+        let outcomeText = try row.decode(String.self, atIndex: 13)
+        guard let outcome = Outcome(rawValue: outcomeText) else {
+            throw SQLiteStorageError.invalidStoredValue(table: "request_record", column: "outcome")
+        }
+        let usage = TokenUsage(
+            inputTokens: try row.decode(Int64.self, atIndex: 19),
+            outputTokens: try row.decode(Int64.self, atIndex: 20),
+            cachedInputTokens: try row.decode(Int64.self, atIndex: 21),
+            cacheWriteTokens: try row.decode(Int64.self, atIndex: 22),
+            cacheWrite1hTokens: try row.decode(Int64.self, atIndex: 23),
+            reasoningTokens: try row.decode(Int64.self, atIndex: 24)
+        )
+        let id = try row.decode(String.self, atIndex: 0)
+        let startedAt = try row.decode(Int64.self, atIndex: 1)
+        let operation = try row.decode(String.self, atIndex: 2)
+        let keyID = try row.decode(String?.self, atIndex: 3)
+        let teamID = try row.decode(String?.self, atIndex: 4)
+        let projectID = try row.decode(String?.self, atIndex: 5)
+        let userID = try row.decode(String?.self, atIndex: 6)
+        let requestedModel = try row.decode(String.self, atIndex: 7)
+        let model = try row.decode(String?.self, atIndex: 8)
+        let provider = try row.decode(String?.self, atIndex: 9)
+        let deployment = try row.decode(String?.self, atIndex: 10)
+        let stream = try row.decode(Int64.self, atIndex: 11)
+        let status = try row.decode(Int.self, atIndex: 12)
+        let errorClass = try row.decode(String?.self, atIndex: 14)
+        let attempts = try row.decode(Int.self, atIndex: 15)
+        let ttftMicros = try row.decode(Int64?.self, atIndex: 16)
+        let upstreamMicros = try row.decode(Int64?.self, atIndex: 17)
+        let totalMicros = try row.decode(Int64.self, atIndex: 18)
+        let cost = try row.decode(Int64.self, atIndex: 25)
+        self.init(
+            id: RequestID(id),
+            startedAt: startedAt,
+            operation: operation,
+            keyID: keyID.map { KeyID($0) },
+            teamID: teamID.map { TeamID($0) },
+            projectID: projectID.map { ProjectID($0) },
+            userID: userID.map { UserID($0) },
+            requestedModel: requestedModel,
+            model: model,
+            provider: provider,
+            deployment: deployment,
+            stream: stream != 0,
+            status: status,
+            outcome: outcome,
+            errorClass: errorClass,
+            attempts: attempts,
+            ttftMicros: ttftMicros,
+            upstreamMicros: upstreamMicros,
+            totalMicros: totalMicros,
+            usage: usage,
+            cost: USDNanos(cost)
+        )
+    }
+}

@@ -1,0 +1,53 @@
+import GRDB
+import KeelCore
+import KeelStorage
+
+// The WHERE clause of a query, assembled from fixed SQL fragments. Only the choice of fragments
+// depends on the query; every value is a bound argument, never part of the SQL text.
+extension RequestRecordQuery {
+    /// The SQL condition (`"TRUE"` when there is no filter) and its arguments, in order.
+    ///
+    /// Each fragment is written so that one of the `request_record` indexes serves it; the model
+    /// fragment repeats the indexed expression exactly, as SQLite requires.
+    func sqliteFilter(includingCursor: Bool) -> (condition: String, arguments: [DatabaseValue]) {
+        var fragments: [String] = []
+        var arguments: [DatabaseValue] = []
+        func add(_ fragment: String, _ values: DatabaseValue...) {
+            fragments.append(fragment)
+            arguments.append(contentsOf: values)
+        }
+
+        if let keyID = self.keyID { add("key_id = ?", keyID.rawValue.databaseValue) }
+        if let teamID = self.teamID { add("team_id = ?", teamID.rawValue.databaseValue) }
+        if let projectID = self.projectID { add("project_id = ?", projectID.rawValue.databaseValue) }
+        if let userID = self.userID { add("user_id = ?", userID.rawValue.databaseValue) }
+        if let model = self.model {
+            add("coalesce(nullif(model, ''), requested_model) = ?", model.databaseValue)
+        }
+        if let provider = self.provider { add("provider = ?", provider.databaseValue) }
+        if let outcome = self.outcome { add("outcome = ?", outcome.rawValue.databaseValue) }
+        if let status = self.status { add("status = ?", Int64(status).databaseValue) }
+        if let from = self.from { add("started_at >= ?", from.databaseValue) }
+        if let to = self.to { add("started_at < ?", to.databaseValue) }
+        if includingCursor, let cursor = self.before {
+            add("(started_at, id) < (?, ?)", cursor.startedAt.databaseValue, cursor.id.rawValue.databaseValue)
+        }
+        return (fragments.isEmpty ? "TRUE" : fragments.joined(separator: " AND "), arguments)
+    }
+
+    /// The statement that reads one page of ``RequestRecordStore/records(matching:)``.
+    func sqliteSelect() -> (sql: String, arguments: StatementArguments) {
+        let filter = self.sqliteFilter(includingCursor: true)
+        let sql = """
+            SELECT \(RequestRecord.sqliteColumns) FROM request_record WHERE \(filter.condition) \
+            ORDER BY started_at DESC, id DESC LIMIT ?
+            """
+        return (sql, StatementArguments(filter.arguments + [Int64(self.limit).databaseValue]))
+    }
+
+    /// The statement of ``RequestRecordStore/count(matching:)``: the filters without the cursor.
+    func sqliteCount() -> (sql: String, arguments: StatementArguments) {
+        let filter = self.sqliteFilter(includingCursor: false)
+        return ("SELECT COUNT(*) FROM request_record WHERE \(filter.condition)", StatementArguments(filter.arguments))
+    }
+}

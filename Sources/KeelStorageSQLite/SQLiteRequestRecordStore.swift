@@ -1,0 +1,56 @@
+import GRDB
+import KeelCore
+import KeelStorage
+
+/// The request log in the `request_record` table.
+///
+/// - `append` writes a batch in one write transaction through one cached prepared statement:
+///   all records are stored, or none (a duplicate id, in the batch or already stored, or a
+///   value that breaks a `CHECK` constraint, rejects the whole batch with GRDB's
+///   `DatabaseError`).
+/// - Reads run on GRDB's reader connections and see one committed state.
+/// - Pages are ordered by `(started_at DESC, id DESC)`, and each filter is served by an index
+///   that ends in `(started_at, id)`, so a page costs a bounded index range scan.
+struct SQLiteRequestRecordStore: RequestRecordStore {
+    let pool: DatabasePool
+
+    private static let insertSQL: String = {
+        let placeholders = Array(repeating: "?", count: RequestRecord.sqliteColumnCount).joined(separator: ", ")
+        return "INSERT INTO request_record (\(RequestRecord.sqliteColumns)) VALUES (\(placeholders))"
+    }()
+
+    func append(_ records: [RequestRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await self.pool.write { db in
+            let statement = try db.cachedStatement(sql: Self.insertSQL)
+            for record in records {
+                // The arguments match the statement by construction (same column list), so
+                // GRDB's per-call validation is skipped on this hot path.
+                statement.setUncheckedArguments(record.sqliteArguments)
+                try statement.execute()
+            }
+        }
+    }
+
+    func records(matching query: RequestRecordQuery) async throws -> [RequestRecord] {
+        guard query.limit > 0 else { return [] }
+        let (sql, arguments) = query.sqliteSelect()
+        return try await self.pool.read { db in
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+            var records: [RequestRecord] = []
+            // A huge limit means "all"; do not reserve memory for it.
+            records.reserveCapacity(min(query.limit, 1_000))
+            while let row = try rows.next() {
+                records.append(try RequestRecord(sqliteRow: row))
+            }
+            return records
+        }
+    }
+
+    func count(matching query: RequestRecordQuery) async throws -> Int {
+        let (sql, arguments) = query.sqliteCount()
+        return try await self.pool.read { db in
+            try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
+        }
+    }
+}

@@ -1,0 +1,99 @@
+public import KeelStorage
+
+/// The SQLite schema of Keel, as the ordered list of migrations that builds it.
+///
+/// The list is append-only: a migration is never edited or removed once merged. To change the
+/// schema, append a migration with the next id (see `README.md` in this folder). Ids are unique
+/// and increasing in both numeric and string order, and ``SQLiteBackend/open(path:configuration:logger:)``
+/// applies the pending ones in this order, each in its own transaction.
+///
+/// The SQL is written by hand in SQLite's dialect and never mentions Swift types or constants,
+/// which may change while a shipped migration may not. Tables are `STRICT` (SQLite 3.37 or
+/// later), so a value of the wrong type is refused instead of stored.
+public enum SQLiteSchema {
+    /// Every migration of the SQLite backend, oldest first.
+    public static let migrations: [SchemaMigration] = [
+        SchemaMigration(
+            id: "0001_request_record",
+            sql: """
+                CREATE TABLE request_record (
+                    id                    TEXT    PRIMARY KEY NOT NULL,
+                    started_at            INTEGER NOT NULL,
+                    operation             TEXT    NOT NULL,
+                    key_id                TEXT,
+                    team_id               TEXT,
+                    project_id            TEXT,
+                    user_id               TEXT,
+                    requested_model       TEXT    NOT NULL,
+                    model                 TEXT,
+                    provider              TEXT,
+                    deployment            TEXT,
+                    stream                INTEGER NOT NULL CHECK (stream IN (0, 1)),
+                    status                INTEGER NOT NULL,
+                    outcome               TEXT    NOT NULL
+                        CHECK (outcome IN ('success', 'error', 'interrupted', 'cancelled')),
+                    error_class           TEXT,
+                    attempts              INTEGER NOT NULL CHECK (attempts >= 0),
+                    ttft_us               INTEGER CHECK (ttft_us >= 0),
+                    upstream_us           INTEGER CHECK (upstream_us >= 0),
+                    total_us              INTEGER NOT NULL CHECK (total_us >= 0),
+                    input_tokens          INTEGER NOT NULL CHECK (input_tokens >= 0),
+                    output_tokens         INTEGER NOT NULL CHECK (output_tokens >= 0),
+                    cached_input_tokens   INTEGER NOT NULL CHECK (cached_input_tokens >= 0),
+                    cache_write_tokens    INTEGER NOT NULL CHECK (cache_write_tokens >= 0),
+                    cache_write_1h_tokens INTEGER NOT NULL CHECK (cache_write_1h_tokens >= 0),
+                    reasoning_tokens      INTEGER NOT NULL CHECK (reasoning_tokens >= 0),
+                    cost_nanos            INTEGER NOT NULL CHECK (cost_nanos >= 0)
+                ) STRICT;
+
+                -- Every index ends in (started_at, id) so that a filtered page is read in the
+                -- log's newest-first order straight from the index, cursor included.
+                CREATE INDEX request_record_started_at
+                    ON request_record (started_at, id);
+                -- The attribution indexes are partial: many records have no team, project or
+                -- user, and an equality filter implies IS NOT NULL, so they still apply.
+                CREATE INDEX request_record_key_started_at
+                    ON request_record (key_id, started_at, id) WHERE key_id IS NOT NULL;
+                CREATE INDEX request_record_team_started_at
+                    ON request_record (team_id, started_at, id) WHERE team_id IS NOT NULL;
+                CREATE INDEX request_record_project_started_at
+                    ON request_record (project_id, started_at, id) WHERE project_id IS NOT NULL;
+                CREATE INDEX request_record_user_started_at
+                    ON request_record (user_id, started_at, id) WHERE user_id IS NOT NULL;
+                -- The model filter matches the served model or, when there is none, the requested
+                -- one; queries repeat this exact expression so that SQLite uses the index.
+                CREATE INDEX request_record_model_started_at
+                    ON request_record (coalesce(nullif(model, ''), requested_model), started_at, id);
+                """
+        ),
+        SchemaMigration(
+            id: "0002_virtual_key",
+            sql: """
+                CREATE TABLE virtual_key (
+                    id         TEXT    PRIMARY KEY NOT NULL,
+                    hash       TEXT    NOT NULL UNIQUE,
+                    prefix     TEXT    NOT NULL,
+                    name       TEXT,
+                    team_id    TEXT,
+                    project_id TEXT,
+                    user_id    TEXT,
+                    -- A JSON array of model names; an empty array allows every model.
+                    models     TEXT    NOT NULL DEFAULT '[]'
+                        CHECK (json_valid(models) AND json_type(models) = 'array'),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    revoked_at INTEGER
+                ) STRICT;
+                """
+        ),
+        SchemaMigration(
+            id: "0003_setting",
+            sql: """
+                CREATE TABLE setting (
+                    name  TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                ) STRICT;
+                """
+        ),
+    ]
+}

@@ -1,0 +1,170 @@
+import KeelCore
+import KeelStorage
+import Testing
+
+@Suite("RequestRecordStore conformance")
+struct RequestRecordStoreConformanceTests {
+    @Test(arguments: StoreBackend.enabled)
+    func appendedRecordsReadBackWithEveryField(backend: StoreBackend) async throws {
+        let everyField = RequestRecord(
+            id: "req-full",
+            startedAt: 1_750_000_000_123_456,
+            operation: "chat",
+            keyID: "key-1",
+            teamID: "team-1",
+            projectID: "project-1",
+            userID: "user-1",
+            requestedModel: "fast-alias",
+            model: "modèle-ü 'quoted' \"; DROP TABLE request_record; --",
+            provider: "anthropic",
+            deployment: "claude-test-2025",
+            stream: true,
+            status: 599,
+            outcome: .interrupted,
+            errorClass: "upstream_unavailable",
+            attempts: 3,
+            ttftMicros: 12_345,
+            upstreamMicros: 987_654,
+            totalMicros: 1_000_001,
+            usage: TokenUsage(
+                inputTokens: Int64.max,
+                outputTokens: Int64.max - 1,
+                cachedInputTokens: 4_000_000_000,
+                cacheWriteTokens: 3,
+                cacheWrite1hTokens: 2,
+                reasoningTokens: 1
+            ),
+            cost: USDNanos(Int64.max)
+        )
+        let onlyRequired = RequestRecord(
+            id: "req-minimal",
+            startedAt: 1_750_000_000_000_000,
+            operation: "embeddings",
+            requestedModel: "nope",
+            status: 401,
+            outcome: .error,
+            totalMicros: 0
+        )
+        var emptyModel = RequestRecord.fixture("req-empty-model", at: 1_749_000_000_000_000, model: "")
+        emptyModel.stream = true
+
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append([onlyRequired, everyField, emptyModel])
+            let stored = try await stores.requests.records(matching: RequestRecordQuery())
+            #expect(stored == [everyField, onlyRequired, emptyModel])
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func appendingAnEmptyBatchStoresNothing(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append([])
+            #expect(try await stores.requests.count(matching: RequestRecordQuery()) == 0)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aBatchWithADuplicateIDInsideItStoresNothing(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let batch = [
+                RequestRecord.fixture("a", at: 1), .fixture("b", at: 2), .fixture("a", at: 3), .fixture("c", at: 4),
+            ]
+            await #expect(throws: (any Error).self) { try await stores.requests.append(batch) }
+            let stored = try await stores.requests.count(matching: RequestRecordQuery())
+            #expect(stored == 0)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aBatchWithAnAlreadyStoredIDStoresNothing(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let first = RequestRecord.fixture("a", at: 1, cost: 7)
+            try await stores.requests.append([first])
+            let batch = [RequestRecord.fixture("b", at: 2), .fixture("a", at: 3, cost: 9), .fixture("c", at: 4)]
+            await #expect(throws: (any Error).self) { try await stores.requests.append(batch) }
+            #expect(try await stores.requests.records(matching: RequestRecordQuery()) == [first])
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aBatchWithANegativeCostStoresNothing(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let batch = [RequestRecord.fixture("a", at: 1), .fixture("b", at: 2, cost: -1)]
+            await #expect(throws: (any Error).self) { try await stores.requests.append(batch) }
+            let stored = try await stores.requests.count(matching: RequestRecordQuery())
+            #expect(stored == 0)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled, RecordFilterCase.all)
+    func eachFilterReturnsExactlyItsRecordsNewestFirst(backend: StoreBackend, filter: RecordFilterCase) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append(RecordFilterCase.dataset)
+            let ids = try await stores.requests.records(matching: filter.query).map(\.id.rawValue)
+            #expect(ids == filter.expectedNewestFirst)
+            #expect(try await stores.requests.count(matching: filter.query) == filter.expectedNewestFirst.count)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func theTimeWindowIncludesFromAndExcludesTo(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append((0..<5).map { RequestRecord.fixture("r\($0)", at: 1_000 + Int64($0)) })
+            let window = RequestRecordQuery(from: 1_001, to: 1_003)
+            #expect(try await stores.requests.records(matching: window).map(\.id) == ["r2", "r1"])
+            #expect(try await stores.requests.count(matching: window) == 2)
+            #expect(try await stores.requests.count(matching: RequestRecordQuery(from: 1_003, to: 1_003)) == 0)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func cursorPagingAcrossEqualTimestampsReturnsEveryRecordExactlyOnce(backend: StoreBackend) async throws {
+        // Four records share each timestamp and ids are not in time order, so a cursor on the
+        // timestamp alone would skip or repeat records at page boundaries.
+        let records = (0..<30).map { index in
+            RequestRecord.fixture(
+                "id-\((index * 7) % 30 + 10)",
+                at: 5_000 + Int64(index / 4),
+                teamID: index.isMultiple(of: 3) ? "team-b" : "team-a"
+            )
+        }
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append(Array(records[..<13]))
+            try await stores.requests.append(Array(records[13...]))
+            for teamID in [nil, "team-a"] as [TeamID?] {
+                let expected = records
+                    .filter { teamID == nil || $0.teamID == teamID }
+                    .sorted { ($0.startedAt, $0.id.rawValue) > ($1.startedAt, $1.id.rawValue) }
+                var query = RequestRecordQuery(teamID: teamID, limit: 7)
+                var seen: [RequestRecord] = []
+                while true {
+                    let page = try await stores.requests.records(matching: query)
+                    #expect(page.count <= 7)
+                    seen += page
+                    guard let last = page.last, page.count == query.limit else { break }
+                    query.before = .init(startedAt: last.startedAt, id: last.id)
+                }
+                #expect(seen == expected)
+                #expect(Set(seen.map(\.id)).count == expected.count)
+            }
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func countIgnoresTheLimitAndTheCursor(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append((0..<12).map { RequestRecord.fixture("r\($0)", at: Int64($0)) })
+            let query = RequestRecordQuery(before: .init(startedAt: 3, id: "r3"), limit: 2)
+            #expect(try await stores.requests.count(matching: query) == 12)
+            #expect(try await stores.requests.records(matching: query).map(\.id) == ["r2", "r1"])
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aLimitOfZeroReturnsNoRecords(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append([.fixture("r", at: 1)])
+            #expect(try await stores.requests.records(matching: RequestRecordQuery(limit: 0)).isEmpty)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import KeelCore
+import KeelStorage
+import Testing
+
+@testable import KeelStorageSQLite
+
+@Suite("SQLite schema and migrations")
+struct SQLiteSchemaTests {
+    @Test func migrationIDsAreUniqueIncreasingAndNumbered() {
+        let ids = SQLiteSchema.migrations.map(\.id)
+        #expect(!ids.isEmpty)
+        #expect(Set(ids).count == ids.count)
+        #expect(ids == ids.sorted())
+        for (index, id) in ids.enumerated() {
+            #expect(id.hasPrefix(String(format: "%04d_", index + 1)), "\(id)")
+        }
+    }
+
+    @Test func aNewDatabaseHasTheExpectedTablesColumnsAndIndexes() async throws {
+        try await withTemporaryDirectory { directory in
+            let backend = try await SQLiteBackend.open(path: directory + "/nested/dirs/keel.sqlite", logger: .quiet)
+            defer { try? backend.close() }
+            let (tables, columns, indexes) = try await backend.pool.read { db in
+                let tables = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                var columns: [String: [String]] = [:]
+                for table in tables {
+                    columns[table] = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])
+                        .map { $0["name"] as String }
+                }
+                let indexes = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+                return (tables, columns, indexes)
+            }
+            #expect(tables == ["request_record", "schema_migration", "setting", "virtual_key"])
+            #expect(columns["request_record"] == [
+                "id", "started_at", "operation", "key_id", "team_id", "project_id", "user_id", "requested_model",
+                "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
+                "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
+                "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos",
+            ])
+            #expect(columns["virtual_key"] == [
+                "id", "hash", "prefix", "name", "team_id", "project_id", "user_id", "models", "created_at",
+                "expires_at", "revoked_at",
+            ])
+            #expect(columns["setting"] == ["name", "value"])
+            #expect(columns["schema_migration"] == ["id", "applied_at"])
+            #expect(indexes == [
+                "request_record_key_started_at", "request_record_model_started_at",
+                "request_record_project_started_at", "request_record_started_at",
+                "request_record_team_started_at", "request_record_user_started_at",
+            ])
+        }
+    }
+
+    @Test func reopeningADatabaseKeepsItsDataAndDoesNotRerunMigrations() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/keel.sqlite"
+            let first = try await SQLiteBackend.open(path: path, logger: .quiet)
+            try await first.stores.requests.append([.fixture("kept", at: 1)])
+            let appliedBefore = try await Self.appliedMigrationRows(first)
+            // A second process (say `keel migrate`) opening the file while the server runs.
+            let concurrent = try await SQLiteBackend.open(path: path, logger: .quiet)
+            try concurrent.close()
+            try first.close()
+
+            let reopened = try await SQLiteBackend.open(path: path, logger: .quiet)
+            defer { try? reopened.close() }
+            #expect(try await reopened.appliedMigrations() == SQLiteSchema.migrations.map(\.id))
+            #expect(try await Self.appliedMigrationRows(reopened) == appliedBefore)
+            #expect(try await reopened.stores.requests.records(matching: .init()).map(\.id) == ["kept"])
+        }
+    }
+
+    @Test func aDatabaseMigratedByANewerKeelIsRefused() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/keel.sqlite"
+            let backend = try await SQLiteBackend.open(path: path, logger: .quiet)
+            try await backend.pool.write { db in
+                try db.execute(sql: "INSERT INTO schema_migration (id, applied_at) VALUES ('9999_future', 0)")
+            }
+            try backend.close()
+            await #expect {
+                _ = try await SQLiteBackend.open(path: path, logger: .quiet)
+            } throws: { error in
+                (error as? SQLiteStorageError)?.code == .newerSchema
+            }
+        }
+    }
+
+    @Test func aFailingMigrationIsRolledBackAndStopsTheRun() async throws {
+        let migrations = [
+            SchemaMigration(id: "0001_one", sql: "CREATE TABLE one (x INTEGER);"),
+            SchemaMigration(id: "0002_two", sql: "CREATE TABLE two (x INTEGER); INSERT INTO missing VALUES (1);"),
+            SchemaMigration(id: "0003_three", sql: "CREATE TABLE three (x INTEGER);"),
+        ]
+        try await withTemporaryDirectory { directory in
+            let pool = try DatabasePool(path: directory + "/migrations.sqlite")
+            defer { try? pool.close() }
+            await #expect(throws: DatabaseError.self) {
+                _ = try await SQLiteMigrator(migrations: migrations).migrate(pool, logger: .quiet)
+            }
+            let tables = try await pool.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            }
+            #expect(tables == ["one", "schema_migration"])
+            #expect(try await SQLiteMigrator.appliedMigrationIDs(pool) == ["0001_one"])
+        }
+    }
+
+    @Test func connectionsUseWALNormalSynchronousForeignKeysAndABusyTimeout() async throws {
+        try await withTemporaryDirectory { directory in
+            let backend = try await SQLiteBackend.open(path: directory + "/keel.sqlite", logger: .quiet)
+            defer { try? backend.close() }
+            let pragmas = """
+                SELECT journal_mode || ',' || synchronous || ',' || foreign_keys || ',' || timeout
+                FROM pragma_journal_mode, pragma_synchronous, pragma_foreign_keys, pragma_busy_timeout
+                """
+            let writer = try await backend.pool.write { db in try String.fetchOne(db, sql: pragmas) }
+            let reader = try await backend.pool.read { db in try String.fetchOne(db, sql: pragmas) }
+            // WAL, synchronous NORMAL (1), foreign keys on, a 5 s busy timeout, on both kinds of connection.
+            #expect(writer == "wal,1,1,5000")
+            #expect(reader == "wal,1,1,5000")
+            try await backend.stores.ping()
+        }
+    }
+
+    @Test(arguments: [
+        ("no filter", RequestRecordQuery(), "request_record_started_at"),
+        ("window and cursor", RequestRecordQuery(from: 1, to: 9, before: .init(startedAt: 5, id: "x")),
+         "request_record_started_at"),
+        ("key and cursor", RequestRecordQuery(keyID: "k", before: .init(startedAt: 5, id: "x")),
+         "request_record_key_started_at"),
+        ("team and window", RequestRecordQuery(teamID: "t", from: 1, to: 9), "request_record_team_started_at"),
+        ("project", RequestRecordQuery(projectID: "p"), "request_record_project_started_at"),
+        ("user", RequestRecordQuery(userID: "u"), "request_record_user_started_at"),
+        ("model and cursor", RequestRecordQuery(model: "m", before: .init(startedAt: 5, id: "x")),
+         "request_record_model_started_at"),
+    ])
+    func anIndexedFilterReadsItsPageFromTheIndexWithoutSorting(
+        name: String, query: RequestRecordQuery, index: String
+    ) async throws {
+        try await withTemporaryDirectory { directory in
+            let backend = try await SQLiteBackend.open(path: directory + "/keel.sqlite", logger: .quiet)
+            defer { try? backend.close() }
+            let (sql, arguments) = query.sqliteSelect()
+            let plan = try await backend.pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+            }
+            let details = plan.joined(separator: " | ")
+            #expect(details.contains("INDEX \(index) "), "\(name): \(details)")
+            #expect(!details.contains("TEMP B-TREE"), "\(name): \(details)")
+        }
+    }
+
+    private static func appliedMigrationRows(_ backend: SQLiteBackend) async throws -> [[String]] {
+        try await backend.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, applied_at FROM schema_migration ORDER BY id")
+                .map { [$0["id"], String($0["applied_at"] as Int64)] }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import KeelCore
+import KeelStorage
+import Testing
+
+@Suite("VirtualKeyStore conformance")
+struct VirtualKeyStoreConformanceTests {
+    static let full = VirtualKey(
+        id: "key-full",
+        hash: String(repeating: "ab", count: 32),
+        prefix: "sk-keel-ab12",
+        name: "CI key, \"quoted\" and ünïcode",
+        teamID: "team-1",
+        projectID: "project-1",
+        userID: "user-1",
+        models: ["gpt-test", "claude \"x\", y", "模型"],
+        createdAt: 1_750_000_000_000_000,
+        expiresAt: 1_760_000_000_000_000,
+        revokedAt: 1_755_000_000_000_000
+    )
+    static let minimal = VirtualKey(id: "key-min", hash: String(repeating: "cd", count: 32), prefix: "sk-keel-cd34", createdAt: 5)
+
+    @Test(arguments: StoreBackend.enabled)
+    func anInsertedKeyReadsBackWithEveryField(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.keys.insert(Self.full)
+            try await stores.keys.insert(Self.minimal)
+            #expect(try await stores.keys.key(id: "key-full") == Self.full)
+            #expect(try await stores.keys.key(id: "key-min") == Self.minimal)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func anUnknownKeyIsAbsent(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.keys.insert(Self.minimal)
+            #expect(try await stores.keys.key(id: "key-unknown") == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func allKeysListsRevokedAndExpiredKeysOldestFirst(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            #expect(try await stores.keys.allKeys().isEmpty)
+            let keys = [Self.full, Self.minimal, Self.key("key-b", createdAt: 7), Self.key("key-a", createdAt: 7)]
+            for key in keys {
+                try await stores.keys.insert(key)
+            }
+            #expect(try await stores.keys.allKeys().map(\.id) == ["key-min", "key-a", "key-b", "key-full"])
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func revokingKeepsTheFirstRevocationTime(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.keys.insert(Self.minimal)
+            #expect(try await stores.keys.revoke(id: "key-min", at: 100))
+            #expect(try await stores.keys.revoke(id: "key-min", at: 200))
+            var expected = Self.minimal
+            expected.revokedAt = 100
+            #expect(try await stores.keys.key(id: "key-min") == expected)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func revokingAnUnknownKeyReturnsFalseAndChangesNothing(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.keys.insert(Self.minimal)
+            #expect(try await stores.keys.revoke(id: "key-unknown", at: 100) == false)
+            #expect(try await stores.keys.allKeys() == [Self.minimal])
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func insertingADuplicateHashFailsAndKeepsTheFirstKey(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.keys.insert(Self.minimal)
+            let sameHash = VirtualKey(id: "key-other", hash: Self.minimal.hash, prefix: "sk-keel-zz", createdAt: 9)
+            await #expect(throws: (any Error).self) { try await stores.keys.insert(sameHash) }
+            #expect(try await stores.keys.allKeys() == [Self.minimal])
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func insertingADuplicateIDFailsAndKeepsTheFirstKey(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.keys.insert(Self.minimal)
+            let sameID = VirtualKey(id: Self.minimal.id, hash: "other-hash", prefix: "sk-keel-zz", createdAt: 9)
+            await #expect(throws: (any Error).self) { try await stores.keys.insert(sameID) }
+            #expect(try await stores.keys.allKeys() == [Self.minimal])
+        }
+    }
+
+    private static func key(_ id: KeyID, createdAt: Int64) -> VirtualKey {
+        VirtualKey(id: id, hash: "hash-\(id)", prefix: "sk-keel-\(id)", models: ["m"], createdAt: createdAt)
+    }
+}
