@@ -98,10 +98,12 @@ let package = Package(
             dependencies: [
                 "KeelServer", "KeelSimulator", "KeelStorageSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelProviders", "KeelServer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KeelSimulatorTests",
             dependencies: [
@@ -112,6 +114,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorageSQLite"], swiftSettings: swiftSettings),
-        .testTarget(name: "KeelServerTests", dependencies: ["KeelTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KeelServerTests",
+            dependencies: ["KeelTesting", "KeelServer", "KeelSimulator", "KeelProviders", .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

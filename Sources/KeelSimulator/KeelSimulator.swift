@@ -1,6 +1,7 @@
 public import Logging
 public import ServiceLifecycle
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 
 /// A simulated OpenAI-dialect LLM provider served over HTTP: the upstream of Keel's integration
@@ -63,6 +64,7 @@ public final class KeelSimulator: Service, Sendable {
         let binding = self.binding
         let application = Application(
             router: self.router(),
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [CloseOnInputClosedHandler()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(self.configuration.host, port: self.configuration.port),
                 serverName: nil,

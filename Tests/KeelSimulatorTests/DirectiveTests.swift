@@ -1,5 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import KeelSimulator
+import NIOCore
+import NIOHTTP1
 import Testing
 
 @Suite("Directives and faults")
@@ -152,11 +155,15 @@ struct DirectiveTests {
             func tokens(_ text: String) async throws -> Int? {
                 try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "five", text)).json()[path: "usage", "completion_tokens"] as? Int
             }
-            #expect(try await tokens("plain") == 5)
-            #expect(try await tokens("[sim tokens=7] content") == 7)
+            let fromModel = try await tokens("plain")
+            let fromContent = try await tokens("[sim tokens=7] content")
             sim.simulator.script.enqueue(SimulatorDirectives(tokens: 9))
-            #expect(try await tokens("[sim tokens=7] content") == 9)
-            #expect(try await tokens("[sim tokens=7] content") == 7)
+            let fromScript = try await tokens("[sim tokens=7] content")
+            let afterScript = try await tokens("[sim tokens=7] content")
+            #expect(fromModel == 5)
+            #expect(fromContent == 7)
+            #expect(fromScript == 9)
+            #expect(afterScript == 7)
         }
     }
 
@@ -165,6 +172,26 @@ struct DirectiveTests {
             let body = #"{"model":"keel-sim-chat","messages":[{"role":"user","content":"[sim status=500]"},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"again [sim tokens=2]"}]}]}"#
             let json = try await sim.post("/v1/chat/completions", body).json()
             #expect(json[path: "usage", "completion_tokens"] as? Int == 2)
+        }
+    }
+
+    @Test func streamStopsWhenTheClientGoesAway() async throws {
+        let recorder = LogRecorder()
+        try await SimulatorHarness.run(logger: recorder.logger) { sim in
+            // 50 tokens at 5 per second would take 10 s; the client gives up after 300 ms.
+            let request = sim.request(.POST, "/v1/chat/completions", body: SimulatorHarness.chatBody("[sim tokens=50 tps=5] hi", extra: Self.streaming))
+            let reader = Task {
+                let response = try await sim.client.execute(request, timeout: .seconds(30))
+                for try await _ in response.body {}
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            reader.cancel()
+            _ = await reader.result
+            let deadline = ContinuousClock.now + .seconds(3)
+            while !recorder.contains("Client disconnected from a simulated stream"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(recorder.contains("Client disconnected from a simulated stream"))
         }
     }
 }

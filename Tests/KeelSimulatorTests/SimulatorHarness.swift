@@ -59,9 +59,9 @@ struct SimulatorHarness: Sendable {
     /// Starts a simulator with `models`, runs `body` against it, then stops both.
     static func run(
         models: [SimulatedModel] = SimulatedModel.defaults,
+        logger: Logger = Logger(label: "keel.simulator.test", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @Sendable (SimulatorHarness) async throws -> Void
     ) async throws {
-        let logger = Logger(label: "keel.simulator.test", factory: { _ in SwiftLogNoOpLogHandler() })
         let simulator = KeelSimulator(configuration: SimulatorConfiguration(models: models), logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
@@ -92,15 +92,8 @@ struct SimulatorHarness: Sendable {
 
     /// Sends a request and reads the whole body, keeping what arrived when the connection breaks.
     func send(_ method: HTTPMethod, _ path: String, body: String?, timeout: TimeAmount) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.port)\(path)")
-        request.method = method
-        request.headers.add(name: "authorization", value: "Bearer sk-test")
-        if let body {
-            request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
         let start = ContinuousClock.now
-        let response = try await self.client.execute(request, timeout: timeout)
+        let response = try await self.client.execute(self.request(method, path, body: body), timeout: timeout)
         var text = ""
         var arrivals: [Duration] = []
         var bodyError: String?
@@ -119,6 +112,18 @@ struct SimulatorHarness: Sendable {
             bodyError: bodyError,
             arrivals: arrivals
         )
+    }
+
+    /// A request to the simulator, with a bearer key as clients send one.
+    func request(_ method: HTTPMethod, _ path: String, body: String?) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.port)\(path)")
+        request.method = method
+        request.headers.add(name: "authorization", value: "Bearer sk-test")
+        if let body {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        return request
     }
 
     /// A chat request body for `model` with one user message.

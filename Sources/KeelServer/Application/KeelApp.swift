@@ -43,6 +43,7 @@ public final class KeelApp: Sendable {
         var serviceGroup: ServiceGroup?
         var shutdownRequested = false
         var recorder: RequestRecorder?
+        var stopped = false
     }
 
     /// - Parameter handleSignals: stop gracefully on SIGTERM and SIGINT (the CLI); tests pass `false`.
@@ -55,6 +56,7 @@ public final class KeelApp: Sendable {
 
     /// Runs until graceful shutdown. `onReady` is called once the server listens.
     public func run(onReady: @escaping @Sendable (StartupInfo) async -> Void = { _ in }) async throws {
+        defer { self.state.withLock { $0.stopped = true } }
         let configuration = self.configuration
         guard let path = configuration.storage.sqlitePath else { throw ConfigurationError(issues: [.init(key: "storage.url", reason: "must be sqlite://PATH")]) }
         let backend = try await SQLiteBackend.open(path: path, logger: self.logger)
@@ -185,6 +187,9 @@ public final class KeelApp: Sendable {
         }
         await group?.triggerGracefulShutdown()
     }
+
+    /// Whether `run()` has returned.
+    public var stopped: Bool { self.state.withLock { $0.stopped } }
 
     /// Records accepted by the recorder and written so far.
     public var recordsWritten: Int { self.state.withLock { $0.recorder?.writtenCount ?? 0 } }

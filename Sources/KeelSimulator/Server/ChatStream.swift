@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Writes one streamed completion as server-sent events, paced and faulted as its directives say.
@@ -12,6 +13,7 @@ struct ChatStream: Sendable {
     let renderer: ChatChunkRenderer
     let directives: SimulatorDirectives
     let channel: any Channel
+    let logger: Logger
 
     /// Where `truncate`, `malformed` and a `mid_stream` stall strike: after this many content
     /// chunks (default: half of them, at most all of them).
@@ -31,6 +33,15 @@ struct ChatStream: Sendable {
     }
 
     private func write(to writer: inout any ResponseBodyWriter) async throws {
+        do {
+            try await self.writeChunks(to: &writer)
+        } catch SimulatedFaultError.clientDisconnected {
+            self.logger.debug("Client disconnected from a simulated stream")
+            throw SimulatedFaultError.clientDisconnected
+        }
+    }
+
+    private func writeChunks(to writer: inout any ResponseBodyWriter) async throws {
         let count = self.renderer.deltaCount
         let fault = self.directives.fault
         let stallMs = fault == .stall ? (self.directives.stallMs ?? 0) : 0

@@ -36,8 +36,9 @@ extension Response {
         )
     }
 
-    /// Status 200 whose JSON body is made invalid by a trailing comma before its last brace.
+    /// Status 200 whose JSON body is made invalid by a last member without a value
+    /// (`…,"keel_sim_fault":}`). Not a trailing comma: some lenient parsers accept that.
     static func malformed(_ body: String) -> Response {
-        .json(String(body.dropLast()) + ",}")
+        .json(String(body.dropLast()) + #","keel_sim_fault":}"#)
     }
 }

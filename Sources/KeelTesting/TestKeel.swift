@@ -1,0 +1,127 @@
+public import AsyncHTTPClient
+import Foundation
+public import KeelCore
+public import KeelServer
+public import KeelSimulator
+import KeelStorage
+import KeelStorageSQLite
+public import Logging
+
+/// Runs a real gateway for a test: a `KeelSimulator` upstream on a loopback port, `keel serve`'s
+/// application in front of it on another, and a temporary SQLite file, all torn down afterwards.
+///
+/// ```swift
+/// try await TestKeel.run { keel in
+///     let response = try await keel.post("/v1/chat/completions", json: #"{"model":"keel-sim-chat","messages":[…]}"#)
+///     #expect(response.status == 200)
+/// }
+/// ```
+public enum TestKeel {
+    /// The admin key of every test gateway (also accepted as a client key).
+    public static let adminKey = "sk-test-admin-0123456789abcdef"
+
+    /// Builds the default test configuration: provider `sim` (the simulator upstream), its chat,
+    /// embedding and reasoning models, and a `keel-sim-backup` model on the same upstream.
+    public static func configuration(simulatorPort: Int, databasePath: String) -> KeelConfiguration {
+        var configuration = KeelConfiguration()
+        configuration.server.port = 0
+        configuration.storage.url = "sqlite://" + databasePath
+        configuration.adminKey = Secret(Self.adminKey)
+        configuration.router.backoffMs = 1
+        configuration.router.maxBackoffMs = 5
+        configuration.providers = [
+            .init(name: "sim", kind: .openai, baseURL: "http://127.0.0.1:\(simulatorPort)/v1", apiKey: Secret("sk-upstream-secret-000"))
+        ]
+        configuration.models = [
+            .init(name: "keel-sim-chat", routes: [.init(provider: "sim", model: "keel-sim-chat")]),
+            .init(name: "keel-sim-embed", routes: [.init(provider: "sim", model: "keel-sim-embed")]),
+            .init(name: "keel-sim-reasoning", routes: [.init(provider: "sim", model: "keel-sim-reasoning")]),
+        ]
+        return configuration
+    }
+
+    /// Starts the simulator and the gateway, runs `body`, then shuts both down gracefully.
+    ///
+    /// - Parameters:
+    ///   - simulator: the upstream's configuration (its port is chosen by the system).
+    ///   - configure: changes to the gateway configuration before it starts.
+    public static func run(
+        simulator: SimulatorConfiguration = SimulatorConfiguration(),
+        configure: @Sendable (inout KeelConfiguration) -> Void = { _ in },
+        _ body: @Sendable (TestGateway) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let databasePath = directory.appendingPathComponent("keel.sqlite").path
+        var logger = Logger(label: "keel.test")
+        logger.logLevel = .warning
+
+        var simulatorConfiguration = simulator
+        simulatorConfiguration.host = "127.0.0.1"
+        simulatorConfiguration.port = 0
+        let upstream = KeelSimulator(configuration: simulatorConfiguration, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await upstream.run() }
+            let simulatorPort = try await upstream.listeningPort()
+            var configuration = Self.configuration(simulatorPort: simulatorPort, databasePath: databasePath)
+            configure(&configuration)
+            let app = KeelApp(configuration: configuration, environment: [:], logger: logger, handleSignals: false)
+            tasks.addTask { try await app.run() }
+            let port = try await app.listeningPort()
+            let gateway = TestGateway(app: app, port: port, simulator: upstream, simulatorPort: simulatorPort, databasePath: databasePath)
+            do {
+                try await body(gateway)
+            } catch {
+                await app.triggerGracefulShutdown()
+                tasks.cancelAll()
+                throw error
+            }
+            await app.triggerGracefulShutdown()
+            await gateway.waitUntilStopped()
+            tasks.cancelAll()
+        }
+    }
+}
+
+/// A running test gateway and its simulator upstream.
+public final class TestGateway: Sendable {
+    public let app: KeelApp
+    public let port: Int
+    public let simulator: KeelSimulator
+    public let simulatorPort: Int
+    public let databasePath: String
+
+    init(app: KeelApp, port: Int, simulator: KeelSimulator, simulatorPort: Int, databasePath: String) {
+        self.app = app
+        self.port = port
+        self.simulator = simulator
+        self.simulatorPort = simulatorPort
+        self.databasePath = databasePath
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(self.port)" }
+
+    /// Waits for `run()` of the app to return after a graceful shutdown was triggered.
+    func waitUntilStopped() async {
+        for _ in 0..<1_000 {
+            if self.app.stopped { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Every stored request record, newest first. Call after `shutdown()` to see all of them.
+    public func records() async throws -> [RequestRecord] {
+        var logger = Logger(label: "keel.test.read")
+        logger.logLevel = .warning
+        let backend = try await SQLiteBackend.open(path: self.databasePath, logger: logger)
+        defer { try? backend.close() }
+        return try await backend.stores.requests.records(matching: RequestRecordQuery(limit: 1_000_000))
+    }
+
+    /// Stops the gateway gracefully (as SIGTERM does) and waits until every record is written.
+    public func shutdown() async {
+        await self.app.triggerGracefulShutdown()
+        await self.waitUntilStopped()
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import KeelCore
+import KeelSimulator
+import KeelProviders
+import KeelServer
+import KeelTesting
+import NIOHTTP1
+import Testing
+
+@Suite("Retries, fallbacks and broken streams")
+struct RoutingTests {
+    @Test func a503IsRetriedOnTheSameDeploymentAndTheAttemptsAreRecorded() async throws {
+        try await TestKeel.run { keel in
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), model: "keel-sim-chat", count: 2)
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("retry me"))
+            #expect(response.status == 200)
+            #expect(response.headers["x-keel-attempts"] == "3")
+            #expect(keel.simulator.requestCount(path: "/v1/chat/completions", model: "keel-sim-chat") == 3)
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.attempts == 3 && record.outcome == .success)
+        }
+    }
+
+    @Test func a429WithRetryAfterIsHonouredBeforeRetrying() async throws {
+        try await TestKeel.run { keel in
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=429 retry_after=1"), model: "keel-sim-chat", count: 1)
+            let started = ContinuousClock.now
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("rate limited"))
+            let elapsed = ContinuousClock.now - started
+            #expect(response.status == 200)
+            #expect(elapsed >= .milliseconds(950))
+        }
+    }
+
+    @Test func aRetryAfterLongerThanTheLimitMovesOnAndTheClientSees429() async throws {
+        try await TestKeel.run(configure: { $0.router.maxRetryAfterMs = 100 }) { keel in
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=429 retry_after=30"), model: "keel-sim-chat", count: 5)
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("slow down"))
+            #expect(response.status == 429)
+            #expect((response.json?["error"] as? [String: Any])?["code"] as? String == "upstream_rate_limited")
+            #expect(response.headers["retry-after"] == "30")
+        }
+    }
+
+    @Test func aFailingModelFallsBackToItsFallbackModel() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.models.append(.init(name: "primary", routes: [.init(provider: "sim", model: "keel-sim-reasoning")], fallbacks: ["keel-sim-chat"], maxRetries: 1))
+        }) { keel in
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=500"), model: "keel-sim-reasoning", count: 10)
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("fall back", model: "primary"))
+            #expect(response.status == 200)
+            #expect(response.headers["x-keel-attempts"] == "3")
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.requestedModel == "primary")
+            #expect(record.model == "keel-sim-chat")
+            #expect(record.deployment == "keel-sim-chat")
+            #expect(record.attempts == 3)
+        }
+    }
+
+    @Test func aSecondRouteServesWhenTheFirstProviderIsDown() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.providers.append(.init(name: "dead", kind: .openai, baseURL: "http://127.0.0.1:1/v1"))
+            configuration.models.append(
+                .init(name: "ha", routes: [.init(provider: "dead", model: "keel-sim-chat"), .init(provider: "sim", model: "keel-sim-chat")], maxRetries: 0)
+            )
+        }) { keel in
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("failover", model: "ha"))
+            #expect(response.status == 200)
+            #expect(response.headers["x-keel-provider"] == "sim")
+        }
+    }
+
+    @Test func aStreamCutMidAnswerEndsWithAnErrorEventAndIsRecordedAsInterrupted() async throws {
+        try await TestKeel.run { keel in
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim fault=truncate after_tokens=3 tokens=10]", extra: #""stream":true"#))
+            #expect(response.status == 200)
+            #expect(!response.events.contains("[DONE]"))
+            let last = try #require(response.jsonEvents.last)
+            #expect((last["error"] as? [String: Any])?["code"] as? String == "stream_interrupted")
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.outcome == .interrupted)
+            #expect(record.errorClass == "stream_interrupted")
+        }
+    }
+
+    @Test func aMalformedStreamEventIsNotReportedAsSuccess() async throws {
+        try await TestKeel.run { keel in
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim fault=malformed after_tokens=2]", extra: #""stream":true"#))
+            #expect(response.status == 200)
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.outcome == .interrupted)
+            #expect(record.errorClass == "upstream_bad_response")
+        }
+    }
+
+    @Test func anUpstreamSilentPastTheIdleTimeoutIsATimeout() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.providers[0].timeouts.idle = .milliseconds(300)
+            configuration.router.maxRetries = 0
+        }) { keel in
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim fault=stall stall_ms=3000 at=headers]"))
+            #expect(response.status == 504)
+            #expect((response.json?["error"] as? [String: Any])?["code"] as? String == "upstream_timeout")
+        }
+    }
+
+    @Test func aClientThatDisconnectsMidStreamCancelsTheUpstreamAndIsRecordedAsCancelled() async throws {
+        try await TestKeel.run { keel in
+            let body = chatBody("[sim tokens=200 tps=20]", extra: #""stream":true"#)
+            try await StreamingClient.readThenDisconnect(port: keel.port, path: "/v1/chat/completions", body: body, key: TestKeel.adminKey, bytes: 600)
+            try await Task.sleep(for: .milliseconds(300))
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.outcome == .cancelled)
+            #expect(record.errorClass == "client_disconnected")
+            // 200 tokens at 20/s would take 10 s; the record is written long before.
+            #expect(record.totalMicros < 5_000_000)
+        }
+    }
+}
