@@ -108,6 +108,8 @@ public final class SQLiteBackend: Sendable {
             // GRDB already sets NORMAL on the connection that enables WAL; setting it on every
             // connection keeps the durability promise independent of that detail.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if let c = getenv("XCACHE") { try db.execute(sql: "PRAGMA cache_size = " + String(cString: c)) }
+            if let c = getenv("XMMAP") { try db.execute(sql: "PRAGMA mmap_size = " + String(cString: c)) }
         }
         return grdb
     }

@@ -178,8 +178,9 @@ struct DirectiveTests {
     @Test func streamStopsWhenTheClientGoesAway() async throws {
         let recorder = LogRecorder()
         try await SimulatorHarness.run(logger: recorder.logger) { sim in
-            // 50 tokens at 5 per second would take 10 s; the client gives up after 300 ms.
-            let request = sim.request(.POST, "/v1/chat/completions", body: SimulatorHarness.chatBody("[sim tokens=50 tps=5] hi", extra: Self.streaming))
+            // A 20 s stall writes nothing, so only the closed connection can end it early.
+            let body = SimulatorHarness.chatBody("[sim fault=stall at=first_token stall_ms=20000] hi", extra: Self.streaming)
+            let request = sim.request(.POST, "/v1/chat/completions", body: body)
             let reader = Task {
                 let response = try await sim.client.execute(request, timeout: .seconds(30))
                 for try await _ in response.body {}
@@ -187,7 +188,7 @@ struct DirectiveTests {
             try await Task.sleep(for: .milliseconds(300))
             reader.cancel()
             _ = await reader.result
-            let deadline = ContinuousClock.now + .seconds(3)
+            let deadline = ContinuousClock.now + .seconds(2)
             while !recorder.contains("Client disconnected from a simulated stream"), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -130,28 +130,50 @@ final class ConfigContext {
         self.issues.append(.init(key: key.isEmpty ? "(root)" : key, reason: reason))
     }
 
+    /// Placeholder framing for `${…}` expressions: YAML cannot hold `${X}` unquoted inside a
+    /// flow mapping (`{ api_key: ${KEY} }`), so expressions are swapped for plain-scalar-safe
+    /// tokens before parsing and resolved per value afterwards, where the key path is known.
+    static let placeholderStart = "KEELENV0x"
+    static let placeholderEnd: Character = "X"
+
+    /// `text` with every `${expression}` replaced by a placeholder token.
+    static func protectExpressions(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        var rest = Substring(text)
+        while let open = rest.firstRange(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+            output += rest[..<open.lowerBound]
+            let expression = rest[open.upperBound..<close]
+            output += Self.placeholderStart
+            for byte in expression.utf8 {
+                output += String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16)
+            }
+            output.append(Self.placeholderEnd)
+            rest = rest[rest.index(after: close)...]
+        }
+        return output + rest
+    }
+
     func interpolate(_ text: String, at path: String) -> String {
-        guard text.contains("${") else { return text }
+        guard text.contains(Self.placeholderStart) else { return text }
         var output = ""
         var rest = Substring(text)
-        while let dollar = rest.firstIndex(of: "$") {
-            let afterDollar = rest.index(after: dollar)
-            guard afterDollar < rest.endIndex, rest[afterDollar] == "{" else {
-                output += rest[...dollar]
-                rest = rest[afterDollar...]
-                continue
+        while let open = rest.firstRange(of: Self.placeholderStart),
+            let close = rest[open.upperBound...].firstIndex(of: Self.placeholderEnd)
+        {
+            output += rest[..<open.lowerBound]
+            let hex = Array(rest[open.upperBound..<close].utf8)
+            var bytes: [UInt8] = []
+            var index = 0
+            while index + 1 < hex.count {
+                bytes.append(UInt8(String(decoding: hex[index...index + 1], as: UTF8.self), radix: 16) ?? 0)
+                index += 2
             }
-            output += rest[..<dollar]
-            let openEnd = rest.index(after: afterDollar)
-            guard let close = rest[openEnd...].firstIndex(of: "}") else {
-                self.report(path, "has an unterminated ${")
-                return text
-            }
-            let expression = rest[openEnd..<close]
+            let expression = String(decoding: bytes, as: UTF8.self)
             let parts = expression.split(separator: ":-", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = parts[0]
+            let name = String(parts[0])
             let fallback: Substring? = parts.count == 2 ? parts[1] : nil
-            if let value = self.environment[String(name)], !value.isEmpty {
+            if let value = self.environment[name], !value.isEmpty {
                 output += value
             } else if let fallback {
                 output += fallback

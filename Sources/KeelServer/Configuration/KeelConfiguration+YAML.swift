@@ -29,7 +29,7 @@ extension KeelConfiguration {
         let context = ConfigContext(environment: environment)
         let root: Yams.Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            root = try Yams.compose(yaml: ConfigContext.protectExpressions(yaml))
         } catch {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }

@@ -1,0 +1,41 @@
+import KeelCore
+import NIOCore
+import Testing
+
+@Suite("Byte edits, search and SSE line splitting")
+struct ByteToolsTests {
+    @Test func editsApplyInOnePassInOffsetOrder() {
+        let buffer = ByteBuffer(string: #"{"model":"a","x":1}"#)
+        var edits = ByteEdits()
+        edits.replace(9..<12, with: #""gpt-4o""#)
+        edits.insert(#""stream_options":{"include_usage":true},"#, at: 1)
+        #expect(String(buffer: edits.applied(to: buffer)) == #"{"stream_options":{"include_usage":true},"model":"gpt-4o","x":1}"#)
+        #expect(ByteEdits().applied(to: buffer) == buffer)
+    }
+
+    @Test func searchFindsPatternsOnlyWhereTheyAre() {
+        let bytes = Array(#"data: {"usage":{"prompt_tokens":3}}"#.utf8)
+        bytes.withUnsafeBytes { buffer in
+            #expect(ByteSearch.firstIndex(of: #""usage":{"#, in: buffer) == 7)
+            #expect(ByteSearch.firstIndex(of: "nothing", in: buffer) == nil)
+            #expect(ByteSearch.hasPrefix("data:", buffer))
+        }
+    }
+
+    @Test func linesSplitAcrossChunksAreReportedWhole() throws {
+        var splitter = SSELineSplitter()
+        var lines: [String] = []
+        for chunk in ["data: {\"a\"", ":1}\r\n\ndata: [DO", "NE]\n", "\n"] {
+            try splitter.feed(ByteBuffer(string: chunk)) { line, _ in lines.append(String(decoding: line, as: UTF8.self)) }
+        }
+        #expect(lines == [#"data: {"a":1}"#, "", "data: [DONE]", ""])
+        #expect(splitter.carry == nil)
+    }
+
+    @Test func anOverlongLineIsRefused() {
+        var splitter = SSELineSplitter(maxLineLength: 8)
+        #expect(throws: SSELineSplitter.LineTooLong.self) {
+            try splitter.feed(ByteBuffer(string: "0123456789")) { _, _ in }
+        }
+    }
+}

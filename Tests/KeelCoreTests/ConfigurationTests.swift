@@ -1,0 +1,83 @@
+import KeelCore
+import KeelProviders
+import KeelServer
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let valid = """
+        server: { host: 127.0.0.1, port: 8081, max_body_bytes: 65536 }
+        storage: { url: "sqlite://tmp/keel.sqlite" }
+        admin_key: ${ADMIN}
+        providers:
+          - { name: openai, kind: openai, base_url: "https://api.openai.com/v1", api_key: ${OPENAI_API_KEY} }
+          - { name: local, kind: openai, base_url: "http://127.0.0.1:11434/v1", timeouts: { connect_ms: 500, idle_ms: 2000 } }
+          - { name: sim, kind: simulator }
+        models:
+          - name: gpt-4o-mini
+            routes: [ { provider: openai, model: gpt-4o-mini } ]
+            fallbacks: [ llama ]
+          - name: llama
+            routes: [ { provider: local, model: "llama3.1:8b" } ]
+            max_retries: 0
+        keys:
+          - { key: "${APP_KEY:-sk-app-default-1}", team: search, project: ranking, models: [gpt-4o-mini] }
+        prices:
+          "llama3.1:8b": { input: "0.05", output: "0.10" }
+        """
+
+    @Test func aValidFileIsReadWithInterpolationAndDefaults() throws {
+        let configuration = try KeelConfiguration.parse(
+            yaml: Self.valid,
+            environment: ["ADMIN": "admin-key-0123456789abcdef", "OPENAI_API_KEY": "sk-openai"]
+        )
+        #expect(configuration.server.port == 8081)
+        #expect(configuration.server.maxBodyBytes == 65_536)
+        #expect(configuration.providers.count == 3)
+        #expect(configuration.providers[1].timeouts.connect == .milliseconds(500))
+        #expect(configuration.providers[0].apiKey?.withExposedValue { $0 } == "sk-openai")
+        #expect(configuration.models[0].fallbacks == ["llama"])
+        #expect(configuration.models[1].maxRetries == 0)
+        #expect(configuration.keys[0].key.withExposedValue { $0 } == "sk-app-default-1")
+        #expect(configuration.keys[0].team == "search")
+        #expect(configuration.prices["llama3.1:8b"] == ModelPrice(usd: "0.05", "0.10"))
+        #expect(!"\(configuration.providers[0].apiKey!)".contains("sk-openai"))
+    }
+
+    @Test func everyProblemIsReportedWithItsKey() throws {
+        let yaml = """
+            server: { port: 99999, colour: blue }
+            providers:
+              - { name: a, kind: openai }
+              - { name: a, kind: carrier-pigeon }
+            models:
+              - { name: m, routes: [ { provider: nobody, model: x } ], fallbacks: [ ghost ] }
+            keys:
+              - { key: "${MISSING}" }
+            """
+        do {
+            _ = try KeelConfiguration.parse(yaml: yaml, environment: [:])
+            Issue.record("expected a ConfigurationError")
+        } catch let error as ConfigurationError {
+            let keys = Set(error.issues.map(\.key))
+            #expect(keys.contains("server.port"))
+            #expect(keys.contains("server.colour"))
+            #expect(keys.contains("providers[0].base_url"))
+            #expect(keys.contains("providers[1].kind"))
+            #expect(keys.contains("models[0].routes[0].provider"))
+            #expect(keys.contains("models[0].fallbacks"))
+            #expect(keys.contains("keys[0].key"))
+            #expect(error.issues.first { $0.key == "keys[0].key" }?.reason.contains("MISSING") == true)
+        }
+    }
+
+    @Test func theBuiltInDefaultServesTheSimulatorAndOpenAIWhenItsKeyIsSet() {
+        let bare = KeelConfiguration.builtInDefault(environment: [:])
+        #expect(bare.models.map(\.name).contains("keel-sim-chat"))
+        #expect(bare.models.map(\.name).contains("keel-sim-embed"))
+        #expect(bare.validationIssues().isEmpty)
+        let withOpenAI = KeelConfiguration.builtInDefault(environment: ["OPENAI_API_KEY": "sk-x"])
+        #expect(withOpenAI.providers.contains { $0.name == "openai" })
+        #expect(withOpenAI.models.contains { $0.name == "gpt-4o-mini" })
+    }
+}
