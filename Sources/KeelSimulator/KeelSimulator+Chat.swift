@@ -37,8 +37,10 @@ extension KeelSimulator {
         }
         if chat.stream {
             let renderer = ChatChunkRenderer(completion: completion, includeUsage: chat.includeUsage)
-            return ChatStream(renderer: renderer, directives: directives, channel: context.channel, logger: context.logger)
-                .response
+            return ChatStream(
+                renderer: renderer, directives: directives, channel: context.channel, logger: context.logger
+            )
+            .response
         }
         switch directives.fault {
         case .truncate: return Response.truncated(completion.body)

@@ -30,7 +30,8 @@ extension KeelSimulator {
         if let early = try await self.prelude(directives, streaming: false, context: context) {
             return early
         }
-        let answer = SimulatedEmbeddings(request: embedding, dimensions: embedding.dimensions ?? model.embeddingDimensions)
+        let answer = SimulatedEmbeddings(
+            request: embedding, dimensions: embedding.dimensions ?? model.embeddingDimensions)
         let json = answer.body(base64: embedding.base64)
         switch directives.fault {
         case .truncate: return Response.truncated(json)

@@ -1,8 +1,8 @@
-public import Logging
-public import ServiceLifecycle
 import Hummingbird
 import HummingbirdCore
+public import Logging
 import NIOCore
+public import ServiceLifecycle
 
 /// A simulated OpenAI-dialect LLM provider served over HTTP: the upstream of Keel's integration
 /// tests, load tests and demos, and what `keel simulate` runs.
@@ -64,7 +64,8 @@ public final class KeelSimulator: Service, Sendable {
         let binding = self.binding
         let application = Application(
             router: self.router(),
-            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [CloseOnInputClosedHandler()])),
+            server: .http1(
+                configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [CloseOnInputClosedHandler()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(self.configuration.host, port: self.configuration.port),
                 serverName: nil,

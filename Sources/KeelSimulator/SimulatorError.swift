@@ -35,7 +35,8 @@ struct SimulatorError: Error, Sendable, Equatable {
     static func invalidJSON(_ error: JSONScanner.SyntaxError) -> Self {
         Self(
             status: 400,
-            message: "We could not parse the JSON body of your request: \(error.reason.rawValue) at byte \(error.offset).",
+            message:
+                "We could not parse the JSON body of your request: \(error.reason.rawValue) at byte \(error.offset).",
             type: "invalid_request_error",
             param: nil,
             code: nil
@@ -89,7 +90,11 @@ struct SimulatorError: Error, Sendable, Equatable {
             case 403: ("permission_error", nil, "You are not allowed to sample from this model (simulated).")
             case 404: ("invalid_request_error", "model_not_found", "The model does not exist (simulated).")
             case 500: ("server_error", nil, "The server had an error while processing your request (simulated).")
-            case 503: ("server_error", "service_unavailable", "The engine is currently overloaded, please try again later (simulated).")
+            case 503:
+                (
+                    "server_error", "service_unavailable",
+                    "The engine is currently overloaded, please try again later (simulated)."
+                )
             case 529: ("server_error", "overloaded", "The service is temporarily overloaded (simulated).")
             case 500...: ("server_error", nil, "The server had an error while processing your request (simulated).")
             default: ("invalid_request_error", nil, "The request was rejected (simulated).")

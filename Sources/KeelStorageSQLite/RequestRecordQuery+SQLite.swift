@@ -7,8 +7,8 @@ import KeelStorage
 extension RequestRecordQuery {
     /// The SQL condition (`"TRUE"` when there is no filter) and its arguments, in order.
     ///
-    /// Each fragment is written so that one of the `request_record` indexes serves it; the model
-    /// fragment repeats the indexed expression exactly, as SQLite requires.
+    /// The model fragment repeats the expression of its index exactly, as SQLite requires to use
+    /// an index on an expression.
     func sqliteFilter(includingCursor: Bool) -> (condition: String, arguments: [DatabaseValue]) {
         var fragments: [String] = []
         var arguments: [DatabaseValue] = []

@@ -11,6 +11,10 @@ public import Logging
 /// serialised; reads run concurrently with each other and with the writer, and each read sees
 /// one committed state.
 ///
+/// A store call made from a cancelled task throws `CancellationError` and writes nothing (GRDB
+/// interrupts the statement and rolls back), so a recorder drains its buffer on graceful shutdown
+/// from a task that is not cancelled.
+///
 /// One backend serves the whole process. Another process may open the same file (for example
 /// `keel migrate` next to a running server): writes then wait for each other up to
 /// ``Configuration/busyTimeout``.
@@ -22,8 +26,8 @@ public import Logging
 public final class SQLiteBackend: Sendable {
     /// Settings of the SQLite backend; every field has a default.
     public struct Configuration: Sendable, Equatable {
-        /// How long a statement waits for a lock held by another connection or process before it
-        /// fails with `SQLITE_BUSY`.
+        /// How long a write waits for the write lock held by another process (or a checkpoint)
+        /// before it fails with `SQLITE_BUSY`. In WAL mode reads do not wait for writes.
         public var busyTimeout: Duration
         /// The most read connections open at once.
         public var maximumReaderCount: Int
@@ -108,8 +112,6 @@ public final class SQLiteBackend: Sendable {
             // GRDB already sets NORMAL on the connection that enables WAL; setting it on every
             // connection keeps the durability promise independent of that detail.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            if let c = getenv("XCACHE") { try db.execute(sql: "PRAGMA cache_size = " + String(cString: c)) }
-            if let c = getenv("XMMAP") { try db.execute(sql: "PRAGMA mmap_size = " + String(cString: c)) }
         }
         return grdb
     }

@@ -9,8 +9,9 @@ import KeelStorage
 ///   value that breaks a `CHECK` constraint, rejects the whole batch with GRDB's
 ///   `DatabaseError`).
 /// - Reads run on GRDB's reader connections and see one committed state.
-/// - Pages are ordered by `(started_at DESC, id DESC)`, and each filter is served by an index
-///   that ends in `(started_at, id)`, so a page costs a bounded index range scan.
+/// - Pages are ordered by `(started_at DESC, id DESC)`. The key, team and model filters and the
+///   time window are served by indexes that end in `(started_at, id)`, so such a page is an
+///   index range scan with no sort; the other filters are checked while walking those indexes.
 struct SQLiteRequestRecordStore: RequestRecordStore {
     let pool: DatabasePool
 

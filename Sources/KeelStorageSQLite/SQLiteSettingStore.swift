@@ -21,7 +21,8 @@ struct SQLiteSettingStore: SettingStore {
                 sql: "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                 arguments: [name, value]
             )
-            guard let stored = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [name])
+            guard
+                let stored = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [name])
             else {
                 throw SQLiteStorageError.invalidStoredValue(table: "setting", column: "value")
             }
@@ -32,7 +33,8 @@ struct SQLiteSettingStore: SettingStore {
     func setValue(_ value: String, for name: String) async throws {
         try await self.pool.write { db in
             try db.execute(
-                sql: "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                sql:
+                    "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 arguments: [name, value]
             )
         }

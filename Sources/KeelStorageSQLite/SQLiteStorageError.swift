@@ -3,6 +3,7 @@
 ///
 /// The message names tables, columns and migration ids, never a stored value.
 public struct SQLiteStorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kind of failure; `package` so that a new kind never breaks callers.
     package enum Code: Sendable, Equatable {
         /// The database records migrations this build does not know: a newer Keel wrote it.
         case newerSchema
@@ -10,10 +11,12 @@ public struct SQLiteStorageError: Error, Sendable, Equatable, CustomStringConver
         case invalidStoredValue
     }
 
+    /// The kind of failure, for Keel's own modules and tests.
     package let code: Code
     /// What went wrong, safe to log: no stored value or statement argument.
     public let message: String
 
+    /// Creates an error; `message` must not contain stored values or statement arguments.
     package init(_ code: Code, message: String) {
         self.code = code
         self.message = message
@@ -31,5 +34,6 @@ public struct SQLiteStorageError: Error, Sendable, Equatable, CustomStringConver
         Self(.invalidStoredValue, message: "The stored value of \(table).\(column) cannot be read.")
     }
 
+    /// The ``message``.
     public var description: String { self.message }
 }

@@ -98,14 +98,45 @@ struct RoutingTests {
         }
     }
 
-    @Test func anUpstreamSilentPastTheIdleTimeoutIsATimeout() async throws {
+    @Test(arguments: ["headers", "first_token"])
+    func anUpstreamSilentPastTheFirstByteTimeoutIsATimeout(at point: String) async throws {
         try await TestKeel.run(configure: { configuration in
-            configuration.providers[0].timeouts.idle = .milliseconds(300)
+            configuration.providers[0].timeouts.firstByte = .milliseconds(300)
             configuration.router.maxRetries = 0
         }) { keel in
-            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim fault=stall stall_ms=3000 at=headers]"))
+            let started = ContinuousClock.now
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim fault=stall stall_ms=3000 at=\(point)]"))
+            #expect(ContinuousClock.now - started < .seconds(2))
             #expect(response.status == 504)
             #expect((response.json?["error"] as? [String: Any])?["code"] as? String == "upstream_timeout")
+        }
+    }
+
+    @Test func aStreamSilentPastTheIdleTimeoutEndsWithATimeoutEvent() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.providers[0].timeouts.idle = .milliseconds(300)
+        }) { keel in
+            let started = ContinuousClock.now
+            let response = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("[sim fault=stall stall_ms=3000 at=mid_stream after_tokens=2]", extra: #""stream":true"#)
+            )
+            #expect(ContinuousClock.now - started < .seconds(2))
+            let last = try #require(response.jsonEvents.last)
+            #expect((last["error"] as? [String: Any])?["code"] as? String == "upstream_timeout")
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.outcome == .interrupted && record.errorClass == "upstream_timeout")
+        }
+    }
+
+    @Test func aStreamLongerThanTheTotalTimeoutIsCut() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.providers[0].timeouts.total = .milliseconds(400)
+        }) { keel in
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim tokens=100 tps=50]", extra: #""stream":true"#))
+            let last = try #require(response.jsonEvents.last)
+            #expect((last["error"] as? [String: Any])?["code"] as? String == "upstream_timeout")
         }
     }
 

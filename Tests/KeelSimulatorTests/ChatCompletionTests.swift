@@ -28,7 +28,9 @@ struct ChatCompletionTests {
             #expect(content.hasSuffix(" "))
 
             // 3 + (4 + "Be brief." = 3) + (4 + "Hello there, simulator." = 2 + 2 + 3)
-            let prompt = 3 + (4 + SimulatedTokenizer.count("Be brief.")) + (4 + SimulatedTokenizer.count("Hello there, simulator."))
+            let prompt =
+                3 + (4 + SimulatedTokenizer.count("Be brief."))
+                + (4 + SimulatedTokenizer.count("Hello there, simulator."))
             #expect(json[path: "usage", "prompt_tokens"] as? Int == prompt)
             #expect(json[path: "usage", "completion_tokens"] as? Int == words.count)
             #expect(json[path: "usage", "total_tokens"] as? Int == prompt + words.count)
@@ -76,10 +78,13 @@ struct ChatCompletionTests {
     @Test func streamedTextAndUsageEqualTheNonStreamedAnswer() async throws {
         try await SimulatorHarness.run { sim in
             let extra = #","max_tokens":30"#
-            let plain = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("Tell me a story", extra: extra)).json()
+            let plain = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody("Tell me a story", extra: extra)
+            ).json()
             let streamed = try await sim.post(
                 "/v1/chat/completions",
-                SimulatorHarness.chatBody("Tell me a story", extra: extra + #","stream":true,"stream_options":{"include_usage":true}"#)
+                SimulatorHarness.chatBody(
+                    "Tell me a story", extra: extra + #","stream":true,"stream_options":{"include_usage":true}"#)
             )
             let chunks = try streamed.chunks()
             let text = chunks.compactMap { $0[path: "choices", 0, "delta", "content"] as? String }.joined()
@@ -108,22 +113,30 @@ struct ChatCompletionTests {
             let first = try await sim.post("/v1/chat/completions", body).json()
             let second = try await sim.post("/v1/chat/completions", body).json()
             #expect(first["id"] as? String == second["id"] as? String)
-            #expect(first[path: "choices", 0, "message", "content"] as? String == second[path: "choices", 0, "message", "content"] as? String)
-            let other = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("What is the time?")).json()
+            #expect(
+                first[path: "choices", 0, "message", "content"] as? String == second[
+                    path: "choices", 0, "message", "content"] as? String)
+            let other = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("What is the time?"))
+                .json()
             #expect(other["id"] as? String != first["id"] as? String)
-            #expect(other[path: "choices", 0, "message", "content"] as? String != first[path: "choices", 0, "message", "content"] as? String)
+            #expect(
+                other[path: "choices", 0, "message", "content"] as? String != first[
+                    path: "choices", 0, "message", "content"] as? String)
         }
     }
 
     @Test func maxTokensCapsTheAnswerWithFinishReasonLength() async throws {
         try await SimulatorHarness.run { sim in
-            let json = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(extra: #","max_tokens":3"#)).json()
+            let json = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(extra: #","max_tokens":3"#))
+                .json()
             #expect(json[path: "choices", 0, "finish_reason"] as? String == "length")
             #expect(json[path: "usage", "completion_tokens"] as? Int == 3)
             let content = try #require(json[path: "choices", 0, "message", "content"] as? String)
             #expect(content.split(separator: " ").count == 3)
 
-            let roomy = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(extra: #","max_completion_tokens":100"#)).json()
+            let roomy = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody(extra: #","max_completion_tokens":100"#)
+            ).json()
             #expect(roomy[path: "choices", 0, "finish_reason"] as? String == "stop")
         }
     }
@@ -137,7 +150,9 @@ struct ChatCompletionTests {
             let expected = String(content[..<content.range(of: stopWord)!.lowerBound])
 
             for stop in [#""\#(stopWord)""#, #"["zzzz","\#(stopWord)"]"#] {
-                let json = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("Stop test", extra: #","stop":\#(stop)"#)).json()
+                let json = try await sim.post(
+                    "/v1/chat/completions", SimulatorHarness.chatBody("Stop test", extra: #","stop":\#(stop)"#)
+                ).json()
                 #expect(json[path: "choices", 0, "message", "content"] as? String == expected)
                 #expect(json[path: "choices", 0, "finish_reason"] as? String == "stop")
                 #expect(json[path: "usage", "completion_tokens"] as? Int == SimulatedTokenizer.count(expected))
@@ -147,8 +162,13 @@ struct ChatCompletionTests {
 
     @Test func jsonModeAnswersWithAJSONObject() async throws {
         try await SimulatorHarness.run { sim in
-            for format in [#"{"type":"json_object"}"#, #"{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object"}}}"#] {
-                let json = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(extra: #","response_format":\#(format)"#)).json()
+            for format in [
+                #"{"type":"json_object"}"#,
+                #"{"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object"}}}"#,
+            ] {
+                let json = try await sim.post(
+                    "/v1/chat/completions", SimulatorHarness.chatBody(extra: #","response_format":\#(format)"#)
+                ).json()
                 let content = try #require(json[path: "choices", 0, "message", "content"] as? String)
                 let object = try JSONSerialization.jsonObject(with: Data(content.utf8)) as? [String: Any]
                 #expect(object?["answer"] is String)
@@ -158,7 +178,9 @@ struct ChatCompletionTests {
 
     @Test func reasoningModelReportsReasoningTokensInsideCompletionTokens() async throws {
         try await SimulatorHarness.run { sim in
-            let json = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-reasoning")).json()
+            let json = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-reasoning")
+            ).json()
             let content = try #require(json[path: "choices", 0, "message", "content"] as? String)
             #expect(json[path: "usage", "completion_tokens_details", "reasoning_tokens"] as? Int == 16)
             #expect(json[path: "usage", "completion_tokens"] as? Int == SimulatedTokenizer.count(content) + 16)

@@ -15,16 +15,26 @@ struct ChatErrorTests {
 
     static let cases: [Case] = [
         Case(name: "malformed JSON", body: #"{"model":"keel-sim-chat","messages":[{"#, status: 400, code: nil),
-        Case(name: "unknown model", body: SimulatorHarness.chatBody(model: "nope"), status: 404, code: "model_not_found"),
-        Case(name: "missing messages", body: #"{"model":"keel-sim-chat"}"#, status: 400, code: "missing_required_parameter"),
-        Case(name: "empty messages", body: #"{"model":"keel-sim-chat","messages":[]}"#, status: 400, code: "invalid_value"),
-        Case(name: "embedding model", body: SimulatorHarness.chatBody(model: "keel-sim-embed"), status: 400, code: "unsupported_model"),
+        Case(
+            name: "unknown model", body: SimulatorHarness.chatBody(model: "nope"), status: 404, code: "model_not_found"),
+        Case(
+            name: "missing messages", body: #"{"model":"keel-sim-chat"}"#, status: 400,
+            code: "missing_required_parameter"),
+        Case(
+            name: "empty messages", body: #"{"model":"keel-sim-chat","messages":[]}"#, status: 400,
+            code: "invalid_value"),
+        Case(
+            name: "embedding model", body: SimulatorHarness.chatBody(model: "keel-sim-embed"), status: 400,
+            code: "unsupported_model"),
         Case(name: "n above 1", body: SimulatorHarness.chatBody(extra: #","n":2"#), status: 400, code: "invalid_value"),
-        Case(name: "bad directive", body: SimulatorHarness.chatBody("[sim bogus=1]"), status: 400, code: "invalid_directive"),
+        Case(
+            name: "bad directive", body: SimulatorHarness.chatBody("[sim bogus=1]"), status: 400,
+            code: "invalid_directive"),
         Case(
             name: "forced unknown tool",
             body: SimulatorHarness.chatBody(
-                extra: #","tools":[{"type":"function","function":{"name":"a"}}],"tool_choice":{"type":"function","function":{"name":"b"}}"#
+                extra:
+                    #","tools":[{"type":"function","function":{"name":"a"}}],"tool_choice":{"type":"function","function":{"name":"b"}}"#
             ),
             status: 400,
             code: "invalid_value"

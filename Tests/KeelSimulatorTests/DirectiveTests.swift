@@ -9,15 +9,17 @@ import Testing
 struct DirectiveTests {
     static let streaming = #","stream":true,"stream_options":{"include_usage":true}"#
 
-    @Test(arguments: [
-        (429, "rate_limit_error", "rate_limit_exceeded"),
-        (500, "server_error", nil),
-        (503, "server_error", "service_unavailable"),
-        (529, "server_error", "overloaded"),
-    ] as [(Int, String, String?)])
+    @Test(
+        arguments: [
+            (429, "rate_limit_error", "rate_limit_exceeded"),
+            (500, "server_error", nil),
+            (503, "server_error", "service_unavailable"),
+            (529, "server_error", "overloaded"),
+        ] as [(Int, String, String?)])
     func statusDirectiveAnswersAnOpenAIShapedError(status: Int, type: String, code: String?) async throws {
         try await SimulatorHarness.run { sim in
-            let reply = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("[sim status=\(status) retry_after=7] hi"))
+            let reply = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody("[sim status=\(status) retry_after=7] hi"))
             #expect(reply.status == status)
             #expect(reply.header("retry-after") == "7")
             let error = try #require(try reply.json()["error"] as? [String: Any])
@@ -29,12 +31,15 @@ struct DirectiveTests {
 
     @Test func lengthCachedAndReasoningDirectivesShapeTheUsage() async throws {
         try await SimulatorHarness.run { sim in
-            let json = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("[sim tokens=4 cached=5 reasoning=3] hi")).json()
+            let json = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody("[sim tokens=4 cached=5 reasoning=3] hi")
+            ).json()
             #expect(json[path: "usage", "completion_tokens"] as? Int == 7)
             #expect(json[path: "usage", "completion_tokens_details", "reasoning_tokens"] as? Int == 3)
             #expect(json[path: "usage", "prompt_tokens_details", "cached_tokens"] as? Int == 5)
 
-            let capped = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("[sim cached=100000] hi")).json()
+            let capped = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("[sim cached=100000] hi"))
+                .json()
             let prompt = try #require(capped[path: "usage", "prompt_tokens"] as? Int)
             #expect(capped[path: "usage", "prompt_tokens_details", "cached_tokens"] as? Int == prompt)
         }
@@ -77,7 +82,9 @@ struct DirectiveTests {
             #expect(reply.bodyError == nil)
             let events = reply.events
             #expect(events.last == "[DONE]")
-            let invalid = events.filter { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil && $0 != "[DONE]" }
+            let invalid = events.filter {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil && $0 != "[DONE]"
+            }
             #expect(invalid.count == 1)
             // role chunk, 2 content chunks, then the malformed one
             #expect(events.firstIndex(of: invalid[0]) == 3)
@@ -92,7 +99,8 @@ struct DirectiveTests {
 
     @Test func malformedNonStreamingBodyIsStatus200AndNotJSON() async throws {
         try await SimulatorHarness.run { sim in
-            let reply = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("[sim fault=malformed] hi"))
+            let reply = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody("[sim fault=malformed] hi"))
             #expect(reply.status == 200)
             #expect(reply.bodyError == nil)
             #expect(throws: (any Error).self) { try reply.json() }
@@ -101,7 +109,8 @@ struct DirectiveTests {
 
     @Test func stallsWaitAtTheirPoint() async throws {
         try await SimulatorHarness.run { sim in
-            let headers = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("[sim fault=stall stall_ms=300] hi"))
+            let headers = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody("[sim fault=stall stall_ms=300] hi"))
             #expect(headers.status == 200)
             #expect(try #require(headers.arrivals.first) >= .milliseconds(300))
 
@@ -114,21 +123,29 @@ struct DirectiveTests {
 
             let mid = try await sim.post(
                 "/v1/chat/completions",
-                SimulatorHarness.chatBody("[sim fault=stall at=mid_stream after_tokens=2 stall_ms=300 tokens=6] hi", extra: Self.streaming)
+                SimulatorHarness.chatBody(
+                    "[sim fault=stall at=mid_stream after_tokens=2 stall_ms=300 tokens=6] hi", extra: Self.streaming)
             )
             #expect(mid.events.last == "[DONE]")
             let arrivals = mid.arrivals
             try #require(arrivals.count >= 2)
             #expect(arrivals[0] < .milliseconds(250))
             #expect(try #require(arrivals.last) >= .milliseconds(300))
-            #expect(try mid.chunks().compactMap { $0[path: "choices", 0, "delta", "content"] as? String }.filter { !$0.isEmpty }.count == 6)
+            #expect(
+                try mid.chunks().compactMap { $0[path: "choices", 0, "delta", "content"] as? String }.filter {
+                    !$0.isEmpty
+                }.count == 6)
         }
     }
 
     @Test func latencyTTFTAndTokensPerSecondPaceTheStream() async throws {
-        try await SimulatorHarness.run(models: [SimulatedModel(name: "paced", latencyMs: 100, ttftMs: 100, tokensPerSecond: 50)]) { sim in
+        try await SimulatorHarness.run(models: [
+            SimulatedModel(name: "paced", latencyMs: 100, ttftMs: 100, tokensPerSecond: 50)
+        ]) { sim in
             let start = ContinuousClock.now
-            let reply = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "paced", "[sim tokens=6] hi", extra: Self.streaming))
+            let reply = try await sim.post(
+                "/v1/chat/completions",
+                SimulatorHarness.chatBody(model: "paced", "[sim tokens=6] hi", extra: Self.streaming))
             let elapsed = ContinuousClock.now - start
             // 100 ms latency + 100 ms to the first token + 5 gaps of 20 ms
             #expect(elapsed >= .milliseconds(300))
@@ -153,7 +170,8 @@ struct DirectiveTests {
     @Test func scriptBeatsContentWhichBeatsTheModel() async throws {
         try await SimulatorHarness.run(models: [SimulatedModel(name: "five", outputTokens: 5)]) { sim in
             func tokens(_ text: String) async throws -> Int? {
-                try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "five", text)).json()[path: "usage", "completion_tokens"] as? Int
+                try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "five", text)).json()[
+                    path: "usage", "completion_tokens"] as? Int
             }
             let fromModel = try await tokens("plain")
             let fromContent = try await tokens("[sim tokens=7] content")
@@ -169,7 +187,8 @@ struct DirectiveTests {
 
     @Test func onlyTheLastUserMessageCarriesDirectives() async throws {
         try await SimulatorHarness.run { sim in
-            let body = #"{"model":"keel-sim-chat","messages":[{"role":"user","content":"[sim status=500]"},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"again [sim tokens=2]"}]}]}"#
+            let body =
+                #"{"model":"keel-sim-chat","messages":[{"role":"user","content":"[sim status=500]"},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"again [sim tokens=2]"}]}]}"#
             let json = try await sim.post("/v1/chat/completions", body).json()
             #expect(json[path: "usage", "completion_tokens"] as? Int == 2)
         }
@@ -179,7 +198,8 @@ struct DirectiveTests {
         let recorder = LogRecorder()
         try await SimulatorHarness.run(logger: recorder.logger) { sim in
             // A 20 s stall writes nothing, so only the closed connection can end it early.
-            let body = SimulatorHarness.chatBody("[sim fault=stall at=first_token stall_ms=20000] hi", extra: Self.streaming)
+            let body = SimulatorHarness.chatBody(
+                "[sim fault=stall at=first_token stall_ms=20000] hi", extra: Self.streaming)
             let request = sim.request(.POST, "/v1/chat/completions", body: body)
             let reader = Task {
                 let response = try await sim.client.execute(request, timeout: .seconds(30))

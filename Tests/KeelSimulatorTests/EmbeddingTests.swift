@@ -49,7 +49,9 @@ struct EmbeddingTests {
             let data = try #require(Data(base64Encoded: text))
             #expect(data.count == 256 * 4)
             let decoded = stride(from: 0, to: data.count, by: 4).map { offset -> Double in
-                let bits = data[offset..<(offset + 4)].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+                let bits = data[offset..<(offset + 4)].enumerated().reduce(UInt32(0)) {
+                    $0 | UInt32($1.element) << (8 * $1.offset)
+                }
                 return Double(Float(bitPattern: bits))
             }
             let expected = Self.vectors(floats)[0]
@@ -59,7 +61,8 @@ struct EmbeddingTests {
 
     @Test func dimensionsShortenTheVectorToARenormalisedPrefix() async throws {
         try await SimulatorHarness.run { sim in
-            let full = Self.vectors(try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":"abc"}"#).json())[0]
+            let full = Self.vectors(
+                try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":"abc"}"#).json())[0]
             let short = Self.vectors(
                 try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":"abc","dimensions":8}"#).json()
             )[0]
@@ -73,7 +76,8 @@ struct EmbeddingTests {
 
     @Test func tokenArrayInputsAreCountedByLength() async throws {
         try await SimulatorHarness.run { sim in
-            let json = try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":[[1,2,3],[4,5]]}"#).json()
+            let json = try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":[[1,2,3],[4,5]]}"#)
+                .json()
             #expect(Self.vectors(json).count == 2)
             #expect(json[path: "usage", "prompt_tokens"] as? Int == 5)
         }
@@ -83,7 +87,8 @@ struct EmbeddingTests {
         try await SimulatorHarness.run { sim in
             let empty = try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":[]}"#)
             #expect(empty.status == 400)
-            let format = try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":"a","encoding_format":"hex"}"#)
+            let format = try await sim.post(
+                "/v1/embeddings", #"{"model":"keel-sim-embed","input":"a","encoding_format":"hex"}"#)
             #expect(format.status == 400)
             let unknown = try await sim.post("/v1/embeddings", #"{"model":"nope","input":"a"}"#)
             #expect(unknown.status == 404)

@@ -9,8 +9,10 @@ struct ModelListTests {
             let json = try await sim.get("/v1/models").json()
             #expect(json["object"] as? String == "list")
             let data = try #require(json["data"] as? [[String: Any]])
-            #expect(data.compactMap { $0["id"] as? String } == ["keel-sim-chat", "keel-sim-embed", "keel-sim-reasoning"])
-            #expect(data.allSatisfy { $0["object"] as? String == "model" && $0["owned_by"] as? String == "keel-simulator" })
+            #expect(
+                data.compactMap { $0["id"] as? String } == ["keel-sim-chat", "keel-sim-embed", "keel-sim-reasoning"])
+            #expect(
+                data.allSatisfy { $0["object"] as? String == "model" && $0["owned_by"] as? String == "keel-simulator" })
             #expect(data.allSatisfy { $0["created"] is Int })
         }
     }

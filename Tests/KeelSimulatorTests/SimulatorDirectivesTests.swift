@@ -4,7 +4,8 @@ import Testing
 @Suite("SimulatorDirectives text form")
 struct SimulatorDirectivesTests {
     @Test func everyKeyParsesAndPrintsBack() throws {
-        let text = "status=429 retry_after=2 latency_ms=10 ttft_ms=20 tps=30 tokens=40 cached=5 reasoning=6 fault=stall after_tokens=3 stall_ms=100 at=mid_stream"
+        let text =
+            "status=429 retry_after=2 latency_ms=10 ttft_ms=20 tps=30 tokens=40 cached=5 reasoning=6 fault=stall after_tokens=3 stall_ms=100 at=mid_stream"
         let directives = try SimulatorDirectives(parsing: text)
         #expect(
             directives

@@ -132,9 +132,11 @@ struct SimulatorHarness: Sendable {
         _ text: String = "Hello there, simulator.",
         extra: String = ""
     ) -> String {
-        let quoted = String(data: try! JSONSerialization.data(withJSONObject: [text], options: .fragmentsAllowed), encoding: .utf8)!
+        let quoted = String(
+            data: try! JSONSerialization.data(withJSONObject: [text], options: .fragmentsAllowed), encoding: .utf8)!
         let content = String(quoted.dropFirst().dropLast())
-        return #"{"model":"\#(model)","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":\#(content)}]\#(extra)}"#
+        return
+            #"{"model":"\#(model)","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":\#(content)}]\#(extra)}"#
     }
 }
 

@@ -23,9 +23,11 @@ struct SimulatorScriptTests {
             #expect(other.status == 200)
             let embed = try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":"x"}"#)
             #expect(embed.status == 200)
-            let target = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-reasoning"))
+            let target = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-reasoning"))
             #expect(target.status == 429)
-            let after = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-reasoning"))
+            let after = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-reasoning"))
             #expect(after.status == 200)
         }
     }
@@ -69,7 +71,8 @@ struct SimulatorScriptTests {
             for _ in 0..<3 {
                 _ = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-chat"))
             }
-            _ = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-reasoning", "[sim status=500]"))
+            _ = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody(model: "keel-sim-reasoning", "[sim status=500]"))
             _ = try await sim.post("/v1/chat/completions", "{not json")
             _ = try await sim.post("/v1/embeddings", #"{"model":"keel-sim-embed","input":"x"}"#)
             _ = try await sim.get("/v1/models")

@@ -4,8 +4,10 @@ import Testing
 
 @Suite("Tool calls")
 struct ToolCallTests {
-    static let weather = #"{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","days","unit"]}}}"#
-    static let time = #"{"type":"function","function":{"name":"get_time","parameters":{"type":"object","properties":{"zone":{"type":"string"},"precise":{"type":"boolean"}}}}}"#
+    static let weather =
+        #"{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","days","unit"]}}}"#
+    static let time =
+        #"{"type":"function","function":{"name":"get_time","parameters":{"type":"object","properties":{"zone":{"type":"string"},"precise":{"type":"boolean"}}}}}"#
 
     static func calls(_ json: [String: Any]) -> [[String: Any]] {
         json[path: "choices", 0, "message", "tool_calls"] as? [[String: Any]] ?? []
@@ -51,7 +53,8 @@ struct ToolCallTests {
 
     @Test func forcedFunctionIsTheOnlyOneCalled() async throws {
         try await SimulatorHarness.run { sim in
-            let extra = #","tools":[\#(Self.weather),\#(Self.time)],"tool_choice":{"type":"function","function":{"name":"get_time"}}"#
+            let extra =
+                #","tools":[\#(Self.weather),\#(Self.time)],"tool_choice":{"type":"function","function":{"name":"get_time"}}"#
             let json = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(extra: extra)).json()
             #expect(Self.calls(json).compactMap { $0[path: "function", "name"] as? String } == ["get_time"])
         }
@@ -119,7 +122,9 @@ struct ToolCallTests {
         try await SimulatorHarness.run { sim in
             let without = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody()).json()
             let tools = "[\(Self.weather)]"
-            let with = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(extra: #","tools":\#(tools)"#)).json()
+            let with = try await sim.post(
+                "/v1/chat/completions", SimulatorHarness.chatBody(extra: #","tools":\#(tools)"#)
+            ).json()
             let base = try #require(without[path: "usage", "prompt_tokens"] as? Int)
             #expect(with[path: "usage", "prompt_tokens"] as? Int == base + SimulatedTokenizer.count(tools))
         }

@@ -11,7 +11,8 @@ import Testing
 /// meaningful on a machine busy with other work.
 @Suite(
     "RequestRecord append throughput",
-    .enabled(if: ProcessInfo.processInfo.environment["KEEL_STORAGE_BENCHMARK"] != nil)
+    .enabled(if: ProcessInfo.processInfo.environment["KEEL_STORAGE_BENCHMARK"] != nil),
+    .serialized
 )
 struct RequestRecordAppendThroughputTests {
     @Test(arguments: StoreBackend.enabled, [IDShape.random, .timeOrdered])

@@ -132,7 +132,8 @@ struct RequestRecordStoreConformanceTests {
             try await stores.requests.append(Array(records[..<13]))
             try await stores.requests.append(Array(records[13...]))
             for teamID in [nil, "team-a"] as [TeamID?] {
-                let expected = records
+                let expected =
+                    records
                     .filter { teamID == nil || $0.teamID == teamID }
                     .sorted { ($0.startedAt, $0.id.rawValue) > ($1.startedAt, $1.id.rawValue) }
                 var query = RequestRecordQuery(teamID: teamID, limit: 7)

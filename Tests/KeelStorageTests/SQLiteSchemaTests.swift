@@ -27,31 +27,35 @@ struct SQLiteSchemaTests {
                     db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 var columns: [String: [String]] = [:]
                 for table in tables {
-                    columns[table] = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table])
-                        .map { $0["name"] as String }
+                    columns[table] = try Row.fetchAll(
+                        db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]
+                    )
+                    .map { $0["name"] as String }
                 }
                 let indexes = try String.fetchAll(
                     db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
                 return (tables, columns, indexes)
             }
             #expect(tables == ["request_record", "schema_migration", "setting", "virtual_key"])
-            #expect(columns["request_record"] == [
-                "id", "started_at", "operation", "key_id", "team_id", "project_id", "user_id", "requested_model",
-                "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
-                "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
-                "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos",
-            ])
-            #expect(columns["virtual_key"] == [
-                "id", "hash", "prefix", "name", "team_id", "project_id", "user_id", "models", "created_at",
-                "expires_at", "revoked_at",
-            ])
+            #expect(
+                columns["request_record"] == [
+                    "id", "started_at", "operation", "key_id", "team_id", "project_id", "user_id", "requested_model",
+                    "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
+                    "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
+                    "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos",
+                ])
+            #expect(
+                columns["virtual_key"] == [
+                    "id", "hash", "prefix", "name", "team_id", "project_id", "user_id", "models", "created_at",
+                    "expires_at", "revoked_at",
+                ])
             #expect(columns["setting"] == ["name", "value"])
             #expect(columns["schema_migration"] == ["id", "applied_at"])
-            #expect(indexes == [
-                "request_record_key_started_at", "request_record_model_started_at",
-                "request_record_project_started_at", "request_record_started_at",
-                "request_record_team_started_at", "request_record_user_started_at",
-            ])
+            #expect(
+                indexes == [
+                    "request_record_key_started_at", "request_record_model_started_at", "request_record_started_at",
+                    "request_record_team_started_at",
+                ])
         }
     }
 
@@ -131,15 +135,20 @@ struct SQLiteSchemaTests {
 
     @Test(arguments: [
         ("no filter", RequestRecordQuery(), "request_record_started_at"),
-        ("window and cursor", RequestRecordQuery(from: 1, to: 9, before: .init(startedAt: 5, id: "x")),
-         "request_record_started_at"),
-        ("key and cursor", RequestRecordQuery(keyID: "k", before: .init(startedAt: 5, id: "x")),
-         "request_record_key_started_at"),
+        (
+            "window and cursor", RequestRecordQuery(from: 1, to: 9, before: .init(startedAt: 5, id: "x")),
+            "request_record_started_at"
+        ),
+        (
+            "key and cursor", RequestRecordQuery(keyID: "k", before: .init(startedAt: 5, id: "x")),
+            "request_record_key_started_at"
+        ),
         ("team and window", RequestRecordQuery(teamID: "t", from: 1, to: 9), "request_record_team_started_at"),
-        ("project", RequestRecordQuery(projectID: "p"), "request_record_project_started_at"),
-        ("user", RequestRecordQuery(userID: "u"), "request_record_user_started_at"),
-        ("model and cursor", RequestRecordQuery(model: "m", before: .init(startedAt: 5, id: "x")),
-         "request_record_model_started_at"),
+        ("unindexed filter in a window", RequestRecordQuery(userID: "u", from: 1, to: 9), "request_record_started_at"),
+        (
+            "model and cursor", RequestRecordQuery(model: "m", before: .init(startedAt: 5, id: "x")),
+            "request_record_model_started_at"
+        ),
     ])
     func anIndexedFilterReadsItsPageFromTheIndexWithoutSorting(
         name: String, query: RequestRecordQuery, index: String
@@ -149,7 +158,9 @@ struct SQLiteSchemaTests {
             defer { try? backend.close() }
             let (sql, arguments) = query.sqliteSelect()
             let plan = try await backend.pool.read { db in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map {
+                    $0["detail"] as String
+                }
             }
             let details = plan.joined(separator: " | ")
             #expect(details.split(separator: " ").contains { $0 == index }, "\(name): \(details)")

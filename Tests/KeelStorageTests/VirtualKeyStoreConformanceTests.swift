@@ -17,7 +17,8 @@ struct VirtualKeyStoreConformanceTests {
         expiresAt: 1_760_000_000_000_000,
         revokedAt: 1_755_000_000_000_000
     )
-    static let minimal = VirtualKey(id: "key-min", hash: String(repeating: "cd", count: 32), prefix: "sk-keel-cd34", createdAt: 5)
+    static let minimal = VirtualKey(
+        id: "key-min", hash: String(repeating: "cd", count: 32), prefix: "sk-keel-cd34", createdAt: 5)
 
     @Test(arguments: StoreBackend.enabled)
     func anInsertedKeyReadsBackWithEveryField(backend: StoreBackend) async throws {

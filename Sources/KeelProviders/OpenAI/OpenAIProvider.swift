@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 public import KeelCore
 public import NIOCore
 import NIOHTTP1
@@ -45,94 +44,136 @@ public final class OpenAIProvider: ModelProvider {
     ]
     public let timeouts: UpstreamTimeouts
 
-    private let client: HTTPClient
-    private let chatURL: String
-    private let embeddingsURL: String
-    private let baseHeaders: HTTPHeaders
-    private let apiKey: Secret<String>?
-
     /// Headers of an upstream answer that are worth showing the client.
     static let forwardedHeaderNames: Set<String> = [
         "x-request-id", "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-requests",
         "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens", "openai-processing-ms",
     ]
 
-    public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup) {
+    private let client: HTTP1UpstreamClient
+    private let chatPath: String
+    private let embeddingsPath: String
+    private let baseHeaders: HTTPHeaders
+    private let apiKey: Secret<String>?
+
+    /// - Throws: `KeelError.invalidRequest` when `baseURL` is not an `http(s)://host[:port][/path]` URL.
+    public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup) throws {
         self.name = configuration.name
         self.timeouts = configuration.timeouts
         self.apiKey = configuration.apiKey
-        var base = configuration.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        self.chatURL = base + "/chat/completions"
-        self.embeddingsURL = base + "/embeddings"
+        guard let url = BaseURL(configuration.baseURL) else {
+            throw KeelError.invalidRequest("Invalid base URL for provider '\(configuration.name)'.")
+        }
+        self.chatPath = url.path + "/chat/completions"
+        self.embeddingsPath = url.path + "/embeddings"
 
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "user-agent", value: "keel")
         configuration.apiKey?.withExposedValue { key in
             if !key.isEmpty { headers.add(name: "authorization", value: "Bearer " + key) }
         }
         for header in configuration.headers { headers.add(name: header.name, value: header.value) }
         self.baseHeaders = headers
-
-        var pool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60),
-            concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections
-        )
-        pool.retryConnectionEstablishment = false
-        var clientConfiguration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(
-                connect: .nanoseconds(configuration.timeouts.connect.nanoseconds),
-                read: .nanoseconds(configuration.timeouts.idle.nanoseconds)
+        let timeouts = configuration.timeouts
+        self.client = try HTTP1UpstreamClient(
+            target: .init(host: url.host, port: url.port, tls: url.tls),
+            timeouts: .init(
+                connect: .nanoseconds(timeouts.connect.nanoseconds),
+                firstByte: .nanoseconds(timeouts.firstByte.nanoseconds),
+                idle: .nanoseconds(timeouts.idle.nanoseconds),
+                total: .nanoseconds(timeouts.total.nanoseconds)
             ),
-            connectionPool: pool,
-            proxy: nil,
-            ignoreUncleanSSLShutdown: false,
-            decompression: .disabled
+            maxConnections: configuration.maxConnections,
+            eventLoopGroup: eventLoopGroup
         )
-        clientConfiguration.httpVersion = .automatic
-        self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: clientConfiguration)
     }
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
-        var http = HTTPClientRequest(url: request.operation == .embeddings ? self.embeddingsURL : self.chatURL)
-        http.method = .POST
-        http.headers = self.baseHeaders
-        if request.stream { http.headers.add(name: "accept", value: "text/event-stream") }
-        http.body = .bytes(request.body)
-
-        let response: HTTPClientResponse
+        var headers = self.baseHeaders
+        if request.stream { headers.add(name: "accept", value: "text/event-stream") }
+        let head: HTTPResponseHead
+        let body: HTTP1UpstreamClient.Body
         do {
-            response = try await self.client.execute(http, deadline: .now() + .nanoseconds(self.timeouts.firstByte.nanoseconds))
+            (head, body) = try await self.client.post(
+                path: request.operation == .embeddings ? self.embeddingsPath : self.chatPath,
+                headers: headers,
+                body: request.body
+            )
         } catch {
             guard let classified = UpstreamTransportError.classify(error) else { throw CancellationError() }
             throw classified
         }
-
-        let status = Int(response.status.code)
+        let status = Int(head.status.code)
+        let responseBody = UpstreamBody(.http(body))
         guard (200..<300).contains(status) else {
-            let body = try? await response.body.collect(upTo: 64 << 10)
+            let errorBody = try? await responseBody.collect(upTo: 64 << 10)
             throw OpenAIFailure.error(
                 status: status,
-                body: body,
-                retryAfter: response.headers.first(name: "retry-after"),
+                body: errorBody,
+                retryAfter: head.headers.first(name: "retry-after"),
                 secret: self.apiKey
             )
         }
         var forwarded: [(name: String, value: String)] = []
-        for header in response.headers where Self.forwardedHeaderNames.contains(header.name.lowercased()) {
+        for header in head.headers where Self.forwardedHeaderNames.contains(header.name.lowercased()) {
             forwarded.append((header.name.lowercased(), header.value))
         }
         return UpstreamResponse(
             status: status,
-            contentType: response.headers.first(name: "content-type"),
+            contentType: head.headers.first(name: "content-type"),
             forwardedHeaders: forwarded,
-            body: UpstreamBody(.http(response.body))
+            body: responseBody
         )
     }
 
     public func shutdown() async throws {
-        try await self.client.shutdown()
+        await self.client.shutdown()
+    }
+}
+
+/// The parts of a provider's `base_url`.
+struct BaseURL: Equatable {
+    var tls: Bool
+    var host: String
+    var port: Int
+    /// Path prefix without a trailing slash (`/v1`, or empty).
+    var path: String
+
+    init?(_ text: String) {
+        let rest: Substring
+        if text.hasPrefix("https://") {
+            self.tls = true
+            rest = text.dropFirst(8)
+        } else if text.hasPrefix("http://") {
+            self.tls = false
+            rest = text.dropFirst(7)
+        } else {
+            return nil
+        }
+        let authority = rest.prefix { $0 != "/" }
+        var path = String(rest.dropFirst(authority.count))
+        while path.hasSuffix("/") { path.removeLast() }
+        self.path = path
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            self.host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if after.isEmpty {
+                self.port = self.tls ? 443 : 80
+            } else {
+                guard after.hasPrefix(":"), let port = Int(after.dropFirst()) else { return nil }
+                self.port = port
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            self.host = String(authority[..<colon])
+            guard let port = Int(authority[authority.index(after: colon)...]) else { return nil }
+            self.port = port
+        } else {
+            self.host = String(authority)
+            self.port = self.tls ? 443 : 80
+        }
+        guard !self.host.isEmpty, (1...65_535).contains(self.port) else { return nil }
     }
 }
 

@@ -24,10 +24,10 @@ public struct UpstreamRequest: Sendable {
 public struct UpstreamTimeouts: Sendable, Equatable {
     /// Establishing a TCP (and TLS) connection.
     public var connect: Duration
-    /// From sending the request until the response head, and for streams until the first
-    /// content event.
+    /// From sending the request until the first byte of the response body (for a stream, its
+    /// first event).
     public var firstByte: Duration
-    /// The longest silence between two reads while a response is in flight.
+    /// The longest silence between two reads of a response body, after its first byte.
     public var idle: Duration
     /// The whole attempt, body included.
     public var total: Duration

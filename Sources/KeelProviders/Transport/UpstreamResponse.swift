@@ -1,5 +1,4 @@
 public import NIOCore
-import AsyncHTTPClient
 
 /// A successful upstream response whose body may still be arriving.
 public struct UpstreamResponse: Sendable {
@@ -26,7 +25,7 @@ public struct UpstreamBody: AsyncSequence, Sendable {
 
     enum Storage: Sendable {
         case complete(ByteBuffer)
-        case http(HTTPClientResponse.Body)
+        case http(HTTP1UpstreamClient.Body)
     }
 
     let storage: Storage
@@ -50,7 +49,7 @@ public struct UpstreamBody: AsyncSequence, Sendable {
     public struct Iterator: AsyncIteratorProtocol {
         enum State {
             case complete(ByteBuffer?)
-            case http(HTTPClientResponse.Body.AsyncIterator)
+            case http(HTTP1UpstreamClient.Body.AsyncIterator)
         }
 
         var state: State

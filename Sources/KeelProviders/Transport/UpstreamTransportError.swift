@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 public import KeelCore
 import NIOCore
 import NIOPosix
@@ -10,19 +9,16 @@ public enum UpstreamTransportError {
     public static func classify(_ error: any Error) -> KeelError? {
         if let keel = error as? KeelError { return keel }
         if error is CancellationError { return nil }
-        if let http = error as? HTTPClientError {
-            switch http {
-            case .cancelled: return nil
-            case .connectTimeout, .socksHandshakeTimeout, .tlsHandshakeTimeout:
-                return .upstreamTimeout("connect")
-            case .deadlineExceeded:
-                return .upstreamTimeout("first byte")
-            case .readTimeout:
-                return .upstreamTimeout("idle")
-            case .remoteConnectionClosed:
-                return .upstreamUnavailable(status: nil, "The upstream provider closed the connection.")
-            default:
-                return .upstreamUnavailable(status: nil, "The upstream provider could not be reached.")
+        if let transport = error as? HTTP1UpstreamError {
+            switch transport {
+            case .connectTimeout: return .upstreamTimeout("connect")
+            case .firstByteTimeout: return .upstreamTimeout("first byte")
+            case .idleTimeout: return .upstreamTimeout("idle")
+            case .totalTimeout: return .upstreamTimeout("total")
+            case .connectFailed: return .upstreamUnavailable(status: nil, "The upstream provider could not be reached.")
+            case .closedBeforeResponse: return .upstreamUnavailable(status: nil, "The upstream provider closed the connection.")
+            case .closedMidBody: return .upstreamUnavailable(status: nil, "The upstream provider closed the connection mid-answer.")
+            case .invalidResponse: return .upstreamBadResponse("The upstream provider sent an invalid HTTP response.")
             }
         }
         if error is UpstreamBody.BodyTooLarge {

@@ -79,7 +79,7 @@ public final class KeelApp: Sendable {
                     let simulator = KeelSimulator(configuration: simulatorConfiguration, logger: self.logger)
                     tasks.addTask { try await simulator.run() }
                     let port = try await simulator.listeningPort()
-                    providers[provider.name] = OpenAIProvider(
+                    providers[provider.name] = try OpenAIProvider(
                         configuration: .init(
                             name: provider.name,
                             baseURL: "http://127.0.0.1:\(port)/v1",
@@ -89,7 +89,7 @@ public final class KeelApp: Sendable {
                         eventLoopGroup: group
                     )
                 case .openai:
-                    providers[provider.name] = OpenAIProvider(
+                    providers[provider.name] = try OpenAIProvider(
                         configuration: .init(
                             name: provider.name,
                             baseURL: provider.baseURL ?? "https://api.openai.com/v1",

@@ -1,6 +1,6 @@
 import KeelCore
 
-/// Writes the server-sent events of a streamed completion, one `data: {chunk}\n\n` event each.
+/// Renders the server-sent events of a streamed completion, one `data: {chunk}\n\n` event each.
 ///
 /// The chunk envelope (id, created, model, fingerprint) is rendered once; every chunk reuses it.
 /// With `stream_options.include_usage` every chunk carries `"usage":null` and a final chunk with

@@ -36,7 +36,8 @@ extension SimulatedCompletion {
             hash.combine(Int(truncatingIfNeeded: request.answerSeed))
             hash.combine(offset)
             let digits = StableHash.hex(hash.value) + StableHash.hex(~hash.value).prefix(8)
-            return ToolCall(id: "call_" + digits, name: function.name, arguments: Self.arguments(for: function.parameters))
+            return ToolCall(
+                id: "call_" + digits, name: function.name, arguments: Self.arguments(for: function.parameters))
         }
     }
 

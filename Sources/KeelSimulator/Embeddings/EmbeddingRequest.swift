@@ -50,13 +50,15 @@ struct EmbeddingRequest: Sendable {
             case "float": base64 = false
             case "base64": base64 = true
             default:
-                throw SimulatorError.invalidParameter("encoding_format", "'encoding_format' must be 'float' or 'base64'.")
+                throw SimulatorError.invalidParameter(
+                    "encoding_format", "'encoding_format' must be 'float' or 'base64'.")
             }
         }
         var dimensions: Int?
         if let member = index["dimensions"], member.kind != .null {
             guard let value = index.int(member), (1...16_384).contains(value) else {
-                throw SimulatorError.invalidParameter("dimensions", "'dimensions' must be a whole number from 1 to 16384.")
+                throw SimulatorError.invalidParameter(
+                    "dimensions", "'dimensions' must be a whole number from 1 to 16384.")
             }
             dimensions = value
         }
@@ -80,7 +82,9 @@ struct EmbeddingRequest: Sendable {
             }
             var inputs: [Input] = []
             for element in elements {
-                guard let array = element.array, !array.isEmpty, let tokens = Self.tokenIDs(array) else { throw invalid }
+                guard let array = element.array, !array.isEmpty, let tokens = Self.tokenIDs(array) else {
+                    throw invalid
+                }
                 inputs.append(Self.input(tokenIDs: tokens))
             }
             return inputs

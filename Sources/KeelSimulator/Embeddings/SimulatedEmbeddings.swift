@@ -1,9 +1,9 @@
 import KeelCore
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The vectors answering one embeddings request, and their response body.

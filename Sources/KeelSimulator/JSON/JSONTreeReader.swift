@@ -102,7 +102,8 @@ struct JSONTreeReader {
             default:
                 // Never stall on a byte that cannot start a value: that would loop forever.
                 if self.position == start { self.position += 1 }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.position]), as: UTF8.self)
+                return String(
+                    decoding: UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.position]), as: UTF8.self)
             }
         }
         return String(decoding: UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.position]), as: UTF8.self)

@@ -51,12 +51,14 @@ extension SimulatorDirectives {
         case "stall_ms": self.stallMs = try Self.count(value, key: key)
         case "fault":
             guard let fault = Fault(rawValue: value) else {
-                throw ParseError(message: "Simulator directive 'fault' must be truncate, stall, malformed or drop, not '\(value)'.")
+                throw ParseError(
+                    message: "Simulator directive 'fault' must be truncate, stall, malformed or drop, not '\(value)'.")
             }
             self.fault = fault
         case "at":
             guard let point = StallPoint(rawValue: value) else {
-                throw ParseError(message: "Simulator directive 'at' must be headers, first_token or mid_stream, not '\(value)'.")
+                throw ParseError(
+                    message: "Simulator directive 'at' must be headers, first_token or mid_stream, not '\(value)'.")
             }
             self.stallAt = point
         default:
@@ -67,7 +69,8 @@ extension SimulatorDirectives {
     private static func count(_ value: String, key: String) throws(ParseError) -> Int {
         // Bounded so that a typo cannot make a test wait for days or allocate a huge answer.
         guard let count = Int(value), (0...10_000_000).contains(count) else {
-            throw ParseError(message: "Simulator directive '\(key)' needs a whole number from 0 to 10000000, not '\(value)'.")
+            throw ParseError(
+                message: "Simulator directive '\(key)' needs a whole number from 0 to 10000000, not '\(value)'.")
         }
         return count
     }

@@ -1,0 +1,118 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+extension HTTP1UpstreamClient {
+    /// A connection and its handler.
+    struct Connection: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<UpstreamConnectionHandler>
+        /// Whether it served an earlier exchange (so the server may have closed it meanwhile).
+        var reused: Bool
+    }
+
+    struct PoolState: ~Copyable {
+        var idle: [Connection] = []
+        var open = 0
+        var waiters: [CheckedContinuation<Connection?, any Error>] = []
+        var isShutdown = false
+    }
+
+    /// An idle connection, a new one, or (at `maxConnections`) the next one released.
+    func acquire(fresh: Bool) async throws -> Connection {
+        enum Next { case use(Connection), create, wait }
+        while true {
+            let next = self.pool.withLock { state -> Next in
+                if !fresh {
+                    while let connection = state.idle.popLast() {
+                        if connection.channel.isActive { return .use(connection) }
+                        state.open -= 1
+                    }
+                }
+                if state.open < self.maxConnections {
+                    state.open += 1
+                    return .create
+                }
+                return .wait
+            }
+            switch next {
+            case .use(let connection):
+                return connection
+            case .create:
+                do {
+                    return try await self.connect()
+                } catch {
+                    self.pool.withLock { $0.open -= 1 }
+                    throw error
+                }
+            case .wait:
+                let handedOver = try await withCheckedThrowingContinuation { continuation in
+                    self.pool.withLock { $0.waiters.append(continuation) }
+                }
+                if let handedOver { return handedOver }
+            }
+        }
+    }
+
+    /// Called on the connection's event loop when an exchange ended and the connection can serve another.
+    func release(_ connection: Connection) {
+        var connection = connection
+        connection.reused = true
+        let waiter = self.pool.withLock { state -> CheckedContinuation<Connection?, any Error>? in
+            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            if state.isShutdown {
+                connection.channel.close(promise: nil)
+                return nil
+            }
+            state.idle.append(connection)
+            return nil
+        }
+        waiter?.resume(returning: connection)
+    }
+
+    /// Called when a connection closed: frees its slot and wakes one waiter to open another.
+    func connectionClosed(_ channel: any Channel) {
+        let waiter = self.pool.withLock { state -> CheckedContinuation<Connection?, any Error>? in
+            let before = state.idle.count
+            state.idle.removeAll { $0.channel === channel }
+            _ = before
+            state.open -= 1
+            return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
+        }
+        // The waiter loops in `acquire` and opens a connection in the freed slot.
+        waiter?.resume(returning: nil)
+    }
+
+    private func connect() async throws -> Connection {
+        let eventLoop = self.group.next()
+        let sslContext = self.sslContext
+        let target = self.target
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(self.timeouts.connect)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: target.host))
+                    }
+                    try pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
+                    try pipeline.addHandler(UpstreamConnectionHandler(client: self))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: target.host, port: target.port).get()
+        } catch let error as ChannelError where error == .connectTimeout(self.timeouts.connect) {
+            throw HTTP1UpstreamError.connectTimeout
+        } catch {
+            throw HTTP1UpstreamError.connectFailed
+        }
+        let handler = try await channel.eventLoop.submit {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self), eventLoop: channel.eventLoop)
+        }.get()
+        return Connection(channel: channel, handler: handler, reused: false)
+    }
+}

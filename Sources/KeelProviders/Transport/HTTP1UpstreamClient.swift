@@ -1,0 +1,111 @@
+public import NIOCore
+public import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A pool of HTTP/1.1 keep-alive connections to one upstream host, made for pass-through.
+///
+/// It does only what a gateway needs, so each exchange costs little: write a request whose body
+/// is already in memory, hand back the response head, then stream the body as an async sequence
+/// with back-pressure (the socket is not read while the consumer is behind). Timeouts (connect,
+/// first byte, idle, total) are timers on the connection's event loop. Cancelling the awaiting
+/// task, or dropping the body before its end, closes the connection. A request that fails on a
+/// reused idle connection before any response byte is sent again once on a fresh connection (the
+/// server closed the idle connection as we wrote).
+///
+/// One instance serves every request of a provider concurrently.
+public final class HTTP1UpstreamClient: Sendable {
+    /// Where and how to connect.
+    public struct Target: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var tls: Bool
+
+        public init(host: String, port: Int, tls: Bool) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+        }
+    }
+
+    public struct Timeouts: Sendable, Equatable {
+        public var connect: TimeAmount
+        public var firstByte: TimeAmount
+        public var idle: TimeAmount
+        public var total: TimeAmount
+
+        public init(connect: TimeAmount, firstByte: TimeAmount, idle: TimeAmount, total: TimeAmount) {
+            self.connect = connect
+            self.firstByte = firstByte
+            self.idle = idle
+            self.total = total
+        }
+    }
+
+    /// The body of a response, in arrival order; iterate it once.
+    public typealias Body = NIOThrowingAsyncSequenceProducer<
+        ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, UpstreamBodyDelegate
+    >
+
+    let target: Target
+    let timeouts: Timeouts
+    let group: any EventLoopGroup
+    let sslContext: NIOSSLContext?
+    let maxConnections: Int
+    let pool: Mutex<PoolState>
+    let hostHeader: String
+
+    public init(target: Target, timeouts: Timeouts, maxConnections: Int, eventLoopGroup: any EventLoopGroup) throws {
+        self.target = target
+        self.timeouts = timeouts
+        self.group = eventLoopGroup
+        self.maxConnections = max(1, maxConnections)
+        self.pool = Mutex(PoolState())
+        let defaultPort = target.tls ? 443 : 80
+        self.hostHeader = target.port == defaultPort ? target.host : "\(target.host):\(target.port)"
+        if target.tls {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.applicationProtocols = ["http/1.1"]
+            self.sslContext = try NIOSSLContext(configuration: configuration)
+        } else {
+            self.sslContext = nil
+        }
+    }
+
+    /// Sends `POST path` with `body` and returns once the response head is in.
+    public func post(path: String, headers: HTTPHeaders, body: ByteBuffer) async throws -> (HTTPResponseHead, Body) {
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: headers)
+        head.headers.replaceOrAdd(name: "host", value: self.hostHeader)
+        head.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+        do {
+            return try await self.exchange(head: head, body: body, fresh: false)
+        } catch HTTP1UpstreamError.closedBeforeResponse(reused: true) {
+            return try await self.exchange(head: head, body: body, fresh: true)
+        }
+    }
+
+    private func exchange(head: HTTPRequestHead, body: ByteBuffer, fresh: Bool) async throws -> (HTTPResponseHead, Body) {
+        let connection = try await self.acquire(fresh: fresh)
+        let cancelled = Mutex(false)
+        return try await withTaskCancellationHandler {
+            let started: EventLoopFuture<(HTTPResponseHead, Body)> = connection.channel.eventLoop.flatSubmit {
+                connection.handler.value.start(head: head, body: body, timeouts: self.timeouts, reused: connection.reused)
+            }
+            return try await started.get()
+        } onCancel: {
+            _ = cancelled.withLock { $0 = true }
+            connection.channel.close(promise: nil)
+        }
+    }
+
+    /// Closes idle connections and refuses new exchanges.
+    public func shutdown() async {
+        let channels = self.pool.withLock { state -> [any Channel] in
+            state.isShutdown = true
+            defer { state.idle = [] }
+            return state.idle.map(\.channel)
+        }
+        for channel in channels { try? await channel.close() }
+    }
+}

@@ -1,0 +1,217 @@
+public import NIOCore
+import NIOHTTP1
+
+/// Drives one exchange at a time on an upstream HTTP/1.1 connection: writes the request, arms the
+/// timers, hands the head over, streams the body with back-pressure, and returns the connection to
+/// the pool when a keep-alive response has ended. Lives on its channel's event loop.
+final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private enum State {
+        case idle
+        case waitingForHead(EventLoopPromise<(HTTPResponseHead, HTTP1UpstreamClient.Body)>, reused: Bool)
+        case streaming(HTTP1UpstreamClient.Body.Source, keepAlive: Bool)
+        /// The consumer dropped the body: discard the rest and close at its end.
+        case draining
+        case closed
+    }
+
+    private let client: HTTP1UpstreamClient
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    private var timeouts: HTTP1UpstreamClient.Timeouts?
+    private var idleTimer: Scheduled<Void>?
+    private var totalTimer: Scheduled<Void>?
+    private var firstByteTimer: Scheduled<Void>?
+    /// Back-pressure: the consumer is behind, so `read` calls are held until it catches up.
+    private var paused = false
+    private var pendingRead = false
+    /// Identifies the exchange in progress, so a late signal from an earlier body is ignored.
+    private var exchangeID = 0
+
+    init(client: HTTP1UpstreamClient) {
+        self.client = client
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Starts an exchange. Must be called on the event loop, with the connection idle.
+    func start(
+        head: HTTPRequestHead,
+        body: ByteBuffer,
+        timeouts: HTTP1UpstreamClient.Timeouts,
+        reused: Bool
+    ) -> EventLoopFuture<(HTTPResponseHead, HTTP1UpstreamClient.Body)> {
+        guard let context = self.context, case .idle = self.state else {
+            return self.client.group.any().makeFailedFuture(HTTP1UpstreamError.closedBeforeResponse(reused: reused))
+        }
+        let promise = context.eventLoop.makePromise(of: (HTTPResponseHead, HTTP1UpstreamClient.Body).self)
+        self.state = .waitingForHead(promise, reused: reused)
+        self.exchangeID &+= 1
+        self.timeouts = timeouts
+        self.paused = false
+        self.firstByteTimer = self.schedule(after: timeouts.firstByte, .firstByteTimeout, context: context)
+        self.totalTimer = self.schedule(after: timeouts.total, .totalTimeout, context: context)
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        return promise.futureResult
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            guard case .waitingForHead(let promise, _) = self.state else { return }
+            let delegate = UpstreamBodyDelegate(
+                handler: NIOLoopBound(self, eventLoop: context.eventLoop),
+                eventLoop: context.eventLoop,
+                exchangeID: self.exchangeID
+            )
+            let sequence = HTTP1UpstreamClient.Body.makeSequence(
+                backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16),
+                finishOnDeinit: false,
+                delegate: delegate
+            )
+            self.state = .streaming(sequence.source, keepAlive: head.isKeepAlive)
+            promise.succeed((head, sequence.sequence))
+        case .body(let buffer):
+            switch self.state {
+            case .streaming(let source, _):
+                // The first-byte timer runs until the first body byte (for a stream: the first
+                // event); from then on the idle timer watches the gaps.
+                if let firstByte = self.firstByteTimer {
+                    firstByte.cancel()
+                    self.firstByteTimer = nil
+                }
+                self.resetIdleTimer(context: context)
+                if source.yield(buffer) == .stopProducing { self.paused = true }
+            default:
+                break
+            }
+        case .end:
+            switch self.state {
+            case .streaming(let source, let keepAlive):
+                self.cancelTimers()
+                self.state = .idle
+                source.finish()
+                if keepAlive {
+                    self.client.release(.init(channel: context.channel, handler: NIOLoopBound(self, eventLoop: context.eventLoop), reused: true))
+                } else {
+                    context.close(promise: nil)
+                }
+            case .draining:
+                self.cancelTimers()
+                self.state = .closed
+                context.close(promise: nil)
+            default:
+                break
+            }
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.paused {
+            self.pendingRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// The consumer wants more: resume reading.
+    func produceMore(exchangeID: Int) {
+        guard exchangeID == self.exchangeID else { return }
+        self.paused = false
+        if self.pendingRead, let context = self.context {
+            self.pendingRead = false
+            context.read()
+        }
+    }
+
+    /// The consumer stopped listening. Before the end of the body the connection cannot be
+    /// reused, so it closes.
+    func bodyTerminated(exchangeID: Int) {
+        guard exchangeID == self.exchangeID, case .streaming = self.state, let context = self.context else { return }
+        self.state = .draining
+        self.cancelTimers()
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.fail(with: nil)
+        self.client.connectionClosed(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.fail(with: error is HTTPParserError ? HTTP1UpstreamError.invalidResponse : nil)
+        context.close(promise: nil)
+    }
+
+    private func fail(with error: HTTP1UpstreamError?) {
+        self.cancelTimers()
+        switch self.state {
+        case .waitingForHead(let promise, let reused):
+            self.state = .closed
+            promise.fail(error ?? .closedBeforeResponse(reused: reused))
+        case .streaming(let source, _):
+            self.state = .closed
+            source.finish(error ?? .closedMidBody)
+        case .idle, .draining, .closed:
+            self.state = .closed
+        }
+    }
+
+    private func schedule(after delay: TimeAmount, _ error: HTTP1UpstreamError, context: ChannelHandlerContext) -> Scheduled<Void> {
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let channel = context.channel
+        return context.eventLoop.scheduleTask(in: delay) {
+            handler.value.fail(with: error)
+            channel.close(promise: nil)
+        }
+    }
+
+    private func resetIdleTimer(context: ChannelHandlerContext) {
+        self.idleTimer?.cancel()
+        if let idle = self.timeouts?.idle {
+            self.idleTimer = self.schedule(after: idle, .idleTimeout, context: context)
+        }
+    }
+
+    private func cancelTimers() {
+        self.idleTimer?.cancel()
+        self.totalTimer?.cancel()
+        self.firstByteTimer?.cancel()
+        self.idleTimer = nil
+        self.totalTimer = nil
+        self.firstByteTimer = nil
+    }
+}
+
+/// Connects a response body's back-pressure and termination to its connection handler.
+public struct UpstreamBodyDelegate: NIOAsyncSequenceProducerDelegate {
+    let handler: NIOLoopBound<UpstreamConnectionHandler>
+    let eventLoop: any EventLoop
+    let exchangeID: Int
+
+    public func produceMore() {
+        let (handler, id) = (self.handler, self.exchangeID)
+        if self.eventLoop.inEventLoop {
+            handler.value.produceMore(exchangeID: id)
+        } else {
+            self.eventLoop.execute { handler.value.produceMore(exchangeID: id) }
+        }
+    }
+
+    public func didTerminate() {
+        let (handler, id) = (self.handler, self.exchangeID)
+        self.eventLoop.execute { handler.value.bodyTerminated(exchangeID: id) }
+    }
+}
