@@ -1,7 +1,6 @@
 import ArgumentParser
 
-/// The `keel` command.
-@main
+/// The `keel` command. `main.swift` parses it, sizes the event-loop group, and runs it.
 struct Keel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeelServer
 import Logging
+import NIOPosix
 
 /// `keel serve`: runs the gateway.
 struct Serve: AsyncParsableCommand {
@@ -27,7 +28,12 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "keel")
-        let app = KeelApp(configuration: configuration, environment: environment, logger: logger)
+        let app = KeelApp(
+            configuration: configuration,
+            environment: environment,
+            logger: logger,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton
+        )
         try await app.run { info in
             var lines = ["Keel listening on http://\(info.host):\(info.port)  (storage: \(info.storage))"]
             lines.append("Models: " + info.models.joined(separator: ", "))
@@ -47,5 +53,14 @@ struct Serve: AsyncParsableCommand {
             print(lines.joined(separator: "\n"))
             fflush(nil)
         }
+    }
+}
+
+extension Serve: EventLoopSizing {
+    /// `server.threads` of the configuration (an unreadable file is reported by `run()`).
+    func eventLoopThreads() -> Int {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = try? ConfigLoader.load(path: self.config ?? environment["KEEL_CONFIG"], environment: environment)
+        return configuration?.server.threads ?? 1
     }
 }

@@ -50,3 +50,7 @@ struct Simulate: AsyncParsableCommand {
         }
     }
 }
+
+extension Simulate: EventLoopSizing {
+    func eventLoopThreads() -> Int { 1 }
+}

@@ -4,7 +4,7 @@ import KeelSimulator
 import KeelStorage
 import KeelStorageSQLite
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
@@ -35,6 +35,7 @@ public final class KeelApp: Sendable {
     private let environment: [String: String]
     private let logger: Logger
     private let handleSignals: Bool
+    private let sharedEventLoopGroup: (any EventLoopGroup)?
     private let state = Mutex<State>(State())
 
     private struct State: ~Copyable {
@@ -46,8 +47,19 @@ public final class KeelApp: Sendable {
         var stopped = false
     }
 
-    /// - Parameter handleSignals: stop gracefully on SIGTERM and SIGINT (the CLI); tests pass `false`.
-    public init(configuration: KeelConfiguration, environment: [String: String], logger: Logger, handleSignals: Bool = true) {
+    /// - Parameters:
+    ///   - handleSignals: stop gracefully on SIGTERM and SIGINT (the CLI); tests pass `false`.
+    ///   - eventLoopGroup: the group for the server and upstream connections; `nil` creates one of
+    ///     `server.threads` threads for the lifetime of `run()`. The CLI passes NIO's singleton,
+    ///     which it also installs as Swift concurrency's executor.
+    public init(
+        configuration: KeelConfiguration,
+        environment: [String: String],
+        logger: Logger,
+        handleSignals: Bool = true,
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) {
+        self.sharedEventLoopGroup = eventLoopGroup
         self.configuration = configuration
         self.environment = environment
         self.logger = logger
@@ -66,7 +78,8 @@ public final class KeelApp: Sendable {
         let keyRing = KeyRing()
         let generatedAdminKey = try await self.loadKeys(into: keyRing, stores: stores)
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads)
+        let ownedGroup = self.sharedEventLoopGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads) : nil
+        let group: any EventLoopGroup = self.sharedEventLoopGroup ?? ownedGroup!
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             var providers: [String: any ModelProvider] = [:]
@@ -108,6 +121,7 @@ public final class KeelApp: Sendable {
                 store: stores.requests,
                 capacity: configuration.recorder.capacity,
                 batchSize: configuration.recorder.batchSize,
+                flushInterval: .milliseconds(configuration.recorder.flushIntervalMs),
                 logger: self.logger
             )
             let gateway = Gateway(
@@ -164,7 +178,7 @@ public final class KeelApp: Sendable {
             for provider in providers.values { try? await provider.shutdown() }
             tasks.cancelAll()
         }
-        try? await group.shutdownGracefully()
+        try? await ownedGroup?.shutdownGracefully()
     }
 
     /// Suspends until the server listens; returns its port.

@@ -22,7 +22,7 @@ extension KeelConfiguration {
     ///   `fallbacks` (list of model names), `max_retries` (int).
     /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
     /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
-    /// - `recorder`: `capacity` (10000), `batch_size` (500).
+    /// - `recorder`: `capacity` (10000), `batch_size` (500), `flush_interval_ms` (20).
     /// - `prices`: mapping of upstream model name → {`input`, `output`, `cached_input`, `cache_write`,
     ///   `cache_write_1h`} in dollars per million tokens.
     public static func parse(yaml: String, environment: [String: String]) throws -> KeelConfiguration {
@@ -47,10 +47,11 @@ extension KeelConfiguration {
         configuration.keys = node.child("keys").elements.compactMap(Self.readKey)
         configuration.router = Self.readRouter(node.child("router"))
         let recorder = node.child("recorder")
-        recorder.expectKeys(["capacity", "batch_size"])
+        recorder.expectKeys(["capacity", "batch_size", "flush_interval_ms"])
         configuration.recorder = Recorder(
             capacity: recorder.child("capacity").int(default: 10_000, range: 1...10_000_000),
-            batchSize: recorder.child("batch_size").int(default: 500, range: 1...100_000)
+            batchSize: recorder.child("batch_size").int(default: 500, range: 1...100_000),
+            flushIntervalMs: recorder.child("flush_interval_ms").int(default: 20, range: 0...10_000)
         )
         for name in node.child("prices").mappingKeys {
             let price = node.child("prices").child(name)

@@ -183,10 +183,13 @@ public struct KeelConfiguration: Sendable {
         /// Records held in memory before requests wait for the writer (backpressure).
         public var capacity: Int
         public var batchSize: Int
+        /// How long a partial batch waits for more records before it is written.
+        public var flushIntervalMs: Int
 
-        public init(capacity: Int = 10_000, batchSize: Int = 500) {
+        public init(capacity: Int = 10_000, batchSize: Int = 500, flushIntervalMs: Int = 20) {
             self.capacity = capacity
             self.batchSize = batchSize
+            self.flushIntervalMs = flushIntervalMs
         }
     }
 }

@@ -19,18 +19,25 @@ public final class RequestRecorder: Service, Sendable {
         var waitingConsumer: CheckedContinuation<Void, Never>?
         var shuttingDown = false
         var written = 0
+        /// The partial batch in the buffer has already waited its flush interval.
+        var collected = false
     }
 
     private let state = Mutex(State())
     private let store: any RequestRecordStore
     private let capacity: Int
     private let batchSize: Int
+    private let flushInterval: Duration
     private let logger: Logger
 
-    public init(store: any RequestRecordStore, capacity: Int, batchSize: Int, logger: Logger) {
+    /// - Parameter flushInterval: how long a partial batch may wait for more records. Each write
+    ///   is a database transaction; at low traffic, waiting a little turns one transaction per
+    ///   request into one per interval. Records reach the store at most this late plus one write.
+    public init(store: any RequestRecordStore, capacity: Int, batchSize: Int, flushInterval: Duration = .milliseconds(20), logger: Logger) {
         self.store = store
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
+        self.flushInterval = flushInterval
         self.logger = logger
         self.state.withLock { $0.buffer.reserveCapacity(min(capacity, 4_096)) }
     }
@@ -91,9 +98,14 @@ public final class RequestRecorder: Service, Sendable {
 
     private func drainLoop() async {
         while true {
-            enum Next { case write([RequestRecord], [CheckedContinuation<Void, Never>]), wait, stop }
+            enum Next { case write([RequestRecord], [CheckedContinuation<Void, Never>]), collect, wait, stop }
             let next = self.state.withLock { state -> Next in
+                if !state.buffer.isEmpty && state.buffer.count < self.batchSize && !state.shuttingDown && !state.collected {
+                    state.collected = true
+                    return .collect
+                }
                 if !state.buffer.isEmpty {
+                    state.collected = false
                     let count = min(self.batchSize, state.buffer.count)
                     let batch = Array(state.buffer.prefix(count))
                     state.buffer.removeFirst(count)
@@ -116,6 +128,9 @@ public final class RequestRecorder: Service, Sendable {
                     }
                     if resumeNow { continuation.resume() }
                 }
+            case .collect:
+                // A partial batch: give it the flush interval to fill up (cut short by shutdown).
+                try? await Task.sleep(for: self.flushInterval)
             case .write(let batch, let producers):
                 for producer in producers { producer.resume() }
                 await self.write(batch)
