@@ -140,6 +140,19 @@ struct RoutingTests {
         }
     }
 
+    @Test func aClientThatDisconnectsWhileWaitingCancelsTheUpstreamCall() async throws {
+        try await TestKeel.run { keel in
+            let body = chatBody("[sim fault=stall stall_ms=8000 at=headers]")
+            try await StreamingClient.sendThenDisconnect(port: keel.port, path: "/v1/chat/completions", body: body, key: TestKeel.adminKey, after: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(300))
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.outcome == .cancelled)
+            #expect(record.errorClass == "client_disconnected")
+            #expect(record.totalMicros < 3_000_000)
+        }
+    }
+
     @Test func aClientThatDisconnectsMidStreamCancelsTheUpstreamAndIsRecordedAsCancelled() async throws {
         try await TestKeel.run { keel in
             let body = chatBody("[sim tokens=200 tps=20]", extra: #""stream":true"#)

@@ -6,6 +6,21 @@ import NIOPosix
 /// A raw HTTP/1.1 client that reads part of a streaming answer and then closes the socket,
 /// as a client that goes away does.
 enum StreamingClient {
+    /// Sends a request, waits `delay` without reading, then closes the connection.
+    static func sendThenDisconnect(port: Int, path: String, body: String, key: String, after delay: Duration) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await channel.executeThenClose { _, outbound in
+            let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            try await outbound.write(ByteBuffer(string: request))
+            try await Task.sleep(for: delay)
+        }
+    }
+
     static func readThenDisconnect(port: Int, path: String, body: String, key: String, bytes: Int) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in

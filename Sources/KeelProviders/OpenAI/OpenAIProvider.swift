@@ -93,19 +93,24 @@ public final class OpenAIProvider: ModelProvider {
         var headers = self.baseHeaders
         if request.stream { headers.add(name: "accept", value: "text/event-stream") }
         let head: HTTPResponseHead
-        let body: HTTP1UpstreamClient.Body
+        let body: HTTP1UpstreamClient.ResponseBody
         do {
             (head, body) = try await self.client.post(
                 path: request.operation == .embeddings ? self.embeddingsPath : self.chatPath,
                 headers: headers,
-                body: request.body
+                body: request.body,
+                collect: !request.stream
             )
         } catch {
             guard let classified = UpstreamTransportError.classify(error) else { throw CancellationError() }
             throw classified
         }
         let status = Int(head.status.code)
-        let responseBody = UpstreamBody(.http(body))
+        let responseBody: UpstreamBody
+        switch body {
+        case .complete(let buffer): responseBody = UpstreamBody(buffer: buffer)
+        case .stream(let stream): responseBody = UpstreamBody(.http(stream))
+        }
         guard (200..<300).contains(status) else {
             let errorBody = try? await responseBody.collect(upTo: 64 << 10)
             throw OpenAIFailure.error(

@@ -48,6 +48,15 @@ public final class HTTP1UpstreamClient: Sendable {
         ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, UpstreamBodyDelegate
     >
 
+    /// A response body: whole, for answers collected before they are handed over, or streaming.
+    public enum ResponseBody: Sendable {
+        case complete(ByteBuffer)
+        case stream(Body)
+    }
+
+    /// The largest answer collected whole (64 MiB); a larger one fails as invalid.
+    static let maxCollectedBody = 64 << 20
+
     let target: Target
     let timeouts: Timeouts
     let group: any EventLoopGroup
@@ -73,28 +82,28 @@ public final class HTTP1UpstreamClient: Sendable {
         }
     }
 
-    /// Sends `POST path` with `body` and returns once the response head is in.
-    public func post(path: String, headers: HTTPHeaders, body: ByteBuffer) async throws -> (HTTPResponseHead, Body) {
+    /// Sends `POST path` with `body`. With `collect`, returns the whole answer once it has
+    /// arrived (one hand-over, no async sequence); otherwise returns once the head is in, with the
+    /// body streaming.
+    public func post(path: String, headers: HTTPHeaders, body: ByteBuffer, collect: Bool) async throws -> (HTTPResponseHead, ResponseBody) {
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: headers)
         head.headers.replaceOrAdd(name: "host", value: self.hostHeader)
         head.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
         do {
-            return try await self.exchange(head: head, body: body, fresh: false)
+            return try await self.exchange(head: head, body: body, collect: collect, fresh: false)
         } catch HTTP1UpstreamError.closedBeforeResponse(reused: true) {
-            return try await self.exchange(head: head, body: body, fresh: true)
+            return try await self.exchange(head: head, body: body, collect: collect, fresh: true)
         }
     }
 
-    private func exchange(head: HTTPRequestHead, body: ByteBuffer, fresh: Bool) async throws -> (HTTPResponseHead, Body) {
+    private func exchange(head: HTTPRequestHead, body: ByteBuffer, collect: Bool, fresh: Bool) async throws -> (HTTPResponseHead, ResponseBody) {
         let connection = try await self.acquire(fresh: fresh)
-        let cancelled = Mutex(false)
         return try await withTaskCancellationHandler {
-            let started: EventLoopFuture<(HTTPResponseHead, Body)> = connection.channel.eventLoop.flatSubmit {
-                connection.handler.value.start(head: head, body: body, timeouts: self.timeouts, reused: connection.reused)
+            let started: EventLoopFuture<(HTTPResponseHead, ResponseBody)> = connection.channel.eventLoop.flatSubmit {
+                connection.handler.value.start(head: head, body: body, timeouts: self.timeouts, reused: connection.reused, collect: collect)
             }
             return try await started.get()
         } onCancel: {
-            _ = cancelled.withLock { $0 = true }
             connection.channel.close(promise: nil)
         }
     }

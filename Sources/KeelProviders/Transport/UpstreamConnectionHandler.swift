@@ -11,8 +11,10 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private enum State {
         case idle
-        case waitingForHead(EventLoopPromise<(HTTPResponseHead, HTTP1UpstreamClient.Body)>, reused: Bool)
+        case waitingForHead(EventLoopPromise<(HTTPResponseHead, HTTP1UpstreamClient.ResponseBody)>, reused: Bool, collect: Bool)
         case streaming(HTTP1UpstreamClient.Body.Source, keepAlive: Bool)
+        /// Gathering a whole (non-streaming) answer before handing it over in one piece.
+        case collecting(EventLoopPromise<(HTTPResponseHead, HTTP1UpstreamClient.ResponseBody)>, HTTPResponseHead, ByteBuffer)
         /// The consumer dropped the body: discard the rest and close at its end.
         case draining
         case closed
@@ -48,13 +50,14 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         head: HTTPRequestHead,
         body: ByteBuffer,
         timeouts: HTTP1UpstreamClient.Timeouts,
-        reused: Bool
-    ) -> EventLoopFuture<(HTTPResponseHead, HTTP1UpstreamClient.Body)> {
+        reused: Bool,
+        collect: Bool
+    ) -> EventLoopFuture<(HTTPResponseHead, HTTP1UpstreamClient.ResponseBody)> {
         guard let context = self.context, case .idle = self.state else {
             return self.client.group.any().makeFailedFuture(HTTP1UpstreamError.closedBeforeResponse(reused: reused))
         }
-        let promise = context.eventLoop.makePromise(of: (HTTPResponseHead, HTTP1UpstreamClient.Body).self)
-        self.state = .waitingForHead(promise, reused: reused)
+        let promise = context.eventLoop.makePromise(of: (HTTPResponseHead, HTTP1UpstreamClient.ResponseBody).self)
+        self.state = .waitingForHead(promise, reused: reused, collect: collect)
         self.exchangeID &+= 1
         self.timeouts = timeouts
         self.paused = false
@@ -69,7 +72,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
-            guard case .waitingForHead(let promise, _) = self.state else { return }
+            guard case .waitingForHead(let promise, _, let collect) = self.state else { return }
+            if collect {
+                self.state = .collecting(promise, head, context.channel.allocator.buffer(capacity: 0))
+                return
+            }
             let delegate = UpstreamBodyDelegate(
                 handler: NIOLoopBound(self, eventLoop: context.eventLoop),
                 eventLoop: context.eventLoop,
@@ -81,9 +88,24 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
                 delegate: delegate
             )
             self.state = .streaming(sequence.source, keepAlive: head.isKeepAlive)
-            promise.succeed((head, sequence.sequence))
-        case .body(let buffer):
+            promise.succeed((head, .stream(sequence.sequence)))
+        case .body(var buffer):
             switch self.state {
+            case .collecting(let promise, let head, var collected):
+                self.firstByteTimer?.cancel()
+                self.firstByteTimer = nil
+                self.resetIdleTimer(context: context)
+                guard collected.readableBytes + buffer.readableBytes <= HTTP1UpstreamClient.maxCollectedBody else {
+                    self.fail(with: .invalidResponse)
+                    context.close(promise: nil)
+                    return
+                }
+                if collected.readableBytes == 0 {
+                    collected = buffer
+                } else {
+                    collected.writeBuffer(&buffer)
+                }
+                self.state = .collecting(promise, head, collected)
             case .streaming(let source, _):
                 // The first-byte timer runs until the first body byte (for a stream: the first
                 // event); from then on the idle timer watches the gaps.
@@ -98,6 +120,15 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
             }
         case .end:
             switch self.state {
+            case .collecting(let promise, let head, let collected):
+                self.cancelTimers()
+                self.state = .idle
+                if head.isKeepAlive {
+                    self.client.release(.init(channel: context.channel, handler: NIOLoopBound(self, eventLoop: context.eventLoop), reused: true))
+                } else {
+                    context.close(promise: nil)
+                }
+                promise.succeed((head, .complete(collected)))
             case .streaming(let source, let keepAlive):
                 self.cancelTimers()
                 self.state = .idle
@@ -158,9 +189,12 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     private func fail(with error: HTTP1UpstreamError?) {
         self.cancelTimers()
         switch self.state {
-        case .waitingForHead(let promise, let reused):
+        case .waitingForHead(let promise, let reused, _):
             self.state = .closed
             promise.fail(error ?? .closedBeforeResponse(reused: reused))
+        case .collecting(let promise, _, _):
+            self.state = .closed
+            promise.fail(error ?? .closedMidBody)
         case .streaming(let source, _):
             self.state = .closed
             source.finish(error ?? .closedMidBody)

@@ -135,11 +135,17 @@ public final class KeelApp: Sendable {
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry)
             let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores)
             let host = configuration.server.host
-            let app = Application(
-                router: router,
-                configuration: .init(address: .hostname(host, port: configuration.server.port), serverName: nil, backlog: 4_096),
-                onServerRunning: { [self] channel in
-                    let port = channel.localAddress?.port ?? configuration.server.port
+            let server = GatewayHTTPServer(
+                configuration: .init(
+                    host: host,
+                    port: configuration.server.port,
+                    backlog: 4_096,
+                    maxBodyBytes: configuration.server.maxBodyBytes
+                ),
+                responder: router.buildResponder(),
+                eventLoopGroup: group,
+                logger: self.logger,
+                onListening: { [self] port in
                     self.markListening(port: port)
                     await onReady(
                         StartupInfo(
@@ -150,13 +156,11 @@ public final class KeelApp: Sendable {
                             models: registry.order
                         )
                     )
-                },
-                eventLoopGroupProvider: .shared(group),
-                logger: self.logger
+                }
             )
             let serviceGroup = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: recorder), .init(service: app)],
+                    services: [.init(service: recorder), .init(service: server)],
                     gracefulShutdownSignals: self.handleSignals ? [.sigterm, .sigint] : [],
                     cancellationSignals: [],
                     logger: self.logger

@@ -1,0 +1,184 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import KeelCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// Reads one request at a time from a connection, runs it through the router in a task, and
+/// writes the response. `HTTPServerPipelineHandler` before it keeps pipelined requests in order.
+final class GatewayConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandler, RemovableChannelHandler
+where Responder.Context == BasicRequestContext {
+    typealias InboundIn = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum State {
+        case idle
+        case reading(HTTPRequest, ByteBuffer)
+        /// The request was refused before its body was read; ignore the rest and close.
+        case discarding
+        case responding
+    }
+
+    private let responder: Responder
+    private let maxBodyBytes: Int
+    private let logger: Logger
+    private var state = State.idle
+    private var task: Task<Void, Never>?
+
+    init(responder: Responder, maxBodyBytes: Int, logger: Logger) {
+        self.responder = responder
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            if let length = head.headerFields[.contentLength].flatMap(Int.init), length > self.maxBodyBytes {
+                self.refuseTooLarge(context: context)
+                return
+            }
+            self.state = .reading(head, context.channel.allocator.buffer(capacity: 0))
+        case .body(var chunk):
+            guard case .reading(let head, var body) = self.state else { return }
+            guard body.readableBytes + chunk.readableBytes <= self.maxBodyBytes else {
+                self.refuseTooLarge(context: context)
+                return
+            }
+            self.state = .idle  // drop the reference so `body` stays uniquely owned
+            if body.readableBytes == 0 {
+                body = chunk
+            } else {
+                body.writeBuffer(&chunk)
+            }
+            self.state = .reading(head, body)
+        case .end:
+            switch self.state {
+            case .reading(let head, let body):
+                self.state = .responding
+                self.respond(head: head, body: body, context: context)
+            case .discarding:
+                self.state = .idle
+            case .idle, .responding:
+                break
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // The client went away: cancel its request, which cancels the upstream call.
+        self.task?.cancel()
+        self.task = nil
+        context.fireChannelInactive()
+    }
+
+    private func respond(head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
+        let exchange = Exchange(
+            head: head,
+            body: body,
+            channel: context.channel,
+            responder: self.responder,
+            logger: self.logger,
+            handler: NIOLoopBound(self, eventLoop: context.eventLoop)
+        )
+        self.task = Task { await exchange.run() }
+    }
+
+    /// Everything one request's task needs, gathered so the task captures one `Sendable` value.
+    private struct Exchange: Sendable {
+        let head: HTTPRequest
+        let body: ByteBuffer
+        let channel: any Channel
+        let responder: Responder
+        let logger: Logger
+        let handler: NIOLoopBound<GatewayConnectionHandler>
+
+        func run() async {
+            await GatewayConnectionHandler.serve(head: self.head, body: self.body, channel: self.channel, responder: self.responder, logger: self.logger)
+            let handler = self.handler
+            self.channel.eventLoop.execute { handler.value.responseFinished() }
+        }
+    }
+
+    private func responseFinished() {
+        self.task = nil
+        self.state = .idle
+    }
+
+    private static func serve(head: HTTPRequest, body: ByteBuffer, channel: any Channel, responder: Responder, logger: Logger) async {
+        let request = Request(head: head, body: RequestBody(buffer: body))
+        let requestContext = BasicRequestContext(source: .init(channel: channel, logger: logger))
+        let response: Response
+        do {
+            response = try await responder.respond(to: request, context: requestContext)
+        } catch {
+            response = Response(
+                status: .internalServerError,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: KeelError.internalError().openAIBody))
+            )
+        }
+        await Self.write(response, to: channel, keepAlive: Self.isKeepAlive(head))
+    }
+
+    private static func write(_ response: Response, to channel: any Channel, keepAlive: Bool) async {
+        var head = response.head
+        let length = response.body.contentLength
+        if let length {
+            head.headerFields[.contentLength] = String(length)
+        }
+        if !keepAlive { head.headerFields[.connection] = "close" }
+        let writer = ChannelResponseWriter(channel: channel, flushEachWrite: length == nil)
+        channel.write(HTTPResponsePart.head(head), promise: nil)
+        do {
+            try await response.body.write(writer)
+        } catch {
+            channel.close(promise: nil)
+            return
+        }
+        if !keepAlive {
+            channel.close(promise: nil)
+        }
+    }
+
+    private func refuseTooLarge(context: ChannelHandlerContext) {
+        self.state = .discarding
+        let body = ByteBuffer(string: KeelError.payloadTooLarge(limit: self.maxBodyBytes).openAIBody)
+        var head = HTTPResponse(status: .contentTooLarge)
+        head.headerFields[.contentType] = "application/json"
+        head.headerFields[.contentLength] = String(body.readableBytes)
+        head.headerFields[.connection] = "close"
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private static func isKeepAlive(_ head: HTTPRequest) -> Bool {
+        guard let connection = head.headerFields[.connection]?.lowercased() else { return true }
+        return !connection.contains("close")
+    }
+}
+
+/// Writes a response body to the channel: a fixed-length body in one flush at its end, a
+/// streamed body chunk by chunk, each flushed at once. While the socket accepts data a chunk is
+/// not awaited; once the channel is unwritable (the client reads slower than the upstream
+/// writes), each write is awaited, so a slow client slows the relay instead of growing a buffer.
+struct ChannelResponseWriter: ResponseBodyWriter {
+    let channel: any Channel
+    let flushEachWrite: Bool
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        if self.flushEachWrite {
+            let written: EventLoopFuture<Void> = self.channel.writeAndFlush(HTTPResponsePart.body(buffer))
+            if !self.channel.isWritable { try await written.get() }
+        } else {
+            self.channel.write(HTTPResponsePart.body(buffer), promise: nil)
+        }
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await self.channel.writeAndFlush(HTTPResponsePart.end(trailingHeaders))
+    }
+}
