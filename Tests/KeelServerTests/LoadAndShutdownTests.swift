@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelServer
+import KeelSimulator
 import KeelTesting
 import NIOHTTP1
 import Testing
@@ -62,7 +63,10 @@ struct LoadAndShutdownTests {
                         }
                     }
                 }
-                try await Task.sleep(for: .milliseconds(150))
+                // Shut down once requests are in flight upstream (each takes about 400 ms there).
+                for _ in 0..<1_000 where keel.simulator.requestCount(path: "/v1/chat/completions") < 10 {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
                 await keel.shutdown()
                 var answered = 0
                 for try await ok in group where ok { answered += 1 }
