@@ -125,7 +125,13 @@ let package = Package(
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorageSQLite"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KeelServerTests",
-            dependencies: ["KeelTesting", "KeelServer", "KeelSimulator", "KeelProviders", .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "KeelTesting", "KeelServer", "KeelSimulator", "KeelProviders",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

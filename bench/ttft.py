@@ -31,14 +31,11 @@ def first_token_times(port, n, key):
         response = connection.getresponse()
         first = None
         while True:
-            line = response.fp.readline()
+            line = response.readline()  # decodes chunked transfer encoding
             if not line:
                 break
             if first is None and line.startswith(b"data:") and b'"content":"' in line and b'"content":""' not in line:
                 first = time.perf_counter() - start
-            if line.startswith(b"data: [DONE]"):
-                response.fp.readline()
-                break
         response.read()
         times.append(first)
     return [t for t in times if t is not None]

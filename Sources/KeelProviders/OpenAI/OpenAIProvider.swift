@@ -75,15 +75,9 @@ public final class OpenAIProvider: ModelProvider {
         }
         for header in configuration.headers { headers.add(name: header.name, value: header.value) }
         self.baseHeaders = headers
-        let timeouts = configuration.timeouts
         self.client = try HTTP1UpstreamClient(
             target: .init(host: url.host, port: url.port, tls: url.tls),
-            timeouts: .init(
-                connect: .nanoseconds(timeouts.connect.nanoseconds),
-                firstByte: .nanoseconds(timeouts.firstByte.nanoseconds),
-                idle: .nanoseconds(timeouts.idle.nanoseconds),
-                total: .nanoseconds(timeouts.total.nanoseconds)
-            ),
+            timeouts: configuration.timeouts,
             maxConnections: configuration.maxConnections,
             eventLoopGroup: eventLoopGroup
         )
@@ -179,14 +173,5 @@ struct BaseURL: Equatable {
             self.port = self.tls ? 443 : 80
         }
         guard !self.host.isEmpty, (1...65_535).contains(self.port) else { return nil }
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds (saturating).
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : scaled + attoseconds / 1_000_000_000
     }
 }

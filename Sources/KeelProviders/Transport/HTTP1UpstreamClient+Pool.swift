@@ -90,7 +90,7 @@ extension HTTP1UpstreamClient {
         let sslContext = self.sslContext
         let target = self.target
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(self.timeouts.connect)
+            .connectTimeout(TimeAmount(self.timeouts.connect))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -105,7 +105,7 @@ extension HTTP1UpstreamClient {
         let channel: any Channel
         do {
             channel = try await bootstrap.connect(host: target.host, port: target.port).get()
-        } catch let error as ChannelError where error == .connectTimeout(self.timeouts.connect) {
+        } catch let error as ChannelError where error == .connectTimeout(TimeAmount(self.timeouts.connect)) {
             throw HTTP1UpstreamError.connectTimeout
         } catch {
             throw HTTP1UpstreamError.connectFailed

@@ -29,20 +29,6 @@ public final class HTTP1UpstreamClient: Sendable {
         }
     }
 
-    public struct Timeouts: Sendable, Equatable {
-        public var connect: TimeAmount
-        public var firstByte: TimeAmount
-        public var idle: TimeAmount
-        public var total: TimeAmount
-
-        public init(connect: TimeAmount, firstByte: TimeAmount, idle: TimeAmount, total: TimeAmount) {
-            self.connect = connect
-            self.firstByte = firstByte
-            self.idle = idle
-            self.total = total
-        }
-    }
-
     /// The body of a response, in arrival order; iterate it once.
     public typealias Body = NIOThrowingAsyncSequenceProducer<
         ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, UpstreamBodyDelegate
@@ -58,14 +44,14 @@ public final class HTTP1UpstreamClient: Sendable {
     static let maxCollectedBody = 64 << 20
 
     let target: Target
-    let timeouts: Timeouts
+    let timeouts: UpstreamTimeouts
     let group: any EventLoopGroup
     let sslContext: NIOSSLContext?
     let maxConnections: Int
     let pool: Mutex<PoolState>
     let hostHeader: String
 
-    public init(target: Target, timeouts: Timeouts, maxConnections: Int, eventLoopGroup: any EventLoopGroup) throws {
+    public init(target: Target, timeouts: UpstreamTimeouts, maxConnections: Int, eventLoopGroup: any EventLoopGroup) throws {
         self.target = target
         self.timeouts = timeouts
         self.group = eventLoopGroup

@@ -23,7 +23,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     private let client: HTTP1UpstreamClient
     private var state = State.idle
     private var context: ChannelHandlerContext?
-    private var timeouts: HTTP1UpstreamClient.Timeouts?
+    private var timeouts: UpstreamTimeouts?
     private var idleTimer: Scheduled<Void>?
     private var totalTimer: Scheduled<Void>?
     private var firstByteTimer: Scheduled<Void>?
@@ -49,7 +49,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     func start(
         head: HTTPRequestHead,
         body: ByteBuffer,
-        timeouts: HTTP1UpstreamClient.Timeouts,
+        timeouts: UpstreamTimeouts,
         reused: Bool,
         collect: Bool
     ) -> EventLoopFuture<(HTTPResponseHead, HTTP1UpstreamClient.ResponseBody)> {
@@ -61,8 +61,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         self.exchangeID &+= 1
         self.timeouts = timeouts
         self.paused = false
-        self.firstByteTimer = self.schedule(after: timeouts.firstByte, .firstByteTimeout, context: context)
-        self.totalTimer = self.schedule(after: timeouts.total, .totalTimeout, context: context)
+        self.firstByteTimer = self.schedule(after: TimeAmount(timeouts.firstByte), .firstByteTimeout, context: context)
+        self.totalTimer = self.schedule(after: TimeAmount(timeouts.total), .totalTimeout, context: context)
         context.write(self.wrapOutboundOut(.head(head)), promise: nil)
         context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
@@ -215,7 +215,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     private func resetIdleTimer(context: ChannelHandlerContext) {
         self.idleTimer?.cancel()
         if let idle = self.timeouts?.idle {
-            self.idleTimer = self.schedule(after: idle, .idleTimeout, context: context)
+            self.idleTimer = self.schedule(after: TimeAmount(idle), .idleTimeout, context: context)
         }
     }
 

@@ -13,76 +13,41 @@ extension Gateway {
 
     /// `POST /v1/chat/completions`.
     func chatCompletions(_ request: Request) async throws -> Response {
-        let started = ContinuousClock.now
-        let principal = try self.authenticate(request)
-        var record = self.newRecord(operation: "chat.completions", principal: principal, request: request, startedAt: WallClock.unixMicros())
-        let chat: OpenAIChatRequest
-        do {
-            let body = try await self.readBody(request)
-            chat = try OpenAIChatRequest.parse(body, maxDepth: self.limits.maxJSONDepth)
-            record.requestedModel = chat.model
-            record.stream = chat.stream
-            try self.resolve(chat.model, for: principal)
-        } catch {
-            // The block throws only KeelError (typed throws), so `error` is one.
-            let failure: KeelError = error
-            await self.recordFailure(&record, error: failure, started: started)
-            throw failure
+        var admitted = try await self.admit(request, operation: "chat.completions", parse: OpenAIChatRequest.parse) { body, record in
+            record.requestedModel = body.model
+            record.stream = body.stream
         }
-
-        let routed: UpstreamRouter.Routed<UpstreamAnswer>
-        do {
-            routed = try await self.router.route(model: chat.model, logger: self.logger) { deployment in
-                let upstream = UpstreamRequest(
-                    operation: .chatCompletions,
-                    body: chat.upstreamBody(model: deployment.upstreamModel),
-                    stream: chat.stream
-                )
-                let response = try await deployment.provider.send(upstream)
-                if chat.stream { return .stream(response) }
-                return try await Self.completeAnswer(response)
-            }
-        } catch let failure as UpstreamRouter.Failure {
-            record.attempts = failure.attempts
-            record.model = failure.model?.name
-            record.provider = failure.deployment?.provider.name
-            record.deployment = failure.deployment?.upstreamModel
-            await self.recordFailure(&record, error: failure.error, started: started)
-            throw failure.error
-        } catch {
-            await self.recordFailure(&record, error: .clientDisconnected, started: started)
-            throw error
+        let chat = admitted.body
+        let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
+            let upstream = UpstreamRequest(
+                operation: .chatCompletions,
+                body: chat.upstreamBody(model: deployment.upstreamModel),
+                stream: chat.stream
+            )
+            let response = try await deployment.provider.send(upstream)
+            if chat.stream { return .stream(response) }
+            return try await Self.completeAnswer(response)
         }
-
-        record.attempts = routed.attempts
-        record.model = routed.model.name
-        record.provider = routed.deployment.provider.name
-        record.deployment = routed.deployment.upstreamModel
-        record.upstreamMicros = (ContinuousClock.now - started).microseconds
-        var headers = HTTPFields()
-        headers[.keelRequestID] = record.id.rawValue
-        headers[.keelProvider] = routed.deployment.provider.name
-        headers[.keelAttempts] = String(routed.attempts)
 
         switch routed.value {
         case .complete(let body, let contentType, let usage):
-            record.usage = usage
-            record.cost = self.prices.cost(of: usage, model: routed.deployment.upstreamModel)
-            record.status = 200
-            record.outcome = .success
-            record.totalMicros = (ContinuousClock.now - started).microseconds
-            headers[.contentType] = contentType ?? "application/json"
-            headers[.keelCost] = record.cost.decimalString
-            await self.recorder.record(record)
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+            return await self.respondComplete(
+                &admitted.record,
+                started: admitted.started,
+                body: body,
+                contentType: contentType,
+                usage: usage,
+                attempts: routed.attempts
+            )
 
         case .stream(let response):
+            var headers = self.responseHeaders(admitted.record, attempts: routed.attempts)
             headers[.contentType] = response.contentType ?? "text/event-stream"
             headers[.cacheControl] = "no-cache"
-            record.status = 200
+            admitted.record.status = 200
             let relay = StreamRelay(
-                record: record,
-                started: started,
+                record: admitted.record,
+                started: admitted.started,
                 dropUsageEvent: !chat.clientWantsUsage,
                 totalTimeout: routed.deployment.provider.timeouts.total,
                 prices: self.prices,

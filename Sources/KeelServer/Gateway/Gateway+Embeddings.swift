@@ -7,59 +7,25 @@ import NIOCore
 extension Gateway {
     /// `POST /v1/embeddings`.
     func embeddings(_ request: Request) async throws -> Response {
-        let started = ContinuousClock.now
-        let principal = try self.authenticate(request)
-        var record = self.newRecord(operation: "embeddings", principal: principal, request: request, startedAt: WallClock.unixMicros())
-        let embeddings: OpenAIEmbeddingsRequest
-        do {
-            let body = try await self.readBody(request)
-            embeddings = try OpenAIEmbeddingsRequest.parse(body, maxDepth: self.limits.maxJSONDepth)
-            record.requestedModel = embeddings.model
-            try self.resolve(embeddings.model, for: principal)
-        } catch {
-            // The block throws only KeelError (typed throws), so `error` is one.
-            let failure: KeelError = error
-            await self.recordFailure(&record, error: failure, started: started)
-            throw failure
+        var admitted = try await self.admit(request, operation: "embeddings", parse: OpenAIEmbeddingsRequest.parse) { body, record in
+            record.requestedModel = body.model
         }
-
-        let routed: UpstreamRouter.Routed<UpstreamAnswer>
-        do {
-            routed = try await self.router.route(model: embeddings.model, logger: self.logger) { deployment in
-                let upstream = UpstreamRequest(operation: .embeddings, body: embeddings.upstreamBody(model: deployment.upstreamModel), stream: false)
-                return try await Self.completeAnswer(try await deployment.provider.send(upstream))
-            }
-        } catch let failure as UpstreamRouter.Failure {
-            record.attempts = failure.attempts
-            record.model = failure.model?.name
-            record.provider = failure.deployment?.provider.name
-            record.deployment = failure.deployment?.upstreamModel
-            await self.recordFailure(&record, error: failure.error, started: started)
-            throw failure.error
-        } catch {
-            await self.recordFailure(&record, error: .clientDisconnected, started: started)
-            throw error
+        let embeddings = admitted.body
+        let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
+            let upstream = UpstreamRequest(operation: .embeddings, body: embeddings.upstreamBody(model: deployment.upstreamModel), stream: false)
+            return try await Self.completeAnswer(try await deployment.provider.send(upstream))
         }
         guard case .complete(let body, let contentType, let usage) = routed.value else {
             preconditionFailure("embeddings never stream")
         }
-        record.attempts = routed.attempts
-        record.model = routed.model.name
-        record.provider = routed.deployment.provider.name
-        record.deployment = routed.deployment.upstreamModel
-        record.usage = usage
-        record.cost = self.prices.cost(of: usage, model: routed.deployment.upstreamModel)
-        record.status = 200
-        record.outcome = .success
-        record.upstreamMicros = (ContinuousClock.now - started).microseconds
-        record.totalMicros = record.upstreamMicros!
-        var headers = HTTPFields()
-        headers[.contentType] = contentType ?? "application/json"
-        headers[.keelRequestID] = record.id.rawValue
-        headers[.keelProvider] = routed.deployment.provider.name
-        headers[.keelCost] = record.cost.decimalString
-        await self.recorder.record(record)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return await self.respondComplete(
+            &admitted.record,
+            started: admitted.started,
+            body: body,
+            contentType: contentType,
+            usage: usage,
+            attempts: routed.attempts
+        )
     }
 
     /// `GET /v1/models`: the models the caller's key may use.

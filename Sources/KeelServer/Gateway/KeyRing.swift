@@ -13,8 +13,23 @@ public final class KeyRing: Sendable {
     }
 
     private let snapshot = Mutex(Snapshot())
+    /// Hashes of recently presented keys, so a busy key is not re-hashed on every request. It
+    /// maps key text to its SHA-256 only; whether the key is valid is always decided from the
+    /// snapshot, so revocation still takes effect at once. Emptied when full.
+    private let hashCache = Mutex<[String: String]>([:])
+    private static let hashCacheLimit = 4_096
 
     public init() {}
+
+    private func hash(_ presented: String) -> String {
+        if let cached = self.hashCache.withLock({ $0[presented] }) { return cached }
+        let hash = KeyMaterial.hash(presented)
+        self.hashCache.withLock { cache in
+            if cache.count >= Self.hashCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[presented] = hash
+        }
+        return hash
+    }
 
     /// Replaces the admin key hash.
     public func setAdminHash(_ hash: String) {
@@ -35,7 +50,7 @@ public final class KeyRing: Sendable {
 
     /// The principal for a presented key, or `nil` when the key is unknown, revoked or expired.
     public func authenticate(_ presented: String, now: Int64) -> Principal? {
-        let hash = KeyMaterial.hash(presented)
+        let hash = self.hash(presented)
         let (key, adminHash) = self.snapshot.withLock { ($0.keysByHash[hash], $0.adminHash) }
         if let adminHash, KeyMaterial.constantTimeEquals(adminHash, hash) {
             return .admin
@@ -53,7 +68,7 @@ public final class KeyRing: Sendable {
 
     /// Whether `presented` is the admin key.
     public func isAdmin(_ presented: String) -> Bool {
-        let hash = KeyMaterial.hash(presented)
+        let hash = self.hash(presented)
         guard let adminHash = self.snapshot.withLock({ $0.adminHash }) else { return false }
         return KeyMaterial.constantTimeEquals(adminHash, hash)
     }

@@ -19,18 +19,11 @@ struct OpenAIChatRequest: Sendable {
     static func parse(_ body: ByteBuffer, maxDepth: Int) throws(KeelError) -> OpenAIChatRequest {
         let parsed = body.withUnsafeReadableBytes { bytes -> Result<OpenAIChatRequest, KeelError> in
             let index: JSONObjectIndex
-            do {
-                index = try JSONScanner.indexObject(bytes, maxDepth: maxDepth)
-            } catch let error as JSONScanner.SyntaxError {
-                return .failure(Self.syntaxError(error))
-            } catch {
-                return .failure(.invalidRequest("We could not parse the JSON body of your request."))
-            }
-            guard let modelMember = index["model"] else {
-                return .failure(.invalidRequest("You must provide a model parameter.", param: "model"))
-            }
-            guard let model = index.string(modelMember), !model.isEmpty else {
-                return .failure(.invalidRequest("Invalid type for 'model': expected a non-empty string.", param: "model"))
+            let modelMember: JSONScanner.Member
+            let model: String
+            switch OpenAIRequestBody.index(bytes, maxDepth: maxDepth) {
+            case .success(let scanned): (index, modelMember, model) = scanned
+            case .failure(let error): return .failure(error)
             }
             guard let messages = index["messages"] else {
                 return .failure(.invalidRequest("Missing required parameter: 'messages'.", param: "messages"))
@@ -104,17 +97,6 @@ struct OpenAIChatRequest: Sendable {
             edits.replace(self.modelRange, with: JSONWriter.quoted(upstreamModel))
         }
         return edits.applied(to: self.body)
-    }
-
-    static func syntaxError(_ error: JSONScanner.SyntaxError) -> KeelError {
-        switch error.reason {
-        case .notAnObject:
-            .invalidRequest("The request body must be a JSON object.")
-        case .tooDeep:
-            .invalidRequest("The JSON body of the request is nested too deeply.")
-        default:
-            .invalidRequest("We could not parse the JSON body of your request (\(error.reason.rawValue) at byte \(error.offset)).")
-        }
     }
 
     private static func openingBrace(_ bytes: UnsafeRawBufferPointer) -> Int {

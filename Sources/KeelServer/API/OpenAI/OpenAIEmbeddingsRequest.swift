@@ -10,18 +10,11 @@ struct OpenAIEmbeddingsRequest: Sendable {
     static func parse(_ body: ByteBuffer, maxDepth: Int) throws(KeelError) -> OpenAIEmbeddingsRequest {
         let parsed = body.withUnsafeReadableBytes { bytes -> Result<OpenAIEmbeddingsRequest, KeelError> in
             let index: JSONObjectIndex
-            do {
-                index = try JSONScanner.indexObject(bytes, maxDepth: maxDepth)
-            } catch let error as JSONScanner.SyntaxError {
-                return .failure(OpenAIChatRequest.syntaxError(error))
-            } catch {
-                return .failure(.invalidRequest("We could not parse the JSON body of your request."))
-            }
-            guard let modelMember = index["model"] else {
-                return .failure(.invalidRequest("You must provide a model parameter.", param: "model"))
-            }
-            guard let model = index.string(modelMember), !model.isEmpty else {
-                return .failure(.invalidRequest("Invalid type for 'model': expected a non-empty string.", param: "model"))
+            let modelMember: JSONScanner.Member
+            let model: String
+            switch OpenAIRequestBody.index(bytes, maxDepth: maxDepth) {
+            case .success(let scanned): (index, modelMember, model) = scanned
+            case .failure(let error): return .failure(error)
             }
             guard let input = index["input"] else {
                 return .failure(.invalidRequest("Missing required parameter: 'input'.", param: "input"))

@@ -1,0 +1,89 @@
+import Hummingbird
+import KeelCore
+import KeelProviders
+import NIOCore
+
+extension Gateway {
+    /// A request admitted to the data plane: its record so far and its parsed body.
+    struct Admitted<Body: Sendable>: Sendable {
+        var record: RequestRecord
+        let body: Body
+        let started: ContinuousClock.Instant
+    }
+
+    /// Authenticates, reads and parses the body, and checks the model against the key.
+    ///
+    /// An unauthenticated request is refused without a record. After authentication every
+    /// failure is recorded before it is thrown, so each admitted request leaves one record.
+    func admit<Body: Sendable>(
+        _ request: Request,
+        operation: String,
+        parse: (ByteBuffer, Int) throws(KeelError) -> Body,
+        describe: (Body, inout RequestRecord) -> Void
+    ) async throws -> Admitted<Body> {
+        let started = ContinuousClock.now
+        let principal = try self.authenticate(request)
+        var record = self.newRecord(operation: operation, principal: principal, request: request, startedAt: WallClock.unixMicros())
+        do {
+            let bytes = try await self.readBody(request)
+            let body = try parse(bytes, self.limits.maxJSONDepth)
+            describe(body, &record)
+            try self.resolve(record.requestedModel, for: principal)
+            return Admitted(record: record, body: body, started: started)
+        } catch {
+            // The block throws only KeelError (typed throws), so `error` is one.
+            let failure: KeelError = error
+            await self.recordFailure(&record, error: failure, started: started)
+            throw failure
+        }
+    }
+
+    /// Routes the request to its model's deployments. When every attempt fails, or the client
+    /// goes away, the failure is recorded before it is thrown.
+    func route<Body: Sendable, Value: Sendable>(
+        _ admitted: inout Admitted<Body>,
+        attempt: (ModelRegistry.Deployment) async throws -> Value
+    ) async throws -> UpstreamRouter.Routed<Value> {
+        do {
+            let routed = try await self.router.route(model: admitted.record.requestedModel, logger: self.logger, attempt: attempt)
+            admitted.record.attempts = routed.attempts
+            admitted.record.model = routed.model.name
+            admitted.record.provider = routed.deployment.provider.name
+            admitted.record.deployment = routed.deployment.upstreamModel
+            admitted.record.upstreamMicros = (ContinuousClock.now - admitted.started).microseconds
+            return routed
+        } catch let failure as UpstreamRouter.Failure {
+            admitted.record.attempts = failure.attempts
+            admitted.record.model = failure.model?.name
+            admitted.record.provider = failure.deployment?.provider.name
+            admitted.record.deployment = failure.deployment?.upstreamModel
+            await self.recordFailure(&admitted.record, error: failure.error, started: admitted.started)
+            throw failure.error
+        } catch {
+            await self.recordFailure(&admitted.record, error: .clientDisconnected, started: admitted.started)
+            throw error
+        }
+    }
+
+    /// Records a complete (non-streaming) success and builds its response.
+    func respondComplete(_ record: inout RequestRecord, started: ContinuousClock.Instant, body: ByteBuffer, contentType: String?, usage: TokenUsage, attempts: Int) async -> Response {
+        record.usage = usage
+        record.cost = self.prices.cost(of: usage, model: record.deployment ?? record.requestedModel)
+        record.status = 200
+        record.outcome = .success
+        record.totalMicros = (ContinuousClock.now - started).microseconds
+        var headers = self.responseHeaders(record, attempts: attempts)
+        headers[.contentType] = contentType ?? "application/json"
+        headers[.keelCost] = record.cost.decimalString
+        await self.recorder.record(record)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    func responseHeaders(_ record: RequestRecord, attempts: Int) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.keelRequestID] = record.id.rawValue
+        headers[.keelProvider] = record.provider
+        headers[.keelAttempts] = String(attempts)
+        return headers
+    }
+}
