@@ -122,6 +122,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "KeelCLITests",
+            dependencies: ["KeelCLI", "KeelStorageSQLite", "KeelCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorageSQLite"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KeelServerTests",

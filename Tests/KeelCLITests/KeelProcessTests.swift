@@ -1,0 +1,158 @@
+import Foundation
+import KeelCore
+import KeelStorage
+import KeelStorageSQLite
+import Logging
+import Testing
+
+/// The `keel` executable as a user runs it: a real process, a config file, signals.
+@Suite("The keel command", .serialized)
+struct KeelProcessTests {
+    /// `keel`, built next to this test bundle by `swift build --build-tests`.
+    static let binary: URL? = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("keel")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }()
+
+    struct Run {
+        let status: Int32
+        let output: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = try #require(Self.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func configCheckReportsEachProblemWithItsKey() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bad = directory.appendingPathComponent("bad.yaml")
+        try """
+            server: { port: 70000 }
+            providers: [ { name: up, kind: openai } ]
+            models: [ { name: m, routes: [ { provider: nope, model: x } ] } ]
+            """.write(to: bad, atomically: true, encoding: .utf8)
+        let failed = try Self.run(["config", "check", bad.path])
+        #expect(failed.status == 1)
+        #expect(failed.output.contains("server.port"))
+        #expect(failed.output.contains("providers[0].base_url"))
+        #expect(failed.output.contains("models[0].routes[0].provider"))
+
+        let good = directory.appendingPathComponent("good.yaml")
+        try """
+            providers: [ { name: up, kind: openai, base_url: "http://127.0.0.1:9/v1", api_key: "${UP_KEY}" } ]
+            models: [ { name: m, routes: [ { provider: up, model: x } ] } ]
+            """.write(to: good, atomically: true, encoding: .utf8)
+        #expect(try Self.run(["config", "check", good.path], environment: ["UP_KEY": "k"]).status == 0)
+        let missing = try Self.run(["config", "check", good.path], environment: ["UP_KEY": ""])
+        #expect(missing.status == 1 && missing.output.contains("UP_KEY"))
+        // `serve` refuses to start on the same errors.
+        let serve = try Self.run(["serve", "--config", bad.path])
+        #expect(serve.status != 0 && serve.output.contains("server.port"))
+    }
+
+    @Test func serveKeysAndSigtermLeaveOneRecordPerRequest() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = Int.random(in: 20_000..<40_000)
+        let config = directory.appendingPathComponent("keel.yaml")
+        try """
+            server: { port: \(port) }
+            storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
+            providers: [ { name: sim, kind: simulator } ]
+            models:
+              - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
+            """.write(to: config, atomically: true, encoding: .utf8)
+
+        let server = Process()
+        server.executableURL = try #require(Self.binary)
+        server.arguments = ["serve", "--config", config.path]
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+
+        // The first start prints the generated admin key and a curl line that works as printed.
+        var printed = ""
+        while !printed.contains("Try:") || !printed.contains("curl") {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            printed += String(decoding: data, as: UTF8.self)
+        }
+        let adminKey = try #require(printed.split(separator: "\n").first { $0.contains("sk-keel-admin-") }.map {
+            String($0.trimmingCharacters(in: .whitespaces))
+        })
+        let curlLine = try #require(printed.split(separator: "\n").first { $0.contains("curl ") })
+        let curl = try Self.shell(String(curlLine))
+        #expect(curl.contains(#""object":"chat.completion""#))
+
+        let environment = ["KEEL_URL": "http://127.0.0.1:\(port)", "KEEL_ADMIN_KEY": adminKey]
+        let created = try Self.run(["keys", "create", "--team", "search", "--project", "ranking", "--expires-in", "30d"], environment: environment)
+        #expect(created.status == 0)
+        let key = try #require(created.output.split(separator: "\n").last.map(String.init))
+        #expect(key.hasPrefix("sk-keel-"))
+        let listed = try Self.run(["keys", "list"], environment: environment)
+        #expect(listed.output.contains("search") && listed.output.contains("active") && !listed.output.contains(key))
+
+        var sent = 1  // the curl line
+        for index in 0..<20 {
+            let answer = try Self.shell(
+                "curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'Authorization: Bearer \(key)' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"n \(index)\"}]}'"
+            )
+            #expect(answer.contains("chat.completion"))
+            sent += 1
+        }
+        let id = try #require(listed.output.split(separator: "\n").first { $0.contains("search") }?.split(separator: "\t").first.map(String.init))
+        #expect(try Self.run(["keys", "revoke", id], environment: environment).status == 0)
+        let refused = try Self.shell(
+            "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\(port)/v1/chat/completions -H 'Authorization: Bearer \(key)' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}'"
+        )
+        #expect(refused == "401")
+
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let backend = try await SQLiteBackend.open(path: directory.path + "/keel.sqlite", logger: logger)
+        defer { try? backend.close() }
+        let records = try await backend.stores.requests.records(matching: RequestRecordQuery(limit: 1_000))
+        #expect(records.count == sent)
+        #expect(records.filter { $0.teamID?.rawValue == "search" }.count == 20)
+    }
+
+    static func shell(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
