@@ -83,14 +83,24 @@ public final class KeelApp: Sendable {
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             var providers: [String: any ModelProvider] = [:]
+            // Built-in simulators run in a service group of their own, stopped gracefully after
+            // the gateway (cancelling them would abort their connections mid-response).
+            var simulatorGroups: [ServiceGroup] = []
             for provider in configuration.providers {
                 switch provider.kind {
                 case .simulator:
                     var simulatorConfiguration = provider.simulator
                     simulatorConfiguration.host = "127.0.0.1"
                     simulatorConfiguration.port = 0
-                    let simulator = KeelSimulator(configuration: simulatorConfiguration, logger: self.logger)
-                    tasks.addTask { try await simulator.run() }
+                    // The simulator's own start-up lines would read as a second server to users.
+                    var simulatorLogger = self.logger
+                    simulatorLogger.logLevel = max(self.logger.logLevel, .warning)
+                    let simulator = KeelSimulator(configuration: simulatorConfiguration, logger: simulatorLogger)
+                    let simulatorGroup = ServiceGroup(
+                        configuration: .init(services: [.init(service: simulator)], gracefulShutdownSignals: [], logger: self.logger)
+                    )
+                    simulatorGroups.append(simulatorGroup)
+                    tasks.addTask { try await simulatorGroup.run() }
                     let port = try await simulator.listeningPort()
                     providers[provider.name] = try OpenAIProvider(
                         configuration: .init(
@@ -177,10 +187,12 @@ public final class KeelApp: Sendable {
             } catch {
                 self.failPortWaiters(error)
                 for provider in providers.values { try? await provider.shutdown() }
+                for simulatorGroup in simulatorGroups { await simulatorGroup.triggerGracefulShutdown() }
                 throw error
             }
             for provider in providers.values { try? await provider.shutdown() }
-            tasks.cancelAll()
+            for simulatorGroup in simulatorGroups { await simulatorGroup.triggerGracefulShutdown() }
+            try await tasks.waitForAll()
         }
         try? await ownedGroup?.shutdownGracefully()
     }
