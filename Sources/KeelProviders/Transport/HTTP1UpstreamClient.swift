@@ -85,8 +85,17 @@ public final class HTTP1UpstreamClient: Sendable {
     private func exchange(head: HTTPRequestHead, body: ByteBuffer, collect: Bool, fresh: Bool) async throws -> (HTTPResponseHead, ResponseBody) {
         let connection = try await self.acquire(fresh: fresh)
         return try await withTaskCancellationHandler {
-            let started: EventLoopFuture<(HTTPResponseHead, ResponseBody)> = connection.channel.eventLoop.flatSubmit {
-                connection.handler.value.start(head: head, body: body, timeouts: self.timeouts, reused: connection.reused, collect: collect)
+            let eventLoop = connection.channel.eventLoop
+            let timeouts = self.timeouts
+            let started: EventLoopFuture<(HTTPResponseHead, ResponseBody)>
+            // With Swift concurrency running on the event loops, the task is usually on the
+            // connection's loop already: start at once rather than queueing a hop.
+            if eventLoop.inEventLoop {
+                started = connection.handler.value.start(head: head, body: body, timeouts: timeouts, reused: connection.reused, collect: collect)
+            } else {
+                started = eventLoop.flatSubmit {
+                    connection.handler.value.start(head: head, body: body, timeouts: timeouts, reused: connection.reused, collect: collect)
+                }
             }
             return try await started.get()
         } onCancel: {

@@ -98,7 +98,11 @@ where Responder.Context == BasicRequestContext {
         func run() async {
             await GatewayConnectionHandler.serve(head: self.head, body: self.body, channel: self.channel, responder: self.responder, logger: self.logger)
             let handler = self.handler
-            self.channel.eventLoop.execute { handler.value.responseFinished() }
+            if self.channel.eventLoop.inEventLoop {
+                handler.value.responseFinished()
+            } else {
+                self.channel.eventLoop.execute { handler.value.responseFinished() }
+            }
         }
     }
 
@@ -178,7 +182,9 @@ struct ChannelResponseWriter: ResponseBodyWriter {
         }
     }
 
+    /// Ends the response without waiting for the flush: nothing follows it on this request, and
+    /// a client that is gone already shows as a failed write or a closed channel.
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        try await self.channel.writeAndFlush(HTTPResponsePart.end(trailingHeaders))
+        self.channel.writeAndFlush(HTTPResponsePart.end(trailingHeaders), promise: nil)
     }
 }
