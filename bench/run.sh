@@ -12,22 +12,7 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 shift || true
 concurrencies=${*:-1 8 32 128}
-export BENCH_DIR=$(mktemp -d /tmp/keel-bench.XXXXXX)
-export BENCH_GATEWAY_PORT=${BENCH_GATEWAY_PORT:-18080}
-export BENCH_SIM_PORT=${BENCH_SIM_PORT:-19090}
-
-swift build -c release --product keel >/dev/null
-keel=$(swift build -c release --show-bin-path)/keel
-
-taskset -c 1 "$keel" simulate --port "$BENCH_SIM_PORT" >"$BENCH_DIR/sim.log" 2>&1 &
-sim_pid=$!
-taskset -c 0 "$keel" serve --config bench/keel-bench.yaml --log-level warning >"$BENCH_DIR/gateway.log" 2>&1 &
-gw_pid=$!
-trap 'kill $gw_pid $sim_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$BENCH_DIR"' EXIT
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$BENCH_GATEWAY_PORT/healthz" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$BENCH_SIM_PORT/_simulator/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+. bench/start.sh
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -9,17 +9,7 @@ cd "$(dirname "$0")/.."
 duration=${1:-140}
 interval=${2:-20}
 connections=${3:-32}
-export BENCH_DIR=$(mktemp -d /tmp/keel-soak.XXXXXX)
-export BENCH_GATEWAY_PORT=${BENCH_GATEWAY_PORT:-18080}
-export BENCH_SIM_PORT=${BENCH_SIM_PORT:-19090}
-swift build -c release --product keel >/dev/null
-keel=$(swift build -c release --show-bin-path)/keel
-taskset -c 1 "$keel" simulate --port "$BENCH_SIM_PORT" >"$BENCH_DIR/sim.log" 2>&1 &
-sim_pid=$!
-taskset -c 0 "$keel" serve --config bench/keel-bench.yaml --log-level warning >"$BENCH_DIR/gateway.log" 2>&1 &
-gw_pid=$!
-trap 'kill $gw_pid $sim_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$BENCH_DIR"' EXIT
-sleep 2
+. bench/start.sh
 taskset -c 1 wrk -t "$connections" -c "$connections" -d "${duration}s" -s bench/chat.lua \
   "http://127.0.0.1:$BENCH_GATEWAY_PORT/v1/chat/completions" >"$BENCH_DIR/wrk.txt" 2>&1 &
 wrk_pid=$!
