@@ -5,8 +5,13 @@ export BENCH_DIR=$(mktemp -d /tmp/keel-bench.XXXXXX)
 export BENCH_GATEWAY_PORT=${BENCH_GATEWAY_PORT:-18080}
 export BENCH_SIM_PORT=${BENCH_SIM_PORT:-19090}
 
-swift build -c release --product keel >/dev/null
-keel=$(swift build -c release --show-bin-path)/keel
+# KEEL_BIN runs another build (for A/B comparisons) instead of building this checkout.
+if [ -n "${KEEL_BIN:-}" ]; then
+  keel=$KEEL_BIN
+else
+  swift build -c release --product keel >/dev/null
+  keel=$(swift build -c release --show-bin-path)/keel
+fi
 
 taskset -c 1 "$keel" simulate --port "$BENCH_SIM_PORT" >"$BENCH_DIR/sim.log" 2>&1 &
 sim_pid=$!

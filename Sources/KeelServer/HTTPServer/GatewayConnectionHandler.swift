@@ -4,14 +4,17 @@ import HummingbirdCore
 import KeelCore
 import Logging
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 /// Reads one request at a time from a connection, runs it through the router in a task, and
 /// writes the response. `HTTPServerPipelineHandler` before it keeps pipelined requests in order.
+/// It converts between NIO's HTTP/1 parts and the HTTP types of the router itself, which saves a
+/// codec handler that every part would otherwise pass through.
 final class GatewayConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandler, RemovableChannelHandler
 where Responder.Context == BasicRequestContext {
-    typealias InboundIn = HTTPRequestPart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
         case idle
@@ -35,9 +38,13 @@ where Responder.Context == BasicRequestContext {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            if let length = head.headerFields[.contentLength].flatMap(Int.init), length > self.maxBodyBytes {
+        case .head(let nioHead):
+            if let length = nioHead.headers.first(name: "content-length").flatMap(Int.init), length > self.maxBodyBytes {
                 self.refuseTooLarge(context: context)
+                return
+            }
+            guard let head = try? HTTPRequest(nioHead, secure: false, splitCookie: false) else {
+                self.refuse(status: .badRequest, error: .invalidRequest("The request line or headers are malformed."), context: context)
                 return
             }
             self.state = .reading(head, context.channel.allocator.buffer(capacity: 0))
@@ -135,7 +142,7 @@ where Responder.Context == BasicRequestContext {
         }
         if !keepAlive { head.headerFields[.connection] = "close" }
         let writer = ChannelResponseWriter(channel: channel, flushEachWrite: length == nil)
-        channel.write(HTTPResponsePart.head(head), promise: nil)
+        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(head)), promise: nil)
         do {
             try await response.body.write(writer)
         } catch {
@@ -148,14 +155,19 @@ where Responder.Context == BasicRequestContext {
     }
 
     private func refuseTooLarge(context: ChannelHandlerContext) {
+        self.refuse(status: .payloadTooLarge, error: .payloadTooLarge(limit: self.maxBodyBytes), context: context)
+    }
+
+    /// Answers before the request is read to its end, then closes the connection.
+    private func refuse(status: HTTPResponseStatus, error: KeelError, context: ChannelHandlerContext) {
         self.state = .discarding
-        let body = ByteBuffer(string: KeelError.payloadTooLarge(limit: self.maxBodyBytes).openAIBody)
-        var head = HTTPResponse(status: .contentTooLarge)
-        head.headerFields[.contentType] = "application/json"
-        head.headerFields[.contentLength] = String(body.readableBytes)
-        head.headerFields[.connection] = "close"
+        let body = ByteBuffer(string: error.openAIBody)
+        var head = HTTPResponseHead(version: .http1_1, status: status)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.readableBytes))
+        head.headers.add(name: "connection", value: "close")
         context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(self.wrapOutboundOut(.body(body)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
@@ -175,16 +187,16 @@ struct ChannelResponseWriter: ResponseBodyWriter {
 
     mutating func write(_ buffer: ByteBuffer) async throws {
         if self.flushEachWrite {
-            let written: EventLoopFuture<Void> = self.channel.writeAndFlush(HTTPResponsePart.body(buffer))
+            let written: EventLoopFuture<Void> = self.channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)))
             if !self.channel.isWritable { try await written.get() }
         } else {
-            self.channel.write(HTTPResponsePart.body(buffer), promise: nil)
+            self.channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
         }
     }
 
     /// Ends the response without waiting for the flush: nothing follows it on this request, and
     /// a client that is gone already shows as a failed write or a closed channel.
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        self.channel.writeAndFlush(HTTPResponsePart.end(trailingHeaders), promise: nil)
+        self.channel.writeAndFlush(HTTPServerResponsePart.end(trailingHeaders.map { HTTPHeaders($0) }), promise: nil)
     }
 }

@@ -67,8 +67,13 @@ final class GatewayHTTPServer<Responder: HTTPResponder>: Service where Responder
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                    try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                    // Outbound header validation is off: response headers are Keel's own or values
+                    // NIO parsed from an upstream, so they cannot carry CR/LF.
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withErrorHandling: true,
+                        withOutboundHeaderValidation: false
+                    )
                     try pipeline.addHandler(
                         GatewayConnectionHandler(responder: responder, maxBodyBytes: maxBodyBytes, logger: logger)
                     )
