@@ -152,7 +152,7 @@ public final class KeelApp: Sendable {
                     backlog: 4_096,
                     maxBodyBytes: configuration.server.maxBodyBytes
                 ),
-                responder: router.buildResponder(),
+                responder: GatewayResponder(gateway: gateway, router: router.buildResponder()),
                 eventLoopGroup: group,
                 logger: self.logger,
                 onListening: { [self] port in
