@@ -7,7 +7,8 @@ public import NIOCore
 /// arrives, which a client could not use earlier anyway) and, when the client did not ask for
 /// usage but the gateway did, drops the final usage event (`"choices":[]`) so the client sees
 /// exactly the stream it asked for. Every event's data is validated as JSON; events are otherwise
-/// inspected by key patterns, and only the usage event is parsed.
+/// inspected by key patterns (sound in JSON text, where a quote inside a string is escaped), and
+/// only events with a usage or error key are indexed.
 public struct OpenAIStreamObserver: Sendable {
     public private(set) var accounting = StreamAccounting()
     private var splitter = SSELineSplitter()
@@ -71,11 +72,14 @@ public struct OpenAIStreamObserver: Sendable {
             accounting.sawTerminator = true
             return false
         }
-        guard let index = try? JSONScanner.indexObject(data) else {
+        // Every event is validated, but only the rare ones that matter are indexed: building the
+        // member list costs allocations that plain validation does not.
+        guard (try? JSONScanner.validate(data)) == .object else {
             accounting.sawMalformedEvent = true
             return false
         }
-        if index["error"] != nil {
+        let mayCarryError = ByteSearch.firstIndex(of: #""error":"#, in: data) != nil
+        if mayCarryError, let index = try? JSONScanner.indexObject(data), index["error"] != nil {
             accounting.sawErrorEvent = true
             return false
         }
@@ -88,10 +92,12 @@ public struct OpenAIStreamObserver: Sendable {
                 accounting.finishReason = String(decoding: UnsafeRawBufferPointer(rebasing: data[valueStart..<valueEnd]), as: UTF8.self)
             }
         }
-        if let usage = index["usage"], usage.kind == .object, let decoded = OpenAIUsage.decode(index.slice(usage)) {
-            accounting.usage = decoded
-            if dropUsage, let choices = index["choices"], index.arrayCount(choices) == 0 {
-                return true
+        if ByteSearch.firstIndex(of: #""usage":{"#, in: data) != nil, let index = try? JSONScanner.indexObject(data) {
+            if let usage = index["usage"], usage.kind == .object, let decoded = OpenAIUsage.decode(index.slice(usage)) {
+                accounting.usage = decoded
+                if dropUsage, let choices = index["choices"], index.arrayCount(choices) == 0 {
+                    return true
+                }
             }
         }
         return false
