@@ -1,3 +1,4 @@
+import FoundationEssentials
 import GRDB
 import KeelCore
 
@@ -10,10 +11,10 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, attempt_log
         """
 
-    static let sqliteColumnCount = 26
+    static let sqliteColumnCount = 27
 
     /// The record's values, bound in the order of ``sqliteColumns``.
     var sqliteArguments: StatementArguments {
@@ -47,6 +48,7 @@ extension RequestRecord {
             self.usage.cacheWrite1hTokens,
             self.usage.reasoningTokens,
             self.cost.rawValue,
+            self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog),
         ]
         return StatementArguments(values)
     }
@@ -88,6 +90,7 @@ extension RequestRecord {
         let upstreamMicros = try row.decode(Int64?.self, atIndex: 17)
         let totalMicros = try row.decode(Int64.self, atIndex: 18)
         let cost = try row.decode(Int64.self, atIndex: 25)
+        let attemptLog = try row.decode(String?.self, atIndex: 26).map(Self.attempts(fromJSON:)) ?? []
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -105,11 +108,44 @@ extension RequestRecord {
             outcome: outcome,
             errorClass: errorClass,
             attempts: attempts,
+            attemptLog: attemptLog,
             ttftMicros: ttftMicros,
             upstreamMicros: upstreamMicros,
             totalMicros: totalMicros,
             usage: usage,
             cost: USDNanos(cost)
         )
+    }
+
+    /// The attempt log as a JSON array, written by hand: it is encoded on the writer's path.
+    static func attemptLogJSON(_ attempts: [Attempt]) -> String {
+        var json = "["
+        for (index, attempt) in attempts.enumerated() {
+            if index > 0 { json += "," }
+            json += #"{"provider":"# + JSONWriter.quoted(attempt.provider)
+            json += #","deployment":"# + JSONWriter.quoted(attempt.deployment)
+            json += #","error_class":"# + (attempt.errorClass.map(JSONWriter.quoted) ?? "null")
+            json += #","upstream_status":"# + (attempt.upstreamStatus.map(String.init) ?? "null")
+            json += #","duration_us":\#(attempt.durationMicros)}"#
+        }
+        return json + "]"
+    }
+
+    /// Reads an attempt log written by ``attemptLogJSON(_:)``.
+    static func attempts(fromJSON text: String) throws -> [Attempt] {
+        struct Stored: Decodable {
+            var provider: String
+            var deployment: String
+            var error_class: String?
+            var upstream_status: Int?
+            var duration_us: Int64
+        }
+        do {
+            return try JSONDecoder().decode([Stored].self, from: Data(text.utf8)).map {
+                Attempt(provider: $0.provider, deployment: $0.deployment, errorClass: $0.error_class, upstreamStatus: $0.upstream_status, durationMicros: $0.duration_us)
+            }
+        } catch {
+            throw SQLiteStorageError.invalidStoredValue(table: "request_record", column: "attempt_log")
+        }
     }
 }

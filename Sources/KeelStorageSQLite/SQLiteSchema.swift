@@ -93,5 +93,14 @@ public enum SQLiteSchema {
                 ) STRICT;
                 """
         ),
+        SchemaMigration(
+            id: "0004_request_record_attempt_log",
+            sql: """
+                -- The attempts of a request that was retried or failed over, as a JSON array;
+                -- NULL when the first attempt answered.
+                ALTER TABLE request_record ADD COLUMN attempt_log TEXT
+                    CHECK (attempt_log IS NULL OR (json_valid(attempt_log) AND json_type(attempt_log) = 'array'));
+                """
+        ),
     ]
 }

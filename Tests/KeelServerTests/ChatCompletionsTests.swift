@@ -35,6 +35,7 @@ struct ChatCompletionsTests {
             #expect(response.headers["x-keel-cost-usd"] == record.cost.decimalString)
             #expect(record.keyID?.rawValue == "admin")
             #expect(record.provider == "sim" && record.deployment == "keel-sim-chat" && record.attempts == 1)
+            #expect(record.attemptLog.isEmpty)
         }
     }
 

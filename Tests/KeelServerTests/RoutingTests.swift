@@ -19,6 +19,8 @@ struct RoutingTests {
             await keel.shutdown()
             let record = try #require(try await keel.records().first)
             #expect(record.attempts == 3 && record.outcome == .success)
+            #expect(record.attemptLog.map(\.upstreamStatus) == [503, 503, nil])
+            #expect(record.attemptLog.map(\.errorClass) == ["upstream_unavailable", "upstream_unavailable", nil])
         }
     }
 
@@ -57,6 +59,7 @@ struct RoutingTests {
             #expect(record.model == "keel-sim-chat")
             #expect(record.deployment == "keel-sim-chat")
             #expect(record.attempts == 3)
+            #expect(record.attemptLog.map(\.deployment) == ["keel-sim-reasoning", "keel-sim-reasoning", "keel-sim-chat"])
         }
     }
 

@@ -15,6 +15,26 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         case cancelled
     }
 
+    /// One upstream attempt of a request.
+    public struct Attempt: Sendable, Equatable, Codable {
+        public var provider: String
+        /// The upstream model name of the deployment tried.
+        public var deployment: String
+        /// `KeelError.metricLabel` of the failure; `nil` for the attempt that answered.
+        public var errorClass: String?
+        /// The upstream's HTTP status, when it answered with an error status.
+        public var upstreamStatus: Int?
+        public var durationMicros: Int64
+
+        public init(provider: String, deployment: String, errorClass: String? = nil, upstreamStatus: Int? = nil, durationMicros: Int64) {
+            self.provider = provider
+            self.deployment = deployment
+            self.errorClass = errorClass
+            self.upstreamStatus = upstreamStatus
+            self.durationMicros = durationMicros
+        }
+    }
+
     public var id: RequestID
     public var startedAt: Int64
     public var operation: String
@@ -36,6 +56,9 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     public var errorClass: String?
     /// Upstream attempts made, retries and fallbacks included (0 when refused before routing).
     public var attempts: Int
+    /// The attempts in order, when there was more than one or one failed. A request answered by
+    /// its first attempt keeps this empty: `provider`, `deployment` and the timings describe it.
+    public var attemptLog: [Attempt]
     public var ttftMicros: Int64?
     public var upstreamMicros: Int64?
     public var totalMicros: Int64
@@ -59,6 +82,7 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         outcome: Outcome,
         errorClass: String? = nil,
         attempts: Int = 0,
+        attemptLog: [Attempt] = [],
         ttftMicros: Int64? = nil,
         upstreamMicros: Int64? = nil,
         totalMicros: Int64,
@@ -81,6 +105,7 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         self.outcome = outcome
         self.errorClass = errorClass
         self.attempts = attempts
+        self.attemptLog = attemptLog
         self.ttftMicros = ttftMicros
         self.upstreamMicros = upstreamMicros
         self.totalMicros = totalMicros

@@ -47,6 +47,7 @@ extension Gateway {
         do {
             let routed = try await self.router.route(model: admitted.record.requestedModel, logger: self.logger, attempt: attempt)
             admitted.record.attempts = routed.attempts
+            admitted.record.attemptLog = routed.attemptLog
             admitted.record.model = routed.model.name
             admitted.record.provider = routed.deployment.provider.name
             admitted.record.deployment = routed.deployment.upstreamModel
@@ -54,6 +55,7 @@ extension Gateway {
             return routed
         } catch let failure as UpstreamRouter.Failure {
             admitted.record.attempts = failure.attempts
+            admitted.record.attemptLog = failure.attemptLog
             admitted.record.model = failure.model?.name
             admitted.record.provider = failure.deployment?.provider.name
             admitted.record.deployment = failure.deployment?.upstreamModel

@@ -15,12 +15,15 @@ struct UpstreamRouter: Sendable {
         let model: ModelRegistry.Entry
         let deployment: ModelRegistry.Deployment
         let attempts: Int
+        /// Every attempt, when there was more than one (see `RequestRecord.attemptLog`).
+        let attemptLog: [RequestRecord.Attempt]
     }
 
     /// Every attempt failed.
     struct Failure: Error {
         let error: KeelError
         let attempts: Int
+        let attemptLog: [RequestRecord.Attempt]
         let model: ModelRegistry.Entry?
         let deployment: ModelRegistry.Deployment?
     }
@@ -37,6 +40,7 @@ struct UpstreamRouter: Sendable {
         attempt: (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> Routed<Value> {
         var attempts = 0
+        var log: [RequestRecord.Attempt] = []
         var lastFailure: Failure?
         var generator = SystemRandomNumberGenerator()
         for entry in self.registry.candidates(for: name) {
@@ -44,11 +48,16 @@ struct UpstreamRouter: Sendable {
                 var retry = 0
                 while true {
                     attempts += 1
+                    let started = ContinuousClock.now
                     do {
                         let value = try await attempt(deployment)
-                        return Routed(value: value, model: entry, deployment: deployment, attempts: attempts)
+                        if !log.isEmpty {
+                            log.append(Self.entry(deployment, error: nil, since: started))
+                        }
+                        return Routed(value: value, model: entry, deployment: deployment, attempts: attempts, attemptLog: log)
                     } catch let error as KeelError {
-                        lastFailure = Failure(error: error, attempts: attempts, model: entry, deployment: deployment)
+                        log.append(Self.entry(deployment, error: error, since: started))
+                        lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
                         logger.debug(
                             "Upstream attempt failed",
                             metadata: [
@@ -71,6 +80,16 @@ struct UpstreamRouter: Sendable {
                 }
             }
         }
-        throw lastFailure ?? Failure(error: .modelNotFound(name), attempts: attempts, model: nil, deployment: nil)
+        throw lastFailure ?? Failure(error: .modelNotFound(name), attempts: attempts, attemptLog: log, model: nil, deployment: nil)
+    }
+
+    private static func entry(_ deployment: ModelRegistry.Deployment, error: KeelError?, since started: ContinuousClock.Instant) -> RequestRecord.Attempt {
+        RequestRecord.Attempt(
+            provider: deployment.provider.name,
+            deployment: deployment.upstreamModel,
+            errorClass: error?.metricLabel,
+            upstreamStatus: error?.upstreamStatus,
+            durationMicros: (ContinuousClock.now - started).microseconds
+        )
     }
 }

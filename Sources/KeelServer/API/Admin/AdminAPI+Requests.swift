@@ -13,7 +13,23 @@ extension AdminAPI {
             case startedAt = "started_at", keyID = "key_id", teamID = "team_id", projectID = "project_id"
             case userID = "user_id", requestedModel = "requested_model", errorClass = "error_class"
             case ttftMs = "ttft_ms", upstreamMs = "upstream_ms", totalMs = "total_ms", usage
-            case costNanos = "cost_nanos", costUSD = "cost_usd"
+            case costNanos = "cost_nanos", costUSD = "cost_usd", attemptLog = "attempt_log"
+        }
+
+        struct AttemptView: Encodable {
+            let attempt: RequestRecord.Attempt
+            enum CodingKeys: String, CodingKey {
+                case provider, deployment
+                case errorClass = "error_class", upstreamStatus = "upstream_status", durationMs = "duration_ms"
+            }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(self.attempt.provider, forKey: .provider)
+                try container.encode(self.attempt.deployment, forKey: .deployment)
+                try container.encode(self.attempt.errorClass, forKey: .errorClass)
+                try container.encode(self.attempt.upstreamStatus, forKey: .upstreamStatus)
+                try container.encode(Double(self.attempt.durationMicros) / 1_000, forKey: .durationMs)
+            }
         }
 
         struct Usage: Encodable {
@@ -58,6 +74,7 @@ extension AdminAPI {
             try container.encode(Usage(usage: record.usage), forKey: .usage)
             try container.encode(record.cost.rawValue, forKey: .costNanos)
             try container.encode(record.cost.decimalString, forKey: .costUSD)
+            try container.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
         }
     }
 
