@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import KeelCore
 import KeelStorage
 import KeelStorageSQLite
@@ -75,7 +78,7 @@ struct KeelProcessTests {
     @Test func serveKeysAndSigtermLeaveOneRecordPerRequest() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = Int.random(in: 20_000..<40_000)
+        let port = try Self.freePort()
         let config = directory.appendingPathComponent("keel.yaml")
         try """
             server: { port: \(port) }
@@ -142,6 +145,24 @@ struct KeelProcessTests {
         let records = try await backend.stores.requests.records(matching: RequestRecordQuery(limit: 1_000))
         #expect(records.count == sent)
         #expect(records.filter { $0.teamID?.rawValue == "search" }.count == 20)
+    }
+
+    /// A TCP port that was free a moment ago (bound to port 0, read back, released).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func shell(_ command: String) throws -> String {
