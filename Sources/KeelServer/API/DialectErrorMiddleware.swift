@@ -38,7 +38,7 @@ struct DialectErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error.status.code {
         case 404: .notFound("Unknown route.")
         case 405: .invalidRequest("Method not allowed on this route.")
-        case 413: .payloadTooLarge(limit: 0)
+        case 413: KeelError(.payloadTooLarge, message: "The request body is too large.")
         case 400..<500: .invalidRequest(error.body ?? "Bad request.")
         default: .internalError()
         }

@@ -90,6 +90,9 @@ where Responder.Context == BasicRequestContext {
             logger: self.logger,
             handler: NIOLoopBound(self, eventLoop: context.eventLoop)
         )
+        // An unstructured task, owned by this handler: a channel handler cannot host a task group,
+        // so the handler keeps the task, cancels it when the connection closes, and the server's
+        // quiescing waits for the response it writes before the connection goes away.
         self.task = Task { await exchange.run() }
     }
 
