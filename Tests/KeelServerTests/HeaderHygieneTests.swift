@@ -37,7 +37,14 @@ struct HeaderHygieneTests {
         let upstream = CapturingUpstream()
         let port = AsyncStream<Int>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await upstream.run { port.continuation.yield($0) } }
+            tasks.addTask {
+                do {
+                    try await upstream.run { port.continuation.yield($0) }
+                } catch {
+                    port.continuation.finish()  // unblock the wait for a port
+                    throw error
+                }
+            }
             var ports = port.stream.makeAsyncIterator()
             let upstreamPort = try #require(await ports.next())
             try await TestKeel.run(configure: { configuration in

@@ -19,6 +19,8 @@ public final class OpenAIProvider: ModelProvider {
         public var timeouts: UpstreamTimeouts
         /// Concurrent connections to the upstream host; long streams each hold one.
         public var maxConnections: Int
+        /// A PEM file of extra certificate authorities to trust for this upstream.
+        public var caFile: String?
 
         public init(
             name: String,
@@ -26,7 +28,8 @@ public final class OpenAIProvider: ModelProvider {
             apiKey: Secret<String>? = nil,
             headers: [(name: String, value: String)] = [],
             timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-            maxConnections: Int = 512
+            maxConnections: Int = 512,
+            caFile: String? = nil
         ) {
             self.name = name
             self.baseURL = baseURL
@@ -34,6 +37,7 @@ public final class OpenAIProvider: ModelProvider {
             self.headers = headers
             self.timeouts = timeouts
             self.maxConnections = maxConnections
+            self.caFile = caFile
         }
     }
 
@@ -76,7 +80,7 @@ public final class OpenAIProvider: ModelProvider {
         for header in configuration.headers { headers.add(name: header.name, value: header.value) }
         self.baseHeaders = headers
         self.client = try HTTP1UpstreamClient(
-            target: .init(host: url.host, port: url.port, tls: url.tls),
+            target: .init(host: url.host, port: url.port, tls: url.tls, additionalTrustRootsFile: configuration.caFile),
             timeouts: configuration.timeouts,
             maxConnections: configuration.maxConnections,
             eventLoopGroup: eventLoopGroup

@@ -96,7 +96,10 @@ extension HTTP1UpstreamClient {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let sslContext {
-                        try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: target.host))
+                        // SNI cannot carry an IP address; without a name, the certificate is
+                        // checked against the peer's IP address instead.
+                        let serverName = target.isIPAddress ? nil : target.host
+                        try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
                     }
                     try pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
                     try pipeline.addHandler(UpstreamConnectionHandler(client: self))
@@ -114,5 +117,14 @@ extension HTTP1UpstreamClient {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self), eventLoop: channel.eventLoop)
         }.get()
         return Connection(channel: channel, handler: handler, reused: false)
+    }
+}
+
+extension HTTP1UpstreamClient.Target {
+    /// Whether `host` is an IPv4 or IPv6 literal rather than a name.
+    var isIPAddress: Bool {
+        if self.host.contains(":") { return true }
+        let parts = self.host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 }

@@ -21,11 +21,15 @@ public final class HTTP1UpstreamClient: Sendable {
         public var host: String
         public var port: Int
         public var tls: Bool
+        /// A PEM file of extra certificate authorities to trust, besides the system's (for
+        /// self-hosted upstreams behind a private CA).
+        public var additionalTrustRootsFile: String?
 
-        public init(host: String, port: Int, tls: Bool) {
+        public init(host: String, port: Int, tls: Bool, additionalTrustRootsFile: String? = nil) {
             self.host = host
             self.port = port
             self.tls = tls
+            self.additionalTrustRootsFile = additionalTrustRootsFile
         }
     }
 
@@ -62,6 +66,9 @@ public final class HTTP1UpstreamClient: Sendable {
         if target.tls {
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.applicationProtocols = ["http/1.1"]
+            if let file = target.additionalTrustRootsFile {
+                configuration.additionalTrustRoots = [.file(file)]
+            }
             self.sslContext = try NIOSSLContext(configuration: configuration)
         } else {
             self.sslContext = nil

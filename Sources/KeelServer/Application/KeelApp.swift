@@ -119,7 +119,8 @@ public final class KeelApp: Sendable {
                             apiKey: provider.apiKey,
                             headers: provider.headers,
                             timeouts: provider.timeouts,
-                            maxConnections: provider.maxConnections
+                            maxConnections: provider.maxConnections,
+                            caFile: provider.tlsCAFile
                         ),
                         eventLoopGroup: group
                     )

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import KeelCore
 import KeelProviders
 import KeelSimulator
@@ -10,6 +11,9 @@ extension KeelConfiguration {
         for (index, provider) in self.providers.enumerated() {
             if !providerNames.insert(provider.name).inserted {
                 issues.append(.init(key: "providers[\(index)].name", reason: "duplicate provider name '\(provider.name)'"))
+            }
+            if let file = provider.tlsCAFile, !FileManager.default.isReadableFile(atPath: file) {
+                issues.append(.init(key: "providers[\(index)].tls_ca_file", reason: "cannot read '\(file)'"))
             }
         }
         var modelNames: Set<String> = []

@@ -98,7 +98,7 @@ extension KeelConfiguration {
     }
 
     private static func readProvider(_ node: ConfigNode) -> Provider? {
-        node.expectKeys(["name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator"])
+        node.expectKeys(["name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file"])
         guard let name = node.child("name").requiredString() else { return nil }
         let kindText = node.child("kind").string(default: "openai")!
         guard let kind = Provider.Kind(rawValue: kindText) else {
@@ -112,6 +112,7 @@ extension KeelConfiguration {
             if let value = node.child("headers").child(header).text { provider.headers.append((header, value)) }
         }
         provider.maxConnections = node.child("max_connections").int(default: 512, range: 1...100_000)
+        provider.tlsCAFile = node.child("tls_ca_file").text
         let timeouts = node.child("timeouts")
         timeouts.expectKeys(["connect_ms", "first_byte_ms", "idle_ms", "total_ms"])
         let defaults = UpstreamTimeouts()

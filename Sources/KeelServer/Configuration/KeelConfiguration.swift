@@ -91,6 +91,8 @@ public struct KeelConfiguration: Sendable {
         public var maxConnections: Int
         /// For `kind: simulator`: the simulated models and their behaviour.
         public var simulator: SimulatorConfiguration
+        /// A PEM file of extra certificate authorities to trust for this upstream.
+        public var tlsCAFile: String?
 
         public init(
             name: String,
@@ -100,7 +102,8 @@ public struct KeelConfiguration: Sendable {
             headers: [(name: String, value: String)] = [],
             timeouts: UpstreamTimeouts = UpstreamTimeouts(),
             maxConnections: Int = 512,
-            simulator: SimulatorConfiguration = SimulatorConfiguration()
+            simulator: SimulatorConfiguration = SimulatorConfiguration(),
+            tlsCAFile: String? = nil
         ) {
             self.name = name
             self.kind = kind
@@ -110,6 +113,7 @@ public struct KeelConfiguration: Sendable {
             self.timeouts = timeouts
             self.maxConnections = maxConnections
             self.simulator = simulator
+            self.tlsCAFile = tlsCAFile
         }
     }
 
