@@ -1,6 +1,6 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 import Foundation
-public import NIOCore
+import NIOCore
 public import NIOHTTP1
 
 /// A response as a test sees it.

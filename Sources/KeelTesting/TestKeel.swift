@@ -1,11 +1,11 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 import Foundation
 public import KeelCore
 public import KeelServer
 public import KeelSimulator
 import KeelStorage
 import KeelStorageSQLite
-public import Logging
+import Logging
 
 /// Runs a real gateway for a test: a `KeelSimulator` upstream on a loopback port, `keel serve`'s
 /// application in front of it on another, and a temporary SQLite file, all torn down afterwards.

@@ -124,17 +124,5 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Whether the error is the client's fault (a 4xx), as opposed to the gateway's or upstream's.
-    public var isClientError: Bool {
-        switch self.code {
-        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .payloadTooLarge,
-            .upstreamRejected, .clientDisconnected:
-            true
-        case .upstreamRateLimited, .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse, .streamInterrupted,
-            .overloaded, .internalError:
-            false
-        }
-    }
-
     public var description: String { "\(self.code.rawValue): \(self.message)" }
 }

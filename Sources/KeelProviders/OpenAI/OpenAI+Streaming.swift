@@ -58,10 +58,6 @@ public struct OpenAIStreamObserver: Sendable {
         return output
     }
 
-    /// Bytes held back because their line has not ended; non-zero at the end of a stream means the
-    /// stream ended inside a line.
-    public var pendingBytes: Int { self.splitter.carry?.readableBytes ?? 0 }
-
     /// Inspects one line; returns whether it must be dropped from the forwarded stream.
     static func observe(line: UnsafeRawBufferPointer, into accounting: inout StreamAccounting, dropUsage: Bool) -> Bool {
         guard ByteSearch.hasPrefix("data:", line) else { return false }

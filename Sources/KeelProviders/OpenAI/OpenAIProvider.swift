@@ -48,12 +48,6 @@ public final class OpenAIProvider: ModelProvider {
     ]
     public let timeouts: UpstreamTimeouts
 
-    /// Headers of an upstream answer that are worth showing the client.
-    static let forwardedHeaderNames: Set<String> = [
-        "x-request-id", "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-requests",
-        "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens", "openai-processing-ms",
-    ]
-
     private let client: HTTP1UpstreamClient
     private let chatPath: String
     private let embeddingsPath: String
@@ -118,14 +112,9 @@ public final class OpenAIProvider: ModelProvider {
                 secret: self.apiKey
             )
         }
-        var forwarded: [(name: String, value: String)] = []
-        for header in head.headers where Self.forwardedHeaderNames.contains(header.name.lowercased()) {
-            forwarded.append((header.name.lowercased(), header.value))
-        }
         return UpstreamResponse(
             status: status,
             contentType: head.headers.first(name: "content-type"),
-            forwardedHeaders: forwarded,
             body: responseBody
         )
     }

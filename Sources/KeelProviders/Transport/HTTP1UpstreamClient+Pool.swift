@@ -75,9 +75,7 @@ extension HTTP1UpstreamClient {
     /// Called when a connection closed: frees its slot and wakes one waiter to open another.
     func connectionClosed(_ channel: any Channel) {
         let waiter = self.pool.withLock { state -> CheckedContinuation<Connection?, any Error>? in
-            let before = state.idle.count
             state.idle.removeAll { $0.channel === channel }
-            _ = before
             state.open -= 1
             return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
         }
@@ -108,9 +106,8 @@ extension HTTP1UpstreamClient {
         let channel: any Channel
         do {
             channel = try await bootstrap.connect(host: target.host, port: target.port).get()
-        } catch let error as ChannelError where error == .connectTimeout(TimeAmount(self.timeouts.connect)) {
-            throw HTTP1UpstreamError.connectTimeout
         } catch {
+            if case .connectTimeout? = error as? ChannelError { throw HTTP1UpstreamError.connectTimeout }
             throw HTTP1UpstreamError.connectFailed
         }
         let handler = try await channel.eventLoop.submit {

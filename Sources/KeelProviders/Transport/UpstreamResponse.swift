@@ -5,14 +5,11 @@ public struct UpstreamResponse: Sendable {
     public var status: Int
     /// The upstream's `content-type`, when it sent one.
     public var contentType: String?
-    /// Rate-limit and request-id headers worth passing to the client (`x-ratelimit-*`, `x-request-id`).
-    public var forwardedHeaders: [(name: String, value: String)]
     public var body: UpstreamBody
 
-    public init(status: Int, contentType: String?, forwardedHeaders: [(name: String, value: String)], body: UpstreamBody) {
+    public init(status: Int, contentType: String?, body: UpstreamBody) {
         self.status = status
         self.contentType = contentType
-        self.forwardedHeaders = forwardedHeaders
         self.body = body
     }
 }
@@ -59,10 +56,8 @@ public struct UpstreamBody: AsyncSequence, Sendable {
             case .complete(let buffer):
                 self.state = .complete(nil)
                 return buffer
-            case .http(var iterator):
-                let chunk = try await iterator.next()
-                self.state = .http(iterator)
-                return chunk
+            case .http(let iterator):
+                return try await iterator.next()
             }
         }
     }

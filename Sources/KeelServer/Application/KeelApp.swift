@@ -1,4 +1,4 @@
-public import KeelCore
+import KeelCore
 import KeelProviders
 import KeelSimulator
 import KeelStorage

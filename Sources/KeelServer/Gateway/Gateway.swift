@@ -61,12 +61,10 @@ public final class Gateway: Sendable {
         return nil
     }
 
-    /// Reads the whole body, refusing one over `max_body_bytes` before reading it all.
+    /// The request body. `GatewayHTTPServer` has already refused a body over `max_body_bytes`
+    /// before reading it; the limit here guards any other way a request arrives.
     func readBody(_ request: Request) async throws(KeelError) -> ByteBuffer {
         let limit = self.limits.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw .payloadTooLarge(limit: limit)
-        }
         do {
             return try await request.body.collect(upTo: limit)
         } catch {

@@ -171,7 +171,8 @@ where Responder.Context == BasicRequestContext {
         head.headers.add(name: "connection", value: "close")
         context.write(self.wrapOutboundOut(.head(head)), promise: nil)
         context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private static func isKeepAlive(_ head: HTTPRequest) -> Bool {

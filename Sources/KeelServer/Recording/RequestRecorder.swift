@@ -72,8 +72,6 @@ public final class RequestRecorder: Service, Sendable {
 
     /// Records written so far (for tests and `/readyz` diagnostics).
     public var writtenCount: Int { self.state.withLock { $0.written } }
-    /// Records accepted but not yet written.
-    public var pendingCount: Int { self.state.withLock { $0.buffer.count } }
 
     public func run() async throws {
         await withTaskCancellationHandler {
