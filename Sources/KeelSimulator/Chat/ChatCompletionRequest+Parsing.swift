@@ -26,7 +26,7 @@ extension ChatCompletionRequest {
         guard let messagesMember = index["messages"] else {
             throw SimulatorError.missingParameter("messages")
         }
-        guard let messages = JSONTree(messagesMember, of: index).array, !messages.isEmpty else {
+        guard let messages = JSONValue(messagesMember, of: index).array, !messages.isEmpty else {
             throw SimulatorError.invalidParameter("messages", "'messages' must be a non-empty array of messages.")
         }
         for message in messages where message["role"]?.string == nil {
@@ -41,10 +41,10 @@ extension ChatCompletionRequest {
         }
 
         let toolsMember = index["tools"]
-        let tools = toolsMember.flatMap { JSONTree($0, of: index).array } ?? []
-        let responseFormat = index["response_format"].map { JSONTree($0, of: index) }
+        let tools = toolsMember.flatMap { JSONValue($0, of: index).array } ?? []
+        let responseFormat = index["response_format"].map { JSONValue($0, of: index) }
         let formatType = responseFormat?["type"]?.string
-        let streamOptions = index["stream_options"].map { JSONTree($0, of: index) }
+        let streamOptions = index["stream_options"].map { JSONValue($0, of: index) }
 
         var seed = StableHash()
         seed.combine(model)
@@ -61,17 +61,17 @@ extension ChatCompletionRequest {
             includeUsage: streamOptions?["include_usage"]?.bool ?? false,
             tools: tools,
             toolsText: tools.isEmpty ? nil : toolsMember.map { index.text($0) },
-            toolChoice: Self.toolChoice(index["tool_choice"].map { JSONTree($0, of: index) }),
+            toolChoice: Self.toolChoice(index["tool_choice"].map { JSONValue($0, of: index) }),
             parallelToolCalls: index["parallel_tool_calls"].flatMap { index.bool($0) } ?? true,
             wantsJSON: formatType == "json_object" || formatType == "json_schema",
-            stop: Self.stopSequences(index["stop"].map { JSONTree($0, of: index) }),
+            stop: Self.stopSequences(index["stop"].map { JSONValue($0, of: index) }),
             maxTokens: maxTokens,
             bodyHash: StableHash.of(bytes),
             answerSeed: seed.value
         )
     }
 
-    private static func toolChoice(_ value: JSONTree?) -> ToolChoice {
+    private static func toolChoice(_ value: JSONValue?) -> ToolChoice {
         switch value {
         case .string("none"): .none
         case .string("required"): .required
@@ -81,7 +81,7 @@ extension ChatCompletionRequest {
         }
     }
 
-    private static func stopSequences(_ value: JSONTree?) -> [String] {
+    private static func stopSequences(_ value: JSONValue?) -> [String] {
         switch value {
         case .string(let stop): stop.isEmpty ? [] : [stop]
         case .array(let stops): stops.compactMap { $0.string }.filter { !$0.isEmpty }

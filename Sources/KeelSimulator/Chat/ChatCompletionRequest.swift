@@ -1,3 +1,4 @@
+import KeelCore
 /// The parts of a `POST /v1/chat/completions` body that shape the simulated answer.
 ///
 /// Built by ``parse(_:)``; everything else in the body is accepted and ignored.
@@ -9,11 +10,11 @@ struct ChatCompletionRequest: Sendable {
     }
 
     var model: String
-    var messages: [JSONTree]
+    var messages: [JSONValue]
     var stream: Bool
     var includeUsage: Bool
     /// The `tools` array, and its raw JSON text (counted into the prompt tokens).
-    var tools: [JSONTree]
+    var tools: [JSONValue]
     var toolsText: String?
     var toolChoice: ToolChoice
     var parallelToolCalls: Bool
@@ -56,7 +57,7 @@ struct ChatCompletionRequest: Sendable {
 
     /// Every text of a message that counts as prompt: string content or text parts, the name,
     /// and each tool call's function name and arguments.
-    static func texts(of message: JSONTree) -> [String] {
+    static func texts(of message: JSONValue) -> [String] {
         var texts: [String] = []
         switch message["content"] {
         case .string(let content):

@@ -10,13 +10,13 @@ extension SimulatedCompletion {
     /// - Throws: ``SimulatorError`` when `tool_choice` names a function that `tools` lacks.
     static func toolCalls(for request: ChatCompletionRequest) throws(SimulatorError) -> [ToolCall]? {
         guard !request.tools.isEmpty, request.toolChoice != .none, request.lastRole != "tool" else { return nil }
-        let functions = request.tools.compactMap { tool -> (name: String, parameters: JSONTree?)? in
+        let functions = request.tools.compactMap { tool -> (name: String, parameters: JSONValue?)? in
             guard let function = tool["function"], let name = function["name"]?.string else { return nil }
             return (name, function["parameters"])
         }
         guard !functions.isEmpty else { return nil }
 
-        let chosen: [(name: String, parameters: JSONTree?)]
+        let chosen: [(name: String, parameters: JSONValue?)]
         if case .function(let forced) = request.toolChoice {
             guard let function = functions.first(where: { $0.name == forced }) else {
                 throw SimulatorError.invalidParameter(
@@ -45,7 +45,7 @@ extension SimulatedCompletion {
     /// (or per property when none is required), in schema order. The n-th member (from 1) gets
     /// the first `enum` value when there is one, else by `type`: `n` for `integer` and `number`,
     /// `true` for `boolean`, `[]`, `{}`, `null`, and `"value-n"` for anything else.
-    static func arguments(for parameters: JSONTree?) -> String {
+    static func arguments(for parameters: JSONValue?) -> String {
         let properties = parameters?["properties"]?.members ?? []
         let required = parameters?["required"]?.array?.compactMap(\.string) ?? []
         let keys = required.isEmpty ? properties.map(\.key) : required
@@ -61,7 +61,7 @@ extension SimulatedCompletion {
         return json
     }
 
-    private static func argumentValue(for schema: JSONTree?, ordinal: Int) -> String {
+    private static func argumentValue(for schema: JSONValue?, ordinal: Int) -> String {
         if let first = schema?["enum"]?.array?.first {
             return first.jsonText
         }

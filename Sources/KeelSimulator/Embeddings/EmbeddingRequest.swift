@@ -42,10 +42,10 @@ struct EmbeddingRequest: Sendable {
         guard let inputMember = index["input"] else {
             throw SimulatorError.missingParameter("input")
         }
-        let inputs = try Self.inputs(JSONTree(inputMember, of: index))
+        let inputs = try Self.inputs(JSONValue(inputMember, of: index))
 
         var base64 = false
-        if let format = index["encoding_format"].map({ JSONTree($0, of: index) }), !format.isNull {
+        if let format = index["encoding_format"].map({ JSONValue($0, of: index) }), !format.isNull {
             switch format.string {
             case "float": base64 = false
             case "base64": base64 = true
@@ -65,7 +65,7 @@ struct EmbeddingRequest: Sendable {
         return EmbeddingRequest(model: model, inputs: inputs, base64: base64, dimensions: dimensions)
     }
 
-    private static func inputs(_ input: JSONTree) throws(SimulatorError) -> [Input] {
+    private static func inputs(_ input: JSONValue) throws(SimulatorError) -> [Input] {
         let invalid = SimulatorError.invalidParameter(
             "input",
             "'input' must be a string, an array of strings, an array of token ids or an array of token id arrays."
@@ -93,7 +93,7 @@ struct EmbeddingRequest: Sendable {
         }
     }
 
-    private static func tokenIDs(_ elements: [JSONTree]) -> [Int]? {
+    private static func tokenIDs(_ elements: [JSONValue]) -> [Int]? {
         var tokens: [Int] = []
         tokens.reserveCapacity(elements.count)
         for element in elements {

@@ -1,8 +1,7 @@
-import KeelCore
 
 /// A reader of JSON that ``JSONScanner`` has already validated: it follows the structure without
 /// re-checking the grammar, and stops at the end of the bytes instead of trapping.
-struct JSONTreeReader {
+struct JSONValueReader {
     let bytes: UnsafeRawBufferPointer
     private var position = 0
 
@@ -10,7 +9,7 @@ struct JSONTreeReader {
         self.bytes = bytes
     }
 
-    mutating func value() -> JSONTree {
+    mutating func value() -> JSONValue {
         self.skipWhitespace()
         guard self.position < self.bytes.count else { return .null }
         switch self.bytes[self.position] {
@@ -34,9 +33,9 @@ struct JSONTreeReader {
         }
     }
 
-    private mutating func object() -> JSONTree {
+    private mutating func object() -> JSONValue {
         self.position += 1
-        var members: [JSONTree.Member] = []
+        var members: [JSONValue.Member] = []
         while self.position < self.bytes.count {
             self.skipWhitespace()
             guard self.position < self.bytes.count else { break }
@@ -50,15 +49,15 @@ struct JSONTreeReader {
                 let key = self.string()
                 self.skipWhitespace()
                 self.position += 1  // the colon
-                members.append(JSONTree.Member(key: key, value: self.value()))
+                members.append(JSONValue.Member(key: key, value: self.value()))
             }
         }
         return .object(members)
     }
 
-    private mutating func array() -> JSONTree {
+    private mutating func array() -> JSONValue {
         self.position += 1
-        var elements: [JSONTree] = []
+        var elements: [JSONValue] = []
         while self.position < self.bytes.count {
             self.skipWhitespace()
             guard self.position < self.bytes.count else { break }
