@@ -17,7 +17,11 @@ extension KeelError {
             default: 400
             }
         case .upstreamRateLimited: 429
-        case .upstreamUnavailable, .upstreamBadResponse, .streamInterrupted: 502
+        case .upstreamUnavailable:
+            // Anthropic's "overloaded" passes through as such; other upstream failures are a
+            // bad gateway.
+            self.upstreamStatus == 529 ? 529 : 502
+        case .upstreamBadResponse, .streamInterrupted: 502
         case .upstreamTimeout: 504
         case .clientDisconnected: 499
         case .overloaded: 503
@@ -49,6 +53,33 @@ extension KeelError {
             body += "null"
         }
         body += #","code":""# + self.metricLabel + #""}}"#
+        return body
+    }
+}
+
+/// The Anthropic rendering: `{"type":"error","error":{"type","message"}}`.
+extension KeelError {
+    /// The Anthropic `error.type` for this error.
+    public var anthropicType: String {
+        switch self.code {
+        case .invalidRequest, .modelNotFound, .upstreamRejected:
+            self.httpStatus == 404 ? "not_found_error" : "invalid_request_error"
+        case .notFound: "not_found_error"
+        case .payloadTooLarge: "request_too_large"
+        case .unauthenticated: "authentication_error"
+        case .permissionDenied: "permission_error"
+        case .upstreamRateLimited: "rate_limit_error"
+        case .overloaded: "overloaded_error"
+        case .upstreamUnavailable: self.upstreamStatus == 529 ? "overloaded_error" : "api_error"
+        case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .internalError: "api_error"
+        }
+    }
+
+    /// The Anthropic error body.
+    public var anthropicBody: String {
+        var body = #"{"type":"error","error":{"type":""# + self.anthropicType + #"","message":"#
+        JSONWriter.appendString(self.message, to: &body)
+        body += "}}"
         return body
     }
 }

@@ -8,15 +8,22 @@ public struct UpstreamRequest: Sendable {
     }
 
     public var operation: Operation
+    /// The upstream's name for the model (part of the URL for Gemini, Bedrock and Azure).
+    public var model: String
     /// The request body bytes, forwarded as they are.
     public var body: ByteBuffer
-    /// Whether the response is a server-sent-events stream.
+    /// Whether the response is a stream.
     public var stream: Bool
+    /// Client headers the upstream's dialect defines and the gateway forwards (e.g.
+    /// `anthropic-version`, `anthropic-beta` when client and upstream both speak Anthropic).
+    public var forwardedHeaders: [(name: String, value: String)]
 
-    public init(operation: Operation, body: ByteBuffer, stream: Bool) {
+    public init(operation: Operation, model: String, body: ByteBuffer, stream: Bool, forwardedHeaders: [(name: String, value: String)] = []) {
         self.operation = operation
+        self.model = model
         self.body = body
         self.stream = stream
+        self.forwardedHeaders = forwardedHeaders
     }
 }
 

@@ -21,6 +21,7 @@ extension Gateway {
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
             let upstream = UpstreamRequest(
                 operation: .chatCompletions,
+                model: deployment.upstreamModel,
                 body: chat.upstreamBody(model: deployment.upstreamModel),
                 stream: chat.stream
             )

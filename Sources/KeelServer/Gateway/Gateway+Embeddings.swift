@@ -12,7 +12,7 @@ extension Gateway {
         }
         let embeddings = admitted.body
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
-            let upstream = UpstreamRequest(operation: .embeddings, body: embeddings.upstreamBody(model: deployment.upstreamModel), stream: false)
+            let upstream = UpstreamRequest(operation: .embeddings, model: deployment.upstreamModel, body: embeddings.upstreamBody(model: deployment.upstreamModel), stream: false)
             return try await Self.completeAnswer(try await deployment.provider.send(upstream))
         }
         guard case .complete(let body, let contentType, let usage) = routed.value else {
