@@ -11,4 +11,6 @@ public struct ProviderCapabilities: OptionSet, Sendable, Hashable {
     public static let embeddings = Self(rawValue: 1 << 5)
     /// Streams end with an exact usage event when asked (`stream_options.include_usage`).
     public static let streamUsage = Self(rawValue: 1 << 6)
+    /// Counts a request's input tokens without running it (Anthropic `count_tokens`).
+    public static let countTokens = Self(rawValue: 1 << 7)
 }

@@ -84,30 +84,17 @@ public final class OpenAIProvider: ModelProvider {
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
         var headers = self.baseHeaders
         if request.stream { headers.add(name: "accept", value: "text/event-stream") }
-        let head: HTTPResponseHead
-        let body: HTTP1UpstreamClient.ResponseBody
-        do {
-            (head, body) = try await self.client.post(
-                path: request.operation == .embeddings ? self.embeddingsPath : self.chatPath,
-                headers: headers,
-                body: request.body,
-                collect: !request.stream
-            )
-        } catch {
-            guard let classified = UpstreamTransportError.classify(error) else { throw CancellationError() }
-            throw classified
-        }
+        let (head, responseBody) = try await self.client.send(
+            path: request.operation == .embeddings ? self.embeddingsPath : self.chatPath,
+            headers: headers,
+            body: request.body,
+            stream: request.stream
+        )
         let status = Int(head.status.code)
-        let responseBody: UpstreamBody
-        switch body {
-        case .complete(let buffer): responseBody = UpstreamBody(buffer: buffer)
-        case .stream(let stream): responseBody = UpstreamBody(.http(stream))
-        }
         guard (200..<300).contains(status) else {
-            let errorBody = try? await responseBody.collect(upTo: 64 << 10)
             throw OpenAIFailure.error(
                 status: status,
-                body: errorBody,
+                body: await responseBody.errorBody(),
                 retryAfter: head.headers.first(name: "retry-after"),
                 secret: self.apiKey
             )

@@ -5,6 +5,8 @@ public struct UpstreamRequest: Sendable {
     public enum Operation: String, Sendable {
         case chatCompletions = "chat.completions"
         case embeddings
+        /// Anthropic `POST /v1/messages/count_tokens`.
+        case countTokens = "count_tokens"
     }
 
     public var operation: Operation

@@ -1,0 +1,29 @@
+public import NIOCore
+public import NIOHTTP1
+
+extension HTTP1UpstreamClient {
+    /// One exchange as a provider sees it: `POST path`, then the response head and its body (whole
+    /// unless `stream`). Transport failures come out as `KeelError`s the router understands;
+    /// cancellation is rethrown as `CancellationError`.
+    public func send(path: String, headers: HTTPHeaders, body: ByteBuffer, stream: Bool) async throws -> (head: HTTPResponseHead, body: UpstreamBody) {
+        let head: HTTPResponseHead
+        let responseBody: ResponseBody
+        do {
+            (head, responseBody) = try await self.post(path: path, headers: headers, body: body, collect: !stream)
+        } catch {
+            guard let classified = UpstreamTransportError.classify(error) else { throw CancellationError() }
+            throw classified
+        }
+        switch responseBody {
+        case .complete(let buffer): return (head, UpstreamBody(buffer: buffer))
+        case .stream(let stream): return (head, UpstreamBody(.http(stream)))
+        }
+    }
+}
+
+extension UpstreamBody {
+    /// The body of an error answer, bounded (64 KiB), or `nil` when it cannot be read.
+    public func errorBody() async -> ByteBuffer? {
+        try? await self.collect(upTo: 64 << 10)
+    }
+}
