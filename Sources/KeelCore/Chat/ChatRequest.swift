@@ -175,10 +175,14 @@ public struct ChatThinking: Sendable, Equatable {
     public var text: String
     /// Anthropic's signature, which must travel back unchanged in the next turn.
     public var signature: String?
+    /// Encrypted reasoning the upstream would not show (Anthropic `redacted_thinking.data`), which
+    /// must also travel back unchanged; ``text`` is then empty.
+    public var redactedData: String?
 
-    public init(text: String, signature: String? = nil) {
+    public init(text: String, signature: String? = nil, redactedData: String? = nil) {
         self.text = text
         self.signature = signature
+        self.redactedData = redactedData
     }
 }
 

@@ -69,8 +69,13 @@ public enum ChatStopReason: String, Sendable, Equatable {
         }
     }
 
-    /// From an Anthropic `stop_reason`; `nil` for an unknown value.
+    /// From an Anthropic `stop_reason`; `nil` for an unknown value. The context-window stop
+    /// (`model_context_window_exceeded`) is a token limit too.
     public init?(anthropic value: String) {
+        if value == "model_context_window_exceeded" {
+            self = .maxTokens
+            return
+        }
         self.init(rawValue: value)
     }
 }

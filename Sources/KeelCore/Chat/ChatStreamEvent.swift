@@ -14,6 +14,9 @@ public enum ChatStreamEvent: Sendable, Equatable {
     case thinkingDelta(String)
     /// The signature that closes the current thinking part (Anthropic).
     case thinkingSignature(String)
+    /// A whole part of encrypted reasoning (Anthropic `redacted_thinking`), which arrives in one
+    /// piece and is not content the client can read.
+    case redactedThinking(String)
     /// The model began the tool call numbered `index` (0, 1, … within the answer).
     case toolCallStart(index: Int, id: String, name: String)
     /// A piece of the JSON arguments of tool call `index`.
