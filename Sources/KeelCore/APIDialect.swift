@@ -2,4 +2,6 @@
 public enum APIDialect: String, Sendable, Hashable, Codable {
     case openAI = "openai"
     case anthropic
+    case gemini
+    case bedrock
 }
