@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -71,6 +72,17 @@ let package = Package(
             dependencies: [
                 "KeelStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KeelStoragePostgres",
+            dependencies: [
+                "KeelStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -128,7 +140,11 @@ let package = Package(
             dependencies: ["KeelCLI", "KeelStorageSQLite", "KeelCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorageSQLite"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KeelStorageTests",
+            dependencies: ["KeelStorageSQLite", "KeelStoragePostgres", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KeelServerTests",
             dependencies: [

@@ -4,8 +4,10 @@ public import KeelCore
 ///
 /// The recorder creates ids and timestamps; a store writes records exactly as given.
 public protocol RequestRecordStore: Sendable {
-    /// Appends `records` atomically: all of them are stored, or none. Appending a record whose id
-    /// is already stored is an error (the whole batch is rejected).
+    /// Appends `records` atomically: all of them are stored, or none. A record whose id is
+    /// already stored, or appears twice in the batch, rejects the whole batch with
+    /// ``StorageError`` `.conflict`; a value the schema refuses (a negative count or cost) with
+    /// `.invalidValue`.
     func append(_ records: [RequestRecord]) async throws
 
     /// Records matching `query`, newest first (by `startedAt`, then `id` descending), at most

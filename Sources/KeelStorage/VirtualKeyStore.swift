@@ -2,7 +2,8 @@ public import KeelCore
 
 /// Client API keys, stored as hashes.
 public protocol VirtualKeyStore: Sendable {
-    /// Stores a new key. Inserting an id or hash that exists is an error.
+    /// Stores a new key. Inserting an id or hash that exists throws ``StorageError`` `.conflict`
+    /// and stores nothing.
     func insert(_ key: VirtualKey) async throws
     /// Every key, revoked and expired ones included, oldest first.
     func allKeys() async throws -> [VirtualKey]

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import GRDB
 import KeelCore
+import KeelStorage
 
 // The mapping between `RequestRecord` and a `request_record` row. Columns are read and written
 // by position, in the order of `sqliteColumns`, because the batch insert is the hot write path
@@ -55,13 +56,13 @@ extension RequestRecord {
 
     /// Reads a row selected with ``sqliteColumns``.
     ///
-    /// - Throws: ``SQLiteStorageError`` when the outcome is not one this build knows, and GRDB's
+    /// - Throws: ``StorageError`` when the outcome is not one this build knows, and GRDB's
     ///   decoding error when a column does not hold its type.
     init(sqliteRow row: Row) throws {
         // Typed locals keep the type checker fast; one expression of 26 generic decodes is not.
         let outcomeText = try row.decode(String.self, atIndex: 13)
         guard let outcome = Outcome(rawValue: outcomeText) else {
-            throw SQLiteStorageError.invalidStoredValue(table: "request_record", column: "outcome")
+            throw StorageError.invalidStoredValue(table: "request_record", column: "outcome")
         }
         let usage = TokenUsage(
             inputTokens: try row.decode(Int64.self, atIndex: 19),
@@ -145,7 +146,7 @@ extension RequestRecord {
                 Attempt(provider: $0.provider, deployment: $0.deployment, errorClass: $0.error_class, upstreamStatus: $0.upstream_status, durationMicros: $0.duration_us)
             }
         } catch {
-            throw SQLiteStorageError.invalidStoredValue(table: "request_record", column: "attempt_log")
+            throw StorageError.invalidStoredValue(table: "request_record", column: "attempt_log")
         }
     }
 }

@@ -66,7 +66,7 @@ public final class SQLiteBackend: Sendable {
     /// values. Opening is the only call that does blocking file-system work on the calling
     /// thread; call it at startup, not from a request handler.
     ///
-    /// - Throws: ``SQLiteStorageError`` when the database was migrated by a newer Keel; GRDB's
+    /// - Throws: ``StorageError`` when the database was migrated by a newer Keel; GRDB's
     ///   `DatabaseError` or a file-system error when the file cannot be created or opened.
     public static func open(
         path: String,

@@ -30,14 +30,14 @@ struct SQLiteMigrator: Sendable {
 
     /// Applies the pending migrations in order and returns the ids it applied.
     ///
-    /// Throws ``SQLiteStorageError`` when the database records a migration this list does not
+    /// Throws ``StorageError`` when the database records a migration this list does not
     /// know: it was written by a newer Keel, and this one must not touch it.
     func migrate(_ writer: some DatabaseWriter, logger: Logger) async throws -> [String] {
         try await writer.write { db in try db.execute(sql: Self.bookkeepingSQL) }
         let applied = Set(try await Self.appliedMigrationIDs(writer))
         let unknown = applied.subtracting(self.migrations.map(\.id)).sorted()
         guard unknown.isEmpty else {
-            throw SQLiteStorageError.newerSchema(unknownMigrations: unknown)
+            throw StorageError.newerSchema(unknownMigrations: unknown)
         }
 
         var newlyApplied: [String] = []

@@ -5,9 +5,9 @@ import KeelStorage
 /// The request log in the `request_record` table.
 ///
 /// - `append` writes a batch in one write transaction through one cached prepared statement:
-///   all records are stored, or none (a duplicate id, in the batch or already stored, or a
-///   value that breaks a `CHECK` constraint, rejects the whole batch with GRDB's
-///   `DatabaseError`).
+///   all records are stored, or none. A duplicate id, in the batch or already stored, rejects
+///   the whole batch with `StorageError` `.conflict`; a value that breaks a `CHECK` constraint
+///   with `.invalidValue`.
 /// - Reads run on GRDB's reader connections and see one committed state.
 /// - Pages are ordered by `(started_at DESC, id DESC)`. The key, team and model filters and the
 ///   time window are served by indexes that end in `(started_at, id)`, so such a page is an
@@ -22,14 +22,18 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
 
     func append(_ records: [RequestRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await self.pool.write { db in
-            let statement = try db.cachedStatement(sql: Self.insertSQL)
-            for record in records {
-                // The arguments match the statement by construction (same column list), so
-                // GRDB's per-call validation is skipped on this hot path.
-                statement.setUncheckedArguments(record.sqliteArguments)
-                try statement.execute()
+        do {
+            try await self.pool.write { db in
+                let statement = try db.cachedStatement(sql: Self.insertSQL)
+                for record in records {
+                    // The arguments match the statement by construction (same column list), so
+                    // GRDB's per-call validation is skipped on this hot path.
+                    statement.setUncheckedArguments(record.sqliteArguments)
+                    try statement.execute()
+                }
             }
+        } catch {
+            throw StorageError.mappingSQLite(error, table: "request_record")
         }
     }
 

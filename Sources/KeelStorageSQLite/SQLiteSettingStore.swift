@@ -24,7 +24,7 @@ struct SQLiteSettingStore: SettingStore {
             guard
                 let stored = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = ?", arguments: [name])
             else {
-                throw SQLiteStorageError.invalidStoredValue(table: "setting", column: "value")
+                throw StorageError.invalidStoredValue(table: "setting", column: "value")
             }
             return stored
         }

@@ -5,8 +5,8 @@ import KeelStorage
 
 /// Client API keys in the `virtual_key` table, stored as hashes.
 ///
-/// `id` and `hash` are unique: inserting either twice fails with GRDB's `DatabaseError`
-/// (`SQLITE_CONSTRAINT`) and stores nothing. `models` is stored as a JSON array of strings.
+/// `id` and `hash` are unique: inserting either twice fails with `StorageError` `.conflict` and
+/// stores nothing. `models` is stored as a JSON array of strings.
 struct SQLiteVirtualKeyStore: VirtualKeyStore {
     let pool: DatabasePool
 
@@ -16,15 +16,19 @@ struct SQLiteVirtualKeyStore: VirtualKeyStore {
 
     func insert(_ key: VirtualKey) async throws {
         let models = try Self.encodeModels(key.models)
-        try await self.pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO virtual_key (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    key.id.rawValue, key.hash, key.prefix, key.name,
-                    key.teamID?.rawValue, key.projectID?.rawValue, key.userID?.rawValue,
-                    models, key.createdAt, key.expiresAt, key.revokedAt,
-                ]
-            )
+        do {
+            try await self.pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO virtual_key (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        key.id.rawValue, key.hash, key.prefix, key.name,
+                        key.teamID?.rawValue, key.projectID?.rawValue, key.userID?.rawValue,
+                        models, key.createdAt, key.expiresAt, key.revokedAt,
+                    ]
+                )
+            }
+        } catch {
+            throw StorageError.mappingSQLite(error, table: "virtual_key")
         }
     }
 
@@ -89,7 +93,7 @@ struct SQLiteVirtualKeyStore: VirtualKeyStore {
         do {
             return try JSONDecoder().decode([String].self, from: Data(json.utf8))
         } catch {
-            throw SQLiteStorageError.invalidStoredValue(table: "virtual_key", column: "models")
+            throw StorageError.invalidStoredValue(table: "virtual_key", column: "models")
         }
     }
 }

@@ -174,3 +174,75 @@ struct RequestRecordStoreConformanceTests {
         }
     }
 }
+
+/// How every backend reports a refused write and orders text, so that callers can rely on it
+/// whatever the database.
+@Suite("RequestRecordStore conformance: errors and ordering")
+struct RequestRecordStoreErrorAndOrderingConformanceTests {
+    @Test(arguments: StoreBackend.enabled)
+    func anAlreadyStoredIDIsAConflict(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append([.fixture("a", at: 1)])
+            let error = try await #require(throws: StorageError.self) {
+                try await stores.requests.append([.fixture("a", at: 2)])
+            }
+            #expect(error.code == .conflict)
+            #expect(error.message.contains("request_record"))
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aDuplicateIDInsideABatchIsAConflict(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let error = try await #require(throws: StorageError.self) {
+                try await stores.requests.append([.fixture("a", at: 1), .fixture("a", at: 2)])
+            }
+            #expect(error.code == .conflict)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aNegativeCostIsAnInvalidValue(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let error = try await #require(throws: StorageError.self) {
+                try await stores.requests.append([.fixture("a", at: 1, cost: -1)])
+            }
+            #expect(error.code == .invalidValue)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aBatchLargerThanOneStatementIsStoredWhole(backend: StoreBackend) async throws {
+        let records = (0..<2_345).map { RequestRecord.fixture("big-\($0)", at: Int64($0)) }
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append(records)
+            #expect(try await stores.requests.count(matching: .init()) == records.count)
+            var duplicateAtTheEnd = (0..<2_100).map { RequestRecord.fixture("next-\($0)", at: 5_000 + Int64($0)) }
+            duplicateAtTheEnd.append(.fixture("big-0", at: 9_999))
+            await #expect(throws: StorageError.self) { try await stores.requests.append(duplicateAtTheEnd) }
+            #expect(try await stores.requests.count(matching: .init()) == records.count)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func idsAtOneTimestampAreOrderedByTheirBytesAcrossPages(backend: StoreBackend) async throws {
+        // Mixed case, punctuation and non-ASCII: a linguistic collation (en_US) would order
+        // these differently from SQLite's byte order, and a cursor would then skip or repeat.
+        let ids = ["b", "B", "a", "A", "_x", "-x", "é", "e", "z", "Z", "10", "9", "ü", "aa", "a-b", "a_b"]
+        let records = ids.map { RequestRecord.fixture($0, at: 42) }
+        let expected = ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.reversed().map { $0 }
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append(records)
+            #expect(try await stores.requests.records(matching: .init()).map(\.id.rawValue) == expected)
+            var query = RequestRecordQuery(limit: 3)
+            var seen: [String] = []
+            while true {
+                let page = try await stores.requests.records(matching: query)
+                seen += page.map(\.id.rawValue)
+                guard let last = page.last, page.count == query.limit else { break }
+                query.before = .init(startedAt: last.startedAt, id: last.id)
+            }
+            #expect(seen == expected)
+        }
+    }
+}

@@ -89,7 +89,7 @@ struct SQLiteSchemaTests {
             await #expect {
                 _ = try await SQLiteBackend.open(path: path, logger: .quiet)
             } throws: { error in
-                (error as? SQLiteStorageError)?.code == .newerSchema
+                (error as? StorageError)?.code == .newerSchema
             }
         }
     }

@@ -95,3 +95,23 @@ struct VirtualKeyStoreConformanceTests {
         VirtualKey(id: id, hash: "hash-\(id)", prefix: "sk-keel-\(id)", models: ["m"], createdAt: createdAt)
     }
 }
+
+@Suite("VirtualKeyStore conformance: errors")
+struct VirtualKeyStoreErrorConformanceTests {
+    @Test(arguments: StoreBackend.enabled)
+    func aTakenIDOrHashIsAConflict(backend: StoreBackend) async throws {
+        let first = VirtualKey(id: "key-1", hash: "hash-1", prefix: "sk-keel-1", createdAt: 1)
+        try await backend.withStores { stores async throws in
+            try await stores.keys.insert(first)
+            for duplicate in [
+                VirtualKey(id: "key-1", hash: "hash-2", prefix: "sk-keel-2", createdAt: 2),
+                VirtualKey(id: "key-2", hash: "hash-1", prefix: "sk-keel-2", createdAt: 2),
+            ] {
+                let error = try await #require(throws: StorageError.self) { try await stores.keys.insert(duplicate) }
+                #expect(error.code == .conflict)
+                #expect(error.message.contains("virtual_key"))
+            }
+            #expect(try await stores.keys.allKeys() == [first])
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import KeelCore
+import KeelStorage
+import PostgresNIO
+
+/// The request log in the `request_record` table.
+///
+/// - `append` writes a batch with multi-row `INSERT`s of at most ``rowsPerStatement`` rows: one
+///   statement (atomic on its own) for a batch that fits, else one transaction. All records are
+///   stored, or none: a duplicate id, in the batch or already stored, rejects the whole batch
+///   with `StorageError` `.conflict`, a value that breaks a `CHECK` with `.invalidValue`.
+/// - Reads see one committed state per statement.
+/// - Pages are ordered by `(started_at DESC, id DESC)`, `id` in byte order (`COLLATE "C"`), as
+///   on SQLite. The key, team and model filters and the time window are served by indexes that
+///   end in `(started_at, id)`, scanned backwards.
+struct PostgresRequestRecordStore: RequestRecordStore {
+    let client: PostgresClient
+
+    /// Rows per `INSERT`: 27 parameters a row, well under PostgreSQL's 65,535 per statement.
+    static let rowsPerStatement = 1_000
+
+    func append(_ records: [RequestRecord]) async throws {
+        guard !records.isEmpty else { return }
+        do {
+            if records.count <= Self.rowsPerStatement {
+                try await self.client.query(Self.insert(records[...]), logger: PostgresBackend.quietLogger)
+            } else {
+                try await self.client.withConnection { connection in
+                    try await PostgresBackend.inTransaction(connection) { connection in
+                        var start = records.startIndex
+                        while start < records.endIndex {
+                            let end = min(start + Self.rowsPerStatement, records.endIndex)
+                            try await connection.query(
+                                Self.insert(records[start..<end]), logger: PostgresBackend.quietLogger)
+                            start = end
+                        }
+                    }
+                }
+            }
+        } catch {
+            throw StorageError.mappingPostgres(error, table: "request_record")
+        }
+    }
+
+    func records(matching query: RequestRecordQuery) async throws -> [RequestRecord] {
+        guard query.limit > 0 else { return [] }
+        let rows = try await self.client.query(query.postgresSelect(), logger: PostgresBackend.quietLogger)
+        var records: [RequestRecord] = []
+        // A huge limit means "all"; do not reserve memory for it.
+        records.reserveCapacity(min(query.limit, 1_000))
+        for try await row in rows {
+            records.append(try RequestRecord(postgresRow: row))
+        }
+        return records
+    }
+
+    func count(matching query: RequestRecordQuery) async throws -> Int {
+        let rows = try await self.client.query(query.postgresCount(), logger: PostgresBackend.quietLogger)
+        for try await count in rows.decode(Int64.self) {
+            return Int(count)
+        }
+        return 0
+    }
+
+    private static func insert(_ records: ArraySlice<RequestRecord>) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: records.count * RequestRecord.postgresColumnCount)
+        var sql = "INSERT INTO request_record (\(RequestRecord.postgresInsertColumns)) VALUES "
+        for (offset, record) in records.enumerated() {
+            if offset > 0 { sql += ", " }
+            sql += RequestRecord.postgresPlaceholders(first: offset * RequestRecord.postgresColumnCount + 1)
+            record.appendPostgresBindings(to: &bindings)
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+}

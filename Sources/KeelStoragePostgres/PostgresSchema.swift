@@ -1,0 +1,105 @@
+public import KeelStorage
+
+/// The PostgreSQL schema of Keel, as the ordered list of migrations that builds it.
+///
+/// The list is append-only, numbered like the SQLite list, and each migration means the same
+/// change as the SQLite migration of the same number, so both backends hold the same data in
+/// the same shape. ``PostgresBackend/open(url:configuration:eventLoopGroup:logger:)`` applies
+/// the pending ones in order, each in its own transaction (see the catalog's "Adding a migration").
+///
+/// The SQL is written by hand in PostgreSQL's dialect and never mentions Swift types or
+/// constants. Money is `BIGINT` nano-dollars, times are `BIGINT` microseconds since the epoch,
+/// JSON columns are `JSONB` checked to be arrays. Text that a page cursor compares (`id`) is
+/// `COLLATE "C"`: byte order, which is SQLite's `BINARY` order, whatever the database's locale.
+public enum PostgresSchema {
+    /// Every migration of the PostgreSQL backend, oldest first.
+    public static let migrations: [SchemaMigration] = [
+        SchemaMigration(
+            id: "0001_request_record",
+            sql: """
+                CREATE TABLE request_record (
+                    id                    TEXT COLLATE "C" PRIMARY KEY,
+                    started_at            BIGINT  NOT NULL,
+                    operation             TEXT    NOT NULL,
+                    key_id                TEXT,
+                    team_id               TEXT,
+                    project_id            TEXT,
+                    user_id               TEXT,
+                    requested_model       TEXT    NOT NULL,
+                    model                 TEXT,
+                    provider              TEXT,
+                    deployment            TEXT,
+                    stream                BOOLEAN NOT NULL,
+                    status                INTEGER NOT NULL,
+                    outcome               TEXT    NOT NULL
+                        CHECK (outcome IN ('success', 'error', 'interrupted', 'cancelled')),
+                    error_class           TEXT,
+                    attempts              INTEGER NOT NULL CHECK (attempts >= 0),
+                    ttft_us               BIGINT  CHECK (ttft_us >= 0),
+                    upstream_us           BIGINT  CHECK (upstream_us >= 0),
+                    total_us              BIGINT  NOT NULL CHECK (total_us >= 0),
+                    input_tokens          BIGINT  NOT NULL CHECK (input_tokens >= 0),
+                    output_tokens         BIGINT  NOT NULL CHECK (output_tokens >= 0),
+                    cached_input_tokens   BIGINT  NOT NULL CHECK (cached_input_tokens >= 0),
+                    cache_write_tokens    BIGINT  NOT NULL CHECK (cache_write_tokens >= 0),
+                    cache_write_1h_tokens BIGINT  NOT NULL CHECK (cache_write_1h_tokens >= 0),
+                    reasoning_tokens      BIGINT  NOT NULL CHECK (reasoning_tokens >= 0),
+                    cost_nanos            BIGINT  NOT NULL CHECK (cost_nanos >= 0)
+                );
+
+                -- Every index ends in (started_at, id) so that a filtered page is read in the
+                -- log's newest-first order straight from the index (scanned backwards), cursor
+                -- included. Each index slows the batch insert, the hot write path.
+                CREATE INDEX request_record_started_at
+                    ON request_record (started_at, id);
+                -- Partial: records refused before authentication have no key, and many keys no
+                -- team. An equality filter implies IS NOT NULL, so the planner still uses them.
+                CREATE INDEX request_record_key_started_at
+                    ON request_record (key_id, started_at, id) WHERE key_id IS NOT NULL;
+                CREATE INDEX request_record_team_started_at
+                    ON request_record (team_id, started_at, id) WHERE team_id IS NOT NULL;
+                -- The model filter matches the served model or, when there is none, the requested
+                -- one; queries repeat this exact expression so that the planner uses the index.
+                CREATE INDEX request_record_model_started_at
+                    ON request_record ((coalesce(nullif(model, ''), requested_model)), started_at, id);
+                """
+        ),
+        SchemaMigration(
+            id: "0002_virtual_key",
+            sql: """
+                CREATE TABLE virtual_key (
+                    id         TEXT COLLATE "C" PRIMARY KEY,
+                    hash       TEXT   NOT NULL UNIQUE,
+                    prefix     TEXT   NOT NULL,
+                    name       TEXT,
+                    team_id    TEXT,
+                    project_id TEXT,
+                    user_id    TEXT,
+                    -- A JSON array of model names; an empty array allows every model.
+                    models     JSONB  NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(models) = 'array'),
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT,
+                    revoked_at BIGINT
+                );
+                """
+        ),
+        SchemaMigration(
+            id: "0003_setting",
+            sql: """
+                CREATE TABLE setting (
+                    name  TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                """
+        ),
+        SchemaMigration(
+            id: "0004_request_record_attempt_log",
+            sql: """
+                -- The attempts of a request that was retried or failed over, as a JSON array;
+                -- NULL when the first attempt answered.
+                ALTER TABLE request_record ADD COLUMN attempt_log JSONB
+                    CHECK (attempt_log IS NULL OR jsonb_typeof(attempt_log) = 'array');
+                """
+        ),
+    ]
+}
