@@ -20,8 +20,11 @@ public enum TestKeel {
     /// The admin key of every test gateway (also accepted as a client key).
     public static let adminKey = "sk-test-admin-0123456789abcdef"
 
-    /// Builds the default test configuration: provider `sim` (the simulator upstream), its chat,
-    /// embedding and reasoning models, and a `keel-sim-backup` model on the same upstream.
+    /// Builds the default test configuration: provider `sim` (the simulator upstream in the OpenAI
+    /// dialect) with its chat, embedding and reasoning models; and the same simulator reached in
+    /// every other upstream dialect — providers `sim-anthropic`, `sim-gemini`, `sim-bedrock` and
+    /// `sim-azure`, each serving `keel-sim-chat` under the client-facing names in
+    /// ``dialectModels`` (`via-openai`, `via-anthropic`, …).
     public static func configuration(simulatorPort: Int, databasePath: String) -> KeelConfiguration {
         var configuration = KeelConfiguration()
         configuration.server.port = 0
@@ -32,13 +35,37 @@ public enum TestKeel {
         configuration.providers = [
             .init(name: "sim", kind: .openai, baseURL: "http://127.0.0.1:\(simulatorPort)/v1", apiKey: Secret("sk-upstream-secret-000"))
         ]
+        let base = "http://127.0.0.1:\(simulatorPort)"
+        configuration.providers += [
+            .init(name: "sim-anthropic", kind: .anthropic, baseURL: base, apiKey: Secret("sk-ant-upstream-secret-000")),
+            .init(name: "sim-gemini", kind: .gemini, baseURL: base, apiKey: Secret("gemini-upstream-secret-000")),
+            .init(name: "sim-azure", kind: .azure, baseURL: base, apiKey: Secret("azure-upstream-secret-000")),
+        ]
+        var bedrock = KeelConfiguration.Provider(name: "sim-bedrock", kind: .bedrock, baseURL: base)
+        bedrock.region = "us-east-1"
+        bedrock.awsAccessKeyID = "AKIDKEELTEST"
+        bedrock.awsSecretAccessKey = Secret("keel-test-secret")
+        configuration.providers.append(bedrock)
         configuration.models = [
             .init(name: "keel-sim-chat", routes: [.init(provider: "sim", model: "keel-sim-chat")]),
             .init(name: "keel-sim-embed", routes: [.init(provider: "sim", model: "keel-sim-embed")]),
             .init(name: "keel-sim-reasoning", routes: [.init(provider: "sim", model: "keel-sim-reasoning")]),
         ]
+        for (model, provider) in Self.dialectModels {
+            configuration.models.append(.init(name: model, routes: [.init(provider: provider, model: "keel-sim-chat")]))
+        }
         return configuration
     }
+
+    /// Client-facing model names that reach the simulator's `keel-sim-chat` through each
+    /// upstream dialect, and their providers.
+    public static let dialectModels: [(model: String, provider: String)] = [
+        ("via-openai", "sim"),
+        ("via-anthropic", "sim-anthropic"),
+        ("via-gemini", "sim-gemini"),
+        ("via-bedrock", "sim-bedrock"),
+        ("via-azure", "sim-azure"),
+    ]
 
     /// Starts the simulator and the gateway, runs `body`, then shuts both down gracefully.
     ///

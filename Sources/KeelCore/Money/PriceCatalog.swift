@@ -70,5 +70,7 @@ public struct PriceCatalog: Sendable {
         // The built-in simulator, priced so that cost accounting is visible without real keys.
         "keel-sim-chat": ModelPrice(usd: "1.00", "2.00", cached: "0.10"),
         "keel-sim-embed": ModelPrice(usd: "0.02", "0"),
+        "keel-sim-claude": ModelPrice(usd: "1.00", "5.00", cached: "0.10", write: "1.25", write1h: "2.00"),
+        "keel-sim-gemini": ModelPrice(usd: "0.30", "2.50", cached: "0.03"),
     ]
 }

@@ -4,25 +4,32 @@ import KeelCore
 import Logging
 import NIOCore
 
-/// Renders every error of the routes behind it as the OpenAI error JSON with the right status,
-/// so a client never sees Hummingbird's plain-text errors or a 500 for its own mistake.
+/// Renders every error of the routes behind it in the dialect of the route — Anthropic's error
+/// JSON under `/v1/messages`, OpenAI's everywhere else — with the right status, so a client never
+/// sees Hummingbird's plain-text errors or a 500 for its own mistake.
 struct DialectErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let dialect = Self.dialect(ofPath: request.uri.path)
         do {
             return try await next(request, context)
         } catch let error as KeelError {
-            return Self.response(for: error)
+            return Self.response(for: error, dialect: dialect)
         } catch let error as HTTPError {
-            return Self.response(for: Self.keelError(for: error))
+            return Self.response(for: Self.keelError(for: error), dialect: dialect)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             context.logger.error("Unhandled error in request", metadata: [LogKey.errorType: "\(type(of: error))"])
-            return Self.response(for: .internalError())
+            return Self.response(for: .internalError(), dialect: dialect)
         }
     }
 
-    static func response(for error: KeelError) -> Response {
+    /// The dialect errors on `path` are shown in.
+    static func dialect(ofPath path: String) -> APIDialect {
+        path.hasPrefix("/v1/messages") ? .anthropic : .openAI
+    }
+
+    static func response(for error: KeelError, dialect: APIDialect = .openAI) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter = error.retryAfterSeconds, error.httpStatus == 429 {
             headers[.retryAfter] = String(Int(retryAfter.rounded(.up)))
@@ -30,7 +37,7 @@ struct DialectErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(
             status: HTTPResponse.Status(code: error.httpStatus),
             headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: error.openAIBody))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: dialect == .anthropic ? error.anthropicBody : error.openAIBody))
         )
     }
 

@@ -102,28 +102,9 @@ public final class KeelApp: Sendable {
                     simulatorGroups.append(simulatorGroup)
                     tasks.addTask { try await simulatorGroup.run() }
                     let port = try await simulator.listeningPort()
-                    providers[provider.name] = try OpenAIProvider(
-                        configuration: .init(
-                            name: provider.name,
-                            baseURL: "http://127.0.0.1:\(port)/v1",
-                            timeouts: provider.timeouts,
-                            maxConnections: provider.maxConnections
-                        ),
-                        eventLoopGroup: group
-                    )
-                case .openai:
-                    providers[provider.name] = try OpenAIProvider(
-                        configuration: .init(
-                            name: provider.name,
-                            baseURL: provider.baseURL ?? "https://api.openai.com/v1",
-                            apiKey: provider.apiKey,
-                            headers: provider.headers,
-                            timeouts: provider.timeouts,
-                            maxConnections: provider.maxConnections,
-                            caFile: provider.tlsCAFile
-                        ),
-                        eventLoopGroup: group
-                    )
+                    providers[provider.name] = try Self.makeSimulatorClient(provider, port: port, group: group)
+                default:
+                    providers[provider.name] = try Self.makeProvider(provider, group: group)
                 }
             }
 

@@ -21,6 +21,8 @@ enum KeelRoutes {
         let v1 = router.group("v1")
         v1.post("chat/completions") { request, _ in try await gateway.chatCompletions(request) }
         v1.post("embeddings") { request, _ in try await gateway.embeddings(request) }
+        v1.post("messages") { request, _ in try await gateway.messages(request) }
+        v1.post("messages/count_tokens") { request, _ in try await gateway.countTokens(request) }
         v1.get("models") { request, _ in try gateway.listModels(request) }
         v1.get("models/**") { request, context in
             try gateway.retrieveModel(request, id: context.parameters.getCatchAll().joined(separator: "/"))

@@ -61,20 +61,45 @@ extension KeelConfiguration {
         return issues
     }
 
-    /// The configuration used when no file is given: SQLite, the built-in simulator models, and
-    /// OpenAI when `OPENAI_API_KEY` is set.
+    /// The configuration used when no file is given: SQLite; the built-in simulator's models in
+    /// the OpenAI dialect, plus a Claude-style model served in the Anthropic dialect and a
+    /// Gemini-style one in Gemini's (so every client can reach every upstream dialect with no
+    /// keys); and OpenAI, Anthropic and Gemini models when `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`
+    /// and `GEMINI_API_KEY` are set.
     public static func builtInDefault(environment: [String: String]) -> KeelConfiguration {
         var configuration = KeelConfiguration()
         configuration.providers = [Provider(name: "sim", kind: .simulator)]
         configuration.models = configuration.providers[0].simulator.models.map {
             Model(name: $0.name, routes: [.init(provider: "sim", model: $0.name)])
         }
-        if let key = environment["OPENAI_API_KEY"], !key.isEmpty {
+        for (name, dialect, model) in [("sim-anthropic", APIDialect.anthropic, "keel-sim-claude"), ("sim-gemini", .gemini, "keel-sim-gemini")] {
             configuration.providers.append(
-                Provider(name: "openai", kind: .openai, baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1", apiKey: Secret(key))
+                Provider(
+                    name: name,
+                    kind: .simulator,
+                    simulator: SimulatorConfiguration(models: [SimulatedModel(name: model, kind: .chat)]),
+                    simulatorDialect: dialect
+                )
             )
-            for model in ["gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"] {
-                configuration.models.append(Model(name: model, routes: [.init(provider: "openai", model: model)]))
+            configuration.models.append(Model(name: model, routes: [.init(provider: name, model: model)]))
+        }
+        let real: [(variable: String, kind: Provider.Kind, baseVariable: String, models: [String])] = [
+            (
+                "OPENAI_API_KEY", .openai, "OPENAI_BASE_URL",
+                ["gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"]
+            ),
+            ("ANTHROPIC_API_KEY", .anthropic, "ANTHROPIC_BASE_URL", ["claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5"]),
+            ("GEMINI_API_KEY", .gemini, "GEMINI_BASE_URL", ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"]),
+        ]
+        for upstream in real {
+            guard let key = environment[upstream.variable], !key.isEmpty else { continue }
+            let name = upstream.kind.rawValue
+            let defaultBase = upstream.kind == .openai ? "https://api.openai.com/v1" : nil
+            configuration.providers.append(
+                Provider(name: name, kind: upstream.kind, baseURL: environment[upstream.baseVariable] ?? defaultBase, apiKey: Secret(key))
+            )
+            for model in upstream.models {
+                configuration.models.append(Model(name: model, routes: [.init(provider: name, model: model)]))
             }
         }
         return configuration

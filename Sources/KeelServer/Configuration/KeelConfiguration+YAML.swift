@@ -13,11 +13,16 @@ extension KeelConfiguration {
     ///   `threads` (int 1–64, default 1).
     /// - `storage`: `url` (string, default `sqlite://.keel/keel.sqlite`).
     /// - `admin_key` (secret string, optional; else `KEEL_ADMIN_KEY`, else generated once).
-    /// - `providers[]`: `name` (required), `kind` (`openai` | `simulator`), `base_url` (required for
-    ///   `openai`), `api_key` (secret), `headers` (mapping), `max_connections` (int, default 512),
-    ///   `timeouts` {`connect_ms` 10000, `first_byte_ms` 60000, `idle_ms` 60000, `total_ms` 600000},
-    ///   `simulator` {`models[]`: `name`, `kind` (`chat`|`embedding`), `latency_ms`, `ttft_ms`,
-    ///   `tokens_per_second`, `output_tokens`, `reasoning_tokens`, `embedding_dimensions`}.
+    /// - `providers[]`: `name` (required), `kind` (`openai` | `anthropic` | `azure` | `gemini` |
+    ///   `bedrock` | `simulator`), `base_url` (required for `openai` and `azure`; defaults for the
+    ///   others), `api_key` (secret), `headers` (mapping), `max_connections` (int, default 512),
+    ///   `tls_ca_file`, `timeouts` {`connect_ms` 10000, `first_byte_ms` 60000, `idle_ms` 60000,
+    ///   `total_ms` 600000}; `anthropic_version` (anthropic, default `2023-06-01`); `api_version`
+    ///   and `entra_token` (azure); `region`, `aws_access_key_id`, `aws_secret_access_key`,
+    ///   `aws_session_token` (bedrock); `simulator` {`dialect` (`openai` | `anthropic` | `gemini` |
+    ///   `bedrock`, default `openai`), `models[]`: `name`, `kind` (`chat`|`embedding`),
+    ///   `latency_ms`, `ttft_ms`, `tokens_per_second`, `output_tokens`, `reasoning_tokens`,
+    ///   `embedding_dimensions`}.
     /// - `models[]`: `name` (required), `routes[]` {`provider`, `model`} (at least one),
     ///   `fallbacks` (list of model names), `max_retries` (int).
     /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
@@ -98,7 +103,11 @@ extension KeelConfiguration {
     }
 
     private static func readProvider(_ node: ConfigNode) -> Provider? {
-        node.expectKeys(["name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file"])
+        node.expectKeys([
+            "name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file",
+            "anthropic_version", "api_version", "entra_token", "region", "aws_access_key_id", "aws_secret_access_key",
+            "aws_session_token",
+        ])
         guard let name = node.child("name").requiredString() else { return nil }
         let kindText = node.child("kind").string(default: "openai")!
         guard let kind = Provider.Kind(rawValue: kindText) else {
@@ -113,6 +122,13 @@ extension KeelConfiguration {
         }
         provider.maxConnections = node.child("max_connections").int(default: 512, range: 1...100_000)
         provider.tlsCAFile = node.child("tls_ca_file").text
+        provider.anthropicVersion = node.child("anthropic_version").text
+        provider.apiVersion = node.child("api_version").text
+        if let token = node.child("entra_token").text, !token.isEmpty { provider.entraToken = Secret(token) }
+        provider.region = node.child("region").text
+        provider.awsAccessKeyID = node.child("aws_access_key_id").text
+        if let secret = node.child("aws_secret_access_key").text, !secret.isEmpty { provider.awsSecretAccessKey = Secret(secret) }
+        if let token = node.child("aws_session_token").text, !token.isEmpty { provider.awsSessionToken = Secret(token) }
         let timeouts = node.child("timeouts")
         timeouts.expectKeys(["connect_ms", "first_byte_ms", "idle_ms", "total_ms"])
         let defaults = UpstreamTimeouts()
@@ -123,12 +139,29 @@ extension KeelConfiguration {
             total: timeouts.child("total_ms").milliseconds(default: defaults.total)
         )
         let simulator = node.child("simulator")
-        simulator.expectKeys(["models"])
+        simulator.expectKeys(["models", "dialect"])
+        if let dialectText = simulator.child("dialect").text {
+            if let dialect = APIDialect(rawValue: dialectText) {
+                provider.simulatorDialect = dialect
+            } else {
+                node.context.report(
+                    simulator.child("dialect").path,
+                    "must be one of \(APIDialect.allCases.map(\.rawValue).joined(separator: ", ")), got '\(dialectText)'"
+                )
+            }
+        }
         if simulator.child("models").isPresent {
             provider.simulator.models = simulator.child("models").elements.compactMap(Self.readSimulatedModel)
         }
-        if kind == .openai, provider.baseURL == nil {
-            node.context.report(node.child("base_url").path, "is required for kind openai")
+        if kind == .openai || kind == .azure, provider.baseURL == nil {
+            node.context.report(node.child("base_url").path, "is required for kind \(kind.rawValue)")
+        }
+        if kind == .bedrock {
+            if provider.region == nil { node.context.report(node.child("region").path, "is required for kind bedrock") }
+            if provider.awsAccessKeyID == nil { node.context.report(node.child("aws_access_key_id").path, "is required for kind bedrock") }
+            if provider.awsSecretAccessKey == nil {
+                node.context.report(node.child("aws_secret_access_key").path, "is required for kind bedrock")
+            }
         }
         if let url = provider.baseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             node.context.report(node.child("base_url").path, "must start with http:// or https://")

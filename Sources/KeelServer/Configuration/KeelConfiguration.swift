@@ -78,7 +78,16 @@ public struct KeelConfiguration: Sendable {
         public enum Kind: String, Sendable, CaseIterable {
             /// OpenAI and every OpenAI-compatible server, by `base_url`.
             case openai
-            /// The built-in simulator, started inside the gateway on a loopback port.
+            /// The Anthropic Messages API.
+            case anthropic
+            /// Azure OpenAI deployments (`base_url` is the resource endpoint).
+            case azure
+            /// Google Gemini (the Generative Language API).
+            case gemini
+            /// AWS Bedrock Converse.
+            case bedrock
+            /// The built-in simulator, started inside the gateway on a loopback port, spoken to
+            /// in the dialect of `simulator.dialect`.
             case simulator
         }
 
@@ -91,8 +100,23 @@ public struct KeelConfiguration: Sendable {
         public var maxConnections: Int
         /// For `kind: simulator`: the simulated models and their behaviour.
         public var simulator: SimulatorConfiguration
+        /// For `kind: simulator`: the dialect the gateway speaks to it (`simulator.dialect`), so
+        /// every upstream adapter and translation path can run without keys.
+        public var simulatorDialect: APIDialect
         /// A PEM file of extra certificate authorities to trust for this upstream.
         public var tlsCAFile: String?
+        /// `kind: anthropic`: the `anthropic-version` header sent when the client sent none.
+        public var anthropicVersion: String?
+        /// `kind: azure`: the `api-version` query parameter.
+        public var apiVersion: String?
+        /// `kind: azure`: a Microsoft Entra ID token, used instead of `api_key` when set.
+        public var entraToken: Secret<String>?
+        /// `kind: bedrock`: the AWS region (also picks the default endpoint).
+        public var region: String?
+        /// `kind: bedrock`: AWS credentials.
+        public var awsAccessKeyID: String?
+        public var awsSecretAccessKey: Secret<String>?
+        public var awsSessionToken: Secret<String>?
 
         public init(
             name: String,
@@ -103,8 +127,10 @@ public struct KeelConfiguration: Sendable {
             timeouts: UpstreamTimeouts = UpstreamTimeouts(),
             maxConnections: Int = 512,
             simulator: SimulatorConfiguration = SimulatorConfiguration(),
+            simulatorDialect: APIDialect = .openAI,
             tlsCAFile: String? = nil
         ) {
+            self.simulatorDialect = simulatorDialect
             self.name = name
             self.kind = kind
             self.baseURL = baseURL

@@ -13,7 +13,9 @@ extension Gateway {
         let embeddings = admitted.body
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
             let upstream = UpstreamRequest(operation: .embeddings, model: deployment.upstreamModel, body: embeddings.upstreamBody(model: deployment.upstreamModel), stream: false)
-            return try await Self.completeAnswer(try await deployment.provider.send(upstream))
+            let response = try await deployment.provider.send(upstream)
+            let body = try await Self.collect(response)
+            return .complete(body: body, contentType: response.contentType, usage: try OpenAIChatRequest.usage(ofComplete: body))
         }
         guard case .complete(let body, let contentType, let usage) = routed.value else {
             preconditionFailure("embeddings never stream")

@@ -3,25 +3,27 @@ import KeelCore
 import KeelProviders
 import NIOCore
 
-/// Relays one upstream SSE stream to the client as it arrives, watching it for TTFT, usage and
-/// completeness, and records the request when the stream ends, however it ends.
+/// Relays one upstream stream to the client as it arrives, through a ``StreamPipe`` that passes it
+/// through or translates it, watching it for TTFT, usage and completeness, and records the request
+/// when the stream ends, however it ends.
 ///
 /// - Complete stream: recorded as `success` with the upstream's exact usage.
 /// - Upstream breaks, stalls past the idle timeout, sends an error or malformed event, or ends
-///   without its terminator: the client gets an OpenAI error event, the record says `interrupted`.
+///   without its terminator: the client gets an error event in its dialect, the record says
+///   `interrupted`.
 /// - Client goes away: the upstream call is cancelled (its body is dropped), the record says
 ///   `cancelled`.
 struct StreamRelay: Sendable {
     var record: RequestRecord
     let started: ContinuousClock.Instant
-    let dropUsageEvent: Bool
+    let pipe: any StreamPipe
     let totalTimeout: Duration
     let prices: PriceCatalog
     let recorder: RequestRecorder
 
     func run(_ body: UpstreamBody, writer: inout any ResponseBodyWriter) async {
         var record = self.record
-        var observer = OpenAIStreamObserver(dropUsageEvent: self.dropUsageEvent)
+        var observer = self.pipe
         var failure: KeelError?
         var clientGone = false
         var iterator = body.makeAsyncIterator()
@@ -70,13 +72,12 @@ struct StreamRelay: Sendable {
         } else if let failure {
             record.outcome = .interrupted
             record.errorClass = failure.metricLabel
-            var event = ByteBuffer(string: "data: ")
-            event.writeString(failure.openAIBody)
-            event.writeString("\n\n")
-            try? await writer.write(event)
+            try? await writer.write(observer.failure(failure))
             try? await writer.finish(nil)
         } else {
             record.outcome = .success
+            let end = observer.finish()
+            if end.readableBytes > 0 { try? await writer.write(end) }
             try? await writer.finish(nil)
         }
         await self.recorder.record(record)

@@ -7,7 +7,8 @@ import NIOCore
 ///
 /// Order: each deployment of the requested model in priority order, retried on retryable errors
 /// per the model's `RetryPolicy` (honouring `retry-after`), then the fallback models the same
-/// way. A non-retryable error (the request itself is bad) ends the search at once.
+/// way. A non-retryable error (the request itself is bad) ends the search at once; a deployment
+/// that cannot serve the request (``DeploymentCannotServe``) is passed over.
 struct UpstreamRouter: Sendable {
     /// What one successful attempt produced.
     struct Routed<Value: Sendable>: Sendable {
@@ -55,6 +56,13 @@ struct UpstreamRouter: Sendable {
                             log.append(Self.entry(deployment, error: nil, since: started))
                         }
                         return Routed(value: value, model: entry, deployment: deployment, attempts: attempts, attemptLog: log)
+                    } catch let refusal as DeploymentCannotServe {
+                        // Not sent upstream: no attempt counted, no retry; the next deployment
+                        // may serve it, else the client learns why none could.
+                        attempts -= 1
+                        log.append(Self.entry(deployment, error: refusal.error, since: started))
+                        lastFailure = Failure(error: refusal.error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
+                        break
                     } catch let error as KeelError {
                         log.append(Self.entry(deployment, error: error, since: started))
                         lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)

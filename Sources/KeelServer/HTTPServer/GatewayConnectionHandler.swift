@@ -40,18 +40,18 @@ where Responder.Context == BasicRequestContext {
         switch self.unwrapInboundIn(data) {
         case .head(let nioHead):
             if let length = nioHead.headers.first(name: "content-length").flatMap(Int.init), length > self.maxBodyBytes {
-                self.refuseTooLarge(context: context)
+                self.refuseTooLarge(path: nioHead.uri, context: context)
                 return
             }
             guard let head = try? HTTPRequest(nioHead, secure: false, splitCookie: false) else {
-                self.refuse(status: .badRequest, error: .invalidRequest("The request line or headers are malformed."), context: context)
+                self.refuse(status: .badRequest, error: .invalidRequest("The request line or headers are malformed."), path: nioHead.uri, context: context)
                 return
             }
             self.state = .reading(head, context.channel.allocator.buffer(capacity: 0))
         case .body(var chunk):
             guard case .reading(let head, var body) = self.state else { return }
             guard body.readableBytes + chunk.readableBytes <= self.maxBodyBytes else {
-                self.refuseTooLarge(context: context)
+                self.refuseTooLarge(path: head.path ?? "", context: context)
                 return
             }
             self.state = .idle  // drop the reference so `body` stays uniquely owned
@@ -157,14 +157,16 @@ where Responder.Context == BasicRequestContext {
         }
     }
 
-    private func refuseTooLarge(context: ChannelHandlerContext) {
-        self.refuse(status: .payloadTooLarge, error: .payloadTooLarge(limit: self.maxBodyBytes), context: context)
+    private func refuseTooLarge(path: String, context: ChannelHandlerContext) {
+        self.refuse(status: .payloadTooLarge, error: .payloadTooLarge(limit: self.maxBodyBytes), path: path, context: context)
     }
 
-    /// Answers before the request is read to its end, then closes the connection.
-    private func refuse(status: HTTPResponseStatus, error: KeelError, context: ChannelHandlerContext) {
+    /// Answers before the request is read to its end, in the dialect of `path`, then closes the
+    /// connection.
+    private func refuse(status: HTTPResponseStatus, error: KeelError, path: String, context: ChannelHandlerContext) {
         self.state = .discarding
-        let body = ByteBuffer(string: error.openAIBody)
+        let anthropic = DialectErrorMiddleware<BasicRequestContext>.dialect(ofPath: path) == .anthropic
+        let body = ByteBuffer(string: anthropic ? error.anthropicBody : error.openAIBody)
         var head = HTTPResponseHead(version: .http1_1, status: status)
         head.headers.add(name: "content-type", value: "application/json")
         head.headers.add(name: "content-length", value: String(body.readableBytes))

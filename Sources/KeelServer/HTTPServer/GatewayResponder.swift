@@ -4,7 +4,7 @@ import KeelCore
 
 /// Answers the data-plane routes directly and everything else through the router.
 ///
-/// `POST /v1/chat/completions` and `POST /v1/embeddings` carry nearly all traffic; dispatching
+/// `POST /v1/chat/completions`, `/v1/messages` and `/v1/embeddings` carry nearly all traffic; dispatching
 /// them by a string comparison skips the router's lookup and middleware chain per request. Their
 /// errors are rendered exactly as `DialectErrorMiddleware` renders them for the routed paths.
 struct GatewayResponder<Routed: HTTPResponder>: HTTPResponder where Routed.Context == BasicRequestContext {
@@ -17,19 +17,21 @@ struct GatewayResponder<Routed: HTTPResponder>: HTTPResponder where Routed.Conte
         guard request.method == .post else { return try await self.router.respond(to: request, context: context) }
         switch request.uri.path {
         case "/v1/chat/completions":
-            return try await Self.rendering { try await self.gateway.chatCompletions(request) }
+            return try await Self.rendering(.openAI) { try await self.gateway.chatCompletions(request) }
+        case "/v1/messages":
+            return try await Self.rendering(.anthropic) { try await self.gateway.messages(request) }
         case "/v1/embeddings":
-            return try await Self.rendering { try await self.gateway.embeddings(request) }
+            return try await Self.rendering(.openAI) { try await self.gateway.embeddings(request) }
         default:
             return try await self.router.respond(to: request, context: context)
         }
     }
 
-    private static func rendering(_ body: () async throws -> Response) async throws -> Response {
+    private static func rendering(_ dialect: APIDialect, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
         } catch let error as KeelError {
-            return DialectErrorMiddleware<BasicRequestContext>.response(for: error)
+            return DialectErrorMiddleware<BasicRequestContext>.response(for: error, dialect: dialect)
         }
     }
 }

@@ -1,0 +1,214 @@
+import HTTPTypes
+import Hummingbird
+import KeelCore
+import KeelProviders
+import NIOCore
+
+extension Gateway {
+    /// What a successful upstream attempt returned, already in the client's dialect.
+    enum UpstreamAnswer: Sendable {
+        case complete(body: ByteBuffer, contentType: String?, usage: TokenUsage)
+        case stream(UpstreamResponse, pipe: any StreamPipe)
+    }
+
+    /// `POST /v1/chat/completions` (OpenAI clients).
+    func chatCompletions(_ request: Request) async throws -> Response {
+        try await self.chat(request, as: OpenAIChatRequest.self)
+    }
+
+    /// `POST /v1/messages` (Anthropic clients).
+    func messages(_ request: Request) async throws -> Response {
+        try await self.chat(request, as: AnthropicMessagesRequest.self)
+    }
+
+    /// A chat call in any client dialect, to deployments of any dialect.
+    ///
+    /// A deployment that speaks the client's dialect gets the client's bytes with only the model
+    /// rewritten, and its stream passes through. Any other deployment gets the request decoded to
+    /// the canonical form (once, on the first such attempt) and encoded in its dialect, and its
+    /// answer is translated back, streams event by event. A deployment that cannot serve the
+    /// request (tools, images, streaming, JSON mode it lacks) is skipped with a clear error.
+    func chat<Ingress: ChatIngress>(_ request: Request, as ingress: Ingress.Type) async throws -> Response {
+        var admitted = try await self.admit(request, operation: Ingress.operation, parse: Ingress.parse) { body, record in
+            record.requestedModel = body.model
+            record.stream = body.stream
+        }
+        let chat = admitted.body
+        let forwarded = Ingress.forwardedHeaders(request)
+        let maxDepth = self.limits.maxJSONDepth
+        var canonical: ChatRequest?
+        let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
+            let provider = deployment.provider
+            if provider.dialect == Ingress.dialect {
+                let upstream = UpstreamRequest(
+                    operation: .chatCompletions,
+                    model: deployment.upstreamModel,
+                    body: chat.upstreamBody(model: deployment.upstreamModel),
+                    stream: chat.stream,
+                    forwardedHeaders: forwarded
+                )
+                let response = try await provider.send(upstream)
+                if chat.stream { return .stream(response, pipe: chat.passThroughPipe()) }
+                let body = try await Self.collect(response)
+                return .complete(body: body, contentType: response.contentType, usage: try Ingress.usage(ofComplete: body))
+            }
+            guard let upstreamDialect = ChatDialects.upstream(provider.dialect) else {
+                throw DeploymentCannotServe(error: .invalidRequest("Provider '\(provider.name)' cannot translate requests from this API."))
+            }
+            if canonical == nil {
+                canonical = try Ingress.ClientDialect.decodeRequest(chat.body, maxDepth: maxDepth)
+            }
+            let translated = canonical!
+            if let refusal = Self.unservable(translated, by: provider) { throw DeploymentCannotServe(error: refusal) }
+            return try await Self.translatedAttempt(
+                translated,
+                upstream: upstreamDialect,
+                client: Ingress.ClientDialect.self,
+                clientModel: chat.model,
+                deployment: deployment
+            )
+        }
+
+        switch routed.value {
+        case .complete(let body, let contentType, let usage):
+            return await self.respondComplete(
+                &admitted.record,
+                started: admitted.started,
+                body: body,
+                contentType: contentType,
+                usage: usage,
+                attempts: routed.attempts
+            )
+
+        case .stream(let response, let pipe):
+            var headers = self.responseHeaders(admitted.record, attempts: routed.attempts)
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            admitted.record.status = 200
+            let relay = StreamRelay(
+                record: admitted.record,
+                started: admitted.started,
+                pipe: pipe,
+                totalTimeout: routed.deployment.provider.timeouts.total,
+                prices: self.prices,
+                recorder: self.recorder
+            )
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                await relay.run(response.body, writer: &writer)
+            })
+        }
+    }
+
+    /// One attempt at a deployment of another dialect: encode, send, and translate the answer.
+    static func translatedAttempt<Upstream: ChatUpstreamDialect, Client: ChatClientDialect>(
+        _ request: ChatRequest,
+        upstream: Upstream.Type,
+        client: Client.Type,
+        clientModel: String,
+        deployment: ModelRegistry.Deployment
+    ) async throws -> UpstreamAnswer {
+        let body: ByteBuffer
+        do {
+            body = try Upstream.encodeRequest(request, upstreamModel: deployment.upstreamModel)
+        } catch {
+            // What this dialect cannot express, another deployment's may.
+            throw DeploymentCannotServe(error: error)
+        }
+        let response = try await deployment.provider.send(
+            UpstreamRequest(operation: .chatCompletions, model: deployment.upstreamModel, body: body, stream: request.stream)
+        )
+        if request.stream {
+            let pipe = TranslatingPipe(decoder: Upstream.makeStreamDecoder(), encoder: Client.makeStreamEncoder(for: request, model: clientModel))
+            return .stream(response, pipe: pipe)
+        }
+        let answer = try Upstream.decodeResponse(try await Self.collect(response))
+        return .complete(body: Client.encodeResponse(answer, model: clientModel), contentType: "application/json", usage: answer.usage)
+    }
+
+    /// Why `provider` cannot serve `request`, or `nil` when it can.
+    static func unservable(_ request: ChatRequest, by provider: any ModelProvider) -> KeelError? {
+        let capabilities = provider.capabilities
+        let name = provider.name
+        if request.stream && !capabilities.contains(.streaming) {
+            return .invalidRequest("Streaming is not supported by provider '\(name)'.", param: "stream")
+        }
+        if !request.tools.isEmpty && !capabilities.contains(.toolCalls) {
+            return .invalidRequest("Tool calling is not supported by provider '\(name)'.", param: "tools")
+        }
+        if let format = request.responseFormat, format != .text, !capabilities.contains(.jsonMode) {
+            return .invalidRequest("JSON mode ('response_format') is not supported by provider '\(name)'.", param: "response_format")
+        }
+        if !capabilities.contains(.imageInput), request.messages.contains(where: { $0.content.contains(where: Self.isImage) }) {
+            return .invalidRequest("Image input is not supported by provider '\(name)'.", param: "messages")
+        }
+        return nil
+    }
+
+    private static func isImage(_ part: ChatContent) -> Bool {
+        switch part {
+        case .image: true
+        case .toolResult(let result): result.content.contains(where: isImage)
+        default: false
+        }
+    }
+
+    /// Reads a non-streaming answer whole. A transport failure fails the attempt (the router may
+    /// try elsewhere, since nothing reached the client yet).
+    static func collect(_ response: UpstreamResponse) async throws -> ByteBuffer {
+        do {
+            return try await response.body.collect(upTo: 64 << 20)
+        } catch {
+            guard let classified = UpstreamTransportError.classify(error) else { throw CancellationError() }
+            throw classified
+        }
+    }
+}
+
+/// A deployment that cannot serve a request (a capability it lacks, a dialect it cannot be
+/// translated to). The router moves on to the next deployment; when none can serve, the client
+/// gets ``error``.
+struct DeploymentCannotServe: Error {
+    let error: KeelError
+}
+
+extension Gateway {
+    /// `POST /v1/messages/count_tokens` (Anthropic clients): forwarded to a deployment that
+    /// counts tokens itself (an Anthropic upstream); any other is passed over with a clear error,
+    /// since a count from another tokenizer would not be the one the upstream bills.
+    func countTokens(_ request: Request) async throws -> Response {
+        var admitted = try await self.admit(request, operation: "count_tokens", parse: AnthropicCountTokensRequest.parse) { body, record in
+            record.requestedModel = body.model
+        }
+        let count = admitted.body
+        let forwarded = AnthropicMessagesRequest.forwardedHeaders(request)
+        let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
+            let provider = deployment.provider
+            guard provider.dialect == .anthropic, provider.capabilities.contains(.countTokens) else {
+                throw DeploymentCannotServe(error: .invalidRequest("Token counting is not supported by provider '\(provider.name)'."))
+            }
+            let response = try await provider.send(
+                UpstreamRequest(
+                    operation: .countTokens,
+                    model: deployment.upstreamModel,
+                    body: count.upstreamBody(model: deployment.upstreamModel),
+                    stream: false,
+                    forwardedHeaders: forwarded
+                )
+            )
+            let body = try await Self.collect(response)
+            guard (try? JSONValue(parsing: body))?["input_tokens"]?.int != nil else { throw KeelError.upstreamBadResponse() }
+            return .complete(body: body, contentType: response.contentType, usage: .zero)
+        }
+        guard case .complete(let body, let contentType, let usage) = routed.value else {
+            preconditionFailure("token counts never stream")
+        }
+        return await self.respondComplete(
+            &admitted.record,
+            started: admitted.started,
+            body: body,
+            contentType: contentType,
+            usage: usage,
+            attempts: routed.attempts
+        )
+    }
+}

@@ -1,0 +1,122 @@
+import KeelCore
+import KeelProviders
+import NIOCore
+
+/// What a stream relay does to the upstream's bytes on their way to the client: pass them through
+/// while watching them (same dialect), or decode and re-encode them (translation). Either way it
+/// keeps the ``StreamAccounting`` the relay records from, and writes the end and the error event
+/// of a stream in the client's dialect.
+protocol StreamPipe: Sendable {
+    /// What the stream showed so far.
+    var accounting: StreamAccounting { get }
+
+    /// The bytes to send the client for `chunk` (possibly empty).
+    mutating func process(_ chunk: ByteBuffer) -> ByteBuffer
+
+    /// Bytes that close a complete stream (translation writes the dialect's final events here;
+    /// pass-through has forwarded the upstream's own).
+    mutating func finish() -> ByteBuffer
+
+    /// The event that ends a broken stream, in the client's dialect.
+    mutating func failure(_ error: KeelError) -> ByteBuffer
+}
+
+/// Same dialect, OpenAI: bytes pass through; the usage chunk the gateway asked for is removed
+/// when the client did not ask for it.
+struct OpenAIPassThroughPipe: StreamPipe {
+    private var observer: OpenAIStreamObserver
+
+    init(dropUsageEvent: Bool) {
+        self.observer = OpenAIStreamObserver(dropUsageEvent: dropUsageEvent)
+    }
+
+    var accounting: StreamAccounting { self.observer.accounting }
+
+    mutating func process(_ chunk: ByteBuffer) -> ByteBuffer { self.observer.process(chunk) }
+
+    mutating func finish() -> ByteBuffer { ByteBuffer() }
+
+    mutating func failure(_ error: KeelError) -> ByteBuffer {
+        var event = ByteBuffer(string: "data: ")
+        event.writeString(error.openAIBody)
+        event.writeString("\n\n")
+        return event
+    }
+}
+
+/// Same dialect, Anthropic: bytes pass through unchanged while usage (from `message_start` and
+/// `message_delta`) and completeness (`message_stop`) are read.
+struct AnthropicPassThroughPipe: StreamPipe {
+    private var observer = AnthropicStreamObserver()
+
+    var accounting: StreamAccounting { self.observer.accounting }
+
+    mutating func process(_ chunk: ByteBuffer) -> ByteBuffer { self.observer.process(chunk) }
+
+    mutating func finish() -> ByteBuffer { ByteBuffer() }
+
+    mutating func failure(_ error: KeelError) -> ByteBuffer {
+        AnthropicPassThroughPipe.errorEvent(error)
+    }
+
+    static func errorEvent(_ error: KeelError) -> ByteBuffer {
+        var event = ByteBuffer(string: "event: error\ndata: ")
+        event.writeString(error.anthropicBody)
+        event.writeString("\n\n")
+        return event
+    }
+}
+
+/// Different dialects: upstream events are decoded to canonical events and encoded in the
+/// client's dialect as they arrive; nothing is buffered beyond an incomplete event.
+struct TranslatingPipe<Decoder: ChatStreamDecoder, Encoder: ChatStreamEncoder>: StreamPipe {
+    private(set) var accounting = StreamAccounting()
+    private var decoder: Decoder
+    private var encoder: Encoder
+
+    init(decoder: Decoder, encoder: Encoder) {
+        self.decoder = decoder
+        self.encoder = encoder
+    }
+
+    mutating func process(_ chunk: ByteBuffer) -> ByteBuffer {
+        guard !self.accounting.sawErrorEvent && !self.accounting.sawMalformedEvent else { return ByteBuffer() }
+        let events: [ChatStreamEvent]
+        do {
+            events = try self.decoder.decode(chunk)
+        } catch {
+            self.accounting.sawMalformedEvent = true
+            return ByteBuffer()
+        }
+        var output = ByteBuffer()
+        for event in events {
+            switch event {
+            case .usage(let usage):
+                self.accounting.usage = usage
+            case .stop(let reason, _):
+                self.accounting.finishReason = reason.rawValue
+            case .error:
+                // The relay ends the stream with its own error event in the client's dialect.
+                self.accounting.sawErrorEvent = true
+                return output
+            default:
+                if event.isContent { self.accounting.sawContent = true }
+            }
+            self.encoder.encode(event, into: &output)
+        }
+        if self.decoder.isComplete { self.accounting.sawTerminator = true }
+        return output
+    }
+
+    mutating func finish() -> ByteBuffer {
+        var output = ByteBuffer()
+        self.encoder.finish(into: &output)
+        return output
+    }
+
+    mutating func failure(_ error: KeelError) -> ByteBuffer {
+        var output = ByteBuffer()
+        self.encoder.fail(error, into: &output)
+        return output
+    }
+}
