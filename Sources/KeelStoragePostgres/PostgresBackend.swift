@@ -9,9 +9,11 @@ import NIOSSL
 ///
 /// ## Lifecycle
 ///
-/// ``open(url:configuration:eventLoopGroup:logger:)`` creates the pool and starts its `run()`
-/// loop in a task the backend owns (a `PostgresClient` leases no connection until `run()` is
-/// running), applies the pending migrations, and returns. ``shutdown()`` cancels that task and
+/// ``open(url:configuration:eventLoopGroup:logger:)`` connects once, applies the pending
+/// migrations on that connection and closes it (so a wrong address, password or database fails
+/// at once with the server's reason), then creates the pool and starts its `run()` loop in a
+/// task the backend owns (a `PostgresClient` leases no connection until `run()` is running), and
+/// returns. The pool reconnects by itself later on. ``shutdown()`` cancels that task and
 /// waits until every connection is closed; call it once, at shutdown, after the recorders have
 /// drained. Every store call made afterwards throws. A backend released without ``shutdown()``
 /// cancels its run task when it is deinitialised, so it never leaks the pool, but it does not
