@@ -80,4 +80,50 @@ struct ConfigurationTests {
         #expect(withOpenAI.providers.contains { $0.name == "openai" })
         #expect(withOpenAI.models.contains { $0.name == "gpt-4o-mini" })
     }
+
+    @Test func theBuiltInDefaultServesClaudeAndGeminiStyleModelsInTheirOwnDialects() {
+        let bare = KeelConfiguration.builtInDefault(environment: [:])
+        let claude = bare.models.first { $0.name == "keel-sim-claude" }?.routes.first?.provider
+        let gemini = bare.models.first { $0.name == "keel-sim-gemini" }?.routes.first?.provider
+        #expect(bare.providers.first { $0.name == claude }?.simulatorDialect == .anthropic)
+        #expect(bare.providers.first { $0.name == gemini }?.simulatorDialect == .gemini)
+        let keyed = KeelConfiguration.builtInDefault(environment: ["ANTHROPIC_API_KEY": "sk-ant-x", "GEMINI_API_KEY": "g-x"])
+        #expect(keyed.providers.first { $0.name == "anthropic" }?.kind == .anthropic)
+        #expect(keyed.providers.first { $0.name == "gemini" }?.kind == .gemini)
+        #expect(keyed.models.contains { $0.name == "claude-sonnet-4-5" && $0.routes.first?.provider == "anthropic" })
+        #expect(keyed.models.contains { $0.name == "gemini-2.5-flash" && $0.routes.first?.provider == "gemini" })
+        #expect(keyed.validationIssues().isEmpty)
+    }
+
+    @Test func everyProviderKindReadsItsOwnKeysAndReportsWhatItLacks() throws {
+        let yaml = """
+            providers:
+              - { name: claude, kind: anthropic, api_key: k, anthropic_version: "2023-06-01" }
+              - { name: az, kind: azure, base_url: "https://r.openai.azure.com", api_version: "2024-10-21", entra_token: t }
+              - { name: g, kind: gemini, api_key: k }
+              - { name: aws, kind: bedrock, region: eu-west-1, aws_access_key_id: AKID, aws_secret_access_key: s }
+              - { name: sim, kind: simulator, simulator: { dialect: gemini } }
+            models:
+              - { name: m, routes: [ { provider: claude, model: claude-haiku-4-5 } ] }
+            """
+        let configuration = try KeelConfiguration.parse(yaml: yaml, environment: [:])
+        #expect(configuration.providers.map(\.kind) == [.anthropic, .azure, .gemini, .bedrock, .simulator])
+        #expect(configuration.providers[1].apiVersion == "2024-10-21")
+        #expect(configuration.providers[3].region == "eu-west-1")
+        #expect(configuration.providers[4].simulatorDialect == .gemini)
+
+        let missing = """
+            providers:
+              - { name: az, kind: azure }
+              - { name: aws, kind: bedrock }
+              - { name: sim, kind: simulator, simulator: { dialect: klingon } }
+            """
+        do {
+            _ = try KeelConfiguration.parse(yaml: missing, environment: [:])
+            Issue.record("expected a ConfigurationError")
+        } catch let error as ConfigurationError {
+            let keys = Set(error.issues.map(\.key))
+            #expect(keys.isSuperset(of: ["providers[0].base_url", "providers[1].region", "providers[1].aws_access_key_id", "providers[1].aws_secret_access_key", "providers[2].simulator.dialect"]))
+        }
+    }
 }

@@ -68,20 +68,15 @@ extension KeelConfiguration {
     /// and `GEMINI_API_KEY` are set.
     public static func builtInDefault(environment: [String: String]) -> KeelConfiguration {
         var configuration = KeelConfiguration()
-        configuration.providers = [Provider(name: "sim", kind: .simulator)]
-        configuration.models = configuration.providers[0].simulator.models.map {
-            Model(name: $0.name, routes: [.init(provider: "sim", model: $0.name)])
-        }
-        for (name, dialect, model) in [("sim-anthropic", APIDialect.anthropic, "keel-sim-claude"), ("sim-gemini", .gemini, "keel-sim-gemini")] {
-            configuration.providers.append(
-                Provider(
-                    name: name,
-                    kind: .simulator,
-                    simulator: SimulatorConfiguration(models: [SimulatedModel(name: model, kind: .chat)]),
-                    simulatorDialect: dialect
-                )
-            )
-            configuration.models.append(Model(name: model, routes: [.init(provider: name, model: model)]))
+        // One simulator per upstream dialect; each model is served in its style's dialect.
+        configuration.providers = [
+            Provider(name: "sim", kind: .simulator),
+            Provider(name: "sim-anthropic", kind: .simulator, simulatorDialect: .anthropic),
+            Provider(name: "sim-gemini", kind: .simulator, simulatorDialect: .gemini),
+        ]
+        let styles = ["keel-sim-claude": "sim-anthropic", "keel-sim-gemini": "sim-gemini"]
+        configuration.models = SimulatedModel.defaults.map {
+            Model(name: $0.name, routes: [.init(provider: styles[$0.name] ?? "sim", model: $0.name)])
         }
         let real: [(variable: String, kind: Provider.Kind, baseVariable: String, models: [String])] = [
             (
