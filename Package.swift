@@ -125,6 +125,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "KeelProvidersTests",
+            dependencies: ["KeelProviders", "KeelCore", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelProviders", "KeelServer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KeelSimulatorTests",
