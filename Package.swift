@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "KeelServer",
             dependencies: [
-                "KeelCore", "KeelProviders", "KeelSimulator", "KeelStorage", "KeelStorageSQLite",
+                "KeelCore", "KeelProviders", "KeelSimulator", "KeelStorage", "KeelStorageSQLite", "KeelStoragePostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "KeelTesting",
             dependencies: [
-                "KeelServer", "KeelSimulator", "KeelStorageSQLite",
+                "KeelServer", "KeelSimulator", "KeelStorageSQLite", "KeelStoragePostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,6 +4,7 @@ public import KeelCore
 public import KeelServer
 public import KeelSimulator
 import KeelStorage
+import KeelStoragePostgres
 import KeelStorageSQLite
 import Logging
 
@@ -17,6 +18,17 @@ import Logging
 /// }
 /// ```
 public enum TestKeel {
+    /// The PostgreSQL server of the end-to-end Postgres tests (`.ci/run` starts one and sets it);
+    /// `nil` skips them.
+    public static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["KEEL_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A fresh schema name, so tests sharing one Postgres database never see each other's rows.
+    public static func uniquePostgresSchema() -> String {
+        "keel_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+    }
+
     /// The admin key of every test gateway (also accepted as a client key).
     public static let adminKey = "sk-test-admin-0123456789abcdef"
 
@@ -141,6 +153,18 @@ public final class TestGateway: Sendable {
     public func records() async throws -> [RequestRecord] {
         var logger = Logger(label: "keel.test.read")
         logger.logLevel = .warning
+        let storage = self.app.configuration.storage
+        if storage.isPostgres {
+            let backend = try await PostgresBackend.open(url: storage.url, configuration: .init(maximumConnections: 1, schema: storage.schema), logger: logger)
+            do {
+                let records = try await backend.stores.requests.records(matching: RequestRecordQuery(limit: 1_000_000))
+                await backend.shutdown()
+                return records
+            } catch {
+                await backend.shutdown()
+                throw error
+            }
+        }
         let backend = try await SQLiteBackend.open(path: self.databasePath, logger: logger)
         defer { try? backend.close() }
         return try await backend.stores.requests.records(matching: RequestRecordQuery(limit: 1_000_000))

@@ -70,16 +70,30 @@ public final class KeelApp: Sendable {
     public func run(onReady: @escaping @Sendable (StartupInfo) async -> Void = { _ in }) async throws {
         defer { self.state.withLock { $0.stopped = true } }
         let configuration = self.configuration
-        guard let path = configuration.storage.sqlitePath else { throw ConfigurationError(issues: [.init(key: "storage.url", reason: "must be sqlite://PATH")]) }
-        let backend = try await SQLiteBackend.open(path: path, logger: self.logger)
-        defer { try? backend.close() }
-        let stores = backend.stores
-
-        let keyRing = KeyRing()
-        let generatedAdminKey = try await self.loadKeys(into: keyRing, stores: stores)
-
         let ownedGroup = self.sharedEventLoopGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads) : nil
         let group: any EventLoopGroup = self.sharedEventLoopGroup ?? ownedGroup!
+        let backend = try await StorageBackend.open(configuration.storage, eventLoopGroup: group, logger: self.logger)
+        let stores = backend.stores
+        do {
+            try await self.serve(configuration, stores: stores, storageDescription: backend.description, group: group, onReady: onReady)
+        } catch {
+            await backend.close()
+            try? await ownedGroup?.shutdownGracefully()
+            throw error
+        }
+        await backend.close()
+        try? await ownedGroup?.shutdownGracefully()
+    }
+
+    private func serve(
+        _ configuration: KeelConfiguration,
+        stores: KeelStores,
+        storageDescription: String,
+        group: any EventLoopGroup,
+        onReady: @escaping @Sendable (StartupInfo) async -> Void
+    ) async throws {
+        let keyRing = KeyRing()
+        let generatedAdminKey = try await self.loadKeys(into: keyRing, stores: stores)
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             var providers: [String: any ModelProvider] = [:]
@@ -143,7 +157,7 @@ public final class KeelApp: Sendable {
                         StartupInfo(
                             port: port,
                             host: host,
-                            storage: "sqlite://\(path)",
+                            storage: storageDescription,
                             generatedAdminKey: generatedAdminKey,
                             models: registry.order
                         )
@@ -176,7 +190,6 @@ public final class KeelApp: Sendable {
             for simulatorGroup in simulatorGroups { await simulatorGroup.triggerGracefulShutdown() }
             try await tasks.waitForAll()
         }
-        try? await ownedGroup?.shutdownGracefully()
     }
 
     /// Suspends until the server listens; returns its port.

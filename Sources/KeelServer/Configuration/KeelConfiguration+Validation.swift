@@ -50,8 +50,12 @@ extension KeelConfiguration {
                 issues.append(.init(key: "keys[\(index)].models", reason: "unknown model '\(model)'"))
             }
         }
-        if self.storage.sqlitePath == nil {
-            issues.append(.init(key: "storage.url", reason: "must be sqlite://PATH"))
+        if self.storage.isPostgres {
+            if !(1...1_000).contains(self.storage.maxConnections) {
+                issues.append(.init(key: "storage.max_connections", reason: "must be between 1 and 1000"))
+            }
+        } else if self.storage.sqlitePath == nil {
+            issues.append(.init(key: "storage.url", reason: "must be sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"))
         } else if self.storage.sqlitePath!.isEmpty {
             issues.append(.init(key: "storage.url", reason: "names no file"))
         }

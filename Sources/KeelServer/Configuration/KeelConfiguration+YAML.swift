@@ -11,7 +11,9 @@ extension KeelConfiguration {
     /// - `server`: `host` (string, default `127.0.0.1`), `port` (int 0–65535, default 8080),
     ///   `max_body_bytes` (int, default 8388608), `max_json_depth` (int, default 64),
     ///   `threads` (int 1–64, default 1).
-    /// - `storage`: `url` (string, default `sqlite://.keel/keel.sqlite`).
+    /// - `storage`: `url` (string, default `sqlite://.keel/keel.sqlite`; or
+    ///   `postgres://user:pass@host:port/db[?sslmode=…]`), `schema` (PostgreSQL schema, optional),
+    ///   `max_connections` (PostgreSQL pool size, default 10).
     /// - `admin_key` (secret string, optional; else `KEEL_ADMIN_KEY`, else generated once).
     /// - `providers[]`: `name` (required), `kind` (`openai` | `anthropic` | `azure` | `gemini` |
     ///   `bedrock` | `simulator`), `base_url` (required for `openai` and `azure`; defaults for the
@@ -44,8 +46,12 @@ extension KeelConfiguration {
         var configuration = KeelConfiguration()
         configuration.server = Self.readServer(node.child("server"))
         let storage = node.child("storage")
-        storage.expectKeys(["url"])
-        configuration.storage = Storage(url: storage.child("url").string(default: Storage().url)!)
+        storage.expectKeys(["url", "schema", "max_connections"])
+        configuration.storage = Storage(
+            url: storage.child("url").string(default: Storage().url)!,
+            schema: storage.child("schema").text,
+            maxConnections: storage.child("max_connections").int(default: 10, range: 1...1_000)
+        )
         configuration.adminKey = node.child("admin_key").text.map { Secret($0) }
         configuration.providers = node.child("providers").elements.compactMap(Self.readProvider)
         configuration.models = node.child("models").elements.compactMap(Self.readModel)

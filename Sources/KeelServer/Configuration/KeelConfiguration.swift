@@ -60,11 +60,25 @@ public struct KeelConfiguration: Sendable {
 
     /// `storage:` — the database.
     public struct Storage: Sendable, Equatable {
-        /// `sqlite://PATH` (relative paths from the working directory).
+        /// `sqlite://PATH` (relative paths from the working directory), or
+        /// `postgres://user:password@host:port/database[?sslmode=disable|prefer|require]` for a
+        /// PostgreSQL database several gateway instances share.
         public var url: String
+        /// PostgreSQL: the schema Keel's tables live in (created if missing); `nil` for the
+        /// server's `search_path` (normally `public`).
+        public var schema: String?
+        /// PostgreSQL: connections in the pool.
+        public var maxConnections: Int
 
-        public init(url: String = "sqlite://.keel/keel.sqlite") {
+        public init(url: String = "sqlite://.keel/keel.sqlite", schema: String? = nil, maxConnections: Int = 10) {
             self.url = url
+            self.schema = schema
+            self.maxConnections = maxConnections
+        }
+
+        /// Whether the URL names a PostgreSQL database.
+        public var isPostgres: Bool {
+            self.url.hasPrefix("postgres://") || self.url.hasPrefix("postgresql://")
         }
 
         /// The SQLite file path, when the URL names one.
