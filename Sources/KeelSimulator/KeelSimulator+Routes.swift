@@ -20,6 +20,33 @@ extension KeelSimulator {
         router.post("v1/embeddings") { request, context in
             try await self.embeddings(request, context: context)
         }
+        router.post("v1/messages") { request, context in
+            try await self.anthropicMessages(request, context: context)
+        }
+        router.post("v1/messages/count_tokens") { request, context in
+            try await self.anthropicCountTokens(request, context: context)
+        }
+        router.post("v1beta/models/{target}") { request, context in
+            try await self.gemini(request, target: context.parameters.get("target") ?? "", context: context)
+        }
+        router.post("model/{modelID}/converse") { request, context in
+            try await self.bedrockConverse(
+                request, modelID: context.parameters.get("modelID") ?? "", streaming: false, context: context)
+        }
+        router.post("model/{modelID}/converse-stream") { request, context in
+            try await self.bedrockConverse(
+                request, modelID: context.parameters.get("modelID") ?? "", streaming: true, context: context)
+        }
+        router.post("openai/deployments/{deployment}/chat/completions") { request, context in
+            try await self.azure(
+                request, deployment: context.parameters.get("deployment") ?? "", operation: "chat/completions",
+                context: context)
+        }
+        router.post("openai/deployments/{deployment}/embeddings") { request, context in
+            try await self.azure(
+                request, deployment: context.parameters.get("deployment") ?? "", operation: "embeddings",
+                context: context)
+        }
         router.get("v1/models") { request, _ in
             self.counter.record(path: request.uri.path, model: nil)
             return Response.json(self.modelList())

@@ -3,18 +3,28 @@ import HummingbirdCore
 public import Logging
 import NIOCore
 public import ServiceLifecycle
+import Synchronization
 
-/// A simulated OpenAI-dialect LLM provider served over HTTP: the upstream of Keel's integration
-/// tests, load tests and demos, and what `keel simulate` runs.
+/// A simulated LLM provider served over HTTP in every dialect the gateway speaks: the upstream
+/// of Keel's integration tests, load tests and demos, and what `keel simulate` runs.
 ///
-/// It serves `POST /v1/chat/completions` (streaming, tools, JSON mode, `stop`, `max_tokens`),
-/// `POST /v1/embeddings`, `GET /v1/models` and `GET /v1/models/{id}` in the wire format the
-/// official OpenAI SDKs parse, plus `GET /_simulator/health`, `POST /_simulator/script` (body
-/// `{"model": optional, "count": optional, "directives": "status=503 retry_after=1"}`) and
-/// `DELETE /_simulator/script`. Any `Authorization` header is accepted and ignored.
+/// Routes, each in the wire format of the provider's own SDKs:
+/// - OpenAI: `POST /v1/chat/completions` (streaming, tools, JSON mode, `stop`, `max_tokens`),
+///   `POST /v1/embeddings`, `GET /v1/models`, `GET /v1/models/{id}`.
+/// - Azure OpenAI: `POST /openai/deployments/{deployment}/chat/completions?api-version=…` and
+///   `…/embeddings?api-version=…`, the deployment being the model.
+/// - Anthropic: `POST /v1/messages` (needs `anthropic-version`), `POST /v1/messages/count_tokens`.
+/// - Gemini: `POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent` (`?alt=sse`),
+///   `:countTokens`, `:embedContent`, `:batchEmbedContents`.
+/// - Bedrock: `POST /model/{modelId}/converse`, `POST /model/{modelId}/converse-stream` (AWS
+///   event-stream framing; needs a SigV4-shaped `Authorization` and `x-amz-date`).
+/// - `GET /_simulator/health`, `POST /_simulator/script` (body `{"model": optional, "count":
+///   optional, "directives": "status=503 retry_after=1"}`) and `DELETE /_simulator/script`.
 ///
-/// Answers are deterministic: the same conversation gets the same text, streamed or not, and the
-/// same body gets the same completion id. Usage is exact and follows ``SimulatedTokenizer``.
+/// Credentials are accepted and ignored unless ``SimulatorConfiguration/apiKey`` is set.
+///
+/// Answers are deterministic: the same conversation gets the same text, streamed or not and in
+/// every dialect, and the same body gets the same completion id. Usage is exact and follows ``SimulatedTokenizer``.
 /// Behaviour per request (errors, latency, pacing, faults) comes from ``SimulatorDirectives``.
 ///
 /// Run it as a `Service` (it serves until cancelled or gracefully shut down), then ask for its
@@ -43,6 +53,7 @@ public final class KeelSimulator: Service, Sendable {
     let logger: Logger
     let models: [String: SimulatedModel]
     let counter = RequestCounter()
+    private let sequence = Atomic<Int>(0)
     private let binding = PortBinding()
 
     /// Creates a simulator; nothing listens until ``run()``.
@@ -101,6 +112,14 @@ public final class KeelSimulator: Service, Sendable {
     /// the path.
     public func requestCount(path: String, model: String? = nil) -> Int {
         self.counter.count(path: path, model: model)
+    }
+
+    /// A request id unique in this process: 24 hexadecimal digits from a sequence number.
+    func requestID() -> String {
+        let next = self.sequence.add(1, ordering: .relaxed).newValue
+        var hash = StableHash()
+        hash.combine(next)
+        return StableHash.hex(hash.value) + String(StableHash.hex(UInt64(next)).suffix(8))
     }
 
     /// The directives of one request for `model`: the queued script entry, over an in-content

@@ -4,11 +4,12 @@
 /// in-content `[sim …]` directive overrides them, and a queued ``SimulatorScript`` entry
 /// overrides both (see ``SimulatorDirectives``).
 public struct SimulatedModel: Sendable, Equatable {
-    /// Which endpoint serves the model.
+    /// Which endpoints serve the model.
     public enum Kind: String, Sendable {
-        /// Served by `POST /v1/chat/completions`.
+        /// Served by every chat endpoint: `/v1/chat/completions`, Azure deployments,
+        /// `/v1/messages`, Gemini `generateContent` and Bedrock `converse`.
         case chat
-        /// Served by `POST /v1/embeddings`.
+        /// Served by `/v1/embeddings`, Azure deployments and Gemini `embedContent`.
         case embedding
     }
 
@@ -50,12 +51,19 @@ public struct SimulatedModel: Sendable, Equatable {
         self.embeddingDimensions = embeddingDimensions
     }
 
-    /// The built-in models: `keel-sim-chat` (chat), `keel-sim-embed` (embedding, 256 dimensions)
-    /// and `keel-sim-reasoning` (chat that reports 16 reasoning tokens per answer).
+    /// The built-in models: `keel-sim-chat` (chat), `keel-sim-embed` (embedding, 256 dimensions),
+    /// `keel-sim-reasoning` (chat that reports 16 reasoning tokens per answer), and
+    /// `keel-sim-claude` and `keel-sim-gemini` (chat), named for the upstreams they stand in for.
+    ///
+    /// Every chat model answers in every dialect (OpenAI, Azure OpenAI, Anthropic, Gemini,
+    /// Bedrock), and the same prompt gets the same text and usage in each; the names only make a
+    /// configuration read naturally.
     public static let defaults: [SimulatedModel] = [
         SimulatedModel(name: "keel-sim-chat", kind: .chat),
         SimulatedModel(name: "keel-sim-embed", kind: .embedding),
         SimulatedModel(name: "keel-sim-reasoning", kind: .chat, reasoningTokens: 16),
+        SimulatedModel(name: "keel-sim-claude", kind: .chat),
+        SimulatedModel(name: "keel-sim-gemini", kind: .chat),
     ]
 
     /// The model's settings as directives, the base that request directives are merged over.

@@ -5,17 +5,25 @@
 /// vertical tab, form feed); each non-empty piece of `b` UTF-8 bytes counts `max(1, (b + 3) / 4)`
 /// tokens. `count("the sea")` is 2; `count("unbelievable")` (12 bytes) is 3.
 ///
-/// **Prompt tokens** of a chat request:
-/// `3 + Σ over messages (4 + count(text of the message)) + count(tools)`, where the text of a
-/// message is its string `content` or the `text` of each of its content parts, its `name`, and
-/// the function `name` and `arguments` of each of its `tool_calls` (each counted separately, as
-/// if joined by spaces); `count(tools)` is the count of the raw JSON text of the request's
-/// `tools` array, or 0 without tools.
+/// **Prompt tokens** of a chat request, in any dialect:
+/// `3 + Σ over messages (4 + count(text of the message)) + Σ over tools (count(name) +
+/// count(description) + count(compact JSON of the parameter schema))`. The system instruction
+/// (OpenAI `system`/`developer` message, Anthropic `system`, Gemini `systemInstruction`, Bedrock
+/// `system`) is one message. The text of a message is its string content or the `text` of each
+/// of its text parts, its `name`, and the name and the compact JSON arguments of each of its tool
+/// calls (`tool_calls`, `tool_use`, `functionCall`, `toolUse`), each counted separately, as if
+/// joined by spaces. Each tool result (`tool` message, `tool_result`, `functionResponse`,
+/// `toolResult`) is a message of its own whose text is the result's text (or its compact JSON);
+/// a message left with nothing but tool results is not counted again. Images cost nothing.
+/// Anthropic's and Bedrock's `input_tokens` exclude the cache reads and writes that
+/// `cached=`/`cache_write=`/`cache_write_1h=` report; OpenAI's `prompt_tokens` and Gemini's
+/// `promptTokenCount` include them.
 ///
-/// **Completion tokens** are the answer's tokens plus the reasoning tokens. A text answer is made
-/// of words of at most four bytes, each exactly one token, streamed as one chunk `"word "` each;
-/// in JSON mode the opening `{"answer":"` and the closing `"}` are one token each. A tool call
-/// counts `count(function name) + count(arguments)`.
+/// **Completion tokens** are the answer's tokens plus the reasoning tokens (Gemini reports
+/// the reasoning apart, as `thoughtsTokenCount`). A text answer is made of words of at most four
+/// bytes, each exactly one token, streamed as one chunk `"word "` each; in JSON mode the opening
+/// `{"answer":"` and the closing `"}` are one token each. A tool call counts
+/// `count(function name) + count(arguments)`.
 ///
 /// **Embedding input**: `count(text)` per string input; the length of each token array.
 public enum SimulatedTokenizer {

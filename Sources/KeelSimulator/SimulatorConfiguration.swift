@@ -8,12 +8,24 @@ public struct SimulatorConfiguration: Sendable {
     /// The port to bind; `0` lets the system choose one.
     public var port: Int
     /// The models served, looked up by ``SimulatedModel/name``; the first model of a name wins.
+    /// Every chat model answers in every dialect.
     public var models: [SimulatedModel]
+    /// The API key clients must send, each in its dialect's header (OpenAI `Authorization:
+    /// Bearer`, Anthropic `x-api-key` or Bearer, Gemini `x-goog-api-key` or `?key=`, Azure
+    /// `api-key` or Bearer); `nil` accepts any credentials or none. Bedrock routes check the
+    /// shape of a SigV4 signature whatever this says.
+    public var apiKey: String?
 
     /// Creates a configuration; every field has a default.
-    public init(host: String = "127.0.0.1", port: Int = 0, models: [SimulatedModel] = SimulatedModel.defaults) {
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        models: [SimulatedModel] = SimulatedModel.defaults,
+        apiKey: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.models = models
+        self.apiKey = apiKey
     }
 }

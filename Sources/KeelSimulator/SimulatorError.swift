@@ -9,13 +9,18 @@ struct SimulatorError: Error, Sendable, Equatable {
     let param: String?
     let code: String?
     var retryAfter: Int?
+    /// The dialect's error type to report instead of the one the status maps to (`error_type=`).
+    var typeOverride: String?
+    /// Whether a `status=` directive or `fault=error` asked for it, rather than the request
+    /// being refused: such errors get each dialect's stock message for the status.
+    var isScripted = false
 
     /// The body the OpenAI SDKs parse.
     var body: String {
         var body = #"{"error":{"message":"#
         JSONWriter.appendString(self.message, to: &body)
         body += #","type":"#
-        JSONWriter.appendString(self.type, to: &body)
+        JSONWriter.appendString(self.typeOverride ?? self.type, to: &body)
         body += #","param":"#
         Self.appendOptional(self.param, to: &body)
         body += #","code":"#
@@ -67,6 +72,30 @@ struct SimulatorError: Error, Sendable, Equatable {
         )
     }
 
+    /// Azure OpenAI's answer for a deployment that does not exist.
+    static func deploymentNotFound(_ deployment: String) -> Self {
+        Self(
+            status: 404,
+            message:
+                "The API deployment '\(deployment)' for this resource does not exist. If you created the deployment "
+                + "within the last 5 minutes, please wait a moment and try again.",
+            type: "invalid_request_error",
+            param: nil,
+            code: "DeploymentNotFound"
+        )
+    }
+
+    /// A 400 `invalid_request_error` with `message`, for the dialects whose errors carry no param.
+    static func invalidRequest(_ message: String) -> Self {
+        Self(status: 400, message: message, type: "invalid_request_error", param: nil, code: nil)
+    }
+
+    /// An error of `status` with `message`, typed by the dialect that renders it.
+    static func status(_ status: Int, _ message: String, code: String? = nil) -> Self {
+        Self(status: status, message: message, type: status >= 500 ? "server_error" : "invalid_request_error",
+             param: nil, code: code)
+    }
+
     static func wrongEndpoint(model: String, kind: SimulatedModel.Kind, path: String) -> Self {
         Self(
             status: 400,
@@ -82,7 +111,7 @@ struct SimulatorError: Error, Sendable, Equatable {
     }
 
     /// The error a `status=` directive asks for, shaped as OpenAI shapes that status.
-    static func scripted(status: Int, retryAfter: Int?) -> Self {
+    static func scripted(status: Int, retryAfter: Int?, type typeOverride: String? = nil) -> Self {
         let (type, code, message): (String, String?, String) =
             switch status {
             case 429: ("rate_limit_error", "rate_limit_exceeded", "Rate limit reached for requests (simulated).")
@@ -99,6 +128,8 @@ struct SimulatorError: Error, Sendable, Equatable {
             case 500...: ("server_error", nil, "The server had an error while processing your request (simulated).")
             default: ("invalid_request_error", nil, "The request was rejected (simulated).")
             }
-        return Self(status: status, message: message, type: type, param: nil, code: code, retryAfter: retryAfter)
+        return Self(
+            status: status, message: message, type: type, param: nil, code: code, retryAfter: retryAfter,
+            typeOverride: typeOverride, isScripted: true)
     }
 }

@@ -10,7 +10,9 @@ struct ModelListTests {
             #expect(json["object"] as? String == "list")
             let data = try #require(json["data"] as? [[String: Any]])
             #expect(
-                data.compactMap { $0["id"] as? String } == ["keel-sim-chat", "keel-sim-embed", "keel-sim-reasoning"])
+                data.compactMap { $0["id"] as? String } == [
+                    "keel-sim-chat", "keel-sim-embed", "keel-sim-reasoning", "keel-sim-claude", "keel-sim-gemini",
+                ])
             #expect(
                 data.allSatisfy { $0["object"] as? String == "model" && $0["owned_by"] as? String == "keel-simulator" })
             #expect(data.allSatisfy { $0["created"] is Int })

@@ -12,6 +12,8 @@ struct SimulatorHarness: Sendable {
         let status: Int
         let headers: HTTPHeaders
         let body: String
+        /// The body's bytes, for binary streams.
+        let bytes: [UInt8]
         /// The error that ended the body early, if the connection broke.
         let bodyError: String?
         /// When each part of the body arrived, measured from the request start.
@@ -27,6 +29,19 @@ struct SimulatorHarness: Sendable {
             let object = try JSONSerialization.jsonObject(with: Data(self.body.utf8))
             guard let dictionary = object as? [String: Any] else { throw HarnessError("body is not a JSON object") }
             return dictionary
+        }
+
+        /// The events of a server-sent event stream with their `event:` names, in order.
+        var namedEvents: [(name: String?, data: String)] {
+            self.body.components(separatedBy: "\n\n").compactMap { event in
+                var name: String?
+                var data: String?
+                for line in event.split(separator: "\n", omittingEmptySubsequences: true) {
+                    if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                    if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+                }
+                return data.map { (name, $0) }
+            }
         }
 
         /// The `data:` payloads of a server-sent event stream, in order.
@@ -59,10 +74,12 @@ struct SimulatorHarness: Sendable {
     /// Starts a simulator with `models`, runs `body` against it, then stops both.
     static func run(
         models: [SimulatedModel] = SimulatedModel.defaults,
+        apiKey: String? = nil,
         logger: Logger = Logger(label: "keel.simulator.test", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @Sendable (SimulatorHarness) async throws -> Void
     ) async throws {
-        let simulator = KeelSimulator(configuration: SimulatorConfiguration(models: models), logger: logger)
+        let simulator = KeelSimulator(
+            configuration: SimulatorConfiguration(models: models, apiKey: apiKey), logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -78,8 +95,10 @@ struct SimulatorHarness: Sendable {
         try await client.shutdown()
     }
 
-    func post(_ path: String, _ body: String, timeout: TimeAmount = .seconds(10)) async throws -> Reply {
-        try await self.send(.POST, path, body: body, timeout: timeout)
+    func post(
+        _ path: String, _ body: String, headers: [(String, String)]? = nil, timeout: TimeAmount = .seconds(10)
+    ) async throws -> Reply {
+        try await self.send(.POST, path, body: body, headers: headers, timeout: timeout)
     }
 
     func get(_ path: String) async throws -> Reply {
@@ -91,16 +110,20 @@ struct SimulatorHarness: Sendable {
     }
 
     /// Sends a request and reads the whole body, keeping what arrived when the connection breaks.
-    func send(_ method: HTTPMethod, _ path: String, body: String?, timeout: TimeAmount) async throws -> Reply {
+    func send(
+        _ method: HTTPMethod, _ path: String, body: String?, headers: [(String, String)]? = nil, timeout: TimeAmount
+    ) async throws -> Reply {
         let start = ContinuousClock.now
-        let response = try await self.client.execute(self.request(method, path, body: body), timeout: timeout)
-        var text = ""
+        let response = try await self.client.execute(
+            self.request(method, path, body: body, headers: headers), timeout: timeout)
+        var bytes = ByteBuffer()
         var arrivals: [Duration] = []
         var bodyError: String?
         do {
             for try await part in response.body {
                 arrivals.append(ContinuousClock.now - start)
-                text += String(buffer: part)
+                var part = part
+                bytes.writeBuffer(&part)
             }
         } catch {
             bodyError = "\(error)"
@@ -108,17 +131,22 @@ struct SimulatorHarness: Sendable {
         return Reply(
             status: Int(response.status.code),
             headers: response.headers,
-            body: text,
+            body: String(buffer: bytes),
+            bytes: Array(bytes.readableBytesView),
             bodyError: bodyError,
             arrivals: arrivals
         )
     }
 
-    /// A request to the simulator, with a bearer key as clients send one.
-    func request(_ method: HTTPMethod, _ path: String, body: String?) -> HTTPClientRequest {
+    /// A request to the simulator, with `headers`, or a bearer key as clients send one.
+    func request(
+        _ method: HTTPMethod, _ path: String, body: String?, headers: [(String, String)]? = nil
+    ) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.port)\(path)")
         request.method = method
-        request.headers.add(name: "authorization", value: "Bearer sk-test")
+        for (name, value) in headers ?? [("authorization", "Bearer sk-test")] {
+            request.headers.add(name: name, value: value)
+        }
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
@@ -138,6 +166,14 @@ struct SimulatorHarness: Sendable {
         return
             #"{"model":"\#(model)","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":\#(content)}]\#(extra)}"#
     }
+}
+
+/// Parses JSON text into an object, failing the test when it is not one.
+func jsonObject(_ text: String) throws -> [String: Any] {
+    guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+        throw SimulatorHarness.HarnessError("not a JSON object: \(text)")
+    }
+    return object
 }
 
 extension Dictionary where Key == String, Value == Any {

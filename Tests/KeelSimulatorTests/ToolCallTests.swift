@@ -126,7 +126,12 @@ struct ToolCallTests {
                 "/v1/chat/completions", SimulatorHarness.chatBody(extra: #","tools":\#(tools)"#)
             ).json()
             let base = try #require(without[path: "usage", "prompt_tokens"] as? Int)
-            #expect(with[path: "usage", "prompt_tokens"] as? Int == base + SimulatedTokenizer.count(tools))
+            // Each tool counts its name, description and compact parameter schema.
+            let schema =
+                #"{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","days","unit"]}"#
+            #expect(
+                with[path: "usage", "prompt_tokens"] as? Int
+                    == base + SimulatedTokenizer.count("get_weather") + SimulatedTokenizer.count(schema))
         }
     }
 }

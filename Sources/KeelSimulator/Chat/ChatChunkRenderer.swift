@@ -1,14 +1,13 @@
 import KeelCore
+import NIOCore
 
 /// Renders the server-sent events of a streamed completion, one `data: {chunk}\n\n` event each.
 ///
 /// The chunk envelope (id, created, model, fingerprint) is rendered once; every chunk reuses it.
 /// With `stream_options.include_usage` every chunk carries `"usage":null` and a final chunk with
 /// empty `choices` carries the usage, as OpenAI does.
-struct ChatChunkRenderer: Sendable {
+struct ChatChunkRenderer: StreamRenderer {
     static let done = "data: [DONE]\n\n"
-    /// Deliberately cut inside a value: the data of a `fault=malformed` event.
-    static let malformed = "data: {\"choices\":[{\"delta\":\n\n"
 
     let completion: SimulatedCompletion
     let includeUsage: Bool
@@ -29,6 +28,8 @@ struct ChatChunkRenderer: Sendable {
         self.deltas = Self.deltas(of: completion.output)
     }
 
+    var contentType: String { "text/event-stream" }
+
     /// The number of content deltas: one per text piece, or per tool-call header and argument fragment.
     var deltaCount: Int { self.deltas.count }
 
@@ -40,26 +41,40 @@ struct ChatChunkRenderer: Sendable {
     }
 
     /// The first chunk: the assistant role with empty content (`null` for tool calls).
-    var roleChunk: String {
+    var opening: ByteBuffer {
         switch self.completion.output {
-        case .text: self.chunk(delta: #"{"role":"assistant","content":""}"#, finishReason: nil)
-        case .toolCalls: self.chunk(delta: #"{"role":"assistant","content":null}"#, finishReason: nil)
+        case .text: ByteBuffer(string: self.chunk(delta: #"{"role":"assistant","content":""}"#, finishReason: nil))
+        case .toolCalls: ByteBuffer(string: self.chunk(delta: #"{"role":"assistant","content":null}"#, finishReason: nil))
         }
     }
 
-    /// The content delta chunk at `index`, with the finish reason when `finishing`.
-    func deltaChunk(at index: Int, finishing: Bool) -> String {
-        self.chunk(delta: self.deltas[index], finishReason: finishing ? self.completion.finishReason : nil)
+    /// The content delta chunk at `index`, with the finish reason when it is final and the
+    /// reason rides on it.
+    func delta(at index: Int, final: Bool) -> ByteBuffer {
+        let finishing = final && self.finishesOnLastDelta
+        return ByteBuffer(
+            string: self.chunk(delta: self.deltas[index], finishReason: finishing ? self.completion.finishReason : nil))
     }
 
-    /// The separate chunk that carries the finish reason with an empty delta.
-    var finishChunk: String {
-        self.chunk(delta: "{}", finishReason: self.completion.finishReason)
+    /// The separate finish chunk when the reason did not ride on the last delta, the usage chunk
+    /// (with `include_usage`) and `[DONE]`.
+    var closing: ByteBuffer {
+        var closing = ""
+        if !self.finishesOnLastDelta {
+            closing += self.chunk(delta: "{}", finishReason: self.completion.finishReason)
+        }
+        if self.includeUsage {
+            closing += self.envelope + "[],\"usage\":" + self.completion.usageJSON + "}\n\n"
+        }
+        return ByteBuffer(string: closing + Self.done)
     }
 
-    /// The final usage chunk (only sent with `include_usage`).
-    var usageChunk: String {
-        self.envelope + "[],\"usage\":" + self.completion.usageJSON + "}\n\n"
+    /// Deliberately cut inside a value.
+    var malformed: ByteBuffer { ByteBuffer(string: "data: {\"choices\":[{\"delta\":\n\n") }
+
+    /// `data: {"error":{…}}`, as OpenAI reports an error after the stream began.
+    func error(_ error: SimulatorError) -> ByteBuffer {
+        ByteBuffer(string: "data: " + error.body + "\n\n")
     }
 
     private func chunk(delta: String, finishReason: String?) -> String {

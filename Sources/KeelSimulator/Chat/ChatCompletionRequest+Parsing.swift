@@ -6,21 +6,27 @@ extension ChatCompletionRequest {
     ///
     /// - Throws: ``SimulatorError`` (status 400) for malformed JSON, a missing `model` or
     ///   `messages`, a message without a role, `n` other than 1, or a negative token limit.
-    static func parse(_ body: ByteBuffer) throws(SimulatorError) -> ChatCompletionRequest {
+    /// - Parameter deployment: the model named by the path (Azure OpenAI), which makes the body's
+    ///   `model` optional and ignored.
+    static func parse(_ body: ByteBuffer, deployment: String? = nil) throws(SimulatorError) -> ChatCompletionRequest {
         let result = body.withUnsafeReadableBytes { bytes in
-            Result<ChatCompletionRequest, SimulatorError> { () throws(SimulatorError) in try Self.parse(bytes: bytes) }
+            Result<ChatCompletionRequest, SimulatorError> { () throws(SimulatorError) in
+                try Self.parse(bytes: bytes, deployment: deployment)
+            }
         }
         return try result.get()
     }
 
-    private static func parse(bytes: UnsafeRawBufferPointer) throws(SimulatorError) -> ChatCompletionRequest {
+    private static func parse(
+        bytes: UnsafeRawBufferPointer, deployment: String?
+    ) throws(SimulatorError) -> ChatCompletionRequest {
         let index: JSONObjectIndex
         do {
             index = try JSONScanner.indexObject(bytes)
         } catch {
             throw SimulatorError.invalidJSON(error)
         }
-        guard let modelMember = index["model"], let model = index.string(modelMember) else {
+        guard let model = deployment ?? index["model"].flatMap({ index.string($0) }) else {
             throw SimulatorError.missingParameter("model")
         }
         guard let messagesMember = index["messages"] else {
@@ -40,38 +46,34 @@ extension ChatCompletionRequest {
             throw SimulatorError.invalidParameter("max_tokens", "'max_tokens' must not be negative.")
         }
 
-        let toolsMember = index["tools"]
-        let tools = toolsMember.flatMap { JSONValue($0, of: index).array } ?? []
+        let tools = index["tools"].flatMap { JSONValue($0, of: index).array } ?? []
         let responseFormat = index["response_format"].map { JSONValue($0, of: index) }
         let formatType = responseFormat?["type"]?.string
         let streamOptions = index["stream_options"].map { JSONValue($0, of: index) }
 
-        var seed = StableHash()
-        seed.combine(model)
-        seed.combine(UnsafeRawBufferPointer(rebasing: bytes[messagesMember.range]))
-        if let toolsMember {
-            seed.combine(UnsafeRawBufferPointer(rebasing: bytes[toolsMember.range]))
-        }
-        seed.combine(formatType ?? "text")
-
-        return ChatCompletionRequest(
+        let prompt = SimulatedPrompt(
             model: model,
-            messages: messages,
-            stream: index["stream"].flatMap { index.bool($0) } ?? false,
-            includeUsage: streamOptions?["include_usage"]?.bool ?? false,
-            tools: tools,
-            toolsText: tools.isEmpty ? nil : toolsMember.map { index.text($0) },
+            messages: messages.map(Self.message),
+            tools: tools.compactMap { tool in
+                guard let function = tool["function"], let name = function["name"]?.string else { return nil }
+                return SimulatedPrompt.Tool(
+                    name: name, description: function["description"]?.string, parameters: function["parameters"])
+            },
             toolChoice: Self.toolChoice(index["tool_choice"].map { JSONValue($0, of: index) }),
             parallelToolCalls: index["parallel_tool_calls"].flatMap { index.bool($0) } ?? true,
             wantsJSON: formatType == "json_object" || formatType == "json_schema",
             stop: Self.stopSequences(index["stop"].map { JSONValue($0, of: index) }),
             maxTokens: maxTokens,
-            bodyHash: StableHash.of(bytes),
-            answerSeed: seed.value
+            bodyHash: StableHash.of(bytes)
+        )
+        return ChatCompletionRequest(
+            prompt: prompt,
+            stream: index["stream"].flatMap { index.bool($0) } ?? false,
+            includeUsage: streamOptions?["include_usage"]?.bool ?? false
         )
     }
 
-    private static func toolChoice(_ value: JSONValue?) -> ToolChoice {
+    private static func toolChoice(_ value: JSONValue?) -> SimulatedPrompt.ToolChoice {
         switch value {
         case .string("none"): .none
         case .string("required"): .required

@@ -7,12 +7,12 @@ extension SimulatedCompletion {
     /// The natural length is `tokens` from the directives, else 8…40 drawn from the seed. In JSON
     /// mode the words are wrapped as `{"answer":"…"}`, the opening and closing counting one piece
     /// each. Then `max_tokens` cuts the pieces (finish `length`), and the first stop sequence in
-    /// what is left cuts the text before it (finish `stop`).
+    /// what is left cuts the text before it (finish `stop`, with the sequence that matched).
     static func textPieces(
-        for request: ChatCompletionRequest,
+        for request: SimulatedPrompt,
         directives: SimulatorDirectives,
         random: inout DeterministicRandom
-    ) -> (pieces: [String], finishReason: String) {
+    ) -> (pieces: [String], finishReason: String, stopSequence: String?) {
         let natural = directives.tokens ?? (8 + random.next(below: 33))
         var pieces: [String] = []
         if request.wantsJSON {
@@ -35,17 +35,20 @@ extension SimulatedCompletion {
             pieces.removeLast(pieces.count - cap)
             finishReason = "length"
         }
-        if !request.stop.isEmpty, let cut = Self.firstStop(in: pieces.joined(), stops: request.stop) {
+        var stopSequence: String?
+        if !request.stop.isEmpty, let (cut, stop) = Self.firstStop(in: pieces.joined(), stops: request.stop) {
             pieces = Self.cut(pieces, atByte: cut)
             finishReason = "stop"
+            stopSequence = stop
         }
-        return (pieces, finishReason)
+        return (pieces, finishReason, stopSequence)
     }
 
-    /// The UTF-8 offset in `text` where the earliest of `stops` begins.
-    static func firstStop(in text: String, stops: [String]) -> Int? {
+    /// The UTF-8 offset in `text` where the earliest of `stops` begins, and that stop sequence.
+    static func firstStop(in text: String, stops: [String]) -> (Int, String)? {
         let haystack = Array(text.utf8)
         var earliest: Int?
+        var matched: String?
         for stop in stops {
             let needle = Array(stop.utf8)
             guard !needle.isEmpty, needle.count <= haystack.count else { continue }
@@ -54,12 +57,14 @@ extension SimulatedCompletion {
             while start < min(limit, haystack.count - needle.count + 1) {
                 if haystack[start] == needle[0], haystack[start..<(start + needle.count)].elementsEqual(needle) {
                     earliest = start
+                    matched = stop
                     break
                 }
                 start += 1
             }
         }
-        return earliest
+        guard let earliest, let matched else { return nil }
+        return (earliest, matched)
     }
 
     /// `pieces` with everything from UTF-8 offset `byte` on removed; a piece cut to nothing is dropped.

@@ -8,12 +8,9 @@ extension SimulatedCompletion {
     /// least two and `parallel_tool_calls` is not `false`, else the first one.
     ///
     /// - Throws: ``SimulatorError`` when `tool_choice` names a function that `tools` lacks.
-    static func toolCalls(for request: ChatCompletionRequest) throws(SimulatorError) -> [ToolCall]? {
+    static func toolCalls(for request: SimulatedPrompt, seed: UInt64) throws(SimulatorError) -> [ToolCall]? {
         guard !request.tools.isEmpty, request.toolChoice != .none, request.lastRole != "tool" else { return nil }
-        let functions = request.tools.compactMap { tool -> (name: String, parameters: JSONValue?)? in
-            guard let function = tool["function"], let name = function["name"]?.string else { return nil }
-            return (name, function["parameters"])
-        }
+        let functions = request.tools.map { (name: $0.name, parameters: $0.parameters) }
         guard !functions.isEmpty else { return nil }
 
         let chosen: [(name: String, parameters: JSONValue?)]
@@ -33,11 +30,11 @@ extension SimulatedCompletion {
 
         return chosen.enumerated().map { offset, function in
             var hash = StableHash()
-            hash.combine(Int(truncatingIfNeeded: request.answerSeed))
+            hash.combine(Int(truncatingIfNeeded: seed))
             hash.combine(offset)
-            let digits = StableHash.hex(hash.value) + StableHash.hex(~hash.value).prefix(8)
+            let digits = StableHash.hex(hash.value) + StableHash.hex(~hash.value &* 0x9E37_79B9_7F4A_7C15)
             return ToolCall(
-                id: "call_" + digits, name: function.name, arguments: Self.arguments(for: function.parameters))
+                digits: digits, name: function.name, arguments: Self.arguments(for: function.parameters))
         }
     }
 

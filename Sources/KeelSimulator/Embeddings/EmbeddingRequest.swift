@@ -23,20 +23,26 @@ struct EmbeddingRequest: Sendable {
     /// - Throws: ``SimulatorError`` (status 400) for malformed JSON, a missing `model` or
     ///   `input`, an empty or mixed `input`, an unknown `encoding_format`, or `dimensions`
     ///   outside 1…16384.
-    static func parse(_ body: ByteBuffer) throws(SimulatorError) -> EmbeddingRequest {
+    /// - Parameter deployment: the model named by the path (Azure OpenAI), which makes the body's
+    ///   `model` optional and ignored.
+    static func parse(_ body: ByteBuffer, deployment: String? = nil) throws(SimulatorError) -> EmbeddingRequest {
         try body.withUnsafeReadableBytes { bytes in
-            Result<EmbeddingRequest, SimulatorError> { () throws(SimulatorError) in try Self.parse(bytes: bytes) }
+            Result<EmbeddingRequest, SimulatorError> { () throws(SimulatorError) in
+                try Self.parse(bytes: bytes, deployment: deployment)
+            }
         }.get()
     }
 
-    private static func parse(bytes: UnsafeRawBufferPointer) throws(SimulatorError) -> EmbeddingRequest {
+    private static func parse(
+        bytes: UnsafeRawBufferPointer, deployment: String?
+    ) throws(SimulatorError) -> EmbeddingRequest {
         let index: JSONObjectIndex
         do {
             index = try JSONScanner.indexObject(bytes)
         } catch {
             throw SimulatorError.invalidJSON(error)
         }
-        guard let model = index["model"].flatMap({ index.string($0) }) else {
+        guard let model = deployment ?? index["model"].flatMap({ index.string($0) }) else {
             throw SimulatorError.missingParameter("model")
         }
         guard let inputMember = index["input"] else {

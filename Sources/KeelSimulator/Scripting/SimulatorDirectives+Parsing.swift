@@ -41,18 +41,26 @@ extension SimulatorDirectives {
             }
             self.status = status
         case "retry_after": self.retryAfter = try Self.count(value, key: key)
+        case "error_type":
+            guard !value.isEmpty, value.utf8.count <= 64, value.utf8.allSatisfy(Self.isNameByte) else {
+                throw ParseError(
+                    message: "Simulator directive 'error_type' must be 1 to 64 letters, digits, '_', '-' or '.', not '\(value)'.")
+            }
+            self.errorType = value
         case "latency_ms": self.latencyMs = try Self.count(value, key: key)
         case "ttft_ms": self.ttftMs = try Self.count(value, key: key)
         case "tps", "tokens_per_second": self.tokensPerSecond = try Self.count(value, key: key)
         case "tokens": self.tokens = try Self.count(value, key: key)
         case "cached": self.cached = try Self.count(value, key: key)
+        case "cache_write": self.cacheWrite = try Self.count(value, key: key)
+        case "cache_write_1h": self.cacheWrite1h = try Self.count(value, key: key)
         case "reasoning": self.reasoning = try Self.count(value, key: key)
         case "after_tokens": self.afterTokens = try Self.count(value, key: key)
         case "stall_ms": self.stallMs = try Self.count(value, key: key)
         case "fault":
             guard let fault = Fault(rawValue: value) else {
                 throw ParseError(
-                    message: "Simulator directive 'fault' must be truncate, stall, malformed or drop, not '\(value)'.")
+                    message: "Simulator directive 'fault' must be truncate, stall, malformed, drop or error, not '\(value)'.")
             }
             self.fault = fault
         case "at":
@@ -63,6 +71,16 @@ extension SimulatorDirectives {
             self.stallAt = point
         default:
             throw ParseError(message: "Unknown simulator directive '\(key)'.")
+        }
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
+            true
+        default:
+            false
         }
     }
 
@@ -108,11 +126,14 @@ extension SimulatorDirectives: CustomStringConvertible {
         }
         add("status", self.status)
         add("retry_after", self.retryAfter)
+        add("error_type", self.errorType)
         add("latency_ms", self.latencyMs)
         add("ttft_ms", self.ttftMs)
         add("tps", self.tokensPerSecond)
         add("tokens", self.tokens)
         add("cached", self.cached)
+        add("cache_write", self.cacheWrite)
+        add("cache_write_1h", self.cacheWrite1h)
         add("reasoning", self.reasoning)
         add("fault", self.fault?.rawValue)
         add("after_tokens", self.afterTokens)

@@ -11,16 +11,19 @@
 ///
 /// | key | value | effect |
 /// |---|---|---|
-/// | `status` | 400…599 | answer with an OpenAI-shaped error of that status (after `latency_ms`) |
+/// | `status` | 400…599 | answer with an error of that status, in the dialect's shape (after `latency_ms`) |
 /// | `retry_after` | seconds | with `status`, adds a `retry-after` header |
+/// | `error_type` | name | with `status` or `fault=error`: the dialect's error type instead of the one the status maps to (OpenAI `type`, Anthropic `error.type`, Gemini `status`, Bedrock `x-amzn-errortype`) |
 /// | `latency_ms` | ms | delay before the response head |
 /// | `ttft_ms` | ms | streaming: delay between the head and the first chunk |
 /// | `tps` | tokens/s | streaming: pace of the chunks after the first; `0` = no pacing |
 /// | `tokens` | count | answer length in tokens (before `max_tokens` and `stop`) |
-/// | `cached` | count | report that many cached prompt tokens (capped at `prompt_tokens`) |
+/// | `cached` | count | report that many prompt tokens read from the cache (capped at the prompt tokens) |
+/// | `cache_write` | count | report that many prompt tokens written to the 5-minute cache (Anthropic, Bedrock; capped at what `cached` leaves) |
+/// | `cache_write_1h` | count | report that many prompt tokens written to the 1-hour cache (Anthropic; capped at what is left) |
 /// | `reasoning` | count | report that many reasoning tokens (added to `completion_tokens`) |
-/// | `fault` | `truncate`, `stall`, `malformed`, `drop` | see ``Fault`` |
-/// | `after_tokens` | count | where `truncate`, `malformed` and a `mid_stream` stall strike |
+/// | `fault` | `truncate`, `stall`, `malformed`, `drop`, `error` | see ``Fault`` |
+/// | `after_tokens` | count | where `truncate`, `malformed`, `error` and a `mid_stream` stall strike |
 /// | `stall_ms` | ms | length of a `stall` |
 /// | `at` | `headers`, `first_token`, `mid_stream` | where a `stall` strikes (default `headers`) |
 ///
@@ -43,6 +46,10 @@ public struct SimulatorDirectives: Sendable, Equatable {
         case malformed
         /// Close the connection without sending any response.
         case drop
+        /// Streaming: after `after_tokens` content chunks (default: half of them) send the
+        /// dialect's in-stream error (of `status`, default: the dialect's overload error) and end
+        /// the stream there. Non-streaming: the error response of that status.
+        case error
     }
 
     /// Where a ``Fault/stall`` waits.
@@ -55,10 +62,13 @@ public struct SimulatorDirectives: Sendable, Equatable {
         case midStream = "mid_stream"
     }
 
-    /// Answer with an OpenAI-shaped error of this status instead of a completion.
+    /// Answer with an error of this status, in the dialect's shape, instead of a completion.
     public var status: Int?
     /// With ``status``: the value of the `retry-after` header, in seconds.
     public var retryAfter: Int?
+    /// With ``status`` or ``Fault/error``: the dialect's error type to report instead of the one
+    /// the status maps to (such as `ModelNotReadyException` or `overloaded_error`).
+    public var errorType: String?
     /// Delay before the response head, in milliseconds.
     public var latencyMs: Int?
     /// Streaming: delay between the head and the first chunk, in milliseconds.
@@ -67,8 +77,12 @@ public struct SimulatorDirectives: Sendable, Equatable {
     public var tokensPerSecond: Int?
     /// Answer length in tokens, before `max_tokens` and `stop` apply.
     public var tokens: Int?
-    /// Cached prompt tokens to report, capped at the prompt tokens.
+    /// Prompt tokens read from the cache to report, capped at the prompt tokens.
     public var cached: Int?
+    /// Prompt tokens written to the 5-minute cache to report, capped at what ``cached`` leaves.
+    public var cacheWrite: Int?
+    /// Prompt tokens written to the 1-hour cache to report, capped at what is left.
+    public var cacheWrite1h: Int?
     /// Reasoning tokens to report; they are added to the completion tokens.
     public var reasoning: Int?
     /// A transport or body fault to inject.
@@ -84,11 +98,14 @@ public struct SimulatorDirectives: Sendable, Equatable {
     public init(
         status: Int? = nil,
         retryAfter: Int? = nil,
+        errorType: String? = nil,
         latencyMs: Int? = nil,
         ttftMs: Int? = nil,
         tokensPerSecond: Int? = nil,
         tokens: Int? = nil,
         cached: Int? = nil,
+        cacheWrite: Int? = nil,
+        cacheWrite1h: Int? = nil,
         reasoning: Int? = nil,
         fault: Fault? = nil,
         afterTokens: Int? = nil,
@@ -97,11 +114,14 @@ public struct SimulatorDirectives: Sendable, Equatable {
     ) {
         self.status = status
         self.retryAfter = retryAfter
+        self.errorType = errorType
         self.latencyMs = latencyMs
         self.ttftMs = ttftMs
         self.tokensPerSecond = tokensPerSecond
         self.tokens = tokens
         self.cached = cached
+        self.cacheWrite = cacheWrite
+        self.cacheWrite1h = cacheWrite1h
         self.reasoning = reasoning
         self.fault = fault
         self.afterTokens = afterTokens
@@ -114,11 +134,14 @@ public struct SimulatorDirectives: Sendable, Equatable {
         SimulatorDirectives(
             status: self.status ?? base.status,
             retryAfter: self.retryAfter ?? base.retryAfter,
+            errorType: self.errorType ?? base.errorType,
             latencyMs: self.latencyMs ?? base.latencyMs,
             ttftMs: self.ttftMs ?? base.ttftMs,
             tokensPerSecond: self.tokensPerSecond ?? base.tokensPerSecond,
             tokens: self.tokens ?? base.tokens,
             cached: self.cached ?? base.cached,
+            cacheWrite: self.cacheWrite ?? base.cacheWrite,
+            cacheWrite1h: self.cacheWrite1h ?? base.cacheWrite1h,
             reasoning: self.reasoning ?? base.reasoning,
             fault: self.fault ?? base.fault,
             afterTokens: self.afterTokens ?? base.afterTokens,

@@ -1,31 +1,36 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 
-/// Writes one streamed completion as server-sent events, paced and faulted as its directives say.
+/// Writes one streamed answer in its dialect's framing, paced and faulted as its directives say.
 ///
-/// Timeline after the response head: wait `ttft_ms` (plus a `first_token` stall), send the role
-/// chunk and the first content chunk, then one content chunk every `1/tps` seconds (no pause when
-/// `tps` is 0), then the finish chunk if the finish reason did not ride on the last content
-/// chunk, the usage chunk (with `include_usage`) and `[DONE]`. Chunks due at the same instant go
-/// out in one write; a chunk is never held back past its due time.
-struct ChatStream: Sendable {
-    let renderer: ChatChunkRenderer
+/// Timeline after the response head: wait `ttft_ms` (plus a `first_token` stall), send the
+/// renderer's opening and the first content delta, then one delta every `1/tps` seconds (no
+/// pause when `tps` is 0), then the closing (finish, usage, end marker). Deltas due at the same
+/// instant go out in one write; a delta is never held back past its due time.
+struct ChatStream<Renderer: StreamRenderer>: Sendable {
+    let renderer: Renderer
     let directives: SimulatorDirectives
     let channel: any Channel
     let logger: Logger
 
-    /// Where `truncate`, `malformed` and a `mid_stream` stall strike: after this many content
+    /// The status of a `fault=error` event when the directives name none.
+    var defaultErrorStatus = 503
+
+    /// Where `truncate`, `malformed`, `error` and a `mid_stream` stall strike: after this many content
     /// chunks (default: half of them, at most all of them).
     private var strikeIndex: Int {
         min(self.directives.afterTokens ?? self.renderer.deltaCount / 2, self.renderer.deltaCount)
     }
 
-    /// The response: status 200, `text/event-stream`, chunked.
-    var response: Response {
-        Response(
+    /// The response: status 200, the renderer's content type, chunked, with `extraHeaders`.
+    func response(extraHeaders: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: self.renderer.contentType, .cacheControl: "no-cache"]
+        headers.append(contentsOf: extraHeaders)
+        return Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            headers: headers,
             body: ResponseBody { writer in
                 try await self.write(to: &writer)
             }
@@ -52,7 +57,7 @@ struct ChatStream: Sendable {
         if self.directives.stallAt == .firstToken { firstWait += stallMs }
         try await self.channel.pause(milliseconds: firstWait)
 
-        var pending = self.renderer.roleChunk
+        var pending = self.renderer.opening
         var due = ContinuousClock.now
         for index in 0...count {
             if index == self.strikeIndex {
@@ -61,7 +66,15 @@ struct ChatStream: Sendable {
                     try await Self.flush(&pending, to: &writer)
                     throw SimulatedFaultError.truncated
                 case .malformed:
-                    pending += ChatChunkRenderer.malformed
+                    pending.writeImmutableBuffer(self.renderer.malformed)
+                case .error:
+                    let error = SimulatorError.scripted(
+                        status: self.directives.status ?? self.defaultErrorStatus, retryAfter: nil,
+                        type: self.directives.errorType)
+                    pending.writeImmutableBuffer(self.renderer.error(error))
+                    try await Self.flush(&pending, to: &writer)
+                    try await writer.finish(nil)
+                    return
                 case .stall where self.directives.stallAt == .midStream:
                     try await Self.flush(&pending, to: &writer)
                     try await self.channel.pause(milliseconds: stallMs)
@@ -77,23 +90,17 @@ struct ChatStream: Sendable {
                 try await self.channel.pause(until: due)
             }
             // A truncated stream never says how it would have ended.
-            let finishing = index == count - 1 && self.renderer.finishesOnLastDelta && fault != .truncate
-            pending += self.renderer.deltaChunk(at: index, finishing: finishing)
+            let final = index == count - 1 && fault != .truncate && fault != .error
+            pending.writeImmutableBuffer(self.renderer.delta(at: index, final: final))
         }
-        if !self.renderer.finishesOnLastDelta {
-            pending += self.renderer.finishChunk
-        }
-        if self.renderer.includeUsage {
-            pending += self.renderer.usageChunk
-        }
-        pending += ChatChunkRenderer.done
+        pending.writeImmutableBuffer(self.renderer.closing)
         try await Self.flush(&pending, to: &writer)
         try await writer.finish(nil)
     }
 
-    private static func flush(_ pending: inout String, to writer: inout any ResponseBodyWriter) async throws {
-        guard !pending.isEmpty else { return }
-        try await writer.write(ByteBuffer(string: pending))
-        pending = ""
+    private static func flush(_ pending: inout ByteBuffer, to writer: inout any ResponseBodyWriter) async throws {
+        guard pending.readableBytes > 0 else { return }
+        try await writer.write(pending)
+        pending = ByteBuffer()
     }
 }

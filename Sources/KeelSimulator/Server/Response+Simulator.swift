@@ -14,9 +14,27 @@ extension Response {
 
     /// The OpenAI-shaped response of `error`, with `retry-after` when it has one.
     static func error(_ error: SimulatorError) -> Response {
-        var response = Response.json(error.body, status: HTTPResponse.Status(code: error.status))
+        .error(error, in: .openAI, requestID: "")
+    }
+
+    /// The response of `error` in `dialect`'s shape, with `retry-after` when it has one, and the
+    /// dialect's request id header (Anthropic `request-id`, Bedrock `x-amzn-requestid` and
+    /// `x-amzn-errortype`).
+    static func error(_ error: SimulatorError, in dialect: SimulatorDialect, requestID: String) -> Response {
+        var response = Response.json(
+            error.body(in: dialect, requestID: requestID), status: HTTPResponse.Status(code: error.status))
         if let retryAfter = error.retryAfter {
             response.headers[.retryAfter] = String(retryAfter)
+        }
+        switch dialect {
+        case .anthropic:
+            response.headers[HTTPField.Name("request-id")!] = requestID
+        case .bedrock:
+            response.headers[HTTPField.Name("x-amzn-requestid")!] = requestID
+            response.headers[HTTPField.Name("x-amzn-errortype")!] =
+                error.bedrockType + ":http://internal.amazon.com/coral/com.amazon.bedrock/"
+        case .openAI, .azure, .gemini:
+            break
         }
         return response
     }
@@ -40,5 +58,14 @@ extension Response {
     /// (`…,"keel_sim_fault":}`). Not a trailing comma: some lenient parsers accept that.
     static func malformed(_ body: String) -> Response {
         .json(String(body.dropLast()) + #","keel_sim_fault":}"#)
+    }
+
+    /// The complete answer `body`, or its `truncate` or `malformed` fault.
+    static func answer(_ body: String, fault: SimulatorDirectives.Fault?) -> Response {
+        switch fault {
+        case .truncate: .truncated(body)
+        case .malformed: .malformed(body)
+        default: .json(body)
+        }
     }
 }
