@@ -101,5 +101,13 @@ public enum PostgresSchema {
                     CHECK (attempt_log IS NULL OR jsonb_typeof(attempt_log) = 'array');
                 """
         ),
+        SchemaMigration(
+            id: "0005_request_record_web_search_requests",
+            sql: """
+                -- Server-side web searches, billed per search (Anthropic server_tool_use).
+                ALTER TABLE request_record ADD COLUMN web_search_requests BIGINT NOT NULL DEFAULT 0
+                    CHECK (web_search_requests >= 0);
+                """
+        ),
     ]
 }

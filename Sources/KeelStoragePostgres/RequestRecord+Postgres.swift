@@ -11,7 +11,7 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos, attempt_log
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log
         """
 
     /// The same columns as read by ``init(postgresRow:)``: the JSON column comes back as text.
@@ -19,12 +19,12 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos, attempt_log::text
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log::text
         """
 
-    static let postgresColumnCount = 27
+    static let postgresColumnCount = 28
 
-    /// The placeholders of one row starting at parameter `first` (1-based): `($1, …, $27::jsonb)`.
+    /// The placeholders of one row starting at parameter `first` (1-based): `($1, …, $28::jsonb)`.
     static func postgresPlaceholders(first: Int) -> String {
         var text = "("
         for offset in 0..<Self.postgresColumnCount {
@@ -65,6 +65,7 @@ extension RequestRecord {
         bindings.append(self.usage.cacheWrite1hTokens)
         bindings.append(self.usage.reasoningTokens)
         bindings.append(self.cost.rawValue)
+        bindings.append(self.usage.webSearchRequests)
         bindings.append(self.attemptLog.isEmpty ? nil : Self.postgresAttemptLogJSON(self.attemptLog))
     }
 
@@ -84,7 +85,8 @@ extension RequestRecord {
             cachedInputTokens: try cells[21].decode(Int64.self),
             cacheWriteTokens: try cells[22].decode(Int64.self),
             cacheWrite1hTokens: try cells[23].decode(Int64.self),
-            reasoningTokens: try cells[24].decode(Int64.self)
+            reasoningTokens: try cells[24].decode(Int64.self),
+            webSearchRequests: try cells[26].decode(Int64.self)
         )
         let id = try cells[0].decode(String.self)
         let startedAt = try cells[1].decode(Int64.self)
@@ -105,7 +107,7 @@ extension RequestRecord {
         let upstreamMicros = try cells[17].decode(Int64?.self)
         let totalMicros = try cells[18].decode(Int64.self)
         let cost = try cells[25].decode(Int64.self)
-        let attemptLog = try cells[26].decode(String?.self).map(Self.postgresAttempts(fromJSON:)) ?? []
+        let attemptLog = try cells[27].decode(String?.self).map(Self.postgresAttempts(fromJSON:)) ?? []
         self.init(
             id: RequestID(id),
             startedAt: startedAt,

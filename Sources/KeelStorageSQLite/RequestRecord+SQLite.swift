@@ -12,10 +12,10 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos, attempt_log
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log
         """
 
-    static let sqliteColumnCount = 27
+    static let sqliteColumnCount = 28
 
     /// The record's values, bound in the order of ``sqliteColumns``.
     var sqliteArguments: StatementArguments {
@@ -49,6 +49,7 @@ extension RequestRecord {
             self.usage.cacheWrite1hTokens,
             self.usage.reasoningTokens,
             self.cost.rawValue,
+            self.usage.webSearchRequests,
             self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog),
         ]
         return StatementArguments(values)
@@ -70,7 +71,8 @@ extension RequestRecord {
             cachedInputTokens: try row.decode(Int64.self, atIndex: 21),
             cacheWriteTokens: try row.decode(Int64.self, atIndex: 22),
             cacheWrite1hTokens: try row.decode(Int64.self, atIndex: 23),
-            reasoningTokens: try row.decode(Int64.self, atIndex: 24)
+            reasoningTokens: try row.decode(Int64.self, atIndex: 24),
+            webSearchRequests: try row.decode(Int64.self, atIndex: 26)
         )
         let id = try row.decode(String.self, atIndex: 0)
         let startedAt = try row.decode(Int64.self, atIndex: 1)
@@ -91,7 +93,7 @@ extension RequestRecord {
         let upstreamMicros = try row.decode(Int64?.self, atIndex: 17)
         let totalMicros = try row.decode(Int64.self, atIndex: 18)
         let cost = try row.decode(Int64.self, atIndex: 25)
-        let attemptLog = try row.decode(String?.self, atIndex: 26).map(Self.attempts(fromJSON:)) ?? []
+        let attemptLog = try row.decode(String?.self, atIndex: 27).map(Self.attempts(fromJSON:)) ?? []
         self.init(
             id: RequestID(id),
             startedAt: startedAt,

@@ -102,5 +102,13 @@ public enum SQLiteSchema {
                     CHECK (attempt_log IS NULL OR (json_valid(attempt_log) AND json_type(attempt_log) = 'array'));
                 """
         ),
+        SchemaMigration(
+            id: "0005_request_record_web_search_requests",
+            sql: """
+                -- Server-side web searches, billed per search (Anthropic server_tool_use).
+                ALTER TABLE request_record ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0
+                    CHECK (web_search_requests >= 0);
+                """
+        ),
     ]
 }

@@ -40,6 +40,13 @@ import Testing
         ),
         ResponseCase(fixture: "anthropic-messages-thinking.json", usage: TokenUsage(inputTokens: 40, outputTokens: 412), costNanos: 6_300_000, stopReason: .endTurn),
         ResponseCase(fixture: "anthropic-messages-refusal.json", usage: TokenUsage(inputTokens: 30, outputTokens: 9), costNanos: 225_000, stopReason: .refusal),
+        // Server-side web search: $3 / 1M input, $15 / 1M output and $10 per 1,000 searches.
+        ResponseCase(
+            fixture: "anthropic-messages-web-search.json",
+            usage: TokenUsage(inputTokens: 6_039, outputTokens: 931, webSearchRequests: 1),
+            costNanos: 6_039 * 3_000 + 931 * 15_000 + 10_000_000,
+            stopReason: .endTurn
+        ),
     ])
     func completeAnswerDecodesWithExactUsageAndCost(_ testCase: ResponseCase) throws {
         let response = try AnthropicChatDialect.decodeResponse(try UpstreamFixture.buffer(testCase.fixture))
@@ -56,6 +63,11 @@ import Testing
         #expect(json["cache_creation_input_tokens"] == .int(1_800))
         #expect(json["cache_creation"]?["ephemeral_1h_input_tokens"] == .int(1_600))
         #expect(AnthropicUsage.decode(json) == usage)
+        #expect(json["server_tool_use"] == nil)
+
+        let searched = TokenUsage(inputTokens: 100, outputTokens: 20, webSearchRequests: 3)
+        #expect(AnthropicUsage.encode(searched)["server_tool_use"]?["web_search_requests"] == .int(3))
+        #expect(AnthropicUsage.decode(AnthropicUsage.encode(searched)) == searched)
     }
 
     @Test func toolUseAnswerDecodesFieldByField() throws {

@@ -206,10 +206,16 @@ struct DirectiveTests {
                 let response = try await sim.client.execute(request, timeout: .seconds(30))
                 for try await _ in response.body {}
             }
-            try await Task.sleep(for: .milliseconds(300))
+            // Cancel only once the simulator has the request (under a loaded test run the
+            // request can take longer than any fixed delay to arrive), then a little later.
+            let arrival = ContinuousClock.now + .seconds(10)
+            while sim.simulator.requestCount(path: "/v1/chat/completions") == 0, ContinuousClock.now < arrival {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(100))
             reader.cancel()
             _ = await reader.result
-            let deadline = ContinuousClock.now + .seconds(2)
+            let deadline = ContinuousClock.now + .seconds(5)
             while !recorder.contains("Client disconnected from a simulated stream"), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }

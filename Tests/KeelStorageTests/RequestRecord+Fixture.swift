@@ -36,7 +36,7 @@ extension RequestRecord {
             ttftMicros: nil,
             upstreamMicros: 900,
             totalMicros: 1_000,
-            usage: TokenUsage(inputTokens: 10, outputTokens: 5),
+            usage: TokenUsage(inputTokens: 10, outputTokens: 5, webSearchRequests: 2),
             cost: USDNanos(cost)
         )
     }

@@ -42,7 +42,7 @@ struct SQLiteSchemaTests {
                     "id", "started_at", "operation", "key_id", "team_id", "project_id", "user_id", "requested_model",
                     "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
-                    "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log",
+                    "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
                 ])
             #expect(
                 columns["virtual_key"] == [

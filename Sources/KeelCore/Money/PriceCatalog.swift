@@ -52,15 +52,15 @@ public struct PriceCatalog: Sendable {
         "text-embedding-3-large": ModelPrice(usd: "0.13", "0"),
         "text-embedding-ada-002": ModelPrice(usd: "0.10", "0"),
         // Anthropic
-        "claude-opus-4-5": ModelPrice(usd: "5.00", "25.00", cached: "0.50", write: "6.25", write1h: "10.00"),
-        "claude-opus-4-1": ModelPrice(usd: "15.00", "75.00", cached: "1.50", write: "18.75", write1h: "30.00"),
-        "claude-opus-4": ModelPrice(usd: "15.00", "75.00", cached: "1.50", write: "18.75", write1h: "30.00"),
-        "claude-sonnet-4-5": ModelPrice(usd: "3.00", "15.00", cached: "0.30", write: "3.75", write1h: "6.00"),
-        "claude-sonnet-4": ModelPrice(usd: "3.00", "15.00", cached: "0.30", write: "3.75", write1h: "6.00"),
-        "claude-3-7-sonnet": ModelPrice(usd: "3.00", "15.00", cached: "0.30", write: "3.75", write1h: "6.00"),
-        "claude-haiku-4-5": ModelPrice(usd: "1.00", "5.00", cached: "0.10", write: "1.25", write1h: "2.00"),
-        "claude-3-5-haiku": ModelPrice(usd: "0.80", "4.00", cached: "0.08", write: "1.00", write1h: "1.60"),
-        "claude-3-haiku": ModelPrice(usd: "0.25", "1.25", cached: "0.03", write: "0.30", write1h: "0.50"),
+        "claude-opus-4-5": ModelPrice(usd: "5.00", "25.00", cached: "0.50", write: "6.25", write1h: "10.00", searchesPerThousand: "10.00"),
+        "claude-opus-4-1": ModelPrice(usd: "15.00", "75.00", cached: "1.50", write: "18.75", write1h: "30.00", searchesPerThousand: "10.00"),
+        "claude-opus-4": ModelPrice(usd: "15.00", "75.00", cached: "1.50", write: "18.75", write1h: "30.00", searchesPerThousand: "10.00"),
+        "claude-sonnet-4-5": ModelPrice(usd: "3.00", "15.00", cached: "0.30", write: "3.75", write1h: "6.00", searchesPerThousand: "10.00"),
+        "claude-sonnet-4": ModelPrice(usd: "3.00", "15.00", cached: "0.30", write: "3.75", write1h: "6.00", searchesPerThousand: "10.00"),
+        "claude-3-7-sonnet": ModelPrice(usd: "3.00", "15.00", cached: "0.30", write: "3.75", write1h: "6.00", searchesPerThousand: "10.00"),
+        "claude-haiku-4-5": ModelPrice(usd: "1.00", "5.00", cached: "0.10", write: "1.25", write1h: "2.00", searchesPerThousand: "10.00"),
+        "claude-3-5-haiku": ModelPrice(usd: "0.80", "4.00", cached: "0.08", write: "1.00", write1h: "1.60", searchesPerThousand: "10.00"),
+        "claude-3-haiku": ModelPrice(usd: "0.25", "1.25", cached: "0.03", write: "0.30", write1h: "0.50", searchesPerThousand: "10.00"),
         // Google Gemini (prompts up to 200k tokens)
         "gemini-2.5-pro": ModelPrice(usd: "1.25", "10.00", cached: "0.125"),
         "gemini-2.5-flash": ModelPrice(usd: "0.30", "2.50", cached: "0.03"),
@@ -70,7 +70,7 @@ public struct PriceCatalog: Sendable {
         // The built-in simulator, priced so that cost accounting is visible without real keys.
         "keel-sim-chat": ModelPrice(usd: "1.00", "2.00", cached: "0.10"),
         "keel-sim-embed": ModelPrice(usd: "0.02", "0"),
-        "keel-sim-claude": ModelPrice(usd: "1.00", "5.00", cached: "0.10", write: "1.25", write1h: "2.00"),
+        "keel-sim-claude": ModelPrice(usd: "1.00", "5.00", cached: "0.10", write: "1.25", write1h: "2.00", searchesPerThousand: "10.00"),
         "keel-sim-gemini": ModelPrice(usd: "0.30", "2.50", cached: "0.03"),
     ]
 }

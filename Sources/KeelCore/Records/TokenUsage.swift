@@ -15,6 +15,9 @@ public struct TokenUsage: Sendable, Equatable, Hashable, Codable {
     public var cacheWrite1hTokens: Int64
     /// Output tokens spent on reasoning (a subset of ``outputTokens``).
     public var reasoningTokens: Int64
+    /// Web searches a server-side tool ran for the request (Anthropic
+    /// `server_tool_use.web_search_requests`), billed per search rather than per token.
+    public var webSearchRequests: Int64
 
     public init(
         inputTokens: Int64 = 0,
@@ -22,7 +25,8 @@ public struct TokenUsage: Sendable, Equatable, Hashable, Codable {
         cachedInputTokens: Int64 = 0,
         cacheWriteTokens: Int64 = 0,
         cacheWrite1hTokens: Int64 = 0,
-        reasoningTokens: Int64 = 0
+        reasoningTokens: Int64 = 0,
+        webSearchRequests: Int64 = 0
     ) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
@@ -30,6 +34,7 @@ public struct TokenUsage: Sendable, Equatable, Hashable, Codable {
         self.cacheWriteTokens = cacheWriteTokens
         self.cacheWrite1hTokens = cacheWrite1hTokens
         self.reasoningTokens = reasoningTokens
+        self.webSearchRequests = webSearchRequests
     }
 
     public static let zero = TokenUsage()

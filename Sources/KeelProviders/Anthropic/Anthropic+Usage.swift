@@ -8,7 +8,8 @@ public import KeelCore
 /// `ephemeral_1h_input_tokens`. Keel's `inputTokens` is the sum of all three (OpenAI's
 /// convention). When the breakdown is absent, the whole cache write counts as five-minute.
 /// Anthropic does not report thinking tokens apart from `output_tokens`, so `reasoningTokens`
-/// stays 0.
+/// stays 0. Server-side web searches (`server_tool_use.web_search_requests`) are billed per
+/// search and carried as `webSearchRequests`.
 ///
 /// Source: https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching (usage fields).
 public enum AnthropicUsage {
@@ -22,6 +23,7 @@ public enum AnthropicUsage {
         public var cacheCreationInputTokens: Int?
         public var cacheCreation5m: Int?
         public var cacheCreation1h: Int?
+        public var webSearchRequests: Int?
 
         public init() {}
 
@@ -35,6 +37,7 @@ public enum AnthropicUsage {
                 self.cacheCreation5m = breakdown["ephemeral_5m_input_tokens"]?.int
                 self.cacheCreation1h = breakdown["ephemeral_1h_input_tokens"]?.int
             }
+            self.webSearchRequests = usage["server_tool_use"]?["web_search_requests"]?.int
         }
 
         /// These counts updated by a later report: present fields replace, absent ones stay.
@@ -46,6 +49,7 @@ public enum AnthropicUsage {
             merged.cacheCreationInputTokens = later.cacheCreationInputTokens ?? self.cacheCreationInputTokens
             merged.cacheCreation5m = later.cacheCreation5m ?? self.cacheCreation5m
             merged.cacheCreation1h = later.cacheCreation1h ?? self.cacheCreation1h
+            merged.webSearchRequests = later.webSearchRequests ?? self.webSearchRequests
             return merged
         }
 
@@ -71,7 +75,8 @@ public enum AnthropicUsage {
                 outputTokens: Int64(self.outputTokens ?? 0),
                 cachedInputTokens: read,
                 cacheWriteTokens: write5m,
-                cacheWrite1hTokens: write1h
+                cacheWrite1hTokens: write1h,
+                webSearchRequests: Int64(self.webSearchRequests ?? 0)
             )
         }
     }
@@ -85,15 +90,22 @@ public enum AnthropicUsage {
     /// their lifetime breakdown, and `output_tokens`.
     public static func encode(_ usage: TokenUsage) -> JSONValue {
         let writes = usage.cacheWriteTokens + usage.cacheWrite1hTokens
-        return .object([
-            "input_tokens": .int(usage.uncachedInputTokens),
-            "cache_creation_input_tokens": .int(writes),
-            "cache_read_input_tokens": .int(usage.cachedInputTokens),
-            "cache_creation": .object([
-                "ephemeral_5m_input_tokens": .int(usage.cacheWriteTokens),
-                "ephemeral_1h_input_tokens": .int(usage.cacheWrite1hTokens),
-            ]),
-            "output_tokens": .int(usage.outputTokens),
-        ])
+        var members: [JSONValue.Member] = [
+            .init(key: "input_tokens", value: .int(usage.uncachedInputTokens)),
+            .init(key: "cache_creation_input_tokens", value: .int(writes)),
+            .init(key: "cache_read_input_tokens", value: .int(usage.cachedInputTokens)),
+            .init(
+                key: "cache_creation",
+                value: .object([
+                    "ephemeral_5m_input_tokens": .int(usage.cacheWriteTokens),
+                    "ephemeral_1h_input_tokens": .int(usage.cacheWrite1hTokens),
+                ])
+            ),
+            .init(key: "output_tokens", value: .int(usage.outputTokens)),
+        ]
+        if usage.webSearchRequests > 0 {
+            members.append(.init(key: "server_tool_use", value: .object(["web_search_requests": .int(usage.webSearchRequests)])))
+        }
+        return .object(members)
     }
 }

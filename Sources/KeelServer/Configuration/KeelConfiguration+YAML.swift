@@ -31,7 +31,8 @@ extension KeelConfiguration {
     /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
     /// - `recorder`: `capacity` (10000), `batch_size` (500), `flush_interval_ms` (20).
     /// - `prices`: mapping of upstream model name → {`input`, `output`, `cached_input`, `cache_write`,
-    ///   `cache_write_1h`} in dollars per million tokens.
+    ///   `cache_write_1h`} in dollars per million tokens, `web_search_per_thousand` in dollars per
+    ///   thousand server-side web searches.
     public static func parse(yaml: String, environment: [String: String]) throws -> KeelConfiguration {
         let context = ConfigContext(environment: environment)
         let root: Yams.Node?
@@ -66,7 +67,7 @@ extension KeelConfiguration {
         )
         for name in node.child("prices").mappingKeys {
             let price = node.child("prices").child(name)
-            price.expectKeys(["input", "output", "cached_input", "cache_write", "cache_write_1h"])
+            price.expectKeys(["input", "output", "cached_input", "cache_write", "cache_write_1h", "web_search_per_thousand"])
             guard let input = price.child("input").rate(), let output = price.child("output").rate() else {
                 context.report(price.path, "needs input and output prices")
                 continue
@@ -76,7 +77,9 @@ extension KeelConfiguration {
                 output: output,
                 cachedInput: price.child("cached_input").rate(),
                 cacheWrite: price.child("cache_write").rate(),
-                cacheWrite1h: price.child("cache_write_1h").rate()
+                cacheWrite1h: price.child("cache_write_1h").rate(),
+                // Dollars per thousand searches: the same decimal scale as per million tokens.
+                webSearch: price.child("web_search_per_thousand").rate().map { USDNanos($0.microUSDPerMillionTokens) }
             )
         }
         var issues = context.issues

@@ -136,14 +136,26 @@ public final class RequestRecorder: Service, Sendable {
         }
     }
 
-    /// Writes one batch, retrying until it is stored. Records are never dropped: while the store
-    /// fails, the buffer fills and requests wait.
+    /// Writes one batch, retrying until it is stored. Records are never dropped for a failing
+    /// store: while it fails, the buffer fills and requests wait. A batch the store refuses for
+    /// good (a duplicate id, a value the schema forbids) is written record by record, so only the
+    /// refused record is set aside — logged by id, never retried forever.
     private func write(_ batch: [RequestRecord]) async {
         var delay: Duration = .milliseconds(50)
         while true {
             do {
                 try await self.store.append(batch)
                 self.state.withLock { $0.written += batch.count }
+                return
+            } catch let error as StorageError where error.code == .conflict || error.code == .invalidValue {
+                if batch.count > 1 {
+                    for record in batch { await self.write([record]) }
+                } else {
+                    self.logger.critical(
+                        "A request record was refused by the store and set aside",
+                        metadata: ["keel.request_id": "\(batch.first?.id.rawValue ?? "")", "error.message": "\(error.message)"]
+                    )
+                }
                 return
             } catch {
                 self.logger.error(

@@ -37,6 +37,7 @@ extension AdminAPI {
             enum CodingKeys: String, CodingKey {
                 case input = "input_tokens", output = "output_tokens", cached = "cached_input_tokens"
                 case cacheWrite = "cache_write_tokens", cacheWrite1h = "cache_write_1h_tokens", reasoning = "reasoning_tokens"
+                case webSearch = "web_search_requests"
             }
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
@@ -46,6 +47,7 @@ extension AdminAPI {
                 try container.encode(self.usage.cacheWriteTokens, forKey: .cacheWrite)
                 try container.encode(self.usage.cacheWrite1hTokens, forKey: .cacheWrite1h)
                 try container.encode(self.usage.reasoningTokens, forKey: .reasoning)
+                try container.encode(self.usage.webSearchRequests, forKey: .webSearch)
             }
         }
 
