@@ -36,7 +36,8 @@ public enum TestKeel {
     /// dialect) with its chat, embedding and reasoning models; and the same simulator reached in
     /// every other upstream dialect — providers `sim-anthropic`, `sim-gemini`, `sim-bedrock` and
     /// `sim-azure`, each serving `keel-sim-chat` under the client-facing names in
-    /// ``dialectModels`` (`via-openai`, `via-anthropic`, …).
+    /// ``dialectModels`` (`via-openai`, `via-anthropic`, …), and `keel-sim-embed` through Gemini
+    /// as `via-gemini-embed`.
     public static func configuration(simulatorPort: Int, databasePath: String) -> KeelConfiguration {
         var configuration = KeelConfiguration()
         configuration.server.port = 0
@@ -66,6 +67,7 @@ public enum TestKeel {
         for (model, provider) in Self.dialectModels {
             configuration.models.append(.init(name: model, routes: [.init(provider: provider, model: "keel-sim-chat")]))
         }
+        configuration.models.append(.init(name: "via-gemini-embed", routes: [.init(provider: "sim-gemini", model: "keel-sim-embed")]))
         return configuration
     }
 

@@ -52,7 +52,7 @@ public final class GeminiProvider: ModelProvider {
 
     public let name: String
     public let dialect = APIDialect.gemini
-    public let capabilities: ProviderCapabilities = [.chat, .streaming, .toolCalls, .jsonMode, .imageInput, .streamUsage]
+    public let capabilities: ProviderCapabilities = [.chat, .streaming, .toolCalls, .jsonMode, .imageInput, .streamUsage, .embeddings]
     public let timeouts: UpstreamTimeouts
 
     private let client: HTTP1UpstreamClient
@@ -94,12 +94,18 @@ public final class GeminiProvider: ModelProvider {
     }
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
-        guard request.operation == .chatCompletions else {
+        let path: String
+        switch request.operation {
+        case .chatCompletions:
+            path = self.path(model: request.model, stream: request.stream)
+        case .embeddings:
+            // The body is a `batchEmbedContents` request (``GeminiEmbeddings``).
+            path = GeminiWire.methodPath(prefix: self.pathPrefix, apiVersion: self.apiVersion, model: request.model, method: ":batchEmbedContents")
+        case .countTokens:
             throw KeelError.invalidRequest("The provider '\(self.name)' (Gemini) does not serve \(request.operation.rawValue) through Keel.")
         }
         var headers = self.baseHeaders
         if request.stream { headers.add(name: "accept", value: "text/event-stream") }
-        let path = self.path(model: request.model, stream: request.stream)
         let (head, body) = try await self.client.send(path: path, headers: headers, body: request.body, stream: request.stream)
         let status = Int(head.status.code)
         guard (200..<300).contains(status) else {

@@ -25,9 +25,13 @@ enum GeminiWire {
     /// A leading `models/` (the API's resource name form) is accepted and not doubled; the id is
     /// percent-encoded as one path segment.
     static func methodPath(prefix: String, apiVersion: String, model: String, stream: Bool) -> String {
+        Self.methodPath(prefix: prefix, apiVersion: apiVersion, model: model, method: stream ? ":streamGenerateContent?alt=sse" : ":generateContent")
+    }
+
+    /// The path of `method` (`:batchEmbedContents`, …) on `model`.
+    static func methodPath(prefix: String, apiVersion: String, model: String, method: String) -> String {
         var id = Substring(model)
         if id.hasPrefix("models/") { id = id.dropFirst("models/".count) }
-        let method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent"
         return prefix + "/" + apiVersion + "/models/" + SigV4Signer.uriEncode(String(id), keepSlash: false) + method
     }
 

@@ -11,11 +11,38 @@ extension Gateway {
             record.requestedModel = body.model
         }
         let embeddings = admitted.body
+        var canonical: EmbeddingsRequest?
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
-            let upstream = UpstreamRequest(operation: .embeddings, model: deployment.upstreamModel, body: embeddings.upstreamBody(model: deployment.upstreamModel), stream: false)
-            let response = try await deployment.provider.send(upstream)
-            let body = try await Self.collect(response)
-            return .complete(body: body, contentType: response.contentType, usage: try OpenAIChatRequest.usage(ofComplete: body))
+            let provider = deployment.provider
+            guard provider.capabilities.contains(.embeddings) else {
+                throw DeploymentCannotServe(error: .invalidRequest("Embeddings are not supported by provider '\(provider.name)'."))
+            }
+            switch provider.dialect {
+            case .openAI:
+                let upstream = UpstreamRequest(operation: .embeddings, model: deployment.upstreamModel, body: embeddings.upstreamBody(model: deployment.upstreamModel), stream: false)
+                let response = try await provider.send(upstream)
+                let body = try await Self.collect(response)
+                return .complete(body: body, contentType: response.contentType, usage: try OpenAIChatRequest.usage(ofComplete: body))
+            case .gemini:
+                if canonical == nil { canonical = try OpenAIEmbeddings.decodeRequest(embeddings.body) }
+                let request = canonical!
+                let response = try await provider.send(
+                    UpstreamRequest(
+                        operation: .embeddings,
+                        model: deployment.upstreamModel,
+                        body: GeminiEmbeddings.encodeRequest(request, upstreamModel: deployment.upstreamModel),
+                        stream: false
+                    )
+                )
+                let answer = try GeminiEmbeddings.decodeResponse(try await Self.collect(response), expected: request.inputs.count)
+                return .complete(
+                    body: OpenAIEmbeddings.encodeResponse(answer, model: embeddings.model, base64: request.base64),
+                    contentType: "application/json",
+                    usage: TokenUsage(inputTokens: Int64(answer.inputTokens ?? 0))
+                )
+            case .anthropic, .bedrock:
+                throw DeploymentCannotServe(error: .invalidRequest("Embeddings are not supported by provider '\(provider.name)'."))
+            }
         }
         guard case .complete(let body, let contentType, let usage) = routed.value else {
             preconditionFailure("embeddings never stream")
