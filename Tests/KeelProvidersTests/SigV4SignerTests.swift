@@ -166,7 +166,8 @@ extension SigV4SignerTests {
     @Test func aCustomEndpointWithAPortIsSignedWithThatHost() throws {
         let signing = try BedrockProvider.RequestSigning(
             configuration: .init(
-                name: "b", region: "eu-west-1", accessKeyID: "AKID", secretAccessKey: Secret("secret"), baseURL: "http://127.0.0.1:8443/prefix"
+                name: "b", region: "eu-west-1", accessKeyID: "AKID", secretAccessKey: Secret("secret"),
+                connection: UpstreamConnection(baseURL: "http://127.0.0.1:8443/prefix")
             )
         )
         let (path, headers) = signing.request(model: "m", stream: false, body: ByteBuffer(), at: SigV4Signer.Timestamp(secondsSince1970: 0))

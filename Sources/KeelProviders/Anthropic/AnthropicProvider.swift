@@ -13,35 +13,24 @@ public final class AnthropicProvider: ModelProvider {
     /// Settings of one Anthropic upstream.
     public struct Configuration: Sendable {
         public var name: String
-        /// The API root, e.g. `https://api.anthropic.com`; `/v1/messages` is appended.
-        public var baseURL: String
+        /// Sent as `x-api-key`.
         public var apiKey: Secret<String>?
         /// Sent when the client did not send its own.
         public var anthropicVersion: String
-        /// Extra headers sent with every request.
-        public var headers: [(name: String, value: String)]
-        public var timeouts: UpstreamTimeouts
-        public var maxConnections: Int
-        public var caFile: String?
+        /// The API root (e.g. `https://api.anthropic.com`; `/v1/messages` is appended), extra
+        /// headers, timeouts, pool size, extra CA.
+        public var connection: UpstreamConnection
 
         public init(
             name: String,
-            baseURL: String = "https://api.anthropic.com",
             apiKey: Secret<String>? = nil,
             anthropicVersion: String = "2023-06-01",
-            headers: [(name: String, value: String)] = [],
-            timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-            maxConnections: Int = 512,
-            caFile: String? = nil
+            connection: UpstreamConnection = UpstreamConnection(baseURL: "https://api.anthropic.com")
         ) {
             self.name = name
-            self.baseURL = baseURL
             self.apiKey = apiKey
             self.anthropicVersion = anthropicVersion
-            self.headers = headers
-            self.timeouts = timeouts
-            self.maxConnections = maxConnections
-            self.caFile = caFile
+            self.connection = connection
         }
     }
 
@@ -57,34 +46,20 @@ public final class AnthropicProvider: ModelProvider {
     private let anthropicVersion: String
     private let apiKey: Secret<String>?
 
-    /// - Throws: `KeelError.invalidRequest` when `baseURL` is not an `http(s)://host[:port][/path]` URL.
+    /// - Throws: `KeelError.invalidRequest` when the base URL is not an `http(s)://host[:port][/path]` URL.
     public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup) throws {
         self.name = configuration.name
-        self.timeouts = configuration.timeouts
+        self.timeouts = configuration.connection.timeouts
         self.apiKey = configuration.apiKey
         self.anthropicVersion = configuration.anthropicVersion
-        guard let url = BaseURL(configuration.baseURL) else {
-            throw KeelError.invalidRequest("Invalid base URL for provider '\(configuration.name)'.")
-        }
+        let (url, client) = try configuration.connection.open(provider: configuration.name, eventLoopGroup: eventLoopGroup)
+        self.client = client
         // `https://api.anthropic.com` and `https://api.anthropic.com/v1` both work.
         let root = url.path.hasSuffix("/v1") ? url.path : url.path + "/v1"
         self.messagesPath = root + "/messages"
         self.countTokensPath = root + "/messages/count_tokens"
-
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "user-agent", value: "keel")
-        configuration.apiKey?.withExposedValue { key in
-            if !key.isEmpty { headers.add(name: "x-api-key", value: key) }
-        }
-        for header in configuration.headers { headers.add(name: header.name, value: header.value) }
-        self.baseHeaders = headers
-        self.client = try HTTP1UpstreamClient(
-            target: .init(host: url.host, port: url.port, tls: url.tls, additionalTrustRootsFile: configuration.caFile),
-            timeouts: configuration.timeouts,
-            maxConnections: configuration.maxConnections,
-            eventLoopGroup: eventLoopGroup
-        )
+        let key = configuration.apiKey?.withExposedValue { $0 } ?? ""
+        self.baseHeaders = configuration.connection.baseHeaders(credentials: key.isEmpty ? [] : [("x-api-key", key)])
     }
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {

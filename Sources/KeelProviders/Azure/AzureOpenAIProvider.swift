@@ -12,39 +12,28 @@ import NIOHTTP1
 public final class AzureOpenAIProvider: ModelProvider {
     public struct Configuration: Sendable {
         public var name: String
-        /// The resource endpoint, e.g. `https://my-resource.openai.azure.com`.
-        public var baseURL: String
         /// The `api-version` query parameter.
         public var apiVersion: String
         /// The resource key, sent as `api-key`.
         public var apiKey: Secret<String>?
         /// A Microsoft Entra ID access token, sent as `Authorization: Bearer`; used when set.
         public var entraToken: Secret<String>?
-        public var headers: [(name: String, value: String)]
-        public var timeouts: UpstreamTimeouts
-        public var maxConnections: Int
-        public var caFile: String?
+        /// The resource endpoint (e.g. `https://my-resource.openai.azure.com`), extra headers,
+        /// timeouts, pool size, extra CA.
+        public var connection: UpstreamConnection
 
         public init(
             name: String,
-            baseURL: String,
             apiVersion: String = "2024-10-21",
             apiKey: Secret<String>? = nil,
             entraToken: Secret<String>? = nil,
-            headers: [(name: String, value: String)] = [],
-            timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-            maxConnections: Int = 512,
-            caFile: String? = nil
+            connection: UpstreamConnection
         ) {
             self.name = name
-            self.baseURL = baseURL
             self.apiVersion = apiVersion
             self.apiKey = apiKey
             self.entraToken = entraToken
-            self.headers = headers
-            self.timeouts = timeouts
-            self.maxConnections = maxConnections
-            self.caFile = caFile
+            self.connection = connection
         }
     }
 
@@ -63,34 +52,20 @@ public final class AzureOpenAIProvider: ModelProvider {
 
     public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup) throws {
         self.name = configuration.name
-        self.timeouts = configuration.timeouts
-        guard let url = BaseURL(configuration.baseURL) else {
-            throw KeelError.invalidRequest("Invalid base URL for provider '\(configuration.name)'.")
-        }
+        self.timeouts = configuration.connection.timeouts
+        let (url, client) = try configuration.connection.open(provider: configuration.name, eventLoopGroup: eventLoopGroup)
+        self.client = client
         // Accept the resource endpoint with or without the `/openai` segment.
         self.root = (url.path.hasSuffix("/openai") ? url.path : url.path + "/openai") + "/deployments/"
         self.apiVersionQuery = "?api-version=" + Self.percentEncoded(configuration.apiVersion)
-
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "user-agent", value: "keel")
         if let token = configuration.entraToken {
-            token.withExposedValue { headers.add(name: "authorization", value: "Bearer " + $0) }
             self.secret = token
+            self.baseHeaders = configuration.connection.baseHeaders(credentials: [("authorization", "Bearer " + token.withExposedValue { $0 })])
         } else {
-            configuration.apiKey?.withExposedValue { key in
-                if !key.isEmpty { headers.add(name: "api-key", value: key) }
-            }
             self.secret = configuration.apiKey
+            let key = configuration.apiKey?.withExposedValue { $0 } ?? ""
+            self.baseHeaders = configuration.connection.baseHeaders(credentials: key.isEmpty ? [] : [("api-key", key)])
         }
-        for header in configuration.headers { headers.add(name: header.name, value: header.value) }
-        self.baseHeaders = headers
-        self.client = try HTTP1UpstreamClient(
-            target: .init(host: url.host, port: url.port, tls: url.tls, additionalTrustRootsFile: configuration.caFile),
-            timeouts: configuration.timeouts,
-            maxConnections: configuration.maxConnections,
-            eventLoopGroup: eventLoopGroup
-        )
     }
 
     /// The path of `operation` on `deployment`.

@@ -28,13 +28,9 @@ public final class BedrockProvider: ModelProvider {
         public var secretAccessKey: Secret<String>
         /// The session token of temporary (STS) credentials.
         public var sessionToken: Secret<String>?
-        /// The runtime endpoint; `nil` means `https://bedrock-runtime.{region}.amazonaws.com`.
-        public var baseURL: String?
-        public var timeouts: UpstreamTimeouts
-        /// Concurrent connections to the upstream host; long streams each hold one.
-        public var maxConnections: Int
-        /// A PEM file of extra certificate authorities to trust (for a private endpoint).
-        public var caFile: String?
+        /// The runtime endpoint (by default ``defaultEndpoint(region:)``), extra headers (sent
+        /// unsigned), timeouts, pool size, extra CA.
+        public var connection: UpstreamConnection
 
         public init(
             name: String,
@@ -42,24 +38,20 @@ public final class BedrockProvider: ModelProvider {
             accessKeyID: String,
             secretAccessKey: Secret<String>,
             sessionToken: Secret<String>? = nil,
-            baseURL: String? = nil,
-            timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-            maxConnections: Int = 512,
-            caFile: String? = nil
+            connection: UpstreamConnection? = nil
         ) {
             self.name = name
             self.region = region
             self.accessKeyID = accessKeyID
             self.secretAccessKey = secretAccessKey
             self.sessionToken = sessionToken
-            self.baseURL = baseURL
-            self.timeouts = timeouts
-            self.maxConnections = maxConnections
-            self.caFile = caFile
+            self.connection = connection ?? UpstreamConnection(baseURL: Self.defaultEndpoint(region: region))
         }
 
-        /// The runtime endpoint in use.
-        var endpoint: String { self.baseURL ?? "https://bedrock-runtime.\(self.region).amazonaws.com" }
+        /// `https://bedrock-runtime.{region}.amazonaws.com`.
+        public static func defaultEndpoint(region: String) -> String {
+            "https://bedrock-runtime.\(region).amazonaws.com"
+        }
     }
 
     /// Builds the path and signed headers of one call; pure apart from the clock it is given.
@@ -71,7 +63,7 @@ public final class BedrockProvider: ModelProvider {
 
         /// - Throws: `KeelError.invalidRequest` when the endpoint is not an `http(s)://host[:port][/path]` URL.
         init(configuration: Configuration) throws(KeelError) {
-            guard let url = BaseURL(configuration.endpoint) else {
+            guard let url = BaseURL(configuration.connection.baseURL) else {
                 throw KeelError.invalidRequest("Invalid base URL for provider '\(configuration.name)'.")
             }
             self.pathPrefix = url.path
@@ -114,20 +106,15 @@ public final class BedrockProvider: ModelProvider {
     private let client: HTTP1UpstreamClient
     private let signing: RequestSigning
 
+    private let extraHeaders: [(name: String, value: String)]
+
     /// - Throws: `KeelError.invalidRequest` when the base URL is not an `http(s)://host[:port][/path]` URL.
     public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup) throws {
         self.name = configuration.name
-        self.timeouts = configuration.timeouts
+        self.timeouts = configuration.connection.timeouts
         self.signing = try RequestSigning(configuration: configuration)
-        guard let url = BaseURL(configuration.endpoint) else {
-            throw KeelError.invalidRequest("Invalid base URL for provider '\(configuration.name)'.")
-        }
-        self.client = try HTTP1UpstreamClient(
-            target: .init(host: url.host, port: url.port, tls: url.tls, additionalTrustRootsFile: configuration.caFile),
-            timeouts: configuration.timeouts,
-            maxConnections: configuration.maxConnections,
-            eventLoopGroup: eventLoopGroup
-        )
+        self.client = try configuration.connection.open(provider: configuration.name, eventLoopGroup: eventLoopGroup).client
+        self.extraHeaders = configuration.connection.headers
     }
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
@@ -139,6 +126,7 @@ public final class BedrockProvider: ModelProvider {
         let (path, signed) = self.signing.request(model: request.model, stream: request.stream, body: request.body, at: now)
         var headers = HTTPHeaders()
         for header in signed { headers.add(name: header.name, value: header.value) }
+        for header in self.extraHeaders { headers.add(name: header.name, value: header.value) }
         let (head, body) = try await self.client.send(path: path, headers: headers, body: request.body, stream: request.stream)
         let status = Int(head.status.code)
         guard (200..<300).contains(status) else {

@@ -7,46 +7,32 @@ import NIOHTTP1
 ///
 /// Bodies arrive already in Gemini's dialect (``GeminiChatDialect/encodeRequest(_:upstreamModel:)``);
 /// the model goes in the URL: `POST {base}/{apiVersion}/models/{model}:generateContent`, or
-/// `:streamGenerateContent?alt=sse` for a stream. Embeddings are not offered: Gemini's
-/// `batchEmbedContents` has no translation contract in Keel yet, so an embeddings request is
-/// refused rather than sent in OpenAI's shape (as is token counting). One instance owns one connection pool and serves
-/// every request.
+/// `:streamGenerateContent?alt=sse` for a stream; embeddings go to `:batchEmbedContents`
+/// (``GeminiEmbeddings``). Token counting is not offered. One instance owns one connection pool
+/// and serves every request.
 public final class GeminiProvider: ModelProvider {
     /// Settings of one Gemini upstream.
     public struct Configuration: Sendable {
         public var name: String
-        /// The API host root, e.g. `https://generativelanguage.googleapis.com` (the default).
-        public var baseURL: String
+        /// Sent as `x-goog-api-key`.
         public var apiKey: Secret<String>?
         /// The API version segment of the path; `v1beta` carries thinking, system instructions and
         /// JSON schemas.
         public var apiVersion: String
-        /// Extra headers sent with every request.
-        public var headers: [(name: String, value: String)]
-        public var timeouts: UpstreamTimeouts
-        /// Concurrent connections to the upstream host; long streams each hold one.
-        public var maxConnections: Int
-        /// A PEM file of extra certificate authorities to trust for this upstream.
-        public var caFile: String?
+        /// The API host root (e.g. `https://generativelanguage.googleapis.com`), extra headers,
+        /// timeouts, pool size, extra CA.
+        public var connection: UpstreamConnection
 
         public init(
             name: String,
-            baseURL: String = "https://generativelanguage.googleapis.com",
             apiKey: Secret<String>? = nil,
             apiVersion: String = "v1beta",
-            headers: [(name: String, value: String)] = [],
-            timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-            maxConnections: Int = 512,
-            caFile: String? = nil
+            connection: UpstreamConnection = UpstreamConnection(baseURL: "https://generativelanguage.googleapis.com")
         ) {
             self.name = name
-            self.baseURL = baseURL
             self.apiKey = apiKey
             self.apiVersion = apiVersion
-            self.headers = headers
-            self.timeouts = timeouts
-            self.maxConnections = maxConnections
-            self.caFile = caFile
+            self.connection = connection
         }
     }
 
@@ -61,31 +47,17 @@ public final class GeminiProvider: ModelProvider {
     private let baseHeaders: HTTPHeaders
     private let apiKey: Secret<String>?
 
-    /// - Throws: `KeelError.invalidRequest` when `baseURL` is not an `http(s)://host[:port][/path]` URL.
+    /// - Throws: `KeelError.invalidRequest` when the base URL is not an `http(s)://host[:port][/path]` URL.
     public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup) throws {
         self.name = configuration.name
-        self.timeouts = configuration.timeouts
+        self.timeouts = configuration.connection.timeouts
         self.apiKey = configuration.apiKey
         self.apiVersion = configuration.apiVersion
-        guard let url = BaseURL(configuration.baseURL) else {
-            throw KeelError.invalidRequest("Invalid base URL for provider '\(configuration.name)'.")
-        }
+        let (url, client) = try configuration.connection.open(provider: configuration.name, eventLoopGroup: eventLoopGroup)
+        self.client = client
         self.pathPrefix = url.path
-
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "user-agent", value: "keel")
-        configuration.apiKey?.withExposedValue { key in
-            if !key.isEmpty { headers.add(name: "x-goog-api-key", value: key) }
-        }
-        for header in configuration.headers { headers.add(name: header.name, value: header.value) }
-        self.baseHeaders = headers
-        self.client = try HTTP1UpstreamClient(
-            target: .init(host: url.host, port: url.port, tls: url.tls, additionalTrustRootsFile: configuration.caFile),
-            timeouts: configuration.timeouts,
-            maxConnections: configuration.maxConnections,
-            eventLoopGroup: eventLoopGroup
-        )
+        let key = configuration.apiKey?.withExposedValue { $0 } ?? ""
+        self.baseHeaders = configuration.connection.baseHeaders(credentials: key.isEmpty ? [] : [("x-goog-api-key", key)])
     }
 
     /// The request path for `model` (exposed for tests).

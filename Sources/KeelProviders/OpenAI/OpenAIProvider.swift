@@ -11,33 +11,16 @@ public final class OpenAIProvider: ModelProvider {
     /// Settings of one OpenAI-compatible upstream.
     public struct Configuration: Sendable {
         public var name: String
-        /// The API root, e.g. `https://api.openai.com/v1`; paths such as `/chat/completions` are appended.
-        public var baseURL: String
+        /// Sent as `Authorization: Bearer`.
         public var apiKey: Secret<String>?
-        /// Extra headers sent with every request (e.g. `OpenAI-Organization`).
-        public var headers: [(name: String, value: String)]
-        public var timeouts: UpstreamTimeouts
-        /// Concurrent connections to the upstream host; long streams each hold one.
-        public var maxConnections: Int
-        /// A PEM file of extra certificate authorities to trust for this upstream.
-        public var caFile: String?
+        /// The API root (e.g. `https://api.openai.com/v1`; `/chat/completions` is appended),
+        /// extra headers, timeouts, pool size, extra CA.
+        public var connection: UpstreamConnection
 
-        public init(
-            name: String,
-            baseURL: String,
-            apiKey: Secret<String>? = nil,
-            headers: [(name: String, value: String)] = [],
-            timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-            maxConnections: Int = 512,
-            caFile: String? = nil
-        ) {
+        public init(name: String, apiKey: Secret<String>? = nil, connection: UpstreamConnection) {
             self.name = name
-            self.baseURL = baseURL
             self.apiKey = apiKey
-            self.headers = headers
-            self.timeouts = timeouts
-            self.maxConnections = maxConnections
-            self.caFile = caFile
+            self.connection = connection
         }
     }
 
@@ -54,31 +37,17 @@ public final class OpenAIProvider: ModelProvider {
     private let baseHeaders: HTTPHeaders
     private let apiKey: Secret<String>?
 
-    /// - Throws: `KeelError.invalidRequest` when `baseURL` is not an `http(s)://host[:port][/path]` URL.
+    /// - Throws: `KeelError.invalidRequest` when the base URL is not an `http(s)://host[:port][/path]` URL.
     public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup) throws {
         self.name = configuration.name
-        self.timeouts = configuration.timeouts
+        self.timeouts = configuration.connection.timeouts
         self.apiKey = configuration.apiKey
-        guard let url = BaseURL(configuration.baseURL) else {
-            throw KeelError.invalidRequest("Invalid base URL for provider '\(configuration.name)'.")
-        }
+        let (url, client) = try configuration.connection.open(provider: configuration.name, eventLoopGroup: eventLoopGroup)
+        self.client = client
         self.chatPath = url.path + "/chat/completions"
         self.embeddingsPath = url.path + "/embeddings"
-
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "user-agent", value: "keel")
-        configuration.apiKey?.withExposedValue { key in
-            if !key.isEmpty { headers.add(name: "authorization", value: "Bearer " + key) }
-        }
-        for header in configuration.headers { headers.add(name: header.name, value: header.value) }
-        self.baseHeaders = headers
-        self.client = try HTTP1UpstreamClient(
-            target: .init(host: url.host, port: url.port, tls: url.tls, additionalTrustRootsFile: configuration.caFile),
-            timeouts: configuration.timeouts,
-            maxConnections: configuration.maxConnections,
-            eventLoopGroup: eventLoopGroup
-        )
+        let key = configuration.apiKey?.withExposedValue { $0 } ?? ""
+        self.baseHeaders = configuration.connection.baseHeaders(credentials: key.isEmpty ? [] : [("authorization", "Bearer " + key)])
     }
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {

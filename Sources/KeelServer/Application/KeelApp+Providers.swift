@@ -5,46 +5,40 @@ import NIOCore
 extension KeelApp {
     /// The adapter for one configured upstream.
     static func makeProvider(_ provider: KeelConfiguration.Provider, group: any EventLoopGroup) throws -> any ModelProvider {
+        func connection(defaultBaseURL: String) -> UpstreamConnection {
+            UpstreamConnection(
+                baseURL: provider.baseURL ?? defaultBaseURL,
+                headers: provider.headers,
+                timeouts: provider.timeouts,
+                maxConnections: provider.maxConnections,
+                caFile: provider.tlsCAFile
+            )
+        }
         switch provider.kind {
         case .openai, .simulator:
             return try OpenAIProvider(
-                configuration: .init(
-                    name: provider.name,
-                    baseURL: provider.baseURL ?? "https://api.openai.com/v1",
-                    apiKey: provider.apiKey,
-                    headers: provider.headers,
-                    timeouts: provider.timeouts,
-                    maxConnections: provider.maxConnections,
-                    caFile: provider.tlsCAFile
-                ),
+                configuration: .init(name: provider.name, apiKey: provider.apiKey, connection: connection(defaultBaseURL: "https://api.openai.com/v1")),
                 eventLoopGroup: group
             )
         case .anthropic:
             return try AnthropicProvider(
                 configuration: .init(
                     name: provider.name,
-                    baseURL: provider.baseURL ?? "https://api.anthropic.com",
                     apiKey: provider.apiKey,
                     anthropicVersion: provider.anthropicVersion ?? "2023-06-01",
-                    headers: provider.headers,
-                    timeouts: provider.timeouts,
-                    maxConnections: provider.maxConnections,
-                    caFile: provider.tlsCAFile
+                    connection: connection(defaultBaseURL: "https://api.anthropic.com")
                 ),
                 eventLoopGroup: group
             )
         case .azure:
+            // Configuration validation requires `base_url` for Azure.
             return try AzureOpenAIProvider(
                 configuration: .init(
                     name: provider.name,
-                    baseURL: provider.baseURL ?? "",
                     apiVersion: provider.apiVersion ?? "2024-10-21",
                     apiKey: provider.apiKey,
                     entraToken: provider.entraToken,
-                    headers: provider.headers,
-                    timeouts: provider.timeouts,
-                    maxConnections: provider.maxConnections,
-                    caFile: provider.tlsCAFile
+                    connection: connection(defaultBaseURL: "")
                 ),
                 eventLoopGroup: group
             )
@@ -52,27 +46,21 @@ extension KeelApp {
             return try GeminiProvider(
                 configuration: .init(
                     name: provider.name,
-                    baseURL: provider.baseURL ?? "https://generativelanguage.googleapis.com",
                     apiKey: provider.apiKey,
-                    headers: provider.headers,
-                    timeouts: provider.timeouts,
-                    maxConnections: provider.maxConnections,
-                    caFile: provider.tlsCAFile
+                    connection: connection(defaultBaseURL: "https://generativelanguage.googleapis.com")
                 ),
                 eventLoopGroup: group
             )
         case .bedrock:
+            let region = provider.region ?? "us-east-1"
             return try BedrockProvider(
                 configuration: .init(
                     name: provider.name,
-                    region: provider.region ?? "us-east-1",
+                    region: region,
                     accessKeyID: provider.awsAccessKeyID ?? "",
                     secretAccessKey: provider.awsSecretAccessKey ?? Secret(""),
                     sessionToken: provider.awsSessionToken,
-                    baseURL: provider.baseURL,
-                    timeouts: provider.timeouts,
-                    maxConnections: provider.maxConnections,
-                    caFile: provider.tlsCAFile
+                    connection: connection(defaultBaseURL: BedrockProvider.Configuration.defaultEndpoint(region: region))
                 ),
                 eventLoopGroup: group
             )

@@ -17,16 +17,11 @@ struct AnthropicMessagesRequest: Sendable {
     static func parse(_ body: ByteBuffer, maxDepth: Int) throws(KeelError) -> AnthropicMessagesRequest {
         let parsed = body.withUnsafeReadableBytes { bytes -> Result<AnthropicMessagesRequest, KeelError> in
             let index: JSONObjectIndex
-            do throws(JSONScanner.SyntaxError) {
-                index = try JSONScanner.indexObject(bytes, maxDepth: maxDepth)
-            } catch {
-                return .failure(OpenAIRequestBody.syntaxError(error))
-            }
-            guard let modelMember = index["model"] else {
-                return .failure(.invalidRequest("model: Field required", param: "model"))
-            }
-            guard let model = index.string(modelMember), !model.isEmpty else {
-                return .failure(.invalidRequest("model: Input should be a valid string", param: "model"))
+            let modelMember: JSONScanner.Member
+            let model: String
+            switch Self.indexWithModel(bytes, maxDepth: maxDepth) {
+            case .success(let scanned): (index, modelMember, model) = scanned
+            case .failure(let error): return .failure(error)
             }
             guard let maxTokensMember = index["max_tokens"] else {
                 return .failure(.invalidRequest("max_tokens: Field required", param: "max_tokens"))
@@ -60,10 +55,32 @@ struct AnthropicMessagesRequest: Sendable {
     /// The body for an Anthropic upstream whose model is `upstreamModel`: the client's bytes with
     /// only the model changed (the original buffer when it is the same).
     func upstreamBody(model upstreamModel: String) -> ByteBuffer {
-        guard upstreamModel != self.model else { return self.body }
+        Self.body(self.body, withModel: upstreamModel, at: self.modelRange, replacing: self.model)
+    }
+
+    /// `body` with the model at `range` replaced by `model` (the same buffer when unchanged).
+    static func body(_ body: ByteBuffer, withModel model: String, at range: Range<Int>, replacing current: String) -> ByteBuffer {
+        guard model != current else { return body }
         var edits = ByteEdits()
-        edits.replace(self.modelRange, with: JSONWriter.quoted(upstreamModel))
-        return edits.applied(to: self.body)
+        edits.replace(range, with: JSONWriter.quoted(model))
+        return edits.applied(to: body)
+    }
+
+    /// The scanned object and its `model`, or the error the Anthropic API gives for the body.
+    static func indexWithModel(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> Result<(JSONObjectIndex, JSONScanner.Member, String), KeelError> {
+        let index: JSONObjectIndex
+        do throws(JSONScanner.SyntaxError) {
+            index = try JSONScanner.indexObject(bytes, maxDepth: maxDepth)
+        } catch {
+            return .failure(OpenAIRequestBody.syntaxError(error))
+        }
+        guard let modelMember = index["model"] else {
+            return .failure(.invalidRequest("model: Field required", param: "model"))
+        }
+        guard let model = index.string(modelMember), !model.isEmpty else {
+            return .failure(.invalidRequest("model: Input should be a valid string", param: "model"))
+        }
+        return .success((index, modelMember, model))
     }
 }
 
@@ -76,16 +93,11 @@ struct AnthropicCountTokensRequest: Sendable {
     static func parse(_ body: ByteBuffer, maxDepth: Int) throws(KeelError) -> AnthropicCountTokensRequest {
         let parsed = body.withUnsafeReadableBytes { bytes -> Result<AnthropicCountTokensRequest, KeelError> in
             let index: JSONObjectIndex
-            do throws(JSONScanner.SyntaxError) {
-                index = try JSONScanner.indexObject(bytes, maxDepth: maxDepth)
-            } catch {
-                return .failure(OpenAIRequestBody.syntaxError(error))
-            }
-            guard let modelMember = index["model"] else {
-                return .failure(.invalidRequest("model: Field required", param: "model"))
-            }
-            guard let model = index.string(modelMember), !model.isEmpty else {
-                return .failure(.invalidRequest("model: Input should be a valid string", param: "model"))
+            let modelMember: JSONScanner.Member
+            let model: String
+            switch AnthropicMessagesRequest.indexWithModel(bytes, maxDepth: maxDepth) {
+            case .success(let scanned): (index, modelMember, model) = scanned
+            case .failure(let error): return .failure(error)
             }
             guard let messages = index["messages"] else {
                 return .failure(.invalidRequest("messages: Field required", param: "messages"))
@@ -99,9 +111,6 @@ struct AnthropicCountTokensRequest: Sendable {
     }
 
     func upstreamBody(model upstreamModel: String) -> ByteBuffer {
-        guard upstreamModel != self.model else { return self.body }
-        var edits = ByteEdits()
-        edits.replace(self.modelRange, with: JSONWriter.quoted(upstreamModel))
-        return edits.applied(to: self.body)
+        AnthropicMessagesRequest.body(self.body, withModel: upstreamModel, at: self.modelRange, replacing: self.model)
     }
 }
