@@ -19,12 +19,14 @@ public struct Identifier<Tag>: Hashable, Sendable, Codable, CustomStringConverti
 
 public enum RequestTag {}
 public enum KeyTag {}
+public enum OrgTag {}
 public enum TeamTag {}
 public enum ProjectTag {}
 public enum UserTag {}
 
 public typealias RequestID = Identifier<RequestTag>
 public typealias KeyID = Identifier<KeyTag>
+public typealias OrgID = Identifier<OrgTag>
 public typealias TeamID = Identifier<TeamTag>
 public typealias ProjectID = Identifier<ProjectTag>
 public typealias UserID = Identifier<UserTag>

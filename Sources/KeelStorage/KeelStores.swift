@@ -3,6 +3,7 @@ public struct KeelStores: Sendable {
     public let requests: any RequestRecordStore
     public let keys: any VirtualKeyStore
     public let settings: any SettingStore
+    public let tenancy: any TenancyStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -12,12 +13,14 @@ public struct KeelStores: Sendable {
         requests: any RequestRecordStore,
         keys: any VirtualKeyStore,
         settings: any SettingStore,
+        tenancy: any TenancyStore,
         backendDescription: String,
         ping: @escaping @Sendable () async throws -> Void
     ) {
         self.requests = requests
         self.keys = keys
         self.settings = settings
+        self.tenancy = tenancy
         self.backendDescription = backendDescription
         self.ping = ping
     }

@@ -36,6 +36,20 @@ public struct RequestRecordQuery: Sendable, Equatable {
     /// Page cursor: only records strictly older than this (`startedAt`, `id`) pair.
     public var before: Cursor?
     public var limit: Int
+    /// Only records of one of these teams or keys; `nil` does not restrict. The admin API keeps a
+    /// caller to its scope with it.
+    public var within: Scope?
+
+    /// A set of teams and keys: a record is in it when its team or its key is.
+    public struct Scope: Sendable, Equatable {
+        public var teamIDs: Set<TeamID>
+        public var keyIDs: Set<KeyID>
+
+        public init(teamIDs: Set<TeamID> = [], keyIDs: Set<KeyID> = []) {
+            self.teamIDs = teamIDs
+            self.keyIDs = keyIDs
+        }
+    }
 
     /// Position in the newest-first order of the log.
     public struct Cursor: Sendable, Equatable {
@@ -60,7 +74,8 @@ public struct RequestRecordQuery: Sendable, Equatable {
         from: Int64? = nil,
         to: Int64? = nil,
         before: Cursor? = nil,
-        limit: Int = 100
+        limit: Int = 100,
+        within: Scope? = nil
     ) {
         self.keyID = keyID
         self.teamID = teamID
@@ -74,5 +89,6 @@ public struct RequestRecordQuery: Sendable, Equatable {
         self.to = to
         self.before = before
         self.limit = limit
+        self.within = within
     }
 }

@@ -2,10 +2,11 @@
 ///
 /// Stores throw it for the conditions a caller may want to tell apart, whatever the database:
 /// a unique key that is already taken (``Code/conflict``), a value the schema refuses
-/// (``Code/invalidValue``), a database written by a newer Keel (``Code/newerSchema``), a stored
-/// value that cannot be read back (``Code/invalidStoredValue``) and a backend location that
-/// cannot be used (``Code/invalidConfiguration``). Other failures (a lost connection, a busy or
-/// full database, cancellation) are the backend's own errors, thrown as they are.
+/// (``Code/invalidValue``), a reference between rows that would break (``Code/referenced``), a
+/// database written by a newer Keel (``Code/newerSchema``), a stored value that cannot be read
+/// back (``Code/invalidStoredValue``) and a backend location that cannot be used
+/// (``Code/invalidConfiguration``). Other failures (a lost connection, a busy or full database,
+/// cancellation) are the backend's own errors, thrown as they are.
 ///
 /// The message names tables, columns, constraints and migration ids, never a stored value or a
 /// statement argument, so it is safe to log.
@@ -18,6 +19,9 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         /// A value breaks a rule of the schema (a negative cost, an unknown outcome). Nothing of
         /// the write was stored.
         case invalidValue
+        /// A row refers to a row that does not exist (a team of an unknown organisation), or a
+        /// row that others still refer to was to be deleted. Nothing of the write was stored.
+        case referenced
         /// The database records migrations this build does not know: a newer Keel wrote it.
         case newerSchema
         /// A stored value cannot be read back as its Swift type.
@@ -45,6 +49,15 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The error of a write refused because a value breaks `constraint` of `table`.
     package static func invalidValue(table: String, constraint: String) -> Self {
         Self(.invalidValue, message: "A value for \(table) breaks a rule of the schema (\(constraint)).")
+    }
+
+    /// The error of a write refused because `constraint` of `table` (a reference between rows)
+    /// would break: the referenced row is missing, or the deleted row is still referred to.
+    package static func referenced(table: String, constraint: String) -> Self {
+        Self(
+            .referenced,
+            message: "A row of \(table) refers to a row that does not exist, or is still referred to (\(constraint))."
+        )
     }
 
     /// The error of opening a database that records migrations this build does not know.

@@ -6,7 +6,8 @@ extension StorageError {
     /// `table` for a rule of the schema, so that callers see the same error as from SQLite: a
     /// taken primary or unique key (SQLSTATE 23505) is ``Code/conflict``; a failed `CHECK`
     /// (23514), `NOT NULL` (23502) or a number out of its column's range (22003) is
-    /// ``Code/invalidValue``. Any other error is returned unchanged.
+    /// ``Code/invalidValue``; a broken foreign key (23503) is ``Code/referenced``. Any other error
+    /// is returned unchanged.
     ///
     /// The server's message and detail are left out: the detail repeats the refused key
     /// (`Key (id)=(…) already exists`). The constraint's name is kept.
@@ -22,6 +23,8 @@ extension StorageError {
             return StorageError.conflict(table: table, constraint: constraint)
         case "23514", "23502", "22003":
             return StorageError.invalidValue(table: table, constraint: constraint)
+        case "23503":
+            return StorageError.referenced(table: table, constraint: constraint)
         default:
             return error
         }

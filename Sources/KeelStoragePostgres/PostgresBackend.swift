@@ -78,6 +78,7 @@ public final class PostgresBackend: Sendable {
             requests: PostgresRequestRecordStore(client: client),
             keys: PostgresVirtualKeyStore(client: client),
             settings: PostgresSettingStore(client: client),
+            tenancy: PostgresTenancyStore(client: client),
             backendDescription: redactedURL,
             ping: { try await client.query("SELECT 1") }
         )

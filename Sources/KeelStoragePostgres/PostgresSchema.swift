@@ -109,5 +109,64 @@ public enum PostgresSchema {
                     CHECK (web_search_requests >= 0);
                 """
         ),
+        SchemaMigration(
+            id: "0006_tenancy",
+            sql: """
+                -- Organisations → teams → projects, and users of an organisation. References are
+                -- RESTRICT: a row that others refer to is never deleted (no cascade, no soft delete).
+                -- Ids are compared by list cursors, hence COLLATE "C" (byte order, as on SQLite).
+                CREATE TABLE org (
+                    id         TEXT COLLATE "C" PRIMARY KEY,
+                    name       TEXT   NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                );
+
+                CREATE TABLE team (
+                    id         TEXT COLLATE "C" PRIMARY KEY,
+                    org_id     TEXT COLLATE "C" NOT NULL REFERENCES org (id) ON DELETE RESTRICT,
+                    name       TEXT   NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    UNIQUE (org_id, name),
+                    -- The target of user_account's (default_team_id, org_id) reference.
+                    UNIQUE (id, org_id)
+                );
+
+                CREATE TABLE project (
+                    id         TEXT COLLATE "C" PRIMARY KEY,
+                    team_id    TEXT COLLATE "C" NOT NULL REFERENCES team (id) ON DELETE RESTRICT,
+                    name       TEXT   NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    UNIQUE (team_id, name)
+                );
+
+                CREATE TABLE user_account (
+                    id              TEXT COLLATE "C" PRIMARY KEY,
+                    org_id          TEXT COLLATE "C" NOT NULL REFERENCES org (id) ON DELETE RESTRICT,
+                    name            TEXT   NOT NULL,
+                    email           TEXT   UNIQUE,
+                    default_team_id TEXT COLLATE "C",
+                    created_at      BIGINT NOT NULL,
+                    updated_at      BIGINT NOT NULL,
+                    -- A user's default team is a team of the user's own organisation.
+                    FOREIGN KEY (default_team_id, org_id) REFERENCES team (id, org_id) ON DELETE RESTRICT
+                );
+                CREATE INDEX user_account_org ON user_account (org_id, id);
+                CREATE INDEX user_account_default_team ON user_account (default_team_id, id)
+                    WHERE default_team_id IS NOT NULL;
+
+                -- Keys gain their organisation, their admin role and default tags. Bindings stay
+                -- free text without references: static keys from the configuration name teams
+                -- that need not exist as rows, and revoked keys keep their bindings as history.
+                ALTER TABLE virtual_key ADD COLUMN org_id TEXT;
+                ALTER TABLE virtual_key ADD COLUMN role TEXT NOT NULL DEFAULT 'none'
+                    CHECK (role IN ('admin', 'team_admin', 'viewer', 'auditor', 'none'));
+                ALTER TABLE virtual_key ADD COLUMN tags JSONB NOT NULL DEFAULT '{}'
+                    CHECK (jsonb_typeof(tags) = 'object');
+                CREATE INDEX virtual_key_team ON virtual_key (team_id) WHERE team_id IS NOT NULL;
+                """
+        ),
     ]
 }

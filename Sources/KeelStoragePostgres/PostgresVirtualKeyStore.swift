@@ -6,16 +6,18 @@ import PostgresNIO
 /// Client API keys in the `virtual_key` table, stored as hashes.
 ///
 /// `id` and `hash` are unique: inserting either twice fails with `StorageError` `.conflict` and
-/// stores nothing. `models` is stored as a JSONB array of strings, its order kept.
+/// stores nothing. `models` is stored as a JSONB array of strings, its order kept; `tags` as a
+/// JSONB object.
 struct PostgresVirtualKeyStore: VirtualKeyStore {
     let client: PostgresClient
 
     private static let selectColumns = """
-        id, hash, prefix, name, team_id, project_id, user_id, models::text, created_at, expires_at, revoked_at
+        id, hash, prefix, name, team_id, project_id, user_id, models::text, created_at, expires_at, revoked_at,
+        org_id, role, tags::text
         """
 
     func insert(_ key: VirtualKey) async throws {
-        var bindings = PostgresBindings(capacity: 11)
+        var bindings = PostgresBindings(capacity: 14)
         bindings.append(key.id.rawValue)
         bindings.append(key.hash)
         bindings.append(key.prefix)
@@ -27,11 +29,15 @@ struct PostgresVirtualKeyStore: VirtualKeyStore {
         bindings.append(key.createdAt)
         bindings.append(key.expiresAt)
         bindings.append(key.revokedAt)
+        bindings.append(key.orgID?.rawValue)
+        bindings.append(key.role.rawValue)
+        bindings.append(try Self.encodeTags(key.tags))
         let insert = PostgresQuery(
             unsafeSQL: """
                 INSERT INTO virtual_key \
-                (id, hash, prefix, name, team_id, project_id, user_id, models, created_at, expires_at, revoked_at) \
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
+                (id, hash, prefix, name, team_id, project_id, user_id, models, created_at, expires_at, revoked_at, \
+                org_id, role, tags) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14::jsonb)
                 """,
             binds: bindings
         )
@@ -92,15 +98,23 @@ struct PostgresVirtualKeyStore: VirtualKeyStore {
         let createdAt = try cells[8].decode(Int64.self)
         let expiresAt = try cells[9].decode(Int64?.self)
         let revokedAt = try cells[10].decode(Int64?.self)
+        let orgID = try cells[11].decode(String?.self)
+        guard let role = AdminRole(rawValue: try cells[12].decode(String.self)) else {
+            throw StorageError.invalidStoredValue(table: "virtual_key", column: "role")
+        }
+        let tags = try Self.decodeTags(try cells[13].decode(String.self))
         return VirtualKey(
             id: KeyID(id),
             hash: hash,
             prefix: prefix,
             name: name,
+            orgID: orgID.map { OrgID($0) },
             teamID: teamID.map { TeamID($0) },
             projectID: projectID.map { ProjectID($0) },
             userID: userID.map { UserID($0) },
             models: models,
+            role: role,
+            tags: tags,
             createdAt: createdAt,
             expiresAt: expiresAt,
             revokedAt: revokedAt
@@ -116,6 +130,20 @@ struct PostgresVirtualKeyStore: VirtualKeyStore {
             return try JSONDecoder().decode([String].self, from: Data(json.utf8))
         } catch {
             throw StorageError.invalidStoredValue(table: "virtual_key", column: "models")
+        }
+    }
+
+    private static func encodeTags(_ tags: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(tags), as: UTF8.self)
+    }
+
+    private static func decodeTags(_ json: String) throws -> [String: String] {
+        do {
+            return try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
+        } catch {
+            throw StorageError.invalidStoredValue(table: "virtual_key", column: "tags")
         }
     }
 }

@@ -56,6 +56,13 @@ extension RequestRecordQuery {
             fragments.append("started_at < \(next())")
             bindings.append(to)
         }
+        if let within = self.within {
+            let teams = next()
+            bindings.append(within.teamIDs.map(\.rawValue))
+            let keys = next()
+            bindings.append(within.keyIDs.map(\.rawValue))
+            fragments.append("(team_id = ANY(\(teams)) OR key_id = ANY(\(keys)))")
+        }
         if includingCursor, let cursor = self.before {
             let startedAt = next()
             bindings.append(cursor.startedAt)

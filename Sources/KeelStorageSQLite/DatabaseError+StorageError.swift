@@ -4,7 +4,8 @@ import KeelStorage
 extension StorageError {
     /// `error` as the ``StorageError`` of the store protocols when SQLite refused a write to
     /// `table` for a constraint: a taken primary or unique key is ``Code/conflict``, a failed
-    /// `CHECK` or `NOT NULL` is ``Code/invalidValue``. Any other error is returned unchanged.
+    /// `CHECK` or `NOT NULL` is ``Code/invalidValue``, a broken `FOREIGN KEY` is
+    /// ``Code/referenced``. Any other error is returned unchanged.
     ///
     /// SQLite's message names the constraint's columns or expression (`UNIQUE constraint failed:
     /// virtual_key.hash`), never the refused value, so it is kept as the constraint's description.
@@ -18,6 +19,12 @@ extension StorageError {
             return StorageError.conflict(table: table, constraint: constraint)
         case .SQLITE_CONSTRAINT_CHECK, .SQLITE_CONSTRAINT_NOTNULL:
             return StorageError.invalidValue(table: table, constraint: constraint)
+        case .SQLITE_CONSTRAINT_FOREIGNKEY:
+            return StorageError.referenced(table: table, constraint: constraint)
+        // A DELETE that breaks an immediate foreign key fails with the plain SQLITE_CONSTRAINT
+        // code (the violation is counted, then reported at the end of the statement).
+        case _ where constraint.hasPrefix("FOREIGN KEY constraint failed"):
+            return StorageError.referenced(table: table, constraint: constraint)
         default:
             return error
         }

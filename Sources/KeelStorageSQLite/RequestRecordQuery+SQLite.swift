@@ -29,6 +29,14 @@ extension RequestRecordQuery {
         if let status = self.status { add("status = ?", Int64(status).databaseValue) }
         if let from = self.from { add("started_at >= ?", from.databaseValue) }
         if let to = self.to { add("started_at < ?", to.databaseValue) }
+        if let within = self.within {
+            // One bound JSON array per set, so the statement text does not depend on its size.
+            add(
+                "(team_id IN (SELECT value FROM json_each(?)) OR key_id IN (SELECT value FROM json_each(?)))",
+                SQLiteJSON.array(within.teamIDs.map(\.rawValue)).databaseValue,
+                SQLiteJSON.array(within.keyIDs.map(\.rawValue)).databaseValue
+            )
+        }
         if includingCursor, let cursor = self.before {
             add("(started_at, id) < (?, ?)", cursor.startedAt.databaseValue, cursor.id.rawValue.databaseValue)
         }

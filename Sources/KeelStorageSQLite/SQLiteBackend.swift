@@ -53,6 +53,7 @@ public final class SQLiteBackend: Sendable {
             requests: SQLiteRequestRecordStore(pool: pool),
             keys: SQLiteVirtualKeyStore(pool: pool),
             settings: SQLiteSettingStore(pool: pool),
+            tenancy: SQLiteTenancyStore(pool: pool),
             backendDescription: "sqlite:\(path)",
             ping: { try await pool.read { db in try db.execute(sql: "SELECT 1") } }
         )

@@ -6,12 +6,13 @@ import KeelStorage
 /// Client API keys in the `virtual_key` table, stored as hashes.
 ///
 /// `id` and `hash` are unique: inserting either twice fails with `StorageError` `.conflict` and
-/// stores nothing. `models` is stored as a JSON array of strings.
+/// stores nothing. `models` is stored as a JSON array of strings, `tags` as a JSON object.
 struct SQLiteVirtualKeyStore: VirtualKeyStore {
     let pool: DatabasePool
 
     private static let columns = """
-        id, hash, prefix, name, team_id, project_id, user_id, models, created_at, expires_at, revoked_at
+        id, hash, prefix, name, team_id, project_id, user_id, models, created_at, expires_at, revoked_at,
+        org_id, role, tags
         """
 
     func insert(_ key: VirtualKey) async throws {
@@ -19,11 +20,12 @@ struct SQLiteVirtualKeyStore: VirtualKeyStore {
         do {
             try await self.pool.write { db in
                 try db.execute(
-                    sql: "INSERT INTO virtual_key (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql: "INSERT INTO virtual_key (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         key.id.rawValue, key.hash, key.prefix, key.name,
                         key.teamID?.rawValue, key.projectID?.rawValue, key.userID?.rawValue,
                         models, key.createdAt, key.expiresAt, key.revokedAt,
+                        key.orgID?.rawValue, key.role.rawValue, SQLiteJSON.object(key.tags),
                     ]
                 )
             }
@@ -70,15 +72,23 @@ struct SQLiteVirtualKeyStore: VirtualKeyStore {
         let createdAt = try row.decode(Int64.self, atIndex: 8)
         let expiresAt = try row.decode(Int64?.self, atIndex: 9)
         let revokedAt = try row.decode(Int64?.self, atIndex: 10)
+        let orgID = try row.decode(String?.self, atIndex: 11)
+        guard let role = AdminRole(rawValue: try row.decode(String.self, atIndex: 12)) else {
+            throw StorageError.invalidStoredValue(table: "virtual_key", column: "role")
+        }
+        let tags = try Self.decodeTags(try row.decode(String.self, atIndex: 13))
         return VirtualKey(
             id: KeyID(id),
             hash: hash,
             prefix: prefix,
             name: name,
+            orgID: orgID.map { OrgID($0) },
             teamID: teamID.map { TeamID($0) },
             projectID: projectID.map { ProjectID($0) },
             userID: userID.map { UserID($0) },
             models: models,
+            role: role,
+            tags: tags,
             createdAt: createdAt,
             expiresAt: expiresAt,
             revokedAt: revokedAt
@@ -94,6 +104,14 @@ struct SQLiteVirtualKeyStore: VirtualKeyStore {
             return try JSONDecoder().decode([String].self, from: Data(json.utf8))
         } catch {
             throw StorageError.invalidStoredValue(table: "virtual_key", column: "models")
+        }
+    }
+
+    private static func decodeTags(_ json: String) throws -> [String: String] {
+        do {
+            return try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
+        } catch {
+            throw StorageError.invalidStoredValue(table: "virtual_key", column: "tags")
         }
     }
 }

@@ -86,7 +86,11 @@ struct PostgresBackendTests {
             let tables = try await Self.strings(
                 backend, "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
                 schema)
-            #expect(tables == ["request_record", "schema_migration", "setting", "virtual_key"])
+            #expect(
+                tables == [
+                    "org", "project", "request_record", "schema_migration", "setting", "team", "user_account",
+                    "virtual_key",
+                ])
             let columns = try await Self.strings(
                 backend,
                 """
@@ -116,7 +120,11 @@ struct PostgresBackendTests {
                 SELECT table_name::text || '.' || collation_name::text FROM information_schema.columns
                 WHERE table_schema = $1 AND column_name = 'id' ORDER BY 1
                 """, schema)
-            #expect(collations == ["request_record.C", "schema_migration.C", "virtual_key.C"])
+            #expect(
+                collations == [
+                    "org.C", "project.C", "request_record.C", "schema_migration.C", "team.C", "user_account.C",
+                    "virtual_key.C",
+                ])
             await backend.shutdown()
         }
     }

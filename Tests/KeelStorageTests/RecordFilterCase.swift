@@ -62,6 +62,15 @@ struct RecordFilterCase: Sendable, CustomTestStringConvertible {
             query: .init(projectID: "project-a", userID: "user-a", provider: "openai"),
             expectedNewestFirst: ["r5", "r1"]),
         .init(
+            name: "within a team", query: .init(within: .init(teamIDs: ["team-b"])), expectedNewestFirst: ["r5", "r3"]),
+        .init(
+            name: "within teams or keys", query: .init(within: .init(teamIDs: ["team-b"], keyIDs: ["key-b"])),
+            expectedNewestFirst: ["r5", "r3", "r2"]),
+        .init(name: "within nothing", query: .init(within: .init()), expectedNewestFirst: []),
+        .init(
+            name: "within a key, with a team filter",
+            query: .init(teamID: "team-a", within: .init(keyIDs: ["key-a"])), expectedNewestFirst: ["r6", "r1"]),
+        .init(
             name: "every filter",
             query: .init(
                 keyID: "key-a", teamID: "team-a", projectID: "project-a", userID: "user-b", model: "gpt-b",

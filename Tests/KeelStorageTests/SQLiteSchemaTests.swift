@@ -36,7 +36,11 @@ struct SQLiteSchemaTests {
                     db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
                 return (tables, columns, indexes)
             }
-            #expect(tables == ["request_record", "schema_migration", "setting", "virtual_key"])
+            #expect(
+                tables == [
+                    "org", "project", "request_record", "schema_migration", "setting", "team", "user_account",
+                    "virtual_key",
+                ])
             #expect(
                 columns["request_record"] == [
                     "id", "started_at", "operation", "key_id", "team_id", "project_id", "user_id", "requested_model",
@@ -47,14 +51,22 @@ struct SQLiteSchemaTests {
             #expect(
                 columns["virtual_key"] == [
                     "id", "hash", "prefix", "name", "team_id", "project_id", "user_id", "models", "created_at",
-                    "expires_at", "revoked_at",
+                    "expires_at", "revoked_at", "org_id", "role", "tags",
+                ])
+            #expect(columns["org"] == ["id", "name", "created_at", "updated_at"])
+            #expect(columns["team"] == ["id", "org_id", "name", "created_at", "updated_at"])
+            #expect(columns["project"] == ["id", "team_id", "name", "created_at", "updated_at"])
+            #expect(
+                columns["user_account"] == [
+                    "id", "org_id", "name", "email", "default_team_id", "created_at", "updated_at",
                 ])
             #expect(columns["setting"] == ["name", "value"])
             #expect(columns["schema_migration"] == ["id", "applied_at"])
             #expect(
                 indexes == [
                     "request_record_key_started_at", "request_record_model_started_at", "request_record_started_at",
-                    "request_record_team_started_at",
+                    "request_record_team_started_at", "user_account_default_team", "user_account_org",
+                    "virtual_key_team",
                 ])
         }
     }

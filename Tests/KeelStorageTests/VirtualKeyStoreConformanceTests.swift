@@ -9,10 +9,13 @@ struct VirtualKeyStoreConformanceTests {
         hash: String(repeating: "ab", count: 32),
         prefix: "sk-keel-ab12",
         name: "CI key, \"quoted\" and ünïcode",
+        orgID: "org-1",
         teamID: "team-1",
         projectID: "project-1",
         userID: "user-1",
         models: ["gpt-test", "claude \"x\", y", "模型"],
+        role: .teamAdmin,
+        tags: ["cost-center": "42", "env": "prod \"eu\"", "ключ": "значение"],
         createdAt: 1_750_000_000_000_000,
         expiresAt: 1_760_000_000_000_000,
         revokedAt: 1_755_000_000_000_000
@@ -27,6 +30,18 @@ struct VirtualKeyStoreConformanceTests {
             try await stores.keys.insert(Self.minimal)
             #expect(try await stores.keys.key(id: "key-full") == Self.full)
             #expect(try await stores.keys.key(id: "key-min") == Self.minimal)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func everyRoleReadsBackAndTheDefaultIsDataPlane(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            for (index, role) in AdminRole.allCases.enumerated() {
+                let key = VirtualKey(id: KeyID("key-\(index)"), hash: "hash-\(index)", prefix: "p", role: role, createdAt: 1)
+                try await stores.keys.insert(key)
+                #expect(try await stores.keys.key(id: key.id) == key)
+            }
+            #expect(Self.minimal.role == .dataPlane && Self.minimal.tags.isEmpty)
         }
     }
 

@@ -6,11 +6,17 @@ public struct VirtualKey: Sendable, Equatable, Codable {
     /// The first characters of the key (`sk-keel-ab12`), shown in lists so people can tell keys apart.
     public var prefix: String
     public var name: String?
+    /// The organisation the key belongs to; set from the team when the key has one.
+    public var orgID: OrgID?
     public var teamID: TeamID?
     public var projectID: ProjectID?
     public var userID: UserID?
     /// Model names the key may use; empty means every configured model.
     public var models: [String]
+    /// What the key may do on the admin API; `.dataPlane` (the default) is nothing.
+    public var role: AdminRole
+    /// Default `key=value` tags of the key's requests, for cost attribution.
+    public var tags: [String: String]
     /// Microseconds since the Unix epoch.
     public var createdAt: Int64
     public var expiresAt: Int64?
@@ -21,10 +27,13 @@ public struct VirtualKey: Sendable, Equatable, Codable {
         hash: String,
         prefix: String,
         name: String? = nil,
+        orgID: OrgID? = nil,
         teamID: TeamID? = nil,
         projectID: ProjectID? = nil,
         userID: UserID? = nil,
         models: [String] = [],
+        role: AdminRole = .dataPlane,
+        tags: [String: String] = [:],
         createdAt: Int64,
         expiresAt: Int64? = nil,
         revokedAt: Int64? = nil
@@ -33,10 +42,13 @@ public struct VirtualKey: Sendable, Equatable, Codable {
         self.hash = hash
         self.prefix = prefix
         self.name = name
+        self.orgID = orgID
         self.teamID = teamID
         self.projectID = projectID
         self.userID = userID
         self.models = models
+        self.role = role
+        self.tags = tags
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
