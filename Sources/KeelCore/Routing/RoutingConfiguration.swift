@@ -1,0 +1,82 @@
+/// Routing settings of one model group: the strategy, each deployment's weight and limits, the
+/// circuit breakers and the latency averages.
+///
+/// Deployments are identified by their position: `deployments[i]` configures the `i`-th route of
+/// the model, and configuration order is priority order.
+public struct RoutingConfiguration: Sendable, Equatable {
+    /// Limits and weight of one deployment.
+    public struct Deployment: Sendable, Equatable {
+        /// Share of first choices under ``RoutingStrategy/weighted`` (default 1). 0 makes the
+        /// deployment failover-only. Ignored by the other strategies.
+        public var weight: Int
+        /// Requests the deployment accepts per sliding minute (`rpm`, default `nil`: no limit). A
+        /// deployment at its limit is skipped until requests leave the window.
+        public var requestsPerMinute: Int?
+        /// Tokens (input + output) per sliding minute (`tpm`, default `nil`: no limit). Each
+        /// request reserves its estimate when it starts; the actual count replaces it when known.
+        public var tokensPerMinute: Int?
+
+        public init(weight: Int = 1, requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil) {
+            self.weight = weight
+            self.requestsPerMinute = requestsPerMinute
+            self.tokensPerMinute = tokensPerMinute
+        }
+    }
+
+    /// How deployments are ordered for each request (default ``RoutingStrategy/priority``).
+    public var strategy: RoutingStrategy
+    /// One entry per deployment, in configuration order.
+    public var deployments: [Deployment]
+    /// Settings of every deployment's circuit breaker.
+    public var breaker: CircuitBreakerConfiguration
+    /// How fast the latency averages follow new samples (default `alpha` 0.2: a sample's weight
+    /// halves after about three newer ones).
+    public var latencySmoothing: LatencySmoothing
+    /// The latency ``RoutingStrategy/leastLatency`` compares (default time to first token).
+    public var latencyMetric: LatencyMetric
+    /// The RPM/TPM window: one minute, in 60 buckets of one second. A request counts against the
+    /// limits for 59 to 60 seconds.
+    public static let limitWindow = Duration.seconds(60)
+    static let limitBuckets = 60
+
+    public init(
+        strategy: RoutingStrategy = .priority,
+        deployments: [Deployment],
+        breaker: CircuitBreakerConfiguration = .init(),
+        latencySmoothing: LatencySmoothing = .alpha(0.2),
+        latencyMetric: LatencyMetric = .timeToFirstToken
+    ) {
+        self.strategy = strategy
+        self.deployments = deployments
+        self.breaker = breaker
+        self.latencySmoothing = latencySmoothing
+        self.latencyMetric = latencyMetric
+    }
+
+    /// `count` deployments with default weight and no limits.
+    public init(strategy: RoutingStrategy = .priority, deploymentCount count: Int) {
+        self.init(strategy: strategy, deployments: Array(repeating: Deployment(), count: count))
+    }
+
+    /// What is wrong with these settings, as `(field, reason)` pairs (fields in camelCase, with
+    /// the deployment's index); empty when they are valid.
+    public var problems: [(field: String, reason: String)] {
+        var problems = self.breaker.problems.map { (field: "breaker.\($0.field)", reason: $0.reason) }
+        for (index, deployment) in self.deployments.enumerated() {
+            if deployment.weight < 0 { problems.append(("deployments[\(index)].weight", "must be 0 or more")) }
+            if let rpm = deployment.requestsPerMinute, rpm < 1 {
+                problems.append(("deployments[\(index)].requestsPerMinute", "must be 1 or more"))
+            }
+            if let tpm = deployment.tokensPerMinute, tpm < 1 {
+                problems.append(("deployments[\(index)].tokensPerMinute", "must be 1 or more"))
+            }
+        }
+        if case .alpha(let alpha) = self.latencySmoothing, !(alpha > 0 && alpha <= 1) {
+            problems.append(("latencySmoothing", "alpha must be above 0 and at most 1"))
+        }
+        if case .halfLife(let samples) = self.latencySmoothing, !(samples > 0) {
+            problems.append(("latencySmoothing", "half-life must be positive"))
+        }
+        return problems
+    }
+}
