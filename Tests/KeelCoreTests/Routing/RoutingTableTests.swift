@@ -203,6 +203,38 @@ struct RoutingStrategyTests {
 struct RoutingLimitTests {
     typealias Instant = RoutingTestInstant
 
+    @Test func aRateLimitedDeploymentIsSkippedForItsRetryAfterWithoutTripping() {
+        var table = TestTable(configuration: RoutingConfiguration(deploymentCount: 2), origin: .zero)
+        #expect(
+            table.attempt(0, .failure(.rateLimited(retryAfter: .seconds(4))), at: .seconds(1))
+                == .rateLimited(until: .seconds(5))
+        )
+        #expect(table.begin(.init(deployment: 0), estimatedTokens: 0, at: .seconds(2)) == .refused(until: .seconds(5)))
+        #expect(table.plan(at: .seconds(4.9)) == [1])
+        #expect(table.plan(at: .seconds(5)) == [0, 1])
+        // Rate limits on every attempt never open the breaker.
+        for second in 5..<20 {
+            let now = Instant.seconds(Double(second))
+            #expect(
+                table.attempt(0, .failure(.rateLimited(retryAfter: .seconds(1))), at: now)
+                    == .rateLimited(until: now.advanced(by: .seconds(1)))
+            )
+        }
+        #expect(table.deployments[0].breaker.state == .closed)
+    }
+
+    @Test func invalidGroupSettingsAreNamedWithTheDeployment() {
+        #expect(RoutingConfiguration(deploymentCount: 3).problems.isEmpty)
+        let configuration = RoutingConfiguration(
+            deployments: [.init(), .init(weight: -1, requestsPerMinute: 0)],
+            latencySmoothing: .alpha(1.5)
+        )
+        #expect(
+            configuration.problems.map(\.field)
+                == ["deployments[1].weight", "deployments[1].requestsPerMinute", "latencySmoothing"]
+        )
+    }
+
     @Test func rpmLimitSkipsADeploymentUntilItsWindowFrees() {
         var table = TestTable(
             configuration: RoutingConfiguration(deployments: [.init(requestsPerMinute: 2), .init()]),
