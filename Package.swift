@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "KeelServer",
             dependencies: [
-                "KeelCore", "KeelProviders", "KeelSimulator", "KeelStorage", "KeelStorageSQLite", "KeelStoragePostgres",
+                "KeelCore", "KeelProviders", "KeelSimulator", "KeelStorage", "KeelStorageSQLite", "KeelStoragePostgres", "KeelOps",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,4 +1,5 @@
 import KeelCore
+import KeelOps
 import KeelProviders
 import KeelSimulator
 import KeelStorage
@@ -123,12 +124,21 @@ public final class KeelApp: Sendable {
             }
 
             let registry = ModelRegistry(configuration: configuration, providers: providers, created: WallClock.unixMicros() / 1_000_000)
+            let monitoring = try MonitoringEngine(
+                configuration: .init(
+                    maxDeploymentSeries: configuration.monitoring.maxDeploymentSeries,
+                    maxTeamSeries: configuration.monitoring.maxTeamSeries
+                )
+            )
             let recorder = RequestRecorder(
                 store: stores.requests,
                 capacity: configuration.recorder.capacity,
                 batchSize: configuration.recorder.batchSize,
                 flushInterval: .milliseconds(configuration.recorder.flushIntervalMs),
-                logger: self.logger
+                logger: self.logger,
+                observe: { batch in
+                    for record in batch { monitoring.ingest(record) }
+                }
             )
             let gateway = Gateway(
                 keyRing: keyRing,
@@ -139,7 +149,7 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry)
-            let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores)
+            let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores, monitoring: monitoring)
             let host = configuration.server.host
             let server = GatewayHTTPServer(
                 configuration: .init(

@@ -1,11 +1,12 @@
 import HTTPTypes
 import Hummingbird
 import KeelCore
+import KeelOps
 import KeelStorage
 
 /// The HTTP routes of `keel serve`.
 enum KeelRoutes {
-    static func build(gateway: Gateway, admin: AdminAPI, stores: KeelStores) -> Router<BasicRequestContext> {
+    static func build(gateway: Gateway, admin: AdminAPI, stores: KeelStores, monitoring: MonitoringEngine) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: DialectErrorMiddleware())
         router.get("healthz") { _, _ in Gateway.json(#"{"status":"ok"}"#) }
@@ -16,6 +17,16 @@ enum KeelRoutes {
             } catch {
                 return Gateway.json(#"{"status":"storage unavailable"}"#, status: .serviceUnavailable)
             }
+        }
+
+        // Prometheus text: bounded labels only (provider, model, deployment, error type, status
+        // class) — never tenants or keys — so it is served without a key, like LiteLLM's.
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: MonitoringEngine.prometheusContentType],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: monitoring.prometheusText()))
+            )
         }
 
         let v1 = router.group("v1")

@@ -30,6 +30,7 @@ extension KeelConfiguration {
     /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
     /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
     /// - `recorder`: `capacity` (10000), `batch_size` (500), `flush_interval_ms` (20).
+    /// - `monitoring`: `max_deployment_series` (100), `max_team_series` (100).
     /// - `prices`: mapping of upstream model name → {`input`, `output`, `cached_input`, `cache_write`,
     ///   `cache_write_1h`} in dollars per million tokens, `web_search_per_thousand` in dollars per
     ///   thousand server-side web searches.
@@ -42,7 +43,7 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "prices"])
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices"])
 
         var configuration = KeelConfiguration()
         configuration.server = Self.readServer(node.child("server"))
@@ -64,6 +65,12 @@ extension KeelConfiguration {
             capacity: recorder.child("capacity").int(default: 10_000, range: 1...10_000_000),
             batchSize: recorder.child("batch_size").int(default: 500, range: 1...100_000),
             flushIntervalMs: recorder.child("flush_interval_ms").int(default: 20, range: 0...10_000)
+        )
+        let monitoring = node.child("monitoring")
+        monitoring.expectKeys(["max_deployment_series", "max_team_series"])
+        configuration.monitoring = Monitoring(
+            maxDeploymentSeries: monitoring.child("max_deployment_series").int(default: 100, range: 1...10_000),
+            maxTeamSeries: monitoring.child("max_team_series").int(default: 100, range: 1...10_000)
         )
         for name in node.child("prices").mappingKeys {
             let price = node.child("prices").child(name)

@@ -13,6 +13,7 @@ public struct KeelConfiguration: Sendable {
     public var keys: [StaticKey]
     public var router: Router
     public var recorder: Recorder
+    public var monitoring: Monitoring
     /// Price overrides by upstream model name, on top of the built-in catalog.
     public var prices: [String: ModelPrice]
 
@@ -25,8 +26,10 @@ public struct KeelConfiguration: Sendable {
         keys: [StaticKey] = [],
         router: Router = Router(),
         recorder: Recorder = Recorder(),
+        monitoring: Monitoring = Monitoring(),
         prices: [String: ModelPrice] = [:]
     ) {
+        self.monitoring = monitoring
         self.server = server
         self.storage = storage
         self.adminKey = adminKey
@@ -219,6 +222,19 @@ public struct KeelConfiguration: Sendable {
             self.backoffMs = backoffMs
             self.maxBackoffMs = maxBackoffMs
             self.maxRetryAfterMs = maxRetryAfterMs
+        }
+    }
+
+    /// `monitoring:` — the live metrics engine.
+    public struct Monitoring: Sendable, Equatable {
+        /// Distinct (provider, model, deployment) series kept; later ones are counted as `other`.
+        public var maxDeploymentSeries: Int
+        /// Distinct teams kept in the live windows; later ones are counted as `other`.
+        public var maxTeamSeries: Int
+
+        public init(maxDeploymentSeries: Int = 100, maxTeamSeries: Int = 100) {
+            self.maxDeploymentSeries = maxDeploymentSeries
+            self.maxTeamSeries = maxTeamSeries
         }
     }
 

@@ -29,11 +29,22 @@ public final class RequestRecorder: Service, Sendable {
     private let batchSize: Int
     private let flushInterval: Duration
     private let logger: Logger
+    private let observe: (@Sendable ([RequestRecord]) -> Void)?
 
     /// - Parameter flushInterval: how long a partial batch may wait for more records. Each write
     ///   is a database transaction; at low traffic, waiting a little turns one transaction per
     ///   request into one per interval. Records reach the store at most this late plus one write.
-    public init(store: any RequestRecordStore, capacity: Int, batchSize: Int, flushInterval: Duration = .milliseconds(20), logger: Logger) {
+    /// - Parameter observe: called with each batch before it is written, on the recorder's task
+    ///   (off the request path) — the live monitoring engine reads every record here.
+    public init(
+        store: any RequestRecordStore,
+        capacity: Int,
+        batchSize: Int,
+        flushInterval: Duration = .milliseconds(20),
+        logger: Logger,
+        observe: (@Sendable ([RequestRecord]) -> Void)? = nil
+    ) {
+        self.observe = observe
         self.store = store
         self.capacity = max(1, capacity)
         self.batchSize = max(1, batchSize)
@@ -131,6 +142,7 @@ public final class RequestRecorder: Service, Sendable {
                 try? await Task.sleep(for: self.flushInterval)
             case .write(let batch, let producers):
                 for producer in producers { producer.resume() }
+                self.observe?(batch)
                 await self.write(batch)
             }
         }
