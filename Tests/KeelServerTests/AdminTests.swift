@@ -9,6 +9,11 @@ import Testing
 struct AdminTests {
     @Test func aCreatedKeyWorksIsBoundToItsTeamAndStopsAtOnceWhenRevoked() async throws {
         try await TestKeel.run { keel in
+            // Bindings set through the API name existing rows.
+            #expect(try await keel.post("/admin/v1/keys", json: #"{"team":"search"}"#).status == 400)
+            #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
+            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status == 201)
+            #expect(try await keel.post("/admin/v1/projects", json: #"{"id":"ranking","team":"search","name":"Ranking"}"#).status == 201)
             let created = try await keel.post("/admin/v1/keys", json: #"{"team":"search","project":"ranking","models":["keel-sim-chat"],"expires_in":"30d"}"#)
             #expect(created.status == 201)
             let key = try #require(created.json?["key"] as? String)

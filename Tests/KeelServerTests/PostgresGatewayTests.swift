@@ -18,6 +18,9 @@ struct PostgresGatewayTests {
         }
         let key = Mutex("")
         try await TestKeel.run(configure: onPostgres) { keel in
+            // Key bindings set through the admin API must name existing rows.
+            #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
+            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status == 201)
             let created = try await keel.post("/admin/v1/keys", json: #"{"team":"search","models":["keel-sim-chat","via-anthropic"]}"#)
             #expect(created.status == 201)
             let newKey = try #require(created.json?["key"] as? String)

@@ -40,11 +40,56 @@ enum KeelRoutes {
         }
 
         let adminRoutes = router.group("admin/v1")
-        adminRoutes.post("keys") { request, _ in try await admin.createKey(request) }
+        adminRoutes.post("keys") { request, _ in try await admin.respond { try await admin.createKey(request) } }
         adminRoutes.get("keys") { request, _ in try await admin.listKeys(request) }
         adminRoutes.get("keys/{id}") { request, context in try await admin.getKey(request, id: try context.parameters.require("id")) }
         adminRoutes.delete("keys/{id}") { request, context in try await admin.revokeKey(request, id: try context.parameters.require("id")) }
         adminRoutes.get("requests") { request, _ in try await admin.listRequests(request) }
+        Self.addCollection(
+            "orgs", to: adminRoutes, admin: admin,
+            create: AdminAPI.createOrganization, list: AdminAPI.listOrganizations, get: AdminAPI.getOrganization,
+            update: AdminAPI.updateOrganization, delete: AdminAPI.deleteOrganization)
+        Self.addCollection(
+            "teams", to: adminRoutes, admin: admin,
+            create: AdminAPI.createTeam, list: AdminAPI.listTeams, get: AdminAPI.getTeam,
+            update: AdminAPI.updateTeam, delete: AdminAPI.deleteTeam)
+        Self.addCollection(
+            "projects", to: adminRoutes, admin: admin,
+            create: AdminAPI.createProject, list: AdminAPI.listProjects, get: AdminAPI.getProject,
+            update: AdminAPI.updateProject, delete: AdminAPI.deleteProject)
+        Self.addCollection(
+            "users", to: adminRoutes, admin: admin,
+            create: AdminAPI.createUser, list: AdminAPI.listUsers, get: AdminAPI.getUser,
+            update: AdminAPI.updateUser, delete: AdminAPI.deleteUser)
         return router
+    }
+
+    /// `POST name`, `GET name`, `GET name/{id}`, `PATCH name/{id}`, `DELETE name/{id}` of one admin
+    /// collection; the store's conflicts become 409 (``AdminAPI/respond(_:)``).
+    private static func addCollection(
+        _ name: String,
+        to group: RouterGroup<BasicRequestContext>,
+        admin: AdminAPI,
+        create: @escaping @Sendable (AdminAPI) -> (Request) async throws -> Response,
+        list: @escaping @Sendable (AdminAPI) -> (Request) async throws -> Response,
+        get: @escaping @Sendable (AdminAPI) -> (Request, String) async throws -> Response,
+        update: @escaping @Sendable (AdminAPI) -> (Request, String) async throws -> Response,
+        delete: @escaping @Sendable (AdminAPI) -> (Request, String) async throws -> Response
+    ) {
+        let item = RouterPath(stringLiteral: name + "/{id}")
+        group.post(RouterPath(stringLiteral: name)) { request, _ in try await admin.respond { try await create(admin)(request) } }
+        group.get(RouterPath(stringLiteral: name)) { request, _ in try await list(admin)(request) }
+        group.get(item) { request, context in
+            let id = try context.parameters.require("id")
+            return try await admin.respond { try await get(admin)(request, id) }
+        }
+        group.patch(item) { request, context in
+            let id = try context.parameters.require("id")
+            return try await admin.respond { try await update(admin)(request, id) }
+        }
+        group.delete(item) { request, context in
+            let id = try context.parameters.require("id")
+            return try await admin.respond { try await delete(admin)(request, id) }
+        }
     }
 }

@@ -66,6 +66,19 @@ public final class KeyRing: Sendable {
         )
     }
 
+    /// Who `presented` is on the admin API: the admin key, an active virtual key with its role
+    /// and bindings (possibly `.dataPlane`, which the API refuses with 403), or `nil` when the key
+    /// is unknown, revoked or expired (401). Not on the data plane's path.
+    func adminCaller(_ presented: String, now: Int64) -> AdminCaller? {
+        let hash = self.hash(presented)
+        let (key, adminHash) = self.snapshot.withLock { ($0.keysByHash[hash], $0.adminHash) }
+        if let adminHash, KeyMaterial.constantTimeEquals(adminHash, hash) {
+            return .adminKey
+        }
+        guard let key, KeyMaterial.constantTimeEquals(key.hash, hash), key.isActive(at: now) else { return nil }
+        return AdminCaller(role: key.role, keyID: key.id, orgID: key.orgID, teamID: key.teamID)
+    }
+
     /// Whether `presented` is the admin key.
     public func isAdmin(_ presented: String) -> Bool {
         let hash = self.hash(presented)

@@ -91,10 +91,14 @@ extension AdminAPI {
 
     /// `GET /admin/v1/requests?key_id&team&project&user&model&provider&outcome&status&from&to&limit&cursor`.
     /// `from`/`to` are Unix seconds; `cursor` is the `next_cursor` of the previous page.
+    ///
+    /// A scoped caller sees only records of its scope: a team-scoped caller those of its team; an
+    /// org-scoped caller those of the org's teams and of keys bound to the org.
     func listRequests(_ request: Request) async throws -> Response {
-        try self.authorize(request)
+        let caller = try self.authenticate(request, .read, .requestLog)
         let parameters = request.uri.queryParameters
         var query = RequestRecordQuery()
+        query.within = try await self.requestScope(of: caller)
         query.keyID = parameters["key_id"].map { KeyID(String($0)) }
         query.teamID = parameters["team"].map { TeamID(String($0)) }
         query.projectID = parameters["project"].map { ProjectID(String($0)) }
@@ -125,9 +129,25 @@ extension AdminAPI {
         return try Self.encode(Page(data: records.map(RecordView.init), nextCursor: next))
     }
 
-    static func integer(_ text: Substring?, name: String) throws(KeelError) -> Int? {
-        guard let text else { return nil }
-        guard let value = Int(text) else { throw .invalidRequest("Invalid '\(name)': expected an integer.", param: name) }
-        return value
+    /// The teams and keys whose records `caller` may read; `nil` for all of them.
+    func requestScope(of caller: AdminCaller) async throws -> RequestRecordQuery.Scope? {
+        switch AdminAuthorization.listScope(caller) {
+        case .everything:
+            return nil
+        case .nothing:
+            return RequestRecordQuery.Scope()
+        case .within(let scope):
+            if let team = scope.teamID { return RequestRecordQuery.Scope(teamIDs: [team]) }
+            guard let org = scope.orgID else { return RequestRecordQuery.Scope() }
+            var teams: Set<TeamID> = []
+            var after: String?
+            repeat {
+                let page = try await self.stores.tenancy.teams(matching: TenancyQuery(orgIDs: [org], after: after, limit: 1_000))
+                teams.formUnion(page.map(\.id))
+                after = page.count == 1_000 ? page.last?.id.rawValue : nil
+            } while after != nil
+            let keys = try await self.stores.keys.allKeys().filter { $0.orgID == org }.map(\.id)
+            return RequestRecordQuery.Scope(teamIDs: teams, keyIDs: Set(keys))
+        }
     }
 }
