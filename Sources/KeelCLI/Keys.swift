@@ -5,6 +5,9 @@ import NIOCore
 import NIOHTTP1
 
 /// `keel keys create|list|revoke`: client keys, through the admin API of a running gateway.
+///
+/// `Keys.Connection` is the admin API client of every command that talks to a running gateway
+/// (`keys`, `orgs`, `teams`, `projects`, `users`).
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage client (virtual) keys through the admin API.",
@@ -15,7 +18,7 @@ struct Keys: AsyncParsableCommand {
         @Option(name: .long, help: "Gateway URL (default: $KEEL_URL, else http://127.0.0.1:8080).")
         var url: String?
 
-        @Option(name: .long, help: "Admin key (default: $KEEL_ADMIN_KEY).")
+        @Option(name: .long, help: "Admin key, or a key with an admin role (default: $KEEL_ADMIN_KEY).")
         var adminKey: String?
 
         func call(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws -> Any {
@@ -46,23 +49,42 @@ struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key; prints it once.")
 
         @OptionGroup var connection: Connection
-        @Option(help: "Team the key belongs to.") var team: String
+        @Option(help: "Organisation (default: the team's).") var org: String?
+        @Option(help: "Team the key belongs to (default: the project's).") var team: String?
         @Option(help: "Project.") var project: String?
         @Option(help: "User.") var user: String?
+        @Option(help: "Admin API role: admin, team_admin, viewer, auditor or none (default: none).") var role: String?
+        @Option(help: "Comma-separated key=value tags of the key's requests.") var tags: String?
         @Option(help: "Name shown in lists.") var name: String?
         @Option(help: "Comma-separated model names the key may use (default: all).") var models: String?
         @Option(help: "Lifetime such as 30d, 12h, 45m.") var expiresIn: String?
 
         func run() async throws {
-            var body: [String: Any] = ["team": self.team]
+            var body: [String: Any] = [:]
+            if let org { body["org"] = org }
+            if let team { body["team"] = team }
             if let project { body["project"] = project }
             if let user { body["user"] = user }
+            if let role { body["role"] = role }
+            if let tags { body["tags"] = try Self.parseTags(tags) }
             if let name { body["name"] = name }
             if let models { body["models"] = models.split(separator: ",").map { String($0) } }
             if let expiresIn { body["expires_in"] = expiresIn }
             let created = try await self.connection.call(.POST, "/admin/v1/keys", body: body) as? [String: Any] ?? [:]
-            print("Created key \(created["id"] ?? "?") for team \(self.team). It is shown only now:")
+            let scope = (created["team"] as? String).map { "team \($0)" } ?? (created["org"] as? String).map { "org \($0)" } ?? "no team"
+            print("Created key \(created["id"] ?? "?") for \(scope). It is shown only now:")
             print(created["key"] ?? "")
+        }
+
+        /// `a=1,b=2` as a map; a pair without `=` is an error.
+        static func parseTags(_ text: String) throws -> [String: String] {
+            var tags: [String: String] = [:]
+            for pair in text.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("Tags are key=value pairs separated by commas.") }
+                tags[String(parts[0])] = String(parts[1])
+            }
+            return tags
         }
     }
 
@@ -74,13 +96,13 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let listed = try await self.connection.call(.GET, "/admin/v1/keys") as? [String: Any] ?? [:]
             let keys = listed["data"] as? [[String: Any]] ?? []
-            print(["ID", "PREFIX", "TEAM", "PROJECT", "MODELS", "STATE"].joined(separator: "\t"))
+            print(["ID", "PREFIX", "TEAM", "PROJECT", "MODELS", "STATE", "ORG", "ROLE"].joined(separator: "\t"))
             for key in keys {
                 let state = (key["active"] as? Bool ?? false) ? "active" : (key["revoked_at"] is NSNull ? "expired" : "revoked")
                 let models = (key["models"] as? [String]).map { $0.isEmpty ? "*" : $0.joined(separator: ",") } ?? "*"
                 print([key["id"], key["key_prefix"], key["team"], key["project"]].map { value in
                     (value as? String) ?? "-"
-                }.joined(separator: "\t") + "\t\(models)\t\(state)")
+                }.joined(separator: "\t") + "\t\(models)\t\(state)\t\(key["org"] as? String ?? "-")\t\(key["role"] as? String ?? "none")")
             }
         }
     }
