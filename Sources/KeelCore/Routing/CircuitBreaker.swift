@@ -62,7 +62,9 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         case rateLimited(until: Instant)
     }
 
+    /// The thresholds and cooldowns, fixed for the breaker's life.
     public let configuration: CircuitBreakerConfiguration
+    /// Where the breaker is now.
     public private(set) var state: State = .closed
     /// Health failures since the last success, while closed.
     public private(set) var consecutiveFailures = 0

@@ -16,6 +16,8 @@ public struct DeploymentHealth<Instant: InstantProtocol>: Sendable where Instant
     public let limits: RoutingConfiguration.Deployment
     var requests: RollingCounter
     var tokens: RollingCounter
+    /// When the latest latency sample was recorded, on the table's nanosecond timeline.
+    var lastLatencySample: Int64?
     private let origin: Instant
 
     init(limits: RoutingConfiguration.Deployment, breaker: CircuitBreakerConfiguration, origin: Instant) {
@@ -79,9 +81,11 @@ public struct DeploymentHealth<Instant: InstantProtocol>: Sendable where Instant
     }
 
     /// The latency that ``RoutingStrategy/leastLatency`` compares, in nanoseconds; `nil` when
-    /// unmeasured.
-    func latencyEstimate(_ metric: LatencyMetric) -> Double? {
-        switch metric {
+    /// unmeasured, or when the latest sample is older than `staleAfter` nanoseconds at `time`.
+    func latencyEstimate(_ metric: LatencyMetric, at time: Int64, staleAfter: Int64?) -> Double? {
+        guard let last = self.lastLatencySample else { return nil }
+        if let staleAfter, time - last >= staleAfter { return nil }
+        return switch metric {
         case .timeToFirstToken: self.timeToFirstToken.rawNanoseconds ?? self.latency.rawNanoseconds
         case .total: self.latency.rawNanoseconds
         }

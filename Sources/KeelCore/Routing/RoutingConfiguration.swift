@@ -34,6 +34,11 @@ public struct RoutingConfiguration: Sendable, Equatable {
     public var latencySmoothing: LatencySmoothing
     /// The latency ``RoutingStrategy/leastLatency`` compares (default time to first token).
     public var latencyMetric: LatencyMetric
+    /// A deployment whose latest latency sample is this old counts as unmeasured again, so
+    /// ``RoutingStrategy/leastLatency`` explores it once more instead of starving it forever on an
+    /// old slow average (default 300 s; `nil`: averages never go stale). Like LiteLLM's latency
+    /// cache TTL.
+    public var latencyStaleAfter: Duration?
     /// The RPM/TPM window: one minute, in 60 buckets of one second. A request counts against the
     /// limits for 59 to 60 seconds.
     public static let limitWindow = Duration.seconds(60)
@@ -44,13 +49,15 @@ public struct RoutingConfiguration: Sendable, Equatable {
         deployments: [Deployment],
         breaker: CircuitBreakerConfiguration = .init(),
         latencySmoothing: LatencySmoothing = .alpha(0.2),
-        latencyMetric: LatencyMetric = .timeToFirstToken
+        latencyMetric: LatencyMetric = .timeToFirstToken,
+        latencyStaleAfter: Duration? = .seconds(300)
     ) {
         self.strategy = strategy
         self.deployments = deployments
         self.breaker = breaker
         self.latencySmoothing = latencySmoothing
         self.latencyMetric = latencyMetric
+        self.latencyStaleAfter = latencyStaleAfter
     }
 
     /// `count` deployments with default weight and no limits.
@@ -76,6 +83,9 @@ public struct RoutingConfiguration: Sendable, Equatable {
         }
         if case .halfLife(let samples) = self.latencySmoothing, !(samples > 0) {
             problems.append(("latencySmoothing", "half-life must be positive"))
+        }
+        if let stale = self.latencyStaleAfter, stale <= .zero {
+            problems.append(("latencyStaleAfter", "must be positive"))
         }
         return problems
     }

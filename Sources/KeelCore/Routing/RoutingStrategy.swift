@@ -13,8 +13,9 @@ public enum RoutingStrategy: String, Sendable, Equatable, CaseIterable {
     /// last, in configuration order (failover only). LiteLLM's `simple-shuffle`.
     case weighted
     /// Lowest moving average of latency first (TTFT or total, see
-    /// ``RoutingConfiguration/latencyMetric``). Deployments not measured yet come first, to be
-    /// explored. LiteLLM's `latency-based-routing`.
+    /// ``RoutingConfiguration/latencyMetric``). Deployments not measured yet, or not for
+    /// ``RoutingConfiguration/latencyStaleAfter``, come first, to be explored. LiteLLM's
+    /// `latency-based-routing`.
     case leastLatency = "least_latency"
     /// Fewest requests in flight first. LiteLLM's `least-busy`.
     case leastBusy = "least_busy"

@@ -41,9 +41,11 @@ extension RoutingTable {
             self.orderByWeight(&plan, using: &generator)
         case .leastLatency:
             let metric = self.configuration.latencyMetric
+            let time = self.time(now)
+            let staleAfter = self.configuration.latencyStaleAfter.map(RoutingTime.nanoseconds)
             plan.sort { lhs, rhs in
-                let left = self.deployments[lhs.deployment].latencyEstimate(metric)
-                let right = self.deployments[rhs.deployment].latencyEstimate(metric)
+                let left = self.deployments[lhs.deployment].latencyEstimate(metric, at: time, staleAfter: staleAfter)
+                let right = self.deployments[rhs.deployment].latencyEstimate(metric, at: time, staleAfter: staleAfter)
                 switch (left, right) {
                 case (nil, nil): return lhs.deployment < rhs.deployment
                 case (nil, _): return true
@@ -54,16 +56,20 @@ extension RoutingTable {
         case .leastBusy:
             plan.sort { self.isLessBusy($0.deployment, than: $1.deployment) }
         case .powerOfTwoChoices:
-            self.orderByTwoChoices(&plan, using: &generator)
+            self.orderByTwoChoices(&plan, at: now, using: &generator)
         }
         return plan
     }
 
     /// Whether deployment `index` may be planned at `now`.
     func isEligible(_ index: Int, estimatedTokens: Int, at now: Instant) -> Bool {
-        let deployment = self.deployments[index]
-        if case .refused = deployment.breaker.admission(at: now) { return false }
-        return !deployment.isOverLimit(estimatedTokens: estimatedTokens, at: now)
+        if case .refused = self.deployments[index].breaker.admission(at: now) { return false }
+        return !self.deployments[index].isOverLimit(estimatedTokens: estimatedTokens, at: now)
+    }
+
+    /// `now` on the table's nanosecond timeline (every deployment shares the table's origin).
+    private func time(_ now: Instant) -> Int64 {
+        self.deployments.first?.time(now) ?? 0
     }
 
     /// The deployment that becomes available soonest; ties to configuration order.
@@ -114,6 +120,7 @@ extension RoutingTable {
     /// Two random draws, the better first, the other second, the rest by load.
     private func orderByTwoChoices<Generator: RandomNumberGenerator>(
         _ plan: inout [Candidate],
+        at now: Instant,
         using generator: inout Generator
     ) {
         guard plan.count >= 2 else { return }
@@ -121,7 +128,7 @@ extension RoutingTable {
         var second = Int.random(in: 0..<(plan.count - 1), using: &generator)
         if second >= first { second += 1 }
         let (winner, loser) =
-            self.isBetterChoice(plan[second].deployment, than: plan[first].deployment)
+            self.isBetterChoice(plan[second].deployment, than: plan[first].deployment, at: self.time(now))
             ? (plan[second], plan[first]) : (plan[first], plan[second])
         var rest = 0
         for index in plan.indices where plan[index] != winner && plan[index] != loser {
@@ -137,12 +144,15 @@ extension RoutingTable {
 
     /// Fewer in flight wins; then the lower latency estimate (unmeasured counts as fastest).
     /// A full tie is not better, so the first draw keeps its place.
-    private func isBetterChoice(_ lhs: Int, than rhs: Int) -> Bool {
-        let left = self.deployments[lhs]
-        let right = self.deployments[rhs]
-        if left.inFlight != right.inFlight { return left.inFlight < right.inFlight }
+    private func isBetterChoice(_ lhs: Int, than rhs: Int, at time: Int64) -> Bool {
+        let left = self.deployments[lhs].inFlight
+        let right = self.deployments[rhs].inFlight
+        if left != right { return left < right }
         let metric = self.configuration.latencyMetric
-        return (left.latencyEstimate(metric) ?? 0) < (right.latencyEstimate(metric) ?? 0)
+        let staleAfter = self.configuration.latencyStaleAfter.map(RoutingTime.nanoseconds)
+        let leftLatency = self.deployments[lhs].latencyEstimate(metric, at: time, staleAfter: staleAfter) ?? 0
+        let rightLatency = self.deployments[rhs].latencyEstimate(metric, at: time, staleAfter: staleAfter) ?? 0
+        return leftLatency < rightLatency
     }
 }
 

@@ -57,6 +57,7 @@ public struct RoutingTable<Instant: InstantProtocol>: Sendable where Instant.Dur
         case refused(until: Instant)
     }
 
+    /// The group's settings, fixed for the table's life: a new configuration builds a new table.
     public let configuration: RoutingConfiguration
     /// Per-deployment state, in configuration order.
     public private(set) var deployments: [DeploymentHealth<Instant>]
@@ -140,6 +141,7 @@ public struct RoutingTable<Instant: InstantProtocol>: Sendable where Instant.Dur
                 )
             }
             self.deployments[index].latency.record(latency, smoothing: self.configuration.latencySmoothing)
+            self.deployments[index].lastLatencySample = self.deployments[index].time(now)
             return self.deployments[index].breaker.recordSuccess(at: now)
         case .failure(let kind):
             return self.deployments[index].breaker.recordFailure(kind: kind, at: now)

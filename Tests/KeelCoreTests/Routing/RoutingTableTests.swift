@@ -117,6 +117,29 @@ struct RoutingStrategyTests {
         #expect(table.plan(at: .zero) == [1, 2, 0])
     }
 
+    @Test func leastLatencyExploresAgainAfterTheAverageGoesStale() {
+        var configuration = RoutingConfiguration(strategy: .leastLatency, deploymentCount: 2)
+        configuration.latencyStaleAfter = .seconds(300)
+        var table = TestTable(configuration: configuration, origin: .zero)
+        table.attempt(0, .ok(ttft: .seconds(2)), at: .zero)
+        table.attempt(1, .ok(ttft: .milliseconds(200)), at: .zero)
+        #expect(table.plan(at: .seconds(100)) == [1, 0])
+        // 1 keeps serving, 0 gets no traffic: after 300 s its slow average no longer counts.
+        table.attempt(1, .ok(ttft: .milliseconds(200)), at: .seconds(250))
+        #expect(table.plan(at: .seconds(299)) == [1, 0])
+        #expect(table.plan(at: .seconds(300)) == [0, 1])
+        // Measured again (now fast), it competes on its new average.
+        table.attempt(0, .ok(ttft: .milliseconds(50)), at: .seconds(301))
+        #expect(table.deployments[0].timeToFirstToken.value == .milliseconds(1_610))
+        #expect(table.plan(at: .seconds(302)) == [1, 0])
+        // Without staleness the old average is kept forever.
+        configuration.latencyStaleAfter = nil
+        var forever = TestTable(configuration: configuration, origin: .zero)
+        forever.attempt(0, .ok(ttft: .seconds(2)), at: .zero)
+        forever.attempt(1, .ok(ttft: .milliseconds(200)), at: .zero)
+        #expect(forever.plan(at: .seconds(10_000)) == [1, 0])
+    }
+
     @Test func leastLatencyOnTotalLatencyAndTTFTFallback() {
         var configuration = RoutingConfiguration(strategy: .leastLatency, deploymentCount: 2)
         configuration.latencyMetric = .total
