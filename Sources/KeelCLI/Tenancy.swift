@@ -10,25 +10,32 @@ enum TenancyTable {
     static func print(_ rows: [[String: Any]], columns: [String]) {
         Swift.print(columns.map { $0.uppercased() }.joined(separator: "\t"))
         for row in rows {
-            Swift.print(columns.map { column in
-                switch row[column] {
-                case let text as String: text
-                case let number as NSNumber: number.stringValue
-                default: "-"
-                }
-            }.joined(separator: "\t"))
+            Swift.print(
+                columns.map { column in
+                    switch row[column] {
+                    case let text as String: text
+                    case let number as NSNumber: number.stringValue
+                    default: "-"
+                    }
+                }.joined(separator: "\t")
+            )
         }
     }
 
     /// Every page of `path` (following `next_cursor`), with `query` parameters.
-    static func list(_ connection: Keys.Connection, _ path: String, query: [(String, String?)]) async throws -> [[String: Any]] {
+    static func list(
+        _ connection: Keys.Connection,
+        _ path: String,
+        query: [(String, String?)]
+    ) async throws -> [[String: Any]] {
         var rows: [[String: Any]] = []
         var cursor: String?
         repeat {
             var parameters = query.compactMap { name, value in value.map { "\(name)=\(Self.escape($0))" } }
             if let cursor { parameters.append("cursor=\(Self.escape(cursor))") }
             parameters.append("limit=1000")
-            let page = try await connection.call(.GET, path + "?" + parameters.joined(separator: "&")) as? [String: Any] ?? [:]
+            let page =
+                try await connection.call(.GET, path + "?" + parameters.joined(separator: "&")) as? [String: Any] ?? [:]
             rows += page["data"] as? [[String: Any]] ?? []
             cursor = page["next_cursor"] as? String
         } while cursor != nil
@@ -36,7 +43,8 @@ enum TenancyTable {
     }
 
     static func escape(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
     }
 }
 
@@ -67,7 +75,10 @@ struct Orgs: AsyncParsableCommand {
         @OptionGroup var connection: Keys.Connection
 
         func run() async throws {
-            TenancyTable.print(try await TenancyTable.list(self.connection, "/admin/v1/orgs", query: []), columns: Orgs.columns)
+            TenancyTable.print(
+                try await TenancyTable.list(self.connection, "/admin/v1/orgs", query: []),
+                columns: Orgs.columns
+            )
         }
     }
 
@@ -77,13 +88,17 @@ struct Orgs: AsyncParsableCommand {
         @Argument(help: "Organisation id.") var id: String
 
         func run() async throws {
-            let row = try await self.connection.call(.GET, "/admin/v1/orgs/\(TenancyTable.escape(self.id))") as? [String: Any] ?? [:]
+            let row =
+                try await self.connection.call(.GET, "/admin/v1/orgs/\(TenancyTable.escape(self.id))") as? [String: Any]
+                ?? [:]
             TenancyTable.print([row], columns: Orgs.columns)
         }
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an organisation (refused while it has teams, users or keys).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an organisation (refused while it has teams, users or keys)."
+        )
         @OptionGroup var connection: Keys.Connection
         @Argument(help: "Organisation id.") var id: String
 
@@ -134,13 +149,17 @@ struct Teams: AsyncParsableCommand {
         @Argument(help: "Team id.") var id: String
 
         func run() async throws {
-            let row = try await self.connection.call(.GET, "/admin/v1/teams/\(TenancyTable.escape(self.id))") as? [String: Any] ?? [:]
+            let row =
+                try await self.connection.call(.GET, "/admin/v1/teams/\(TenancyTable.escape(self.id))")
+                as? [String: Any] ?? [:]
             TenancyTable.print([row], columns: Teams.columns)
         }
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a team (refused while it has projects, users or keys).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a team (refused while it has projects, users or keys)."
+        )
         @OptionGroup var connection: Keys.Connection
         @Argument(help: "Team id.") var id: String
 
@@ -169,7 +188,8 @@ struct Projects: AsyncParsableCommand {
         func run() async throws {
             var body: [String: Any] = ["team": self.team, "name": self.name]
             if let id { body["id"] = id }
-            let created = try await self.connection.call(.POST, "/admin/v1/projects", body: body) as? [String: Any] ?? [:]
+            let created =
+                try await self.connection.call(.POST, "/admin/v1/projects", body: body) as? [String: Any] ?? [:]
             TenancyTable.print([created], columns: Projects.columns)
         }
     }
@@ -181,7 +201,11 @@ struct Projects: AsyncParsableCommand {
         @Option(help: "Only projects of this team.") var team: String?
 
         func run() async throws {
-            let rows = try await TenancyTable.list(self.connection, "/admin/v1/projects", query: [("org", self.org), ("team", self.team)])
+            let rows = try await TenancyTable.list(
+                self.connection,
+                "/admin/v1/projects",
+                query: [("org", self.org), ("team", self.team)]
+            )
             TenancyTable.print(rows, columns: Projects.columns)
         }
     }
@@ -192,13 +216,17 @@ struct Projects: AsyncParsableCommand {
         @Argument(help: "Project id.") var id: String
 
         func run() async throws {
-            let row = try await self.connection.call(.GET, "/admin/v1/projects/\(TenancyTable.escape(self.id))") as? [String: Any] ?? [:]
+            let row =
+                try await self.connection.call(.GET, "/admin/v1/projects/\(TenancyTable.escape(self.id))")
+                as? [String: Any] ?? [:]
             TenancyTable.print([row], columns: Projects.columns)
         }
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a project (refused while unrevoked keys are bound to it).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a project (refused while unrevoked keys are bound to it)."
+        )
         @OptionGroup var connection: Keys.Connection
         @Argument(help: "Project id.") var id: String
 
@@ -243,7 +271,11 @@ struct Users: AsyncParsableCommand {
         @Option(help: "Only users whose default team is this one.") var team: String?
 
         func run() async throws {
-            let rows = try await TenancyTable.list(self.connection, "/admin/v1/users", query: [("org", self.org), ("team", self.team)])
+            let rows = try await TenancyTable.list(
+                self.connection,
+                "/admin/v1/users",
+                query: [("org", self.org), ("team", self.team)]
+            )
             TenancyTable.print(rows, columns: Users.columns)
         }
     }
@@ -254,13 +286,17 @@ struct Users: AsyncParsableCommand {
         @Argument(help: "User id.") var id: String
 
         func run() async throws {
-            let row = try await self.connection.call(.GET, "/admin/v1/users/\(TenancyTable.escape(self.id))") as? [String: Any] ?? [:]
+            let row =
+                try await self.connection.call(.GET, "/admin/v1/users/\(TenancyTable.escape(self.id))")
+                as? [String: Any] ?? [:]
             TenancyTable.print([row], columns: Users.columns)
         }
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a user (refused while unrevoked keys are bound to it).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a user (refused while unrevoked keys are bound to it)."
+        )
         @OptionGroup var connection: Keys.Connection
         @Argument(help: "User id.") var id: String
 

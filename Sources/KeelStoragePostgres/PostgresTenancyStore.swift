@@ -137,8 +137,14 @@ struct PostgresTenancyStore: TenancyStore {
         var filter = Filter()
         filter.add("org_id", in: query.orgIDs.map { $0.map(\.rawValue) })
         filter.add("default_team_id", in: query.teamIDs.map { $0.map(\.rawValue) })
-        return try await self.list(Self.userColumns, from: "user_account", filter, after: query.after, limit: query.limit)
-            .map(Self.user(from:))
+        return try await self.list(
+            Self.userColumns,
+            from: "user_account",
+            filter,
+            after: query.after,
+            limit: query.limit
+        )
+        .map(Self.user(from:))
     }
 
     func updateUser(_ user: User) async throws -> Bool {
@@ -256,7 +262,8 @@ struct PostgresTenancyStore: TenancyStore {
                     bound.append(id)
                     let keys = try await connection.query(
                         PostgresQuery(
-                            unsafeSQL: "SELECT 1 FROM virtual_key WHERE \(keyColumn) = $1 AND revoked_at IS NULL LIMIT 1",
+                            unsafeSQL:
+                                "SELECT 1 FROM virtual_key WHERE \(keyColumn) = $1 AND revoked_at IS NULL LIMIT 1",
                             binds: bound
                         ),
                         logger: PostgresBackend.quietLogger

@@ -18,7 +18,9 @@ struct SQLiteTenancyStore: TenancyStore {
         try await self.write(table: "org") { db in
             try db.execute(
                 sql: "INSERT INTO org (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                arguments: [organization.id.rawValue, organization.name, organization.createdAt, organization.updatedAt]
+                arguments: [
+                    organization.id.rawValue, organization.name, organization.createdAt, organization.updatedAt,
+                ]
             )
         }
     }
@@ -31,8 +33,15 @@ struct SQLiteTenancyStore: TenancyStore {
     func organizations(matching query: TenancyQuery) async throws -> [Organization] {
         var filter = Filter()
         filter.add("id", in: query.orgIDs.map { $0.map(\.rawValue) })
-        return try await self.list(Self.orgColumns, from: "org", where: filter.fragments, filter.arguments, after: query.after, limit: query.limit)
-            .map(Self.organization(from:))
+        return try await self.list(
+            Self.orgColumns,
+            from: "org",
+            where: filter.fragments,
+            filter.arguments,
+            after: query.after,
+            limit: query.limit
+        )
+        .map(Self.organization(from:))
     }
 
     func updateOrganization(_ organization: Organization) async throws -> Bool {
@@ -69,8 +78,15 @@ struct SQLiteTenancyStore: TenancyStore {
         var filter = Filter()
         filter.add("org_id", in: query.orgIDs.map { $0.map(\.rawValue) })
         filter.add("id", in: query.teamIDs.map { $0.map(\.rawValue) })
-        return try await self.list(Self.teamColumns, from: "team", where: filter.fragments, filter.arguments, after: query.after, limit: query.limit)
-            .map(Self.team(from:))
+        return try await self.list(
+            Self.teamColumns,
+            from: "team",
+            where: filter.fragments,
+            filter.arguments,
+            after: query.after,
+            limit: query.limit
+        )
+        .map(Self.team(from:))
     }
 
     func updateTeam(_ team: Team) async throws -> Bool {
@@ -93,14 +109,23 @@ struct SQLiteTenancyStore: TenancyStore {
         try await self.write(table: "project") { db in
             try db.execute(
                 sql: "INSERT INTO project (id, team_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [project.id.rawValue, project.teamID.rawValue, project.name, project.createdAt, project.updatedAt]
+                arguments: [
+                    project.id.rawValue, project.teamID.rawValue, project.name, project.createdAt, project.updatedAt,
+                ]
             )
         }
     }
 
     func project(id: ProjectID) async throws -> Project? {
-        try await self.list(Self.projectColumns, from: "project", where: ["id = ?"], [id.rawValue], after: nil, limit: 1)
-            .first.map(Self.project(from:))
+        try await self.list(
+            Self.projectColumns,
+            from: "project",
+            where: ["id = ?"],
+            [id.rawValue],
+            after: nil,
+            limit: 1
+        )
+        .first.map(Self.project(from:))
     }
 
     func projects(matching query: TenancyQuery) async throws -> [Project] {
@@ -110,8 +135,15 @@ struct SQLiteTenancyStore: TenancyStore {
             filter.fragments.append("team_id IN (SELECT id FROM team WHERE org_id IN (SELECT value FROM json_each(?)))")
             filter.arguments.append(SQLiteJSON.array(orgIDs.map(\.rawValue)))
         }
-        return try await self.list(Self.projectColumns, from: "project", where: filter.fragments, filter.arguments, after: query.after, limit: query.limit)
-            .map(Self.project(from:))
+        return try await self.list(
+            Self.projectColumns,
+            from: "project",
+            where: filter.fragments,
+            filter.arguments,
+            after: query.after,
+            limit: query.limit
+        )
+        .map(Self.project(from:))
     }
 
     func updateProject(_ project: Project) async throws -> Bool {
@@ -146,16 +178,30 @@ struct SQLiteTenancyStore: TenancyStore {
     }
 
     func user(id: UserID) async throws -> User? {
-        try await self.list(Self.userColumns, from: "user_account", where: ["id = ?"], [id.rawValue], after: nil, limit: 1)
-            .first.map(Self.user(from:))
+        try await self.list(
+            Self.userColumns,
+            from: "user_account",
+            where: ["id = ?"],
+            [id.rawValue],
+            after: nil,
+            limit: 1
+        )
+        .first.map(Self.user(from:))
     }
 
     func users(matching query: TenancyQuery) async throws -> [User] {
         var filter = Filter()
         filter.add("org_id", in: query.orgIDs.map { $0.map(\.rawValue) })
         filter.add("default_team_id", in: query.teamIDs.map { $0.map(\.rawValue) })
-        return try await self.list(Self.userColumns, from: "user_account", where: filter.fragments, filter.arguments, after: query.after, limit: query.limit)
-            .map(Self.user(from:))
+        return try await self.list(
+            Self.userColumns,
+            from: "user_account",
+            where: filter.fragments,
+            filter.arguments,
+            after: query.after,
+            limit: query.limit
+        )
+        .map(Self.user(from:))
     }
 
     func updateUser(_ user: User) async throws -> Bool {
@@ -230,7 +276,10 @@ struct SQLiteTenancyStore: TenancyStore {
     /// (checked in the same transaction) or a foreign key refers to it.
     private func delete(from table: String, id: String, keyColumn: String) async throws -> Bool {
         try await self.write(table: table) { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id]) == true else {
+            guard
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id])
+                    == true
+            else {
                 return false
             }
             let boundKeys = try Bool.fetchOne(

@@ -36,7 +36,14 @@ struct AdminAuthorizationTests {
         }
     }
 
-    static func row(_ caller: AdminCaller, _ name: String, _ operation: AdminOperation, _ resource: AdminResource, _ target: AdminScope, _ allowed: Bool) -> Row {
+    static func row(
+        _ caller: AdminCaller,
+        _ name: String,
+        _ operation: AdminOperation,
+        _ resource: AdminResource,
+        _ target: AdminScope,
+        _ allowed: Bool
+    ) -> Row {
         Row(caller: caller, name: name, operation: operation, resource: resource, target: target, allowed: allowed)
     }
 

@@ -73,39 +73,124 @@ struct TenancyAdminTests {
         //                                                                        admin aud  ta   tv   ov   none
         Call(method: .GET, path: "/admin/v1/orgs/acme", body: nil, statuses: [200, 200, 403, 403, 200, 403]),
         Call(method: .GET, path: "/admin/v1/orgs/globex", body: nil, statuses: [200, 200, 403, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/orgs", body: #"{"name":"New {caller}"}"#, statuses: [201, 403, 403, 403, 403, 403]),
-        Call(method: .PATCH, path: "/admin/v1/orgs/globex", body: #"{"name":"Globex"}"#, statuses: [200, 403, 403, 403, 403, 403]),
+        Call(
+            method: .POST,
+            path: "/admin/v1/orgs",
+            body: #"{"name":"New {caller}"}"#,
+            statuses: [201, 403, 403, 403, 403, 403]
+        ),
+        Call(
+            method: .PATCH,
+            path: "/admin/v1/orgs/globex",
+            body: #"{"name":"Globex"}"#,
+            statuses: [200, 403, 403, 403, 403, 403]
+        ),
         Call(method: .DELETE, path: "/admin/v1/orgs/acme", body: nil, statuses: [409, 403, 403, 403, 403, 403]),
         Call(method: .GET, path: "/admin/v1/teams/search", body: nil, statuses: [200, 200, 200, 200, 200, 403]),
         Call(method: .GET, path: "/admin/v1/teams/ads", body: nil, statuses: [200, 200, 403, 403, 200, 403]),
         Call(method: .GET, path: "/admin/v1/teams/labs", body: nil, statuses: [200, 200, 403, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/teams", body: #"{"org":"acme","name":"T {caller}"}"#, statuses: [201, 403, 403, 403, 403, 403]),
-        Call(method: .PATCH, path: "/admin/v1/teams/search", body: #"{"name":"Search"}"#, statuses: [200, 403, 403, 403, 403, 403]),
+        Call(
+            method: .POST,
+            path: "/admin/v1/teams",
+            body: #"{"org":"acme","name":"T {caller}"}"#,
+            statuses: [201, 403, 403, 403, 403, 403]
+        ),
+        Call(
+            method: .PATCH,
+            path: "/admin/v1/teams/search",
+            body: #"{"name":"Search"}"#,
+            statuses: [200, 403, 403, 403, 403, 403]
+        ),
         Call(method: .DELETE, path: "/admin/v1/teams/labs", body: nil, statuses: [409, 403, 403, 403, 403, 403]),
         Call(method: .GET, path: "/admin/v1/projects/ranking", body: nil, statuses: [200, 200, 200, 200, 200, 403]),
         Call(method: .GET, path: "/admin/v1/projects/lab", body: nil, statuses: [200, 200, 403, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/projects", body: #"{"team":"search","name":"P {caller}"}"#, statuses: [201, 403, 201, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/projects", body: #"{"team":"ads","name":"P {caller}"}"#, statuses: [201, 403, 403, 403, 403, 403]),
-        Call(method: .PATCH, path: "/admin/v1/projects/ranking", body: #"{"name":"Ranking"}"#, statuses: [200, 403, 200, 403, 403, 403]),
-        Call(method: .PATCH, path: "/admin/v1/projects/lab", body: #"{"name":"Lab"}"#, statuses: [200, 403, 403, 403, 403, 403]),
+        Call(
+            method: .POST,
+            path: "/admin/v1/projects",
+            body: #"{"team":"search","name":"P {caller}"}"#,
+            statuses: [201, 403, 201, 403, 403, 403]
+        ),
+        Call(
+            method: .POST,
+            path: "/admin/v1/projects",
+            body: #"{"team":"ads","name":"P {caller}"}"#,
+            statuses: [201, 403, 403, 403, 403, 403]
+        ),
+        Call(
+            method: .PATCH,
+            path: "/admin/v1/projects/ranking",
+            body: #"{"name":"Ranking"}"#,
+            statuses: [200, 403, 200, 403, 403, 403]
+        ),
+        Call(
+            method: .PATCH,
+            path: "/admin/v1/projects/lab",
+            body: #"{"name":"Lab"}"#,
+            statuses: [200, 403, 403, 403, 403, 403]
+        ),
         // Both projects have an unrevoked key: whoever may delete them gets 409.
         Call(method: .DELETE, path: "/admin/v1/projects/ranking", body: nil, statuses: [409, 403, 409, 403, 403, 403]),
         Call(method: .DELETE, path: "/admin/v1/projects/lab", body: nil, statuses: [409, 403, 403, 403, 403, 403]),
         Call(method: .GET, path: "/admin/v1/users/ada", body: nil, statuses: [200, 200, 200, 200, 200, 403]),
         Call(method: .GET, path: "/admin/v1/users/cy", body: nil, statuses: [200, 200, 403, 403, 200, 403]),
         Call(method: .GET, path: "/admin/v1/users/dee", body: nil, statuses: [200, 200, 403, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/users", body: #"{"org":"acme","name":"U {caller}"}"#, statuses: [201, 403, 403, 403, 403, 403]),
-        Call(method: .PATCH, path: "/admin/v1/users/dee", body: #"{"default_team":"labs"}"#, statuses: [200, 403, 403, 403, 403, 403]),
-        Call(method: .PATCH, path: "/admin/v1/users/ada", body: #"{"name":"Ada"}"#, statuses: [200, 403, 403, 403, 403, 403]),
-        Call(method: .PATCH, path: "/admin/v1/users/ada", body: #"{"default_team":"search"}"#, statuses: [200, 403, 200, 403, 403, 403]),
+        Call(
+            method: .POST,
+            path: "/admin/v1/users",
+            body: #"{"org":"acme","name":"U {caller}"}"#,
+            statuses: [201, 403, 403, 403, 403, 403]
+        ),
+        Call(
+            method: .PATCH,
+            path: "/admin/v1/users/dee",
+            body: #"{"default_team":"labs"}"#,
+            statuses: [200, 403, 403, 403, 403, 403]
+        ),
+        Call(
+            method: .PATCH,
+            path: "/admin/v1/users/ada",
+            body: #"{"name":"Ada"}"#,
+            statuses: [200, 403, 403, 403, 403, 403]
+        ),
+        Call(
+            method: .PATCH,
+            path: "/admin/v1/users/ada",
+            body: #"{"default_team":"search"}"#,
+            statuses: [200, 403, 200, 403, 403, 403]
+        ),
         Call(method: .DELETE, path: "/admin/v1/users/dee", body: nil, statuses: [200, 403, 403, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/keys", body: #"{"team":"search","role":"viewer","name":"{caller}"}"#, statuses: [201, 403, 201, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/keys", body: #"{"team":"search","role":"admin"}"#, statuses: [201, 403, 403, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/keys", body: #"{"team":"ads"}"#, statuses: [201, 403, 403, 403, 403, 403]),
-        Call(method: .POST, path: "/admin/v1/keys", body: #"{"org":"acme"}"#, statuses: [201, 403, 403, 403, 403, 403]),
+        Call(
+            method: .POST,
+            path: "/admin/v1/keys",
+            body: #"{"team":"search","role":"viewer","name":"{caller}"}"#,
+            statuses: [201, 403, 201, 403, 403, 403]
+        ),
+        Call(
+            method: .POST,
+            path: "/admin/v1/keys",
+            body: #"{"team":"search","role":"admin"}"#,
+            statuses: [201, 403, 403, 403, 403, 403]
+        ),
+        Call(
+            method: .POST,
+            path: "/admin/v1/keys",
+            body: #"{"team":"ads"}"#,
+            statuses: [201, 403, 403, 403, 403, 403]
+        ),
+        Call(
+            method: .POST,
+            path: "/admin/v1/keys",
+            body: #"{"org":"acme"}"#,
+            statuses: [201, 403, 403, 403, 403, 403]
+        ),
         Call(method: .GET, path: "/admin/v1/keys/{key:ranking}", body: nil, statuses: [200, 200, 200, 200, 200, 403]),
         Call(method: .GET, path: "/admin/v1/keys/{key:lab}", body: nil, statuses: [200, 200, 403, 403, 403, 403]),
-        Call(method: .GET, path: "/admin/v1/keys/{key:acme_only}", body: nil, statuses: [200, 200, 403, 403, 200, 403]),
+        Call(
+            method: .GET,
+            path: "/admin/v1/keys/{key:acme_only}",
+            body: nil,
+            statuses: [200, 200, 403, 403, 200, 403]
+        ),
         Call(method: .DELETE, path: "/admin/v1/keys/{key:ads}", body: nil, statuses: [200, 403, 403, 403, 403, 403]),
         Call(method: .GET, path: "/admin/v1/keys", body: nil, statuses: [200, 200, 200, 200, 200, 403]),
         Call(method: .GET, path: "/admin/v1/orgs", body: nil, statuses: [200, 200, 200, 200, 200, 403]),
@@ -123,18 +208,24 @@ struct TenancyAdminTests {
                 // Without a key, or with an unknown one: 401 everywhere.
                 for key in [nil, "sk-keel-unknown-0000000000"] as [String?] {
                     let response = try await keel.send(call.method, path, body: call.body, key: key)
-                    if response.status != 401 { failures.append("\(call.method) \(path) key \(key ?? "-"): \(response.status)") }
+                    if response.status != 401 {
+                        failures.append("\(call.method) \(path) key \(key ?? "-"): \(response.status)")
+                    }
                 }
                 for (index, caller) in Self.callers.enumerated() {
                     let body = call.body?.replacingOccurrences(of: "{caller}", with: caller)
                     let response = try await keel.send(call.method, path, body: body, key: world.keys[caller])
                     if response.status != call.statuses[index] {
-                        failures.append("\(caller) \(call.method) \(path): \(response.status), expected \(call.statuses[index]) — \(response.body)")
+                        failures.append(
+                            "\(caller) \(call.method) \(path): \(response.status), expected \(call.statuses[index]) — \(response.body)"
+                        )
                     } else if response.status >= 400 {
                         // Errors keep the OpenAI shape.
                         let error = response.json?["error"] as? [String: Any]
                         if error?["message"] == nil || error?["type"] == nil {
-                            failures.append("\(caller) \(call.method) \(path): not an OpenAI error body: \(response.body)")
+                            failures.append(
+                                "\(caller) \(call.method) \(path): not an OpenAI error body: \(response.body)"
+                            )
                         }
                     }
                 }
@@ -168,14 +259,24 @@ struct TenancyAdminTests {
             let teamKeys = Set(try await ids("/admin/v1/keys", as: "team_viewer"))
             #expect(teamKeys == Set(["team_admin", "team_viewer", "none", "ranking"].compactMap { world.keyIDs[$0] }))
             let orgKeys = Set(try await ids("/admin/v1/keys", as: "org_viewer"))
-            #expect(orgKeys == Set(["team_admin", "team_viewer", "org_viewer", "none", "ranking", "ads", "acme_only"].compactMap { world.keyIDs[$0] }))
+            #expect(
+                orgKeys
+                    == Set(
+                        ["team_admin", "team_viewer", "org_viewer", "none", "ranking", "ads", "acme_only"].compactMap {
+                            world.keyIDs[$0]
+                        }
+                    )
+            )
             #expect(try await ids("/admin/v1/keys?role=viewer", as: "auditor").count == 2)
 
             // Pages follow the cursor.
             var seen: [String] = []
             var cursor: String?
             repeat {
-                let response = try await keel.send(.GET, "/admin/v1/teams?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                let response = try await keel.send(
+                    .GET,
+                    "/admin/v1/teams?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+                )
                 seen += (response.json?["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
                 cursor = response.json?["next_cursor"] as? String
             } while cursor != nil
@@ -188,7 +289,11 @@ struct TenancyAdminTests {
         try await TestKeel.run { keel in
             let world = try await Self.build(keel)
             for name in ["ranking", "ranking", "ads", "lab", "acme_only"] {
-                let answer = try await keel.post("/v1/chat/completions", json: chatBody("from \(name)"), key: world.keys[name])
+                let answer = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody("from \(name)"),
+                    key: world.keys[name]
+                )
                 #expect(answer.status == 200)
             }
             for _ in 0..<300 where keel.app.recordsWritten < 5 { try await Task.sleep(for: .milliseconds(10)) }
@@ -227,15 +332,28 @@ struct TenancyAdminTests {
 
             #expect(try await keel.post("/admin/v1/teams", json: #"{"org":"nope","name":"T"}"#).status == 400)
             #expect(try await keel.post("/admin/v1/teams", json: #"{"name":"T"}"#).status == 400)
-            let team = try await keel.post("/admin/v1/teams", json: #"{"id":"printers","org":"\#(orgID)","name":"Printers"}"#)
+            let team = try await keel.post(
+                "/admin/v1/teams",
+                json: #"{"id":"printers","org":"\#(orgID)","name":"Printers"}"#
+            )
             #expect(team.status == 201 && team.json?["org"] as? String == orgID)
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"printers","org":"\#(orgID)","name":"Other"}"#).status == 409)
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"printers","org":"\#(orgID)","name":"Other"}"#)
+                    .status == 409
+            )
             let project = try await keel.post("/admin/v1/projects", json: #"{"team":"printers","name":"TPS"}"#)
             #expect(project.status == 201)
             let projectID = try #require(project.json?["id"] as? String)
-            let user = try await keel.post("/admin/v1/users", json: #"{"id":"milton","org":"\#(orgID)","name":"Milton","email":"milton@initech.test","default_team":"printers"}"#)
+            let user = try await keel.post(
+                "/admin/v1/users",
+                json:
+                    #"{"id":"milton","org":"\#(orgID)","name":"Milton","email":"milton@initech.test","default_team":"printers"}"#
+            )
             #expect(user.status == 201 && user.json?["default_team"] as? String == "printers")
-            #expect(try await keel.post("/admin/v1/users", json: #"{"org":"\#(orgID)","name":"X","email":"nope"}"#).status == 400)
+            #expect(
+                try await keel.post("/admin/v1/users", json: #"{"org":"\#(orgID)","name":"X","email":"nope"}"#).status
+                    == 400
+            )
 
             // Refused while something still refers to it.
             #expect(try await keel.send(.DELETE, "/admin/v1/orgs/\(orgID)").status == 409)
@@ -258,7 +376,9 @@ struct TenancyAdminTests {
         try await TestKeel.run { keel in
             _ = try await Self.build(keel)
             let created = try await keel.post(
-                "/admin/v1/keys", json: #"{"project":"ranking","user":"ada","role":"viewer","tags":{"env":"prod","cost-center":"42"}}"#)
+                "/admin/v1/keys",
+                json: #"{"project":"ranking","user":"ada","role":"viewer","tags":{"env":"prod","cost-center":"42"}}"#
+            )
             #expect(created.status == 201, "\(created.body)")
             #expect(created.json?["org"] as? String == "acme")
             #expect(created.json?["team"] as? String == "search")
@@ -270,7 +390,8 @@ struct TenancyAdminTests {
 
             for body in [
                 #"{"team":"nope"}"#, #"{"org":"nope"}"#, #"{"project":"nope"}"#, #"{"user":"nope"}"#,
-                #"{"team":"labs","org":"acme"}"#, #"{"team":"ads","project":"ranking"}"#, #"{"user":"dee","team":"search"}"#,
+                #"{"team":"labs","org":"acme"}"#, #"{"team":"ads","project":"ranking"}"#,
+                #"{"user":"dee","team":"search"}"#,
                 #"{"role":"root"}"#, #"{"role":"viewer"}"#, #"{"org":"acme","role":"team_admin"}"#,
                 #"{"tags":{"bad key":"x"}}"#, #"{"tags":["x"]}"#,
             ] {
@@ -285,22 +406,50 @@ struct TenancyAdminTests {
             let world = try await Self.build(keel)
             let teamAdmin = world.keys["team_admin"]
             // cy has no team yet: a team admin of the same org may add cy to its team, then remove cy.
-            let added = try await keel.send(.PATCH, "/admin/v1/users/cy", body: #"{"default_team":"search"}"#, key: teamAdmin)
+            let added = try await keel.send(
+                .PATCH,
+                "/admin/v1/users/cy",
+                body: #"{"default_team":"search"}"#,
+                key: teamAdmin
+            )
             #expect(added.status == 200 && added.json?["default_team"] as? String == "search")
-            #expect(try await keel.send(.PATCH, "/admin/v1/users/cy", body: #"{"default_team":"ads"}"#, key: teamAdmin).status == 403)
-            #expect(try await keel.send(.PATCH, "/admin/v1/users/cy", body: #"{"default_team":null}"#, key: teamAdmin).status == 200)
-            #expect(try await keel.send(.PATCH, "/admin/v1/users/dee", body: #"{"default_team":null}"#, key: teamAdmin).status == 403)
-            #expect(try await keel.send(.PATCH, "/admin/v1/users/cy", body: #"{"name":"C"}"#, key: teamAdmin).status == 403)
+            #expect(
+                try await keel.send(.PATCH, "/admin/v1/users/cy", body: #"{"default_team":"ads"}"#, key: teamAdmin)
+                    .status == 403
+            )
+            #expect(
+                try await keel.send(.PATCH, "/admin/v1/users/cy", body: #"{"default_team":null}"#, key: teamAdmin)
+                    .status == 200
+            )
+            #expect(
+                try await keel.send(.PATCH, "/admin/v1/users/dee", body: #"{"default_team":null}"#, key: teamAdmin)
+                    .status == 403
+            )
+            #expect(
+                try await keel.send(.PATCH, "/admin/v1/users/cy", body: #"{"name":"C"}"#, key: teamAdmin).status == 403
+            )
 
             // Keys: created in its team, never admin or auditor, never elsewhere; revokes its team's keys.
-            let viewer = try await keel.post("/admin/v1/keys", json: #"{"team":"search","role":"viewer"}"#, key: teamAdmin)
+            let viewer = try await keel.post(
+                "/admin/v1/keys",
+                json: #"{"team":"search","role":"viewer"}"#,
+                key: teamAdmin
+            )
             #expect(viewer.status == 201 && viewer.json?["org"] as? String == "acme")
-            #expect(try await keel.post("/admin/v1/keys", json: #"{"team":"search","role":"auditor"}"#, key: teamAdmin).status == 403)
+            #expect(
+                try await keel.post("/admin/v1/keys", json: #"{"team":"search","role":"auditor"}"#, key: teamAdmin)
+                    .status == 403
+            )
             #expect(try await keel.post("/admin/v1/keys", json: #"{"role":"admin"}"#, key: teamAdmin).status == 403)
-            #expect(try await keel.post("/admin/v1/keys", json: #"{"project":"bidding"}"#, key: teamAdmin).status == 403)
+            #expect(
+                try await keel.post("/admin/v1/keys", json: #"{"project":"bidding"}"#, key: teamAdmin).status == 403
+            )
             let viewerID = try #require(viewer.json?["id"] as? String)
             #expect(try await keel.send(.DELETE, "/admin/v1/keys/\(viewerID)", key: teamAdmin).status == 200)
-            #expect(try await keel.send(.DELETE, "/admin/v1/keys/\(world.keyIDs["ads"] ?? "")", key: teamAdmin).status == 403)
+            #expect(
+                try await keel.send(.DELETE, "/admin/v1/keys/\(world.keyIDs["ads"] ?? "")", key: teamAdmin).status
+                    == 403
+            )
 
             // A revoked role key is refused at once.
             let viewerKey = try #require(viewer.json?["key"] as? String)
@@ -314,12 +463,19 @@ struct TenancyAdminTests {
         }) { keel in
             _ = try await Self.build(keel)
             #expect(try await keel.send(.GET, "/admin/v1/teams", key: "sk-static-search-key").status == 403)
-            #expect(try await keel.post("/v1/chat/completions", json: chatBody("static"), key: "sk-static-search-key").status == 200)
+            #expect(
+                try await keel.post("/v1/chat/completions", json: chatBody("static"), key: "sk-static-search-key")
+                    .status == 200
+            )
             for _ in 0..<300 where keel.app.recordsWritten < 1 { try await Task.sleep(for: .milliseconds(10)) }
             // Its free-text team "search" is the id of the team created through the API, so the
             // team's viewers see its requests.
             let viewer = try await keel.post("/admin/v1/keys", json: #"{"team":"search","role":"viewer"}"#)
-            let page = try await keel.send(.GET, "/admin/v1/requests", key: try #require(viewer.json?["key"] as? String))
+            let page = try await keel.send(
+                .GET,
+                "/admin/v1/requests",
+                key: try #require(viewer.json?["key"] as? String)
+            )
             #expect((page.json?["data"] as? [[String: Any]])?.count == 1)
         }
     }

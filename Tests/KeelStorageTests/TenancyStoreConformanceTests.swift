@@ -14,11 +14,23 @@ private enum Tree {
     static let bidding = Project(id: "project-bidding", teamID: "team-ads", name: "Bidding", createdAt: 32)
     static let lab = Project(id: "project-lab", teamID: "team-labs", name: "Ranking", createdAt: 33)
     static let ada = User(
-        id: "user-ada", orgID: "org-acme", name: "Ada \"Countess\" Lovelace", email: "ada@acme.test",
-        defaultTeamID: "team-search", createdAt: 40)
+        id: "user-ada",
+        orgID: "org-acme",
+        name: "Ada \"Countess\" Lovelace",
+        email: "ada@acme.test",
+        defaultTeamID: "team-search",
+        createdAt: 40
+    )
     static let bob = User(id: "user-bob", orgID: "org-acme", name: "Bob", defaultTeamID: "team-ads", createdAt: 41)
     static let cy = User(id: "user-cy", orgID: "org-acme", name: "Cy", createdAt: 42)
-    static let dee = User(id: "user-dee", orgID: "org-globex", name: "Dee", email: "dee@globex.test", defaultTeamID: "team-labs", createdAt: 43)
+    static let dee = User(
+        id: "user-dee",
+        orgID: "org-globex",
+        name: "Dee",
+        email: "dee@globex.test",
+        defaultTeamID: "team-labs",
+        createdAt: 43
+    )
 
     static func insert(into store: any TenancyStore) async throws {
         for organization in [acme, globex] { try await store.insertOrganization(organization) }
@@ -55,20 +67,33 @@ struct TenancyStoreConformanceTests {
             #expect(try await store.organizations(matching: .init()).map(\.id) == ["org-acme", "org-globex"])
             #expect(try await store.organizations(matching: .init(orgIDs: ["org-globex"])).map(\.id) == ["org-globex"])
             #expect(try await store.teams(matching: .init()).map(\.id) == ["team-ads", "team-labs", "team-search"])
-            #expect(try await store.teams(matching: .init(orgIDs: ["org-acme"])).map(\.id) == ["team-ads", "team-search"])
+            #expect(
+                try await store.teams(matching: .init(orgIDs: ["org-acme"])).map(\.id) == ["team-ads", "team-search"]
+            )
             #expect(
                 try await store.teams(matching: .init(orgIDs: ["org-acme"], teamIDs: ["team-search", "team-labs"]))
-                    .map(\.id) == ["team-search"])
+                    .map(\.id) == ["team-search"]
+            )
             #expect(
                 try await store.projects(matching: .init(teamIDs: ["team-search"])).map(\.id) == [
                     "project-crawler", "project-ranking",
-                ])
+                ]
+            )
             #expect(
                 try await store.projects(matching: .init(orgIDs: ["org-acme"])).map(\.id) == [
                     "project-bidding", "project-crawler", "project-ranking",
-                ])
-            #expect(try await store.users(matching: .init(orgIDs: ["org-acme"])).map(\.id) == ["user-ada", "user-bob", "user-cy"])
-            #expect(try await store.users(matching: .init(teamIDs: ["team-ads", "team-labs"])).map(\.id) == ["user-bob", "user-dee"])
+                ]
+            )
+            #expect(
+                try await store.users(matching: .init(orgIDs: ["org-acme"])).map(\.id) == [
+                    "user-ada", "user-bob", "user-cy",
+                ]
+            )
+            #expect(
+                try await store.users(matching: .init(teamIDs: ["team-ads", "team-labs"])).map(\.id) == [
+                    "user-bob", "user-dee",
+                ]
+            )
             // An empty set matches nothing; nil does not restrict.
             #expect(try await store.teams(matching: .init(orgIDs: [])).isEmpty)
             #expect(try await store.users(matching: .init(teamIDs: [])).isEmpty)
@@ -131,7 +156,9 @@ struct TenancyStoreConformanceTests {
 
             #expect(try await store.updateOrganization(Organization(id: "org-x", name: "X", createdAt: 1)) == false)
             #expect(try await store.updateTeam(Team(id: "team-x", orgID: "org-acme", name: "X", createdAt: 1)) == false)
-            #expect(try await store.updateProject(Project(id: "p-x", teamID: "team-ads", name: "X", createdAt: 1)) == false)
+            #expect(
+                try await store.updateProject(Project(id: "p-x", teamID: "team-ads", name: "X", createdAt: 1)) == false
+            )
             #expect(try await store.updateUser(User(id: "u-x", orgID: "org-acme", name: "X", createdAt: 1)) == false)
         }
     }
@@ -163,12 +190,38 @@ struct TenancyStoreErrorConformanceTests {
             let store = stores.tenancy
             try await Tree.insert(into: store)
             let attempts: [(String, @Sendable () async throws -> Void)] = [
-                ("org", { try await store.insertOrganization(Organization(id: "org-acme", name: "Other", createdAt: 1)) }),
-                ("org", { try await store.insertOrganization(Organization(id: "org-new", name: "Acme", createdAt: 1)) }),
-                ("team", { try await store.insertTeam(Team(id: "team-ads", orgID: "org-globex", name: "New", createdAt: 1)) }),
-                ("team", { try await store.insertTeam(Team(id: "team-new", orgID: "org-acme", name: "Ads", createdAt: 1)) }),
-                ("project", { try await store.insertProject(Project(id: "project-new", teamID: "team-search", name: "Ranking", createdAt: 1)) }),
-                ("user_account", { try await store.insertUser(User(id: "user-new", orgID: "org-acme", name: "N", email: "ada@acme.test", createdAt: 1)) }),
+                (
+                    "org",
+                    { try await store.insertOrganization(Organization(id: "org-acme", name: "Other", createdAt: 1)) }
+                ),
+                (
+                    "org",
+                    { try await store.insertOrganization(Organization(id: "org-new", name: "Acme", createdAt: 1)) }
+                ),
+                (
+                    "team",
+                    { try await store.insertTeam(Team(id: "team-ads", orgID: "org-globex", name: "New", createdAt: 1)) }
+                ),
+                (
+                    "team",
+                    { try await store.insertTeam(Team(id: "team-new", orgID: "org-acme", name: "Ads", createdAt: 1)) }
+                ),
+                (
+                    "project",
+                    {
+                        try await store.insertProject(
+                            Project(id: "project-new", teamID: "team-search", name: "Ranking", createdAt: 1)
+                        )
+                    }
+                ),
+                (
+                    "user_account",
+                    {
+                        try await store.insertUser(
+                            User(id: "user-new", orgID: "org-acme", name: "N", email: "ada@acme.test", createdAt: 1)
+                        )
+                    }
+                ),
             ]
             for (table, attempt) in attempts {
                 let error = try await #require(throws: StorageError.self) { try await attempt() }
@@ -177,7 +230,9 @@ struct TenancyStoreErrorConformanceTests {
             }
             // Names are unique only within their parent.
             try await store.insertTeam(Team(id: "team-ads-2", orgID: "org-globex", name: "Ads", createdAt: 1))
-            try await store.insertProject(Project(id: "project-ranking-2", teamID: "team-ads", name: "Ranking", createdAt: 1))
+            try await store.insertProject(
+                Project(id: "project-ranking-2", teamID: "team-ads", name: "Ranking", createdAt: 1)
+            )
             #expect(try await store.teams(matching: .init()).count == 4)
         }
     }
@@ -189,11 +244,23 @@ struct TenancyStoreErrorConformanceTests {
             try await Tree.insert(into: store)
             let attempts: [@Sendable () async throws -> Void] = [
                 { try await store.insertTeam(Team(id: "team-new", orgID: "org-unknown", name: "N", createdAt: 1)) },
-                { try await store.insertProject(Project(id: "project-new", teamID: "team-unknown", name: "N", createdAt: 1)) },
+                {
+                    try await store.insertProject(
+                        Project(id: "project-new", teamID: "team-unknown", name: "N", createdAt: 1)
+                    )
+                },
                 { try await store.insertUser(User(id: "user-new", orgID: "org-unknown", name: "N", createdAt: 1)) },
-                { try await store.insertUser(User(id: "user-new", orgID: "org-acme", name: "N", defaultTeamID: "team-unknown", createdAt: 1)) },
+                {
+                    try await store.insertUser(
+                        User(id: "user-new", orgID: "org-acme", name: "N", defaultTeamID: "team-unknown", createdAt: 1)
+                    )
+                },
                 // A default team of another organisation.
-                { try await store.insertUser(User(id: "user-new", orgID: "org-acme", name: "N", defaultTeamID: "team-labs", createdAt: 1)) },
+                {
+                    try await store.insertUser(
+                        User(id: "user-new", orgID: "org-acme", name: "N", defaultTeamID: "team-labs", createdAt: 1)
+                    )
+                },
                 {
                     var bob = Tree.bob
                     bob.defaultTeamID = "team-labs"
@@ -217,9 +284,17 @@ struct TenancyStoreErrorConformanceTests {
             let store = stores.tenancy
             try await Tree.insert(into: store)
             try await stores.keys.insert(
-                VirtualKey(id: "key-cy", hash: "hash-cy", prefix: "sk-keel-cy", userID: "user-cy", createdAt: 1))
+                VirtualKey(id: "key-cy", hash: "hash-cy", prefix: "sk-keel-cy", userID: "user-cy", createdAt: 1)
+            )
             try await stores.keys.insert(
-                VirtualKey(id: "key-crawler", hash: "hash-crawler", prefix: "sk-keel-cr", projectID: "project-crawler", createdAt: 1))
+                VirtualKey(
+                    id: "key-crawler",
+                    hash: "hash-crawler",
+                    prefix: "sk-keel-cr",
+                    projectID: "project-crawler",
+                    createdAt: 1
+                )
+            )
             let attempts: [@Sendable () async throws -> Bool] = [
                 { try await store.deleteOrganization(id: "org-acme") },  // teams and users
                 { try await store.deleteTeam(id: "team-search") },  // projects and a user
@@ -250,8 +325,18 @@ struct TenancyStoreErrorConformanceTests {
             try await store.insertOrganization(Tree.globex)
             try await store.insertTeam(Tree.labs)
             try await stores.keys.insert(
-                VirtualKey(id: "key-labs", hash: "hash-labs", prefix: "sk-keel-lb", orgID: "org-globex", teamID: "team-labs", createdAt: 1))
-            let error = try await #require(throws: StorageError.self) { _ = try await store.deleteTeam(id: "team-labs") }
+                VirtualKey(
+                    id: "key-labs",
+                    hash: "hash-labs",
+                    prefix: "sk-keel-lb",
+                    orgID: "org-globex",
+                    teamID: "team-labs",
+                    createdAt: 1
+                )
+            )
+            let error = try await #require(throws: StorageError.self) {
+                _ = try await store.deleteTeam(id: "team-labs")
+            }
             #expect(error.code == .referenced)
             #expect(error.message.contains("virtual_key.team_id"))
             #expect(try await stores.keys.revoke(id: "key-labs", at: 2))

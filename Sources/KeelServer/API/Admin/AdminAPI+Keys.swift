@@ -75,12 +75,17 @@ extension AdminAPI {
     func createKey(_ request: Request) async throws -> Response {
         let caller = try self.authenticate(request, .create, .key)
         let input = try await Self.decode(
-            CreateKey.self, from: request,
-            shape: "optional name, org, team, project, user, models, role, tags, expires_in")
+            CreateKey.self,
+            from: request,
+            shape: "optional name, org, team, project, user, models, role, tags, expires_in"
+        )
         let role: AdminRole
         if let text = input.role {
             guard let value = AdminRole(rawValue: text) else {
-                throw KeelError.invalidRequest("Invalid 'role': one of admin, team_admin, viewer, auditor, none.", param: "role")
+                throw KeelError.invalidRequest(
+                    "Invalid 'role': one of admin, team_admin, viewer, auditor, none.",
+                    param: "role"
+                )
             }
             role = value
         } else {
@@ -116,7 +121,10 @@ extension AdminAPI {
         }
         let orgID = organization?.id ?? user?.orgID
         if role == .viewer || role == .teamAdmin, orgID == nil {
-            throw KeelError.invalidRequest("A '\(role.rawValue)' key needs an org or a team to be scoped to.", param: "role")
+            throw KeelError.invalidRequest(
+                "A '\(role.rawValue)' key needs an org or a team to be scoped to.",
+                param: "role"
+            )
         }
         if role == .teamAdmin, team == nil {
             throw KeelError.invalidRequest("A 'team_admin' key needs a team.", param: "team")
@@ -131,7 +139,10 @@ extension AdminAPI {
         var expiresAt: Int64?
         if let text = input.expiresIn {
             guard let seconds = Self.parseDuration(text) else {
-                throw KeelError.invalidRequest("Invalid 'expires_in': use a number with d, h, m or s, like 30d.", param: "expires_in")
+                throw KeelError.invalidRequest(
+                    "Invalid 'expires_in': use a number with d, h, m or s, like 30d.",
+                    param: "expires_in"
+                )
             }
             expiresAt = now + seconds * 1_000_000
         }
@@ -184,7 +195,9 @@ extension AdminAPI {
 
     func getKey(_ request: Request, id: String) async throws -> Response {
         let caller = try self.authenticate(request, .read, .key)
-        guard let key = try await self.stores.keys.key(id: KeyID(id)) else { throw KeelError.notFound("No key with id '\(id)'.") }
+        guard let key = try await self.stores.keys.key(id: KeyID(id)) else {
+            throw KeelError.notFound("No key with id '\(id)'.")
+        }
         var teamOrgs: [TeamID: OrgID?] = [:]
         try self.require(caller, .read, .key, in: try await self.scope(of: key, teamOrgs: &teamOrgs))
         return try Self.encode(KeyView(key, now: WallClock.unixMicros()))
@@ -192,7 +205,9 @@ extension AdminAPI {
 
     func revokeKey(_ request: Request, id: String) async throws -> Response {
         let caller = try self.authenticate(request, .delete, .key)
-        guard let existing = try await self.stores.keys.key(id: KeyID(id)) else { throw KeelError.notFound("No key with id '\(id)'.") }
+        guard let existing = try await self.stores.keys.key(id: KeyID(id)) else {
+            throw KeelError.notFound("No key with id '\(id)'.")
+        }
         var teamOrgs: [TeamID: OrgID?] = [:]
         try self.require(caller, .delete, .key, in: try await self.scope(of: existing, teamOrgs: &teamOrgs))
         // A team admin may not revoke a key it could not have created (an admin key of its team).
@@ -200,7 +215,9 @@ extension AdminAPI {
             throw KeelError.permissionDenied("This key may not revoke a key with role '\(existing.role.rawValue)'.")
         }
         let now = WallClock.unixMicros()
-        guard try await self.stores.keys.revoke(id: KeyID(id), at: now), let key = try await self.stores.keys.key(id: KeyID(id)) else {
+        guard try await self.stores.keys.revoke(id: KeyID(id), at: now),
+            let key = try await self.stores.keys.key(id: KeyID(id))
+        else {
             throw KeelError.notFound("No key with id '\(id)'.")
         }
         self.keyRing.upsert(key)
@@ -223,12 +240,17 @@ extension AdminAPI {
     static func tags(_ tags: [String: String]) throws(KeelError) -> [String: String] {
         guard tags.count <= 32 else { throw .invalidRequest("At most 32 'tags'.", param: "tags") }
         for (key, value) in tags {
-            let valid = (1...64).contains(key.utf8.count) && key.utf8.allSatisfy { byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || byte == 0x5F || byte == 0x2D || byte == 0x2E || byte == 0x3A || byte == 0x2F
-            }
+            let valid =
+                (1...64).contains(key.utf8.count)
+                && key.utf8.allSatisfy { byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                        || byte == 0x5F || byte == 0x2D || byte == 0x2E || byte == 0x3A || byte == 0x2F
+                }
             guard valid, value.count <= 256 else {
-                throw .invalidRequest("Invalid tag '\(key)': keys are 1 to 64 letters, digits, '_-.:/'; values up to 256 characters.", param: "tags")
+                throw .invalidRequest(
+                    "Invalid tag '\(key)': keys are 1 to 64 letters, digits, '_-.:/'; values up to 256 characters.",
+                    param: "tags"
+                )
             }
         }
         return tags

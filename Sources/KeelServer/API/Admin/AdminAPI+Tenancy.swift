@@ -16,7 +16,8 @@ extension AdminAPI {
         let updatedAt: Int64
         enum CodingKeys: String, CodingKey {
             case id, name
-            case createdAt = "created_at", updatedAt = "updated_at"
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
         }
         init(_ organization: Organization) {
             self.id = organization.id.rawValue
@@ -34,7 +35,8 @@ extension AdminAPI {
         let updatedAt: Int64
         enum CodingKeys: String, CodingKey {
             case id, org, name
-            case createdAt = "created_at", updatedAt = "updated_at"
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
         }
         init(_ team: Team) {
             self.id = team.id.rawValue
@@ -53,7 +55,8 @@ extension AdminAPI {
         let updatedAt: Int64
         enum CodingKeys: String, CodingKey {
             case id, team, name
-            case createdAt = "created_at", updatedAt = "updated_at"
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
         }
         init(_ project: Project) {
             self.id = project.id.rawValue
@@ -68,7 +71,9 @@ extension AdminAPI {
         let user: User
         enum CodingKeys: String, CodingKey {
             case id, org, name, email
-            case defaultTeam = "default_team", createdAt = "created_at", updatedAt = "updated_at"
+            case defaultTeam = "default_team"
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
         }
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -130,11 +135,15 @@ extension AdminAPI {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.name = try container.decodeIfPresent(String.self, forKey: .name)
             if container.contains(.email) {
-                self.email = .some(try container.decodeNil(forKey: .email) ? nil : try container.decode(String.self, forKey: .email))
+                self.email = .some(
+                    try container.decodeNil(forKey: .email) ? nil : try container.decode(String.self, forKey: .email)
+                )
             }
             if container.contains(.defaultTeam) {
                 self.defaultTeam = .some(
-                    try container.decodeNil(forKey: .defaultTeam) ? nil : try container.decode(String.self, forKey: .defaultTeam))
+                    try container.decodeNil(forKey: .defaultTeam)
+                        ? nil : try container.decode(String.self, forKey: .defaultTeam)
+                )
             }
         }
     }
@@ -216,7 +225,12 @@ extension AdminAPI {
             return try Self.encode(ListPage<OrganizationView>(data: [], nextCursor: nil))
         }
         let rows = try await self.stores.tenancy.organizations(matching: query)
-        return try Self.encode(ListPage(data: rows.map(OrganizationView.init), nextCursor: Self.nextCursor(rows.map(\.id.rawValue), limit: query.limit)))
+        return try Self.encode(
+            ListPage(
+                data: rows.map(OrganizationView.init),
+                nextCursor: Self.nextCursor(rows.map(\.id.rawValue), limit: query.limit)
+            )
+        )
     }
 
     func getOrganization(_ request: Request, id: String) async throws -> Response {
@@ -233,7 +247,9 @@ extension AdminAPI {
         let input = try await Self.decode(Rename.self, from: request, shape: "name")
         organization.name = try Self.name(input.name)
         organization.updatedAt = WallClock.unixMicros()
-        guard try await self.stores.tenancy.updateOrganization(organization) else { throw KeelError.notFound("No org with id '\(id)'.") }
+        guard try await self.stores.tenancy.updateOrganization(organization) else {
+            throw KeelError.notFound("No org with id '\(id)'.")
+        }
         return try Self.encode(OrganizationView(organization))
     }
 
@@ -241,7 +257,9 @@ extension AdminAPI {
         let caller = try self.authenticate(request, .delete, .organization)
         let organization = try await self.organization(id)
         try self.require(caller, .delete, .organization, in: AdminScope(orgID: organization.id))
-        guard try await self.stores.tenancy.deleteOrganization(id: organization.id) else { throw KeelError.notFound("No org with id '\(id)'.") }
+        guard try await self.stores.tenancy.deleteOrganization(id: organization.id) else {
+            throw KeelError.notFound("No org with id '\(id)'.")
+        }
         return try Self.encode(Deleted(id: id, object: "organization"))
     }
 
@@ -262,7 +280,12 @@ extension AdminAPI {
         }
         let id = TeamID(try Self.newID(input.id, prefix: "team_"))
         try self.require(caller, .create, .team, in: AdminScope(orgID: organization.id, teamID: id))
-        let team = Team(id: id, orgID: organization.id, name: try Self.name(input.name), createdAt: WallClock.unixMicros())
+        let team = Team(
+            id: id,
+            orgID: organization.id,
+            name: try Self.name(input.name),
+            createdAt: WallClock.unixMicros()
+        )
         try await self.stores.tenancy.insertTeam(team)
         return try Self.encode(TeamView(team), status: .created)
     }
@@ -275,7 +298,12 @@ extension AdminAPI {
             return try Self.encode(ListPage<TeamView>(data: [], nextCursor: nil))
         }
         let rows = try await self.stores.tenancy.teams(matching: query)
-        return try Self.encode(ListPage(data: rows.map(TeamView.init), nextCursor: Self.nextCursor(rows.map(\.id.rawValue), limit: query.limit)))
+        return try Self.encode(
+            ListPage(
+                data: rows.map(TeamView.init),
+                nextCursor: Self.nextCursor(rows.map(\.id.rawValue), limit: query.limit)
+            )
+        )
     }
 
     func getTeam(_ request: Request, id: String) async throws -> Response {
@@ -292,7 +320,9 @@ extension AdminAPI {
         let input = try await Self.decode(Rename.self, from: request, shape: "name")
         team.name = try Self.name(input.name)
         team.updatedAt = WallClock.unixMicros()
-        guard try await self.stores.tenancy.updateTeam(team) else { throw KeelError.notFound("No team with id '\(id)'.") }
+        guard try await self.stores.tenancy.updateTeam(team) else {
+            throw KeelError.notFound("No team with id '\(id)'.")
+        }
         return try Self.encode(TeamView(team))
     }
 
@@ -300,7 +330,9 @@ extension AdminAPI {
         let caller = try self.authenticate(request, .delete, .team)
         let team = try await self.team(id)
         try self.require(caller, .delete, .team, in: AdminScope(orgID: team.orgID, teamID: team.id))
-        guard try await self.stores.tenancy.deleteTeam(id: team.id) else { throw KeelError.notFound("No team with id '\(id)'.") }
+        guard try await self.stores.tenancy.deleteTeam(id: team.id) else {
+            throw KeelError.notFound("No team with id '\(id)'.")
+        }
         return try Self.encode(Deleted(id: id, object: "team"))
     }
 
@@ -321,8 +353,11 @@ extension AdminAPI {
         }
         try self.require(caller, .create, .project, in: AdminScope(orgID: team.orgID, teamID: team.id))
         let project = Project(
-            id: ProjectID(try Self.newID(input.id, prefix: "proj_")), teamID: team.id, name: try Self.name(input.name),
-            createdAt: WallClock.unixMicros())
+            id: ProjectID(try Self.newID(input.id, prefix: "proj_")),
+            teamID: team.id,
+            name: try Self.name(input.name),
+            createdAt: WallClock.unixMicros()
+        )
         try await self.stores.tenancy.insertProject(project)
         return try Self.encode(ProjectView(project), status: .created)
     }
@@ -336,7 +371,12 @@ extension AdminAPI {
             return try Self.encode(ListPage<ProjectView>(data: [], nextCursor: nil))
         }
         let rows = try await self.stores.tenancy.projects(matching: query)
-        return try Self.encode(ListPage(data: rows.map(ProjectView.init), nextCursor: Self.nextCursor(rows.map(\.id.rawValue), limit: query.limit)))
+        return try Self.encode(
+            ListPage(
+                data: rows.map(ProjectView.init),
+                nextCursor: Self.nextCursor(rows.map(\.id.rawValue), limit: query.limit)
+            )
+        )
     }
 
     func getProject(_ request: Request, id: String) async throws -> Response {
@@ -353,7 +393,9 @@ extension AdminAPI {
         let input = try await Self.decode(Rename.self, from: request, shape: "name")
         project.name = try Self.name(input.name)
         project.updatedAt = WallClock.unixMicros()
-        guard try await self.stores.tenancy.updateProject(project) else { throw KeelError.notFound("No project with id '\(id)'.") }
+        guard try await self.stores.tenancy.updateProject(project) else {
+            throw KeelError.notFound("No project with id '\(id)'.")
+        }
         return try Self.encode(ProjectView(project))
     }
 
@@ -361,7 +403,9 @@ extension AdminAPI {
         let caller = try self.authenticate(request, .delete, .project)
         let project = try await self.project(id)
         try self.require(caller, .delete, .project, in: try await self.scope(of: project))
-        guard try await self.stores.tenancy.deleteProject(id: project.id) else { throw KeelError.notFound("No project with id '\(id)'.") }
+        guard try await self.stores.tenancy.deleteProject(id: project.id) else {
+            throw KeelError.notFound("No project with id '\(id)'.")
+        }
         return try Self.encode(Deleted(id: id, object: "project"))
     }
 
@@ -376,7 +420,11 @@ extension AdminAPI {
 
     func createUser(_ request: Request) async throws -> Response {
         let caller = try self.authenticate(request, .create, .user)
-        let input = try await Self.decode(CreateUser.self, from: request, shape: "org, name and optional id, email, default_team")
+        let input = try await Self.decode(
+            CreateUser.self,
+            from: request,
+            shape: "org, name and optional id, email, default_team"
+        )
         guard let organization = try await self.existingOrganization(input.org) else {
             throw KeelError.invalidRequest("'org' is required.", param: "org")
         }
@@ -386,8 +434,13 @@ extension AdminAPI {
         }
         try self.require(caller, .create, .user, in: AdminScope(orgID: organization.id, teamID: team?.id))
         let user = User(
-            id: UserID(try Self.newID(input.id, prefix: "user_")), orgID: organization.id, name: try Self.name(input.name),
-            email: try Self.email(input.email), defaultTeamID: team?.id, createdAt: WallClock.unixMicros())
+            id: UserID(try Self.newID(input.id, prefix: "user_")),
+            orgID: organization.id,
+            name: try Self.name(input.name),
+            email: try Self.email(input.email),
+            defaultTeamID: team?.id,
+            createdAt: WallClock.unixMicros()
+        )
         try await self.stores.tenancy.insertUser(user)
         return try Self.encode(UserView(user: user), status: .created)
     }
@@ -401,7 +454,12 @@ extension AdminAPI {
             return try Self.encode(ListPage<UserView>(data: [], nextCursor: nil))
         }
         let rows = try await self.stores.tenancy.users(matching: query)
-        return try Self.encode(ListPage(data: rows.map { UserView(user: $0) }, nextCursor: Self.nextCursor(rows.map(\.id.rawValue), limit: query.limit)))
+        return try Self.encode(
+            ListPage(
+                data: rows.map { UserView(user: $0) },
+                nextCursor: Self.nextCursor(rows.map(\.id.rawValue), limit: query.limit)
+            )
+        )
     }
 
     func getUser(_ request: Request, id: String) async throws -> Response {
@@ -415,7 +473,10 @@ extension AdminAPI {
     /// the user. Both where the user is and where it goes must be allowed.
     func updateUser(_ request: Request, id: String) async throws -> Response {
         let caller = try self.authenticate(request)
-        guard AdminAuthorization.mayEver(caller, .update, .user) || AdminAuthorization.mayEver(caller, .update, .userMembership) else {
+        guard
+            AdminAuthorization.mayEver(caller, .update, .user)
+                || AdminAuthorization.mayEver(caller, .update, .userMembership)
+        else {
             throw Self.denied(.update, .user)
         }
         var user = try await self.user(id)
@@ -435,7 +496,9 @@ extension AdminAPI {
         }
         try self.require(caller, .update, resource, in: AdminScope(orgID: user.orgID, teamID: user.defaultTeamID))
         user.updatedAt = WallClock.unixMicros()
-        guard try await self.stores.tenancy.updateUser(user) else { throw KeelError.notFound("No user with id '\(id)'.") }
+        guard try await self.stores.tenancy.updateUser(user) else {
+            throw KeelError.notFound("No user with id '\(id)'.")
+        }
         return try Self.encode(UserView(user: user))
     }
 
@@ -443,7 +506,9 @@ extension AdminAPI {
         let caller = try self.authenticate(request, .delete, .user)
         let user = try await self.user(id)
         try self.require(caller, .delete, .user, in: AdminScope(orgID: user.orgID, teamID: user.defaultTeamID))
-        guard try await self.stores.tenancy.deleteUser(id: user.id) else { throw KeelError.notFound("No user with id '\(id)'.") }
+        guard try await self.stores.tenancy.deleteUser(id: user.id) else {
+            throw KeelError.notFound("No user with id '\(id)'.")
+        }
         return try Self.encode(Deleted(id: id, object: "user"))
     }
 

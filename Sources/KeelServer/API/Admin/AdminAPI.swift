@@ -33,7 +33,11 @@ struct AdminAPI: Sendable {
     }
 
     /// The caller of `request` when it may do `operation` on some `resource` (403 otherwise).
-    func authenticate(_ request: Request, _ operation: AdminOperation, _ resource: AdminResource) throws(KeelError) -> AdminCaller {
+    func authenticate(
+        _ request: Request,
+        _ operation: AdminOperation,
+        _ resource: AdminResource
+    ) throws(KeelError) -> AdminCaller {
         let caller = try self.authenticate(request)
         guard AdminAuthorization.mayEver(caller, operation, resource) else {
             throw Self.denied(operation, resource)
@@ -67,7 +71,9 @@ struct AdminAPI: Sendable {
             case .conflict:
                 return Self.conflict("An object with the same id or name already exists.")
             case .referenced:
-                return Self.conflict("Other objects (teams, projects, users or unrevoked keys) still refer to it, or it refers to one that is gone.")
+                return Self.conflict(
+                    "Other objects (teams, projects, users or unrevoked keys) still refer to it, or it refers to one that is gone."
+                )
             case .invalidValue:
                 throw KeelError.invalidRequest("A value is out of range.")
             default:
@@ -119,8 +125,12 @@ struct AdminAPI: Sendable {
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                 || byte == 0x2E || byte == 0x5F || byte == 0x2D
         }
-        guard allowed, (1...64).contains(chosen.utf8.count), let first = chosen.first, first.isLetter || first.isNumber else {
-            throw .invalidRequest("Invalid 'id': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.", param: "id")
+        guard allowed, (1...64).contains(chosen.utf8.count), let first = chosen.first, first.isLetter || first.isNumber
+        else {
+            throw .invalidRequest(
+                "Invalid 'id': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+                param: "id"
+            )
         }
         return chosen
     }
@@ -144,7 +154,9 @@ struct AdminAPI: Sendable {
 
     static func integer(_ text: Substring?, name: String) throws(KeelError) -> Int? {
         guard let text else { return nil }
-        guard let value = Int(text) else { throw .invalidRequest("Invalid '\(name)': expected an integer.", param: name) }
+        guard let value = Int(text) else {
+            throw .invalidRequest("Invalid '\(name)': expected an integer.", param: name)
+        }
         return value
     }
 
@@ -152,7 +164,11 @@ struct AdminAPI: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 
     /// `{"id", "object", "deleted": true}`, the answer of a DELETE.

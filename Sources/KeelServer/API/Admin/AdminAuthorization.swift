@@ -65,7 +65,12 @@ enum AdminOperation: String, Sendable, CaseIterable {
 /// Pure and synchronous: the handlers look the objects up, then ask.
 enum AdminAuthorization {
     /// Whether `caller` may do `operation` on a `resource` that lives in `target`.
-    static func allows(_ caller: AdminCaller, _ operation: AdminOperation, _ resource: AdminResource, in target: AdminScope) -> Bool {
+    static func allows(
+        _ caller: AdminCaller,
+        _ operation: AdminOperation,
+        _ resource: AdminResource,
+        in target: AdminScope
+    ) -> Bool {
         switch caller.role {
         case .admin:
             return true
