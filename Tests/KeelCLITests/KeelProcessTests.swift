@@ -200,6 +200,21 @@ struct KeelProcessTests {
         #expect(refused.status != 0 && refused.output.contains("may not"))
         #expect(try Self.run(["keys", "list"], environment: admin).output.contains("viewer"))
 
+        // `keel top` draws the live metrics once the gateway has served something; a viewer may not.
+        let answered = try Self.shell(
+            "curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'authorization: Bearer sk-keel-admin-cli-test-0123456789' "
+                + "-H 'content-type: application/json' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'"
+        )
+        #expect(answered.contains("chat.completion"))
+        var top = try Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
+        for _ in 0..<40 where !top.output.contains("keel-sim-chat") {
+            try await Task.sleep(for: .milliseconds(50))
+            top = try Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
+        }
+        #expect(top.status == 0)
+        #expect(top.output.contains("REQ/MIN") && top.output.contains("keel-sim-chat"))
+        #expect(try Self.run(["top", "--count", "1"], environment: viewer).status != 0)
+
         // Deletion is refused while children exist, then succeeds from the leaves up.
         let busy = try Self.run(["orgs", "delete", "acme"], environment: admin)
         #expect(busy.status != 0)

@@ -45,6 +45,8 @@ enum KeelRoutes {
         adminRoutes.get("keys/{id}") { request, context in try await admin.getKey(request, id: try context.parameters.require("id")) }
         adminRoutes.delete("keys/{id}") { request, context in try await admin.revokeKey(request, id: try context.parameters.require("id")) }
         adminRoutes.get("requests") { request, _ in try await admin.listRequests(request) }
+        let metrics = MetricsAPI(admin: admin, monitoring: monitoring)
+        adminRoutes.get("metrics/summary") { request, _ in try metrics.summary(request) }
         Self.addCollection(
             "orgs", to: adminRoutes, admin: admin,
             create: AdminAPI.createOrganization, list: AdminAPI.listOrganizations, get: AdminAPI.getOrganization,
