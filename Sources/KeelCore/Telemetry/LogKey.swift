@@ -5,4 +5,5 @@ public enum LogKey {
     public static let provider = "gen_ai.provider.name"
     public static let model = "gen_ai.request.model"
     public static let errorType = "error.type"
+    public static let deployment = "keel.deployment"
 }

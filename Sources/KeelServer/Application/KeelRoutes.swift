@@ -21,11 +21,12 @@ enum KeelRoutes {
 
         // Prometheus text: bounded labels only (provider, model, deployment, error type, status
         // class) — never tenants or keys — so it is served without a key, like LiteLLM's.
+        let metrics = MetricsAPI(admin: admin, monitoring: monitoring, registry: gateway.registry)
         router.get("metrics") { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: MonitoringEngine.prometheusContentType],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: monitoring.prometheusText()))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: monitoring.prometheusText(extraGauges: metrics.gauges())))
             )
         }
 
@@ -45,8 +46,8 @@ enum KeelRoutes {
         adminRoutes.get("keys/{id}") { request, context in try await admin.getKey(request, id: try context.parameters.require("id")) }
         adminRoutes.delete("keys/{id}") { request, context in try await admin.revokeKey(request, id: try context.parameters.require("id")) }
         adminRoutes.get("requests") { request, _ in try await admin.listRequests(request) }
-        let metrics = MetricsAPI(admin: admin, monitoring: monitoring)
         adminRoutes.get("metrics/summary") { request, _ in try metrics.summary(request) }
+        adminRoutes.get("deployments") { request, _ in try metrics.deployments(request) }
         Self.addCollection(
             "orgs", to: adminRoutes, admin: admin,
             create: AdminAPI.createOrganization, list: AdminAPI.listOrganizations, get: AdminAPI.getOrganization,

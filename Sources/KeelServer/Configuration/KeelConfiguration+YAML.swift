@@ -25,8 +25,11 @@ extension KeelConfiguration {
     ///   `bedrock`, default `openai`), `models[]`: `name`, `kind` (`chat`|`embedding`),
     ///   `latency_ms`, `ttft_ms`, `tokens_per_second`, `output_tokens`, `reasoning_tokens`,
     ///   `embedding_dimensions`}.
-    /// - `models[]`: `name` (required), `routes[]` {`provider`, `model`} (at least one),
-    ///   `fallbacks` (list of model names), `max_retries` (int).
+    /// - `models[]`: `name` (required), `routes[]` {`provider`, `model`, `weight` (1), `rpm`,
+    ///   `tpm`} (at least one), `fallbacks` (list of model names), `max_retries` (int), `strategy`
+    ///   (`priority` | `weighted` | `least_latency` | `least_busy` | `power_of_two_choices`,
+    ///   default `priority`), `breaker` {`allowed_failures` 3, `failure_rate` 0.5, `min_requests`
+    ///   10, `cooldown_ms` 30000, `max_cooldown_ms` 300000}.
     /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
     /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
     /// - `recorder`: `capacity` (10000), `batch_size` (500), `flush_interval_ms` (20).
@@ -204,19 +207,54 @@ extension KeelConfiguration {
     }
 
     private static func readModel(_ node: ConfigNode) -> Model? {
-        node.expectKeys(["name", "routes", "fallbacks", "max_retries"])
+        node.expectKeys(["name", "routes", "fallbacks", "max_retries", "strategy", "breaker"])
         guard let name = node.child("name").requiredString() else { return nil }
         let routes = node.child("routes").elements.compactMap { route -> Model.Route? in
-            route.expectKeys(["provider", "model"])
+            route.expectKeys(["provider", "model", "weight", "rpm", "tpm"])
             guard let provider = route.child("provider").requiredString(), let model = route.child("model").requiredString()
             else { return nil }
-            return Model.Route(provider: provider, model: model)
+            return Model.Route(
+                provider: provider,
+                model: model,
+                weight: route.child("weight").int(default: 1, range: 0...1_000_000),
+                rpm: route.child("rpm").optionalInt(range: 1...100_000_000),
+                tpm: route.child("tpm").optionalInt(range: 1...1_000_000_000)
+            )
+        }
+        var strategy = RoutingStrategy.priority
+        if let text = node.child("strategy").text {
+            if let value = RoutingStrategy(rawValue: text) {
+                strategy = value
+            } else {
+                node.context.report(
+                    node.child("strategy").path,
+                    "must be one of \(RoutingStrategy.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'"
+                )
+            }
+        }
+        let breakerNode = node.child("breaker")
+        breakerNode.expectKeys(["allowed_failures", "failure_rate", "min_requests", "cooldown_ms", "max_cooldown_ms"])
+        let defaults = Model.Breaker()
+        var breaker = Model.Breaker(
+            allowedFailures: breakerNode.child("allowed_failures").int(default: defaults.allowedFailures, range: 0...1_000),
+            minRequests: breakerNode.child("min_requests").int(default: defaults.minRequests, range: 1...1_000_000),
+            cooldown: breakerNode.child("cooldown_ms").milliseconds(default: defaults.cooldown),
+            maxCooldown: breakerNode.child("max_cooldown_ms").milliseconds(default: defaults.maxCooldown)
+        )
+        if let text = breakerNode.child("failure_rate").text {
+            if let rate = Double(text), rate > 0, rate <= 1 {
+                breaker.failureRate = rate
+            } else {
+                node.context.report(breakerNode.child("failure_rate").path, "must be a number in (0, 1], got '\(text)'")
+            }
         }
         return Model(
             name: name,
             routes: routes,
             fallbacks: node.child("fallbacks").stringList(),
-            maxRetries: node.child("max_retries").optionalInt(range: 0...10)
+            maxRetries: node.child("max_retries").optionalInt(range: 0...10),
+            strategy: strategy,
+            breaker: breaker
         )
     }
 

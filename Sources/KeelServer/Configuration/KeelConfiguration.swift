@@ -166,26 +166,91 @@ public struct KeelConfiguration: Sendable {
             public var provider: String
             /// The model name the upstream expects.
             public var model: String
+            /// Share of first choices under the `weighted` strategy (0: failover only).
+            public var weight: Int
+            /// Requests per minute this deployment may take (its provider's limit); over it, the
+            /// deployment is skipped until its one-minute window frees.
+            public var rpm: Int?
+            /// Tokens (input + output) per minute, reserved at admission and corrected with the
+            /// real usage.
+            public var tpm: Int?
 
-            public init(provider: String, model: String) {
+            public init(provider: String, model: String, weight: Int = 1, rpm: Int? = nil, tpm: Int? = nil) {
                 self.provider = provider
                 self.model = model
+                self.weight = weight
+                self.rpm = rpm
+                self.tpm = tpm
+            }
+        }
+
+        /// `models[].breaker` — when a deployment is benched, and for how long.
+        public struct Breaker: Sendable, Equatable {
+            /// Health failures in a row that are allowed; the next one opens the breaker.
+            public var allowedFailures: Int
+            /// Failure share over the last minute that opens the breaker…
+            public var failureRate: Double
+            /// …once at least this many requests were seen in it.
+            public var minRequests: Int
+            /// The first cooldown; it doubles on each trip in a row, up to `maxCooldown`.
+            public var cooldown: Duration
+            public var maxCooldown: Duration
+
+            public init(
+                allowedFailures: Int = 3,
+                failureRate: Double = 0.5,
+                minRequests: Int = 10,
+                cooldown: Duration = .seconds(30),
+                maxCooldown: Duration = .seconds(300)
+            ) {
+                self.allowedFailures = allowedFailures
+                self.failureRate = failureRate
+                self.minRequests = minRequests
+                self.cooldown = cooldown
+                self.maxCooldown = maxCooldown
             }
         }
 
         public var name: String
-        /// Deployments in priority order; the next one is tried when one fails.
+        /// Deployments; the strategy orders them per request, the rest are the failover order.
         public var routes: [Route]
         /// Other configured models to try when every route failed.
         public var fallbacks: [String]
         /// Retries per route on retryable errors (overrides `router.max_retries`).
         public var maxRetries: Int?
+        /// How the routes are ordered for each request.
+        public var strategy: RoutingStrategy
+        public var breaker: Breaker
 
-        public init(name: String, routes: [Route], fallbacks: [String] = [], maxRetries: Int? = nil) {
+        public init(
+            name: String,
+            routes: [Route],
+            fallbacks: [String] = [],
+            maxRetries: Int? = nil,
+            strategy: RoutingStrategy = .priority,
+            breaker: Breaker = Breaker()
+        ) {
             self.name = name
             self.routes = routes
             self.fallbacks = fallbacks
             self.maxRetries = maxRetries
+            self.strategy = strategy
+            self.breaker = breaker
+        }
+
+        /// The routing table settings of this model's deployments.
+        public var routing: RoutingConfiguration {
+            var breaker = CircuitBreakerConfiguration()
+            breaker.allowedFailures = self.breaker.allowedFailures
+            breaker.failureRateThreshold = self.breaker.failureRate
+            breaker.minimumRequests = self.breaker.minRequests
+            breaker.cooldown = self.breaker.cooldown
+            breaker.maxCooldown = self.breaker.maxCooldown
+            return RoutingConfiguration(
+                strategy: self.strategy,
+                deployments: self.routes.map { .init(weight: $0.weight, requestsPerMinute: $0.rpm, tokensPerMinute: $0.tpm) },
+                breaker: breaker
+            )
         }
     }
 

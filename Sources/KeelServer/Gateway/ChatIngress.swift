@@ -20,6 +20,8 @@ protocol ChatIngress: Sendable {
     var body: ByteBuffer { get }
     var model: String { get }
     var stream: Bool { get }
+    /// The most tokens the client allows the answer, when it says.
+    var maxOutputTokens: Int? { get }
 
     /// The client's bytes for a same-dialect upstream serving `model`.
     func upstreamBody(model: String) -> ByteBuffer
@@ -35,8 +37,18 @@ protocol ChatIngress: Sendable {
     static func forwardedHeaders(_ request: Request) -> [(name: String, value: String)]
 }
 
+extension ChatIngress {
+    /// What the request is reserved against token-per-minute limits before its usage is known:
+    /// about four bytes of JSON per prompt token, plus the answer's limit (or 1,024).
+    var estimatedTokens: Int {
+        self.body.readableBytes / 4 + (self.maxOutputTokens ?? 1_024)
+    }
+}
+
 extension OpenAIChatRequest: ChatIngress {
     typealias ClientDialect = OpenAIChatDialect
+
+    var maxOutputTokens: Int? { self.maxTokens }
 
     static var dialect: APIDialect { .openAI }
     static var operation: String { "chat.completions" }
@@ -58,6 +70,8 @@ extension OpenAIChatRequest: ChatIngress {
 
 extension AnthropicMessagesRequest: ChatIngress {
     typealias ClientDialect = AnthropicChatDialect
+
+    var maxOutputTokens: Int? { self.maxTokens }
 
     static var dialect: APIDialect { .anthropic }
     static var operation: String { "messages" }

@@ -42,10 +42,18 @@ extension Gateway {
     /// goes away, the failure is recorded before it is thrown.
     func route<Body: Sendable, Value: Sendable>(
         _ admitted: inout Admitted<Body>,
+        estimatedTokens: Int = 0,
+        usedTokens: (Value) -> Int? = { _ in nil },
         attempt: (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> UpstreamRouter.Routed<Value> {
         do {
-            let routed = try await self.router.route(model: admitted.record.requestedModel, logger: self.logger, attempt: attempt)
+            let routed = try await self.router.route(
+                model: admitted.record.requestedModel,
+                estimatedTokens: estimatedTokens,
+                usedTokens: usedTokens,
+                logger: self.logger,
+                attempt: attempt
+            )
             admitted.record.attempts = routed.attempts
             admitted.record.attemptLog = routed.attemptLog
             admitted.record.model = routed.model.name

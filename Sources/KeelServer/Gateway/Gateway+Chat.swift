@@ -9,6 +9,11 @@ extension Gateway {
     enum UpstreamAnswer: Sendable {
         case complete(body: ByteBuffer, contentType: String?, usage: TokenUsage)
         case stream(UpstreamResponse, pipe: any StreamPipe)
+
+        /// Input plus output tokens of a complete answer (a stream's are known only at its end).
+        var usedTokens: Int? {
+            if case .complete(_, _, let usage) = self { Int(usage.totalTokens) } else { nil }
+        }
     }
 
     /// `POST /v1/chat/completions` (OpenAI clients).
@@ -37,7 +42,11 @@ extension Gateway {
         let forwarded = Ingress.forwardedHeaders(request)
         let maxDepth = self.limits.maxJSONDepth
         var canonical: ChatRequest?
-        let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
+        let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(
+            &admitted,
+            estimatedTokens: chat.estimatedTokens,
+            usedTokens: \.usedTokens
+        ) { deployment in
             let provider = deployment.provider
             if provider.dialect == Ingress.dialect {
                 let upstream = UpstreamRequest(

@@ -15,6 +15,9 @@ public struct ModelRegistry: Sendable {
         public let deployments: [Deployment]
         public let fallbacks: [String]
         public let retryPolicy: RetryPolicy
+        /// The deployments' live routing state: breakers, in-flight counts, latency averages,
+        /// RPM/TPM windows, and the strategy that orders them.
+        let group: DeploymentGroup
         /// Unix seconds when the gateway learned of the model (the `created` field of `/v1/models`).
         public let created: Int64
         public let ownedBy: String
@@ -28,9 +31,12 @@ public struct ModelRegistry: Sendable {
         var entries: [String: Entry] = [:]
         var order: [String] = []
         let router = configuration.router
-        for model in configuration.models {
-            let deployments = model.routes.compactMap { route in
-                providers[route.provider].map { Deployment(provider: $0, upstreamModel: route.model) }
+        for var model in configuration.models {
+            // Validation refuses routes to unknown providers; dropping them here keeps the
+            // routing table aligned with the deployments all the same.
+            model.routes = model.routes.filter { providers[$0.provider] != nil }
+            let deployments = model.routes.map { route in
+                Deployment(provider: providers[route.provider]!, upstreamModel: route.model)
             }
             entries[model.name] = Entry(
                 name: model.name,
@@ -42,6 +48,7 @@ public struct ModelRegistry: Sendable {
                     maxBackoff: .milliseconds(router.maxBackoffMs),
                     maxRetryAfter: .milliseconds(router.maxRetryAfterMs)
                 ),
+                group: DeploymentGroup(configuration: model.routing),
                 created: created,
                 ownedBy: model.routes.first?.provider ?? "keel"
             )
@@ -60,5 +67,14 @@ public struct ModelRegistry: Sendable {
             if let entry = self.entries[fallback] { result.append(entry) }
         }
         return result
+    }
+}
+
+extension ModelRegistry {
+    /// Every model's deployments with their live health, in configuration order.
+    func health() -> [(entry: Entry, health: [DeploymentHealth<ContinuousClock.Instant>])] {
+        self.order.compactMap { name in
+            self.entries[name].map { ($0, $0.group.health()) }
+        }
     }
 }

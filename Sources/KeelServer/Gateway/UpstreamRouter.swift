@@ -33,10 +33,20 @@ struct UpstreamRouter: Sendable {
 
     /// Runs `attempt` against each candidate deployment until one succeeds.
     ///
+    /// For each model (the requested one, then its fallbacks) the model's ``DeploymentGroup``
+    /// orders the deployments by its strategy, leaving out those whose breaker is open or that
+    /// are over their RPM/TPM (but never all of them: see ``RoutingTable``). Each attempt is
+    /// begun and completed on the group, so its outcome feeds the breaker and the averages.
+    ///
     /// `attempt` performs one upstream call and validates its result; it throws a `KeelError` to
-    /// fail the attempt. Cancellation is rethrown as is.
+    /// fail the attempt, or ``DeploymentCannotServe`` when it sent nothing because the deployment
+    /// cannot serve the request. Cancellation is rethrown as is. `estimatedTokens` is what the
+    /// request is reserved against token-per-minute limits; `usedTokens` reads the real count
+    /// from a success, when it has one (a stream's comes later: its estimate stands).
     func route<Value: Sendable>(
         model name: String,
+        estimatedTokens: Int = 0,
+        usedTokens: (Value) -> Int? = { _ in nil },
         logger: Logger,
         attempt: (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> Routed<Value> {
@@ -45,13 +55,29 @@ struct UpstreamRouter: Sendable {
         var lastFailure: Failure?
         var generator = SystemRandomNumberGenerator()
         for entry in self.registry.candidates(for: name) {
-            for deployment in entry.deployments {
+            for candidate in entry.group.plan(estimatedTokens: estimatedTokens) {
+                let deployment = entry.deployments[candidate.deployment]
                 var retry = 0
                 while true {
+                    guard case .started(let lease) = entry.group.begin(candidate, estimatedTokens: estimatedTokens) else {
+                        // Its breaker opened or its limit filled since the plan: the next one.
+                        if lastFailure == nil {
+                            let error = KeelError.overloaded("Every deployment of '\(entry.name)' is cooling down or at its rate limit.")
+                            lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
+                        }
+                        break
+                    }
                     attempts += 1
                     let started = ContinuousClock.now
                     do {
                         let value = try await attempt(deployment)
+                        entry.group.complete(
+                            lease,
+                            outcome: .success(timeToFirstToken: nil, latency: ContinuousClock.now - started),
+                            usedTokens: usedTokens(value),
+                            deployment: deployment.upstreamModel,
+                            logger: logger
+                        )
                         if !log.isEmpty {
                             log.append(Self.entry(deployment, error: nil, since: started))
                         }
@@ -59,11 +85,13 @@ struct UpstreamRouter: Sendable {
                     } catch let refusal as DeploymentCannotServe {
                         // Not sent upstream: no attempt counted, no retry; the next deployment
                         // may serve it, else the client learns why none could.
+                        entry.group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
                         attempts -= 1
                         log.append(Self.entry(deployment, error: refusal.error, since: started))
                         lastFailure = Failure(error: refusal.error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
                         break
                     } catch let error as KeelError {
+                        entry.group.complete(lease, outcome: AttemptOutcome(error), usedTokens: nil, deployment: deployment.upstreamModel, logger: logger)
                         log.append(Self.entry(deployment, error: error, since: started))
                         lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
                         logger.debug(
@@ -83,6 +111,9 @@ struct UpstreamRouter: Sendable {
                             retry += 1
                             continue
                         }
+                    } catch {
+                        entry.group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                        throw error
                     }
                     break
                 }

@@ -1,0 +1,62 @@
+import KeelCore
+import Logging
+import Synchronization
+
+/// The live routing state of one model's deployments: their circuit breakers, in-flight counts,
+/// latency averages and RPM/TPM windows (a ``RoutingTable``), shared by every request to the
+/// model and kept behind one lock that is held only to plan, begin or complete an attempt —
+/// never across an upstream call.
+final class DeploymentGroup: Sendable {
+    typealias Table = RoutingTable<ContinuousClock.Instant>
+
+    private let table: Mutex<Table>
+    let configuration: RoutingConfiguration
+
+    init(configuration: RoutingConfiguration) {
+        self.configuration = configuration
+        self.table = Mutex(Table(configuration: configuration, origin: .now))
+    }
+
+    /// The deployments to try for one request, first choice first.
+    func plan(estimatedTokens: Int) -> [Table.Candidate] {
+        var generator = SystemRandomNumberGenerator()
+        return self.table.withLock { $0.candidates(estimatedTokens: estimatedTokens, at: .now, using: &generator) }
+    }
+
+    func begin(_ candidate: Table.Candidate, estimatedTokens: Int) -> Table.Start {
+        self.table.withLock { $0.begin(candidate, estimatedTokens: estimatedTokens, at: .now) }
+    }
+
+    /// Ends an attempt; logs a breaker transition (outside the lock).
+    func complete(_ lease: Table.Lease, outcome: AttemptOutcome, usedTokens: Int?, deployment: String, logger: Logger) {
+        let transition = self.table.withLock { $0.complete(lease, outcome: outcome, usedTokens: usedTokens, at: .now) }
+        guard let transition else { return }
+        switch transition {
+        case .opened(let until, let reason, let trip):
+            logger.warning(
+                "Circuit breaker opened",
+                metadata: [
+                    LogKey.deployment: "\(deployment)", "keel.breaker.reason": "\(reason)", "keel.breaker.trip": "\(trip)",
+                    "keel.breaker.cooldown_ms": "\((until - .now).milliseconds)",
+                ]
+            )
+        case .closed:
+            logger.info("Circuit breaker closed", metadata: [LogKey.deployment: "\(deployment)"])
+        case .rateLimited:
+            break
+        }
+    }
+
+    /// A snapshot of every deployment's health, in configuration order.
+    func health() -> [DeploymentHealth<ContinuousClock.Instant>] {
+        self.table.withLock { $0.deployments }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for logs.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = self.components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import KeelCore
+import KeelServer
+import KeelTesting
+import NIOHTTP1
+import Testing
+
+/// Routing strategies, circuit breakers and per-deployment limits, end to end over loopback.
+@Suite("Routing strategies and breakers")
+struct RoutingStrategyTests {
+    @Test func aDeploymentThatKeepsFailingIsBenchedAndTheBreakerShowsInDeploymentsAndMetrics() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.providers.append(.init(name: "dead", kind: .openai, baseURL: "http://127.0.0.1:1/v1"))
+            configuration.models.append(
+                .init(
+                    name: "ha",
+                    routes: [.init(provider: "dead", model: "keel-sim-chat"), .init(provider: "sim", model: "keel-sim-chat")],
+                    maxRetries: 0,
+                    breaker: .init(allowedFailures: 2, cooldown: .seconds(60))
+                )
+            )
+        }) { keel in
+            // Three connection failures in a row open the dead deployment's breaker…
+            for index in 0..<3 {
+                let response = try await keel.post("/v1/chat/completions", json: chatBody("failover \(index)", model: "ha"))
+                #expect(response.status == 200)
+                #expect(response.headers["x-keel-attempts"] == "2")
+            }
+            // …so later requests go straight to the healthy one.
+            for index in 0..<3 {
+                let response = try await keel.post("/v1/chat/completions", json: chatBody("benched \(index)", model: "ha"))
+                #expect(response.status == 200)
+                #expect(response.headers["x-keel-attempts"] == "1")
+                #expect(response.headers["x-keel-provider"] == "sim")
+            }
+            let deployments = try await keel.send(.GET, "/admin/v1/deployments")
+            #expect(deployments.status == 200)
+            let ha = try #require((deployments.json?["data"] as? [[String: Any]])?.first { $0["model"] as? String == "ha" })
+            #expect(ha["strategy"] as? String == "priority")
+            let states = (ha["deployments"] as? [[String: Any]] ?? []).map { ($0["provider"] as? String ?? "", $0["breaker"] as? String ?? "") }
+            #expect(states.map(\.0) == ["dead", "sim"])
+            #expect(states.map(\.1) == ["open", "closed"])
+            let dead = try #require((ha["deployments"] as? [[String: Any]])?.first)
+            #expect(dead["healthy"] as? Bool == false)
+            #expect((dead["reopens_in_ms"] as? Int ?? 0) > 50_000)
+            #expect(dead["trips"] as? Int == 1)
+
+            let metrics = try await keel.send(.GET, "/metrics", key: nil)
+            #expect(metrics.body.contains(#"keel_circuit_breaker_state{gen_ai_provider_name="dead",gen_ai_request_model="ha",deployment="keel-sim-chat",state="open"} 1"#))
+            #expect(metrics.body.contains(#"keel_deployment_healthy{gen_ai_provider_name="sim",gen_ai_request_model="ha",deployment="keel-sim-chat"} 1"#))
+        }
+    }
+
+    @Test func whenEveryDeploymentIsBenchedOneIsStillTriedRatherThanRefusingEveryone() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.providers.append(.init(name: "dead", kind: .openai, baseURL: "http://127.0.0.1:1/v1"))
+            configuration.models.append(
+                .init(name: "doomed", routes: [.init(provider: "dead", model: "x")], maxRetries: 0, breaker: .init(allowedFailures: 0, cooldown: .seconds(60)))
+            )
+        }) { keel in
+            for _ in 0..<3 {
+                let response = try await keel.post("/v1/chat/completions", json: chatBody("hello", model: "doomed"))
+                // Still one real attempt each (the last resort), so the client sees the upstream's failure.
+                #expect(response.status == 502)
+                #expect(response.headers["x-keel-attempts"] == nil || response.headers["x-keel-attempts"] == "1")
+            }
+            await keel.shutdown()
+            let records = try await keel.records()
+            #expect(records.count == 3 && records.allSatisfy { $0.attempts == 1 && $0.errorClass == "upstream_unavailable" })
+        }
+    }
+
+    @Test func weightedRoutingSplitsTrafficByWeight() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.models.append(
+                .init(
+                    name: "split",
+                    routes: [.init(provider: "sim", model: "keel-sim-chat", weight: 3), .init(provider: "sim-anthropic", model: "keel-sim-chat", weight: 1)],
+                    strategy: .weighted
+                )
+            )
+        }) { keel in
+            var counts: [String: Int] = [:]
+            for index in 0..<200 {
+                let response = try await keel.post("/v1/chat/completions", json: chatBody("split \(index)", model: "split"))
+                counts[response.headers["x-keel-provider"] ?? "?", default: 0] += 1
+            }
+            // 150 expected on the weight-3 deployment; ±5 σ of a binomial(200, 0.75) is about ±31.
+            #expect((119...181).contains(counts["sim"] ?? 0), "\(counts)")
+            #expect((counts["sim"] ?? 0) + (counts["sim-anthropic"] ?? 0) == 200)
+        }
+    }
+
+    @Test func aDeploymentAtItsRequestsPerMinuteIsSkippedForTheNext() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.models.append(
+                .init(
+                    name: "limited",
+                    routes: [.init(provider: "sim", model: "keel-sim-chat", rpm: 3), .init(provider: "sim-anthropic", model: "keel-sim-chat")]
+                )
+            )
+        }) { keel in
+            var providers: [String] = []
+            for index in 0..<6 {
+                let response = try await keel.post("/v1/chat/completions", json: chatBody("limit \(index)", model: "limited"))
+                #expect(response.status == 200)
+                providers.append(response.headers["x-keel-provider"] ?? "?")
+            }
+            #expect(providers == ["sim", "sim", "sim", "sim-anthropic", "sim-anthropic", "sim-anthropic"])
+        }
+    }
+
+    @Test func routingKeysAreReadFromYAMLAndCheckedWithTheirKeyPaths() throws {
+        let yaml = """
+            providers: [ { name: sim, kind: simulator } ]
+            models:
+              - name: m
+                strategy: least_latency
+                routes: [ { provider: sim, model: a, weight: 2, rpm: 100, tpm: 20000 } ]
+                breaker: { allowed_failures: 5, failure_rate: 0.25, min_requests: 20, cooldown_ms: 1000, max_cooldown_ms: 8000 }
+            """
+        let configuration = try KeelConfiguration.parse(yaml: yaml, environment: [:])
+        let model = try #require(configuration.models.first)
+        #expect(model.strategy == .leastLatency)
+        #expect(model.routes.first == .init(provider: "sim", model: "a", weight: 2, rpm: 100, tpm: 20_000))
+        #expect(model.breaker == .init(allowedFailures: 5, failureRate: 0.25, minRequests: 20, cooldown: .seconds(1), maxCooldown: .seconds(8)))
+
+        let bad = """
+            providers: [ { name: sim, kind: simulator } ]
+            models:
+              - { name: m, strategy: fastest, routes: [ { provider: sim, model: a } ], breaker: { failure_rate: 2 } }
+            """
+        do {
+            _ = try KeelConfiguration.parse(yaml: bad, environment: [:])
+            Issue.record("expected a ConfigurationError")
+        } catch let error as ConfigurationError {
+            let keys = Set(error.issues.map(\.key))
+            #expect(keys.isSuperset(of: ["models[0].strategy", "models[0].breaker.failure_rate"]))
+        }
+    }
+}
