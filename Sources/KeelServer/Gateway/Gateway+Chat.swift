@@ -8,7 +8,7 @@ extension Gateway {
     /// What a successful upstream attempt returned, already in the client's dialect.
     enum UpstreamAnswer: Sendable {
         case complete(body: ByteBuffer, contentType: String?, usage: TokenUsage)
-        case stream(UpstreamResponse, pipe: any StreamPipe)
+        case stream(StreamStart, totalTimeout: Duration)
 
         /// Input plus output tokens of a complete answer (a stream's are known only at its end).
         var usedTokens: Int? {
@@ -57,7 +57,9 @@ extension Gateway {
                     forwardedHeaders: forwarded
                 )
                 let response = try await provider.send(upstream)
-                if chat.stream { return .stream(response, pipe: chat.passThroughPipe()) }
+                if chat.stream {
+                    return .stream(try await StreamStart.open(response, pipe: chat.passThroughPipe()), totalTimeout: provider.timeouts.total)
+                }
                 let body = try await Self.collect(response)
                 return .complete(body: body, contentType: response.contentType, usage: try Ingress.usage(ofComplete: body))
             }
@@ -89,7 +91,7 @@ extension Gateway {
                 attempts: routed.attempts
             )
 
-        case .stream(let response, let pipe):
+        case .stream(let start, let totalTimeout):
             var headers = self.responseHeaders(admitted.record, attempts: routed.attempts)
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
@@ -97,13 +99,12 @@ extension Gateway {
             let relay = StreamRelay(
                 record: admitted.record,
                 started: admitted.started,
-                pipe: pipe,
-                totalTimeout: routed.deployment.provider.timeouts.total,
+                totalTimeout: totalTimeout,
                 prices: self.prices,
                 recorder: self.recorder
             )
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                await relay.run(response.body, writer: &writer)
+                await relay.run(start, writer: &writer)
             })
         }
     }
@@ -128,7 +129,7 @@ extension Gateway {
         )
         if request.stream {
             let pipe = TranslatingPipe(decoder: Upstream.makeStreamDecoder(), encoder: Client.makeStreamEncoder(for: request, model: clientModel))
-            return .stream(response, pipe: pipe)
+            return .stream(try await StreamStart.open(response, pipe: pipe), totalTimeout: deployment.provider.timeouts.total)
         }
         let answer = try Upstream.decodeResponse(try await Self.collect(response))
         return .complete(body: Client.encodeResponse(answer, model: clientModel), contentType: "application/json", usage: answer.usage)

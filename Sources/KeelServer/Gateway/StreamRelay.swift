@@ -16,21 +16,29 @@ import NIOCore
 struct StreamRelay: Sendable {
     var record: RequestRecord
     let started: ContinuousClock.Instant
-    let pipe: any StreamPipe
     let totalTimeout: Duration
     let prices: PriceCatalog
     let recorder: RequestRecorder
 
-    func run(_ body: UpstreamBody, writer: inout any ResponseBodyWriter) async {
+    func run(_ start: StreamStart, writer: inout any ResponseBodyWriter) async {
         var record = self.record
-        var observer = self.pipe
+        var observer = start.pipe
         var failure: KeelError?
         var clientGone = false
-        var iterator = body.makeAsyncIterator()
-        relay: while true {
+        if let contentAt = start.contentAt {
+            record.ttftMicros = (contentAt - self.started).microseconds
+        }
+        if start.pending.readableBytes > 0 {
+            do {
+                try await writer.write(start.pending)
+            } catch {
+                clientGone = true
+            }
+        }
+        relay: while !clientGone, let rest = start.rest {
             let chunk: ByteBuffer?
             do {
-                chunk = try await iterator.next()
+                chunk = try await rest.iterator.next()
             } catch {
                 failure = UpstreamTransportError.classify(error).map { $0.code == .upstreamTimeout ? $0 : .streamInterrupted() } ?? .clientDisconnected
                 break relay

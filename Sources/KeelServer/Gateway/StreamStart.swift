@@ -1,0 +1,72 @@
+import KeelCore
+import KeelProviders
+import NIOCore
+
+/// An upstream stream read up to its first content, before anything is sent to the client.
+///
+/// Until the first token the client has received nothing (not even the response head), so an
+/// upstream that stalls, breaks, or sends an error event before it is still a failed *attempt*:
+/// the router retries or fails over. Only events without content (OpenAI's role chunk,
+/// Anthropic's `message_start`, `ping`) are held, at most 64 KiB, and they go out with the first
+/// token, so the client's time to first token does not change.
+struct StreamStart: Sendable {
+    /// Bytes for the client, already through the pipe, to send before the rest.
+    let pending: ByteBuffer
+    /// The pipe, with what it has seen so far.
+    let pipe: any StreamPipe
+    /// The rest of the upstream body (`nil` when it already ended).
+    let rest: UpstreamBodyRemainder?
+    /// When the first content arrived.
+    let contentAt: ContinuousClock.Instant?
+
+    /// Reads `response` through `pipe` until its first content, its end, or an error event.
+    ///
+    /// - Throws: the transport's failure as a `KeelError`; `upstreamUnavailable` when the stream
+    ///   carried an error event, a malformed event, or ended before any content; rethrows
+    ///   cancellation.
+    static func open(_ response: UpstreamResponse, pipe: any StreamPipe) async throws -> StreamStart {
+        var pipe = pipe
+        var iterator = response.body.makeAsyncIterator()
+        var pending = ByteBuffer()
+        while true {
+            let next: ByteBuffer?
+            do {
+                next = try await iterator.next()
+            } catch {
+                guard let classified = UpstreamTransportError.classify(error) else { throw CancellationError() }
+                throw classified.code == .upstreamTimeout ? classified : .upstreamUnavailable(status: nil, "The upstream stream broke before its first token.")
+            }
+            guard let chunk = next else {
+                guard pipe.accounting.isComplete else {
+                    throw KeelError.upstreamUnavailable(status: nil, "The upstream stream ended before its first token.")
+                }
+                // A complete answer without content (an empty completion): relay it as it is.
+                return StreamStart(pending: pending, pipe: pipe, rest: nil, contentAt: nil)
+            }
+            var forward = pipe.process(chunk)
+            pending.writeBuffer(&forward)
+            let accounting = pipe.accounting
+            // Content first: when a chunk carries content and then a failure, the content goes
+            // to the client and the relay ends the stream with the error event.
+            if accounting.sawContent {
+                return StreamStart(pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator), contentAt: .now)
+            }
+            if accounting.sawErrorEvent || accounting.sawMalformedEvent {
+                throw KeelError.upstreamUnavailable(status: nil, "The upstream stream failed before its first token.")
+            }
+            if accounting.sawTerminator || pending.readableBytes > 64 << 10 {
+                return StreamStart(pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator), contentAt: nil)
+            }
+        }
+    }
+}
+
+/// The unread rest of an upstream body, handed from the attempt that opened it to the relay
+/// that finishes it. Owned by one task at a time: the attempt stops touching it when it returns.
+final class UpstreamBodyRemainder: @unchecked Sendable {
+    var iterator: UpstreamBody.Iterator
+
+    init(_ iterator: UpstreamBody.Iterator) {
+        self.iterator = iterator
+    }
+}
