@@ -13,7 +13,8 @@ else
   keel=$(swift build -c release --show-bin-path)/keel
 fi
 
-taskset -c 1 "$keel" simulate --port "$BENCH_SIM_PORT" >"$BENCH_DIR/sim.log" 2>&1 &
+# KEEL_SIM_BIN runs the simulator of another build, so A/B runs share one upstream.
+taskset -c 1 "${KEEL_SIM_BIN:-$keel}" simulate --port "$BENCH_SIM_PORT" >"$BENCH_DIR/sim.log" 2>&1 &
 sim_pid=$!
 taskset -c 0 "$keel" serve --config bench/keel-bench.yaml --log-level warning >"$BENCH_DIR/gateway.log" 2>&1 &
 gw_pid=$!

@@ -19,6 +19,12 @@ struct ByteToolsTests {
             #expect(ByteSearch.firstIndex(of: #""usage":{"#, in: buffer) == 7)
             #expect(ByteSearch.firstIndex(of: "nothing", in: buffer) == nil)
             #expect(ByteSearch.hasPrefix("data:", buffer))
+            // The pattern at the very end, a near miss before it, and a start offset past it.
+            #expect(ByteSearch.firstIndex(of: "3}}", in: buffer) == bytes.count - 3)
+            #expect(ByteSearch.firstIndex(of: #""prompt_tokens":3"#, in: buffer) == 16)
+            #expect(ByteSearch.firstIndex(of: #""usage":{"#, in: buffer, from: 8) == nil)
+            #expect(ByteSearch.firstIndex(of: "d", in: buffer) == 0)
+            #expect(ByteSearch.firstIndex(of: #"{"usage":{"prompt_tokens":3}}x"#, in: buffer) == nil)
         }
     }
 
