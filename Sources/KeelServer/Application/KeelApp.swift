@@ -127,9 +127,11 @@ public final class KeelApp: Sendable {
             let monitoring = try MonitoringEngine(
                 configuration: .init(
                     maxDeploymentSeries: configuration.monitoring.maxDeploymentSeries,
-                    maxTeamSeries: configuration.monitoring.maxTeamSeries
+                    maxTeamSeries: configuration.monitoring.maxTeamSeries,
+                    rules: configuration.monitoring.rules
                 )
             )
+            let alerts = try AlertService(monitoring: monitoring, configuration: configuration.monitoring, eventLoopGroup: group, logger: self.logger)
             let recorder = RequestRecorder(
                 store: stores.requests,
                 capacity: configuration.recorder.capacity,
@@ -149,7 +151,7 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry)
-            let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores, monitoring: monitoring)
+            let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts)
             let host = configuration.server.host
             let server = GatewayHTTPServer(
                 configuration: .init(
@@ -176,7 +178,7 @@ public final class KeelApp: Sendable {
             )
             let serviceGroup = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: recorder), .init(service: server)],
+                    services: [.init(service: recorder), .init(service: alerts), .init(service: server)],
                     gracefulShutdownSignals: self.handleSignals ? [.sigterm, .sigint] : [],
                     cancellationSignals: [],
                     logger: self.logger

@@ -6,7 +6,7 @@ import KeelStorage
 
 /// The HTTP routes of `keel serve`.
 enum KeelRoutes {
-    static func build(gateway: Gateway, admin: AdminAPI, stores: KeelStores, monitoring: MonitoringEngine) -> Router<BasicRequestContext> {
+    static func build(gateway: Gateway, admin: AdminAPI, stores: KeelStores, monitoring: MonitoringEngine, alerts: AlertService) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: DialectErrorMiddleware())
         router.get("healthz") { _, _ in Gateway.json(#"{"status":"ok"}"#) }
@@ -21,7 +21,7 @@ enum KeelRoutes {
 
         // Prometheus text: bounded labels only (provider, model, deployment, error type, status
         // class) — never tenants or keys — so it is served without a key, like LiteLLM's.
-        let metrics = MetricsAPI(admin: admin, monitoring: monitoring, registry: gateway.registry)
+        let metrics = MetricsAPI(admin: admin, monitoring: monitoring, registry: gateway.registry, alerts: alerts)
         router.get("metrics") { _, _ in
             Response(
                 status: .ok,
@@ -48,6 +48,7 @@ enum KeelRoutes {
         adminRoutes.get("requests") { request, _ in try await admin.listRequests(request) }
         adminRoutes.get("metrics/summary") { request, _ in try metrics.summary(request) }
         adminRoutes.get("deployments") { request, _ in try metrics.deployments(request) }
+        adminRoutes.get("alerts") { request, _ in try metrics.alerts(request) }
         Self.addCollection(
             "orgs", to: adminRoutes, admin: admin,
             create: AdminAPI.createOrganization, list: AdminAPI.listOrganizations, get: AdminAPI.getOrganization,

@@ -33,7 +33,11 @@ extension KeelConfiguration {
     /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
     /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
     /// - `recorder`: `capacity` (10000), `batch_size` (500), `flush_interval_ms` (20).
-    /// - `monitoring`: `max_deployment_series` (100), `max_team_series` (100).
+    /// - `monitoring`: `max_deployment_series` (100), `max_team_series` (100), `alert_interval_ms`
+    ///   (15000), `webhooks[]` {`url`, `format` json|slack}, `slos[]` {`name`, `target`, `latency`,
+    ///   `threshold_ms`, selector, `group_by`}, `alerts[]` {`name`, `metric`, `window`, `above` |
+    ///   `below`, `for`, `severity`, `group_by`, selector (`provider`|`model`|`deployment`|`team`),
+    ///   `summary`} (see ``readMonitoring(_:)``).
     /// - `prices`: mapping of upstream model name → {`input`, `output`, `cached_input`, `cache_write`,
     ///   `cache_write_1h`} in dollars per million tokens, `web_search_per_thousand` in dollars per
     ///   thousand server-side web searches.
@@ -69,12 +73,7 @@ extension KeelConfiguration {
             batchSize: recorder.child("batch_size").int(default: 500, range: 1...100_000),
             flushIntervalMs: recorder.child("flush_interval_ms").int(default: 20, range: 0...10_000)
         )
-        let monitoring = node.child("monitoring")
-        monitoring.expectKeys(["max_deployment_series", "max_team_series"])
-        configuration.monitoring = Monitoring(
-            maxDeploymentSeries: monitoring.child("max_deployment_series").int(default: 100, range: 1...10_000),
-            maxTeamSeries: monitoring.child("max_team_series").int(default: 100, range: 1...10_000)
-        )
+        configuration.monitoring = Self.readMonitoring(node.child("monitoring"))
         for name in node.child("prices").mappingKeys {
             let price = node.child("prices").child(name)
             price.expectKeys(["input", "output", "cached_input", "cache_write", "cache_write_1h", "web_search_per_thousand"])

@@ -1,4 +1,5 @@
 public import KeelCore
+public import KeelOps
 public import KeelProviders
 public import KeelSimulator
 
@@ -290,16 +291,48 @@ public struct KeelConfiguration: Sendable {
         }
     }
 
-    /// `monitoring:` — the live metrics engine.
-    public struct Monitoring: Sendable, Equatable {
+    /// `monitoring:` — the live metrics engine and its alerts.
+    public struct Monitoring: Sendable {
+        /// A receiver of alert notifications.
+        public struct Webhook: Sendable, Equatable {
+            public enum Format: String, Sendable, Equatable, CaseIterable {
+                /// Keel's JSON notification.
+                case json
+                /// `{"text": …}` with blocks, for Slack-compatible incoming webhooks.
+                case slack
+            }
+
+            public var url: String
+            public var format: Format
+
+            public init(url: String, format: Format = .json) {
+                self.url = url
+                self.format = format
+            }
+        }
+
         /// Distinct (provider, model, deployment) series kept; later ones are counted as `other`.
         public var maxDeploymentSeries: Int
         /// Distinct teams kept in the live windows; later ones are counted as `other`.
         public var maxTeamSeries: Int
+        /// Alert rules: thresholds from `alerts`, and burn-rate page and ticket rules from `slos`.
+        public var rules: [AlertRule]
+        /// How often the rules are evaluated.
+        public var alertInterval: Duration
+        public var webhooks: [Webhook]
 
-        public init(maxDeploymentSeries: Int = 100, maxTeamSeries: Int = 100) {
+        public init(
+            maxDeploymentSeries: Int = 100,
+            maxTeamSeries: Int = 100,
+            rules: [AlertRule] = [],
+            alertInterval: Duration = .seconds(15),
+            webhooks: [Webhook] = []
+        ) {
             self.maxDeploymentSeries = maxDeploymentSeries
             self.maxTeamSeries = maxTeamSeries
+            self.rules = rules
+            self.alertInterval = alertInterval
+            self.webhooks = webhooks
         }
     }
 

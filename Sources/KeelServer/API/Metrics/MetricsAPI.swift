@@ -13,6 +13,7 @@ struct MetricsAPI: Sendable {
     let admin: AdminAPI
     let monitoring: MonitoringEngine
     let registry: ModelRegistry
+    let alerts: AlertService
 
     func summary(_ request: Request) throws -> Response {
         let caller = try self.admin.authenticate(request)
@@ -161,5 +162,20 @@ struct MetricsAPI: Sendable {
         }
 
         let data: [Model]
+    }
+
+    /// `GET /admin/v1/alerts`: the alerts firing now and the last notifications (newest first),
+    /// each as the generic webhook sends it. Admin key, `admin` or `auditor` role (a rule grouped
+    /// by team names teams).
+    func alerts(_ request: Request) throws -> Response {
+        let caller = try self.admin.authenticate(request)
+        guard caller.role == .admin || caller.role == .auditor else {
+            throw KeelError.permissionDenied("Alerts span every team: they need the admin or auditor role.")
+        }
+        let snapshot = self.alerts.snapshot
+        func list(_ notifications: [AlertNotification]) -> String {
+            "[" + notifications.map { String(decoding: $0.genericWebhookBody(), as: UTF8.self) }.joined(separator: ",") + "]"
+        }
+        return Gateway.json(#"{"firing":"# + list(snapshot.firing) + #","recent":"# + list(snapshot.recent) + "}")
     }
 }
