@@ -35,10 +35,16 @@ extension SimulatorError {
             + JSONWriter.quoted(self.dialectMessage(.anthropic)) + "}"
     }
 
-    /// Google's `{"error":{"code","message","status"}}`.
+    /// Google's `{"error":{"code","message","status"}}`; a rejected API key also carries the
+    /// `google.rpc.ErrorInfo` detail with reason `API_KEY_INVALID`, as Google sends it.
     var geminiBody: String {
-        #"{"error":{"code":"# + String(self.status) + #","message":"#
-            + JSONWriter.quoted(self.dialectMessage(.gemini)) + #","status":"# + JSONWriter.quoted(self.geminiStatus)
+        let message = self.dialectMessage(.gemini)
+        var details = ""
+        if self.status == 400 && message.hasPrefix("API key not valid") {
+            details = #","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]"#
+        }
+        return #"{"error":{"code":"# + String(self.status) + #","message":"#
+            + JSONWriter.quoted(message) + #","status":"# + JSONWriter.quoted(self.geminiStatus) + details
             + "}}"
     }
 
