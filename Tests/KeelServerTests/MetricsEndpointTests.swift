@@ -70,4 +70,35 @@ struct MetricsEndpointTests {
             #expect(!exposition.samples.contains { $0.labels.values.contains("admin") })
         }
     }
+
+    @Test func theShippedGrafanaDashboardQueriesOnlyMetricsAndLabelsKeelExposes() async throws {
+        let dashboardURL = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/grafana/keel-dashboard.json")
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dashboardURL)) as? [String: Any])
+        let expressions = (dashboard["panels"] as? [[String: Any]] ?? []).flatMap { panel in
+            (panel["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+        }
+        #expect(expressions.count >= 9)
+        let names = Set(expressions.flatMap { expression in
+            expression.matches(of: /(keel|gen_ai)_[a-z_]+/).map { match -> String in
+                var name = String(match.output.0)
+                for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+                return name
+            }
+        }.filter { !["gen_ai_provider_name", "gen_ai_request_model", "gen_ai_token_type"].contains($0) })
+        try await TestKeel.run { keel in
+            #expect(try await keel.post("/v1/chat/completions", json: chatBody("dash", extra: #""stream":true"#)).status == 200)
+            var exposition = try Exposition("")
+            let deadline = ContinuousClock.now + .seconds(5)
+            repeat {
+                try await Task.sleep(for: .milliseconds(50))
+                exposition = try Exposition(try await keel.send(.GET, "/metrics", key: nil).body)
+            } while exposition.sum("keel_requests_total") < 1 && ContinuousClock.now < deadline
+            for name in names {
+                #expect(exposition.types[name] != nil, "the dashboard queries \(name), which /metrics does not expose")
+            }
+        }
+    }
 }
+
