@@ -150,7 +150,7 @@ struct DirectiveTests {
             let elapsed = ContinuousClock.now - start
             // 100 ms latency + 100 ms to the first token + 5 gaps of 20 ms
             #expect(elapsed >= .milliseconds(300))
-            #expect(elapsed < .seconds(3))
+            #expect(elapsed < .seconds(10))
             #expect(try #require(reply.arrivals.first) >= .milliseconds(200))
             #expect(reply.arrivals.count >= 3)
             #expect(reply.events.last == "[DONE]")

@@ -23,7 +23,7 @@ extension KeelError {
             self.upstreamStatus == 529 ? 529 : 502
         case .upstreamBadResponse, .streamInterrupted: 502
         case .upstreamTimeout: 504
-        case .clientDisconnected: 499
+        case .clientDisconnected, .hedgeLost: 499
         case .overloaded: 503
         case .internalError: 500
         }
@@ -37,7 +37,7 @@ extension KeelError {
         case .permissionDenied: "permission_error"
         case .upstreamRateLimited: "rate_limit_error"
         case .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .overloaded,
-            .clientDisconnected, .internalError:
+            .clientDisconnected, .hedgeLost, .internalError:
             "api_error"
         }
     }
@@ -71,7 +71,7 @@ extension KeelError {
         case .upstreamRateLimited: "rate_limit_error"
         case .overloaded: "overloaded_error"
         case .upstreamUnavailable: self.upstreamStatus == 529 ? "overloaded_error" : "api_error"
-        case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .internalError: "api_error"
+        case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .hedgeLost, .internalError: "api_error"
         }
     }
 

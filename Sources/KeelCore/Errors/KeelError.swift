@@ -18,6 +18,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case upstreamBadResponse = "upstream_bad_response"
         case streamInterrupted = "stream_interrupted"
         case clientDisconnected = "client_disconnected"
+        case hedgeLost = "hedge_lost"
         case overloaded = "overloaded"
         case internalError = "internal_error"
     }
@@ -101,6 +102,9 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static let clientDisconnected = Self(.clientDisconnected, message: "The client closed the connection.")
 
+    /// A hedged attempt cancelled because the other one answered first (attempt logs only).
+    public static let hedgeLost = Self(.hedgeLost, message: "Another deployment answered first.")
+
     public static func overloaded(_ message: String) -> Self {
         Self(.overloaded, message: message)
     }
@@ -119,7 +123,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .upstreamRateLimited, .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse:
             true
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .payloadTooLarge,
-            .upstreamRejected, .streamInterrupted, .clientDisconnected, .overloaded, .internalError:
+            .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError:
             false
         }
     }

@@ -29,7 +29,7 @@ extension KeelConfiguration {
     ///   `tpm`} (at least one), `fallbacks` (list of model names), `max_retries` (int), `strategy`
     ///   (`priority` | `weighted` | `least_latency` | `least_busy` | `power_of_two_choices`,
     ///   default `priority`), `breaker` {`allowed_failures` 3, `failure_rate` 0.5, `min_requests`
-    ///   10, `cooldown_ms` 30000, `max_cooldown_ms` 300000}.
+    ///   10, `cooldown_ms` 30000, `max_cooldown_ms` 300000}, `hedge_after_ms` (off).
     /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
     /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
     /// - `recorder`: `capacity` (10000), `batch_size` (500), `flush_interval_ms` (20).
@@ -206,7 +206,7 @@ extension KeelConfiguration {
     }
 
     private static func readModel(_ node: ConfigNode) -> Model? {
-        node.expectKeys(["name", "routes", "fallbacks", "max_retries", "strategy", "breaker"])
+        node.expectKeys(["name", "routes", "fallbacks", "max_retries", "strategy", "breaker", "hedge_after_ms"])
         guard let name = node.child("name").requiredString() else { return nil }
         let routes = node.child("routes").elements.compactMap { route -> Model.Route? in
             route.expectKeys(["provider", "model", "weight", "rpm", "tpm"])
@@ -253,7 +253,8 @@ extension KeelConfiguration {
             fallbacks: node.child("fallbacks").stringList(),
             maxRetries: node.child("max_retries").optionalInt(range: 0...10),
             strategy: strategy,
-            breaker: breaker
+            breaker: breaker,
+            hedgeAfter: node.child("hedge_after_ms").isPresent ? node.child("hedge_after_ms").milliseconds(default: .zero) : nil
         )
     }
 

@@ -222,6 +222,10 @@ public struct KeelConfiguration: Sendable {
         /// How the routes are ordered for each request.
         public var strategy: RoutingStrategy
         public var breaker: Breaker
+        /// Hedging: when the first deployment has not answered (for a stream, sent its first
+        /// token) after this long, the next one is asked too, and the first to answer wins; the
+        /// other is cancelled. `nil`: deployments are tried one after another.
+        public var hedgeAfter: Duration?
 
         public init(
             name: String,
@@ -229,8 +233,10 @@ public struct KeelConfiguration: Sendable {
             fallbacks: [String] = [],
             maxRetries: Int? = nil,
             strategy: RoutingStrategy = .priority,
-            breaker: Breaker = Breaker()
+            breaker: Breaker = Breaker(),
+            hedgeAfter: Duration? = nil
         ) {
+            self.hedgeAfter = hedgeAfter
             self.name = name
             self.routes = routes
             self.fallbacks = fallbacks

@@ -23,7 +23,7 @@ extension Gateway {
     ) async throws -> Admitted<Body> {
         let started = ContinuousClock.now
         let principal = try self.authenticate(request)
-        var record = self.newRecord(operation: operation, principal: principal, request: request, startedAt: WallClock.unixMicros())
+        var record = try self.newRecord(operation: operation, principal: principal, request: request, startedAt: WallClock.unixMicros())
         do {
             let bytes = try await self.readBody(request)
             let body = try parse(bytes, self.limits.maxJSONDepth)
@@ -43,8 +43,8 @@ extension Gateway {
     func route<Body: Sendable, Value: Sendable>(
         _ admitted: inout Admitted<Body>,
         estimatedTokens: Int = 0,
-        usedTokens: (Value) -> Int? = { _ in nil },
-        attempt: (ModelRegistry.Deployment) async throws -> Value
+        usedTokens: @escaping @Sendable (Value) -> Int? = { _ in nil },
+        attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> UpstreamRouter.Routed<Value> {
         do {
             let routed = try await self.router.route(

@@ -41,7 +41,7 @@ extension Gateway {
         let chat = admitted.body
         let forwarded = Ingress.forwardedHeaders(request)
         let maxDepth = self.limits.maxJSONDepth
-        var canonical: ChatRequest?
+        let canonical = Decoded { () throws(KeelError) in try Ingress.ClientDialect.decodeRequest(chat.body, maxDepth: maxDepth) }
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(
             &admitted,
             estimatedTokens: chat.estimatedTokens,
@@ -66,10 +66,7 @@ extension Gateway {
             guard let upstreamDialect = ChatDialects.upstream(provider.dialect) else {
                 throw DeploymentCannotServe(error: .invalidRequest("Provider '\(provider.name)' cannot translate requests from this API."))
             }
-            if canonical == nil {
-                canonical = try Ingress.ClientDialect.decodeRequest(chat.body, maxDepth: maxDepth)
-            }
-            let translated = canonical!
+            let translated = try canonical.get()
             if let refusal = Self.unservable(translated, by: provider) { throw DeploymentCannotServe(error: refusal) }
             return try await Self.translatedAttempt(
                 translated,

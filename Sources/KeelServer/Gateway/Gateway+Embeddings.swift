@@ -11,7 +11,8 @@ extension Gateway {
             record.requestedModel = body.model
         }
         let embeddings = admitted.body
-        var canonical: EmbeddingsRequest?
+        let body = embeddings.body
+        let canonical = Decoded { () throws(KeelError) in try OpenAIEmbeddings.decodeRequest(body) }
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
             let provider = deployment.provider
             guard provider.capabilities.contains(.embeddings) else {
@@ -24,8 +25,7 @@ extension Gateway {
                 let body = try await Self.collect(response)
                 return .complete(body: body, contentType: response.contentType, usage: try OpenAIChatRequest.usage(ofComplete: body))
             case .gemini:
-                if canonical == nil { canonical = try OpenAIEmbeddings.decodeRequest(embeddings.body) }
-                let request = canonical!
+                let request = try canonical.get()
                 let response = try await provider.send(
                     UpstreamRequest(
                         operation: .embeddings,

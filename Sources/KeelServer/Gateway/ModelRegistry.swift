@@ -18,6 +18,8 @@ public struct ModelRegistry: Sendable {
         /// The deployments' live routing state: breakers, in-flight counts, latency averages,
         /// RPM/TPM windows, and the strategy that orders them.
         let group: DeploymentGroup
+        /// Ask the second deployment too when the first has not answered after this long.
+        let hedgeAfter: Duration?
         /// Unix seconds when the gateway learned of the model (the `created` field of `/v1/models`).
         public let created: Int64
         public let ownedBy: String
@@ -49,6 +51,7 @@ public struct ModelRegistry: Sendable {
                     maxRetryAfter: .milliseconds(router.maxRetryAfterMs)
                 ),
                 group: DeploymentGroup(configuration: model.routing),
+                hedgeAfter: model.hedgeAfter,
                 created: created,
                 ownedBy: model.routes.first?.provider ?? "keel"
             )

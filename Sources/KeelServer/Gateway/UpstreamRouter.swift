@@ -46,16 +46,39 @@ struct UpstreamRouter: Sendable {
     func route<Value: Sendable>(
         model name: String,
         estimatedTokens: Int = 0,
-        usedTokens: (Value) -> Int? = { _ in nil },
+        usedTokens: @escaping @Sendable (Value) -> Int? = { _ in nil },
         logger: Logger,
-        attempt: (ModelRegistry.Deployment) async throws -> Value
+        attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> Routed<Value> {
         var attempts = 0
         var log: [RequestRecord.Attempt] = []
         var lastFailure: Failure?
         var generator = SystemRandomNumberGenerator()
         for entry in self.registry.candidates(for: name) {
-            for candidate in entry.group.plan(estimatedTokens: estimatedTokens) {
+            var plan = entry.group.plan(estimatedTokens: estimatedTokens)[...]
+            if let hedgeAfter = entry.hedgeAfter, plan.count >= 2 {
+                let race = await self.hedge(
+                    entry, plan[plan.startIndex], plan[plan.startIndex + 1],
+                    after: hedgeAfter, estimatedTokens: estimatedTokens, usedTokens: usedTokens, logger: logger, attempt: attempt
+                )
+                plan = plan.dropFirst(2)
+                for attempted in race.attempts {
+                    attempts += 1
+                    log.append(Self.entry(attempted.deployment, error: attempted.error, since: attempted.started))
+                }
+                if let (value, deployment) = race.winner {
+                    return Routed(value: value, model: entry, deployment: deployment, attempts: attempts, attemptLog: log)
+                }
+                for attempted in race.attempts {
+                    guard let error = attempted.error else { continue }
+                    lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: attempted.deployment)
+                    // The request itself is bad: no other deployment will take it either.
+                    if case .stop = entry.retryPolicy.decision(after: error, retry: entry.retryPolicy.maxRetries, using: &generator) {
+                        if !error.isRetryable { throw lastFailure! }
+                    }
+                }
+            }
+            for candidate in plan {
                 let deployment = entry.deployments[candidate.deployment]
                 var retry = 0
                 while true {
@@ -122,6 +145,101 @@ struct UpstreamRouter: Sendable {
         throw lastFailure ?? Failure(error: .modelNotFound(name), attempts: attempts, attemptLog: log, model: nil, deployment: nil)
     }
 
+    /// What a hedged pair of attempts produced.
+    struct Race<Value: Sendable>: Sendable {
+        struct Attempted: Sendable {
+            let deployment: ModelRegistry.Deployment
+            let started: ContinuousClock.Instant
+            /// `nil` for the winner; `clientDisconnected`-free: a cancelled loser is recorded as
+            /// `hedge_lost`.
+            let error: KeelError?
+        }
+
+        var winner: (Value, ModelRegistry.Deployment)?
+        var attempts: [Attempted] = []
+    }
+
+    /// Runs `first`, and `second` too when `first` has not answered after `delay` (or has failed
+    /// before it): the first success wins and the other attempt is cancelled. Both attempts are
+    /// begun and completed on the group like any other; a cancelled loser is inconclusive for
+    /// its breaker.
+    func hedge<Value: Sendable>(
+        _ entry: ModelRegistry.Entry,
+        _ first: DeploymentGroup.Table.Candidate,
+        _ second: DeploymentGroup.Table.Candidate,
+        after delay: Duration,
+        estimatedTokens: Int,
+        usedTokens: @escaping @Sendable (Value) -> Int?,
+        logger: Logger,
+        attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
+    ) async -> Race<Value> {
+        typealias Event = HedgeEvent<Value>
+        let group = entry.group
+        @Sendable func run(_ candidate: DeploymentGroup.Table.Candidate) async -> Event {
+            let deployment = entry.deployments[candidate.deployment]
+            guard case .started(let lease) = group.begin(candidate, estimatedTokens: estimatedTokens) else { return .notStarted }
+            let started = ContinuousClock.now
+            do {
+                let value = try await attempt(deployment)
+                group.complete(
+                    lease, outcome: .success(timeToFirstToken: nil, latency: ContinuousClock.now - started),
+                    usedTokens: usedTokens(value), deployment: deployment.upstreamModel, logger: logger
+                )
+                return .finished(.init(deployment: deployment, started: started, error: nil), value)
+            } catch let refusal as DeploymentCannotServe {
+                group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                return .finished(.init(deployment: deployment, started: started, error: refusal.error), nil)
+            } catch let error as KeelError where !Task.isCancelled {
+                group.complete(lease, outcome: AttemptOutcome(error), usedTokens: nil, deployment: deployment.upstreamModel, logger: logger)
+                return .finished(.init(deployment: deployment, started: started, error: error), nil)
+            } catch {
+                // Cancelled because the other attempt won (its transport may report the closed
+                // connection as an upstream error): says nothing about this deployment.
+                group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                return .finished(.init(deployment: deployment, started: started, error: .hedgeLost), nil)
+            }
+        }
+        return await withTaskGroup(of: Event.self) { tasks in
+            var race = Race<Value>()
+            var secondLaunched = false
+            var running = 1
+            tasks.addTask { await run(first) }
+            tasks.addTask {
+                try? await Task.sleep(for: delay)
+                return .hedgeTimer
+            }
+            while let event = await tasks.next() {
+                switch event {
+                case .hedgeTimer:
+                    guard !secondLaunched, running > 0, !Task.isCancelled else { continue }
+                    secondLaunched = true
+                    running += 1
+                    tasks.addTask { await run(second) }
+                case .notStarted:
+                    running -= 1
+                case .finished(let attempted, let value):
+                    running -= 1
+                    if let value, race.winner == nil {
+                        race.winner = (value, attempted.deployment)
+                        race.attempts.append(attempted)
+                        tasks.cancelAll()
+                        continue
+                    }
+                    race.attempts.append(attempted)
+                    // The first failed before the hedge delay: ask the second now, as a
+                    // sequential failover would.
+                    if !secondLaunched && race.winner == nil, attempted.error?.isRetryable ?? false {
+                        secondLaunched = true
+                        running += 1
+                        tasks.addTask { await run(second) }
+                    }
+                }
+                if running == 0 && (secondLaunched || race.winner != nil) { tasks.cancelAll() }
+            }
+            return race
+        }
+    }
+
     private static func entry(_ deployment: ModelRegistry.Deployment, error: KeelError?, since started: ContinuousClock.Instant) -> RequestRecord.Attempt {
         RequestRecord.Attempt(
             provider: deployment.provider.name,
@@ -131,4 +249,11 @@ struct UpstreamRouter: Sendable {
             durationMicros: (ContinuousClock.now - started).microseconds
         )
     }
+}
+
+/// What a hedge's task group hears from its children.
+enum HedgeEvent<Value: Sendable>: Sendable {
+    case hedgeTimer
+    case finished(UpstreamRouter.Race<Value>.Attempted, Value?)
+    case notStarted
 }
