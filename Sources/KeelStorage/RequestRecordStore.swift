@@ -21,12 +21,15 @@ public protocol RequestRecordStore: Sendable {
 /// Filters and a page cursor for reading the request log.
 public struct RequestRecordQuery: Sendable, Equatable {
     public var keyID: KeyID?
+    public var orgID: OrgID?
     public var teamID: TeamID?
     public var projectID: ProjectID?
     public var userID: UserID?
     /// Matches the configured model name (`RequestRecord.model`) or, when that is empty, the requested one.
     public var model: String?
     public var provider: String?
+    /// Only records carrying this tag (`key`, `value`).
+    public var tag: Tag?
     public var outcome: RequestRecord.Outcome?
     public var status: Int?
     /// Inclusive lower bound on `startedAt` (µs since the epoch).
@@ -48,6 +51,17 @@ public struct RequestRecordQuery: Sendable, Equatable {
         public init(teamIDs: Set<TeamID> = [], keyIDs: Set<KeyID> = []) {
             self.teamIDs = teamIDs
             self.keyIDs = keyIDs
+        }
+    }
+
+    /// One attribution tag.
+    public struct Tag: Sendable, Equatable, Hashable {
+        public var key: String
+        public var value: String
+
+        public init(key: String, value: String) {
+            self.key = key
+            self.value = value
         }
     }
 
@@ -75,9 +89,13 @@ public struct RequestRecordQuery: Sendable, Equatable {
         to: Int64? = nil,
         before: Cursor? = nil,
         limit: Int = 100,
-        within: Scope? = nil
+        within: Scope? = nil,
+        orgID: OrgID? = nil,
+        tag: Tag? = nil
     ) {
         self.keyID = keyID
+        self.orgID = orgID
+        self.tag = tag
         self.teamID = teamID
         self.projectID = projectID
         self.userID = userID

@@ -168,5 +168,67 @@ public enum PostgresSchema {
                 CREATE INDEX virtual_key_team ON virtual_key (team_id) WHERE team_id IS NOT NULL;
                 """
         ),
+        SchemaMigration(
+            id: "0007_request_record_attribution",
+            sql: """
+                -- The organisation of the key and free-form attribution tags (a JSON object of
+                -- strings), for cost attribution and drill-down.
+                ALTER TABLE request_record ADD COLUMN org_id TEXT;
+                ALTER TABLE request_record ADD COLUMN tags JSONB NOT NULL DEFAULT '{}'
+                    CHECK (jsonb_typeof(tags) = 'object');
+                CREATE INDEX request_record_org_started_at ON request_record (org_id, started_at, id)
+                    WHERE org_id IS NOT NULL;
+                """
+        ),
+        SchemaMigration(
+            id: "0008_cost_rollup",
+            sql: """
+                -- Sums of the request log per time bucket, maintained by the request log's append
+                -- in the same transaction as the rows. One table for the three granularities
+                -- (60, 3600, 86400 seconds); bucket_start is Unix seconds, a multiple of the
+                -- granularity (UTC days). A missing dimension is '' so the key is NOT NULL and an
+                -- upsert finds its row. cache_write_tokens counts both cache lifetimes.
+                CREATE TABLE cost_rollup (
+                    granularity         BIGINT NOT NULL CHECK (granularity IN (60, 3600, 86400)),
+                    bucket_start        BIGINT NOT NULL,
+                    org_id              TEXT COLLATE "C" NOT NULL,
+                    team_id             TEXT COLLATE "C" NOT NULL,
+                    project_id          TEXT COLLATE "C" NOT NULL,
+                    user_id             TEXT COLLATE "C" NOT NULL,
+                    key_id              TEXT COLLATE "C" NOT NULL,
+                    model               TEXT COLLATE "C" NOT NULL,
+                    provider            TEXT COLLATE "C" NOT NULL,
+                    requests            BIGINT NOT NULL CHECK (requests >= 0),
+                    errors              BIGINT NOT NULL CHECK (errors >= 0),
+                    input_tokens        BIGINT NOT NULL CHECK (input_tokens >= 0),
+                    output_tokens       BIGINT NOT NULL CHECK (output_tokens >= 0),
+                    cached_input_tokens BIGINT NOT NULL CHECK (cached_input_tokens >= 0),
+                    cache_write_tokens  BIGINT NOT NULL CHECK (cache_write_tokens >= 0),
+                    reasoning_tokens    BIGINT NOT NULL CHECK (reasoning_tokens >= 0),
+                    cost_nanos          BIGINT NOT NULL CHECK (cost_nanos >= 0),
+                    PRIMARY KEY (granularity, bucket_start, org_id, team_id, project_id, user_id, key_id, model, provider)
+                );
+
+                -- The same sums per tag: one row per (bucket, tag key, tag value, org, team, model).
+                CREATE TABLE cost_rollup_tag (
+                    granularity         BIGINT NOT NULL CHECK (granularity IN (60, 3600, 86400)),
+                    bucket_start        BIGINT NOT NULL,
+                    tag_key             TEXT COLLATE "C" NOT NULL,
+                    tag_value           TEXT COLLATE "C" NOT NULL,
+                    org_id              TEXT COLLATE "C" NOT NULL,
+                    team_id             TEXT COLLATE "C" NOT NULL,
+                    model               TEXT COLLATE "C" NOT NULL,
+                    requests            BIGINT NOT NULL CHECK (requests >= 0),
+                    errors              BIGINT NOT NULL CHECK (errors >= 0),
+                    input_tokens        BIGINT NOT NULL CHECK (input_tokens >= 0),
+                    output_tokens       BIGINT NOT NULL CHECK (output_tokens >= 0),
+                    cached_input_tokens BIGINT NOT NULL CHECK (cached_input_tokens >= 0),
+                    cache_write_tokens  BIGINT NOT NULL CHECK (cache_write_tokens >= 0),
+                    reasoning_tokens    BIGINT NOT NULL CHECK (reasoning_tokens >= 0),
+                    cost_nanos          BIGINT NOT NULL CHECK (cost_nanos >= 0),
+                    PRIMARY KEY (granularity, bucket_start, tag_key, tag_value, org_id, team_id, model)
+                );
+                """
+        ),
     ]
 }

@@ -11,7 +11,7 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags
         """
 
     /// The same columns as read by ``init(postgresRow:)``: the JSON column comes back as text.
@@ -19,20 +19,23 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log::text
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log::text, org_id, \
+        tags::text
         """
 
-    static let postgresColumnCount = 28
+    static let postgresColumnCount = 30
 
-    /// The placeholders of one row starting at parameter `first` (1-based): `($1, …, $28::jsonb)`.
+    /// The placeholders of one row starting at parameter `first` (1-based):
+    /// `($1, …, $28::jsonb, $29, $30::jsonb)`.
     static func postgresPlaceholders(first: Int) -> String {
         var text = "("
         for offset in 0..<Self.postgresColumnCount {
             if offset > 0 { text += ", " }
             text += "$\(first + offset)"
+            // The attempt log and the tags are bound as text and stored as JSONB.
+            if offset == 27 || offset == 29 { text += "::jsonb" }
         }
-        // The attempt log is bound as text and stored as JSONB.
-        return text + "::jsonb)"
+        return text + ")"
     }
 
     /// Appends the record's values in the order of ``postgresInsertColumns``.
@@ -67,6 +70,8 @@ extension RequestRecord {
         bindings.append(self.cost.rawValue)
         bindings.append(self.usage.webSearchRequests)
         bindings.append(self.attemptLog.isEmpty ? nil : Self.postgresAttemptLogJSON(self.attemptLog))
+        bindings.append(self.orgID?.rawValue)
+        bindings.append(AttributionTags.json(self.tags))
     }
 
     /// Reads a row selected with ``postgresSelectColumns``.
@@ -108,11 +113,14 @@ extension RequestRecord {
         let totalMicros = try cells[18].decode(Int64.self)
         let cost = try cells[25].decode(Int64.self)
         let attemptLog = try cells[27].decode(String?.self).map(Self.postgresAttempts(fromJSON:)) ?? []
+        let orgID = try cells[28].decode(String?.self)
+        let tags = try Self.postgresTags(fromJSON: cells[29].decode(String.self))
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
             operation: operation,
             keyID: keyID.map { KeyID($0) },
+            orgID: orgID.map { OrgID($0) },
             teamID: teamID.map { TeamID($0) },
             projectID: projectID.map { ProjectID($0) },
             userID: userID.map { UserID($0) },
@@ -130,8 +138,19 @@ extension RequestRecord {
             upstreamMicros: upstreamMicros,
             totalMicros: totalMicros,
             usage: usage,
-            cost: USDNanos(cost)
+            cost: USDNanos(cost),
+            tags: tags
         )
+    }
+
+    /// Reads the tags column (a JSON object of strings, as text).
+    static func postgresTags(fromJSON text: String) throws -> [String: String] {
+        if text == "{}" { return [:] }
+        do {
+            return try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+        } catch {
+            throw StorageError.invalidStoredValue(table: "request_record", column: "tags")
+        }
     }
 
     /// The attempt log as a JSON array, written by hand as the SQLite backend writes it (same

@@ -20,6 +20,10 @@ extension RequestRecordQuery {
             fragments.append("key_id = \(next())")
             bindings.append(keyID.rawValue)
         }
+        if let orgID = self.orgID {
+            fragments.append("org_id = \(next())")
+            bindings.append(orgID.rawValue)
+        }
         if let teamID = self.teamID {
             fragments.append("team_id = \(next())")
             bindings.append(teamID.rawValue)
@@ -39,6 +43,13 @@ extension RequestRecordQuery {
         if let provider = self.provider {
             fragments.append("provider = \(next())")
             bindings.append(provider)
+        }
+        if let tag = self.tag {
+            let key = next()
+            bindings.append(tag.key)
+            let value = next()
+            bindings.append(tag.value)
+            fragments.append("tags ->> \(key)::text = \(value)::text")
         }
         if let outcome = self.outcome {
             fragments.append("outcome = \(next())")

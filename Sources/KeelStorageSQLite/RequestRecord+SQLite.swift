@@ -12,10 +12,10 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags
         """
 
-    static let sqliteColumnCount = 28
+    static let sqliteColumnCount = 30
 
     /// The record's values, bound in the order of ``sqliteColumns``.
     var sqliteArguments: StatementArguments {
@@ -51,6 +51,8 @@ extension RequestRecord {
             self.cost.rawValue,
             self.usage.webSearchRequests,
             self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog),
+            self.orgID?.rawValue,
+            AttributionTags.json(self.tags),
         ]
         return StatementArguments(values)
     }
@@ -94,11 +96,14 @@ extension RequestRecord {
         let totalMicros = try row.decode(Int64.self, atIndex: 18)
         let cost = try row.decode(Int64.self, atIndex: 25)
         let attemptLog = try row.decode(String?.self, atIndex: 27).map(Self.attempts(fromJSON:)) ?? []
+        let orgID = try row.decode(String?.self, atIndex: 28)
+        let tags = try Self.tags(fromJSON: row.decode(String.self, atIndex: 29))
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
             operation: operation,
             keyID: keyID.map { KeyID($0) },
+            orgID: orgID.map { OrgID($0) },
             teamID: teamID.map { TeamID($0) },
             projectID: projectID.map { ProjectID($0) },
             userID: userID.map { UserID($0) },
@@ -116,8 +121,19 @@ extension RequestRecord {
             upstreamMicros: upstreamMicros,
             totalMicros: totalMicros,
             usage: usage,
-            cost: USDNanos(cost)
+            cost: USDNanos(cost),
+            tags: tags
         )
+    }
+
+    /// Reads the tags column (a JSON object of strings).
+    static func tags(fromJSON text: String) throws -> [String: String] {
+        if text == "{}" { return [:] }
+        do {
+            return try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+        } catch {
+            throw StorageError.invalidStoredValue(table: "request_record", column: "tags")
+        }
     }
 
     /// The attempt log as a JSON array, written by hand: it is encoded on the writer's path.

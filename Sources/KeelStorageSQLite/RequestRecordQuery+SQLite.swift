@@ -18,6 +18,7 @@ extension RequestRecordQuery {
         }
 
         if let keyID = self.keyID { add("key_id = ?", keyID.rawValue.databaseValue) }
+        if let orgID = self.orgID { add("org_id = ?", orgID.rawValue.databaseValue) }
         if let teamID = self.teamID { add("team_id = ?", teamID.rawValue.databaseValue) }
         if let projectID = self.projectID { add("project_id = ?", projectID.rawValue.databaseValue) }
         if let userID = self.userID { add("user_id = ?", userID.rawValue.databaseValue) }
@@ -25,6 +26,13 @@ extension RequestRecordQuery {
             add("coalesce(nullif(model, ''), requested_model) = ?", model.databaseValue)
         }
         if let provider = self.provider { add("provider = ?", provider.databaseValue) }
+        if let tag = self.tag {
+            // json_each rather than a JSON path: tag keys may hold '.', ':' and '/'.
+            add(
+                "EXISTS (SELECT 1 FROM json_each(tags) WHERE json_each.key = ? AND json_each.value = ?)",
+                tag.key.databaseValue, tag.value.databaseValue
+            )
+        }
         if let outcome = self.outcome { add("outcome = ?", outcome.rawValue.databaseValue) }
         if let status = self.status { add("status = ?", Int64(status).databaseValue) }
         if let from = self.from { add("started_at >= ?", from.databaseValue) }

@@ -168,5 +168,67 @@ public enum SQLiteSchema {
                 CREATE INDEX virtual_key_team ON virtual_key (team_id) WHERE team_id IS NOT NULL;
                 """
         ),
+        SchemaMigration(
+            id: "0007_request_record_attribution",
+            sql: """
+                -- The organisation of the key and free-form attribution tags (a JSON object of
+                -- strings), for cost attribution and drill-down.
+                ALTER TABLE request_record ADD COLUMN org_id TEXT;
+                ALTER TABLE request_record ADD COLUMN tags TEXT NOT NULL DEFAULT '{}'
+                    CHECK (json_valid(tags) AND json_type(tags) = 'object');
+                CREATE INDEX request_record_org_started_at ON request_record (org_id, started_at, id)
+                    WHERE org_id IS NOT NULL;
+                """
+        ),
+        SchemaMigration(
+            id: "0008_cost_rollup",
+            sql: """
+                -- Sums of the request log per time bucket, maintained by the request log's append
+                -- in the same transaction as the rows. One table for the three granularities
+                -- (60, 3600, 86400 seconds); bucket_start is Unix seconds, a multiple of the
+                -- granularity (UTC days). A missing dimension is '' so the key is NOT NULL and an
+                -- upsert finds its row. cache_write_tokens counts both cache lifetimes.
+                CREATE TABLE cost_rollup (
+                    granularity         INTEGER NOT NULL CHECK (granularity IN (60, 3600, 86400)),
+                    bucket_start        INTEGER NOT NULL,
+                    org_id              TEXT NOT NULL,
+                    team_id             TEXT NOT NULL,
+                    project_id          TEXT NOT NULL,
+                    user_id             TEXT NOT NULL,
+                    key_id              TEXT NOT NULL,
+                    model               TEXT NOT NULL,
+                    provider            TEXT NOT NULL,
+                    requests            INTEGER NOT NULL CHECK (requests >= 0),
+                    errors              INTEGER NOT NULL CHECK (errors >= 0),
+                    input_tokens        INTEGER NOT NULL CHECK (input_tokens >= 0),
+                    output_tokens       INTEGER NOT NULL CHECK (output_tokens >= 0),
+                    cached_input_tokens INTEGER NOT NULL CHECK (cached_input_tokens >= 0),
+                    cache_write_tokens  INTEGER NOT NULL CHECK (cache_write_tokens >= 0),
+                    reasoning_tokens    INTEGER NOT NULL CHECK (reasoning_tokens >= 0),
+                    cost_nanos          INTEGER NOT NULL CHECK (cost_nanos >= 0),
+                    PRIMARY KEY (granularity, bucket_start, org_id, team_id, project_id, user_id, key_id, model, provider)
+                ) STRICT, WITHOUT ROWID;
+
+                -- The same sums per tag: one row per (bucket, tag key, tag value, org, team, model).
+                CREATE TABLE cost_rollup_tag (
+                    granularity         INTEGER NOT NULL CHECK (granularity IN (60, 3600, 86400)),
+                    bucket_start        INTEGER NOT NULL,
+                    tag_key             TEXT NOT NULL,
+                    tag_value           TEXT NOT NULL,
+                    org_id              TEXT NOT NULL,
+                    team_id             TEXT NOT NULL,
+                    model               TEXT NOT NULL,
+                    requests            INTEGER NOT NULL CHECK (requests >= 0),
+                    errors              INTEGER NOT NULL CHECK (errors >= 0),
+                    input_tokens        INTEGER NOT NULL CHECK (input_tokens >= 0),
+                    output_tokens       INTEGER NOT NULL CHECK (output_tokens >= 0),
+                    cached_input_tokens INTEGER NOT NULL CHECK (cached_input_tokens >= 0),
+                    cache_write_tokens  INTEGER NOT NULL CHECK (cache_write_tokens >= 0),
+                    reasoning_tokens    INTEGER NOT NULL CHECK (reasoning_tokens >= 0),
+                    cost_nanos          INTEGER NOT NULL CHECK (cost_nanos >= 0),
+                    PRIMARY KEY (granularity, bucket_start, tag_key, tag_value, org_id, team_id, model)
+                ) STRICT, WITHOUT ROWID;
+                """
+        ),
     ]
 }

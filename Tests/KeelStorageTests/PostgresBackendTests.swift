@@ -88,8 +88,8 @@ struct PostgresBackendTests {
                 schema)
             #expect(
                 tables == [
-                    "org", "project", "request_record", "schema_migration", "setting", "team", "user_account",
-                    "virtual_key",
+                    "cost_rollup", "cost_rollup_tag", "org", "project", "request_record", "schema_migration", "setting",
+                    "team", "user_account", "virtual_key",
                 ])
             let columns = try await Self.strings(
                 backend,
@@ -103,6 +103,7 @@ struct PostgresBackendTests {
                     "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
+                    "org_id", "tags",
                 ])
             let indexes = try await Self.strings(
                 backend,
@@ -110,7 +111,8 @@ struct PostgresBackendTests {
                 schema)
             #expect(
                 indexes == [
-                    "request_record_key_started_at", "request_record_model_started_at", "request_record_pkey",
+                    "request_record_key_started_at", "request_record_model_started_at", "request_record_org_started_at",
+                    "request_record_pkey",
                     "request_record_started_at", "request_record_team_started_at",
                 ])
             // The cursor compares ids in byte order whatever the database's default collation.
@@ -219,7 +221,8 @@ struct PostgresBackendTests {
             _ = try await PostgresBackend.open(
                 url: unreachable, configuration: .init(connectTimeout: .seconds(2)), logger: .quiet)
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // The pool alone would retry for 60 s; a loaded CI machine still answers well inside 30.
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test(.enabled(if: serverAvailable))

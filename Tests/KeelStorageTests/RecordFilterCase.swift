@@ -15,10 +15,12 @@ struct RecordFilterCase: Sendable, CustomTestStringConvertible {
     static let dataset: [RequestRecord] = [
         .fixture(
             "r1", at: 100, keyID: "key-a", teamID: "team-a", projectID: "project-a", userID: "user-a",
-            requestedModel: "gpt-a", model: "gpt-a", provider: "openai", status: 200, outcome: .success),
+            requestedModel: "gpt-a", model: "gpt-a", provider: "openai", status: 200, outcome: .success,
+            orgID: "org-a", tags: ["env": "prod", "feature": "search"]),
         .fixture(
             "r2", at: 200, keyID: "key-b", teamID: "team-a", projectID: "project-b", userID: "user-b",
-            requestedModel: "gpt-b", model: "gpt-b", provider: "anthropic", status: 500, outcome: .error),
+            requestedModel: "gpt-b", model: "gpt-b", provider: "anthropic", status: 500, outcome: .error,
+            orgID: "org-a", tags: ["env": "dev"]),
         .fixture(
             "r3", at: 300, keyID: "key-a", teamID: "team-b", projectID: nil, userID: nil,
             requestedModel: "alias-c", model: nil, provider: nil, status: 403, outcome: .error),
@@ -27,7 +29,8 @@ struct RecordFilterCase: Sendable, CustomTestStringConvertible {
             requestedModel: "gpt-a", model: "", provider: nil, status: 401, outcome: .error),
         .fixture(
             "r5", at: 500, keyID: "key-b", teamID: "team-b", projectID: "project-a", userID: "user-a",
-            requestedModel: "alias", model: "gpt-a", provider: "openai", status: 200, outcome: .interrupted),
+            requestedModel: "alias", model: "gpt-a", provider: "openai", status: 200, outcome: .interrupted,
+            orgID: "org-b", tags: ["env": "prod", "a.b:c/d-e": "x"]),
         .fixture(
             "r6", at: 600, keyID: "key-a", teamID: "team-a", projectID: "project-a", userID: "user-b",
             requestedModel: "gpt-b", model: "gpt-b", provider: "anthropic", status: 499, outcome: .cancelled),
@@ -47,6 +50,12 @@ struct RecordFilterCase: Sendable, CustomTestStringConvertible {
             name: "requested model ignored when another served", query: .init(model: "alias"),
             expectedNewestFirst: []),
         .init(name: "provider", query: .init(provider: "anthropic"), expectedNewestFirst: ["r6", "r2"]),
+        .init(name: "org", query: .init(orgID: "org-a"), expectedNewestFirst: ["r2", "r1"]),
+        .init(name: "tag", query: .init(tag: .init(key: "env", value: "prod")), expectedNewestFirst: ["r5", "r1"]),
+        .init(
+            name: "tag with punctuation in its key", query: .init(tag: .init(key: "a.b:c/d-e", value: "x")),
+            expectedNewestFirst: ["r5"]),
+        .init(name: "tag value must match", query: .init(tag: .init(key: "feature", value: "prod")), expectedNewestFirst: []),
         .init(name: "outcome", query: .init(outcome: .error), expectedNewestFirst: ["r4", "r3", "r2"]),
         .init(name: "status", query: .init(status: 200), expectedNewestFirst: ["r5", "r1"]),
         .init(name: "from", query: .init(from: 200), expectedNewestFirst: ["r6", "r5", "r4", "r3", "r2"]),

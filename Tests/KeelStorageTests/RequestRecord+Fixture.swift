@@ -14,13 +14,16 @@ extension RequestRecord {
         provider: String? = "openai",
         status: Int = 200,
         outcome: Outcome = .success,
-        cost: Int64 = 1_000
+        cost: Int64 = 1_000,
+        orgID: OrgID? = nil,
+        tags: [String: String] = [:]
     ) -> RequestRecord {
         RequestRecord(
             id: RequestID(id),
             startedAt: startedAt,
             operation: "chat",
             keyID: keyID,
+            orgID: orgID,
             teamID: teamID,
             projectID: projectID,
             userID: userID,
@@ -37,7 +40,8 @@ extension RequestRecord {
             upstreamMicros: 900,
             totalMicros: 1_000,
             usage: TokenUsage(inputTokens: 10, outputTokens: 5, webSearchRequests: 2),
-            cost: USDNanos(cost)
+            cost: USDNanos(cost),
+            tags: tags
         )
     }
 }

@@ -112,6 +112,15 @@ struct RequestRecordStoreConformanceTests {
     }
 
     @Test(arguments: StoreBackend.enabled)
+    func orgAndTagsAreStoredAndReadBackAsGiven(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            try await stores.requests.append(RecordFilterCase.dataset)
+            let stored = try await stores.requests.records(matching: .init()).reversed()
+            #expect(Array(stored) == RecordFilterCase.dataset)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
     func theTimeWindowIncludesFromAndExcludesTo(backend: StoreBackend) async throws {
         try await backend.withStores { stores async throws in
             try await stores.requests.append((0..<5).map { RequestRecord.fixture("r\($0)", at: 1_000 + Int64($0)) })

@@ -38,8 +38,8 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "org", "project", "request_record", "schema_migration", "setting", "team", "user_account",
-                    "virtual_key",
+                    "cost_rollup", "cost_rollup_tag", "org", "project", "request_record", "schema_migration", "setting",
+                    "team", "user_account", "virtual_key",
                 ])
             #expect(
                 columns["request_record"] == [
@@ -47,6 +47,7 @@ struct SQLiteSchemaTests {
                     "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
+                    "org_id", "tags",
                 ])
             #expect(
                 columns["virtual_key"] == [
@@ -64,7 +65,8 @@ struct SQLiteSchemaTests {
             #expect(columns["schema_migration"] == ["id", "applied_at"])
             #expect(
                 indexes == [
-                    "request_record_key_started_at", "request_record_model_started_at", "request_record_started_at",
+                    "request_record_key_started_at", "request_record_model_started_at", "request_record_org_started_at",
+                    "request_record_started_at",
                     "request_record_team_started_at", "user_account_default_team", "user_account_org",
                     "virtual_key_team",
                 ])

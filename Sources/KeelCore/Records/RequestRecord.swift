@@ -39,6 +39,8 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     public var startedAt: Int64
     public var operation: String
     public var keyID: KeyID?
+    /// The organisation of the key, for cost attribution.
+    public var orgID: OrgID?
     public var teamID: TeamID?
     public var projectID: ProjectID?
     public var userID: UserID?
@@ -64,12 +66,16 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     public var totalMicros: Int64
     public var usage: TokenUsage
     public var cost: USDNanos
+    /// Free-form `key=value` attribution tags: the key's default tags overlaid by the request's
+    /// `x-keel-tags`. Stores write them as a JSON object with sorted keys.
+    public var tags: [String: String]
 
     public init(
         id: RequestID,
         startedAt: Int64,
         operation: String,
         keyID: KeyID? = nil,
+        orgID: OrgID? = nil,
         teamID: TeamID? = nil,
         projectID: ProjectID? = nil,
         userID: UserID? = nil,
@@ -87,12 +93,14 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         upstreamMicros: Int64? = nil,
         totalMicros: Int64,
         usage: TokenUsage = .zero,
-        cost: USDNanos = .zero
+        cost: USDNanos = .zero,
+        tags: [String: String] = [:]
     ) {
         self.id = id
         self.startedAt = startedAt
         self.operation = operation
         self.keyID = keyID
+        self.orgID = orgID
         self.teamID = teamID
         self.projectID = projectID
         self.userID = userID
@@ -111,5 +119,6 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         self.totalMicros = totalMicros
         self.usage = usage
         self.cost = cost
+        self.tags = tags
     }
 }

@@ -73,19 +73,26 @@ public final class Gateway: Sendable {
     }
 
     /// A fresh record for an admitted request.
-    func newRecord(operation: String, principal: Principal, request: Request, startedAt: Int64) -> RequestRecord {
-        RequestRecord(
+    /// The record of a new request, attributed to the key's org, team, project, user and default
+    /// tags, with `x-keel-project`, `x-keel-user` and `x-keel-tags` applied.
+    ///
+    /// - Throws: `KeelError.invalidRequest` (400, param `x-keel-tags`) when `x-keel-tags` breaks
+    ///   the rules of `AttributionTags`; the request is then refused before admission, unrecorded.
+    func newRecord(operation: String, principal: Principal, request: Request, startedAt: Int64) throws(KeelError) -> RequestRecord {
+        try RequestRecord(
             id: RequestID(WallClock.newRequestID(startedAt: startedAt)),
             startedAt: startedAt,
             operation: operation,
             keyID: principal.keyID,
+            orgID: principal.orgID,
             teamID: principal.teamID,
             projectID: request.headers[.keelProject].map { ProjectID($0) } ?? principal.projectID,
             userID: request.headers[.keelUser].map { UserID($0) } ?? principal.userID,
             requestedModel: "",
             status: 0,
             outcome: .error,
-            totalMicros: 0
+            totalMicros: 0,
+            tags: AttributionTags.overlay(principal.defaultTags, header: request.headers[.keelTags])
         )
     }
 
@@ -107,6 +114,7 @@ extension HTTPField.Name {
     static let xAPIKey = Self("x-api-key")!
     static let keelProject = Self("x-keel-project")!
     static let keelUser = Self("x-keel-user")!
+    static let keelTags = Self("x-keel-tags")!
     static let keelRequestID = Self("x-keel-request-id")!
     static let keelCost = Self("x-keel-cost-usd")!
     static let keelProvider = Self("x-keel-provider")!

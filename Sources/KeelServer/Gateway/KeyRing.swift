@@ -9,6 +9,8 @@ import Synchronization
 public final class KeyRing: Sendable {
     private struct Snapshot: Sendable {
         var keysByHash: [String: VirtualKey] = [:]
+        /// The principal of each key, built when the key enters the snapshot.
+        var principalsByHash: [String: Principal] = [:]
         var adminHash: String?
     }
 
@@ -39,31 +41,37 @@ public final class KeyRing: Sendable {
     /// Replaces every client key.
     public func replaceKeys(_ keys: [VirtualKey]) {
         var byHash: [String: VirtualKey] = [:]
-        for key in keys { byHash[key.hash] = key }
-        self.snapshot.withLock { $0.keysByHash = byHash }
+        var principals: [String: Principal] = [:]
+        for key in keys {
+            byHash[key.hash] = key
+            principals[key.hash] = Principal(key: key)
+        }
+        self.snapshot.withLock {
+            $0.keysByHash = byHash
+            $0.principalsByHash = principals
+        }
     }
 
     /// Adds or replaces one key.
     public func upsert(_ key: VirtualKey) {
-        self.snapshot.withLock { $0.keysByHash[key.hash] = key }
+        let principal = Principal(key: key)
+        self.snapshot.withLock {
+            $0.keysByHash[key.hash] = key
+            $0.principalsByHash[key.hash] = principal
+        }
     }
 
     /// The principal for a presented key, or `nil` when the key is unknown, revoked or expired.
     public func authenticate(_ presented: String, now: Int64) -> Principal? {
         let hash = self.hash(presented)
-        let (key, adminHash) = self.snapshot.withLock { ($0.keysByHash[hash], $0.adminHash) }
+        let (key, principal, adminHash) = self.snapshot.withLock {
+            ($0.keysByHash[hash], $0.principalsByHash[hash], $0.adminHash)
+        }
         if let adminHash, KeyMaterial.constantTimeEquals(adminHash, hash) {
             return .admin
         }
         guard let key, KeyMaterial.constantTimeEquals(key.hash, hash), key.isActive(at: now) else { return nil }
-        return Principal(
-            keyID: key.id,
-            teamID: key.teamID,
-            projectID: key.projectID,
-            userID: key.userID,
-            allowedModels: Set(key.models),
-            isAdmin: false
-        )
+        return principal ?? Principal(key: key)
     }
 
     /// Who `presented` is on the admin API: the admin key, an active virtual key with its role

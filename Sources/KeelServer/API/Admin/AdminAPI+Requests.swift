@@ -10,7 +10,8 @@ extension AdminAPI {
 
         enum CodingKeys: String, CodingKey {
             case id, operation, model, provider, deployment, stream, status, outcome, attempts, cost
-            case startedAt = "started_at", keyID = "key_id", teamID = "team_id", projectID = "project_id"
+            case startedAt = "started_at", keyID = "key_id", orgID = "org_id", teamID = "team_id", projectID = "project_id"
+            case tags
             case userID = "user_id", requestedModel = "requested_model", errorClass = "error_class"
             case ttftMs = "ttft_ms", upstreamMs = "upstream_ms", totalMs = "total_ms", usage
             case costNanos = "cost_nanos", costUSD = "cost_usd", attemptLog = "attempt_log"
@@ -58,6 +59,7 @@ extension AdminAPI {
             try container.encode(record.startedAt, forKey: .startedAt)
             try container.encode(record.operation, forKey: .operation)
             try container.encode(record.keyID?.rawValue, forKey: .keyID)
+            try container.encode(record.orgID?.rawValue, forKey: .orgID)
             try container.encode(record.teamID?.rawValue, forKey: .teamID)
             try container.encode(record.projectID?.rawValue, forKey: .projectID)
             try container.encode(record.userID?.rawValue, forKey: .userID)
@@ -77,6 +79,7 @@ extension AdminAPI {
             try container.encode(record.cost.rawValue, forKey: .costNanos)
             try container.encode(record.cost.decimalString, forKey: .costUSD)
             try container.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
+            try container.encode(record.tags, forKey: .tags)
         }
     }
 
@@ -89,7 +92,8 @@ extension AdminAPI {
         }
     }
 
-    /// `GET /admin/v1/requests?key_id&team&project&user&model&provider&outcome&status&from&to&limit&cursor`.
+    /// `GET /admin/v1/requests?key_id&org&team&project&user&model&provider&tag&outcome&status&from&to&limit&cursor`.
+    /// `tag` is `key:value` (the first `:` separates them).
     /// `from`/`to` are Unix seconds; `cursor` is the `next_cursor` of the previous page.
     ///
     /// A scoped caller sees only records of its scope: a team-scoped caller those of its team; an
@@ -100,7 +104,9 @@ extension AdminAPI {
         var query = RequestRecordQuery()
         query.within = try await self.requestScope(of: caller)
         query.keyID = parameters["key_id"].map { KeyID(String($0)) }
+        query.orgID = parameters["org"].map { OrgID(String($0)) }
         query.teamID = parameters["team"].map { TeamID(String($0)) }
+        query.tag = try parameters["tag"].map { try Self.tagFilter(String($0)) }
         query.projectID = parameters["project"].map { ProjectID(String($0)) }
         query.userID = parameters["user"].map { UserID(String($0)) }
         query.model = parameters["model"].map(String.init)
@@ -127,6 +133,15 @@ extension AdminAPI {
         let records = try await self.stores.requests.records(matching: query)
         let next = records.count == limit ? records.last.map { "\($0.startedAt):\($0.id.rawValue)" } : nil
         return try Self.encode(Page(data: records.map(RecordView.init), nextCursor: next))
+    }
+
+    /// A `tag` parameter, `key:value`, split at its first `:`.
+    static func tagFilter(_ text: String) throws -> RequestRecordQuery.Tag {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex
+        else {
+            throw KeelError.invalidRequest("Invalid 'tag': key:value.", param: "tag")
+        }
+        return RequestRecordQuery.Tag(key: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
     }
 
     /// The teams and keys whose records `caller` may read; `nil` for all of them.
