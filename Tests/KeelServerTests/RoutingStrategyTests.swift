@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelServer
+import KeelSimulator
 import KeelTesting
 import NIOHTTP1
 import Testing
@@ -138,4 +139,36 @@ struct RoutingStrategyTests {
             #expect(keys.isSuperset(of: ["models[0].strategy", "models[0].breaker.failure_rate"]))
         }
     }
+
+    @Test func leastLatencySendsStreamsToTheDeploymentWithTheFasterFirstToken() async throws {
+        let models = SimulatedModel.defaults + [
+            SimulatedModel(name: "slow-first-token", kind: .chat, ttftMs: 150),
+            SimulatedModel(name: "fast-first-token", kind: .chat, ttftMs: 0),
+        ]
+        try await TestKeel.run(simulator: SimulatorConfiguration(models: models), configure: { configuration in
+            configuration.models.append(
+                .init(
+                    name: "quickest",
+                    routes: [.init(provider: "sim", model: "slow-first-token"), .init(provider: "sim-anthropic", model: "fast-first-token")],
+                    strategy: .leastLatency
+                )
+            )
+        }) { keel in
+            var providers: [String] = []
+            for index in 0..<8 {
+                let response = try await keel.post("/v1/chat/completions", json: chatBody("quick \(index)", model: "quickest", extra: #""stream":true"#))
+                #expect(response.status == 200)
+                providers.append(response.headers["x-keel-provider"] ?? "?")
+            }
+            // Both are measured first (unmeasured deployments are explored), then the one whose
+            // first token comes sooner takes the traffic.
+            #expect(Set(providers.prefix(2)) == ["sim", "sim-anthropic"])
+            #expect(providers.dropFirst(2).allSatisfy { $0 == "sim-anthropic" }, "\(providers)")
+            let deployments = try await keel.send(.GET, "/admin/v1/deployments")
+            let quickest = try #require((deployments.json?["data"] as? [[String: Any]])?.first { $0["model"] as? String == "quickest" })
+            let ttfts = (quickest["deployments"] as? [[String: Any]] ?? []).map { $0["ttft_ewma_ms"] as? Double ?? -1 }
+            #expect(ttfts.count == 2 && ttfts[0] > ttfts[1] && ttfts[0] >= 150)
+        }
+    }
 }
+

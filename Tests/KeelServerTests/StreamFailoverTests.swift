@@ -14,8 +14,13 @@ import Testing
 struct StreamFailoverTests {
     /// Model `ha` on two deployments of the simulator: `sim` first, then `sim-anthropic`.
     static func twoDeployments(_ configuration: inout KeelConfiguration) {
+        Self.twoDeploymentsWithDefaultTimeouts(&configuration)
         configuration.providers[0].timeouts.firstByte = .milliseconds(300)
         configuration.providers[0].timeouts.idle = .milliseconds(300)
+    }
+
+    /// The same without the short timeouts, for tests that must not time out on a loaded machine.
+    static func twoDeploymentsWithDefaultTimeouts(_ configuration: inout KeelConfiguration) {
         configuration.models.append(
             .init(
                 name: "ha",
@@ -70,8 +75,9 @@ struct StreamFailoverTests {
 
     @Test(arguments: ["openai", "anthropic"])
     func aStreamCutAfterContentEndsWithAnErrorEventInTheClientsDialectAndIsNotASuccess(dialect: String) async throws {
-        try await TestKeel.run(configure: Self.twoDeployments) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "fault=truncate after_tokens=3 tokens=12"), count: 1)
+        try await TestKeel.run(configure: Self.twoDeploymentsWithDefaultTimeouts) { keel in
+            // Paced (50 tokens/s), so the first tokens reach the gateway well before the cut.
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "fault=truncate after_tokens=3 tokens=12 tps=50"), count: 1)
             let response: TestResponse
             let answer: DialectAnswer
             if dialect == "openai" {

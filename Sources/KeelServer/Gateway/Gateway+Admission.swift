@@ -44,6 +44,7 @@ extension Gateway {
         _ admitted: inout Admitted<Body>,
         estimatedTokens: Int = 0,
         usedTokens: @escaping @Sendable (Value) -> Int? = { _ in nil },
+        firstTokenAt: @escaping @Sendable (Value) -> ContinuousClock.Instant? = { _ in nil },
         attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> UpstreamRouter.Routed<Value> {
         do {
@@ -51,6 +52,7 @@ extension Gateway {
                 model: admitted.record.requestedModel,
                 estimatedTokens: estimatedTokens,
                 usedTokens: usedTokens,
+                firstTokenAt: firstTokenAt,
                 logger: self.logger,
                 attempt: attempt
             )

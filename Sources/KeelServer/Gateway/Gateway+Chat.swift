@@ -10,6 +10,11 @@ extension Gateway {
         case complete(body: ByteBuffer, contentType: String?, usage: TokenUsage)
         case stream(StreamStart, totalTimeout: Duration)
 
+        /// When a stream's first token arrived.
+        var firstTokenAt: ContinuousClock.Instant? {
+            if case .stream(let start, _) = self { start.contentAt } else { nil }
+        }
+
         /// Input plus output tokens of a complete answer (a stream's are known only at its end).
         var usedTokens: Int? {
             if case .complete(_, _, let usage) = self { Int(usage.totalTokens) } else { nil }
@@ -45,7 +50,8 @@ extension Gateway {
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(
             &admitted,
             estimatedTokens: chat.estimatedTokens,
-            usedTokens: \.usedTokens
+            usedTokens: \.usedTokens,
+            firstTokenAt: \.firstTokenAt
         ) { deployment in
             let provider = deployment.provider
             if provider.dialect == Ingress.dialect {

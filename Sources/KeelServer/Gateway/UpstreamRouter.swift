@@ -41,12 +41,14 @@ struct UpstreamRouter: Sendable {
     /// `attempt` performs one upstream call and validates its result; it throws a `KeelError` to
     /// fail the attempt, or ``DeploymentCannotServe`` when it sent nothing because the deployment
     /// cannot serve the request. Cancellation is rethrown as is. `estimatedTokens` is what the
-    /// request is reserved against token-per-minute limits; `usedTokens` reads the real count
+    /// request is reserved against token-per-minute limits; `firstTokenAt` reads when a stream's
+    /// first token arrived; `usedTokens` reads the real count
     /// from a success, when it has one (a stream's comes later: its estimate stands).
     func route<Value: Sendable>(
         model name: String,
         estimatedTokens: Int = 0,
         usedTokens: @escaping @Sendable (Value) -> Int? = { _ in nil },
+        firstTokenAt: @escaping @Sendable (Value) -> ContinuousClock.Instant? = { _ in nil },
         logger: Logger,
         attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> Routed<Value> {
@@ -59,7 +61,8 @@ struct UpstreamRouter: Sendable {
             if let hedgeAfter = entry.hedgeAfter, plan.count >= 2 {
                 let race = await self.hedge(
                     entry, plan[plan.startIndex], plan[plan.startIndex + 1],
-                    after: hedgeAfter, estimatedTokens: estimatedTokens, usedTokens: usedTokens, logger: logger, attempt: attempt
+                    after: hedgeAfter, estimatedTokens: estimatedTokens, usedTokens: usedTokens, firstTokenAt: firstTokenAt,
+                    logger: logger, attempt: attempt
                 )
                 plan = plan.dropFirst(2)
                 for attempted in race.attempts {
@@ -96,7 +99,7 @@ struct UpstreamRouter: Sendable {
                         let value = try await attempt(deployment)
                         entry.group.complete(
                             lease,
-                            outcome: .success(timeToFirstToken: nil, latency: ContinuousClock.now - started),
+                            outcome: Self.success(started: started, firstTokenAt: firstTokenAt(value)),
                             usedTokens: usedTokens(value),
                             deployment: deployment.upstreamModel,
                             logger: logger
@@ -170,6 +173,7 @@ struct UpstreamRouter: Sendable {
         after delay: Duration,
         estimatedTokens: Int,
         usedTokens: @escaping @Sendable (Value) -> Int?,
+        firstTokenAt: @escaping @Sendable (Value) -> ContinuousClock.Instant?,
         logger: Logger,
         attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async -> Race<Value> {
@@ -182,7 +186,7 @@ struct UpstreamRouter: Sendable {
             do {
                 let value = try await attempt(deployment)
                 group.complete(
-                    lease, outcome: .success(timeToFirstToken: nil, latency: ContinuousClock.now - started),
+                    lease, outcome: Self.success(started: started, firstTokenAt: firstTokenAt(value)),
                     usedTokens: usedTokens(value), deployment: deployment.upstreamModel, logger: logger
                 )
                 return .finished(.init(deployment: deployment, started: started, error: nil), value)
@@ -238,6 +242,12 @@ struct UpstreamRouter: Sendable {
             }
             return race
         }
+    }
+
+    /// A success as the routing table learns it: its latency, and for a stream the time to its
+    /// first token (which `least_latency` ranks by).
+    static func success(started: ContinuousClock.Instant, firstTokenAt: ContinuousClock.Instant?) -> AttemptOutcome {
+        .success(timeToFirstToken: firstTokenAt.map { $0 - started }, latency: ContinuousClock.now - started)
     }
 
     private static func entry(_ deployment: ModelRegistry.Deployment, error: KeelError?, since started: ContinuousClock.Instant) -> RequestRecord.Attempt {
