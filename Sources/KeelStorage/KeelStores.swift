@@ -4,6 +4,8 @@ public struct KeelStores: Sendable {
     public let keys: any VirtualKeyStore
     public let settings: any SettingStore
     public let tenancy: any TenancyStore
+    /// Cost reports from the rollups the request store maintains.
+    public let costs: any CostReportStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -14,6 +16,7 @@ public struct KeelStores: Sendable {
         keys: any VirtualKeyStore,
         settings: any SettingStore,
         tenancy: any TenancyStore,
+        costs: any CostReportStore,
         backendDescription: String,
         ping: @escaping @Sendable () async throws -> Void
     ) {
@@ -21,6 +24,7 @@ public struct KeelStores: Sendable {
         self.keys = keys
         self.settings = settings
         self.tenancy = tenancy
+        self.costs = costs
         self.backendDescription = backendDescription
         self.ping = ping
     }

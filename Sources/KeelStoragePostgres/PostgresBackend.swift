@@ -79,6 +79,7 @@ public final class PostgresBackend: Sendable {
             keys: PostgresVirtualKeyStore(client: client),
             settings: PostgresSettingStore(client: client),
             tenancy: PostgresTenancyStore(client: client),
+            costs: PostgresCostReportStore(client: client),
             backendDescription: redactedURL,
             ping: { try await client.query("SELECT 1") }
         )

@@ -4,9 +4,10 @@ import PostgresNIO
 
 /// The request log in the `request_record` table.
 ///
-/// - `append` writes a batch with multi-row `INSERT`s of at most ``rowsPerStatement`` rows: one
-///   statement (atomic on its own) for a batch that fits, else one transaction. All records are
-///   stored, or none: a duplicate id, in the batch or already stored, rejects the whole batch
+/// - `append` writes a batch in one transaction: multi-row `INSERT`s of at most
+///   ``rowsPerStatement`` rows, then multi-row upserts of the cost rollups (`cost_rollup`,
+///   `cost_rollup_tag`), summed in memory first so each distinct rollup key is written once. All
+///   records and their rollups are stored, or none: a duplicate id, in the batch or already stored, rejects the whole batch
 ///   with `StorageError` `.conflict`, a value that breaks a `CHECK` with `.invalidValue`.
 /// - Reads see one committed state per statement.
 /// - Pages are ordered by `(started_at DESC, id DESC)`, `id` in byte order (`COLLATE "C"`), as
@@ -20,25 +21,65 @@ struct PostgresRequestRecordStore: RequestRecordStore {
 
     func append(_ records: [RequestRecord]) async throws {
         guard !records.isEmpty else { return }
+        let rollups = CostRollupBatch(records)
         do {
-            if records.count <= Self.rowsPerStatement {
-                try await self.client.query(Self.insert(records[...]), logger: PostgresBackend.quietLogger)
-            } else {
-                try await self.client.withConnection { connection in
-                    try await PostgresBackend.inTransaction(connection) { connection in
-                        var start = records.startIndex
-                        while start < records.endIndex {
-                            let end = min(start + Self.rowsPerStatement, records.endIndex)
-                            try await connection.query(
-                                Self.insert(records[start..<end]), logger: PostgresBackend.quietLogger)
-                            start = end
-                        }
+            try await self.client.withConnection { connection in
+                try await PostgresBackend.inTransaction(connection) { connection in
+                    var start = records.startIndex
+                    while start < records.endIndex {
+                        let end = min(start + Self.rowsPerStatement, records.endIndex)
+                        try await connection.query(Self.insert(records[start..<end]), logger: PostgresBackend.quietLogger)
+                        start = end
+                    }
+                    for query in Self.rollupUpserts(rollups) {
+                        try await connection.query(query, logger: PostgresBackend.quietLogger)
                     }
                 }
             }
         } catch {
             throw StorageError.mappingPostgres(error, table: "request_record")
         }
+    }
+
+    /// Multi-row upserts of the batch's rollup rows, at most ``rowsPerStatement`` rows each. The
+    /// rows of one statement have distinct keys (they were summed in memory), as `ON CONFLICT DO
+    /// UPDATE` requires, and come in key order, so concurrent batches lock rows in one order.
+    static func rollupUpserts(_ batch: CostRollupBatch) -> [PostgresQuery] {
+        var queries: [PostgresQuery] = []
+        func build(table: String, keyColumns: [String], rows: [(integers: [Int64], texts: [String], sums: [Int64])]) {
+            var start = 0
+            while start < rows.count {
+                let end = min(start + Self.rowsPerStatement, rows.count)
+                var bindings = PostgresBindings()
+                var values: [String] = []
+                for row in rows[start..<end] {
+                    var placeholders: [String] = []
+                    for value in row.integers {
+                        bindings.append(value)
+                        placeholders.append("$\(bindings.count)")
+                    }
+                    for value in row.texts {
+                        bindings.append(value)
+                        placeholders.append("$\(bindings.count)")
+                    }
+                    for value in row.sums {
+                        bindings.append(value)
+                        placeholders.append("$\(bindings.count)")
+                    }
+                    values.append("(" + placeholders.joined(separator: ", ") + ")")
+                }
+                let sql = CostRollup.upsertSQL(table: table, keyColumns: keyColumns, values: values.joined(separator: ", "))
+                queries.append(PostgresQuery(unsafeSQL: sql, binds: bindings))
+                start = end
+            }
+        }
+        build(
+            table: "cost_rollup", keyColumns: CostRollup.keyColumns,
+            rows: batch.rows.map { ([$0.key.granularity, $0.key.bucketStart], $0.key.textValues, $0.totals.columnValues) })
+        build(
+            table: "cost_rollup_tag", keyColumns: CostRollup.tagKeyColumns,
+            rows: batch.tagRows.map { ([$0.key.granularity, $0.key.bucketStart], $0.key.textValues, $0.totals.columnValues) })
+        return queries
     }
 
     func records(matching query: RequestRecordQuery) async throws -> [RequestRecord] {

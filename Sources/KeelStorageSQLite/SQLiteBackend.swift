@@ -54,6 +54,7 @@ public final class SQLiteBackend: Sendable {
             keys: SQLiteVirtualKeyStore(pool: pool),
             settings: SQLiteSettingStore(pool: pool),
             tenancy: SQLiteTenancyStore(pool: pool),
+            costs: SQLiteCostReportStore(pool: pool),
             backendDescription: "sqlite:\(path)",
             ping: { try await pool.read { db in try db.execute(sql: "SELECT 1") } }
         )

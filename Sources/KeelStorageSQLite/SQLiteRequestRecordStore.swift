@@ -5,7 +5,9 @@ import KeelStorage
 /// The request log in the `request_record` table.
 ///
 /// - `append` writes a batch in one write transaction through one cached prepared statement:
-///   all records are stored, or none. A duplicate id, in the batch or already stored, rejects
+///   all records are stored, or none. The same transaction upserts the cost rollups
+///   (`cost_rollup`, `cost_rollup_tag`), summed in memory first so each distinct rollup key of the
+///   batch is written once. A duplicate id, in the batch or already stored, rejects
 ///   the whole batch with `StorageError` `.conflict`; a value that breaks a `CHECK` constraint
 ///   with `.invalidValue`.
 /// - Reads run on GRDB's reader connections and see one committed state.
@@ -31,9 +33,38 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
                     statement.setUncheckedArguments(record.sqliteArguments)
                     try statement.execute()
                 }
+                try Self.upsertRollups(CostRollupBatch(records), db: db)
             }
         } catch {
             throw StorageError.mappingSQLite(error, table: "request_record")
+        }
+    }
+
+    private static let rollupUpsertSQL = CostRollup.upsertSQL(
+        table: "cost_rollup", keyColumns: CostRollup.keyColumns,
+        values: "(" + Array(repeating: "?", count: CostRollup.keyColumns.count + CostRollup.sumColumns.count).joined(separator: ", ") + ")")
+
+    private static let tagRollupUpsertSQL = CostRollup.upsertSQL(
+        table: "cost_rollup_tag", keyColumns: CostRollup.tagKeyColumns,
+        values: "(" + Array(repeating: "?", count: CostRollup.tagKeyColumns.count + CostRollup.sumColumns.count).joined(separator: ", ") + ")")
+
+    /// Adds `batch` to the rollups: one upsert per distinct key.
+    static func upsertRollups(_ batch: CostRollupBatch, db: Database) throws {
+        let statement = try db.cachedStatement(sql: Self.rollupUpsertSQL)
+        for (key, totals) in batch.rows {
+            var arguments: [(any DatabaseValueConvertible)?] = [key.granularity, key.bucketStart]
+            arguments += key.textValues.map { $0 }
+            arguments += totals.columnValues.map { $0 }
+            statement.setUncheckedArguments(StatementArguments(arguments))
+            try statement.execute()
+        }
+        let tagStatement = try db.cachedStatement(sql: Self.tagRollupUpsertSQL)
+        for (key, totals) in batch.tagRows {
+            var arguments: [(any DatabaseValueConvertible)?] = [key.granularity, key.bucketStart]
+            arguments += key.textValues.map { $0 }
+            arguments += totals.columnValues.map { $0 }
+            tagStatement.setUncheckedArguments(StatementArguments(arguments))
+            try tagStatement.execute()
         }
     }
 

@@ -1,0 +1,121 @@
+public import KeelCore
+
+/// The width of a rollup bucket.
+public enum CostGranularity: Int64, Sendable, CaseIterable, Comparable {
+    case minute = 60
+    case hour = 3_600
+    case day = 86_400
+
+    /// Seconds per bucket.
+    public var seconds: Int64 { self.rawValue }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The rollup rows of a batch of request records, summed in memory so a store upserts each
+/// distinct key once: `cost_rollup` (per bucket × org, team, project, user, key, model, provider)
+/// and `cost_rollup_tag` (per bucket × tag key, tag value, org, team, model), at each
+/// ``CostGranularity``.
+///
+/// A missing dimension is the empty string. The model is the served model, or the requested one
+/// when none was served (as ``RequestRecordQuery/model`` filters). Buckets are UTC, from
+/// `startedAt` in whole seconds.
+package struct CostRollupBatch: Sendable {
+    package struct Key: Hashable, Comparable, Sendable {
+        package var granularity: Int64
+        package var bucketStart: Int64
+        package var org, team, project, user, key, model, provider: String
+
+        package static func < (lhs: Self, rhs: Self) -> Bool {
+            if lhs.granularity != rhs.granularity { return lhs.granularity < rhs.granularity }
+            if lhs.bucketStart != rhs.bucketStart { return lhs.bucketStart < rhs.bucketStart }
+            return lhs.textValues.lexicographicallyPrecedes(rhs.textValues)
+        }
+    }
+
+    package struct TagKey: Hashable, Comparable, Sendable {
+        package var granularity: Int64
+        package var bucketStart: Int64
+        package var tagKey, tagValue, org, team, model: String
+
+        package static func < (lhs: Self, rhs: Self) -> Bool {
+            if lhs.granularity != rhs.granularity { return lhs.granularity < rhs.granularity }
+            if lhs.bucketStart != rhs.bucketStart { return lhs.bucketStart < rhs.bucketStart }
+            return lhs.textValues.lexicographicallyPrecedes(rhs.textValues)
+        }
+    }
+
+    /// The rows of `cost_rollup`, sorted by key so concurrent writers lock rows in one order.
+    package private(set) var rows: [(key: Key, totals: CostTotals)] = []
+    /// The rows of `cost_rollup_tag`, sorted by key.
+    package private(set) var tagRows: [(key: TagKey, totals: CostTotals)] = []
+
+    package init(_ records: [RequestRecord]) {
+        var rows: [Key: CostTotals] = [:]
+        var tagRows: [TagKey: CostTotals] = [:]
+        for record in records {
+            let seconds = Self.floorDiv(record.startedAt, 1_000_000)
+            let model = (record.model?.isEmpty ?? true) ? record.requestedModel : record.model ?? ""
+            let org = record.orgID?.rawValue ?? ""
+            let team = record.teamID?.rawValue ?? ""
+            for granularity in CostGranularity.allCases {
+                let bucket = seconds - Self.floorMod(seconds, granularity.seconds)
+                let key = Key(
+                    granularity: granularity.seconds, bucketStart: bucket, org: org, team: team,
+                    project: record.projectID?.rawValue ?? "", user: record.userID?.rawValue ?? "",
+                    key: record.keyID?.rawValue ?? "", model: model, provider: record.provider ?? "")
+                rows[key, default: CostTotals()].add(record)
+                for (tagKey, tagValue) in record.tags {
+                    let key = TagKey(
+                        granularity: granularity.seconds, bucketStart: bucket, tagKey: tagKey, tagValue: tagValue,
+                        org: org, team: team, model: model)
+                    tagRows[key, default: CostTotals()].add(record)
+                }
+            }
+        }
+        self.rows = rows.map { (key: $0.key, totals: $0.value) }.sorted { $0.key < $1.key }
+        self.tagRows = tagRows.map { (key: $0.key, totals: $0.value) }.sorted { $0.key < $1.key }
+    }
+
+    package static func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = value / divisor
+        return (value % divisor < 0) ? quotient - 1 : quotient
+    }
+
+    package static func floorMod(_ value: Int64, _ divisor: Int64) -> Int64 {
+        let remainder = value % divisor
+        return remainder < 0 ? remainder + divisor : remainder
+    }
+}
+
+/// Names shared by both backends' rollup SQL.
+package enum CostRollup {
+    /// The key columns of `cost_rollup`, in the order of ``CostRollupBatch/Key``'s fields.
+    package static let keyColumns = [
+        "granularity", "bucket_start", "org_id", "team_id", "project_id", "user_id", "key_id", "model", "provider",
+    ]
+    /// The key columns of `cost_rollup_tag`, in the order of ``CostRollupBatch/TagKey``'s fields.
+    package static let tagKeyColumns = ["granularity", "bucket_start", "tag_key", "tag_value", "org_id", "team_id", "model"]
+    /// The sum columns of both tables, in the order of ``CostTotals/columnValues``.
+    package static let sumColumns = [
+        "requests", "errors", "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens",
+        "reasoning_tokens", "cost_nanos",
+    ]
+
+    /// `INSERT INTO table (…) VALUES <values> ON CONFLICT (keys) DO UPDATE SET s = table.s + excluded.s, …`.
+    package static func upsertSQL(table: String, keyColumns: [String], values: String) -> String {
+        let columns = (keyColumns + Self.sumColumns).joined(separator: ", ")
+        let updates = Self.sumColumns.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+        return "INSERT INTO \(table) (\(columns)) VALUES \(values) ON CONFLICT (\(keyColumns.joined(separator: ", "))) DO UPDATE SET \(updates)"
+    }
+}
+
+extension CostRollupBatch.Key {
+    /// The text key columns after granularity and bucket start.
+    package var textValues: [String] { [self.org, self.team, self.project, self.user, self.key, self.model, self.provider] }
+}
+
+extension CostRollupBatch.TagKey {
+    /// The text key columns after granularity and bucket start.
+    package var textValues: [String] { [self.tagKey, self.tagValue, self.org, self.team, self.model] }
+}
