@@ -46,6 +46,7 @@ enum KeelRoutes {
         adminRoutes.get("keys/{id}") { request, context in try await admin.getKey(request, id: try context.parameters.require("id")) }
         adminRoutes.delete("keys/{id}") { request, context in try await admin.revokeKey(request, id: try context.parameters.require("id")) }
         adminRoutes.get("requests") { request, _ in try await admin.listRequests(request) }
+        adminRoutes.get("costs") { request, _ in try await admin.costReport(request) }
         adminRoutes.get("metrics/summary") { request, _ in try metrics.summary(request) }
         adminRoutes.get("deployments") { request, _ in try metrics.deployments(request) }
         adminRoutes.get("alerts") { request, _ in try metrics.alerts(request) }
