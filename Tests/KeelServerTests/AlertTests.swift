@@ -128,11 +128,14 @@ struct AlertTests {
             yaml: """
                 monitoring:
                   slos: [ { name: availability, target: 0.999 }, { name: fast, target: 0.99, latency: ttft, threshold_ms: 1500, model: m } ]
-                  alerts: [ { name: slow, metric: ttft_p95, window: 5m, above: 2.5, for: 2m, severity: ticket } ]
+                  alerts:
+                    - { name: slow, metric: ttft_p95, window: 5m, above: 2.5, for: 2m, severity: ticket }
+                    - { name: jump, metric: error_rate, window: 10m, change: true, above: 0.05 }
                 """,
             environment: [:]
         )
-        #expect(good.monitoring.rules.map(\.name) == ["availability-burn-rate-page", "availability-burn-rate-ticket", "fast-burn-rate-page", "fast-burn-rate-ticket", "slow"])
-        #expect(good.monitoring.rules.last?.pendingFor == .seconds(120))
+        #expect(good.monitoring.rules.map(\.name) == ["availability-burn-rate-page", "availability-burn-rate-ticket", "fast-burn-rate-page", "fast-burn-rate-ticket", "slow", "jump"])
+        #expect(good.monitoring.rules.first { $0.name == "slow" }?.pendingFor == .seconds(120))
+        #expect(good.monitoring.rules.last?.condition == .rateOfChange(.errorRate(nil), window: .seconds(600), .above, 0.05))
     }
 }

@@ -15,6 +15,7 @@ extension KeelConfiguration {
     ///     - { name: fast-answers, target: 0.99, latency: ttft, threshold_ms: 2000, model: gpt-4o }
     ///   alerts:
     ///     - { name: errors, metric: error_rate, window: 5m, above: 0.05, for: 2m, severity: page, group_by: model }
+    ///     - { name: latency-jump, metric: latency_p95, window: 10m, change: true, above: 0.5 }  # rose by 0.5 s
     /// ```
     static func readMonitoring(_ node: ConfigNode) -> Monitoring {
         node.expectKeys(["max_deployment_series", "max_team_series", "alert_interval_ms", "webhooks", "slos", "alerts"])
@@ -63,7 +64,10 @@ extension KeelConfiguration {
             monitoring.rules.append(.burnRateTicket(objective, selector: selector, groupBy: groupBy))
         }
         for alert in node.child("alerts").elements {
-            alert.expectKeys(["name", "metric", "window", "above", "below", "for", "severity", "group_by", "provider", "model", "deployment", "team", "summary"])
+            alert.expectKeys([
+                "name", "metric", "window", "above", "below", "for", "severity", "group_by", "provider", "model", "deployment", "team",
+                "summary", "change",
+            ])
             guard let name = alert.child("name").requiredString(), let metricText = alert.child("metric").requiredString() else { continue }
             guard let metric = Self.metric(metricText) else {
                 alert.context.report(
@@ -92,7 +96,10 @@ extension KeelConfiguration {
             let rule = AlertRule(
                 name: name,
                 severity: severity,
-                condition: .threshold(metric, window: window, comparison, threshold),
+                // `change: true` compares the metric's rise (or fall) against the window before.
+                condition: alert.child("change").text == "true"
+                    ? .rateOfChange(metric, window: window, comparison, threshold)
+                    : .threshold(metric, window: window, comparison, threshold),
                 selector: Self.readSelector(alert),
                 groupBy: Self.readGrouping(alert.child("group_by")),
                 pendingFor: Self.duration(alert.child("for"), default: .zero),
