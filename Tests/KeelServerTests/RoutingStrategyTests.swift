@@ -170,5 +170,49 @@ struct RoutingStrategyTests {
             #expect(ttfts.count == 2 && ttfts[0] > ttfts[1] && ttfts[0] >= 150)
         }
     }
+
+    @Test func anOpenBreakerSendsOneProbeAfterItsCooldownAndClosesOrReopensOnItsOutcome() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.models.append(
+                .init(
+                    name: "probed",
+                    routes: [.init(provider: "sim", model: "keel-sim-chat"), .init(provider: "sim-anthropic", model: "keel-sim-reasoning")],
+                    maxRetries: 0,
+                    breaker: .init(allowedFailures: 0, cooldown: .seconds(1), maxCooldown: .seconds(10))
+                )
+            )
+        }) { keel in
+            func breaker() async throws -> (state: String, trips: Int) {
+                let body = try await keel.send(.GET, "/admin/v1/deployments").json
+                let model = try #require((body?["data"] as? [[String: Any]])?.first { $0["model"] as? String == "probed" })
+                let first = try #require((model["deployments"] as? [[String: Any]])?.first)
+                return (first["breaker"] as? String ?? "?", first["trips"] as? Int ?? -1)
+            }
+            func ask(_ text: String) async throws -> String {
+                let response = try await keel.post("/v1/chat/completions", json: chatBody(text, model: "probed"))
+                #expect(response.status == 200)
+                return response.headers["x-keel-provider"] ?? "?"
+            }
+            // One 503 opens the first deployment's breaker (allowed_failures 0).
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), model: "keel-sim-chat", count: 1)
+            #expect(try await ask("trip") == "sim-anthropic")
+            #expect(try await breaker() == ("open", 1))
+            #expect(try await ask("while open") == "sim-anthropic")
+
+            // After the cooldown one probe goes to it; it fails, so the breaker reopens, longer.
+            try await Task.sleep(for: .milliseconds(1_200))
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), model: "keel-sim-chat", count: 1)
+            #expect(try await ask("failed probe") == "sim-anthropic")
+            #expect(try await breaker() == ("open", 2))
+
+            // The next cooldown is 2 s: the probe after it succeeds and closes the breaker.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await ask("still open") == "sim-anthropic")
+            try await Task.sleep(for: .milliseconds(2_000))
+            #expect(try await ask("good probe") == "sim")
+            #expect(try await breaker().state == "closed")
+            #expect(try await ask("recovered") == "sim")
+        }
+    }
 }
 
