@@ -68,6 +68,11 @@ struct AttributionTests {
                 headers: [("x-keel-tags", header), ("anthropic-version", "2023-06-01")])
             #expect(anthropic.status == 400)
             #expect(anthropic.body.contains(#""type":"invalid_request_error""#), "\(anthropic.body)")
+            // Both were admitted (the key authenticated): each leaves its one record.
+            await keel.shutdown()
+            let records = try await keel.records()
+            #expect(records.count == 2)
+            #expect(records.allSatisfy { $0.status == 400 && $0.errorClass == "invalid_request" })
         }
     }
 }

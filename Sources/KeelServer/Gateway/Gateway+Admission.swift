@@ -23,8 +23,9 @@ extension Gateway {
     ) async throws -> Admitted<Body> {
         let started = ContinuousClock.now
         let principal = try self.authenticate(request)
-        var record = try self.newRecord(operation: operation, principal: principal, request: request, startedAt: WallClock.unixMicros())
+        var record = self.newRecord(operation: operation, principal: principal, request: request, startedAt: WallClock.unixMicros())
         do {
+            try self.applyTagHeader(request, to: &record)
             let bytes = try await self.readBody(request)
             let body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)

@@ -78,8 +78,10 @@ public final class Gateway: Sendable {
     ///
     /// - Throws: `KeelError.invalidRequest` (400, param `x-keel-tags`) when `x-keel-tags` breaks
     ///   the rules of `AttributionTags`; the request is then refused before admission, unrecorded.
-    func newRecord(operation: String, principal: Principal, request: Request, startedAt: Int64) throws(KeelError) -> RequestRecord {
-        try RequestRecord(
+    /// A fresh record for an admitted request, with the key's default tags; `applyTagHeader`
+    /// adds the request's own (it can fail, and the record must exist first).
+    func newRecord(operation: String, principal: Principal, request: Request, startedAt: Int64) -> RequestRecord {
+        RequestRecord(
             id: RequestID(WallClock.newRequestID(startedAt: startedAt)),
             startedAt: startedAt,
             operation: operation,
@@ -92,8 +94,14 @@ public final class Gateway: Sendable {
             status: 0,
             outcome: .error,
             totalMicros: 0,
-            tags: AttributionTags.overlay(principal.defaultTags, header: request.headers[.keelTags])
+            tags: principal.defaultTags
         )
+    }
+
+    /// Overlays the `x-keel-tags` header on the record's tags; `invalidRequest` when it is malformed.
+    func applyTagHeader(_ request: Request, to record: inout RequestRecord) throws(KeelError) {
+        guard let header = request.headers[.keelTags] else { return }
+        record.tags = try AttributionTags.overlay(record.tags, header: header)
     }
 
     /// Fills in a failure and hands the record over.
