@@ -69,7 +69,7 @@ extension RequestRecord {
         bindings.append(self.usage.reasoningTokens)
         bindings.append(self.cost.rawValue)
         bindings.append(self.usage.webSearchRequests)
-        bindings.append(self.attemptLog.isEmpty ? nil : Self.postgresAttemptLogJSON(self.attemptLog))
+        bindings.append(self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog))
         bindings.append(self.orgID?.rawValue)
         bindings.append(AttributionTags.json(self.tags))
     }
@@ -112,9 +112,9 @@ extension RequestRecord {
         let upstreamMicros = try cells[17].decode(Int64?.self)
         let totalMicros = try cells[18].decode(Int64.self)
         let cost = try cells[25].decode(Int64.self)
-        let attemptLog = try cells[27].decode(String?.self).map(Self.postgresAttempts(fromJSON:)) ?? []
+        let attemptLog = try cells[27].decode(String?.self).map(Self.attempts(fromJSON:)) ?? []
         let orgID = try cells[28].decode(String?.self)
-        let tags = try Self.postgresTags(fromJSON: cells[29].decode(String.self))
+        let tags = try Self.tags(fromJSON: cells[29].decode(String.self))
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -141,51 +141,5 @@ extension RequestRecord {
             cost: USDNanos(cost),
             tags: tags
         )
-    }
-
-    /// Reads the tags column (a JSON object of strings, as text).
-    static func postgresTags(fromJSON text: String) throws -> [String: String] {
-        if text == "{}" { return [:] }
-        do {
-            return try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
-        } catch {
-            throw StorageError.invalidStoredValue(table: "request_record", column: "tags")
-        }
-    }
-
-    /// The attempt log as a JSON array, written by hand as the SQLite backend writes it (same
-    /// member names), because it is encoded on the writer's path.
-    static func postgresAttemptLogJSON(_ attempts: [Attempt]) -> String {
-        var json = "["
-        for (index, attempt) in attempts.enumerated() {
-            if index > 0 { json += "," }
-            json += #"{"provider":"# + JSONWriter.quoted(attempt.provider)
-            json += #","deployment":"# + JSONWriter.quoted(attempt.deployment)
-            json += #","error_class":"# + (attempt.errorClass.map(JSONWriter.quoted) ?? "null")
-            json += #","upstream_status":"# + (attempt.upstreamStatus.map(String.init) ?? "null")
-            json += #","duration_us":\#(attempt.durationMicros)}"#
-        }
-        return json + "]"
-    }
-
-    /// Reads an attempt log written by ``postgresAttemptLogJSON(_:)`` (JSONB reorders members
-    /// and adds spaces; the decoder does not mind).
-    static func postgresAttempts(fromJSON text: String) throws -> [Attempt] {
-        struct Stored: Decodable {
-            var provider: String
-            var deployment: String
-            var error_class: String?
-            var upstream_status: Int?
-            var duration_us: Int64
-        }
-        do {
-            return try JSONDecoder().decode([Stored].self, from: Data(text.utf8)).map {
-                Attempt(
-                    provider: $0.provider, deployment: $0.deployment, errorClass: $0.error_class,
-                    upstreamStatus: $0.upstream_status, durationMicros: $0.duration_us)
-            }
-        } catch {
-            throw StorageError.invalidStoredValue(table: "request_record", column: "attempt_log")
-        }
     }
 }

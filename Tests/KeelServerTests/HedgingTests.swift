@@ -18,7 +18,9 @@ struct HedgingTests {
         configuration.models.append(
             .init(
                 name: "hedged",
-                routes: [.init(provider: "sim", model: "keel-sim-chat"), .init(provider: "sim-anthropic", model: "keel-sim-chat")],
+                // Different upstream models, so a scripted fault reaches only the first deployment
+                // even when, on a loaded machine, the hedge arrives at the simulator first.
+                routes: [.init(provider: "sim", model: "keel-sim-chat"), .init(provider: "sim-anthropic", model: "keel-sim-reasoning")],
                 maxRetries: 0,
                 hedgeAfter: delay
             )
@@ -29,7 +31,7 @@ struct HedgingTests {
     func aSlowFirstDeploymentIsOvertakenByTheHedge(stream: Bool) async throws {
         try await TestKeel.run(configure: Self.hedged) { keel in
             let stall = stream ? "fault=stall at=first_token stall_ms=30000" : "latency_ms=30000"
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: stall), count: 1)
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: stall), model: "keel-sim-chat", count: 1)
             let started = ContinuousClock.now
             let response = try await keel.post(
                 "/v1/chat/completions",
@@ -68,7 +70,7 @@ struct HedgingTests {
 
     @Test func aFirstDeploymentThatFailsFastIsFollowedAtOnce() async throws {
         try await TestKeel.run(configure: Self.hedged) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), count: 1)
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), model: "keel-sim-chat", count: 1)
             let response = try await keel.post("/v1/chat/completions", json: chatBody("fails fast", model: "hedged"))
             #expect(response.status == 200)
             #expect(response.headers["x-keel-provider"] == "sim-anthropic")

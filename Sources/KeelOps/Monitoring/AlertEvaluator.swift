@@ -1,3 +1,4 @@
+import KeelCore
 import Histogram
 
 /// Evaluates alert rules against the windows of a ``MonitoringStore``: pure, owned by

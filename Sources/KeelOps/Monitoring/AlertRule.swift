@@ -1,3 +1,4 @@
+import KeelCore
 /// How urgent an alert is; receivers route on it.
 public enum AlertSeverity: String, Sendable, Hashable, Codable {
     /// Wake someone up.

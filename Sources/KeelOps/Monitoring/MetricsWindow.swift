@@ -1,3 +1,4 @@
+import KeelCore
 /// A rolling window a summary covers, named as `GET /admin/v1/metrics/summary?window=` takes it.
 ///
 /// A window is made of whole slots: at time `t` the 5m window holds the 10-second slot that

@@ -24,11 +24,3 @@ public struct SystemMonitoringClock: MonitoringClock {
         return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
     }
 }
-
-extension Duration {
-    /// Whole microseconds, rounded toward zero.
-    var microseconds: Int64 {
-        let parts = self.components
-        return parts.seconds * 1_000_000 + parts.attoseconds / 1_000_000_000_000
-    }
-}

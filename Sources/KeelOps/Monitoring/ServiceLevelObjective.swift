@@ -1,3 +1,4 @@
+import KeelCore
 /// A service level objective with an error budget, the input of burn-rate alert rules.
 ///
 /// Its events are the requests of the series a rule selects. A bad event is, for an availability

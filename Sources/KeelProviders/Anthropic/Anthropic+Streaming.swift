@@ -87,7 +87,7 @@ public struct AnthropicStreamDecoder: ChatStreamDecoder {
             self.isComplete = true
         case "error":
             self.failed = true
-            output.append(.error(AnthropicWire.error(type: json["error"]?["type"]?.string, message: json["error"]?["message"]?.string)))
+            output.append(.error(AnthropicFailure.error(type: json["error"]?["type"]?.string, message: json["error"]?["message"]?.string)))
         default:
             // `ping`, `content_block_stop` and kinds added later.
             break

@@ -210,7 +210,7 @@ public enum AnthropicChatDialect: ChatClientDialect, ChatUpstreamDialect {
             throw .upstreamBadResponse("The upstream provider returned a response that is not JSON.")
         }
         if root["type"]?.string == "error" {
-            throw AnthropicWire.error(type: root["error"]?["type"]?.string, message: root["error"]?["message"]?.string)
+            throw AnthropicFailure.error(type: root["error"]?["type"]?.string, message: root["error"]?["message"]?.string)
         }
         guard let blocks = root["content"]?.array else {
             throw .upstreamBadResponse("The upstream provider returned a message without content.")

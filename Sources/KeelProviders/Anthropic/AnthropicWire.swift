@@ -87,32 +87,6 @@ public enum AnthropicWire {
         value.flatMap { ChatStopReason(anthropic: $0) } ?? .endTurn
     }
 
-    /// The error of an Anthropic error object (`{"type":"overloaded_error","message":…}`), as
-    /// its HTTP status would classify it: overloaded is a 529, rate limits a 429, server errors
-    /// a 500, and request errors the upstream's rejection of the request.
-    static func error(type: String?, message: String?) -> KeelError {
-        let text = message.map { String($0.prefix(1_000)) }
-        switch type {
-        case "overloaded_error":
-            return .upstreamUnavailable(status: 529, text ?? "The upstream provider is overloaded.")
-        case "rate_limit_error":
-            return .upstreamRateLimited(status: 429, retryAfterSeconds: nil)
-        case "api_error":
-            return .upstreamUnavailable(status: 500, text ?? "The upstream provider failed.")
-        case "timeout_error":
-            return .upstreamTimeout("the upstream provider timed out while generating")
-        case "invalid_request_error":
-            return .upstreamRejected(status: 400, message: text ?? "The upstream provider rejected the request.")
-        case "request_too_large":
-            return .upstreamRejected(status: 413, message: text ?? "The request is too large for the upstream provider.")
-        case "not_found_error":
-            return .upstreamRejected(status: 404, message: text ?? "The upstream provider did not find the resource.")
-        case "authentication_error", "permission_error":
-            return .upstreamRejected(status: type == "authentication_error" ? 401 : 403, message: "The upstream provider rejected the gateway's credentials.")
-        default:
-            return .upstreamUnavailable(status: nil, text ?? "The upstream provider reported an error.")
-        }
-    }
 
     // MARK: Identifiers
 

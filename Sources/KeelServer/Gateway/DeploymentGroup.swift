@@ -37,7 +37,7 @@ final class DeploymentGroup: Sendable {
                 "Circuit breaker opened",
                 metadata: [
                     LogKey.deployment: "\(deployment)", "keel.breaker.reason": "\(reason)", "keel.breaker.trip": "\(trip)",
-                    "keel.breaker.cooldown_ms": "\((until - .now).milliseconds)",
+                    "keel.breaker.cooldown_ms": "\((until - .now).microseconds / 1_000)",
                 ]
             )
         case .closed:
@@ -50,13 +50,5 @@ final class DeploymentGroup: Sendable {
     /// A snapshot of every deployment's health, in configuration order.
     func health() -> [DeploymentHealth<ContinuousClock.Instant>] {
         self.table.withLock { $0.deployments }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, for logs.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -55,15 +55,7 @@ struct AnthropicMessagesRequest: Sendable {
     /// The body for an Anthropic upstream whose model is `upstreamModel`: the client's bytes with
     /// only the model changed (the original buffer when it is the same).
     func upstreamBody(model upstreamModel: String) -> ByteBuffer {
-        Self.body(self.body, withModel: upstreamModel, at: self.modelRange, replacing: self.model)
-    }
-
-    /// `body` with the model at `range` replaced by `model` (the same buffer when unchanged).
-    static func body(_ body: ByteBuffer, withModel model: String, at range: Range<Int>, replacing current: String) -> ByteBuffer {
-        guard model != current else { return body }
-        var edits = ByteEdits()
-        edits.replace(range, with: JSONWriter.quoted(model))
-        return edits.applied(to: body)
+        ModelField.rewritten(self.body, from: self.model, at: self.modelRange, to: upstreamModel)
     }
 
     /// The scanned object and its `model`, or the error the Anthropic API gives for the body.
@@ -111,6 +103,6 @@ struct AnthropicCountTokensRequest: Sendable {
     }
 
     func upstreamBody(model upstreamModel: String) -> ByteBuffer {
-        AnthropicMessagesRequest.body(self.body, withModel: upstreamModel, at: self.modelRange, replacing: self.model)
+        ModelField.rewritten(self.body, from: self.model, at: self.modelRange, to: upstreamModel)
     }
 }

@@ -115,12 +115,11 @@ struct MetricsAPI: Sendable {
 
     static func reopensIn(_ state: CircuitBreaker<ContinuousClock.Instant>.State, now: ContinuousClock.Instant) -> Int64? {
         guard case .open(let until) = state else { return nil }
-        return max(0, (until - now).milliseconds)
+        return max(0, (until - now).microseconds / 1_000)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1_000 + Double(attoseconds) / 1e15
+        Double(duration.microseconds) / 1_000
     }
 
     struct DeploymentsBody: Encodable {

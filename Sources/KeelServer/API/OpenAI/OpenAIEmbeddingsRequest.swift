@@ -45,9 +45,6 @@ struct OpenAIEmbeddingsRequest: Sendable {
     }
 
     func upstreamBody(model upstreamModel: String) -> ByteBuffer {
-        guard upstreamModel != self.model else { return self.body }
-        var edits = ByteEdits()
-        edits.replace(self.modelRange, with: JSONWriter.quoted(upstreamModel))
-        return edits.applied(to: self.body)
+        ModelField.rewritten(self.body, from: self.model, at: self.modelRange, to: upstreamModel)
     }
 }

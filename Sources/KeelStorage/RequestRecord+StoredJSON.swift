@@ -1,0 +1,56 @@
+package import KeelCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+// The JSON columns of `request_record` (`attempt_log`, `tags`), written and read the same way by
+// every backend: PostgreSQL stores them as JSONB (which may reorder members and add spaces; the
+// decoders do not mind), SQLite as checked text.
+extension RequestRecord {
+    /// The attempt log as a JSON array, written by hand: it is encoded on the writer's path.
+    package static func attemptLogJSON(_ attempts: [Attempt]) -> String {
+        var json = "["
+        for (index, attempt) in attempts.enumerated() {
+            if index > 0 { json += "," }
+            json += #"{"provider":"# + JSONWriter.quoted(attempt.provider)
+            json += #","deployment":"# + JSONWriter.quoted(attempt.deployment)
+            json += #","error_class":"# + (attempt.errorClass.map(JSONWriter.quoted) ?? "null")
+            json += #","upstream_status":"# + (attempt.upstreamStatus.map(String.init) ?? "null")
+            json += #","duration_us":\#(attempt.durationMicros)}"#
+        }
+        return json + "]"
+    }
+
+    /// Reads an attempt log written by ``attemptLogJSON(_:)``.
+    package static func attempts(fromJSON text: String) throws -> [Attempt] {
+        struct Stored: Decodable {
+            var provider: String
+            var deployment: String
+            var error_class: String?
+            var upstream_status: Int?
+            var duration_us: Int64
+        }
+        do {
+            return try JSONDecoder().decode([Stored].self, from: Data(text.utf8)).map {
+                Attempt(
+                    provider: $0.provider, deployment: $0.deployment, errorClass: $0.error_class,
+                    upstreamStatus: $0.upstream_status, durationMicros: $0.duration_us)
+            }
+        } catch {
+            throw StorageError.invalidStoredValue(table: "request_record", column: "attempt_log")
+        }
+    }
+
+    /// Reads the tags column (a JSON object of strings, written by `AttributionTags.json`).
+    package static func tags(fromJSON text: String) throws -> [String: String] {
+        if text == "{}" { return [:] }
+        do {
+            return try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+        } catch {
+            throw StorageError.invalidStoredValue(table: "request_record", column: "tags")
+        }
+    }
+}
