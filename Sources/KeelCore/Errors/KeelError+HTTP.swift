@@ -16,7 +16,7 @@ extension KeelError {
             case let status where (400..<500).contains(status): status
             default: 400
             }
-        case .upstreamRateLimited: 429
+        case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded: 429
         case .upstreamUnavailable:
             // Anthropic's "overloaded" passes through as such; other upstream failures are a
             // bad gateway.
@@ -35,7 +35,9 @@ extension KeelError {
         case .invalidRequest, .modelNotFound, .notFound, .payloadTooLarge, .upstreamRejected: "invalid_request_error"
         case .unauthenticated: "authentication_error"
         case .permissionDenied: "permission_error"
-        case .upstreamRateLimited: "rate_limit_error"
+        case .upstreamRateLimited, .rateLimitExceeded: "rate_limit_error"
+        // OpenAI's own type for a spent quota, so SDKs treat it as one.
+        case .budgetExceeded: "insufficient_quota"
         case .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .overloaded,
             .clientDisconnected, .hedgeLost, .internalError:
             "api_error"
@@ -68,7 +70,7 @@ extension KeelError {
         case .payloadTooLarge: "request_too_large"
         case .unauthenticated: "authentication_error"
         case .permissionDenied: "permission_error"
-        case .upstreamRateLimited: "rate_limit_error"
+        case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded: "rate_limit_error"
         case .overloaded: "overloaded_error"
         case .upstreamUnavailable: self.upstreamStatus == 529 ? "overloaded_error" : "api_error"
         case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .hedgeLost, .internalError: "api_error"

@@ -20,6 +20,8 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case clientDisconnected = "client_disconnected"
         case hedgeLost = "hedge_lost"
         case overloaded = "overloaded"
+        case budgetExceeded = "budget_exceeded"
+        case rateLimitExceeded = "rate_limit_exceeded"
         case internalError = "internal_error"
     }
 
@@ -105,6 +107,16 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A hedged attempt cancelled because the other one answered first (attempt logs only).
     public static let hedgeLost = Self(.hedgeLost, message: "Another deployment answered first.")
 
+    /// A budget's hard limit refuses the request (or ends its stream); `message` names the budget.
+    public static func budgetExceeded(_ message: String) -> Self {
+        Self(.budgetExceeded, message: message)
+    }
+
+    /// A Keel rate limit refuses the request; `message` names the limit.
+    public static func rateLimitExceeded(_ message: String, retryAfterSeconds: Double?) -> Self {
+        Self(.rateLimitExceeded, message: message, retryAfterSeconds: retryAfterSeconds)
+    }
+
     public static func overloaded(_ message: String) -> Self {
         Self(.overloaded, message: message)
     }
@@ -123,7 +135,8 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .upstreamRateLimited, .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse:
             true
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .payloadTooLarge,
-            .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError:
+            .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
+            .budgetExceeded, .rateLimitExceeded:
             false
         }
     }

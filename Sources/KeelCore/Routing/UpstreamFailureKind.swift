@@ -60,7 +60,7 @@ public enum AttemptOutcome: Sendable, Equatable {
             default: self = .inconclusive
             }
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .payloadTooLarge,
-            .clientDisconnected, .hedgeLost, .overloaded, .internalError:
+            .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded:
             self = .inconclusive
         }
     }

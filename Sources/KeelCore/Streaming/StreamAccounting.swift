@@ -2,6 +2,9 @@
 public struct StreamAccounting: Sendable, Equatable {
     /// The upstream sent content (text, tool call or refusal), so the first token arrived.
     public var sawContent = false
+    /// Events that carried answer content so far: about one answer token each, an estimate that
+    /// lets budgets stop a stream before its usage is reported.
+    public var outputEvents = 0
     /// The exact usage reported by the upstream, if it reported one.
     public var usage: TokenUsage?
     /// The last finish/stop reason seen, in the upstream's words.

@@ -314,6 +314,7 @@ public struct AnthropicStreamObserver: Sendable {
         }
         switch type {
         case "content_block_delta":
+            accounting.outputEvents += 1
             // Read only until the first content: later deltas need no parsing.
             if !accounting.sawContent, let member = index["delta"], member.kind == .object {
                 let delta = JSONValue(member, of: index)

@@ -82,6 +82,7 @@ public struct OpenAIStreamObserver: Sendable {
         if !accounting.sawContent, Self.carriesContent(data) {
             accounting.sawContent = true
         }
+        if accounting.sawContent { accounting.outputEvents += 1 }
         if let position = ByteSearch.firstIndex(of: #""finish_reason":""#, in: data) {
             let valueStart = position + 17
             if let valueEnd = data[valueStart...].firstIndex(of: UInt8(ascii: "\"")) {

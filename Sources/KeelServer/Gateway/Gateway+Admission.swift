@@ -9,6 +9,16 @@ extension Gateway {
         var record: RequestRecord
         let body: Body
         let started: ContinuousClock.Instant
+        /// Its reservations against budgets and rate limits, settled with its record.
+        let holds: AdmissionHolds
+    }
+
+    /// The tokens a request may use, as the limits reserve them at admission.
+    struct TokenDemand: Sendable {
+        var inputTokens: Int
+        /// The client's answer limit; `nil` reserves `budgets.reserve_output_tokens`.
+        var maxOutputTokens: Int?
+        static let none = TokenDemand(inputTokens: 0, maxOutputTokens: 0)
     }
 
     /// Authenticates, reads and parses the body, and checks the model against the key.
@@ -19,6 +29,7 @@ extension Gateway {
         _ request: Request,
         operation: String,
         parse: (ByteBuffer, Int) throws(KeelError) -> Body,
+        demand: (Body) -> TokenDemand = { _ in .none },
         describe: (Body, inout RequestRecord) -> Void
     ) async throws -> Admitted<Body> {
         let started = ContinuousClock.now
@@ -30,7 +41,8 @@ extension Gateway {
             let body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
-            return Admitted(record: record, body: body, started: started)
+            let holds = try await self.reserve(demand(body), for: record)
+            return Admitted(record: record, body: body, started: started, holds: holds)
         } catch {
             // The block throws only KeelError (typed throws), so `error` is one.
             let failure: KeelError = error
@@ -70,16 +82,64 @@ extension Gateway {
             admitted.record.model = failure.model?.name
             admitted.record.provider = failure.deployment?.provider.name
             admitted.record.deployment = failure.deployment?.upstreamModel
-            await self.recordFailure(&admitted.record, error: failure.error, started: admitted.started)
+            await self.recordFailure(&admitted.record, error: failure.error, started: admitted.started, holds: admitted.holds)
             throw failure.error
         } catch {
-            await self.recordFailure(&admitted.record, error: .clientDisconnected, started: admitted.started)
+            await self.recordFailure(&admitted.record, error: .clientDisconnected, started: admitted.started, holds: admitted.holds)
             throw error
         }
     }
 
+    /// Reserves `demand` against every budget and rate limit that covers the request; when one
+    /// refuses, what the others reserved is released and the refusal is thrown.
+    func reserve(_ demand: TokenDemand, for record: RequestRecord) async throws(KeelError) -> AdmissionHolds {
+        guard !self.admissionLimits.isEmpty else { return .none }
+        let output = demand.maxOutputTokens ?? self.reserveOutputTokens
+        let admission = AdmissionDemand(
+            record: record,
+            inputTokens: demand.inputTokens,
+            outputTokens: output,
+            worstCaseCost: self.worstCaseCost(model: record.requestedModel, inputTokens: demand.inputTokens, outputTokens: output),
+            now: record.startedAt
+        )
+        var holds: [any AdmissionHold] = []
+        for limit in self.admissionLimits {
+            do throws(KeelError) {
+                if let hold = try await limit.admit(admission) { holds.append(hold) }
+            } catch {
+                let refused = AdmissionHolds(holds: holds, reservedOutputTokens: output)
+                var released = record
+                released.status = error.httpStatus
+                await refused.settle(released)
+                throw error
+            }
+        }
+        return AdmissionHolds(holds: holds, reservedOutputTokens: output)
+    }
+
+    /// The most a request can cost: its tokens at the dearest price among the deployments of
+    /// `model` and its fallbacks (a deployment without a catalog price costs nothing).
+    func worstCaseCost(model: String, inputTokens: Int, outputTokens: Int) -> USDNanos {
+        let usage = TokenUsage(inputTokens: Int64(inputTokens), outputTokens: Int64(outputTokens))
+        var worst = USDNanos.zero
+        for entry in self.registry.candidates(for: model) {
+            for deployment in entry.deployments {
+                worst = max(worst, self.prices.cost(of: usage, model: deployment.upstreamModel))
+            }
+        }
+        return worst
+    }
+
     /// Records a complete (non-streaming) success and builds its response.
-    func respondComplete(_ record: inout RequestRecord, started: ContinuousClock.Instant, body: ByteBuffer, contentType: String?, usage: TokenUsage, attempts: Int) async -> Response {
+    func respondComplete(
+        _ record: inout RequestRecord,
+        started: ContinuousClock.Instant,
+        body: ByteBuffer,
+        contentType: String?,
+        usage: TokenUsage,
+        attempts: Int,
+        holds: AdmissionHolds = .none
+    ) async -> Response {
         record.usage = usage
         record.cost = self.prices.cost(of: usage, model: record.deployment ?? record.requestedModel)
         record.status = 200
@@ -88,6 +148,8 @@ extension Gateway {
         var headers = self.responseHeaders(record, attempts: attempts)
         headers[.contentType] = contentType ?? "application/json"
         headers[.keelCost] = record.cost.decimalString
+        holds.addHeaders(to: &headers)
+        await holds.settle(record)
         await self.recorder.record(record)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }

@@ -39,7 +39,12 @@ extension Gateway {
     /// answer is translated back, streams event by event. A deployment that cannot serve the
     /// request (tools, images, streaming, JSON mode it lacks) is skipped with a clear error.
     func chat<Ingress: ChatIngress>(_ request: Request, as ingress: Ingress.Type) async throws -> Response {
-        var admitted = try await self.admit(request, operation: Ingress.operation, parse: Ingress.parse) { body, record in
+        var admitted = try await self.admit(
+            request,
+            operation: Ingress.operation,
+            parse: Ingress.parse,
+            demand: { TokenDemand(inputTokens: $0.body.readableBytes / 4, maxOutputTokens: $0.maxOutputTokens) }
+        ) { body, record in
             record.requestedModel = body.model
             record.stream = body.stream
         }
@@ -91,11 +96,13 @@ extension Gateway {
                 body: body,
                 contentType: contentType,
                 usage: usage,
-                attempts: routed.attempts
+                attempts: routed.attempts,
+                holds: admitted.holds
             )
 
         case .stream(let start, let totalTimeout):
             var headers = self.responseHeaders(admitted.record, attempts: routed.attempts)
+            admitted.holds.addHeaders(to: &headers)
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             admitted.record.status = 200
@@ -104,7 +111,8 @@ extension Gateway {
                 started: admitted.started,
                 totalTimeout: totalTimeout,
                 prices: self.prices,
-                recorder: self.recorder
+                recorder: self.recorder,
+                holds: admitted.holds
             )
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 await relay.run(start, writer: &writer)
@@ -221,7 +229,8 @@ extension Gateway {
             body: body,
             contentType: contentType,
             usage: usage,
-            attempts: routed.attempts
+            attempts: routed.attempts,
+            holds: admitted.holds
         )
     }
 }

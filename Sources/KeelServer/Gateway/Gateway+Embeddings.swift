@@ -7,7 +7,12 @@ import NIOCore
 extension Gateway {
     /// `POST /v1/embeddings`.
     func embeddings(_ request: Request) async throws -> Response {
-        var admitted = try await self.admit(request, operation: "embeddings", parse: OpenAIEmbeddingsRequest.parse) { body, record in
+        var admitted = try await self.admit(
+            request,
+            operation: "embeddings",
+            parse: OpenAIEmbeddingsRequest.parse,
+            demand: { TokenDemand(inputTokens: $0.body.readableBytes / 4, maxOutputTokens: 0) }
+        ) { body, record in
             record.requestedModel = body.model
         }
         let embeddings = admitted.body
@@ -53,7 +58,8 @@ extension Gateway {
             body: body,
             contentType: contentType,
             usage: usage,
-            attempts: routed.attempts
+            attempts: routed.attempts,
+            holds: admitted.holds
         )
     }
 

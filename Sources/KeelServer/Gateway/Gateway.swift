@@ -18,6 +18,10 @@ public final class Gateway: Sendable {
     let recorder: RequestRecorder
     let prices: PriceCatalog
     let limits: KeelConfiguration.Server
+    /// Budgets and rate limits, asked in this order at admission.
+    let admissionLimits: [any AdmissionLimit]
+    /// Answer tokens reserved for a request that does not state its `max_tokens`.
+    let reserveOutputTokens: Int
     let logger: Logger
 
     init(
@@ -26,6 +30,8 @@ public final class Gateway: Sendable {
         recorder: RequestRecorder,
         prices: PriceCatalog,
         limits: KeelConfiguration.Server,
+        admissionLimits: [any AdmissionLimit] = [],
+        reserveOutputTokens: Int = 4_096,
         logger: Logger
     ) {
         self.keyRing = keyRing
@@ -34,6 +40,8 @@ public final class Gateway: Sendable {
         self.recorder = recorder
         self.prices = prices
         self.limits = limits
+        self.admissionLimits = admissionLimits
+        self.reserveOutputTokens = reserveOutputTokens
         self.logger = logger
     }
 
@@ -104,12 +112,13 @@ public final class Gateway: Sendable {
         record.tags = try AttributionTags.overlay(record.tags, header: header)
     }
 
-    /// Fills in a failure and hands the record over.
-    func recordFailure(_ record: inout RequestRecord, error: KeelError, started: ContinuousClock.Instant) async {
+    /// Fills in a failure, settles the request's reservations and hands the record over.
+    func recordFailure(_ record: inout RequestRecord, error: KeelError, started: ContinuousClock.Instant, holds: AdmissionHolds = .none) async {
         record.status = error.httpStatus
         record.outcome = error.code == .clientDisconnected ? .cancelled : .error
         record.errorClass = error.metricLabel
         record.totalMicros = (ContinuousClock.now - started).microseconds
+        await holds.settle(record)
         await self.recorder.record(record)
     }
 

@@ -100,7 +100,10 @@ struct TranslatingPipe<Decoder: ChatStreamDecoder, Encoder: ChatStreamEncoder>: 
                 self.accounting.sawErrorEvent = true
                 return output
             default:
-                if event.isContent { self.accounting.sawContent = true }
+                if event.isContent {
+                    self.accounting.sawContent = true
+                    self.accounting.outputEvents += 1
+                }
             }
             self.encoder.encode(event, into: &output)
         }

@@ -19,6 +19,9 @@ struct StreamRelay: Sendable {
     let totalTimeout: Duration
     let prices: PriceCatalog
     let recorder: RequestRecorder
+    /// The request's budget and rate-limit reservations: a stream that outgrows them asks for
+    /// more, and is ended with the refusal when a limit says no.
+    let holds: AdmissionHolds
 
     func run(_ start: StreamStart, writer: inout any ResponseBodyWriter) async {
         var record = self.record
@@ -56,6 +59,10 @@ struct StreamRelay: Sendable {
                     break relay
                 }
             }
+            if !self.holds.isEmpty, let refusal = await self.holds.allowStream(outputTokens: observer.accounting.outputEvents, step: Self.extensionStep) {
+                failure = refusal
+                break relay
+            }
             if ContinuousClock.now - self.started > self.totalTimeout {
                 failure = .upstreamTimeout("total")
                 break relay
@@ -88,6 +95,10 @@ struct StreamRelay: Sendable {
             if end.readableBytes > 0 { try? await writer.write(end) }
             try? await writer.finish(nil)
         }
+        await self.holds.settle(record)
         await self.recorder.record(record)
     }
+
+    /// Answer tokens a stream asks its limits for each time it outgrows its reservation.
+    static let extensionStep = 1_024
 }
