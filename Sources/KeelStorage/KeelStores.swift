@@ -6,6 +6,10 @@ public struct KeelStores: Sendable {
     public let tenancy: any TenancyStore
     /// Cost reports from the rollups the request store maintains.
     public let costs: any CostReportStore
+    /// Budgets and the ledger of what each instance spent and holds of them.
+    public let budgets: any BudgetStore
+    /// Rate-limit rules, and the window slices and concurrency slots instances lease.
+    public let rateLimits: any RateLimitStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -17,6 +21,8 @@ public struct KeelStores: Sendable {
         settings: any SettingStore,
         tenancy: any TenancyStore,
         costs: any CostReportStore,
+        budgets: any BudgetStore,
+        rateLimits: any RateLimitStore,
         backendDescription: String,
         ping: @escaping @Sendable () async throws -> Void
     ) {
@@ -25,6 +31,8 @@ public struct KeelStores: Sendable {
         self.settings = settings
         self.tenancy = tenancy
         self.costs = costs
+        self.budgets = budgets
+        self.rateLimits = rateLimits
         self.backendDescription = backendDescription
         self.ping = ping
     }

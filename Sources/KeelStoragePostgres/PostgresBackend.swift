@@ -80,6 +80,8 @@ public final class PostgresBackend: Sendable {
             settings: PostgresSettingStore(client: client),
             tenancy: PostgresTenancyStore(client: client),
             costs: PostgresCostReportStore(client: client),
+            budgets: PostgresBudgetStore(client: client),
+            rateLimits: PostgresRateLimitStore(client: client),
             backendDescription: redactedURL,
             ping: { try await client.query("SELECT 1") }
         )

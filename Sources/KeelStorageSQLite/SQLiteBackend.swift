@@ -55,6 +55,8 @@ public final class SQLiteBackend: Sendable {
             settings: SQLiteSettingStore(pool: pool),
             tenancy: SQLiteTenancyStore(pool: pool),
             costs: SQLiteCostReportStore(pool: pool),
+            budgets: SQLiteBudgetStore(pool: pool),
+            rateLimits: SQLiteRateLimitStore(pool: pool),
             backendDescription: "sqlite:\(path)",
             ping: { try await pool.read { db in try db.execute(sql: "SELECT 1") } }
         )

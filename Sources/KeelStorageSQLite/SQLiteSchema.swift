@@ -230,5 +230,110 @@ public enum SQLiteSchema {
                 ) STRICT, WITHOUT ROWID;
                 """
         ),
+        SchemaMigration(
+            id: "0009_budget",
+            sql: """
+                -- Budgets: a limit per period on one scope (org, team, project, user, key, or a
+                -- tag as key=value). Money in nano-dollars; times in Unix seconds (window) and
+                -- microseconds (created/updated).
+                CREATE TABLE budget (
+                    id          TEXT PRIMARY KEY NOT NULL,
+                    name        TEXT NOT NULL,
+                    scope_kind  TEXT NOT NULL CHECK (scope_kind IN ('org', 'team', 'project', 'user', 'key', 'tag')),
+                    scope_value TEXT NOT NULL,
+                    org_id      TEXT,
+                    team_id     TEXT,
+                    period      TEXT NOT NULL CHECK (period IN ('daily', 'weekly', 'monthly', 'fixed')),
+                    time_zone   TEXT NOT NULL,
+                    starts_at   INTEGER,
+                    ends_at     INTEGER,
+                    limit_nanos INTEGER NOT NULL CHECK (limit_nanos >= 0),
+                    soft_limit_nanos INTEGER CHECK (soft_limit_nanos >= 0),
+                    created_at  INTEGER NOT NULL,
+                    updated_at  INTEGER NOT NULL
+                ) STRICT;
+
+                -- Each gateway instance's share of a budget period: what it spent and what it
+                -- holds (spent + reserved + a slice), with a heartbeat so a gone instance's
+                -- unspent share returns.
+                CREATE TABLE budget_ledger (
+                    budget_id     TEXT NOT NULL REFERENCES budget (id) ON DELETE CASCADE,
+                    period_start  INTEGER NOT NULL,
+                    instance_id   TEXT NOT NULL,
+                    spent_nanos   INTEGER NOT NULL CHECK (spent_nanos >= 0),
+                    granted_nanos INTEGER NOT NULL CHECK (granted_nanos >= 0),
+                    heartbeat_at  INTEGER NOT NULL,
+                    PRIMARY KEY (budget_id, period_start, instance_id)
+                ) STRICT, WITHOUT ROWID;
+                """
+        ),
+        SchemaMigration(
+            id: "0010_response_cache",
+            sql: """
+                -- The exact-match response cache: a hit is a success answered from memory, so its
+                -- cost_nanos is 0 and cache_saved_nanos holds what the cached answer cost when the
+                -- upstream produced it. The rollups sum both, so reports show hits and savings.
+                ALTER TABLE request_record ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0 CHECK (cache_hit IN (0, 1));
+                ALTER TABLE request_record ADD COLUMN cache_saved_nanos INTEGER NOT NULL DEFAULT 0
+                    CHECK (cache_saved_nanos >= 0);
+                ALTER TABLE cost_rollup ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0 CHECK (cache_hits >= 0);
+                ALTER TABLE cost_rollup ADD COLUMN cache_saved_nanos INTEGER NOT NULL DEFAULT 0
+                    CHECK (cache_saved_nanos >= 0);
+                ALTER TABLE cost_rollup_tag ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0 CHECK (cache_hits >= 0);
+                ALTER TABLE cost_rollup_tag ADD COLUMN cache_saved_nanos INTEGER NOT NULL DEFAULT 0
+                    CHECK (cache_saved_nanos >= 0);
+                """
+        ),
+        SchemaMigration(
+            id: "0011_rate_limit",
+            sql: """
+                -- Rate-limit rules made through the admin API (rules of the configuration file
+                -- are not stored). A rule names at least one scope and sets at least one limit.
+                CREATE TABLE rate_limit_rule (
+                    id             TEXT PRIMARY KEY NOT NULL,
+                    key_id         TEXT,
+                    team_id        TEXT,
+                    model          TEXT,
+                    rpm            INTEGER CHECK (rpm >= 1),
+                    tpm            INTEGER CHECK (tpm >= 1),
+                    max_concurrent INTEGER CHECK (max_concurrent >= 1),
+                    window_seconds INTEGER NOT NULL CHECK (window_seconds BETWEEN 1 AND 86400),
+                    created_at     INTEGER NOT NULL,
+                    CHECK (key_id IS NOT NULL OR team_id IS NOT NULL OR model IS NOT NULL),
+                    CHECK (rpm IS NOT NULL OR tpm IS NOT NULL OR max_concurrent IS NOT NULL)
+                ) STRICT;
+
+                -- Capacity granted to all gateway instances together in one window of a rule
+                -- (config or stored, by id); window_start is Unix seconds. last_requests and
+                -- last_tokens hold what the latest change gave, so one upsert can return it.
+                CREATE TABLE rate_limit_window (
+                    rule_id          TEXT    NOT NULL,
+                    window_start     INTEGER NOT NULL,
+                    requests_granted INTEGER NOT NULL CHECK (requests_granted >= 0),
+                    tokens_granted   INTEGER NOT NULL CHECK (tokens_granted >= 0),
+                    last_requests    INTEGER NOT NULL,
+                    last_tokens      INTEGER NOT NULL,
+                    PRIMARY KEY (rule_id, window_start)
+                ) STRICT, WITHOUT ROWID;
+
+                -- Concurrency slots leased to one gateway instance, until expires_at (Unix µs).
+                CREATE TABLE rate_limit_lease (
+                    rule_id     TEXT    NOT NULL,
+                    instance_id TEXT    NOT NULL,
+                    slots       INTEGER NOT NULL CHECK (slots >= 0),
+                    expires_at  INTEGER NOT NULL,
+                    PRIMARY KEY (rule_id, instance_id)
+                ) STRICT, WITHOUT ROWID;
+                """
+        ),
+        SchemaMigration(
+            id: "0013_request_record_prompt_traits",
+            sql: """
+                -- What a chat request used beyond text (bit 1: tools, bit 2: images) and a
+                -- fingerprint of its prompt's first 4 KiB, for cost recommendations.
+                ALTER TABLE request_record ADD COLUMN features INTEGER NOT NULL DEFAULT 0 CHECK (features >= 0);
+                ALTER TABLE request_record ADD COLUMN prompt_prefix_hash INTEGER;
+                """
+        ),
     ]
 }

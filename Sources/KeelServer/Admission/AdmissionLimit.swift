@@ -14,6 +14,9 @@ struct AdmissionDemand: Sendable {
     /// The most the request can cost: `inputTokens` and `outputTokens` at the dearest price among
     /// the deployments of the model and its fallbacks.
     let worstCaseCost: USDNanos
+    /// The worst-case cost with a given number of answer tokens (for streams that outgrow
+    /// `outputTokens`).
+    let outputCost: @Sendable (Int) -> USDNanos
     /// When the request arrived (Unix microseconds).
     let now: Int64
 

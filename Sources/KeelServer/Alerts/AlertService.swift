@@ -53,6 +53,12 @@ final class AlertService: Service, Sendable {
         let actions = self.monitoring.evaluateAlerts(now: now)
         var notifications: [AlertNotification] = []
         for case .notify(let notification) in actions { notifications.append(notification) }
+        await self.deliver(notifications)
+    }
+
+    /// Keeps `notifications` in the snapshot and sends each to the webhooks (budget alerts come
+    /// this way too).
+    func deliver(_ notifications: [AlertNotification]) async {
         guard !notifications.isEmpty else { return }
         self.state.withLock { state in
             for notification in notifications {

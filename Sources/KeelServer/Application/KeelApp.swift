@@ -142,16 +142,45 @@ public final class KeelApp: Sendable {
                     for record in batch { monitoring.ingest(record) }
                 }
             )
+            let rateLimiter = RateLimiter(
+                configured: configuration.rateLimits,
+                store: stores.rateLimits,
+                settings: .init(sliceFraction: configuration.rateLimiting.sliceFraction, leaseTTL: configuration.rateLimiting.leaseTTL),
+                logger: self.logger
+            )
+            try await rateLimiter.reload()
+            let rateLimitSync = RateLimitSync(limiter: rateLimiter, interval: configuration.rateLimiting.syncInterval, logger: self.logger)
+            let budgetLimit = BudgetLimit(
+                store: stores.budgets,
+                instanceID: Self.instanceID(),
+                settings: .init(
+                    sliceFraction: configuration.budgets.sliceFraction,
+                    flushInterval: configuration.budgets.flushInterval,
+                    leaseTTL: configuration.budgets.leaseTTL
+                ),
+                logger: self.logger
+            )
+            try await budgetLimit.reload()
+            let budgetService = BudgetService(
+                limit: budgetLimit,
+                alerts: BudgetAlerts(limit: budgetLimit, stores: stores, alerts: alerts, logger: self.logger),
+                alertInterval: configuration.budgets.alertInterval,
+                logger: self.logger
+            )
             let gateway = Gateway(
                 keyRing: keyRing,
                 registry: registry,
                 recorder: recorder,
                 prices: .builtIn(overrides: configuration.prices),
                 limits: configuration.server,
+                admissionLimits: [rateLimiter, budgetLimit],
+                reserveOutputTokens: configuration.budgets.reserveOutputTokens,
+                responseCache: ResponseCache(configuration: configuration),
                 logger: self.logger
             )
-            let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry)
+            let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
             let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts)
+            KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             let host = configuration.server.host
             let server = GatewayHTTPServer(
                 configuration: .init(
@@ -178,7 +207,8 @@ public final class KeelApp: Sendable {
             )
             let serviceGroup = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: recorder), .init(service: alerts), .init(service: server)],
+                    // Stopped in reverse order: the server first, the recorder last.
+                    services: [.init(service: recorder), .init(service: rateLimitSync), .init(service: budgetService), .init(service: alerts), .init(service: server)],
                     gracefulShutdownSignals: self.handleSignals ? [.sigterm, .sigint] : [],
                     cancellationSignals: [],
                     logger: self.logger
@@ -202,6 +232,11 @@ public final class KeelApp: Sendable {
             for simulatorGroup in simulatorGroups { await simulatorGroup.triggerGracefulShutdown() }
             try await tasks.waitForAll()
         }
+    }
+
+    /// This process's name in ledgers shared with other instances: new at every start.
+    static func instanceID() -> String {
+        "keel-" + String(UInt64.random(in: .min ... .max), radix: 16)
     }
 
     /// Suspends until the server listens; returns its port.

@@ -47,6 +47,7 @@ enum KeelRoutes {
         adminRoutes.delete("keys/{id}") { request, context in try await admin.revokeKey(request, id: try context.parameters.require("id")) }
         adminRoutes.get("requests") { request, _ in try await admin.listRequests(request) }
         adminRoutes.get("costs") { request, _ in try await admin.costReport(request) }
+        adminRoutes.get("costs/recommendations") { request, _ in try await admin.costRecommendations(request) }
         adminRoutes.get("metrics/summary") { request, _ in try metrics.summary(request) }
         adminRoutes.get("deployments") { request, _ in try metrics.deployments(request) }
         adminRoutes.get("alerts") { request, _ in try metrics.alerts(request) }
@@ -66,6 +67,10 @@ enum KeelRoutes {
             "users", to: adminRoutes, admin: admin,
             create: AdminAPI.createUser, list: AdminAPI.listUsers, get: AdminAPI.getUser,
             update: AdminAPI.updateUser, delete: AdminAPI.deleteUser)
+        Self.addCollection(
+            "budgets", to: adminRoutes, admin: admin,
+            create: AdminAPI.createBudget, list: AdminAPI.listBudgets, get: AdminAPI.getBudget,
+            update: AdminAPI.updateBudget, delete: AdminAPI.deleteBudget)
         return router
     }
 

@@ -27,9 +27,11 @@ extension KeelConfiguration {
     ///   `embedding_dimensions`}.
     /// - `models[]`: `name` (required), `routes[]` {`provider`, `model`, `weight` (1), `rpm`,
     ///   `tpm`} (at least one), `fallbacks` (list of model names), `max_retries` (int), `strategy`
-    ///   (`priority` | `weighted` | `least_latency` | `least_busy` | `power_of_two_choices`,
-    ///   default `priority`), `breaker` {`allowed_failures` 3, `failure_rate` 0.5, `min_requests`
-    ///   10, `cooldown_ms` 30000, `max_cooldown_ms` 300000}, `hedge_after_ms` (off).
+    ///   (`priority` | `weighted` | `least_latency` | `least_busy` | `power_of_two_choices` |
+    ///   `least_cost`, default `priority`), `breaker` {`allowed_failures` 3, `failure_rate` 0.5,
+    ///   `min_requests` 10, `cooldown_ms` 30000, `max_cooldown_ms` 300000}, `hedge_after_ms`
+    ///   (off), `latency_objective_ms` (int 1–86400000, `least_cost` only; off), `stream_resume`
+    ///   (bool, default false; needs a second route or a fallback).
     /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
     /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
     /// - `recorder`: `capacity` (10000), `batch_size` (500), `flush_interval_ms` (20).
@@ -38,6 +40,13 @@ extension KeelConfiguration {
     ///   `threshold_ms`, selector, `group_by`}, `alerts[]` {`name`, `metric`, `window`, `above` |
     ///   `below`, `for`, `severity`, `group_by`, selector (`provider`|`model`|`deployment`|`team`),
     ///   `summary`} (see ``readMonitoring(_:)``).
+    /// - `cache`: `enabled` (false), `ttl` (`1h`), `max_bytes` (134217728), `max_entry_bytes` (1048576)
+    ///   (see ``readCache(_:)``); per model `models[].cache` (bool, default true).
+    /// - `budgets`: `reserve_output_tokens` (4096), `slice_fraction` (0.05), `flush_interval_ms` (1000),
+    ///   `lease_ttl_ms` (15000), `alert_interval_ms` (60000) (see ``readBudgets(_:)``).
+    /// - `rate_limits[]`: `id`, `key`, `team`, `model`, `rpm`, `tpm`, `max_concurrent`, `window_seconds`
+    ///   (60) (see ``readRateLimits(_:models:)``); `rate_limiting`: `slice_fraction` (0.1),
+    ///   `sync_interval_ms` (2000), `lease_ttl_ms` (15000) (see ``readRateLimiting(_:)``).
     /// - `prices`: mapping of upstream model name → {`input`, `output`, `cached_input`, `cache_write`,
     ///   `cache_write_1h`} in dollars per million tokens, `web_search_per_thousand` in dollars per
     ///   thousand server-side web searches.
@@ -50,7 +59,7 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices"])
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting"])
 
         var configuration = KeelConfiguration()
         configuration.server = Self.readServer(node.child("server"))
@@ -74,6 +83,10 @@ extension KeelConfiguration {
             flushIntervalMs: recorder.child("flush_interval_ms").int(default: 20, range: 0...10_000)
         )
         configuration.monitoring = Self.readMonitoring(node.child("monitoring"))
+        configuration.cache = Self.readCache(node.child("cache"))
+        configuration.budgets = Self.readBudgets(node.child("budgets"))
+        configuration.rateLimits = Self.readRateLimits(node.child("rate_limits"), models: Set(configuration.models.map(\.name)))
+        configuration.rateLimiting = Self.readRateLimiting(node.child("rate_limiting"))
         for name in node.child("prices").mappingKeys {
             let price = node.child("prices").child(name)
             price.expectKeys(["input", "output", "cached_input", "cache_write", "cache_write_1h", "web_search_per_thousand"])
@@ -206,7 +219,7 @@ extension KeelConfiguration {
     }
 
     private static func readModel(_ node: ConfigNode) -> Model? {
-        node.expectKeys(["name", "routes", "fallbacks", "max_retries", "strategy", "breaker", "hedge_after_ms"])
+        node.expectKeys(["name", "routes", "fallbacks", "max_retries", "strategy", "breaker", "hedge_after_ms", "latency_objective_ms", "cache", "stream_resume"])
         guard let name = node.child("name").requiredString() else { return nil }
         let routes = node.child("routes").elements.compactMap { route -> Model.Route? in
             route.expectKeys(["provider", "model", "weight", "rpm", "tpm"])
@@ -247,15 +260,20 @@ extension KeelConfiguration {
                 node.context.report(breakerNode.child("failure_rate").path, "must be a number in (0, 1], got '\(text)'")
             }
         }
-        return Model(
+        var model = Model(
             name: name,
             routes: routes,
             fallbacks: node.child("fallbacks").stringList(),
             maxRetries: node.child("max_retries").optionalInt(range: 0...10),
             strategy: strategy,
             breaker: breaker,
-            hedgeAfter: node.child("hedge_after_ms").isPresent ? node.child("hedge_after_ms").milliseconds(default: .zero) : nil
+            hedgeAfter: node.child("hedge_after_ms").isPresent ? node.child("hedge_after_ms").milliseconds(default: .zero) : nil,
+            latencyObjective: node.child("latency_objective_ms").isPresent
+                ? node.child("latency_objective_ms").milliseconds(default: .zero) : nil
         )
+        model.cache = node.child("cache").bool(default: true)
+        model.streamResume = node.child("stream_resume").bool(default: false)
+        return model
     }
 
     private static func readKey(_ node: ConfigNode) -> StaticKey? {

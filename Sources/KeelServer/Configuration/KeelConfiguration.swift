@@ -17,6 +17,14 @@ public struct KeelConfiguration: Sendable {
     public var monitoring: Monitoring
     /// Price overrides by upstream model name, on top of the built-in catalog.
     public var prices: [String: ModelPrice]
+    /// `cache:` — the exact-match response cache (off unless enabled).
+    public var cache = Cache()
+    /// `budgets:` — how budgets are enforced.
+    public var budgets = Budgets()
+    /// `rate_limits:` — rate-limit rules of the file (more are made through the admin API).
+    public var rateLimits: [RateLimitRule] = []
+    /// `rate_limiting:` — how rate-limit capacity is leased from the database.
+    public var rateLimiting = RateLimiting()
 
     public init(
         server: Server = Server(),
@@ -222,10 +230,20 @@ public struct KeelConfiguration: Sendable {
         /// How the routes are ordered for each request.
         public var strategy: RoutingStrategy
         public var breaker: Breaker
+        /// `models[].stream_resume`: a stream cut after content reached the client is continued
+        /// on another deployment (or a fallback) from the text the client already has, instead of
+        /// ending with an error event (see docs/failover.md).
+        public var streamResume = false
         /// Hedging: when the first deployment has not answered (for a stream, sent its first
         /// token) after this long, the next one is asked too, and the first to answer wins; the
         /// other is cancelled. `nil`: deployments are tried one after another.
         public var hedgeAfter: Duration?
+        /// `models[].cache`: `false` keeps this model's answers out of the response cache.
+        public var cache = true
+        /// `latency_objective_ms`, for the `least_cost` strategy: deployments whose moving
+        /// average of TTFT (total latency for non-streamed answers) is over it are chosen only
+        /// after the cheaper ones that meet it, and when none does, the fastest first.
+        public var latencyObjective: Duration?
 
         public init(
             name: String,
@@ -234,8 +252,10 @@ public struct KeelConfiguration: Sendable {
             maxRetries: Int? = nil,
             strategy: RoutingStrategy = .priority,
             breaker: Breaker = Breaker(),
-            hedgeAfter: Duration? = nil
+            hedgeAfter: Duration? = nil,
+            latencyObjective: Duration? = nil
         ) {
+            self.latencyObjective = latencyObjective
             self.hedgeAfter = hedgeAfter
             self.name = name
             self.routes = routes
@@ -245,8 +265,12 @@ public struct KeelConfiguration: Sendable {
             self.breaker = breaker
         }
 
-        /// The routing table settings of this model's deployments.
-        public var routing: RoutingConfiguration {
+        /// The routing table settings of this model's deployments, without prices.
+        public var routing: RoutingConfiguration { self.routing(prices: PriceCatalog(prices: [:])) }
+
+        /// The routing table settings of this model's deployments; each deployment's price for
+        /// `least_cost` is the ``ModelPrice/blendedRate`` of its upstream model in `prices`.
+        public func routing(prices: PriceCatalog) -> RoutingConfiguration {
             var breaker = CircuitBreakerConfiguration()
             breaker.allowedFailures = self.breaker.allowedFailures
             breaker.failureRateThreshold = self.breaker.failureRate
@@ -255,8 +279,13 @@ public struct KeelConfiguration: Sendable {
             breaker.maxCooldown = self.breaker.maxCooldown
             return RoutingConfiguration(
                 strategy: self.strategy,
-                deployments: self.routes.map { .init(weight: $0.weight, requestsPerMinute: $0.rpm, tokensPerMinute: $0.tpm) },
-                breaker: breaker
+                deployments: self.routes.map {
+                    .init(
+                        weight: $0.weight, requestsPerMinute: $0.rpm, tokensPerMinute: $0.tpm,
+                        price: prices.price(for: $0.model)?.blendedRate)
+                },
+                breaker: breaker,
+                latencyObjective: self.latencyObjective
             )
         }
     }

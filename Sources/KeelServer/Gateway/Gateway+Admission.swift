@@ -95,11 +95,14 @@ extension Gateway {
     func reserve(_ demand: TokenDemand, for record: RequestRecord) async throws(KeelError) -> AdmissionHolds {
         guard !self.admissionLimits.isEmpty else { return .none }
         let output = demand.maxOutputTokens ?? self.reserveOutputTokens
+        let model = record.requestedModel
+        let input = demand.inputTokens
         let admission = AdmissionDemand(
             record: record,
-            inputTokens: demand.inputTokens,
+            inputTokens: input,
             outputTokens: output,
-            worstCaseCost: self.worstCaseCost(model: record.requestedModel, inputTokens: demand.inputTokens, outputTokens: output),
+            worstCaseCost: self.worstCaseCost(model: model, inputTokens: input, outputTokens: output),
+            outputCost: { [self] tokens in self.worstCaseCost(model: model, inputTokens: input, outputTokens: tokens) },
             now: record.startedAt
         )
         var holds: [any AdmissionHold] = []

@@ -17,6 +17,10 @@ struct AdminAPI: Sendable {
     let keyRing: KeyRing
     let stores: KeelStores
     let registry: ModelRegistry
+    /// Prices for cost recommendations: the catalog with the configuration's overrides.
+    var prices = PriceCatalog.builtIn()
+    /// The data plane's budgets, reloaded at once when a budget changes here.
+    var budgets: BudgetLimit?
 
     /// The caller of `request`, refused when it may not use the admin API at all.
     func authenticate(_ request: Request) throws(KeelError) -> AdminCaller {
@@ -206,6 +210,9 @@ extension AdminResource: CustomStringConvertible {
         case .userMembership: "user's team"
         case .key: "key"
         case .requestLog: "request log"
+        case .budget: "budget"
+        case .keyRateLimit: "key's rate limit"
+        case .rateLimit: "rate limit"
         }
     }
 }

@@ -40,6 +40,12 @@ enum AdminResource: String, Sendable, CaseIterable {
     case userMembership
     case key
     case requestLog
+    /// A budget; team admins manage those on its projects, users and keys, not its own.
+    case budget
+    /// A rate limit on a key (with or without a model): team admins manage it like the key.
+    case keyRateLimit
+    /// A rate limit on a team or a model: only admins change it.
+    case rateLimit
 }
 
 /// What a call does with an object. A list is a `read` of each object it returns.
@@ -54,7 +60,7 @@ enum AdminOperation: String, Sendable, CaseIterable {
 /// | `admin` (and the admin key) | everything | everything, any role granted |
 /// | `auditor` | everything | nothing |
 /// | `viewer` | objects in its scope | nothing |
-/// | `team_admin` | objects in its scope (its team) | its team's projects and keys (never granting `admin` or `auditor`); users' membership of its team: a user of its team, or of its organisation without a team, may be moved into or out of its team |
+/// | `team_admin` | objects in its scope (its team) | its team's projects, keys and keys' rate limits (never granting `admin` or `auditor`); users' membership of its team: a user of its team, or of its organisation without a team, may be moved into or out of its team |
 /// | `none` | nothing (403 on every admin route) | nothing |
 ///
 /// An object is *in the scope* of a caller bound to a team when it lives in that team (an
@@ -83,7 +89,9 @@ enum AdminAuthorization {
             case (.read, _):
                 return Self.contains(caller, target)
             case (.create, .project), (.update, .project), (.delete, .project),
-                (.create, .key), (.update, .key), (.delete, .key):
+                (.create, .key), (.update, .key), (.delete, .key),
+                (.create, .budget), (.update, .budget), (.delete, .budget),
+                (.create, .keyRateLimit), (.update, .keyRateLimit), (.delete, .keyRateLimit):
                 return caller.teamID != nil && target.teamID == caller.teamID
             case (.update, .userMembership):
                 guard let team = caller.teamID else { return false }
@@ -106,7 +114,7 @@ enum AdminAuthorization {
         case .auditor, .viewer: operation == .read
         case .teamAdmin:
             switch (operation, resource) {
-            case (.read, _), (_, .project), (_, .key), (.update, .userMembership): caller.teamID != nil
+            case (.read, _), (_, .project), (_, .key), (_, .budget), (_, .keyRateLimit), (.update, .userMembership): caller.teamID != nil
             default: false
             }
         case .dataPlane: false
