@@ -59,4 +59,11 @@ public struct ModelPrice: Sendable, Equatable, Hashable, Codable {
             + self.output.cost(of: usage.outputTokens)
             + USDNanos((self.webSearch?.rawValue ?? 0) * usage.webSearchRequests)
     }
+
+    /// One representative price per token: three input tokens to one output token, the blend
+    /// price comparisons commonly quote, `(3 · input + output) / 4`, rounded down to the
+    /// micro-dollar per million tokens. ``RoutingStrategy/leastCost`` orders deployments by it.
+    public var blendedRate: TokenRate {
+        TokenRate((3 * self.input.microUSDPerMillionTokens + self.output.microUSDPerMillionTokens) / 4)
+    }
 }

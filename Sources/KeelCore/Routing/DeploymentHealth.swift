@@ -91,5 +91,25 @@ public struct DeploymentHealth<Instant: InstantProtocol>: Sendable where Instant
         }
     }
 
+    /// Whether the deployment meets a latency `objective` (nanoseconds) for
+    /// ``RoutingStrategy/leastCost``: its average is at or under it, or it is not measured
+    /// enough to tell (fewer than `minSamples` samples of the compared average, or stale).
+    func meetsObjective(
+        _ objective: Double,
+        _ metric: LatencyMetric,
+        minSamples: Int,
+        at time: Int64,
+        staleAfter: Int64?
+    ) -> Bool {
+        guard let estimate = self.latencyEstimate(metric, at: time, staleAfter: staleAfter) else { return true }
+        let samples =
+            switch metric {
+            case .timeToFirstToken:
+                self.timeToFirstToken.samples > 0 ? self.timeToFirstToken.samples : self.latency.samples
+            case .total: self.latency.samples
+            }
+        return samples < minSamples || estimate <= objective
+    }
+
     func time(_ instant: Instant) -> Int64 { RoutingTime.offset(of: instant, from: self.origin) }
 }

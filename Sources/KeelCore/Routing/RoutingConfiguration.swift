@@ -15,11 +15,16 @@ public struct RoutingConfiguration: Sendable, Equatable {
         /// Tokens (input + output) per sliding minute (`tpm`, default `nil`: no limit). Each
         /// request reserves its estimate when it starts; the actual count replaces it when known.
         public var tokensPerMinute: Int?
+        /// The deployment's representative price per token, which ``RoutingStrategy/leastCost``
+        /// orders by (the server sets ``ModelPrice/blendedRate`` of its upstream model's catalog
+        /// price); `nil` when unknown. Ignored by the other strategies.
+        public var price: TokenRate?
 
-        public init(weight: Int = 1, requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil) {
+        public init(weight: Int = 1, requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, price: TokenRate? = nil) {
             self.weight = weight
             self.requestsPerMinute = requestsPerMinute
             self.tokensPerMinute = tokensPerMinute
+            self.price = price
         }
     }
 
@@ -39,6 +44,13 @@ public struct RoutingConfiguration: Sendable, Equatable {
     /// old slow average (default 300 s; `nil`: averages never go stale). Like LiteLLM's latency
     /// cache TTL.
     public var latencyStaleAfter: Duration?
+    /// The latency a deployment must stay under to be chosen for its price by
+    /// ``RoutingStrategy/leastCost`` (`nil`: no objective, cheapest first). Compared with the
+    /// average ``latencyMetric`` selects.
+    public var latencyObjective: Duration?
+    /// Samples a deployment needs before its average is held against ``latencyObjective``
+    /// (default 3: the first answer on a new connection also pays for connecting).
+    public var latencyObjectiveMinSamples: Int
     /// The RPM/TPM window: one minute, in 60 buckets of one second. A request counts against the
     /// limits for 59 to 60 seconds.
     public static let limitWindow = Duration.seconds(60)
@@ -50,8 +62,12 @@ public struct RoutingConfiguration: Sendable, Equatable {
         breaker: CircuitBreakerConfiguration = .init(),
         latencySmoothing: LatencySmoothing = .alpha(0.2),
         latencyMetric: LatencyMetric = .timeToFirstToken,
-        latencyStaleAfter: Duration? = .seconds(300)
+        latencyStaleAfter: Duration? = .seconds(300),
+        latencyObjective: Duration? = nil,
+        latencyObjectiveMinSamples: Int = 3
     ) {
+        self.latencyObjective = latencyObjective
+        self.latencyObjectiveMinSamples = latencyObjectiveMinSamples
         self.strategy = strategy
         self.deployments = deployments
         self.breaker = breaker
@@ -86,6 +102,12 @@ public struct RoutingConfiguration: Sendable, Equatable {
         }
         if let stale = self.latencyStaleAfter, stale <= .zero {
             problems.append(("latencyStaleAfter", "must be positive"))
+        }
+        if let objective = self.latencyObjective, objective <= .zero {
+            problems.append(("latencyObjective", "must be positive"))
+        }
+        if self.latencyObjectiveMinSamples < 1 {
+            problems.append(("latencyObjectiveMinSamples", "must be 1 or more"))
         }
         return problems
     }

@@ -23,6 +23,20 @@ public enum RoutingStrategy: String, Sendable, Equatable, CaseIterable {
     /// the faster (an unmeasured one counts as fastest), then the first drawn. The other of the
     /// two comes second; the rest follow, fewest in flight first.
     case powerOfTwoChoices = "power_of_two_choices"
+    /// Cheapest first, among the deployments that meet the latency objective.
+    ///
+    /// Price: ``RoutingConfiguration/Deployment/price``, a blended price per token (see
+    /// ``ModelPrice/blendedRate``); a deployment without a price counts as dearer than every
+    /// priced one. Latency: the moving average ``RoutingStrategy/leastLatency`` compares (by
+    /// default TTFT, or total latency for a deployment seen only in non-streamed answers). A
+    /// deployment *meets* ``RoutingConfiguration/latencyObjective`` when its average is at or
+    /// under it, or when it has fewer than ``RoutingConfiguration/latencyObjectiveMinSamples``
+    /// samples, or its latest sample is older than ``RoutingConfiguration/latencyStaleAfter``
+    /// (so a new or recovered deployment is tried). Those that meet it come first, cheapest
+    /// first; the others follow, fastest first, so when none meets it the fastest is the first
+    /// choice. Without an objective every deployment meets it: cheapest first. Ties go to
+    /// configuration order.
+    case leastCost = "least_cost"
 }
 
 /// Which latency ``RoutingStrategy/leastLatency`` compares.

@@ -57,6 +57,8 @@ extension RoutingTable {
             plan.sort { self.isLessBusy($0.deployment, than: $1.deployment) }
         case .powerOfTwoChoices:
             self.orderByTwoChoices(&plan, at: now, using: &generator)
+        case .leastCost:
+            self.orderByCost(&plan, at: now)
         }
         return plan
     }
@@ -80,6 +82,38 @@ extension RoutingTable {
             if best == nil || ready < best!.ready { best = (index, ready) }
         }
         return best?.index
+    }
+
+    /// Those meeting the latency objective cheapest first, then the others fastest first.
+    private func orderByCost(_ plan: inout [Candidate], at now: Instant) {
+        let configuration = self.configuration
+        let time = self.time(now)
+        let staleAfter = configuration.latencyStaleAfter.map(RoutingTime.nanoseconds)
+        let objective = configuration.latencyObjective.map { Double(RoutingTime.nanoseconds($0)) }
+        // One pass of state reads per deployment, not per comparison.
+        let keys = plan.map { candidate -> (meets: Bool, price: Int64, latency: Double) in
+            let health = self.deployments[candidate.deployment]
+            let latency = health.latencyEstimate(configuration.latencyMetric, at: time, staleAfter: staleAfter) ?? 0
+            let meets =
+                objective.map {
+                    health.meetsObjective(
+                        $0, configuration.latencyMetric, minSamples: configuration.latencyObjectiveMinSamples,
+                        at: time, staleAfter: staleAfter)
+                } ?? true
+            return (meets, health.limits.price?.microUSDPerMillionTokens ?? .max, latency)
+        }
+        let order = plan.indices.sorted { lhs, rhs in
+            let left = keys[lhs]
+            let right = keys[rhs]
+            if left.meets != right.meets { return left.meets }
+            if left.meets {
+                if left.price != right.price { return left.price < right.price }
+            } else if left.latency != right.latency {
+                return left.latency < right.latency
+            }
+            return plan[lhs].deployment < plan[rhs].deployment
+        }
+        plan = order.map { plan[$0] }
     }
 
     private func isLessBusy(_ lhs: Int, than rhs: Int) -> Bool {

@@ -27,6 +27,7 @@ extension KeelConfiguration {
             for (routeIndex, route) in model.routes.enumerated() where !providerNames.contains(route.provider) {
                 issues.append(.init(key: "models[\(index)].routes[\(routeIndex)].provider", reason: "unknown provider '\(route.provider)'"))
             }
+            issues += self.leastCostIssues(model, at: index)
         }
         for (index, model) in self.models.enumerated() {
             for fallback in model.fallbacks where !modelNames.contains(fallback) {
@@ -102,5 +103,27 @@ extension KeelConfiguration {
             }
         }
         return configuration
+    }
+}
+
+extension KeelConfiguration {
+    /// `least_cost` needs a price for every route (else it could not order them), and
+    /// `latency_objective_ms` means something only to `least_cost`.
+    fileprivate func leastCostIssues(_ model: Model, at index: Int) -> [ConfigurationError.Issue] {
+        var issues: [ConfigurationError.Issue] = []
+        guard model.strategy == .leastCost else {
+            if model.latencyObjective != nil {
+                issues.append(.init(key: "models[\(index)].latency_objective_ms", reason: "applies only to strategy least_cost"))
+            }
+            return issues
+        }
+        let prices = PriceCatalog.builtIn(overrides: self.prices)
+        for (routeIndex, route) in model.routes.enumerated() where prices.price(for: route.model) == nil {
+            issues.append(
+                .init(
+                    key: "models[\(index)].routes[\(routeIndex)].model",
+                    reason: "has no price for least_cost: add '\(route.model)' to prices"))
+        }
+        return issues
     }
 }

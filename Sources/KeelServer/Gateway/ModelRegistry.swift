@@ -33,6 +33,7 @@ public struct ModelRegistry: Sendable {
         var entries: [String: Entry] = [:]
         var order: [String] = []
         let router = configuration.router
+        let prices = PriceCatalog.builtIn(overrides: configuration.prices)
         for var model in configuration.models {
             // Validation refuses routes to unknown providers; dropping them here keeps the
             // routing table aligned with the deployments all the same.
@@ -50,7 +51,7 @@ public struct ModelRegistry: Sendable {
                     maxBackoff: .milliseconds(router.maxBackoffMs),
                     maxRetryAfter: .milliseconds(router.maxRetryAfterMs)
                 ),
-                group: DeploymentGroup(configuration: model.routing),
+                group: DeploymentGroup(configuration: model.routing(prices: prices)),
                 hedgeAfter: model.hedgeAfter,
                 created: created,
                 ownedBy: model.routes.first?.provider ?? "keel"
