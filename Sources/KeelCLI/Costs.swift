@@ -6,7 +6,7 @@ import NIOHTTP1
 struct Costs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Cost reports from the gateway's rollups.",
-        subcommands: [Report.self]
+        subcommands: [Report.self, Recommend.self]
     )
 
     struct Report: AsyncParsableCommand {

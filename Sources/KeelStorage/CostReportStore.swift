@@ -12,6 +12,13 @@ public protocol CostReportStore: Sendable {
     ///
     /// - Throws: ``StorageError`` `.invalidValue` when ``CostReportQuery/problem`` is not `nil`.
     func costReport(_ query: CostReportQuery) async throws -> [CostReportRow]
+
+    /// How each scope used each deployment in `query`'s window (see ``UsageProfile``), ordered
+    /// by team, project, key, model, provider and deployment.
+    ///
+    /// Reads the raw request log, not the rollups, because whether a prompt repeats cannot be
+    /// summed: its cost grows with the requests in the window. For occasional reports only.
+    func usageProfiles(_ query: UsageProfileQuery) async throws -> [UsageProfile]
 }
 
 /// A dimension a cost report groups or filters by.

@@ -42,4 +42,27 @@ struct PostgresCostReportStore: CostReportStore {
         }
         return report
     }
+
+    func usageProfiles(_ query: UsageProfileQuery) async throws -> [UsageProfile] {
+        // SUM of BIGINT is NUMERIC in PostgreSQL; the sums fit in BIGINT as the counts do.
+        let (sql, arguments) = query.sql(placeholder: { "$\($0)" }, sum: { "COALESCE(SUM(\($0)), 0)::BIGINT" })
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for argument in arguments {
+            switch argument {
+            case .integer(let value): bindings.append(value)
+            case .text(let value): bindings.append(value)
+            }
+        }
+        let rows = try await self.client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: PostgresBackend.quietLogger)
+        var profiles: [UsageProfile] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            var texts: [String] = []
+            for index in 0..<6 { texts.append(try cells[index].decode(String.self)) }
+            var integers: [Int64] = []
+            for index in 0..<UsageProfileQuery.integerColumns { integers.append(try cells[6 + index].decode(Int64.self)) }
+            profiles.append(UsageProfileQuery.profile(texts: texts, integers: integers))
+        }
+        return UsageProfileQuery.sorted(profiles)
+    }
 }

@@ -11,7 +11,8 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
+        features, prompt_prefix_hash
         """
 
     /// The same columns as read by ``init(postgresRow:)``: the JSON column comes back as text.
@@ -20,10 +21,10 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log::text, org_id, \
-        tags::text
+        tags::text, features, prompt_prefix_hash
         """
 
-    static let postgresColumnCount = 30
+    static let postgresColumnCount = 32
 
     /// The placeholders of one row starting at parameter `first` (1-based):
     /// `($1, …, $28::jsonb, $29, $30::jsonb)`.
@@ -72,6 +73,8 @@ extension RequestRecord {
         bindings.append(self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog))
         bindings.append(self.orgID?.rawValue)
         bindings.append(AttributionTags.json(self.tags))
+        bindings.append(self.features.rawValue)
+        bindings.append(self.promptPrefixHash)
     }
 
     /// Reads a row selected with ``postgresSelectColumns``.
@@ -115,6 +118,8 @@ extension RequestRecord {
         let attemptLog = try cells[27].decode(String?.self).map(Self.attempts(fromJSON:)) ?? []
         let orgID = try cells[28].decode(String?.self)
         let tags = try Self.tags(fromJSON: cells[29].decode(String.self))
+        let features = try cells[30].decode(Int64.self)
+        let promptPrefixHash = try cells[31].decode(Int64?.self)
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -139,7 +144,9 @@ extension RequestRecord {
             totalMicros: totalMicros,
             usage: usage,
             cost: USDNanos(cost),
-            tags: tags
+            tags: tags,
+            features: RequestFeatures(rawValue: features),
+            promptPrefixHash: promptPrefixHash
         )
     }
 }

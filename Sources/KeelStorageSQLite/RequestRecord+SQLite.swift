@@ -12,10 +12,11 @@ extension RequestRecord {
         id, started_at, operation, key_id, team_id, project_id, user_id, requested_model, model, \
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
-        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags
+        cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
+        features, prompt_prefix_hash
         """
 
-    static let sqliteColumnCount = 30
+    static let sqliteColumnCount = 32
 
     /// The record's values, bound in the order of ``sqliteColumns``.
     var sqliteArguments: StatementArguments {
@@ -53,6 +54,8 @@ extension RequestRecord {
             self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog),
             self.orgID?.rawValue,
             AttributionTags.json(self.tags),
+            self.features.rawValue,
+            self.promptPrefixHash,
         ]
         return StatementArguments(values)
     }
@@ -98,6 +101,8 @@ extension RequestRecord {
         let attemptLog = try row.decode(String?.self, atIndex: 27).map(Self.attempts(fromJSON:)) ?? []
         let orgID = try row.decode(String?.self, atIndex: 28)
         let tags = try Self.tags(fromJSON: row.decode(String.self, atIndex: 29))
+        let features = try row.decode(Int64.self, atIndex: 30)
+        let promptPrefixHash = try row.decode(Int64?.self, atIndex: 31)
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -122,7 +127,9 @@ extension RequestRecord {
             totalMicros: totalMicros,
             usage: usage,
             cost: USDNanos(cost),
-            tags: tags
+            tags: tags,
+            features: RequestFeatures(rawValue: features),
+            promptPrefixHash: promptPrefixHash
         )
     }
 }

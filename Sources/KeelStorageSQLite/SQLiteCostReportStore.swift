@@ -42,4 +42,27 @@ struct SQLiteCostReportStore: CostReportStore {
             return report
         }
     }
+
+    func usageProfiles(_ query: UsageProfileQuery) async throws -> [UsageProfile] {
+        let (sql, arguments) = query.sql(placeholder: { _ in "?" }, sum: { "COALESCE(SUM(\($0)), 0)" })
+        let values: [DatabaseValue] = arguments.map {
+            switch $0 {
+            case .integer(let value): value.databaseValue
+            case .text(let value): value.databaseValue
+            }
+        }
+        let profiles = try await self.pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(values))
+            var profiles: [UsageProfile] = []
+            while let row = try rows.next() {
+                var texts: [String] = []
+                for index in 0..<6 { texts.append(try row.decode(String.self, atIndex: index)) }
+                var integers: [Int64] = []
+                for index in 0..<UsageProfileQuery.integerColumns { integers.append(try row.decode(Int64.self, atIndex: 6 + index)) }
+                profiles.append(UsageProfileQuery.profile(texts: texts, integers: integers))
+            }
+            return profiles
+        }
+        return UsageProfileQuery.sorted(profiles)
+    }
 }

@@ -69,6 +69,11 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// Free-form `key=value` attribution tags: the key's default tags overlaid by the request's
     /// `x-keel-tags`. Stores write them as a JSON object with sorted keys.
     public var tags: [String: String]
+    /// What a chat request used beyond text (tools, images), for cost recommendations.
+    public var features: RequestFeatures
+    /// The fingerprint of the prompt's first 4 KiB (``PromptTraits``), `nil` for shorter
+    /// prompts and other operations: requests sharing it could share a provider prompt cache.
+    public var promptPrefixHash: Int64?
 
     public init(
         id: RequestID,
@@ -94,8 +99,12 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         totalMicros: Int64,
         usage: TokenUsage = .zero,
         cost: USDNanos = .zero,
-        tags: [String: String] = [:]
+        tags: [String: String] = [:],
+        features: RequestFeatures = [],
+        promptPrefixHash: Int64? = nil
     ) {
+        self.features = features
+        self.promptPrefixHash = promptPrefixHash
         self.id = id
         self.startedAt = startedAt
         self.operation = operation

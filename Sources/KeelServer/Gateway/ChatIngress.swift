@@ -22,6 +22,8 @@ protocol ChatIngress: Sendable {
     var stream: Bool { get }
     /// The most tokens the client allows the answer, when it says.
     var maxOutputTokens: Int? { get }
+    /// Tools, images and the prompt fingerprint, for the record.
+    var traits: PromptTraits { get }
 
     /// The client's bytes for a same-dialect upstream serving `model`.
     func upstreamBody(model: String) -> ByteBuffer

@@ -47,6 +47,8 @@ extension Gateway {
         ) { body, record in
             record.requestedModel = body.model
             record.stream = body.stream
+            record.features = body.traits.features
+            record.promptPrefixHash = body.traits.prefixHash
         }
         let chat = admitted.body
         let forwarded = Ingress.forwardedHeaders(request)

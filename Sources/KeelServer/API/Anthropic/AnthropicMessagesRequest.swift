@@ -13,6 +13,8 @@ struct AnthropicMessagesRequest: Sendable {
     let stream: Bool
     let maxTokens: Int
     private let modelRange: Range<Int>
+    /// Tools, images and the prompt fingerprint, for the record.
+    let traits: PromptTraits
 
     static func parse(_ body: ByteBuffer, maxDepth: Int) throws(KeelError) -> AnthropicMessagesRequest {
         let parsed = body.withUnsafeReadableBytes { bytes -> Result<AnthropicMessagesRequest, KeelError> in
@@ -46,7 +48,9 @@ struct AnthropicMessagesRequest: Sendable {
                 stream = value
             }
             return .success(
-                AnthropicMessagesRequest(body: body, model: model, stream: stream, maxTokens: maxTokens, modelRange: modelMember.range)
+                AnthropicMessagesRequest(
+                    body: body, model: model, stream: stream, maxTokens: maxTokens, modelRange: modelMember.range,
+                    traits: PromptTraits(index))
             )
         }
         return try parsed.get()

@@ -14,6 +14,8 @@ struct OpenAIChatRequest: Sendable {
     private let modelRange: Range<Int>
     /// Edits that make a stream end with a usage chunk, for exact metering.
     private let usageEdits: ByteEdits
+    /// Tools, images and the prompt fingerprint, for the record.
+    let traits: PromptTraits
 
     /// Validates `body` and reads the fields. Errors are the ones the OpenAI API gives.
     static func parse(_ body: ByteBuffer, maxDepth: Int) throws(KeelError) -> OpenAIChatRequest {
@@ -82,7 +84,8 @@ struct OpenAIChatRequest: Sendable {
                     clientWantsUsage: clientWantsUsage,
                     maxTokens: maxTokens,
                     modelRange: modelMember.range,
-                    usageEdits: edits
+                    usageEdits: edits,
+                    traits: PromptTraits(index)
                 )
             )
         }
