@@ -4,7 +4,9 @@ public import KeelCore
 ///
 /// `errors` counts the requests whose outcome is `error` or `interrupted` (a cancelled request
 /// is the client's choice, not an error). `cacheWriteTokens` counts both cache lifetimes
-/// (`TokenUsage.cacheWriteTokens + cacheWrite1hTokens`). Every field is an exact integer sum.
+/// (`TokenUsage.cacheWriteTokens + cacheWrite1hTokens`). `cacheHits` counts the requests
+/// answered by the response cache and `cacheSavedCost` sums what they saved (their `cost` is
+/// zero, so `cost` never counts them). Every field is an exact integer sum.
 public struct CostTotals: Sendable, Equatable, Hashable {
     public var requests: Int64
     public var errors: Int64
@@ -14,6 +16,8 @@ public struct CostTotals: Sendable, Equatable, Hashable {
     public var cacheWriteTokens: Int64
     public var reasoningTokens: Int64
     public var cost: USDNanos
+    public var cacheHits: Int64
+    public var cacheSavedCost: USDNanos
 
     public init(
         requests: Int64 = 0,
@@ -23,7 +27,9 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         cachedInputTokens: Int64 = 0,
         cacheWriteTokens: Int64 = 0,
         reasoningTokens: Int64 = 0,
-        cost: USDNanos = .zero
+        cost: USDNanos = .zero,
+        cacheHits: Int64 = 0,
+        cacheSavedCost: USDNanos = .zero
     ) {
         self.requests = requests
         self.errors = errors
@@ -33,6 +39,8 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         self.cacheWriteTokens = cacheWriteTokens
         self.reasoningTokens = reasoningTokens
         self.cost = cost
+        self.cacheHits = cacheHits
+        self.cacheSavedCost = cacheSavedCost
     }
 
     /// Adds one request.
@@ -45,6 +53,8 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         self.cacheWriteTokens += record.usage.cacheWriteTokens + record.usage.cacheWrite1hTokens
         self.reasoningTokens += record.usage.reasoningTokens
         self.cost = self.cost + record.cost
+        if record.cacheHit { self.cacheHits += 1 }
+        self.cacheSavedCost = self.cacheSavedCost + record.cacheSavedCost
     }
 
     /// Adds another set.
@@ -57,13 +67,15 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         self.cacheWriteTokens += other.cacheWriteTokens
         self.reasoningTokens += other.reasoningTokens
         self.cost = self.cost + other.cost
+        self.cacheHits += other.cacheHits
+        self.cacheSavedCost = self.cacheSavedCost + other.cacheSavedCost
     }
 
     /// The values in the order of the rollup tables' sum columns (``CostRollup/sumColumns``).
     package var columnValues: [Int64] {
         [
             self.requests, self.errors, self.inputTokens, self.outputTokens, self.cachedInputTokens,
-            self.cacheWriteTokens, self.reasoningTokens, self.cost.rawValue,
+            self.cacheWriteTokens, self.reasoningTokens, self.cost.rawValue, self.cacheHits, self.cacheSavedCost.rawValue,
         ]
     }
 
@@ -71,6 +83,7 @@ public struct CostTotals: Sendable, Equatable, Hashable {
     package init(columnValues v: [Int64]) {
         self.init(
             requests: v[0], errors: v[1], inputTokens: v[2], outputTokens: v[3], cachedInputTokens: v[4],
-            cacheWriteTokens: v[5], reasoningTokens: v[6], cost: USDNanos(v[7]))
+            cacheWriteTokens: v[5], reasoningTokens: v[6], cost: USDNanos(v[7]), cacheHits: v[8],
+            cacheSavedCost: USDNanos(v[9]))
     }
 }

@@ -12,7 +12,7 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
-        features, prompt_prefix_hash
+        cache_hit, cache_saved_nanos, features, prompt_prefix_hash
         """
 
     /// The same columns as read by ``init(postgresRow:)``: the JSON column comes back as text.
@@ -21,10 +21,10 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log::text, org_id, \
-        tags::text, features, prompt_prefix_hash
+        tags::text, cache_hit, cache_saved_nanos, features, prompt_prefix_hash
         """
 
-    static let postgresColumnCount = 32
+    static let postgresColumnCount = 34
 
     /// The placeholders of one row starting at parameter `first` (1-based):
     /// `($1, …, $28::jsonb, $29, $30::jsonb)`.
@@ -73,6 +73,8 @@ extension RequestRecord {
         bindings.append(self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog))
         bindings.append(self.orgID?.rawValue)
         bindings.append(AttributionTags.json(self.tags))
+        bindings.append(self.cacheHit)
+        bindings.append(self.cacheSavedCost.rawValue)
         bindings.append(self.features.rawValue)
         bindings.append(self.promptPrefixHash)
     }
@@ -118,8 +120,10 @@ extension RequestRecord {
         let attemptLog = try cells[27].decode(String?.self).map(Self.attempts(fromJSON:)) ?? []
         let orgID = try cells[28].decode(String?.self)
         let tags = try Self.tags(fromJSON: cells[29].decode(String.self))
-        let features = try cells[30].decode(Int64.self)
-        let promptPrefixHash = try cells[31].decode(Int64?.self)
+        let cacheHit = try cells[30].decode(Bool.self)
+        let cacheSaved = try cells[31].decode(Int64.self)
+        let features = try cells[32].decode(Int64.self)
+        let promptPrefixHash = try cells[33].decode(Int64?.self)
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -145,6 +149,8 @@ extension RequestRecord {
             usage: usage,
             cost: USDNanos(cost),
             tags: tags,
+            cacheHit: cacheHit,
+            cacheSavedCost: USDNanos(cacheSaved),
             features: RequestFeatures(rawValue: features),
             promptPrefixHash: promptPrefixHash
         )

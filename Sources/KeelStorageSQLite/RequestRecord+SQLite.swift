@@ -13,10 +13,10 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
-        features, prompt_prefix_hash
+        cache_hit, cache_saved_nanos, features, prompt_prefix_hash
         """
 
-    static let sqliteColumnCount = 32
+    static let sqliteColumnCount = 34
 
     /// The record's values, bound in the order of ``sqliteColumns``.
     var sqliteArguments: StatementArguments {
@@ -54,6 +54,8 @@ extension RequestRecord {
             self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog),
             self.orgID?.rawValue,
             AttributionTags.json(self.tags),
+            self.cacheHit ? 1 as Int64 : 0 as Int64,
+            self.cacheSavedCost.rawValue,
             self.features.rawValue,
             self.promptPrefixHash,
         ]
@@ -101,8 +103,10 @@ extension RequestRecord {
         let attemptLog = try row.decode(String?.self, atIndex: 27).map(Self.attempts(fromJSON:)) ?? []
         let orgID = try row.decode(String?.self, atIndex: 28)
         let tags = try Self.tags(fromJSON: row.decode(String.self, atIndex: 29))
-        let features = try row.decode(Int64.self, atIndex: 30)
-        let promptPrefixHash = try row.decode(Int64?.self, atIndex: 31)
+        let cacheHit = try row.decode(Int64.self, atIndex: 30)
+        let cacheSaved = try row.decode(Int64.self, atIndex: 31)
+        let features = try row.decode(Int64.self, atIndex: 32)
+        let promptPrefixHash = try row.decode(Int64?.self, atIndex: 33)
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -128,6 +132,8 @@ extension RequestRecord {
             usage: usage,
             cost: USDNanos(cost),
             tags: tags,
+            cacheHit: cacheHit != 0,
+            cacheSavedCost: USDNanos(cacheSaved),
             features: RequestFeatures(rawValue: features),
             promptPrefixHash: promptPrefixHash
         )

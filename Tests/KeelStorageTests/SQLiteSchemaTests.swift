@@ -47,7 +47,7 @@ struct SQLiteSchemaTests {
                     "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
-                    "org_id", "tags",
+                    "org_id", "tags", "cache_hit", "cache_saved_nanos",
                 ])
             #expect(
                 columns["virtual_key"] == [

@@ -69,6 +69,12 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// Free-form `key=value` attribution tags: the key's default tags overlaid by the request's
     /// `x-keel-tags`. Stores write them as a JSON object with sorted keys.
     public var tags: [String: String]
+    /// Answered from the response cache: no upstream was called, ``cost`` is zero and ``usage``
+    /// is the cached answer's.
+    public var cacheHit: Bool
+    /// What a cache hit saved: the cost of the cached answer when the upstream produced it
+    /// (zero for any other request).
+    public var cacheSavedCost: USDNanos
     /// What a chat request used beyond text (tools, images), for cost recommendations.
     public var features: RequestFeatures
     /// The fingerprint of the prompt's first 4 KiB (``PromptTraits``), `nil` for shorter
@@ -100,6 +106,8 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         usage: TokenUsage = .zero,
         cost: USDNanos = .zero,
         tags: [String: String] = [:],
+        cacheHit: Bool = false,
+        cacheSavedCost: USDNanos = .zero,
         features: RequestFeatures = [],
         promptPrefixHash: Int64? = nil
     ) {
@@ -129,5 +137,7 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         self.usage = usage
         self.cost = cost
         self.tags = tags
+        self.cacheHit = cacheHit
+        self.cacheSavedCost = cacheSavedCost
     }
 }

@@ -51,6 +51,8 @@ extension Gateway {
             record.promptPrefixHash = body.traits.prefixHash
         }
         let chat = admitted.body
+        let cache = self.cacheTicket(request, chat, record: admitted.record)
+        if let hit = cache?.hit { return await self.respondFromCache(hit, admitted) }
         let forwarded = Ingress.forwardedHeaders(request)
         let maxDepth = self.limits.maxJSONDepth
         let canonical = Decoded { () throws(KeelError) in try Ingress.ClientDialect.decodeRequest(chat.body, maxDepth: maxDepth) }
@@ -92,7 +94,7 @@ extension Gateway {
 
         switch routed.value {
         case .complete(let body, let contentType, let usage):
-            return await self.respondComplete(
+            let response = await self.respondComplete(
                 &admitted.record,
                 started: admitted.started,
                 body: body,
@@ -101,10 +103,12 @@ extension Gateway {
                 attempts: routed.attempts,
                 holds: admitted.holds
             )
+            return self.cachingComplete(response, cache, record: admitted.record, body: body, contentType: contentType)
 
         case .stream(let start, let totalTimeout):
             var headers = self.responseHeaders(admitted.record, attempts: routed.attempts)
             admitted.holds.addHeaders(to: &headers)
+            cache?.addHeader(to: &headers)
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             admitted.record.status = 200
@@ -116,8 +120,9 @@ extension Gateway {
                 recorder: self.recorder,
                 holds: admitted.holds
             )
+            let relayed = self.cachingStream(start, cache, record: admitted.record)
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                await relay.run(start, writer: &writer)
+                await relay.run(relayed, writer: &writer)
             })
         }
     }

@@ -22,6 +22,8 @@ public final class Gateway: Sendable {
     let admissionLimits: [any AdmissionLimit]
     /// Answer tokens reserved for a request that does not state its `max_tokens`.
     let reserveOutputTokens: Int
+    /// The exact-match response cache; `nil` when `cache.enabled` is off.
+    let responseCache: ResponseCache?
     let logger: Logger
 
     init(
@@ -32,6 +34,7 @@ public final class Gateway: Sendable {
         limits: KeelConfiguration.Server,
         admissionLimits: [any AdmissionLimit] = [],
         reserveOutputTokens: Int = 4_096,
+        responseCache: ResponseCache? = nil,
         logger: Logger
     ) {
         self.keyRing = keyRing
@@ -42,6 +45,7 @@ public final class Gateway: Sendable {
         self.limits = limits
         self.admissionLimits = admissionLimits
         self.reserveOutputTokens = reserveOutputTokens
+        self.responseCache = responseCache
         self.logger = logger
     }
 

@@ -15,6 +15,7 @@ extension AdminAPI {
             case userID = "user_id", requestedModel = "requested_model", errorClass = "error_class"
             case ttftMs = "ttft_ms", upstreamMs = "upstream_ms", totalMs = "total_ms", usage
             case costNanos = "cost_nanos", costUSD = "cost_usd", attemptLog = "attempt_log"
+            case cacheHit = "cache_hit", cacheSavedNanos = "cache_saved_nanos", cacheSavedUSD = "cache_saved_usd"
         }
 
         struct AttemptView: Encodable {
@@ -80,6 +81,9 @@ extension AdminAPI {
             try container.encode(record.cost.decimalString, forKey: .costUSD)
             try container.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
             try container.encode(record.tags, forKey: .tags)
+            try container.encode(record.cacheHit, forKey: .cacheHit)
+            try container.encode(record.cacheSavedCost.rawValue, forKey: .cacheSavedNanos)
+            try container.encode(record.cacheSavedCost.decimalString, forKey: .cacheSavedUSD)
         }
     }
 
