@@ -264,6 +264,10 @@ final class BudgetHold: AdmissionHold {
     }
 
     func settle(_ record: RequestRecord) async {
-        self.limit.settle(self.reservations, cost: record.cost)
+        // A stream cut before the upstream reported its usage has an unknown real cost: it is
+        // charged its reservation, the most it can have cost.
+        let unknown = record.outcome == .interrupted && record.usage.totalTokens == 0
+        let reservations = self.reservations
+        self.limit.settle(reservations, cost: unknown ? (reservations.map(\.amount).max() ?? .zero) : record.cost)
     }
 }

@@ -337,11 +337,17 @@ extension AdminAPI {
         }
     }
 
-    /// Decimal dollars (`"12.50"`, at most six decimals), as nano-dollars.
+    /// Decimal dollars (`"12.50"`, at most nine decimals: nano-dollars), exactly.
     static func dollars(_ text: String, param: String) throws(KeelError) -> USDNanos {
-        guard let rate = TokenRate(dollarsPerMillion: text) else {
-            throw .invalidRequest("'\(param)' must be dollars as decimal text, like \"250\" or \"12.50\".", param: param)
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let invalid = KeelError.invalidRequest("'\(param)' must be dollars as decimal text, like \"250\" or \"12.50\".", param: param)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 9, whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw invalid }
+        var nanos = Int64(whole)! * 1_000_000_000
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw invalid }
+            nanos += Int64(digits + String(repeating: "0", count: 9 - digits.count))!
         }
-        return USDNanos(rate.microUSDPerMillionTokens * 1_000)
+        return USDNanos(nanos)
     }
 }
