@@ -117,6 +117,29 @@ struct AdminAuthorizationTests {
             row(teamAdmin, "team admin", .delete, .team, search, false),
             row(teamAdmin, "team admin", .read, .organization, acme, false),
             row(teamAdmin, "team admin", .update, .organization, acme, false),
+            // budgets: a team admin manages those inside its team (the admin API also refuses
+            // one on the team itself); viewers and auditors read within their reach only.
+            row(teamAdmin, "team admin", .create, .budget, search, true),
+            row(teamAdmin, "team admin", .update, .budget, search, true),
+            row(teamAdmin, "team admin", .delete, .budget, search, true),
+            row(teamAdmin, "team admin", .read, .budget, search, true),
+            row(teamAdmin, "team admin", .create, .budget, ads, false),
+            row(teamAdmin, "team admin", .update, .budget, labs, false),
+            row(teamAdmin, "team admin", .delete, .budget, ads, false),
+            row(teamAdmin, "team admin", .create, .budget, acme, false),
+            row(teamAdmin, "team admin", .read, .budget, ads, false),
+            row(teamViewer, "team viewer", .read, .budget, search, true),
+            row(teamViewer, "team viewer", .read, .budget, ads, false),
+            row(teamViewer, "team viewer", .create, .budget, search, false),
+            row(teamViewer, "team viewer", .update, .budget, search, false),
+            row(teamViewer, "team viewer", .delete, .budget, search, false),
+            row(orgViewer, "org viewer", .read, .budget, ads, true),
+            row(orgViewer, "org viewer", .read, .budget, labs, false),
+            row(orgViewer, "org viewer", .create, .budget, acme, false),
+            row(auditor, "auditor", .read, .budget, labs, true),
+            row(auditor, "auditor", .create, .budget, labs, false),
+            row(auditor, "auditor", .update, .budget, search, false),
+            row(auditor, "auditor", .delete, .budget, search, false),
         ]
         return rows
     }()
