@@ -276,6 +276,26 @@ struct ResponseCacheTests {
         }
     }
 
+    @Test func aStreamTheClientAbandonedIsNeverCached() async throws {
+        try await TestKeel.run(configure: Self.cacheOn()) { keel in
+            // 200 tokens at 20/s: the client is gone long before the stream could end.
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "tokens=200 tps=20"), count: 1)
+            let body = chatBody("a story to walk away from", extra: #""stream":true"#)
+            try await StreamingClient.readThenDisconnect(port: keel.port, path: Self.chatPath, body: body, key: TestKeel.adminKey, bytes: 600)
+            // Once its record is written, the abandoned stream's relay has ended.
+            try await Self.waitForRecords(keel, count: 1)
+            let again = try await keel.post(Self.chatPath, json: body)
+            #expect(again.headers["x-keel-cache"] == "miss", "the partial stream was not stored")
+            #expect(try DialectAnswer.openAI(again).terminated)
+            #expect(keel.simulator.requestCount(path: Self.chatPath) == 2)
+
+            await keel.shutdown()
+            let records = try await keel.records()
+            #expect(Set(records.map(\.outcome)) == [.cancelled, .success])
+            #expect(!records.contains { $0.cacheHit })
+        }
+    }
+
     /// Records are written off the request path; waits until `count` are visible to the admin API.
     static func waitForRecords(_ keel: TestGateway, count: Int) async throws {
         for _ in 0..<500 {
