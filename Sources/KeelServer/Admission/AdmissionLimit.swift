@@ -11,14 +11,33 @@ struct AdmissionDemand: Sendable {
     let inputTokens: Int
     /// Answer tokens reserved: the client's `max_tokens`, else `budgets.reserve_output_tokens`.
     let outputTokens: Int
-    /// The most the request can cost: `inputTokens` and `outputTokens` at the dearest price among
-    /// the deployments of the model and its fallbacks.
-    let worstCaseCost: USDNanos
     /// The worst-case cost with a given number of answer tokens (for streams that outgrow
     /// `outputTokens`).
     let outputCost: @Sendable (Int) -> USDNanos
     /// When the request arrived (Unix microseconds).
     let now: Int64
+    private let givenWorstCase: USDNanos?
+
+    init(
+        record: RequestRecord,
+        inputTokens: Int,
+        outputTokens: Int,
+        worstCaseCost: USDNanos? = nil,
+        outputCost: @escaping @Sendable (Int) -> USDNanos,
+        now: Int64
+    ) {
+        self.record = record
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.givenWorstCase = worstCaseCost
+        self.outputCost = outputCost
+        self.now = now
+    }
+
+    /// The most the request can cost: `inputTokens` and `outputTokens` at the dearest price among
+    /// the deployments of the model and its fallbacks. Computed when asked, so requests that no
+    /// budget covers never price themselves.
+    var worstCaseCost: USDNanos { self.givenWorstCase ?? self.outputCost(self.outputTokens) }
 
     var totalTokens: Int { self.inputTokens + self.outputTokens }
 }

@@ -80,12 +80,13 @@ final class BudgetLimit: AdmissionLimit {
         }
         guard !covering.isEmpty else { return nil }
         let hold = BudgetHold(limit: self, outputCost: demand.outputCost, reservedOutputTokens: demand.outputTokens)
+        let worstCase = demand.worstCaseCost
         for (rule, key) in covering {
-            if let refusal = await self.reserve(demand.worstCaseCost, on: key, rule: rule) {
+            if let refusal = await self.reserve(worstCase, on: key, rule: rule) {
                 self.release(hold.reservations)
                 throw refusal
             }
-            hold.add(key: key, rule: rule, amount: demand.worstCaseCost)
+            hold.add(key: key, rule: rule, amount: worstCase)
         }
         return hold
     }
@@ -122,7 +123,8 @@ final class BudgetLimit: AdmissionLimit {
         self.accounts.withLock { accounts in
             var account = accounts[key] ?? Account(limit: limit)
             defer { accounts[key] = account }
-            guard account.spent + account.reserved + amount <= account.granted else { return false }
+            // The share in hand may predate a lowered limit: the budget's limit bounds it too.
+            guard account.spent + account.reserved + amount <= min(account.granted, limit) else { return false }
             account.reserved += amount
             return true
         }
@@ -180,7 +182,9 @@ final class BudgetLimit: AdmissionLimit {
                 var pending: [(BudgetPeriodKey, USDNanos, USDNanos, USDNanos)] = []
                 for (key, account) in accounts {
                     let wanted = account.spent + account.reserved
-                    guard account.spent != account.flushedSpent || wanted != account.flushedGranted else { continue }
+                    // With requests in flight the entry is written every time: its heartbeat keeps
+                    // their share from being taken as a gone instance's.
+                    guard account.spent != account.flushedSpent || wanted != account.flushedGranted || account.reserved > .zero else { continue }
                     accounts[key]!.granted = min(account.granted, wanted)
                     pending.append((key, account.spent, wanted, account.limit))
                 }

@@ -101,7 +101,6 @@ extension Gateway {
             record: record,
             inputTokens: input,
             outputTokens: output,
-            worstCaseCost: self.worstCaseCost(model: model, inputTokens: input, outputTokens: output),
             outputCost: { [self] tokens in self.worstCaseCost(model: model, inputTokens: input, outputTokens: tokens) },
             now: record.startedAt
         )
@@ -117,7 +116,7 @@ extension Gateway {
                 throw error
             }
         }
-        return AdmissionHolds(holds: holds, reservedOutputTokens: output)
+        return holds.isEmpty ? .none : AdmissionHolds(holds: holds, reservedOutputTokens: output)
     }
 
     /// The most a request can cost: its tokens at the dearest price among the deployments of
