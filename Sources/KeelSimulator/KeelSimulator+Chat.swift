@@ -53,7 +53,8 @@ extension KeelSimulator {
         )
     }
 
-    /// Finds the model, reads the directives and plans the answer.
+    /// Finds the model, reads the directives and plans the answer (for a continuation request,
+    /// see ``SimulatedPrompt/continuation``, the rest of the answer it continues).
     ///
     /// - Throws: ``SimulatorError`` for an unknown model (`notFound`), an embedding model, a bad
     ///   directive or a forced function that `tools` lacks.
@@ -71,11 +72,18 @@ extension KeelSimulator {
         guard model.kind == .chat else {
             throw SimulatorError.wrongEndpoint(model: model.name, kind: model.kind, path: path)
         }
-        var directives = try self.directives(for: model, text: prompt.lastUserText)
+        // A continuation is planned as the request it continues (same words, same directives),
+        // then answers only what its prefill lacks.
+        let continued = prompt.continuation
+        let planned = continued?.prompt ?? prompt
+        var directives = try self.directives(for: model, text: planned.lastUserText)
         if (directives.reasoning ?? 0) == 0, defaultReasoning > 0 {
             directives.reasoning = defaultReasoning
         }
-        let completion = try SimulatedCompletion(prompt: prompt, directives: directives, created: Self.now)
+        var completion = try SimulatedCompletion(prompt: planned, directives: directives, created: Self.now)
+        if let continued {
+            completion = completion.continuing(after: continued.prefill, promptTokens: prompt.promptTokens)
+        }
         return Plan(completion: completion, directives: directives)
     }
 

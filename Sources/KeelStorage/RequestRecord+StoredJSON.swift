@@ -19,7 +19,9 @@ extension RequestRecord {
             json += #","deployment":"# + JSONWriter.quoted(attempt.deployment)
             json += #","error_class":"# + (attempt.errorClass.map(JSONWriter.quoted) ?? "null")
             json += #","upstream_status":"# + (attempt.upstreamStatus.map(String.init) ?? "null")
-            json += #","duration_us":\#(attempt.durationMicros)}"#
+            json += #","duration_us":\#(attempt.durationMicros)"#
+            // Written only when true: every other attempt keeps the shape it always had.
+            json += attempt.resumed ? #","resumed":true}"# : "}"
         }
         return json + "]"
     }
@@ -32,12 +34,13 @@ extension RequestRecord {
             var error_class: String?
             var upstream_status: Int?
             var duration_us: Int64
+            var resumed: Bool?
         }
         do {
             return try JSONDecoder().decode([Stored].self, from: Data(text.utf8)).map {
                 Attempt(
                     provider: $0.provider, deployment: $0.deployment, errorClass: $0.error_class,
-                    upstreamStatus: $0.upstream_status, durationMicros: $0.duration_us)
+                    upstreamStatus: $0.upstream_status, durationMicros: $0.duration_us, resumed: $0.resumed ?? false)
             }
         } catch {
             throw StorageError.invalidStoredValue(table: "request_record", column: "attempt_log")

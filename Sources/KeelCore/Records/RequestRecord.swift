@@ -25,13 +25,20 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         /// The upstream's HTTP status, when it answered with an error status.
         public var upstreamStatus: Int?
         public var durationMicros: Int64
+        /// This attempt continued a stream cut on the attempt before it, from the text the client
+        /// already had (`models[].stream_resume`).
+        public var resumed: Bool
 
-        public init(provider: String, deployment: String, errorClass: String? = nil, upstreamStatus: Int? = nil, durationMicros: Int64) {
+        public init(
+            provider: String, deployment: String, errorClass: String? = nil, upstreamStatus: Int? = nil, durationMicros: Int64,
+            resumed: Bool = false
+        ) {
             self.provider = provider
             self.deployment = deployment
             self.errorClass = errorClass
             self.upstreamStatus = upstreamStatus
             self.durationMicros = durationMicros
+            self.resumed = resumed
         }
     }
 

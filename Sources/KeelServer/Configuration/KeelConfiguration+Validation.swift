@@ -36,6 +36,10 @@ extension KeelConfiguration {
             if model.fallbacks.contains(model.name) {
                 issues.append(.init(key: "models[\(index)].fallbacks", reason: "a model cannot fall back to itself"))
             }
+            // A cut stream continues anywhere but on the deployment that cut it.
+            if model.streamResume && model.routes.count < 2 && model.fallbacks.isEmpty {
+                issues.append(.init(key: "models[\(index)].stream_resume", reason: "needs a second route or a fallback to continue a stream on"))
+            }
         }
         var keyTexts: Set<String> = []
         for (index, key) in self.keys.enumerated() {

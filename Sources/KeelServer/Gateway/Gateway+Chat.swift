@@ -121,8 +121,9 @@ extension Gateway {
                 holds: admitted.holds
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
+            let resume = self.streamResume(Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout)
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                await relay.run(relayed, writer: &writer)
+                await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
             })
         }
     }

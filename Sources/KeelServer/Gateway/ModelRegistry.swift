@@ -20,6 +20,8 @@ public struct ModelRegistry: Sendable {
         let group: DeploymentGroup
         /// Ask the second deployment too when the first has not answered after this long.
         let hedgeAfter: Duration?
+        /// Continue a stream cut after content on another deployment (``StreamResume``).
+        let streamResume: Bool
         /// Unix seconds when the gateway learned of the model (the `created` field of `/v1/models`).
         public let created: Int64
         public let ownedBy: String
@@ -53,6 +55,7 @@ public struct ModelRegistry: Sendable {
                 ),
                 group: DeploymentGroup(configuration: model.routing(prices: prices)),
                 hedgeAfter: model.hedgeAfter,
+                streamResume: model.streamResume,
                 created: created,
                 ownedBy: model.routes.first?.provider ?? "keel"
             )

@@ -23,7 +23,9 @@ struct StreamRelay: Sendable {
     /// more, and is ended with the refusal when a limit says no.
     let holds: AdmissionHolds
 
-    func run(_ start: StreamStart, writer: inout any ResponseBodyWriter) async {
+    /// Relays `start` to `writer` and records the request. With `resume` (`models[].stream_resume`),
+    /// a stream cut after content is continued on another deployment before it is ended.
+    func run(_ start: StreamStart, writer: inout any ResponseBodyWriter, resume: (any StreamResuming)? = nil) async {
         var record = self.record
         var observer = start.pipe
         var failure: KeelError?
@@ -69,6 +71,9 @@ struct StreamRelay: Sendable {
             }
         }
 
+        if let resume {
+            failure = await resume.resume(after: failure, pipe: &observer, record: &record, writer: &writer, clientGone: &clientGone)
+        }
         let accounting = observer.accounting
         if failure == nil && !clientGone && !accounting.isComplete {
             failure = accounting.sawErrorEvent || accounting.sawMalformedEvent

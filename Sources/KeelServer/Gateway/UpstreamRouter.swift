@@ -43,10 +43,13 @@ struct UpstreamRouter: Sendable {
     /// cannot serve the request. Cancellation is rethrown as is. `estimatedTokens` is what the
     /// request is reserved against token-per-minute limits; `firstTokenAt` reads when a stream's
     /// first token arrived; `usedTokens` reads the real count
-    /// from a success, when it has one (a stream's comes later: its estimate stands).
+    /// from a success, when it has one (a stream's comes later: its estimate stands). A deployment
+    /// for which `skip` is true is left out of every plan (a resumed stream avoids the one that
+    /// cut it).
     func route<Value: Sendable>(
         model name: String,
         estimatedTokens: Int = 0,
+        skip: (ModelRegistry.Deployment) -> Bool = { _ in false },
         usedTokens: @escaping @Sendable (Value) -> Int? = { _ in nil },
         firstTokenAt: @escaping @Sendable (Value) -> ContinuousClock.Instant? = { _ in nil },
         logger: Logger,
@@ -57,7 +60,7 @@ struct UpstreamRouter: Sendable {
         var lastFailure: Failure?
         var generator = SystemRandomNumberGenerator()
         for entry in self.registry.candidates(for: name) {
-            var plan = entry.group.plan(estimatedTokens: estimatedTokens)[...]
+            var plan = entry.group.plan(estimatedTokens: estimatedTokens).filter { !skip(entry.deployments[$0.deployment]) }[...]
             if let hedgeAfter = entry.hedgeAfter, plan.count >= 2 {
                 let race = await self.hedge(
                     entry, plan[plan.startIndex], plan[plan.startIndex + 1],

@@ -49,6 +49,12 @@ struct AnthropicMessagesRequest: Sendable {
             }
             neutral += try Self.messages(role: role, content: content, offset: offset)
         }
+        // Anthropic's own check on a prefill (a final assistant turn).
+        if messages.last?["role"]?.string == "assistant", let last = neutral.last, last.role == "assistant",
+            last.texts.last?.last?.isWhitespace == true
+        {
+            throw SimulatorError.invalidRequest("messages: final assistant content cannot end with trailing whitespace")
+        }
 
         var thinkingEnabled = false
         if let thinking = json["thinking"], thinking["type"]?.string == "enabled" {

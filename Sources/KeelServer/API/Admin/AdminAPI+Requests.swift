@@ -23,6 +23,7 @@ extension AdminAPI {
             enum CodingKeys: String, CodingKey {
                 case provider, deployment
                 case errorClass = "error_class", upstreamStatus = "upstream_status", durationMs = "duration_ms"
+                case resumed
             }
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
@@ -31,6 +32,7 @@ extension AdminAPI {
                 try container.encode(self.attempt.errorClass, forKey: .errorClass)
                 try container.encode(self.attempt.upstreamStatus, forKey: .upstreamStatus)
                 try container.encode(Double(self.attempt.durationMicros) / 1_000, forKey: .durationMs)
+                if self.attempt.resumed { try container.encode(true, forKey: .resumed) }
             }
         }
 
