@@ -71,6 +71,13 @@ struct ResponseCacheTests {
             #expect(totals["cache_hits"] as? Int == 1)
             #expect(totals["cache_saved_nanos"] as? Int == missCost)
 
+            // /metrics counts hits and savings per series; a hit has no provider or deployment.
+            let metrics = try await keel.send(.GET, "/metrics", key: nil)
+            let hitLines = metrics.body.split(separator: "\n").filter { $0.hasPrefix("keel_cache_hits_total{") }
+            #expect(hitLines == [#"keel_cache_hits_total{gen_ai_provider_name="unknown",gen_ai_request_model="keel-sim-chat",deployment="unknown"} 1"#])
+            let savedLine = metrics.body.split(separator: "\n").first { $0.hasPrefix("keel_cache_saved_usd_total{") }
+            #expect(savedLine?.hasSuffix(" " + USDNanos(Int64(missCost)).decimalString) == true, "\(savedLine ?? "")")
+
             await keel.shutdown()
             let records = try await keel.records()
             #expect(records.count == 3)

@@ -16,6 +16,9 @@ struct PrometheusRegistry: Sendable {
         var requestsByStatusClass: [String: Int64] = [:]
         var errors: [ErrorLabels: Int64] = [:]
         var costNanos: Int64 = 0
+        /// Requests answered by the response cache, and what they saved.
+        var cacheHits: Int64 = 0
+        var cacheSavedNanos: Int64 = 0
         var inputTokens = PrometheusHistogram(bounds: PrometheusBuckets.tokenUsage)
         var outputTokens = PrometheusHistogram(bounds: PrometheusBuckets.tokenUsage)
         /// Keyed by error type; `nil` for successful requests.
@@ -59,6 +62,10 @@ extension PrometheusRegistry.Series {
             self.errors[.init(errorType: errorType, errorClass: errorClass), default: 0] += 1
         }
         self.costNanos += record.cost.rawValue
+        if record.cacheHit {
+            self.cacheHits += 1
+            self.cacheSavedNanos += record.cacheSavedCost.rawValue
+        }
         if record.usage.inputTokens > 0 || record.usage.outputTokens > 0 {
             self.inputTokens.observe(Double(record.usage.inputTokens))
             self.outputTokens.observe(Double(record.usage.outputTokens))

@@ -16,6 +16,8 @@ enum PrometheusText {
         static let requests = "keel_requests_total"
         static let errors = "keel_errors_total"
         static let cost = "keel_cost_usd_total"
+        static let cacheHits = "keel_cache_hits_total"
+        static let cacheSaved = "keel_cache_saved_usd_total"
         static let deploymentHealthy = "keel_deployment_healthy"
         static let breakerState = "keel_circuit_breaker_state"
     }
@@ -42,6 +44,16 @@ enum PrometheusText {
         self.header(&out, Name.cost, "counter", "Cost of requests in US dollars.")
         for (key, value) in series {
             self.sample(&out, Name.cost, self.labels(key), self.dollars(value.costNanos))
+        }
+
+        self.header(&out, Name.cacheHits, "counter", "Requests answered by the response cache (no upstream call).")
+        for (key, value) in series where value.cacheHits > 0 {
+            self.sample(&out, Name.cacheHits, self.labels(key), String(value.cacheHits))
+        }
+
+        self.header(&out, Name.cacheSaved, "counter", "What response-cache hits saved: the cost of the cached answers, in US dollars.")
+        for (key, value) in series where value.cacheHits > 0 {
+            self.sample(&out, Name.cacheSaved, self.labels(key), self.dollars(value.cacheSavedNanos))
         }
 
         self.header(&out, Name.tokenUsage, "histogram", "Tokens used per request, by token type (input, output).")

@@ -156,6 +156,7 @@ struct PrometheusExpositionTests {
                 "keel_requests_total", "keel_errors_total", "keel_cost_usd_total", "gen_ai_client_token_usage",
                 "gen_ai_server_request_duration_seconds", "gen_ai_server_time_to_first_token_seconds",
                 "gen_ai_server_time_per_output_token_seconds", "keel_deployment_healthy", "keel_circuit_breaker_state",
+                "keel_cache_hits_total", "keel_cache_saved_usd_total",
             ]
         )
         #expect(Set(exposition.help.keys) == Set(exposition.types.keys))
