@@ -48,6 +48,7 @@ struct ResponseCacheKey: Hashable, Sendable {
     private static func update(_ hasher: inout SHA256, _ text: String) {
         var length = UInt64(text.utf8.count).bigEndian
         withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
-        hasher.update(data: Array(text.utf8))
+        var text = text
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
     }
 }
