@@ -117,6 +117,29 @@ struct AdminAuthorizationTests {
             row(teamAdmin, "team admin", .delete, .team, search, false),
             row(teamAdmin, "team admin", .read, .organization, acme, false),
             row(teamAdmin, "team admin", .update, .organization, acme, false),
+            // rate limits: a team admin manages its team's keys' limits, never its team's or a
+            // model's (resource rateLimit, which lives in the team, or nowhere for a model).
+            row(teamAdmin, "team admin", .create, .keyRateLimit, search, true),
+            row(teamAdmin, "team admin", .update, .keyRateLimit, search, true),
+            row(teamAdmin, "team admin", .delete, .keyRateLimit, searchWithoutOrg, true),
+            row(teamAdmin, "team admin", .create, .keyRateLimit, ads, false),
+            row(teamAdmin, "team admin", .create, .keyRateLimit, AdminScope(), false),
+            row(teamAdmin, "team admin", .read, .rateLimit, search, true),
+            row(teamAdmin, "team admin", .read, .rateLimit, AdminScope(), false),
+            row(teamAdmin, "team admin", .create, .rateLimit, search, false),
+            row(teamAdmin, "team admin", .update, .rateLimit, search, false),
+            row(teamAdmin, "team admin", .delete, .rateLimit, search, false),
+            row(teamViewer, "team viewer", .read, .rateLimit, search, true),
+            row(teamViewer, "team viewer", .read, .keyRateLimit, search, true),
+            row(teamViewer, "team viewer", .read, .rateLimit, ads, false),
+            row(teamViewer, "team viewer", .read, .rateLimit, AdminScope(), false),
+            row(teamViewer, "team viewer", .create, .keyRateLimit, search, false),
+            row(orgViewer, "org viewer", .read, .rateLimit, ads, true),
+            row(orgViewer, "org viewer", .read, .keyRateLimit, labs, false),
+            row(auditor, "auditor", .read, .rateLimit, AdminScope(), true),
+            row(auditor, "auditor", .create, .keyRateLimit, search, false),
+            row(dataPlane, "none", .read, .rateLimit, search, false),
+            row(dataPlane, "none", .create, .keyRateLimit, search, false),
             // budgets: a team admin manages those inside its team (the admin API also refuses
             // one on the team itself); viewers and auditors read within their reach only.
             row(teamAdmin, "team admin", .create, .budget, search, true),
@@ -183,5 +206,8 @@ struct AdminAuthorizationTests {
         #expect(!AdminAuthorization.mayEver(Self.dataPlane, .read, .requestLog))
         #expect(!AdminAuthorization.mayEver(Self.teamAdmin, .create, .organization))
         #expect(AdminAuthorization.mayEver(Self.teamAdmin, .update, .userMembership))
+        #expect(AdminAuthorization.mayEver(Self.teamAdmin, .create, .keyRateLimit))
+        #expect(!AdminAuthorization.mayEver(Self.teamAdmin, .create, .rateLimit))
+        #expect(!AdminAuthorization.mayEver(Self.teamViewer, .delete, .keyRateLimit))
     }
 }

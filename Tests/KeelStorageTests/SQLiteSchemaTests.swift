@@ -38,7 +38,8 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "cost_rollup", "cost_rollup_tag", "org", "project", "request_record", "schema_migration", "setting",
+                    "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
+                    "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ])
             #expect(

@@ -1,0 +1,155 @@
+import Foundation
+import KeelCore
+import KeelServer
+import KeelTesting
+import NIOHTTP1
+import Testing
+
+/// Rate limits end to end: a real gateway in front of the simulator over loopback, rules from the
+/// configuration and the admin API, refusals in both dialects.
+@Suite("Rate limits")
+struct RateLimitTests {
+    static let searchKey = "sk-test-search-0123456789abcdef"
+    static let adsKey = "sk-test-ads-0123456789abcdef"
+
+    /// Two static keys, of teams `search` and `ads`, and `rules`.
+    static func configure(_ rules: [RateLimitRule]) -> @Sendable (inout KeelConfiguration) -> Void {
+        { configuration in
+            configuration.keys = [
+                .init(key: Secret(Self.searchKey), team: "search"),
+                .init(key: Secret(Self.adsKey), team: "ads"),
+            ]
+            configuration.rateLimits = rules
+        }
+    }
+
+    @Test func aRequestLimitRefusesWithRetryAfterInBothDialectsAndHeadersDescribeTheTightestRule() async throws {
+        try await Self.awayFromWindowEdge(3_600)
+        let rules = [
+            RateLimitRule(id: "search-rpm", teamID: "search", requestsPerWindow: 3, windowSeconds: 3_600),
+            RateLimitRule(id: "chat-rpm", model: "keel-sim-chat", requestsPerWindow: 100, windowSeconds: 3_600),
+        ]
+        try await TestKeel.run(configure: Self.configure(rules)) { keel in
+            for expected in [2, 1] {
+                let answer = try await keel.post("/v1/chat/completions", json: chatBody("hello"), key: Self.searchKey)
+                #expect(answer.status == 200)
+                // The team's rule is the tightest: 3 per hour, not the model's 100.
+                #expect(answer.headers["x-ratelimit-limit-requests"] == "3")
+                #expect(answer.headers["x-ratelimit-remaining-requests"] == String(expected))
+                let reset = try #require(answer.headers["x-ratelimit-reset-requests"])
+                #expect(reset.hasSuffix("s") && reset.contains("m"), "\(reset)")
+            }
+            let anthropic = try await keel.post(
+                "/v1/messages",
+                json: #"{"model":"via-anthropic","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}"#,
+                key: Self.searchKey,
+                headers: [("anthropic-version", "2023-06-01")]
+            )
+            #expect(anthropic.status == 200)
+            #expect(anthropic.headers["x-ratelimit-remaining-requests"] == "0")
+
+            let refused = try await keel.post("/v1/chat/completions", json: chatBody("again"), key: Self.searchKey)
+            #expect(refused.status == 429)
+            let error = try #require(refused.json?["error"] as? [String: Any])
+            #expect(error["code"] as? String == "rate_limit_exceeded")
+            #expect((error["message"] as? String)?.contains("search-rpm") == true)
+            let retryAfter = try #require(refused.headers["retry-after"].flatMap { Int($0) })
+            #expect(retryAfter >= 1 && retryAfter <= 3_600)
+
+            let refusedAnthropic = try await keel.post(
+                "/v1/messages",
+                json: #"{"model":"via-anthropic","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}"#,
+                key: Self.searchKey,
+                headers: [("anthropic-version", "2023-06-01")]
+            )
+            #expect(refusedAnthropic.status == 429)
+            #expect(refusedAnthropic.json?["type"] as? String == "error")
+            #expect((refusedAnthropic.json?["error"] as? [String: Any])?["type"] as? String == "rate_limit_error")
+            #expect(refusedAnthropic.headers["retry-after"] != nil)
+
+            // Another team is not covered by the team's rule; the model's rule counts it, with the
+            // search team's two chats. The refused chat took nothing from the model's rule.
+            let other = try await keel.post("/v1/chat/completions", json: chatBody("hello"), key: Self.adsKey)
+            #expect(other.status == 200)
+            #expect(other.headers["x-ratelimit-limit-requests"] == "100")
+            #expect(other.headers["x-ratelimit-remaining-requests"] == "97")
+
+            await keel.shutdown()
+            let records = try await keel.records()
+            // Refused requests are admitted requests: each leaves its record, as a 429.
+            #expect(records.filter { $0.status == 429 && $0.errorClass == "rate_limit_exceeded" }.count == 2)
+        }
+    }
+
+    @Test func tokensAreReservedAtAdmissionAndCorrectedByRealUsage() async throws {
+        try await Self.awayFromWindowEdge(3_600)
+        let rules = [RateLimitRule(id: "search-tpm", teamID: "search", tokensPerWindow: 1_500, windowSeconds: 3_600)]
+        try await TestKeel.run(configure: Self.configure(rules)) { keel in
+            let body = chatBody("count my tokens please", extra: #""max_tokens":1000"#)
+            let reserved = body.utf8.count / 4 + 1_000
+            let first = try await keel.post("/v1/chat/completions", json: body, key: Self.searchKey)
+            #expect(first.status == 200)
+            #expect(first.headers["x-ratelimit-limit-tokens"] == "1500")
+            #expect(first.headers["x-ratelimit-remaining-tokens"] == String(1_500 - reserved))
+            let used = try #require((first.json?["usage"] as? [String: Any])?["total_tokens"] as? Int)
+            #expect(used < 200)
+
+            // Without the correction the first reservation would still hold 1,000+ tokens and the
+            // second would not fit; it fits because the first was settled at its real usage.
+            let second = try await keel.post("/v1/chat/completions", json: body, key: Self.searchKey)
+            #expect(second.status == 200)
+            #expect(second.headers["x-ratelimit-remaining-tokens"] == String(1_500 - used - reserved))
+
+            // A request that reserves more than the whole limit can never fit: no retry-after.
+            let huge = try await keel.post(
+                "/v1/chat/completions", json: chatBody("big", extra: #""max_tokens":2000"#), key: Self.searchKey)
+            #expect(huge.status == 429)
+            #expect(huge.headers["retry-after"] == nil)
+            #expect((huge.json?["error"] as? [String: Any])?["message"] as? String ?? "" != "")
+        }
+    }
+
+    @Test func theConcurrencyLimitCountsStreamsUntilTheyEnd() async throws {
+        let rules = [RateLimitRule(id: "search-parallel", teamID: "search", maxConcurrent: 2)]
+        try await TestKeel.run(configure: Self.configure(rules)) { keel in
+            let slow = chatBody("[sim ttft_ms=2500 tokens=5] slow", extra: #""stream":true"#)
+            async let one = keel.post("/v1/chat/completions", json: slow, key: Self.searchKey)
+            async let two = keel.post("/v1/chat/completions", json: slow, key: Self.searchKey)
+            try await Task.sleep(for: .milliseconds(800))
+            let third = try await keel.post("/v1/chat/completions", json: chatBody("now"), key: Self.searchKey)
+            #expect(third.status == 429)
+            #expect(third.headers["retry-after"] == "1")
+            #expect((third.json?["error"] as? [String: Any])?["message"] as? String ?? "" != "")
+            let streams = try await [one, two]
+            #expect(streams.map(\.status) == [200, 200])
+            #expect(streams.allSatisfy { $0.body.contains("[DONE]") })
+            let after = try await keel.post("/v1/chat/completions", json: chatBody("now"), key: Self.searchKey)
+            #expect(after.status == 200)
+        }
+    }
+
+    @Test func aStreamCarriesTheHeadersAndTokensAreCorrectedWhenItEnds() async throws {
+        try await Self.awayFromWindowEdge(3_600)
+        let rules = [RateLimitRule(id: "search", teamID: "search", requestsPerWindow: 10, tokensPerWindow: 5_000, windowSeconds: 3_600)]
+        try await TestKeel.run(configure: Self.configure(rules)) { keel in
+            let body = chatBody("[sim tokens=7] stream", extra: #""stream":true,"max_tokens":500,"stream_options":{"include_usage":true}"#)
+            let stream = try await keel.post("/v1/chat/completions", json: body, key: Self.searchKey)
+            #expect(stream.status == 200)
+            #expect(stream.headers["x-ratelimit-remaining-requests"] == "9")
+            #expect(stream.headers["x-ratelimit-remaining-tokens"] == String(5_000 - body.utf8.count / 4 - 500))
+            let usage = try #require(stream.jsonEvents.last?["usage"] as? [String: Any])
+            let used = try #require(usage["total_tokens"] as? Int)
+            let next = try await keel.post("/v1/chat/completions", json: chatBody("x", extra: #""max_tokens":10"#), key: Self.searchKey)
+            let nextReserved = chatBody("x", extra: #""max_tokens":10"#).utf8.count / 4 + 10
+            #expect(next.headers["x-ratelimit-remaining-tokens"] == String(5_000 - used - nextReserved))
+        }
+    }
+
+    /// Waits, when needed, until the current window of `seconds` has at least 40 s left, so a
+    /// test's requests fall into one window.
+    static func awayFromWindowEdge(_ seconds: Int) async throws {
+        let now = Date().timeIntervalSince1970
+        let left = Double(seconds) - now.truncatingRemainder(dividingBy: Double(seconds))
+        if left < 40 { try await Task.sleep(for: .milliseconds(Int((left + 0.5) * 1_000))) }
+    }
+}
