@@ -27,7 +27,8 @@ final class BudgetLimit: AdmissionLimit {
 
     /// This instance's counters for one budget period.
     private struct Account {
-        let limit: USDNanos
+        /// The budget's limit as last seen (a change through the admin API applies at once).
+        var limit: USDNanos
         /// The share this instance holds in the ledger.
         var granted = USDNanos.zero
         /// Settled cost of this instance's requests in the period.
@@ -122,6 +123,7 @@ final class BudgetLimit: AdmissionLimit {
     private func tryReserve(_ amount: USDNanos, on key: BudgetPeriodKey, limit: USDNanos) -> Bool {
         self.accounts.withLock { accounts in
             var account = accounts[key] ?? Account(limit: limit)
+            account.limit = limit
             defer { accounts[key] = account }
             // The share in hand may predate a lowered limit: the budget's limit bounds it too.
             guard account.spent + account.reserved + amount <= min(account.granted, limit) else { return false }
