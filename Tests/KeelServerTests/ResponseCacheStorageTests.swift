@@ -93,6 +93,10 @@ struct ResponseCacheStorageTests {
         #expect(base != ResponseCacheKey(scope: .team("a"), dialect: .openAI, model: "n", body: body))
         let spaced = ByteBuffer(string: #"{"model":"m", "messages":[{"role":"user","content":"hi"}]}"#)
         #expect(base != ResponseCacheKey(scope: .team("a"), dialect: .openAI, model: "m", body: spaced))
+        // Headers the dialect forwards upstream (anthropic-beta) can change the answer.
+        let beta = ResponseCacheKey(scope: .team("a"), dialect: .anthropic, model: "m", headers: [("anthropic-beta", "x")], body: body)
+        #expect(beta != ResponseCacheKey(scope: .team("a"), dialect: .anthropic, model: "m", body: body))
+        #expect(beta == ResponseCacheKey(scope: .team("a"), dialect: .anthropic, model: "m", headers: [("anthropic-beta", "x")], body: body))
         // Length prefixes: moving a boundary between parts changes the key.
         #expect(
             ResponseCacheKey(scope: .team("ab"), dialect: .openAI, model: "c", body: body)

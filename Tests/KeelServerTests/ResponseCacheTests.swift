@@ -162,6 +162,25 @@ struct ResponseCacheTests {
         }
     }
 
+    @Test func anthropicVersionAndBetaHeadersArePartOfTheKey() async throws {
+        try await TestKeel.run(configure: Self.cacheOn()) { keel in
+            let body = #"{"model":"via-anthropic","max_tokens":32,"messages":[{"role":"user","content":"hello"}]}"#
+            let version = ("anthropic-version", "2023-06-01")
+            let steps: [([(String, String)], String)] = [
+                ([version], "miss"),
+                ([version], "hit"),
+                ([version, ("anthropic-beta", "output-128k-2025-02-19")], "miss"),
+                ([version, ("anthropic-beta", "output-128k-2025-02-19")], "hit"),
+            ]
+            for (headers, expected) in steps {
+                let response = try await keel.post("/v1/messages", json: body, headers: headers)
+                #expect(response.status == 200)
+                #expect(response.headers["x-keel-cache"] == expected, "\(headers)")
+            }
+            #expect(keel.simulator.requestCount(path: "/v1/messages") == 2)
+        }
+    }
+
     @Test func aModelWithCacheOffIsNeverCached() async throws {
         try await TestKeel.run(configure: { configuration in
             Self.cacheOn()(&configuration)

@@ -3,8 +3,9 @@ import KeelCore
 import NIOCore
 
 /// What a cached answer is stored and found under: the SHA-256 of the cache scope (the team, or
-/// the key when it has no team), the client dialect, the requested model and the exact request
-/// body bytes.
+/// the key when it has no team), the client dialect, the requested model, the request headers
+/// the dialect forwards upstream (Anthropic's `anthropic-version` and `anthropic-beta`, which
+/// can change the answer) and the exact request body bytes.
 ///
 /// The body is hashed as it arrived, so every difference counts: another message, `temperature`,
 /// `stream` or `stream_options`, and also member order and white space (exact-match semantics,
@@ -31,7 +32,7 @@ struct ResponseCacheKey: Hashable, Sendable {
         }
     }
 
-    init(scope: Scope, dialect: APIDialect, model: String, body: ByteBuffer) {
+    init(scope: Scope, dialect: APIDialect, model: String, headers: [(name: String, value: String)] = [], body: ByteBuffer) {
         var hasher = SHA256()
         switch scope {
         case .team(let team): Self.update(&hasher, "team:" + team.rawValue)
@@ -39,6 +40,12 @@ struct ResponseCacheKey: Hashable, Sendable {
         }
         Self.update(&hasher, dialect.rawValue)
         Self.update(&hasher, model)
+        var count = UInt64(headers.count).bigEndian
+        withUnsafeBytes(of: &count) { hasher.update(bufferPointer: $0) }
+        for header in headers {
+            Self.update(&hasher, header.name)
+            Self.update(&hasher, header.value)
+        }
         var length = UInt64(body.readableBytes).bigEndian
         withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
         body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }

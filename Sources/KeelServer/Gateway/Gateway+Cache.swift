@@ -36,7 +36,13 @@ extension Gateway {
         else {
             return CacheTicket(cache: cache, key: nil, status: .bypass, hit: nil)
         }
-        let key = ResponseCacheKey(scope: scope, dialect: Ingress.dialect, model: chat.model, body: chat.body)
+        let key = ResponseCacheKey(
+            scope: scope,
+            dialect: Ingress.dialect,
+            model: chat.model,
+            headers: Ingress.forwardedHeaders(request),
+            body: chat.body
+        )
         if directive == .refresh {
             return CacheTicket(cache: cache, key: key, status: .refresh, hit: nil)
         }
