@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelProviders
 import KeelServer
 import KeelSimulator
 import KeelTesting
@@ -118,6 +119,29 @@ struct StreamResumeTests {
             #expect(record.usage.outputTokens == Int64(uncut.outputTokens))
             #expect(answer.outputTokens == uncut.outputTokens)
             #expect(record.usage.inputTokens > Int64(uncut.inputTokens), "the continuation's prompt holds the partial answer")
+        }
+    }
+
+    @Test func aStreamStalledPastTheIdleTimeoutAfterContentIsContinuedToo() async throws {
+        try await TestKeel.run(simulator: Self.simulator, configure: { configuration in
+            configuration.providers[0].timeouts.idle = .milliseconds(500)
+            Self.resumable(&configuration, first: "sim", second: "sim-anthropic")
+        }) { keel in
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "fault=stall at=mid_stream after_tokens=3 stall_ms=20000 tps=50"), model: "keel-sim-chat", count: 1)
+            let started = ContinuousClock.now
+            let (response, answer) = try await Self.ask(keel, client: "openai")
+            #expect(ContinuousClock.now - started < .seconds(9), "the idle timeout, not the 20 s stall, ended the first stream")
+            let uncut = try await Self.uncut(keel)
+            #expect(response.status == 200)
+            #expect(answer.terminated && answer.errorEvent == nil)
+            #expect(answer.text == uncut.text)
+
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.outcome == .success && record.provider == "sim-anthropic")
+            #expect(record.attemptLog.map(\.errorClass) == ["upstream_timeout", nil])
+            #expect(record.attemptLog.map(\.resumed) == [false, true])
         }
     }
 
