@@ -14,7 +14,9 @@ struct ChatRequestContinuationTests {
     @Test func aPrefillIsOneTrailingAssistantTurnWithoutTrailingWhitespace() {
         let continuation = Self.request.continuation(of: "The moon pulls \n", partialTokens: 3, asPrefill: true)
         #expect(continuation.messages.count == 2)
-        #expect(continuation.messages.last == ChatMessage(role: .assistant, content: [.text(ChatText("The moon pulls"))]))
+        #expect(
+            continuation.messages.last == ChatMessage(role: .assistant, content: [.text(ChatText("The moon pulls"))])
+        )
         #expect(continuation.system == Self.request.system)
         #expect(continuation.stream)
         #expect(continuation.maxTokens == 97)
@@ -23,8 +25,13 @@ struct ChatRequestContinuationTests {
     @Test func withoutPrefillThePartialAnswerIsFollowedByTheContinueInstruction() {
         let continuation = Self.request.continuation(of: "The moon pulls ", partialTokens: 500, asPrefill: false)
         #expect(continuation.messages.count == 3)
-        #expect(continuation.messages[1] == ChatMessage(role: .assistant, content: [.text(ChatText("The moon pulls "))]))
-        #expect(continuation.messages[2] == ChatMessage(role: .user, content: [.text(ChatText(ChatRequest.continueInstruction))]))
+        #expect(
+            continuation.messages[1] == ChatMessage(role: .assistant, content: [.text(ChatText("The moon pulls "))])
+        )
+        #expect(
+            continuation.messages[2]
+                == ChatMessage(role: .user, content: [.text(ChatText(ChatRequest.continueInstruction))])
+        )
         #expect(continuation.maxTokens == 1, "never below one token")
     }
 }

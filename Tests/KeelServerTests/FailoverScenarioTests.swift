@@ -27,7 +27,10 @@ struct FailoverScenarioTests {
         configuration.models.append(
             .init(
                 name: "pair",
-                routes: [.init(provider: "sim", model: "keel-sim-chat"), .init(provider: "sim-anthropic", model: "keel-sim-claude")],
+                routes: [
+                    .init(provider: "sim", model: "keel-sim-chat"),
+                    .init(provider: "sim-anthropic", model: "keel-sim-claude"),
+                ],
                 maxRetries: maxRetries,
                 breaker: breaker
             )
@@ -38,7 +41,9 @@ struct FailoverScenarioTests {
     static func deployments(_ keel: TestGateway, model: String) async throws -> [[String: Any]] {
         let response = try await keel.send(.GET, "/admin/v1/deployments")
         #expect(response.status == 200)
-        let entry = try #require((response.json?["data"] as? [[String: Any]])?.first { $0["model"] as? String == model })
+        let entry = try #require(
+            (response.json?["data"] as? [[String: Any]])?.first { $0["model"] as? String == model }
+        )
         return entry["deployments"] as? [[String: Any]] ?? []
     }
 
@@ -52,11 +57,20 @@ struct FailoverScenarioTests {
             for index in configuration.providers.indices {
                 configuration.providers[index].timeouts.idle = .seconds(5)
             }
-            configuration.models.append(.init(name: "trickle", routes: [.init(provider: provider, model: "keel-sim-chat")], maxRetries: 0))
+            configuration.models.append(
+                .init(name: "trickle", routes: [.init(provider: provider, model: "keel-sim-chat")], maxRetries: 0)
+            )
         }) { keel in
             // 10 tokens at 5 per second: about 1.8 s of 200 ms gaps, each far inside the 5 s idle timeout.
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "tokens=10 tps=5"), model: "keel-sim-chat", count: 1)
-            let response = try await keel.post("/v1/chat/completions", json: chatBody("trickle slowly", model: "trickle", extra: Self.streamWithUsage))
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "tokens=10 tps=5"),
+                model: "keel-sim-chat",
+                count: 1
+            )
+            let response = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("trickle slowly", model: "trickle", extra: Self.streamWithUsage)
+            )
             #expect(response.status == 200)
             let answer = try DialectAnswer.openAI(response)
             #expect(answer.terminated && answer.errorEvent == nil)
@@ -81,9 +95,16 @@ struct FailoverScenarioTests {
             Self.pair(&configuration)
         }) { keel in
             // One token a second: the first arrives at once, the gap after it outlasts the 500 ms idle timeout.
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "tokens=10 tps=1"), model: "keel-sim-chat", count: 1)
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "tokens=10 tps=1"),
+                model: "keel-sim-chat",
+                count: 1
+            )
             let started = ContinuousClock.now
-            let response = try await keel.post("/v1/chat/completions", json: chatBody("trickle too slowly", model: "pair", extra: #""stream":true"#))
+            let response = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("trickle too slowly", model: "pair", extra: #""stream":true"#)
+            )
             #expect(ContinuousClock.now - started < .seconds(9), "the idle timeout, not the 10 s trickle, ended it")
             #expect(response.status == 200)
             let answer = try DialectAnswer.openAI(response)
@@ -109,11 +130,18 @@ struct FailoverScenarioTests {
         try await TestKeel.run(configure: { configuration in
             Self.pair(&configuration, breaker: .init(allowedFailures: 2, cooldown: .seconds(120)))
         }) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=\(status)"), model: "keel-sim-chat", count: 100)
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=\(status)"),
+                model: "keel-sim-chat",
+                count: 100
+            )
             // Three failures in a row (two allowed) open the first deployment's breaker; each
             // request is still answered, by the second deployment.
             for index in 0..<3 {
-                let response = try await keel.post("/v1/chat/completions", json: chatBody("burst \(index)", model: "pair"))
+                let response = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody("burst \(index)", model: "pair")
+                )
                 #expect(response.status == 200)
                 #expect(response.headers["x-keel-provider"] == "sim-anthropic")
                 #expect(response.headers["x-keel-attempts"] == "2")
@@ -127,7 +155,10 @@ struct FailoverScenarioTests {
 
             // While it is open, the traffic goes straight to the second deployment.
             for index in 0..<3 {
-                let response = try await keel.post("/v1/chat/completions", json: chatBody("after \(index)", model: "pair"))
+                let response = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody("after \(index)", model: "pair")
+                )
                 #expect(response.status == 200)
                 #expect(response.headers["x-keel-provider"] == "sim-anthropic")
                 #expect(response.headers["x-keel-attempts"] == "1")
@@ -139,7 +170,10 @@ struct FailoverScenarioTests {
             let records = try await keel.records().sorted { $0.startedAt < $1.startedAt }
             #expect(records.count == 6)
             for record in records.prefix(3) {
-                #expect(record.outcome == .success && record.provider == "sim-anthropic" && record.deployment == "keel-sim-claude")
+                #expect(
+                    record.outcome == .success && record.provider == "sim-anthropic"
+                        && record.deployment == "keel-sim-claude"
+                )
                 #expect(record.attempts == 2)
                 #expect(record.attemptLog.map(\.provider) == ["sim", "sim-anthropic"])
                 #expect(record.attemptLog.map(\.upstreamStatus) == [status, nil])
@@ -156,8 +190,15 @@ struct FailoverScenarioTests {
         try await TestKeel.run(configure: { configuration in
             Self.pair(&configuration, breaker: .init(allowedFailures: 10), maxRetries: 2)
         }) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=500"), model: "keel-sim-chat", count: 3)
-            let response = try await keel.post("/v1/chat/completions", json: chatBody("retry then fail over", model: "pair"))
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=500"),
+                model: "keel-sim-chat",
+                count: 3
+            )
+            let response = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("retry then fail over", model: "pair")
+            )
             #expect(response.status == 200)
             #expect(response.headers["x-keel-provider"] == "sim-anthropic")
             #expect(response.headers["x-keel-attempts"] == "4")
@@ -174,7 +215,11 @@ struct FailoverScenarioTests {
 
     @Test func a429WithoutRetryAfterFailsOverAndRestsTheDeploymentWithoutTrippingItsBreaker() async throws {
         try await TestKeel.run(configure: { Self.pair(&$0) }) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=429"), model: "keel-sim-chat", count: 1)
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=429"),
+                model: "keel-sim-chat",
+                count: 1
+            )
             let first = try await keel.post("/v1/chat/completions", json: chatBody("rate limited", model: "pair"))
             #expect(first.status == 200)
             #expect(first.headers["x-keel-provider"] == "sim-anthropic")
@@ -201,9 +246,15 @@ struct FailoverScenarioTests {
 
     @Test func a429WithoutRetryAfterOnTheOnlyDeploymentIsPassedToTheClientWhileTheDeploymentRests() async throws {
         try await TestKeel.run(configure: { configuration in
-            configuration.models.append(.init(name: "single", routes: [.init(provider: "sim", model: "keel-sim-chat")], maxRetries: 1))
+            configuration.models.append(
+                .init(name: "single", routes: [.init(provider: "sim", model: "keel-sim-chat")], maxRetries: 1)
+            )
         }) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=429"), model: "keel-sim-chat", count: 1)
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=429"),
+                model: "keel-sim-chat",
+                count: 1
+            )
             // The retry would fall inside the 10 s rest a rate limit without retry-after earns,
             // so the router does not hammer the upstream: the client gets the 429 at once.
             let response = try await keel.post("/v1/chat/completions", json: chatBody("retry me", model: "single"))
@@ -224,8 +275,15 @@ struct FailoverScenarioTests {
     @Test(arguments: [false, true])
     func aConnectionResetBeforeTheHeadersFailsOver(stream: Bool) async throws {
         try await TestKeel.run(configure: { Self.pair(&$0) }) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "fault=drop"), model: "keel-sim-chat", count: 1)
-            let response = try await keel.post("/v1/chat/completions", json: chatBody("reset", model: "pair", extra: stream ? #""stream":true"# : ""))
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "fault=drop"),
+                model: "keel-sim-chat",
+                count: 1
+            )
+            let response = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("reset", model: "pair", extra: stream ? #""stream":true"# : "")
+            )
             #expect(response.status == 200)
             #expect(response.headers["x-keel-provider"] == "sim-anthropic")
             let answer = try DialectAnswer.openAI(response)
@@ -239,7 +297,10 @@ struct FailoverScenarioTests {
             #expect(record.outcome == .success && record.attempts == 2)
             #expect(record.attemptLog.map(\.provider) == ["sim", "sim-anthropic"])
             #expect(record.attemptLog.first?.errorClass == "upstream_unavailable")
-            #expect(record.attemptLog.first?.upstreamStatus == nil, "no status: the connection closed without a response")
+            #expect(
+                record.attemptLog.first?.upstreamStatus == nil,
+                "no status: the connection closed without a response"
+            )
         }
     }
 
@@ -249,7 +310,11 @@ struct FailoverScenarioTests {
     @Test func aMalformedAnswerFailsOver() async throws {
         try await TestKeel.run(configure: { Self.pair(&$0) }) { keel in
             // A 200 whose body is not JSON.
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "fault=malformed"), model: "keel-sim-chat", count: 1)
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "fault=malformed"),
+                model: "keel-sim-chat",
+                count: 1
+            )
             let response = try await keel.post("/v1/chat/completions", json: chatBody("garbled", model: "pair"))
             #expect(response.status == 200)
             #expect(response.headers["x-keel-provider"] == "sim-anthropic")
@@ -267,10 +332,22 @@ struct FailoverScenarioTests {
     // MARK: All deployments down
 
     @Test(arguments: ["openai", "anthropic"])
-    func whenEveryDeploymentFailsTheClientGetsOneErrorInItsDialectAndTheRecordListsEachAttempt(dialect: String) async throws {
-        try await TestKeel.run(configure: { Self.pair(&$0, breaker: .init(allowedFailures: 0, cooldown: .seconds(120))) }) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), model: "keel-sim-chat", count: 100)
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), model: "keel-sim-claude", count: 100)
+    func whenEveryDeploymentFailsTheClientGetsOneErrorInItsDialectAndTheRecordListsEachAttempt(
+        dialect: String
+    ) async throws {
+        try await TestKeel.run(configure: {
+            Self.pair(&$0, breaker: .init(allowedFailures: 0, cooldown: .seconds(120)))
+        }) { keel in
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=503"),
+                model: "keel-sim-chat",
+                count: 100
+            )
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=503"),
+                model: "keel-sim-claude",
+                count: 100
+            )
             func ask() async throws -> TestResponse {
                 if dialect == "openai" {
                     return try await keel.post("/v1/chat/completions", json: chatBody("anyone there?", model: "pair"))
@@ -289,7 +366,9 @@ struct FailoverScenarioTests {
                 #expect(response.json?["type"] as? String == "error")
                 #expect((response.json?["error"] as? [String: Any])?["type"] as? String == "api_error")
             }
-            #expect(try await Self.deployments(keel, model: "pair").map { $0["breaker"] as? String } == ["open", "open"])
+            #expect(
+                try await Self.deployments(keel, model: "pair").map { $0["breaker"] as? String } == ["open", "open"]
+            )
 
             // Both benched: one deployment is still tried (a last resort), never a refusal by the gateway alone.
             let again = try await ask()
@@ -324,11 +403,22 @@ struct FailoverScenarioTests {
     func anOpenAIClientFallsBackToAModelOfAnotherDialectAndGetsAnOpenAIAnswer(_ fallback: CrossDialect) async throws {
         try await TestKeel.run(configure: { configuration in
             configuration.models.append(
-                .init(name: "gpt-primary", routes: [.init(provider: "sim", model: "keel-sim-chat")], fallbacks: ["backup"], maxRetries: 0)
+                .init(
+                    name: "gpt-primary",
+                    routes: [.init(provider: "sim", model: "keel-sim-chat")],
+                    fallbacks: ["backup"],
+                    maxRetries: 0
+                )
             )
-            configuration.models.append(.init(name: "backup", routes: [.init(provider: fallback.provider, model: "keel-sim-claude")]))
+            configuration.models.append(
+                .init(name: "backup", routes: [.init(provider: fallback.provider, model: "keel-sim-claude")])
+            )
         }) { keel in
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=500"), model: "keel-sim-chat", count: 100)
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=500"),
+                model: "keel-sim-chat",
+                count: 100
+            )
             let prompt = "explain the tides"
             let response = try await keel.post(
                 "/v1/chat/completions",
@@ -337,11 +427,16 @@ struct FailoverScenarioTests {
             #expect(response.status == 200)
             #expect(response.headers["x-keel-provider"] == fallback.provider)
             #expect(response.headers["x-keel-attempts"] == "2")
-            #expect(response.headers["content-type"]?.hasPrefix(fallback.stream ? "text/event-stream" : "application/json") == true)
+            #expect(
+                response.headers["content-type"]?.hasPrefix(fallback.stream ? "text/event-stream" : "application/json")
+                    == true
+            )
             let answer = try DialectAnswer.openAI(response)
             // The same conversation gets the same text from the simulator in every dialect: the
             // answer is the fallback model's, translated back to OpenAI without loss.
-            let direct = try DialectAnswer.openAI(try await keel.postDirect("/v1/chat/completions", json: chatBody(prompt, model: "keel-sim-claude")))
+            let direct = try DialectAnswer.openAI(
+                try await keel.postDirect("/v1/chat/completions", json: chatBody(prompt, model: "keel-sim-claude"))
+            )
             #expect(answer.text == direct.text)
             #expect(answer.stopReason == "stop")
             #expect(answer.outputTokens == direct.outputTokens)
@@ -349,8 +444,14 @@ struct FailoverScenarioTests {
             if fallback.stream {
                 #expect(answer.terminated)
                 let chunks = response.jsonEvents.filter { ($0["choices"] as? [[String: Any]])?.isEmpty == false }
-                #expect(chunks.allSatisfy { $0["object"] as? String == "chat.completion.chunk" && $0["model"] as? String == "gpt-primary" })
-                let roles = chunks.compactMap { (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["role"] }
+                #expect(
+                    chunks.allSatisfy {
+                        $0["object"] as? String == "chat.completion.chunk" && $0["model"] as? String == "gpt-primary"
+                    }
+                )
+                let roles = chunks.compactMap {
+                    (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["role"]
+                }
                 #expect(roles.count == 1, "one role chunk")
             } else {
                 #expect(response.json?["object"] as? String == "chat.completion")

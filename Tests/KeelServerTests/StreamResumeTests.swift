@@ -30,7 +30,8 @@ struct StreamResumeTests {
         Case(client: "anthropic", first: "sim", second: "sim-anthropic"),  // translated cut, prefill
     ]
 
-    static func resumable(_ configuration: inout KeelConfiguration, first: String, second: String, resume: Bool = true) {
+    static func resumable(_ configuration: inout KeelConfiguration, first: String, second: String, resume: Bool = true)
+    {
         var model = KeelConfiguration.Model(
             name: "resumable",
             // Both serve the same upstream model: the continuation continues the very answer.
@@ -47,13 +48,18 @@ struct StreamResumeTests {
         if client == "openai" {
             let response = try await keel.post(
                 "/v1/chat/completions",
-                json: chatBody(Self.prompt, model: "resumable", extra: #""stream":true,"stream_options":{"include_usage":true}"#)
+                json: chatBody(
+                    Self.prompt,
+                    model: "resumable",
+                    extra: #""stream":true,"stream_options":{"include_usage":true}"#
+                )
             )
             return (response, try DialectAnswer.openAI(response))
         }
         let response = try await keel.post(
             "/v1/messages",
-            json: #"{"model":"resumable","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"\#(Self.prompt)"}]}"#,
+            json:
+                #"{"model":"resumable","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"\#(Self.prompt)"}]}"#,
             headers: [("anthropic-version", "2023-06-01")]
         )
         return (response, try DialectAnswer.anthropic(response))
@@ -61,7 +67,9 @@ struct StreamResumeTests {
 
     /// The uncut answer, straight from the simulator.
     static func uncut(_ keel: TestGateway) async throws -> DialectAnswer {
-        try DialectAnswer.openAI(try await keel.postDirect("/v1/chat/completions", json: chatBody(Self.prompt, model: "keel-sim-chat")))
+        try DialectAnswer.openAI(
+            try await keel.postDirect("/v1/chat/completions", json: chatBody(Self.prompt, model: "keel-sim-chat"))
+        )
     }
 
     /// Cut after 3 of the 12 words, paced so the first words reach the client before the cut.
@@ -79,7 +87,10 @@ struct StreamResumeTests {
 
     @Test(arguments: cases)
     func aStreamCutAfterContentIsContinuedOnAnotherDeploymentAsOneCoherentStream(_ scenario: Case) async throws {
-        try await TestKeel.run(simulator: Self.simulator, configure: { Self.resumable(&$0, first: scenario.first, second: scenario.second) }) { keel in
+        try await TestKeel.run(
+            simulator: Self.simulator,
+            configure: { Self.resumable(&$0, first: scenario.first, second: scenario.second) }
+        ) { keel in
             keel.simulator.script.enqueue(try SimulatorDirectives(parsing: Self.cut), model: "keel-sim-chat", count: 1)
             let (response, answer) = try await Self.ask(keel, client: scenario.client)
             // One upstream call each: the stream that was cut, then its continuation.
@@ -91,20 +102,31 @@ struct StreamResumeTests {
             #expect(response.status == 200)
             #expect(answer.errorEvent == nil)
             #expect(answer.terminated, "one complete stream")
-            #expect(answer.text == uncut.text, "the partial answer and its continuation are the uncut answer, word for word")
+            #expect(
+                answer.text == uncut.text,
+                "the partial answer and its continuation are the uncut answer, word for word"
+            )
             #expect(answer.stopReason == (scenario.client == "openai" ? "stop" : "end_turn"))
             if scenario.client == "openai" {
                 #expect(response.events.filter { $0 == "[DONE]" }.count == 1)
                 let chunks = response.jsonEvents.filter { ($0["choices"] as? [[String: Any]])?.isEmpty == false }
-                let roles = chunks.compactMap { (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["role"] }
+                let roles = chunks.compactMap {
+                    (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["role"]
+                }
                 #expect(roles.count == 1, "no second role chunk")
                 #expect(Set(chunks.compactMap { $0["id"] as? String }).count == 1, "one answer id throughout")
-                #expect(chunks.filter { (($0["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String) != nil }.count == 1)
+                #expect(
+                    chunks.filter { (($0["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String) != nil }
+                        .count == 1
+                )
             } else {
                 let names = DialectAnswer.namedEvents(response.body).map(\.name)
                 #expect(names.filter { $0 == "message_start" }.count == 1, "no second message_start")
                 #expect(names.filter { $0 == "message_stop" }.count == 1)
-                #expect(names.filter { $0 == "content_block_start" }.count == 1, "the continuation goes on in the open text block")
+                #expect(
+                    names.filter { $0 == "content_block_start" }.count == 1,
+                    "the continuation goes on in the open text block"
+                )
             }
 
             await keel.shutdown()
@@ -118,20 +140,32 @@ struct StreamResumeTests {
             // The cut attempt's three words plus the continuation's: the uncut answer's count.
             #expect(record.usage.outputTokens == Int64(uncut.outputTokens))
             #expect(answer.outputTokens == uncut.outputTokens)
-            #expect(record.usage.inputTokens > Int64(uncut.inputTokens), "the continuation's prompt holds the partial answer")
+            #expect(
+                record.usage.inputTokens > Int64(uncut.inputTokens),
+                "the continuation's prompt holds the partial answer"
+            )
         }
     }
 
     @Test func aStreamStalledPastTheIdleTimeoutAfterContentIsContinuedToo() async throws {
-        try await TestKeel.run(simulator: Self.simulator, configure: { configuration in
-            configuration.providers[0].timeouts.idle = .milliseconds(500)
-            Self.resumable(&configuration, first: "sim", second: "sim-anthropic")
-        }) { keel in
+        try await TestKeel.run(
+            simulator: Self.simulator,
+            configure: { configuration in
+                configuration.providers[0].timeouts.idle = .milliseconds(500)
+                Self.resumable(&configuration, first: "sim", second: "sim-anthropic")
+            }
+        ) { keel in
             keel.simulator.script.enqueue(
-                try SimulatorDirectives(parsing: "fault=stall at=mid_stream after_tokens=3 stall_ms=20000 tps=50"), model: "keel-sim-chat", count: 1)
+                try SimulatorDirectives(parsing: "fault=stall at=mid_stream after_tokens=3 stall_ms=20000 tps=50"),
+                model: "keel-sim-chat",
+                count: 1
+            )
             let started = ContinuousClock.now
             let (response, answer) = try await Self.ask(keel, client: "openai")
-            #expect(ContinuousClock.now - started < .seconds(9), "the idle timeout, not the 20 s stall, ended the first stream")
+            #expect(
+                ContinuousClock.now - started < .seconds(9),
+                "the idle timeout, not the 20 s stall, ended the first stream"
+            )
             let uncut = try await Self.uncut(keel)
             #expect(response.status == 200)
             #expect(answer.terminated && answer.errorEvent == nil)
@@ -146,7 +180,10 @@ struct StreamResumeTests {
     }
 
     @Test func withoutStreamResumeTheSameCutEndsWithAnErrorEvent() async throws {
-        try await TestKeel.run(simulator: Self.simulator, configure: { Self.resumable(&$0, first: "sim", second: "sim-anthropic", resume: false) }) { keel in
+        try await TestKeel.run(
+            simulator: Self.simulator,
+            configure: { Self.resumable(&$0, first: "sim", second: "sim-anthropic", resume: false) }
+        ) { keel in
             keel.simulator.script.enqueue(try SimulatorDirectives(parsing: Self.cut), model: "keel-sim-chat", count: 1)
             let (response, answer) = try await Self.ask(keel, client: "openai")
             #expect(response.status == 200)
@@ -162,17 +199,27 @@ struct StreamResumeTests {
     }
 
     @Test func whenTheContinuationFailsTooTheClientGetsTheErrorEventAndTheRecordBothAttempts() async throws {
-        try await TestKeel.run(simulator: Self.simulator, configure: { configuration in
-            var model = KeelConfiguration.Model(
-                name: "resumable",
-                routes: [.init(provider: "sim", model: "keel-sim-chat"), .init(provider: "sim-anthropic", model: "keel-sim-claude")],
-                maxRetries: 0
-            )
-            model.streamResume = true
-            configuration.models.append(model)
-        }) { keel in
+        try await TestKeel.run(
+            simulator: Self.simulator,
+            configure: { configuration in
+                var model = KeelConfiguration.Model(
+                    name: "resumable",
+                    routes: [
+                        .init(provider: "sim", model: "keel-sim-chat"),
+                        .init(provider: "sim-anthropic", model: "keel-sim-claude"),
+                    ],
+                    maxRetries: 0
+                )
+                model.streamResume = true
+                configuration.models.append(model)
+            }
+        ) { keel in
             keel.simulator.script.enqueue(try SimulatorDirectives(parsing: Self.cut), model: "keel-sim-chat", count: 1)
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), model: "keel-sim-claude", count: 1)
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=503"),
+                model: "keel-sim-claude",
+                count: 1
+            )
             let (response, answer) = try await Self.ask(keel, client: "openai")
             #expect(response.status == 200)
             #expect(!answer.terminated)

@@ -24,7 +24,9 @@ extension ChatRequest {
             request.maxTokens = max(1, maxTokens - partialTokens)
         }
         if asPrefill {
-            request.messages.append(ChatMessage(role: .assistant, content: [.text(ChatText(Self.trimmingTrailingWhitespace(partial)))]))
+            request.messages.append(
+                ChatMessage(role: .assistant, content: [.text(ChatText(Self.trimmingTrailingWhitespace(partial)))])
+            )
         } else {
             request.messages.append(ChatMessage(role: .assistant, content: [.text(ChatText(partial))]))
             request.messages.append(ChatMessage(role: .user, content: [.text(ChatText(Self.continueInstruction))]))

@@ -49,7 +49,8 @@ struct StreamTranscript: Sendable {
             break
         case .error:
             self.unreadable = true
-        case .thinkingDelta, .thinkingSignature, .redactedThinking, .toolCallStart, .toolCallArgumentsDelta, .refusalDelta:
+        case .thinkingDelta, .thinkingSignature, .redactedThinking, .toolCallStart, .toolCallArgumentsDelta,
+            .refusalDelta:
             self.otherContent = true
         }
     }

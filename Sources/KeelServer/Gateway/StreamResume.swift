@@ -66,17 +66,21 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
         writer: inout any ResponseBodyWriter,
         clientGone: inout Bool
     ) async -> KeelError? {
-        guard !clientGone, var transcribing = pipe as? TranscribingPipe<Transcriber.StreamDecoder> else { return failure }
+        guard !clientGone, var transcribing = pipe as? TranscribingPipe<Transcriber.StreamDecoder> else {
+            return failure
+        }
         let accounting = transcribing.accounting
         let cut: KeelError
         if let failure {
             cut = failure
         } else if !accounting.isComplete {
-            cut = accounting.sawErrorEvent || accounting.sawMalformedEvent ? .upstreamBadResponse() : .streamInterrupted()
+            cut =
+                accounting.sawErrorEvent || accounting.sawMalformedEvent ? .upstreamBadResponse() : .streamInterrupted()
         } else {
             return nil
         }
-        guard Self.isResumable(cut), ContinuousClock.now - self.started < self.totalTimeout, transcribing.transcript.isResumable,
+        guard Self.isResumable(cut), ContinuousClock.now - self.started < self.totalTimeout,
+            transcribing.transcript.isResumable,
             let request = try? self.request.get()
         else { return failure }
 
@@ -95,12 +99,19 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
         let transcript = transcribing.transcript
         let cutProvider = record.provider
         let cutDeployment = record.deployment
-        let cutLog = Self.cutLog(record, cut: cut, relayedMicros: (ContinuousClock.now - self.started).microseconds - (record.upstreamMicros ?? 0))
+        let cutLog = Self.cutLog(
+            record,
+            cut: cut,
+            relayedMicros: (ContinuousClock.now - self.started).microseconds - (record.upstreamMicros ?? 0)
+        )
         let partialUsage = Self.partialUsage(accounting.usage, transcript: transcript)
         let resumedAt = ContinuousClock.now
         self.logger.debug(
             "Resuming a cut stream",
-            metadata: [LogKey.provider: "\(cutProvider ?? "")", LogKey.deployment: "\(cutDeployment ?? "")", LogKey.errorType: "\(cut.metricLabel)"]
+            metadata: [
+                LogKey.provider: "\(cutProvider ?? "")", LogKey.deployment: "\(cutDeployment ?? "")",
+                LogKey.errorType: "\(cut.metricLabel)",
+            ]
         )
         let clientModel = self.clientModel
         let routed: UpstreamRouter.Routed<StreamStart>
@@ -111,7 +122,13 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
                 firstTokenAt: { $0.contentAt },
                 logger: self.logger
             ) { deployment in
-                try await Self.continuation(of: transcript, usage: partialUsage, request: request, clientModel: clientModel, on: deployment)
+                try await Self.continuation(
+                    of: transcript,
+                    usage: partialUsage,
+                    request: request,
+                    clientModel: clientModel,
+                    on: deployment
+                )
             }
         } catch let unresumed as UpstreamRouter.Failure {
             record.attempts += unresumed.attempts
@@ -128,8 +145,10 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
             let deployment = routed.deployment
             continued = [
                 RequestRecord.Attempt(
-                    provider: deployment.provider.name, deployment: deployment.upstreamModel,
-                    durationMicros: (ContinuousClock.now - resumedAt).microseconds)
+                    provider: deployment.provider.name,
+                    deployment: deployment.upstreamModel,
+                    durationMicros: (ContinuousClock.now - resumedAt).microseconds
+                )
             ]
         }
         continued[continued.count - 1].resumed = true
@@ -143,7 +162,12 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
     }
 
     /// Writes the continuation to the client until it ends; returns the failure it ended on.
-    private func relay(_ start: StreamStart, pipe: inout any StreamPipe, writer: inout any ResponseBodyWriter, clientGone: inout Bool) async -> KeelError? {
+    private func relay(
+        _ start: StreamStart,
+        pipe: inout any StreamPipe,
+        writer: inout any ResponseBodyWriter,
+        clientGone: inout Bool
+    ) async -> KeelError? {
         if start.pending.readableBytes > 0 {
             do {
                 try await writer.write(start.pending)
@@ -190,10 +214,18 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
         on deployment: ModelRegistry.Deployment
     ) async throws -> StreamStart {
         guard let upstream = ChatDialects.upstream(deployment.provider.dialect) else {
-            throw DeploymentCannotServe(error: .invalidRequest("Provider '\(deployment.provider.name)' cannot continue a stream."))
+            throw DeploymentCannotServe(
+                error: .invalidRequest("Provider '\(deployment.provider.name)' cannot continue a stream.")
+            )
         }
         return try await Self.continuation(
-            of: transcript, usage: usage, request: request, clientModel: clientModel, on: deployment, upstream: upstream)
+            of: transcript,
+            usage: usage,
+            request: request,
+            clientModel: clientModel,
+            on: deployment,
+            upstream: upstream
+        )
     }
 
     private static func continuation<Upstream: ChatUpstreamDialect>(
@@ -206,7 +238,10 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
     ) async throws -> StreamStart {
         let provider = deployment.provider
         let continuation = request.continuation(
-            of: transcript.text, partialTokens: transcript.contentEvents, asPrefill: provider.dialect == .anthropic)
+            of: transcript.text,
+            partialTokens: transcript.contentEvents,
+            asPrefill: provider.dialect == .anthropic
+        )
         if let refusal = Gateway.unservable(continuation, by: provider) { throw DeploymentCannotServe(error: refusal) }
         let body: ByteBuffer
         do {
@@ -245,12 +280,16 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
     /// The attempt log up to the cut: the routing's own, whose last entry is the stream that was
     /// cut, or one entry for the single attempt. The cut attempt gets the cut's class, and the
     /// time it streamed after routing (`relayedMicros`) is added to its duration.
-    private static func cutLog(_ record: RequestRecord, cut: KeelError, relayedMicros: Int64) -> [RequestRecord.Attempt] {
+    private static func cutLog(_ record: RequestRecord, cut: KeelError, relayedMicros: Int64) -> [RequestRecord.Attempt]
+    {
         var log = record.attemptLog
         if log.isEmpty {
             log = [
                 RequestRecord.Attempt(
-                    provider: record.provider ?? "", deployment: record.deployment ?? "", durationMicros: record.upstreamMicros ?? 0)
+                    provider: record.provider ?? "",
+                    deployment: record.deployment ?? "",
+                    durationMicros: record.upstreamMicros ?? 0
+                )
             ]
         }
         log[log.count - 1].errorClass = cut.metricLabel
@@ -282,8 +321,13 @@ extension Gateway {
             let transcriber = ChatDialects.upstream(Ingress.dialect)
         else { return nil }
         return self.streamResume(
-            client: Ingress.ClientDialect.self, transcriber: transcriber, canonical, record: record, started: started,
-            totalTimeout: totalTimeout)
+            client: Ingress.ClientDialect.self,
+            transcriber: transcriber,
+            canonical,
+            record: record,
+            started: started,
+            totalTimeout: totalTimeout
+        )
     }
 
     private func streamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>(
@@ -295,7 +339,12 @@ extension Gateway {
         totalTimeout: Duration
     ) -> any StreamResuming {
         StreamResume<Client, Transcriber>(
-            router: self.router, request: canonical, clientModel: record.requestedModel, started: started,
-            totalTimeout: totalTimeout, logger: self.logger)
+            router: self.router,
+            request: canonical,
+            clientModel: record.requestedModel,
+            started: started,
+            totalTimeout: totalTimeout,
+            logger: self.logger
+        )
     }
 }

@@ -41,13 +41,25 @@ extension SimulatedCompletion {
             reasoningTokens: self.usage.reasoningTokens
         )
         return SimulatedCompletion(
-            id: self.id, created: self.created, model: self.model, output: output, finishReason: self.finishReason,
-            stopSequence: self.stopSequence, usage: usage, seed: self.seed
+            id: self.id,
+            created: self.created,
+            model: self.model,
+            output: output,
+            finishReason: self.finishReason,
+            stopSequence: self.stopSequence,
+            usage: usage,
+            seed: self.seed
         )
     }
 
     private init(
-        id: String, created: Int, model: String, output: Output, finishReason: String, stopSequence: String?, usage: Usage,
+        id: String,
+        created: Int,
+        model: String,
+        output: Output,
+        finishReason: String,
+        stopSequence: String?,
+        usage: Usage,
         seed: UInt64
     ) {
         self.id = id

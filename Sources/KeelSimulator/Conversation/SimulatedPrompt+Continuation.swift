@@ -17,7 +17,9 @@ extension SimulatedPrompt {
         {
             messages.removeLast()
         }
-        guard let last = messages.last, last.role == "assistant", !last.texts.isEmpty, last.extras.isEmpty else { return nil }
+        guard let last = messages.last, last.role == "assistant", !last.texts.isEmpty, last.extras.isEmpty else {
+            return nil
+        }
         messages.removeLast()
         guard messages.contains(where: { $0.role == "user" }) else { return nil }
         var prompt = self
