@@ -327,6 +327,15 @@ public enum SQLiteSchema {
                 """
         ),
         SchemaMigration(
+            id: "0012_stream_resume",
+            sql: """
+                -- Resume mode (models[].stream_resume) needs no column: a resumed attempt is marked
+                -- inside request_record.attempt_log ("resumed": true). This id was reserved for it
+                -- and stays, a no-op, so the list stays numbered without a gap.
+                SELECT 1;
+                """
+        ),
+        SchemaMigration(
             id: "0013_request_record_prompt_traits",
             sql: """
                 -- What a chat request used beyond text (bit 1: tools, bit 2: images) and a
