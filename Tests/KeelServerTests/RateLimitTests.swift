@@ -145,6 +145,25 @@ struct RateLimitTests {
         }
     }
 
+    @Test func aStreamThatOutgrowsItsReservationIsEndedWhenTheTokenLimitSaysNo() async throws {
+        try await Self.awayFromWindowEdge(3_600)
+        let rules = [RateLimitRule(id: "search-tpm", teamID: "search", tokensPerWindow: 600, windowSeconds: 3_600)]
+        try await TestKeel.run(configure: Self.configure(rules)) { keel in
+            // The simulator ignores max_tokens here and streams 3,000 tokens; after 20 the stream
+            // asks for 1,024 more, which a limit of 600 cannot give.
+            let body = chatBody("[sim tokens=3000 tps=20000] long", extra: #""stream":true,"max_tokens":20"#)
+            let stream = try await keel.post("/v1/chat/completions", json: body, key: Self.searchKey)
+            #expect(stream.status == 200)
+            // Ended early: nowhere near the 3,000 tokens the upstream would have sent.
+            #expect(stream.streamedText.split(separator: " ").count < 200)
+            #expect(stream.body.contains("rate_limit_exceeded"), "\(stream.body.suffix(300))")
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.outcome == .interrupted)
+            #expect(record.errorClass == "rate_limit_exceeded")
+        }
+    }
+
     /// Waits, when needed, until the current window of `seconds` has at least 40 s left, so a
     /// test's requests fall into one window.
     static func awayFromWindowEdge(_ seconds: Int) async throws {

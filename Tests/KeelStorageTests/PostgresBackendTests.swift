@@ -125,8 +125,8 @@ struct PostgresBackendTests {
                 """, schema)
             #expect(
                 collations == [
-                    "org.C", "project.C", "request_record.C", "schema_migration.C", "team.C", "user_account.C",
-                    "virtual_key.C",
+                    "org.C", "project.C", "rate_limit_rule.C", "request_record.C", "schema_migration.C", "team.C",
+                    "user_account.C", "virtual_key.C",
                 ])
             await backend.shutdown()
         }
