@@ -26,7 +26,7 @@ struct RequestRecordStoreConformanceTests {
             attemptLog: [
                 .init(provider: "openai", deployment: "gpt-\"q\"", errorClass: "upstream_unavailable", upstreamStatus: 503, durationMicros: 1_200),
                 .init(provider: "openai", deployment: "gpt-x", errorClass: "upstream_timeout", durationMicros: 60_000_000),
-                .init(provider: "anthropic", deployment: "claude-test-2025", durationMicros: 0),
+                .init(provider: "anthropic", deployment: "claude-test-2025", durationMicros: 0, resumed: true),
             ],
             ttftMicros: 12_345,
             upstreamMicros: 987_654,
