@@ -304,27 +304,64 @@ struct FailoverScenarioTests {
         }
     }
 
-    // A malformed *stream* event is covered by RoutingTests (after content: interrupted). One
-    // before any content arrives in the same read as the first content, which the content-first
-    // rule of StreamStart relays (see docs/failover.md), so it has no test of its own here.
-    @Test func aMalformedAnswerFailsOver() async throws {
+    struct BadFirstRead: Sendable, CustomTestStringConvertible {
+        let name: String
+        let directives: String
+        let stream: Bool
+        let firstClass: String
+        var testDescription: String { self.name }
+    }
+
+    static let badFirstReads: [BadFirstRead] = [
+        BadFirstRead(
+            name: "a 200 whose body is not JSON",
+            directives: "fault=malformed",
+            stream: false,
+            firstClass: "upstream_bad_response"
+        ),
+        // The simulator writes the bad event and the first token together: one read.
+        BadFirstRead(
+            name: "a malformed event just before the first token",
+            directives: "fault=malformed after_tokens=0",
+            stream: true,
+            firstClass: "upstream_unavailable"
+        ),
+        BadFirstRead(
+            name: "an error event right after the first token",
+            directives: "fault=error after_tokens=1",
+            stream: true,
+            firstClass: "upstream_unavailable"
+        ),
+    ]
+
+    // After content has reached the client a malformed event ends the stream instead
+    // (RoutingTests.aMalformedStreamEventIsNotReportedAsSuccess).
+    @Test(arguments: badFirstReads)
+    func aMalformedOrFailedAnswerBeforeAnythingReachedTheClientFailsOver(_ fault: BadFirstRead) async throws {
         try await TestKeel.run(configure: { Self.pair(&$0) }) { keel in
-            // A 200 whose body is not JSON.
             keel.simulator.script.enqueue(
-                try SimulatorDirectives(parsing: "fault=malformed"),
+                try SimulatorDirectives(parsing: fault.directives),
                 model: "keel-sim-chat",
                 count: 1
             )
-            let response = try await keel.post("/v1/chat/completions", json: chatBody("garbled", model: "pair"))
+            let response = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("garbled", model: "pair", extra: fault.stream ? #""stream":true"# : "")
+            )
             #expect(response.status == 200)
             #expect(response.headers["x-keel-provider"] == "sim-anthropic")
             let answer = try DialectAnswer.openAI(response)
             #expect(!answer.text.isEmpty && answer.errorEvent == nil)
+            #expect(!fault.stream || answer.terminated)
+            #expect(
+                response.events.filter { $0 != "[DONE]" }.count == response.jsonEvents.count,
+                "every event the client got is JSON"
+            )
 
             await keel.shutdown()
             let record = try #require(try await keel.records().first)
             #expect(record.outcome == .success && record.attempts == 2)
-            #expect(record.attemptLog.map(\.errorClass) == ["upstream_bad_response", nil])
+            #expect(record.attemptLog.map(\.errorClass) == [fault.firstClass, nil])
             #expect(record.attemptLog.first?.upstreamStatus == nil)
         }
     }

@@ -92,7 +92,8 @@ struct RoutingTests {
 
     @Test func aMalformedStreamEventIsNotReportedAsSuccess() async throws {
         try await TestKeel.run { keel in
-            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim fault=malformed after_tokens=2]", extra: #""stream":true"#))
+            // Paced (200 ms a token), so the malformed event comes after content reached the client.
+            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim fault=malformed after_tokens=2 tps=5]", extra: #""stream":true"#))
             #expect(response.status == 200)
             await keel.shutdown()
             let record = try #require(try await keel.records().first)

@@ -5,8 +5,8 @@ import NIOCore
 /// An upstream stream read up to its first content, before anything is sent to the client.
 ///
 /// Until the first token the client has received nothing (not even the response head), so an
-/// upstream that stalls, breaks, or sends an error event before it is still a failed *attempt*:
-/// the router retries or fails over. Only events without content (OpenAI's role chunk,
+/// upstream that stalls, breaks, or sends an error or malformed event before it, or in the same
+/// read as it, is still a failed *attempt*: the router retries or fails over. Only events without content (OpenAI's role chunk,
 /// Anthropic's `message_start`, `ping`) are held, at most 64 KiB, and they go out with the first
 /// token, so the client's time to first token does not change.
 struct StreamStart: Sendable {
@@ -22,8 +22,8 @@ struct StreamStart: Sendable {
     /// Reads `response` through `pipe` until its first content, its end, or an error event.
     ///
     /// - Throws: the transport's failure as a `KeelError`; `upstreamUnavailable` when the stream
-    ///   carried an error event, a malformed event, or ended before any content; rethrows
-    ///   cancellation.
+    ///   carried an error event or a malformed event in what was read up to its first content, or
+    ///   ended before any content; rethrows cancellation.
     static func open(_ response: UpstreamResponse, pipe: any StreamPipe) async throws -> StreamStart {
         var pipe = pipe
         var iterator = response.body.makeAsyncIterator()
@@ -46,13 +46,15 @@ struct StreamStart: Sendable {
             var forward = pipe.process(chunk)
             pending.writeBuffer(&forward)
             let accounting = pipe.accounting
-            // Content first: when a chunk carries content and then a failure, the content goes
-            // to the client and the relay ends the stream with the error event.
-            if accounting.sawContent {
-                return StreamStart(pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator), contentAt: .now)
-            }
+            // Nothing has reached the client yet, so a failure read together with the first
+            // content (a malformed event just before it, an error event just after it) still
+            // fails the attempt: the client would otherwise get the bad event, or a cut answer,
+            // when another deployment could give it a whole one.
             if accounting.sawErrorEvent || accounting.sawMalformedEvent {
                 throw KeelError.upstreamUnavailable(status: nil, "The upstream stream failed before its first token.")
+            }
+            if accounting.sawContent {
+                return StreamStart(pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator), contentAt: .now)
             }
             if accounting.sawTerminator || pending.readableBytes > 64 << 10 {
                 return StreamStart(pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator), contentAt: nil)
