@@ -164,6 +164,34 @@ struct RateLimitTests {
         }
     }
 
+    @Test func embeddingsReserveTheirInputAndTheWindowNeverAdmitsMoreThanItsTokens() async throws {
+        try await Self.awayFromWindowEdge(3_600)
+        let rules = [RateLimitRule(id: "embed-tpm", model: "keel-sim-embed", tokensPerWindow: 250, windowSeconds: 3_600)]
+        try await TestKeel.run(configure: Self.configure(rules)) { keel in
+            let words = (0..<40).map { "word\($0)" }.joined(separator: " ")
+            let body = #"{"model":"keel-sim-embed","input":"\#(words)"}"#
+            var used: [Int] = []
+            var refusal: TestResponse?
+            for _ in 0..<10 where refusal == nil {
+                let answer = try await keel.post("/v1/embeddings", json: body, key: Self.searchKey)
+                if answer.status == 200 {
+                    used.append(try #require((answer.json?["usage"] as? [String: Any])?["total_tokens"] as? Int))
+                } else {
+                    refusal = answer
+                }
+            }
+            let refused = try #require(refusal)
+            #expect(refused.status == 429)
+            #expect(refused.headers["retry-after"] != nil)
+            // Each request reserved body bytes / 4 (76) and was settled at its real usage (80 here:
+            // the estimate's shortfall is the stated source of token overshoot), then refused when
+            // the next reservation no longer fit.
+            #expect(used.count >= 2, "used \(used), reserved \(body.utf8.count / 4) each")
+            #expect(used.reduce(0, +) <= 250)
+            #expect(used.reduce(0, +) + body.utf8.count / 4 > 250)
+        }
+    }
+
     /// Waits, when needed, until the current window of `seconds` has at least 40 s left, so a
     /// test's requests fall into one window.
     static func awayFromWindowEdge(_ seconds: Int) async throws {

@@ -169,6 +169,10 @@ extension RateLimiter {
                     if entry.slots?.holdsIdleSurplus == true { trims.append(rule) }
                 }
                 let reserved = entries.reduce(0) { $0 + $1.tokens }
+                if entry.tokens == nil, let limit = rule.tokensPerWindow, usedTokens > 0 {
+                    // A request that reserved no tokens (embeddings) is still charged what it used.
+                    entry.tokens = WindowAllowance(limit: limit, sliceFraction: self.settings.sliceFraction, windowStart: rule.windowStart(at: now))
+                }
                 if reserved > 0 || (rule.tokensPerWindow != nil && usedTokens > 0), entry.tokens != nil {
                     let current = rule.windowStart(at: now)
                     if usedTokens < reserved {

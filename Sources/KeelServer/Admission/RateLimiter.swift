@@ -214,6 +214,10 @@ final class RateLimiter: AdmissionLimit {
             }
             if tokens > 0, rule.tokensPerWindow != nil {
                 tokenTake = entry.tokens!.take(tokens, windowStart: windowStart)
+            } else if requests > 0, let spent = entry.tokens, spent.windowStart == windowStart, spent.exhausted, spent.balance <= 0 {
+                // A request that reserves no tokens (embeddings) is refused once the window's
+                // tokens are spent; what it uses is charged when it settles.
+                tokenTake = .refused
             }
             var took = Taken(ruleID: rule.id, windowStart: windowStart, requests: 0, tokens: 0, slot: false)
             if requestTake == .taken, requests > 0, rule.requestsPerWindow != nil { took.requests = requests }
