@@ -88,7 +88,7 @@ struct PostgresBackendTests {
                 schema)
             #expect(
                 tables == [
-                    "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
+                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
                     "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ])
@@ -104,7 +104,7 @@ struct PostgresBackendTests {
                     "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
-                    "org_id", "tags", "cache_hit", "cache_saved_nanos",
+                    "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
                 ])
             let indexes = try await Self.strings(
                 backend,
@@ -125,7 +125,7 @@ struct PostgresBackendTests {
                 """, schema)
             #expect(
                 collations == [
-                    "org.C", "project.C", "rate_limit_rule.C", "request_record.C", "schema_migration.C", "team.C",
+                    "budget.C", "org.C", "project.C", "rate_limit_rule.C", "request_record.C", "schema_migration.C", "team.C",
                     "user_account.C", "virtual_key.C",
                 ])
             await backend.shutdown()

@@ -38,7 +38,7 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
+                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
                     "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ])
@@ -48,7 +48,7 @@ struct SQLiteSchemaTests {
                     "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
-                    "org_id", "tags", "cache_hit", "cache_saved_nanos",
+                    "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
                 ])
             #expect(
                 columns["virtual_key"] == [
