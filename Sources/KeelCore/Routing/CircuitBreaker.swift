@@ -68,6 +68,9 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     public private(set) var state: State = .closed
     /// Health failures since the last success, while closed.
     public private(set) var consecutiveFailures = 0
+    /// The run of failures the last success ended, so a late failure of that same attempt can
+    /// continue it.
+    private var failuresBeforeLastSuccess = 0
     /// Trips in a row; 0 once the breaker has stayed closed for `maxCooldown`.
     public private(set) var trips = 0
     /// The end of the current rate-limit pause, if any.
@@ -127,6 +130,7 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     public mutating func recordSuccess(at now: Instant) -> Transition? {
         switch self.state {
         case .closed:
+            self.failuresBeforeLastSuccess = self.consecutiveFailures
             self.consecutiveFailures = 0
             self.window.record(failed: false, at: self.time(now))
             return nil
@@ -166,6 +170,27 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         case .open:
             return nil
         }
+    }
+
+    /// An attempt recorded as a success at its first token failed later (its stream broke,
+    /// stalled or carried an error event). The failure continues the run the success had ended,
+    /// and counts in the error rate without counting the request twice.
+    public mutating func recordLateFailure(kind: UpstreamFailureKind, at now: Instant) -> Transition? {
+        guard case .closed = self.state else { return nil }
+        self.consecutiveFailures = max(self.consecutiveFailures, self.failuresBeforeLastSuccess) + 1
+        self.failuresBeforeLastSuccess = 0
+        let time = self.time(now)
+        self.window.recordLateFailure(at: time)
+        if self.consecutiveFailures > self.configuration.allowedFailures {
+            return self.trip(at: now, reason: .consecutiveFailures(self.consecutiveFailures))
+        }
+        let (requests, failures) = self.window.counts(at: time)
+        if requests >= self.configuration.minimumRequests,
+            Double(failures) >= self.configuration.failureRateThreshold * Double(requests)
+        {
+            return self.trip(at: now, reason: .errorRate(failures: failures, requests: requests))
+        }
+        return nil
     }
 
     /// An attempt ended without saying anything about health (cancelled, the request's own

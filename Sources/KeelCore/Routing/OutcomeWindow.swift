@@ -53,6 +53,20 @@ struct OutcomeWindow: Sendable, Equatable {
     }
 
     /// Requests and failures in the window at `time`.
+    /// A request already counted as a success turned out to have failed (a stream cut after its
+    /// first token): in a timed window one more failure among the same requests; in a count
+    /// window, a failed outcome.
+    mutating func recordLateFailure(at time: Int64) {
+        switch self.storage {
+        case .ring:
+            self.record(failed: true, at: time)
+        case .timed(let requests, var failures):
+            self.storage = .ring(outcomes: [], next: 0, filled: 0, failures: 0)
+            failures.add(1, at: time)
+            self.storage = .timed(requests: requests, failures: failures)
+        }
+    }
+
     func counts(at time: Int64) -> (requests: Int, failures: Int) {
         switch self.storage {
         case .ring(_, _, let filled, let failures):

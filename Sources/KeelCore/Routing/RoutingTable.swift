@@ -150,4 +150,11 @@ public struct RoutingTable<Instant: InstantProtocol>: Sendable where Instant.Dur
             return nil
         }
     }
+
+    /// A stream of deployment `index` that had reached its first token (its attempt completed as
+    /// a success) failed afterwards with `kind`.
+    public mutating func recordLateFailure(deployment index: Int, kind: UpstreamFailureKind, at now: Instant) -> CircuitBreaker<Instant>.Transition? {
+        guard self.deployments.indices.contains(index) else { return nil }
+        return self.deployments[index].breaker.recordLateFailure(kind: kind, at: now)
+    }
 }

@@ -30,6 +30,17 @@ final class DeploymentGroup: Sendable {
     /// Ends an attempt; logs a breaker transition (outside the lock).
     func complete(_ lease: Table.Lease, outcome: AttemptOutcome, usedTokens: Int?, deployment: String, logger: Logger) {
         let transition = self.table.withLock { $0.complete(lease, outcome: outcome, usedTokens: usedTokens, at: .now) }
+        Self.log(transition, deployment: deployment, logger: logger)
+    }
+
+    /// A stream of deployment `index` broke after its first token (its attempt had completed as a
+    /// success): the breaker counts the failure.
+    func recordLateFailure(deployment index: Int, kind: UpstreamFailureKind, name: String, logger: Logger) {
+        let transition = self.table.withLock { $0.recordLateFailure(deployment: index, kind: kind, at: .now) }
+        Self.log(transition, deployment: name, logger: logger)
+    }
+
+    private static func log(_ transition: CircuitBreaker<ContinuousClock.Instant>.Transition?, deployment: String, logger: Logger) {
         guard let transition else { return }
         switch transition {
         case .opened(let until, let reason, let trip):

@@ -118,13 +118,29 @@ extension Gateway {
                 totalTimeout: totalTimeout,
                 prices: self.prices,
                 recorder: self.recorder,
-                holds: admitted.holds
+                holds: admitted.holds,
+                lateFailure: self.lateFailureReporter(routed)
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
             let resume = self.streamResume(Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout)
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
             })
+        }
+    }
+
+    /// Reports a stream that broke after its first token to the breaker of the deployment that
+    /// sent it.
+    func lateFailureReporter<Value>(_ routed: UpstreamRouter.Routed<Value>) -> @Sendable (UpstreamFailureKind) -> Void {
+        let group = routed.model.group
+        let deployment = routed.deployment
+        let index = routed.model.deployments.firstIndex {
+            $0.provider.name == deployment.provider.name && $0.upstreamModel == deployment.upstreamModel
+        }
+        let logger = self.logger
+        return { kind in
+            guard let index else { return }
+            group.recordLateFailure(deployment: index, kind: kind, name: deployment.upstreamModel, logger: logger)
         }
     }
 

@@ -22,6 +22,8 @@ struct StreamRelay: Sendable {
     /// The request's budget and rate-limit reservations: a stream that outgrows them asks for
     /// more, and is ended with the refusal when a limit says no.
     let holds: AdmissionHolds
+    /// Tells the deployment's breaker that the stream failed after its first token.
+    var lateFailure: (@Sendable (UpstreamFailureKind) -> Void)? = nil
 
     /// Relays `start` to `writer` and records the request. With `resume` (`models[].stream_resume`),
     /// a stream cut after content is continued on another deployment before it is ended.
@@ -71,6 +73,14 @@ struct StreamRelay: Sendable {
             }
         }
 
+        // The upstream's own fault, before a resume mends it, counts against its deployment.
+        var upstreamFault = failure
+        if upstreamFault == nil && !clientGone && !observer.accounting.isComplete {
+            upstreamFault = observer.accounting.sawErrorEvent || observer.accounting.sawMalformedEvent ? .upstreamBadResponse() : .streamInterrupted()
+        }
+        if let upstreamFault, let lateFailure = self.lateFailure, case .failure(let kind) = AttemptOutcome(upstreamFault) {
+            lateFailure(kind)
+        }
         if let resume {
             failure = await resume.resume(after: failure, pipe: &observer, record: &record, writer: &writer, clientGone: &clientGone)
         }

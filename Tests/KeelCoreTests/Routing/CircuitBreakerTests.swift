@@ -277,3 +277,48 @@ struct CircuitBreakerTests {
         #expect(fields == ["failureRateThreshold", "maxCooldown"])
     }
 }
+
+@Suite("CircuitBreaker: failures after a success")
+struct CircuitBreakerLateFailureTests {
+    @Test func lateFailuresContinueTheRunTheirOwnSuccessEnded() {
+        let clock = RoutingTestClock()
+        var breaker = TestBreaker(configuration: .init(allowedFailures: 2, cooldown: .seconds(30)), origin: .zero)
+        // Each stream: a success at its first token, then a failure when it breaks.
+        for _ in 0..<2 {
+            #expect(breaker.recordSuccess(at: clock.now) == nil)
+            #expect(breaker.recordLateFailure(kind: .streamInterrupted, at: clock.now) == nil)
+        }
+        #expect(breaker.consecutiveFailures == 2)
+        #expect(breaker.recordSuccess(at: clock.now) == nil)
+        let until = clock.now.advanced(by: .seconds(30))
+        #expect(
+            breaker.recordLateFailure(kind: .streamInterrupted, at: clock.now)
+                == .opened(until: until, reason: .consecutiveFailures(3), trip: 1)
+        )
+    }
+
+    @Test func aCompleteStreamBetweenCutsEndsTheRun() {
+        let clock = RoutingTestClock()
+        var breaker = TestBreaker(configuration: .init(allowedFailures: 2), origin: .zero)
+        #expect(breaker.recordSuccess(at: clock.now) == nil)
+        #expect(breaker.recordLateFailure(kind: .streamInterrupted, at: clock.now) == nil)
+        // A stream that completes: a success and no late failure.
+        #expect(breaker.recordSuccess(at: clock.now) == nil)
+        #expect(breaker.recordSuccess(at: clock.now) == nil)
+        #expect(breaker.recordLateFailure(kind: .streamInterrupted, at: clock.now) == nil)
+        #expect(breaker.consecutiveFailures == 1)
+    }
+
+    @Test func lateFailuresCountInTheErrorRateWithoutCountingTheRequestTwice() {
+        let clock = RoutingTestClock()
+        var breaker = TestBreaker(configuration: .init(allowedFailures: 100, failureRateThreshold: 0.5, minimumRequests: 10), origin: .zero)
+        // Ten streams, the odd ones cut: 5 failures of 10 requests trips at the tenth.
+        var transitions: [TestBreaker.Transition?] = []
+        for index in 0..<10 {
+            transitions.append(breaker.recordSuccess(at: clock.now))
+            if index % 2 == 1 { transitions.append(breaker.recordLateFailure(kind: .streamInterrupted, at: clock.now)) }
+        }
+        #expect(transitions.dropLast().allSatisfy { $0 == nil })
+        #expect(transitions.last == .opened(until: clock.now.advanced(by: .seconds(30)), reason: .errorRate(failures: 5, requests: 10), trip: 1))
+    }
+}
