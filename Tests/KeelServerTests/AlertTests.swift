@@ -31,25 +31,33 @@ struct AlertTests {
             try await app.runService()
         }
 
+        /// Runs a receiver on a free loopback port for the length of `body`.
+        static func withRunning(_ body: @Sendable (Int, Receiver) async throws -> Void) async throws {
+            let receiver = Receiver()
+            let port = AsyncStream<Int>.makeStream()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    do {
+                        try await receiver.run { port.continuation.yield($0) }
+                    } catch {
+                        port.continuation.finish()
+                        throw error
+                    }
+                }
+                var ports = port.stream.makeAsyncIterator()
+                let receiverPort = try #require(await ports.next())
+                try await body(receiverPort, receiver)
+                tasks.cancelAll()
+            }
+        }
+
         func bodies(_ path: String) -> [String] {
             self.received.withLock { $0.filter { $0.path == path }.map(\.body) }
         }
     }
 
     @Test func anErrorRateRuleFiresOnceNotifiesBothWebhookFormatsAndResolves() async throws {
-        let receiver = Receiver()
-        let port = AsyncStream<Int>.makeStream()
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                do {
-                    try await receiver.run { port.continuation.yield($0) }
-                } catch {
-                    port.continuation.finish()
-                    throw error
-                }
-            }
-            var ports = port.stream.makeAsyncIterator()
-            let receiverPort = try #require(await ports.next())
+        try await Receiver.withRunning { receiverPort, receiver in
             let yaml = """
                 providers: [ { name: sim, kind: simulator } ]
                 models: [ { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ], max_retries: 0 } ]
@@ -103,7 +111,6 @@ struct AlertTests {
                 #expect((after.json?["firing"] as? [Any])?.isEmpty == true)
                 #expect((after.json?["recent"] as? [Any])?.count == 2)
             }
-            tasks.cancelAll()
         }
     }
 

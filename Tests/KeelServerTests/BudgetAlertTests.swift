@@ -13,22 +13,7 @@ import Testing
 @Suite("Budget alerts and forecasts")
 struct BudgetAlertTests {
     static func withReceiver(_ body: @Sendable (Int, AlertTests.Receiver) async throws -> Void) async throws {
-        let receiver = AlertTests.Receiver()
-        let port = AsyncStream<Int>.makeStream()
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                do {
-                    try await receiver.run { port.continuation.yield($0) }
-                } catch {
-                    port.continuation.finish()
-                    throw error
-                }
-            }
-            var ports = port.stream.makeAsyncIterator()
-            let receiverPort = try #require(await ports.next())
-            try await body(receiverPort, receiver)
-            tasks.cancelAll()
-        }
+        try await AlertTests.Receiver.withRunning(body)
     }
 
     static func configure(_ receiverPort: Int) -> @Sendable (inout KeelConfiguration) -> Void {
