@@ -10,6 +10,8 @@ public struct KeelStores: Sendable {
     public let budgets: any BudgetStore
     /// Rate-limit rules, and the window slices and concurrency slots instances lease.
     public let rateLimits: any RateLimitStore
+    /// The agent tasks that ended, and what their requests add up to.
+    public let agentTasks: any AgentTaskStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -23,6 +25,7 @@ public struct KeelStores: Sendable {
         costs: any CostReportStore,
         budgets: any BudgetStore,
         rateLimits: any RateLimitStore,
+        agentTasks: any AgentTaskStore,
         backendDescription: String,
         ping: @escaping @Sendable () async throws -> Void
     ) {
@@ -33,6 +36,7 @@ public struct KeelStores: Sendable {
         self.costs = costs
         self.budgets = budgets
         self.rateLimits = rateLimits
+        self.agentTasks = agentTasks
         self.backendDescription = backendDescription
         self.ping = ping
     }

@@ -56,4 +56,13 @@ extension RequestRecord {
             throw StorageError.invalidStoredValue(table: "request_record", column: "tags")
         }
     }
+
+    /// Reads the `task_outcome` column (shared by both backends, though it is not JSON).
+    package static func taskOutcome(fromStored text: String?) throws -> AgentTask.Outcome? {
+        guard let text else { return nil }
+        guard let outcome = AgentTask.Outcome(rawValue: text) else {
+            throw StorageError.invalidStoredValue(table: "request_record", column: "task_outcome")
+        }
+        return outcome
+    }
 }

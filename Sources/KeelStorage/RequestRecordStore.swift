@@ -30,6 +30,10 @@ public struct RequestRecordQuery: Sendable, Equatable {
     public var provider: String?
     /// Only records carrying this tag (`key`, `value`).
     public var tag: Tag?
+    /// Only records of this agent (`RequestRecord.agentID`).
+    public var agentID: String?
+    /// Only records of this agent task (`RequestRecord.taskID`).
+    public var taskID: String?
     public var outcome: RequestRecord.Outcome?
     public var status: Int?
     /// Inclusive lower bound on `startedAt` (µs since the epoch).
@@ -91,8 +95,12 @@ public struct RequestRecordQuery: Sendable, Equatable {
         limit: Int = 100,
         within: Scope? = nil,
         orgID: OrgID? = nil,
-        tag: Tag? = nil
+        tag: Tag? = nil,
+        agentID: String? = nil,
+        taskID: String? = nil
     ) {
+        self.agentID = agentID
+        self.taskID = taskID
         self.keyID = keyID
         self.orgID = orgID
         self.tag = tag

@@ -82,6 +82,7 @@ public final class PostgresBackend: Sendable {
             costs: PostgresCostReportStore(client: client),
             budgets: PostgresBudgetStore(client: client),
             rateLimits: PostgresRateLimitStore(client: client),
+            agentTasks: PostgresAgentTaskStore(client: client),
             backendDescription: redactedURL,
             ping: { try await client.query("SELECT 1") }
         )

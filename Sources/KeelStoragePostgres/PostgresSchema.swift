@@ -344,5 +344,29 @@ public enum PostgresSchema {
                 ALTER TABLE request_record ADD COLUMN prompt_prefix_hash BIGINT;
                 """
         ),
+        SchemaMigration(
+            id: "0014_request_record_agent_task",
+            sql: """
+                -- Agent attribution (x-keel-agent, x-keel-task) and, on the request that ended
+                -- its task, the outcome the agent reported (x-keel-task-outcome).
+                ALTER TABLE request_record ADD COLUMN agent_id TEXT;
+                ALTER TABLE request_record ADD COLUMN task_id TEXT;
+                ALTER TABLE request_record ADD COLUMN task_outcome TEXT CHECK (task_outcome IN ('success', 'failure'));
+                -- Partial, like the key and team indexes: most requests belong to no task.
+                CREATE INDEX request_record_task_started_at
+                    ON request_record (task_id, started_at, id) WHERE task_id IS NOT NULL;
+
+                -- One row per ended task: the primary key makes a task end once, whichever
+                -- instance hears of it first.
+                CREATE TABLE agent_task (
+                    task_id  TEXT   PRIMARY KEY,
+                    agent_id TEXT,
+                    outcome  TEXT   NOT NULL CHECK (outcome IN ('success', 'failure')),
+                    ended_at BIGINT NOT NULL,
+                    key_id   TEXT,
+                    team_id  TEXT
+                );
+                """
+        ),
     ]
 }

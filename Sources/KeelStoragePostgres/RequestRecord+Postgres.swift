@@ -12,7 +12,7 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
-        cache_hit, cache_saved_nanos, features, prompt_prefix_hash
+        cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome
         """
 
     /// The same columns as read by ``init(postgresRow:)``: the JSON column comes back as text.
@@ -21,10 +21,10 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log::text, org_id, \
-        tags::text, cache_hit, cache_saved_nanos, features, prompt_prefix_hash
+        tags::text, cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome
         """
 
-    static let postgresColumnCount = 34
+    static let postgresColumnCount = 37
 
     /// The placeholders of one row starting at parameter `first` (1-based):
     /// `($1, …, $28::jsonb, $29, $30::jsonb)`.
@@ -77,6 +77,9 @@ extension RequestRecord {
         bindings.append(self.cacheSavedCost.rawValue)
         bindings.append(self.features.rawValue)
         bindings.append(self.promptPrefixHash)
+        bindings.append(self.agentID)
+        bindings.append(self.taskID)
+        bindings.append(self.taskOutcome?.rawValue)
     }
 
     /// Reads a row selected with ``postgresSelectColumns``.
@@ -124,6 +127,9 @@ extension RequestRecord {
         let cacheSaved = try cells[31].decode(Int64.self)
         let features = try cells[32].decode(Int64.self)
         let promptPrefixHash = try cells[33].decode(Int64?.self)
+        let agentID = try cells[34].decode(String?.self)
+        let taskID = try cells[35].decode(String?.self)
+        let taskOutcome = try Self.taskOutcome(fromStored: cells[36].decode(String?.self))
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -152,7 +158,10 @@ extension RequestRecord {
             cacheHit: cacheHit,
             cacheSavedCost: USDNanos(cacheSaved),
             features: RequestFeatures(rawValue: features),
-            promptPrefixHash: promptPrefixHash
+            promptPrefixHash: promptPrefixHash,
+            agentID: agentID,
+            taskID: taskID,
+            taskOutcome: taskOutcome
         )
     }
 }

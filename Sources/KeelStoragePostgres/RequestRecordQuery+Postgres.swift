@@ -51,6 +51,14 @@ extension RequestRecordQuery {
             bindings.append(tag.value)
             fragments.append("tags ->> \(key)::text = \(value)::text")
         }
+        if let agentID = self.agentID {
+            fragments.append("agent_id = \(next())")
+            bindings.append(agentID)
+        }
+        if let taskID = self.taskID {
+            fragments.append("task_id = \(next())")
+            bindings.append(taskID)
+        }
         if let outcome = self.outcome {
             fragments.append("outcome = \(next())")
             bindings.append(outcome.rawValue)

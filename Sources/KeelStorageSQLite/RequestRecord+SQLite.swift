@@ -13,10 +13,10 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
-        cache_hit, cache_saved_nanos, features, prompt_prefix_hash
+        cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome
         """
 
-    static let sqliteColumnCount = 34
+    static let sqliteColumnCount = 37
 
     /// The record's values, bound in the order of ``sqliteColumns``.
     var sqliteArguments: StatementArguments {
@@ -58,6 +58,9 @@ extension RequestRecord {
             self.cacheSavedCost.rawValue,
             self.features.rawValue,
             self.promptPrefixHash,
+            self.agentID,
+            self.taskID,
+            self.taskOutcome?.rawValue,
         ]
         return StatementArguments(values)
     }
@@ -107,6 +110,9 @@ extension RequestRecord {
         let cacheSaved = try row.decode(Int64.self, atIndex: 31)
         let features = try row.decode(Int64.self, atIndex: 32)
         let promptPrefixHash = try row.decode(Int64?.self, atIndex: 33)
+        let agentID = try row.decode(String?.self, atIndex: 34)
+        let taskID = try row.decode(String?.self, atIndex: 35)
+        let taskOutcome = try Self.taskOutcome(fromStored: row.decode(String?.self, atIndex: 36))
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -135,7 +141,10 @@ extension RequestRecord {
             cacheHit: cacheHit != 0,
             cacheSavedCost: USDNanos(cacheSaved),
             features: RequestFeatures(rawValue: features),
-            promptPrefixHash: promptPrefixHash
+            promptPrefixHash: promptPrefixHash,
+            agentID: agentID,
+            taskID: taskID,
+            taskOutcome: taskOutcome
         )
     }
 }

@@ -33,6 +33,8 @@ extension RequestRecordQuery {
                 tag.key.databaseValue, tag.value.databaseValue
             )
         }
+        if let agentID = self.agentID { add("agent_id = ?", agentID.databaseValue) }
+        if let taskID = self.taskID { add("task_id = ?", taskID.databaseValue) }
         if let outcome = self.outcome { add("outcome = ?", outcome.rawValue.databaseValue) }
         if let status = self.status { add("status = ?", Int64(status).databaseValue) }
         if let from = self.from { add("started_at >= ?", from.databaseValue) }

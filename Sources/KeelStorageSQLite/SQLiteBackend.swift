@@ -57,6 +57,7 @@ public final class SQLiteBackend: Sendable {
             costs: SQLiteCostReportStore(pool: pool),
             budgets: SQLiteBudgetStore(pool: pool),
             rateLimits: SQLiteRateLimitStore(pool: pool),
+            agentTasks: SQLiteAgentTaskStore(pool: pool),
             backendDescription: "sqlite:\(path)",
             ping: { try await pool.read { db in try db.execute(sql: "SELECT 1") } }
         )

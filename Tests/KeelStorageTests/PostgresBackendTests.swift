@@ -88,7 +88,7 @@ struct PostgresBackendTests {
                 schema)
             #expect(
                 tables == [
-                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
+                    "agent_task", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
                     "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ])
@@ -105,6 +105,7 @@ struct PostgresBackendTests {
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
                     "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
+                    "agent_id", "task_id", "task_outcome",
                 ])
             let indexes = try await Self.strings(
                 backend,
@@ -114,7 +115,7 @@ struct PostgresBackendTests {
                 indexes == [
                     "request_record_key_started_at", "request_record_model_started_at", "request_record_org_started_at",
                     "request_record_pkey",
-                    "request_record_started_at", "request_record_team_started_at",
+                    "request_record_started_at", "request_record_task_started_at", "request_record_team_started_at",
                 ])
             // The cursor compares ids in byte order whatever the database's default collation.
             let collations = try await Self.strings(

@@ -16,11 +16,11 @@ struct RecordFilterCase: Sendable, CustomTestStringConvertible {
         .fixture(
             "r1", at: 100, keyID: "key-a", teamID: "team-a", projectID: "project-a", userID: "user-a",
             requestedModel: "gpt-a", model: "gpt-a", provider: "openai", status: 200, outcome: .success,
-            orgID: "org-a", tags: ["env": "prod", "feature": "search"]),
+            orgID: "org-a", tags: ["env": "prod", "feature": "search"], agentID: "agent-a", taskID: "task-1"),
         .fixture(
             "r2", at: 200, keyID: "key-b", teamID: "team-a", projectID: "project-b", userID: "user-b",
             requestedModel: "gpt-b", model: "gpt-b", provider: "anthropic", status: 500, outcome: .error,
-            orgID: "org-a", tags: ["env": "dev"]),
+            orgID: "org-a", tags: ["env": "dev"], agentID: "agent-a", taskID: "task-2"),
         .fixture(
             "r3", at: 300, keyID: "key-a", teamID: "team-b", projectID: nil, userID: nil,
             requestedModel: "alias-c", model: nil, provider: nil, status: 403, outcome: .error),
@@ -30,10 +30,11 @@ struct RecordFilterCase: Sendable, CustomTestStringConvertible {
         .fixture(
             "r5", at: 500, keyID: "key-b", teamID: "team-b", projectID: "project-a", userID: "user-a",
             requestedModel: "alias", model: "gpt-a", provider: "openai", status: 200, outcome: .interrupted,
-            orgID: "org-b", tags: ["env": "prod", "a.b:c/d-e": "x"]),
+            orgID: "org-b", tags: ["env": "prod", "a.b:c/d-e": "x"], agentID: "agent-b", taskID: "task-1"),
         .fixture(
             "r6", at: 600, keyID: "key-a", teamID: "team-a", projectID: "project-a", userID: "user-b",
-            requestedModel: "gpt-b", model: "gpt-b", provider: "anthropic", status: 499, outcome: .cancelled),
+            requestedModel: "gpt-b", model: "gpt-b", provider: "anthropic", status: 499, outcome: .cancelled,
+            taskID: "task-1"),
     ]
 
     static let all: [RecordFilterCase] = [
@@ -56,6 +57,10 @@ struct RecordFilterCase: Sendable, CustomTestStringConvertible {
             name: "tag with punctuation in its key", query: .init(tag: .init(key: "a.b:c/d-e", value: "x")),
             expectedNewestFirst: ["r5"]),
         .init(name: "tag value must match", query: .init(tag: .init(key: "feature", value: "prod")), expectedNewestFirst: []),
+        .init(name: "agent", query: .init(agentID: "agent-a"), expectedNewestFirst: ["r2", "r1"]),
+        .init(name: "task", query: .init(taskID: "task-1"), expectedNewestFirst: ["r6", "r5", "r1"]),
+        .init(name: "agent and task", query: .init(agentID: "agent-a", taskID: "task-1"), expectedNewestFirst: ["r1"]),
+        .init(name: "unknown task", query: .init(taskID: "task-z"), expectedNewestFirst: []),
         .init(name: "outcome", query: .init(outcome: .error), expectedNewestFirst: ["r4", "r3", "r2"]),
         .init(name: "status", query: .init(status: 200), expectedNewestFirst: ["r5", "r1"]),
         .init(name: "from", query: .init(from: 200), expectedNewestFirst: ["r6", "r5", "r4", "r3", "r2"]),

@@ -16,7 +16,9 @@ extension RequestRecord {
         outcome: Outcome = .success,
         cost: Int64 = 1_000,
         orgID: OrgID? = nil,
-        tags: [String: String] = [:]
+        tags: [String: String] = [:],
+        agentID: String? = nil,
+        taskID: String? = nil
     ) -> RequestRecord {
         RequestRecord(
             id: RequestID(id),
@@ -41,7 +43,9 @@ extension RequestRecord {
             totalMicros: 1_000,
             usage: TokenUsage(inputTokens: 10, outputTokens: 5, webSearchRequests: 2),
             cost: USDNanos(cost),
-            tags: tags
+            tags: tags,
+            agentID: agentID,
+            taskID: taskID
         )
     }
 }

@@ -39,7 +39,10 @@ struct RequestRecordStoreConformanceTests {
                 cacheWrite1hTokens: 2,
                 reasoningTokens: 1
             ),
-            cost: USDNanos(Int64.max)
+            cost: USDNanos(Int64.max),
+            agentID: "agent ~!\"'; --",
+            taskID: String(repeating: "t", count: AgentTask.maxLength),
+            taskOutcome: .failure
         )
         let onlyRequired = RequestRecord(
             id: "req-minimal",

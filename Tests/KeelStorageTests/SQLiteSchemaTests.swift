@@ -38,7 +38,7 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
+                    "agent_task", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
                     "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ])
@@ -49,6 +49,7 @@ struct SQLiteSchemaTests {
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
                     "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
+                    "agent_id", "task_id", "task_outcome",
                 ])
             #expect(
                 columns["virtual_key"] == [
@@ -63,11 +64,12 @@ struct SQLiteSchemaTests {
                     "id", "org_id", "name", "email", "default_team_id", "created_at", "updated_at",
                 ])
             #expect(columns["setting"] == ["name", "value"])
+            #expect(columns["agent_task"] == ["task_id", "agent_id", "outcome", "ended_at", "key_id", "team_id"])
             #expect(columns["schema_migration"] == ["id", "applied_at"])
             #expect(
                 indexes == [
                     "request_record_key_started_at", "request_record_model_started_at", "request_record_org_started_at",
-                    "request_record_started_at",
+                    "request_record_started_at", "request_record_task_started_at",
                     "request_record_team_started_at", "user_account_default_team", "user_account_org",
                     "virtual_key_team",
                 ])

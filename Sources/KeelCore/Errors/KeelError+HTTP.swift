@@ -7,6 +7,7 @@ extension KeelError {
         case .unauthenticated: 401
         case .permissionDenied: 403
         case .modelNotFound, .notFound: 404
+        case .conflict: 409
         case .payloadTooLarge: 413
         case .upstreamRejected:
             // The upstream judged the request itself invalid; keep its 4xx, but an upstream
@@ -32,7 +33,7 @@ extension KeelError {
     /// The OpenAI `error.type` for this error.
     public var openAIType: String {
         switch self.code {
-        case .invalidRequest, .modelNotFound, .notFound, .payloadTooLarge, .upstreamRejected: "invalid_request_error"
+        case .invalidRequest, .modelNotFound, .notFound, .conflict, .payloadTooLarge, .upstreamRejected: "invalid_request_error"
         case .unauthenticated: "authentication_error"
         case .permissionDenied: "permission_error"
         case .upstreamRateLimited, .rateLimitExceeded: "rate_limit_error"
@@ -67,6 +68,7 @@ extension KeelError {
         case .invalidRequest, .modelNotFound, .upstreamRejected:
             self.httpStatus == 404 ? "not_found_error" : "invalid_request_error"
         case .notFound: "not_found_error"
+        case .conflict: "invalid_request_error"
         case .payloadTooLarge: "request_too_large"
         case .unauthenticated: "authentication_error"
         case .permissionDenied: "permission_error"

@@ -10,6 +10,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case permissionDenied = "permission_denied"
         case modelNotFound = "model_not_found"
         case notFound = "not_found"
+        case conflict = "conflict"
         case payloadTooLarge = "payload_too_large"
         case upstreamRejected = "upstream_rejected"
         case upstreamRateLimited = "upstream_rate_limited"
@@ -67,6 +68,11 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static func notFound(_ message: String) -> Self {
         Self(.notFound, message: message)
+    }
+
+    /// The request conflicts with what already happened (an agent task that has already ended): 409.
+    public static func conflict(_ message: String, param: String? = nil) -> Self {
+        Self(.conflict, message: message, param: param)
     }
 
     public static func payloadTooLarge(limit: Int) -> Self {
@@ -134,7 +140,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self.code {
         case .upstreamRateLimited, .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse:
             true
-        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .payloadTooLarge,
+        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
             .budgetExceeded, .rateLimitExceeded:
             false

@@ -87,6 +87,14 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// The fingerprint of the prompt's first 4 KiB (``PromptTraits``), `nil` for shorter
     /// prompts and other operations: requests sharing it could share a provider prompt cache.
     public var promptPrefixHash: Int64?
+    /// The agent that sent the request (`x-keel-agent`).
+    public var agentID: String?
+    /// The agent task the request belongs to (`x-keel-task`).
+    public var taskID: String?
+    /// How the task ended, on the request that ended it (`x-keel-task-outcome`); `nil` on every
+    /// other request. Set only once the task's end was stored, so at most one record per task
+    /// carries it (a task ended through `POST /v1/tasks/{id}/outcome` has no such record).
+    public var taskOutcome: AgentTask.Outcome?
 
     public init(
         id: RequestID,
@@ -116,8 +124,14 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         cacheHit: Bool = false,
         cacheSavedCost: USDNanos = .zero,
         features: RequestFeatures = [],
-        promptPrefixHash: Int64? = nil
+        promptPrefixHash: Int64? = nil,
+        agentID: String? = nil,
+        taskID: String? = nil,
+        taskOutcome: AgentTask.Outcome? = nil
     ) {
+        self.agentID = agentID
+        self.taskID = taskID
+        self.taskOutcome = taskOutcome
         self.features = features
         self.promptPrefixHash = promptPrefixHash
         self.id = id

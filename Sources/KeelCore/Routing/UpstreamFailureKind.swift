@@ -59,7 +59,7 @@ public enum AttemptOutcome: Sendable, Equatable {
             case 408: self = .failure(.timeout)
             default: self = .inconclusive
             }
-        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .payloadTooLarge,
+        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded:
             self = .inconclusive
         }

@@ -44,7 +44,7 @@ struct MonitoringCounters: Sendable, Equatable {
     }
 
     mutating func record(_ sample: MonitoringSample) {
-        self.requests += 1
+        if sample.countsRequest { self.requests += 1 }
         if let errorClass = sample.errorClass {
             self.errors += 1
             self[errorClass] += 1

@@ -76,6 +76,17 @@ public final class MonitoringEngine: Sendable {
         }
     }
 
+    /// Counts the outcome of an agent task that ended apart from any request (the agent reported
+    /// it with `POST /v1/tasks/{id}/outcome`), now, in the series of `lastRecord`, the task's
+    /// last request, which was already ingested. Counts no request. Call it once per task; a
+    /// task ended by a request's `x-keel-task-outcome` is counted by ``ingest(_:agentTaskSucceeded:)``.
+    public func ingestAgentTaskOutcome(of lastRecord: RequestRecord, succeeded: Bool) {
+        let now = self.clock.nowMicros
+        self.state.withLock { state in
+            state.store.recordAgentTask(of: lastRecord, succeeded: succeeded, now: now)
+        }
+    }
+
     /// The live metrics of `window`, grouped `by`.
     public func summary(by grouping: MetricsGrouping, window: MetricsWindow) -> MetricsSummary {
         let now = self.clock.nowMicros

@@ -28,6 +28,9 @@ struct MonitoringSample: Sendable {
     var cachedInputTokens: Int64
     var costNanos: Int64
     var agentTaskSucceeded: Bool?
+    /// `false` for an agent task outcome reported on its own (not by a request): it counts the
+    /// task and nothing else.
+    var countsRequest = true
     /// Latencies in microseconds; set only for successful requests.
     var ttft: Int64?
     var total: Int64?
@@ -38,6 +41,19 @@ struct MonitoringSample: Sendable {
     /// Per latency objective: `nil` when the request does not count for it, else whether it was
     /// slower than the threshold.
     var slow: [Bool?]
+
+    /// One agent task outcome, reported apart from any request (`POST /v1/tasks/{id}/outcome`).
+    init(agentTaskSucceeded: Bool, timeMicros: Int64, objectives: [LatencyObjectiveKey]) {
+        self.timeMicros = timeMicros
+        self.errorClass = nil
+        self.inputTokens = 0
+        self.outputTokens = 0
+        self.cachedInputTokens = 0
+        self.costNanos = 0
+        self.agentTaskSucceeded = agentTaskSucceeded
+        self.countsRequest = false
+        self.slow = Array(repeating: nil, count: objectives.count)
+    }
 
     init(_ record: RequestRecord, agentTaskSucceeded: Bool?, timeMicros: Int64, objectives: [LatencyObjectiveKey]) {
         self.timeMicros = timeMicros

@@ -45,6 +45,16 @@ struct MonitoringStore: Sendable {
         return key
     }
 
+    /// Counts one agent task outcome at `now` in the series of `record` (the task's last request),
+    /// without counting a request.
+    mutating func recordAgentTask(of record: RequestRecord, succeeded: Bool, now: Int64) {
+        let sample = MonitoringSample(agentTaskSucceeded: succeeded, timeMicros: now, objectives: self.objectives)
+        let key = self.admittedKey(DeploymentSeriesKey(record))
+        self.deployments[key, default: SeriesWindows(objectives: self.objectives.count)].record(sample)
+        let team = self.admittedTeam(record.teamID?.rawValue ?? Self.unassignedTeam)
+        self.teams[team, default: SeriesWindows(objectives: self.objectives.count)].record(sample)
+    }
+
     /// `key` if it has or may get its own series, else the overflow key.
     func admittedKey(_ key: DeploymentSeriesKey) -> DeploymentSeriesKey {
         if key == .overflow || self.deployments[key] != nil { return key }
@@ -99,7 +109,8 @@ struct MonitoringStore: Sendable {
                 add(series, to: grouping.map { MonitoringGroupKey(key, by: $0) } ?? .everything)
             }
         }
-        return groups.filter { $0.value.counters.requests > 0 }
+        // A window may hold a task outcome reported after the task's last request left it.
+        return groups.filter { $0.value.counters.requests > 0 || $0.value.counters.agentTasks > 0 }
     }
 
     /// The time a window covers, in µs: from its first slot (or the store's start, if later) to

@@ -139,7 +139,9 @@ public final class KeelApp: Sendable {
                 flushInterval: .milliseconds(configuration.recorder.flushIntervalMs),
                 logger: self.logger,
                 observe: { batch in
-                    for record in batch { monitoring.ingest(record) }
+                    // A record carries its task's outcome only when its request ended the task, and
+                    // the store let it end only once (`AgentTaskOutcomes`).
+                    for record in batch { monitoring.ingest(record, agentTaskSucceeded: record.taskOutcome.map { $0 == .success }) }
                 }
             )
             let rateLimiter = RateLimiter(
@@ -176,6 +178,8 @@ public final class KeelApp: Sendable {
                 admissionLimits: [rateLimiter, budgetLimit],
                 reserveOutputTokens: configuration.budgets.reserveOutputTokens,
                 responseCache: ResponseCache(configuration: configuration),
+                agentTasks: AgentTaskOutcomes(
+                    store: stores.agentTasks, requests: stores.requests, monitoring: monitoring, logger: self.logger),
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)

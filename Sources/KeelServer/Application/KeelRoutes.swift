@@ -35,6 +35,9 @@ enum KeelRoutes {
         v1.post("embeddings") { request, _ in try await gateway.embeddings(request) }
         v1.post("messages") { request, _ in try await gateway.messages(request) }
         v1.post("messages/count_tokens") { request, _ in try await gateway.countTokens(request) }
+        v1.post("tasks/{task_id}/outcome") { request, context in
+            try await gateway.reportTaskOutcome(request, taskID: try context.parameters.require("task_id"))
+        }
         v1.get("models") { request, _ in try gateway.listModels(request) }
         v1.get("models/**") { request, context in
             try gateway.retrieveModel(request, id: context.parameters.getCatchAll().joined(separator: "/"))

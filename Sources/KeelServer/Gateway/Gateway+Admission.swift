@@ -1,6 +1,7 @@
 import Hummingbird
 import KeelCore
 import KeelProviders
+import KeelStorage
 import NIOCore
 
 extension Gateway {
@@ -37,10 +38,21 @@ extension Gateway {
         var record = self.newRecord(operation: operation, principal: principal, request: request, startedAt: WallClock.unixMicros())
         do {
             try self.applyTagHeader(request, to: &record)
+            let taskOutcome = try self.applyAgentHeaders(request, to: &record)
             let bytes = try await self.readBody(request)
             let body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
+            if let taskOutcome, let taskID = record.taskID {
+                // Ended before limits and routing: the agent has said the task is over, whatever
+                // becomes of this last request; a task already ended is refused (409), recorded.
+                try await self.agentTasks.end(
+                    AgentTaskEnd(
+                        taskID: taskID, agentID: record.agentID, outcome: taskOutcome, endedAt: record.startedAt,
+                        keyID: principal.keyID, teamID: principal.teamID))
+                record.taskOutcome = taskOutcome
+            }
+            // Refused by a limit or not, this record carries the task's outcome to monitoring.
             let holds = try await self.reserve(demand(body), for: record)
             return Admitted(record: record, body: body, started: started, holds: holds)
         } catch {

@@ -24,6 +24,8 @@ public final class Gateway: Sendable {
     let reserveOutputTokens: Int
     /// The exact-match response cache; `nil` when `cache.enabled` is off.
     let responseCache: ResponseCache?
+    /// Where agent tasks end, once each.
+    let agentTasks: AgentTaskOutcomes
     let logger: Logger
 
     init(
@@ -35,8 +37,10 @@ public final class Gateway: Sendable {
         admissionLimits: [any AdmissionLimit] = [],
         reserveOutputTokens: Int = 4_096,
         responseCache: ResponseCache? = nil,
+        agentTasks: AgentTaskOutcomes,
         logger: Logger
     ) {
+        self.agentTasks = agentTasks
         self.keyRing = keyRing
         self.registry = registry
         self.router = UpstreamRouter(registry: registry)
@@ -116,6 +120,22 @@ public final class Gateway: Sendable {
         record.tags = try AttributionTags.overlay(record.tags, header: header)
     }
 
+    /// Reads `x-keel-agent` and `x-keel-task` into the record, and returns the outcome of
+    /// `x-keel-task-outcome` (it goes on the record only once the task's end is stored).
+    ///
+    /// - Throws: `invalidRequest` (400, param naming the header) for an id that is not 1–128
+    ///   printable ASCII characters, an outcome other than `success` or `failure`, or an outcome
+    ///   without `x-keel-task`. The ids read before the failing header stay on the record.
+    func applyAgentHeaders(_ request: Request, to record: inout RequestRecord) throws(KeelError) -> AgentTask.Outcome? {
+        record.agentID = try AgentTask.validatedID(request.headers[.keelAgent], name: "x-keel-agent")
+        record.taskID = try AgentTask.validatedID(request.headers[.keelTask], name: "x-keel-task")
+        let outcome = try AgentTask.validatedOutcome(request.headers[.keelTaskOutcome], name: "x-keel-task-outcome")
+        if outcome != nil, record.taskID == nil {
+            throw .invalidRequest("'x-keel-task-outcome' needs 'x-keel-task': the task it ends.", param: "x-keel-task-outcome")
+        }
+        return outcome
+    }
+
     /// Fills in a failure, settles the request's reservations and hands the record over.
     func recordFailure(_ record: inout RequestRecord, error: KeelError, started: ContinuousClock.Instant, holds: AdmissionHolds = .none) async {
         record.status = error.httpStatus
@@ -136,6 +156,9 @@ extension HTTPField.Name {
     static let keelProject = Self("x-keel-project")!
     static let keelUser = Self("x-keel-user")!
     static let keelTags = Self("x-keel-tags")!
+    static let keelAgent = Self("x-keel-agent")!
+    static let keelTask = Self("x-keel-task")!
+    static let keelTaskOutcome = Self("x-keel-task-outcome")!
     static let keelRequestID = Self("x-keel-request-id")!
     static let keelCost = Self("x-keel-cost-usd")!
     static let keelProvider = Self("x-keel-provider")!

@@ -12,6 +12,7 @@ extension AdminAPI {
             case id, operation, model, provider, deployment, stream, status, outcome, attempts, cost
             case startedAt = "started_at", keyID = "key_id", orgID = "org_id", teamID = "team_id", projectID = "project_id"
             case tags
+            case agentID = "agent_id", taskID = "task_id", taskOutcome = "task_outcome"
             case userID = "user_id", requestedModel = "requested_model", errorClass = "error_class"
             case ttftMs = "ttft_ms", upstreamMs = "upstream_ms", totalMs = "total_ms", usage
             case costNanos = "cost_nanos", costUSD = "cost_usd", attemptLog = "attempt_log"
@@ -83,6 +84,9 @@ extension AdminAPI {
             try container.encode(record.cost.decimalString, forKey: .costUSD)
             try container.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
             try container.encode(record.tags, forKey: .tags)
+            try container.encode(record.agentID, forKey: .agentID)
+            try container.encode(record.taskID, forKey: .taskID)
+            try container.encode(record.taskOutcome?.rawValue, forKey: .taskOutcome)
             try container.encode(record.cacheHit, forKey: .cacheHit)
             try container.encode(record.cacheSavedCost.rawValue, forKey: .cacheSavedNanos)
             try container.encode(record.cacheSavedCost.decimalString, forKey: .cacheSavedUSD)
@@ -98,8 +102,9 @@ extension AdminAPI {
         }
     }
 
-    /// `GET /admin/v1/requests?key_id&org&team&project&user&model&provider&tag&outcome&status&from&to&limit&cursor`.
-    /// `tag` is `key:value` (the first `:` separates them).
+    /// `GET /admin/v1/requests?key_id&org&team&project&user&model&provider&tag&agent&task&outcome&status&from&to&limit&cursor`.
+    /// `tag` is `key:value` (the first `:` separates them); `agent` and `task` match the
+    /// `x-keel-agent` and `x-keel-task` a request carried.
     /// `from`/`to` are Unix seconds; `cursor` is the `next_cursor` of the previous page.
     ///
     /// A scoped caller sees only records of its scope: a team-scoped caller those of its team; an
@@ -117,6 +122,8 @@ extension AdminAPI {
         query.userID = parameters["user"].map { UserID(String($0)) }
         query.model = parameters["model"].map(String.init)
         query.provider = parameters["provider"].map(String.init)
+        query.agentID = parameters["agent"].map(String.init)
+        query.taskID = parameters["task"].map(String.init)
         if let outcome = parameters["outcome"] {
             guard let value = RequestRecord.Outcome(rawValue: String(outcome)) else {
                 throw KeelError.invalidRequest("Invalid 'outcome': one of success, error, interrupted, cancelled.", param: "outcome")

@@ -1,0 +1,65 @@
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import KeelCore
+import KeelStorage
+import NIOCore
+
+extension Gateway {
+    /// `POST /v1/tasks/{task_id}/outcome` with `{"outcome":"success"|"failure","agent":"<optional>"}`:
+    /// ends an agent task (see ``AgentTaskOutcomes``) and answers
+    /// `{"task_id","outcome","requests","cost_nanos","cost_usd"}`, the totals of the task's records
+    /// stored so far in the caller's scope.
+    ///
+    /// Authenticated like the data plane (`Authorization: Bearer` or `x-api-key`); 401 without a
+    /// valid key, 400 for a bad task id, agent or outcome, 409 when the task has already ended.
+    /// The call makes no request record.
+    func reportTaskOutcome(_ request: Request, taskID rawTaskID: String) async throws -> Response {
+        let principal = try self.authenticate(request)
+        guard let taskID = Self.percentDecoded(rawTaskID), AgentTask.isValidID(taskID) else {
+            throw KeelError.invalidRequest(
+                "Invalid task id: 1 to \(AgentTask.maxLength) printable ASCII characters.", param: "task_id")
+        }
+        struct Body: Decodable {
+            var outcome: String?
+            var agent: String?
+        }
+        let bytes = try await self.readBody(request)
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: Data(bytes.readableBytesView))
+        } catch {
+            throw KeelError.invalidRequest(#"The body must be a JSON object: {"outcome":"success"|"failure","agent":"…"}."#)
+        }
+        guard let outcome = try AgentTask.validatedOutcome(body.outcome ?? "", name: "outcome") else {
+            throw KeelError.invalidRequest("Invalid 'outcome': success or failure.", param: "outcome")
+        }
+        let agentID = try AgentTask.validatedID(body.agent, name: "agent")
+        let report = try await self.agentTasks.report(
+            taskID: taskID, agentID: agentID, outcome: outcome, principal: principal, now: WallClock.unixMicros())
+        var json = #"{"task_id":"#
+        JSONWriter.appendString(report.taskID, to: &json)
+        json += #","outcome":""# + report.outcome.rawValue + #"","requests":\#(report.totals.requests)"#
+        json += #","cost_nanos":\#(report.totals.cost.rawValue),"cost_usd":""# + report.totals.cost.decimalString + #""}"#
+        return Self.json(json)
+    }
+
+    /// A path segment with its `%XX` escapes decoded (Hummingbird leaves them); `nil` when an
+    /// escape is malformed or the result is not UTF-8.
+    static func percentDecoded(_ segment: String) -> String? {
+        guard segment.utf8.contains(UInt8(ascii: "%")) else { return segment }
+        var bytes: [UInt8] = []
+        var iterator = segment.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next(), let low = iterator.next(),
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            else { return nil }
+            bytes.append(value)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}
