@@ -88,14 +88,9 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// A fresh record for an admitted request.
-    /// The record of a new request, attributed to the key's org, team, project, user and default
-    /// tags, with `x-keel-project`, `x-keel-user` and `x-keel-tags` applied.
-    ///
-    /// - Throws: `KeelError.invalidRequest` (400, param `x-keel-tags`) when `x-keel-tags` breaks
-    ///   the rules of `AttributionTags`; the request is then refused before admission, unrecorded.
-    /// A fresh record for an admitted request, with the key's default tags; `applyTagHeader`
-    /// adds the request's own (it can fail, and the record must exist first).
+    /// A fresh record for an admitted request, attributed to the key's org, team, project, user
+    /// and default tags, with `x-keel-project` and `x-keel-user` applied; `applyTagHeader` adds
+    /// the request's own tags (it can fail, and the record must exist first).
     func newRecord(operation: String, principal: Principal, request: Request, startedAt: Int64) -> RequestRecord {
         RequestRecord(
             id: RequestID(WallClock.newRequestID(startedAt: startedAt)),
