@@ -263,6 +263,9 @@ import Testing
         var contentAfterChunk: Int?
         for (position, chunk) in chunking.split(bytes).enumerated() {
             var out = observer.process(chunk)
+            // Only whole lines go out: a cut between two chunks never leaves half a line with
+            // the client.
+            #expect(out.readableBytes == 0 || out.getInteger(at: out.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\n"))
             forwarded.writeBuffer(&out)
             if contentAfterChunk == nil && observer.accounting.sawContent { contentAfterChunk = position }
         }

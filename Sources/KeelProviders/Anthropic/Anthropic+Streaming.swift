@@ -284,23 +284,36 @@ public struct AnthropicStreamObserver: Sendable {
 
     public init() {}
 
-    /// Observes `chunk` and returns it, to forward unchanged.
+    /// Observes `chunk` and returns the bytes to forward: its complete lines, after the line an
+    /// earlier chunk left unfinished. A chunk that holds only whole lines (the usual case) is
+    /// returned as it is; a partial line is held until the chunk that completes it, so the client
+    /// never receives half a line, and an error event written after a cut starts on a line of
+    /// its own.
     public mutating func process(_ chunk: ByteBuffer) -> ByteBuffer {
         var accounting = self.accounting
         var usage = self.usage
         var sawUsage = self.sawUsage
+        let heldBack = self.splitter.carry
+        let consumed: Int
         do {
-            try self.splitter.feed(chunk) { line, _ in
+            consumed = try self.splitter.feed(chunk) { line, _ in
                 Self.observe(line: line, into: &accounting, usage: &usage, sawUsage: &sawUsage)
             }
         } catch {
+            // A line longer than any real event: forward as is and stop trusting the stream.
             accounting.sawMalformedEvent = true
+            self.accounting = accounting
+            return chunk
         }
         if sawUsage { accounting.usage = usage.tokenUsage }
         self.accounting = accounting
         self.usage = usage
         self.sawUsage = sawUsage
-        return chunk
+        if heldBack == nil && consumed == chunk.readableBytes { return chunk }
+        guard consumed > 0 else { return ByteBuffer() }
+        var output = heldBack ?? ByteBuffer()
+        output.writeImmutableBuffer(chunk.getSlice(at: chunk.readerIndex, length: consumed)!)
+        return output
     }
 
     static func observe(line: UnsafeRawBufferPointer, into accounting: inout StreamAccounting, usage: inout AnthropicUsage.Counts, sawUsage: inout Bool) {
