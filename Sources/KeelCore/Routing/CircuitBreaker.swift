@@ -155,16 +155,7 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
             self.consecutiveFailures += 1
             let time = self.time(now)
             self.window.record(failed: true, at: time)
-            if self.consecutiveFailures > self.configuration.allowedFailures {
-                return self.trip(at: now, reason: .consecutiveFailures(self.consecutiveFailures))
-            }
-            let (requests, failures) = self.window.counts(at: time)
-            if requests >= self.configuration.minimumRequests,
-                Double(failures) >= self.configuration.failureRateThreshold * Double(requests)
-            {
-                return self.trip(at: now, reason: .errorRate(failures: failures, requests: requests))
-            }
-            return nil
+            return self.tripIfUnhealthy(at: now, time: time)
         case .halfOpen:
             return self.trip(at: now, reason: .probeFailed)
         case .open:
@@ -181,6 +172,12 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         self.failuresBeforeLastSuccess = 0
         let time = self.time(now)
         self.window.recordLateFailure(at: time)
+        return self.tripIfUnhealthy(at: now, time: time)
+    }
+
+    /// After a failure in the closed state: trips on too many failures in a row, or on the error
+    /// rate once the window holds enough requests.
+    private mutating func tripIfUnhealthy(at now: Instant, time: Int64) -> Transition? {
         if self.consecutiveFailures > self.configuration.allowedFailures {
             return self.trip(at: now, reason: .consecutiveFailures(self.consecutiveFailures))
         }
