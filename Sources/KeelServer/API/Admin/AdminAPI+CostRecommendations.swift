@@ -15,24 +15,11 @@ extension AdminAPI {
     func costRecommendations(_ request: Request) async throws -> Response {
         let caller = try self.authenticate(request, .read, .requestLog)
         let parameters = request.uri.queryParameters
-        let now = WallClock.unixMicros() / 1_000_000
-        let to = try parameters["to"].map { try Self.time(String($0), name: "to") } ?? (now - now % 60 + 60)
-        let from = try parameters["from"].map { try Self.time(String($0), name: "from") } ?? (to - 30 * 86_400)
+        let (from, to) = try Self.costWindow(parameters)
         guard from < to else { throw KeelError.invalidRequest("Invalid 'to': not after 'from'.", param: "to") }
-        var query = UsageProfileQuery(from: from, to: to)
         var profiles: [UsageProfile] = []
-        switch AdminAuthorization.listScope(caller) {
-        case .everything:
-            profiles = try await self.stores.costs.usageProfiles(query)
-        case .nothing:
-            break
-        case .within(let scope):
-            if let team = scope.teamID {
-                query.within = .team(team)
-            } else if let org = scope.orgID {
-                query.within = .org(org)
-            }
-            if query.within != nil { profiles = try await self.stores.costs.usageProfiles(query) }
+        if let within = Self.costScope(caller) {
+            profiles = try await self.stores.costs.usageProfiles(UsageProfileQuery(from: from, to: to, within: within))
         }
         let recommendations = CostRecommender(prices: self.prices).recommendations(for: profiles, windowSeconds: to - from)
         return try Self.encode(CostRecommendationsView(from: from, to: to, recommendations: recommendations))

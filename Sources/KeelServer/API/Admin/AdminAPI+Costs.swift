@@ -42,10 +42,7 @@ extension AdminAPI {
         guard let interval = CostInterval(rawValue: intervalText) else {
             throw KeelError.invalidRequest("Invalid 'interval': one of minute, hour, day, none.", param: "interval")
         }
-        // The default end is the end of the current minute, so the latest requests count.
-        let now = WallClock.unixMicros() / 1_000_000
-        let to = try parameters["to"].map { try Self.time(String($0), name: "to") } ?? (now - now % 60 + 60)
-        let from = try parameters["from"].map { try Self.time(String($0), name: "from") } ?? (to - 30 * 86_400)
+        let (from, to) = try Self.costWindow(parameters)
         guard from <= to else { throw KeelError.invalidRequest("Invalid 'to': before 'from'.", param: "to") }
         if interval == .minute, to - from > Self.maxMinuteRange {
             throw KeelError.invalidRequest("Invalid 'interval': minute buckets cover at most 2 days.", param: "interval")
@@ -70,20 +67,31 @@ extension AdminAPI {
             throw KeelError.invalidRequest("Invalid '\(problem.parameter)': \(problem.message)", param: problem.parameter)
         }
         var rows: [CostReportRow] = []
-        switch AdminAuthorization.listScope(caller) {
-        case .everything:
+        if let within = Self.costScope(caller) {
+            query.within = within
             rows = try await self.stores.costs.costReport(query)
-        case .nothing:
-            break
-        case .within(let scope):
-            if let team = scope.teamID {
-                query.within = .team(team)
-            } else if let org = scope.orgID {
-                query.within = .org(org)
-            }
-            if query.within != nil { rows = try await self.stores.costs.costReport(query) }
         }
         return try Self.encode(CostReportView(query: query, rows: rows))
+    }
+
+    /// `from` and `to` of a cost query (Unix seconds or RFC 3339): by default the 30 days up to
+    /// the end of the current minute, so the latest requests count.
+    static func costWindow(_ parameters: Parameters) throws(KeelError) -> (from: Int64, to: Int64) {
+        let now = WallClock.unixMicros() / 1_000_000
+        let to = try parameters["to"].map { text throws(KeelError) in try Self.time(String(text), name: "to") } ?? (now - now % 60 + 60)
+        let from = try parameters["from"].map { text throws(KeelError) in try Self.time(String(text), name: "from") } ?? (to - 30 * 86_400)
+        return (from, to)
+    }
+
+    /// What costs `caller` may read: `.some(nil)` everything, `.some(scope)` one team's or
+    /// organisation's, `nil` nothing.
+    static func costScope(_ caller: AdminCaller) -> CostReportQuery.Scope?? {
+        switch AdminAuthorization.listScope(caller) {
+        case .everything: .some(nil)
+        case .nothing: nil
+        case .within(let scope):
+            if let team = scope.teamID { .some(.team(team)) } else if let org = scope.orgID { .some(.org(org)) } else { nil }
+        }
     }
 
     /// Unix seconds, an RFC 3339 date (midnight UTC) or an RFC 3339 date-time.
