@@ -26,9 +26,10 @@ extension HTTP1UpstreamClient {
         while true {
             let next = self.pool.withLock { state -> Next in
                 if !fresh {
+                    // A closed connection still counts as open until its `connectionClosed`
+                    // (queued on its event loop) frees the slot: drop it here, count it there.
                     while let connection = state.idle.popLast() {
                         if connection.channel.isActive { return .use(connection) }
-                        state.open -= 1
                     }
                 }
                 if state.open < self.maxConnections {
@@ -49,7 +50,14 @@ extension HTTP1UpstreamClient {
                 }
             case .wait:
                 let handedOver = try await withCheckedThrowingContinuation { continuation in
-                    self.pool.withLock { $0.waiters.append(continuation) }
+                    // A connection released or closed since the check above finds no waiter:
+                    // look again instead of waiting for a release that may never come.
+                    let waiting = self.pool.withLock { state -> Bool in
+                        if state.open < self.maxConnections || (!fresh && !state.idle.isEmpty) { return false }
+                        state.waiters.append(continuation)
+                        return true
+                    }
+                    if !waiting { continuation.resume(returning: nil) }
                 }
                 if let handedOver { return handedOver }
             }
