@@ -109,6 +109,28 @@ struct RateLimitTests {
         }
     }
 
+    @Test func aResponseCacheHitCountsAsARequestButUsesNoTokens() async throws {
+        try await Self.awayFromWindowEdge(3_600)
+        let rules = [RateLimitRule(id: "search-tpm", teamID: "search", tokensPerWindow: 5_000, windowSeconds: 3_600)]
+        try await TestKeel.run(configure: { configuration in
+            Self.configure(rules)(&configuration)
+            configuration.cache.enabled = true
+        }) { keel in
+            let body = chatBody("cache me", extra: #""max_tokens":100"#)
+            let reserved = body.utf8.count / 4 + 100
+            let miss = try await keel.post("/v1/chat/completions", json: body, key: Self.searchKey)
+            #expect(miss.headers["x-keel-cache"] == "miss")
+            let used = try #require((miss.json?["usage"] as? [String: Any])?["total_tokens"] as? Int)
+            let hit = try await keel.post("/v1/chat/completions", json: body, key: Self.searchKey)
+            #expect(hit.headers["x-keel-cache"] == "hit")
+            #expect(hit.headers["x-ratelimit-remaining-tokens"] == String(5_000 - used - reserved))
+            // The hit gave its reservation back whole: only the miss's tokens are spent.
+            let other = try await keel.post("/v1/chat/completions", json: chatBody("something else", extra: #""max_tokens":100"#), key: Self.searchKey)
+            let otherReserved = chatBody("something else", extra: #""max_tokens":100"#).utf8.count / 4 + 100
+            #expect(other.headers["x-ratelimit-remaining-tokens"] == String(5_000 - used - otherReserved))
+        }
+    }
+
     @Test func theConcurrencyLimitCountsStreamsUntilTheyEnd() async throws {
         let rules = [RateLimitRule(id: "search-parallel", teamID: "search", maxConcurrent: 2)]
         try await TestKeel.run(configure: Self.configure(rules)) { keel in

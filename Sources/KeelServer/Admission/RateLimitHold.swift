@@ -62,9 +62,12 @@ final class RateLimitHold: AdmissionHold {
         }
     }
 
+    /// A response-cache hit used no upstream tokens (its record carries the cached answer's
+    /// usage for reports): it counts as a request, its tokens are given back.
     func settle(_ record: RequestRecord) async {
         let (taken, reserved) = self.state.withLock { ($0.taken, $0.reservedTokens) }
-        await self.limiter.settle(taken, rules: self.rules, reservedTokens: reserved, usedTokens: Int(record.usage.totalTokens))
+        let used = record.cacheHit ? 0 : Int(record.usage.totalTokens)
+        await self.limiter.settle(taken, rules: self.rules, reservedTokens: reserved, usedTokens: used)
     }
 }
 
