@@ -29,6 +29,10 @@ where Responder.Context == BasicRequestContext {
     private let logger: Logger
     private var state = State.idle
     private var task: Task<Void, Never>?
+    /// Counts the exchanges of this connection, so a finished one never resets the state of the
+    /// next: `HTTPServerPipelineHandler` may hand over the next request's head as soon as this
+    /// response's end is written, before this exchange's task has returned.
+    private var exchangeID = 0
 
     init(responder: Responder, maxBodyBytes: Int, logger: Logger) {
         self.responder = responder
@@ -82,7 +86,9 @@ where Responder.Context == BasicRequestContext {
     }
 
     private func respond(head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
+        self.exchangeID &+= 1
         let exchange = Exchange(
+            id: self.exchangeID,
             head: head,
             body: body,
             channel: context.channel,
@@ -98,6 +104,7 @@ where Responder.Context == BasicRequestContext {
 
     /// Everything one request's task needs, gathered so the task captures one `Sendable` value.
     private struct Exchange: Sendable {
+        let id: Int
         let head: HTTPRequest
         let body: ByteBuffer
         let channel: any Channel
@@ -108,15 +115,20 @@ where Responder.Context == BasicRequestContext {
         func run() async {
             await GatewayConnectionHandler.serve(head: self.head, body: self.body, channel: self.channel, responder: self.responder, logger: self.logger)
             let handler = self.handler
+            let id = self.id
             if self.channel.eventLoop.inEventLoop {
-                handler.value.responseFinished()
+                handler.value.responseFinished(id)
             } else {
-                self.channel.eventLoop.execute { handler.value.responseFinished() }
+                self.channel.eventLoop.execute { handler.value.responseFinished(id) }
             }
         }
     }
 
-    private func responseFinished() {
+    /// Exchange `id` wrote its whole response. When the next request has already begun (its head
+    /// read, or its own exchange started), its state stays as it is: resetting it here would drop
+    /// that request's body and end, and leave its client waiting for an answer that never comes.
+    private func responseFinished(_ id: Int) {
+        guard id == self.exchangeID, case .responding = self.state else { return }
         self.task = nil
         self.state = .idle
     }
