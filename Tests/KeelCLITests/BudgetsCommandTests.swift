@@ -1,84 +1,56 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 
 /// `keel budgets` against a real gateway process.
 @Suite("keel budgets", .serialized)
 struct BudgetsCommandTests {
     @Test func createsListsShowsUpdatesAndDeletesBudgetsThatTheGatewayEnforces() async throws {
-        let directory = try KeelProcessTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try KeelProcessTests.freePort()
-        let config = directory.appendingPathComponent("keel.yaml")
-        try """
-            server: { port: \(port) }
-            storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
-            admin_key: sk-keel-admin-cli-test-0123456789
-            providers: [ { name: sim, kind: simulator } ]
-            models:
-              - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
-            keys:
-              - { key: sk-keel-app-cli-test-0123456789, team: search }
-            budgets: { flush_interval_ms: 50 }
-            """.write(to: config, atomically: true, encoding: .utf8)
-        #expect(try KeelProcessTests.run(["config", "check", config.path]).status == 0)
-        let server = Process()
-        server.executableURL = try #require(KeelProcessTests.binary)
-        server.arguments = ["serve", "--config", config.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
-        let admin = ["KEEL_URL": "http://127.0.0.1:\(port)", "KEEL_ADMIN_KEY": "sk-keel-admin-cli-test-0123456789"]
-        var listed = KeelProcessTests.Run(status: 1, output: "")
-        for _ in 0..<300 where listed.status != 0 {
-            listed = (try? KeelProcessTests.run(["budgets", "list"], environment: admin)) ?? listed
-            if listed.status != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        try await GatewayProcess.run(extra: """
+                keys:
+                  - { key: sk-keel-app-cli-test-0123456789, team: search }
+                budgets: { flush_interval_ms: 50 }
+                """, ready: ["budgets", "list"]) { gateway in
+            let port = gateway.port
+            let admin = gateway.admin
+            #expect(try KeelProcessTests.run(["orgs", "create", "--name", "Acme", "--id", "acme"], environment: admin).status == 0)
+            #expect(try KeelProcessTests.run(["teams", "create", "--org", "acme", "--name", "Search", "--id", "search"], environment: admin).status == 0)
+
+            let created = try KeelProcessTests.run(
+                [
+                    "budgets", "create", "--id", "search-daily", "--name", "search daily", "--scope", "team", "--scope-id", "search",
+                    "--period", "daily", "--time-zone", "Europe/Berlin", "--limit-usd", "1", "--soft-limit-usd", "0.5",
+                ],
+                environment: admin)
+            #expect(created.status == 0, "\(created.output)")
+            #expect(created.output.contains("search-daily\tsearch daily\tteam\tsearch\tdaily"), "\(created.output)")
+
+            func chat() throws -> String {
+                try KeelProcessTests.shell(
+                    "curl -s -w ' %{http_code}' http://127.0.0.1:\(port)/v1/chat/completions "
+                        + "-H 'authorization: Bearer sk-keel-app-cli-test-0123456789' -H 'content-type: application/json' "
+                        + "-d '{\"model\":\"keel-sim-chat\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'")
+            }
+            #expect(try chat().hasSuffix(" 200"))
+            // The spend reaches the ledger within a flush interval.
+            var shown = ""
+            for _ in 0..<100 {
+                shown = try KeelProcessTests.run(["budgets", "get", "search-daily"], environment: admin).output
+                if !shown.contains(#""spent_usd" : "0.000000000""#) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(shown.contains(#""period" : "daily""#) && shown.contains(#""time_zone" : "Europe\/Berlin""#), "\(shown)")
+            #expect(!shown.contains(#""spent_usd" : "0.000000000""#), "\(shown)")
+
+            // Lowered below one request's worst case: the next request is refused, naming the budget.
+            let updated = try KeelProcessTests.run(["budgets", "update", "search-daily", "--limit-usd", "0.00001", "--soft-limit-usd", ""], environment: admin)
+            #expect(updated.status == 0, "\(updated.output)")
+            let refused = try chat()
+            #expect(refused.hasSuffix(" 429") && refused.contains("budget_exceeded") && refused.contains("search-daily"), "\(refused)")
+
+            let deleted = try KeelProcessTests.run(["budgets", "delete", "search-daily"], environment: admin)
+            #expect(deleted.status == 0)
+            #expect(try chat().hasSuffix(" 200"))
+            #expect(!(try KeelProcessTests.run(["budgets", "list"], environment: admin).output.contains("search-daily")))
         }
-        #expect(listed.status == 0, "\(listed.output)")
-        #expect(try KeelProcessTests.run(["orgs", "create", "--name", "Acme", "--id", "acme"], environment: admin).status == 0)
-        #expect(try KeelProcessTests.run(["teams", "create", "--org", "acme", "--name", "Search", "--id", "search"], environment: admin).status == 0)
-
-        let created = try KeelProcessTests.run(
-            [
-                "budgets", "create", "--id", "search-daily", "--name", "search daily", "--scope", "team", "--scope-id", "search",
-                "--period", "daily", "--time-zone", "Europe/Berlin", "--limit-usd", "1", "--soft-limit-usd", "0.5",
-            ],
-            environment: admin)
-        #expect(created.status == 0, "\(created.output)")
-        #expect(created.output.contains("search-daily\tsearch daily\tteam\tsearch\tdaily"), "\(created.output)")
-
-        func chat() throws -> String {
-            try KeelProcessTests.shell(
-                "curl -s -w ' %{http_code}' http://127.0.0.1:\(port)/v1/chat/completions "
-                    + "-H 'authorization: Bearer sk-keel-app-cli-test-0123456789' -H 'content-type: application/json' "
-                    + "-d '{\"model\":\"keel-sim-chat\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'")
-        }
-        #expect(try chat().hasSuffix(" 200"))
-        // The spend reaches the ledger within a flush interval.
-        var shown = ""
-        for _ in 0..<100 {
-            shown = try KeelProcessTests.run(["budgets", "get", "search-daily"], environment: admin).output
-            if !shown.contains(#""spent_usd" : "0.000000000""#) { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(shown.contains(#""period" : "daily""#) && shown.contains(#""time_zone" : "Europe\/Berlin""#), "\(shown)")
-        #expect(!shown.contains(#""spent_usd" : "0.000000000""#), "\(shown)")
-
-        // Lowered below one request's worst case: the next request is refused, naming the budget.
-        let updated = try KeelProcessTests.run(["budgets", "update", "search-daily", "--limit-usd", "0.00001", "--soft-limit-usd", ""], environment: admin)
-        #expect(updated.status == 0, "\(updated.output)")
-        let refused = try chat()
-        #expect(refused.hasSuffix(" 429") && refused.contains("budget_exceeded") && refused.contains("search-daily"), "\(refused)")
-
-        let deleted = try KeelProcessTests.run(["budgets", "delete", "search-daily"], environment: admin)
-        #expect(deleted.status == 0)
-        #expect(try chat().hasSuffix(" 200"))
-        #expect(!(try KeelProcessTests.run(["budgets", "list"], environment: admin).output.contains("search-daily")))
-
-        kill(server.processIdentifier, SIGTERM)
-        server.waitUntilExit()
     }
 }

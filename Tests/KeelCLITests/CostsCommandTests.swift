@@ -1,70 +1,42 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 
 /// `keel costs report` against a real gateway process.
 @Suite("keel costs report", .serialized)
 struct CostsCommandTests {
     @Test func reportsAsATableAndAsCSVThroughTheAdminAPI() async throws {
-        let directory = try KeelProcessTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try KeelProcessTests.freePort()
-        let config = directory.appendingPathComponent("keel.yaml")
-        try """
-            server: { port: \(port) }
-            storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
-            admin_key: sk-keel-admin-cli-test-0123456789
-            providers: [ { name: sim, kind: simulator } ]
-            models:
-              - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = try #require(KeelProcessTests.binary)
-        server.arguments = ["serve", "--config", config.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
-        let admin = ["KEEL_URL": "http://127.0.0.1:\(port)", "KEEL_ADMIN_KEY": "sk-keel-admin-cli-test-0123456789"]
-        var ready = false
-        for _ in 0..<300 where !ready {
-            ready = (try? KeelProcessTests.run(["costs", "report"], environment: admin))?.status == 0
-            if !ready { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(ready)
-        for env in ["prod", "prod", "dev"] {
-            let answered = try KeelProcessTests.shell(
-                "curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'authorization: Bearer sk-keel-admin-cli-test-0123456789' "
-                    + "-H 'x-keel-tags: env=\(env)' -H 'content-type: application/json' "
-                    + "-d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'")
-            #expect(answered.contains("chat.completion"))
-        }
-        let arguments = ["costs", "report", "--group-by", "tag:env,model", "--interval", "none", "--format", "csv"]
-        var csv = try KeelProcessTests.run(arguments, environment: admin)
-        for _ in 0..<100 where !csv.output.contains("prod,keel-sim-chat,2,") {
-            try await Task.sleep(for: .milliseconds(50))
-            csv = try KeelProcessTests.run(arguments, environment: admin)
-        }
-        #expect(csv.status == 0)
-        let lines = csv.output.split(separator: "\n")
-        #expect(lines.first == "tag:env,model,requests,errors,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,cache_hits,cache_saved_usd")
-        #expect(lines.count == 3 && lines[1].hasPrefix("dev,keel-sim-chat,1,0,") && lines[2].hasPrefix("prod,keel-sim-chat,2,0,"))
-        // No response cache in this gateway: no hits, nothing saved.
-        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",").suffix(2).first == "0" })
+        try await GatewayProcess.run(ready: ["costs", "report"]) { gateway in
+            let port = gateway.port
+            let admin = gateway.admin
+            for env in ["prod", "prod", "dev"] {
+                let answered = try KeelProcessTests.shell(
+                    "curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'authorization: Bearer sk-keel-admin-cli-test-0123456789' "
+                        + "-H 'x-keel-tags: env=\(env)' -H 'content-type: application/json' "
+                        + "-d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'")
+                #expect(answered.contains("chat.completion"))
+            }
+            let arguments = ["costs", "report", "--group-by", "tag:env,model", "--interval", "none", "--format", "csv"]
+            var csv = try KeelProcessTests.run(arguments, environment: admin)
+            for _ in 0..<100 where !csv.output.contains("prod,keel-sim-chat,2,") {
+                try await Task.sleep(for: .milliseconds(50))
+                csv = try KeelProcessTests.run(arguments, environment: admin)
+            }
+            #expect(csv.status == 0)
+            let lines = csv.output.split(separator: "\n")
+            #expect(lines.first == "tag:env,model,requests,errors,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,cache_hits,cache_saved_usd")
+            #expect(lines.count == 3 && lines[1].hasPrefix("dev,keel-sim-chat,1,0,") && lines[2].hasPrefix("prod,keel-sim-chat,2,0,"))
+            // No response cache in this gateway: no hits, nothing saved.
+            #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",").suffix(2).first == "0" })
 
-        let today = ISO8601DateFormatter().string(from: Date()).prefix(10)
-        let table = try KeelProcessTests.run(
-            ["costs", "report", "--group-by", "model", "--from", String(today), "--interval", "day"], environment: admin)
-        #expect(table.status == 0)
-        #expect(table.output.contains("BUCKET") && table.output.contains("\(today)T00:00:00Z  keel-sim-chat"), "\(table.output)")
-        #expect(table.output.contains("TOTAL"))
+            let today = ISO8601DateFormatter().string(from: Date()).prefix(10)
+            let table = try KeelProcessTests.run(
+                ["costs", "report", "--group-by", "model", "--from", String(today), "--interval", "day"], environment: admin)
+            #expect(table.status == 0)
+            #expect(table.output.contains("BUCKET") && table.output.contains("\(today)T00:00:00Z  keel-sim-chat"), "\(table.output)")
+            #expect(table.output.contains("TOTAL"))
 
-        let refused = try KeelProcessTests.run(["costs", "report", "--group-by", "colour"], environment: admin)
-        #expect(refused.status != 0 && refused.output.contains("group_by"))
-
-        kill(server.processIdentifier, SIGTERM)
-        server.waitUntilExit()
+            let refused = try KeelProcessTests.run(["costs", "report", "--group-by", "colour"], environment: admin)
+            #expect(refused.status != 0 && refused.output.contains("group_by"))
+        }
     }
 }

@@ -152,78 +152,53 @@ struct KeelProcessTests {
     }
 
     @Test func tenancyCommandsAndRoleKeysWorkThroughTheAdminAPI() async throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try Self.freePort()
-        let config = directory.appendingPathComponent("keel.yaml")
-        try """
-            server: { port: \(port) }
-            storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
-            admin_key: sk-keel-admin-cli-test-0123456789
-            providers: [ { name: sim, kind: simulator } ]
-            models:
-              - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = try #require(Self.binary)
-        server.arguments = ["serve", "--config", config.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
-        let admin = ["KEEL_URL": "http://127.0.0.1:\(port)", "KEEL_ADMIN_KEY": "sk-keel-admin-cli-test-0123456789"]
-        var ready = false
-        for _ in 0..<300 where !ready {
-            ready = (try? Self.run(["orgs", "list"], environment: admin))?.status == 0
-            if !ready { try await Task.sleep(for: .milliseconds(50)) }
+        try await GatewayProcess.run(ready: ["orgs", "list"]) { gateway in
+            let port = gateway.port
+            let admin = gateway.admin
+
+            #expect(try Self.run(["orgs", "create", "--id", "acme", "--name", "Acme"], environment: admin).status == 0)
+            #expect(try Self.run(["teams", "create", "--id", "search", "--org", "acme", "--name", "Search"], environment: admin).status == 0)
+            #expect(try Self.run(["teams", "create", "--id", "ads", "--org", "acme", "--name", "Ads"], environment: admin).status == 0)
+            #expect(try Self.run(["projects", "create", "--id", "ranking", "--team", "search", "--name", "Ranking"], environment: admin).status == 0)
+            let user = try Self.run(["users", "create", "--org", "acme", "--name", "Ada", "--email", "ada@acme.test", "--default-team", "search"], environment: admin)
+            #expect(user.status == 0 && user.output.contains("ada@acme.test"))
+            let teams = try Self.run(["teams", "list", "--org", "acme"], environment: admin)
+            #expect(teams.output.split(separator: "\n").count == 3 && teams.output.contains("ads\tacme\tAds"))
+            #expect(try Self.run(["projects", "get", "ranking"], environment: admin).output.contains("ranking\tsearch\tRanking"))
+
+            // A viewer key of team search, made with the CLI, reads its team and nothing else.
+            let created = try Self.run(["keys", "create", "--team", "search", "--role", "viewer", "--tags", "env=prod,cost-center=42"], environment: admin)
+            #expect(created.status == 0 && created.output.contains("team search"))
+            let viewerKey = try #require(created.output.split(separator: "\n").last.map(String.init))
+            let viewer = ["KEEL_URL": "http://127.0.0.1:\(port)", "KEEL_ADMIN_KEY": viewerKey]
+            let visible = try Self.run(["teams", "list"], environment: viewer)
+            #expect(visible.status == 0 && visible.output.contains("search") && !visible.output.contains("ads"))
+            let refused = try Self.run(["teams", "delete", "ads"], environment: viewer)
+            #expect(refused.status != 0 && refused.output.contains("may not"))
+            #expect(try Self.run(["keys", "list"], environment: admin).output.contains("viewer"))
+
+            // `keel top` draws the live metrics once the gateway has served something; a viewer may not.
+            let answered = try Self.shell(
+                "curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'authorization: Bearer sk-keel-admin-cli-test-0123456789' "
+                    + "-H 'content-type: application/json' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'"
+            )
+            #expect(answered.contains("chat.completion"))
+            var top = try Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
+            for _ in 0..<40 where !top.output.contains("keel-sim-chat") {
+                try await Task.sleep(for: .milliseconds(50))
+                top = try Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
+            }
+            #expect(top.status == 0)
+            #expect(top.output.contains("REQ/MIN") && top.output.contains("keel-sim-chat"))
+            #expect(try Self.run(["top", "--count", "1"], environment: viewer).status != 0)
+
+            // Deletion is refused while children exist, then succeeds from the leaves up.
+            let busy = try Self.run(["orgs", "delete", "acme"], environment: admin)
+            #expect(busy.status != 0)
+            #expect(try Self.run(["teams", "delete", "ads"], environment: admin).status == 0)
+            #expect(try Self.run(["orgs", "get", "acme"], environment: admin).output.contains("Acme"))
+            #expect(try Self.run(["teams", "get", "ads"], environment: admin).status != 0)
         }
-        #expect(ready)
-
-        #expect(try Self.run(["orgs", "create", "--id", "acme", "--name", "Acme"], environment: admin).status == 0)
-        #expect(try Self.run(["teams", "create", "--id", "search", "--org", "acme", "--name", "Search"], environment: admin).status == 0)
-        #expect(try Self.run(["teams", "create", "--id", "ads", "--org", "acme", "--name", "Ads"], environment: admin).status == 0)
-        #expect(try Self.run(["projects", "create", "--id", "ranking", "--team", "search", "--name", "Ranking"], environment: admin).status == 0)
-        let user = try Self.run(["users", "create", "--org", "acme", "--name", "Ada", "--email", "ada@acme.test", "--default-team", "search"], environment: admin)
-        #expect(user.status == 0 && user.output.contains("ada@acme.test"))
-        let teams = try Self.run(["teams", "list", "--org", "acme"], environment: admin)
-        #expect(teams.output.split(separator: "\n").count == 3 && teams.output.contains("ads\tacme\tAds"))
-        #expect(try Self.run(["projects", "get", "ranking"], environment: admin).output.contains("ranking\tsearch\tRanking"))
-
-        // A viewer key of team search, made with the CLI, reads its team and nothing else.
-        let created = try Self.run(["keys", "create", "--team", "search", "--role", "viewer", "--tags", "env=prod,cost-center=42"], environment: admin)
-        #expect(created.status == 0 && created.output.contains("team search"))
-        let viewerKey = try #require(created.output.split(separator: "\n").last.map(String.init))
-        let viewer = ["KEEL_URL": "http://127.0.0.1:\(port)", "KEEL_ADMIN_KEY": viewerKey]
-        let visible = try Self.run(["teams", "list"], environment: viewer)
-        #expect(visible.status == 0 && visible.output.contains("search") && !visible.output.contains("ads"))
-        let refused = try Self.run(["teams", "delete", "ads"], environment: viewer)
-        #expect(refused.status != 0 && refused.output.contains("may not"))
-        #expect(try Self.run(["keys", "list"], environment: admin).output.contains("viewer"))
-
-        // `keel top` draws the live metrics once the gateway has served something; a viewer may not.
-        let answered = try Self.shell(
-            "curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'authorization: Bearer sk-keel-admin-cli-test-0123456789' "
-                + "-H 'content-type: application/json' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'"
-        )
-        #expect(answered.contains("chat.completion"))
-        var top = try Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
-        for _ in 0..<40 where !top.output.contains("keel-sim-chat") {
-            try await Task.sleep(for: .milliseconds(50))
-            top = try Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
-        }
-        #expect(top.status == 0)
-        #expect(top.output.contains("REQ/MIN") && top.output.contains("keel-sim-chat"))
-        #expect(try Self.run(["top", "--count", "1"], environment: viewer).status != 0)
-
-        // Deletion is refused while children exist, then succeeds from the leaves up.
-        let busy = try Self.run(["orgs", "delete", "acme"], environment: admin)
-        #expect(busy.status != 0)
-        #expect(try Self.run(["teams", "delete", "ads"], environment: admin).status == 0)
-        #expect(try Self.run(["orgs", "get", "acme"], environment: admin).output.contains("Acme"))
-        #expect(try Self.run(["teams", "get", "ads"], environment: admin).status != 0)
-
-        kill(server.processIdentifier, SIGTERM)
-        server.waitUntilExit()
     }
 
     /// A TCP port that was free a moment ago (bound to port 0, read back, released).
