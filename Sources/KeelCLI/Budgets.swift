@@ -118,8 +118,7 @@ struct Budgets: AsyncParsableCommand {
         @Argument(help: "Budget id.") var id: String
 
         func run() async throws {
-            _ = try await self.connection.call(.DELETE, "/admin/v1/budgets/\(TenancyTable.escape(self.id))")
-            print("deleted \(self.id)")
+            try await TenancyTable.delete(self.connection, "budgets", id: self.id, noun: "budget")
         }
     }
 }

@@ -86,8 +86,7 @@ struct RateLimits: AsyncParsableCommand {
         @Argument(help: "Rule id.") var id: String
 
         func run() async throws {
-            _ = try await self.connection.call(.DELETE, "/admin/v1/rate-limits/\(TenancyTable.escape(self.id))")
-            print("Deleted \(self.id).")
+            try await TenancyTable.delete(self.connection, "rate-limits", id: self.id, noun: "rate limit")
         }
     }
 }

@@ -42,6 +42,18 @@ enum TenancyTable {
         return rows
     }
 
+    /// `GET /admin/v1/{collection}/{id}`, printed as one row of `columns`.
+    static func show(_ connection: Keys.Connection, _ collection: String, id: String, columns: [String]) async throws {
+        let row = try await connection.call(.GET, "/admin/v1/\(collection)/\(Self.escape(id))") as? [String: Any] ?? [:]
+        Self.print([row], columns: columns)
+    }
+
+    /// `DELETE /admin/v1/{collection}/{id}`, then says what went.
+    static func delete(_ connection: Keys.Connection, _ collection: String, id: String, noun: String) async throws {
+        _ = try await connection.call(.DELETE, "/admin/v1/\(collection)/\(Self.escape(id))")
+        Swift.print("Deleted \(noun) \(id).")
+    }
+
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
             ?? text
@@ -88,10 +100,7 @@ struct Orgs: AsyncParsableCommand {
         @Argument(help: "Organisation id.") var id: String
 
         func run() async throws {
-            let row =
-                try await self.connection.call(.GET, "/admin/v1/orgs/\(TenancyTable.escape(self.id))") as? [String: Any]
-                ?? [:]
-            TenancyTable.print([row], columns: Orgs.columns)
+            try await TenancyTable.show(self.connection, "orgs", id: self.id, columns: Orgs.columns)
         }
     }
 
@@ -103,8 +112,7 @@ struct Orgs: AsyncParsableCommand {
         @Argument(help: "Organisation id.") var id: String
 
         func run() async throws {
-            _ = try await self.connection.call(.DELETE, "/admin/v1/orgs/\(TenancyTable.escape(self.id))")
-            print("Deleted org \(self.id).")
+            try await TenancyTable.delete(self.connection, "orgs", id: self.id, noun: "org")
         }
     }
 }
@@ -149,10 +157,7 @@ struct Teams: AsyncParsableCommand {
         @Argument(help: "Team id.") var id: String
 
         func run() async throws {
-            let row =
-                try await self.connection.call(.GET, "/admin/v1/teams/\(TenancyTable.escape(self.id))")
-                as? [String: Any] ?? [:]
-            TenancyTable.print([row], columns: Teams.columns)
+            try await TenancyTable.show(self.connection, "teams", id: self.id, columns: Teams.columns)
         }
     }
 
@@ -164,8 +169,7 @@ struct Teams: AsyncParsableCommand {
         @Argument(help: "Team id.") var id: String
 
         func run() async throws {
-            _ = try await self.connection.call(.DELETE, "/admin/v1/teams/\(TenancyTable.escape(self.id))")
-            print("Deleted team \(self.id).")
+            try await TenancyTable.delete(self.connection, "teams", id: self.id, noun: "team")
         }
     }
 }
@@ -216,10 +220,7 @@ struct Projects: AsyncParsableCommand {
         @Argument(help: "Project id.") var id: String
 
         func run() async throws {
-            let row =
-                try await self.connection.call(.GET, "/admin/v1/projects/\(TenancyTable.escape(self.id))")
-                as? [String: Any] ?? [:]
-            TenancyTable.print([row], columns: Projects.columns)
+            try await TenancyTable.show(self.connection, "projects", id: self.id, columns: Projects.columns)
         }
     }
 
@@ -231,8 +232,7 @@ struct Projects: AsyncParsableCommand {
         @Argument(help: "Project id.") var id: String
 
         func run() async throws {
-            _ = try await self.connection.call(.DELETE, "/admin/v1/projects/\(TenancyTable.escape(self.id))")
-            print("Deleted project \(self.id).")
+            try await TenancyTable.delete(self.connection, "projects", id: self.id, noun: "project")
         }
     }
 }
@@ -286,10 +286,7 @@ struct Users: AsyncParsableCommand {
         @Argument(help: "User id.") var id: String
 
         func run() async throws {
-            let row =
-                try await self.connection.call(.GET, "/admin/v1/users/\(TenancyTable.escape(self.id))")
-                as? [String: Any] ?? [:]
-            TenancyTable.print([row], columns: Users.columns)
+            try await TenancyTable.show(self.connection, "users", id: self.id, columns: Users.columns)
         }
     }
 
@@ -301,8 +298,7 @@ struct Users: AsyncParsableCommand {
         @Argument(help: "User id.") var id: String
 
         func run() async throws {
-            _ = try await self.connection.call(.DELETE, "/admin/v1/users/\(TenancyTable.escape(self.id))")
-            print("Deleted user \(self.id).")
+            try await TenancyTable.delete(self.connection, "users", id: self.id, noun: "user")
         }
     }
 }

@@ -101,7 +101,8 @@ final class AdmissionHolds: Sendable {
 
     /// Settles every reservation with the request's final record; later calls do nothing.
     func settle(_ record: RequestRecord) async {
-        guard !self.settled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // `.none` is shared by every request no limit covers: nothing to settle, no shared write.
+        guard !self.holds.isEmpty, !self.settled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for hold in self.holds { await hold.settle(record) }
     }
 }
