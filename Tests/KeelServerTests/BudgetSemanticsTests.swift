@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelOps
 import KeelStorage
 import Logging
 import Testing

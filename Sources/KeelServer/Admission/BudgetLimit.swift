@@ -1,5 +1,6 @@
 import HTTPTypes
 import KeelCore
+import KeelOps
 import KeelStorage
 import Logging
 import Synchronization

@@ -1,33 +1,37 @@
-import FoundationEssentials
-import KeelCore
-import KeelOps
-import KeelStorage
+public import KeelCore
+public import KeelStorage
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
 
 /// Where a budget stands in its current period, across every instance, with the projection of
 /// its spend to the period's end.
-struct BudgetReport: Sendable {
-    let budget: Budget
+public struct BudgetReport: Sendable {
+    public let budget: Budget
     /// The current period as Unix seconds, `nil` outside a fixed budget's window.
-    let period: (start: Int64, end: Int64)?
+    public let period: (start: Int64, end: Int64)?
     /// Settled spend of every instance in the period.
-    let spent: USDNanos
+    public let spent: USDNanos
     /// What live instances hold beyond their spend: reservations of requests in flight and slices.
-    let held: USDNanos
+    public let held: USDNanos
     /// The projection to the period's end (calendar budgets with spend history only).
-    let projection: BudgetProjection?
+    public let projection: BudgetProjection?
 
-    var softLimitReached: Bool { self.budget.softLimit.map { self.spent >= $0 } ?? false }
-    var exhausted: Bool { self.spent >= self.budget.limit }
+    public var softLimitReached: Bool { self.budget.softLimit.map { self.spent >= $0 } ?? false }
+    public var exhausted: Bool { self.spent >= self.budget.limit }
 
     /// Whether the point forecast runs out before the period ends.
-    var projectedToExhaust: Bool {
+    public var projectedToExhaust: Bool {
         guard let projection = self.projection, let day = projection.exhaustionDay, let period = self.period else { return false }
         return Int64(day.timeIntervalSince1970) < period.end
     }
 
     /// Builds the report of `rule` at `now` (Unix microseconds) from the ledger and, for the
     /// projection, the hourly cost rollups of the budget's scope over the last four weeks.
-    static func make(_ rule: BudgetRule, stores: KeelStores, now: Int64, leaseTTL: Duration) async throws -> BudgetReport {
+    public static func make(_ rule: BudgetRule, stores: KeelStores, now: Int64, leaseTTL: Duration) async throws -> BudgetReport {
         let budget = rule.budget
         let seconds = now / 1_000_000
         guard let period = rule.period(at: seconds) else {

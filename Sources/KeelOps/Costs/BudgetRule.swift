@@ -1,20 +1,24 @@
-import FoundationEssentials
-import KeelCore
-import KeelOps
-import KeelStorage
+public import KeelCore
+public import KeelStorage
 import Synchronization
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
 
 /// A budget as the data plane checks it: which requests it covers and the period a moment falls
 /// in, with the current period cached so a request costs no calendar arithmetic.
-final class BudgetRule: Sendable {
-    let budget: Budget
+public final class BudgetRule: Sendable {
+    public let budget: Budget
     private let calendar: Calendar
     private let tagKey: String
     private let tagValue: String
     /// The current period as Unix seconds `[start, end)`.
     private let current = Mutex<(start: Int64, end: Int64)?>(nil)
 
-    init(_ budget: Budget) {
+    public init(_ budget: Budget) {
         self.budget = budget
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: budget.timeZone) ?? TimeZone(identifier: "UTC")!
@@ -30,10 +34,10 @@ final class BudgetRule: Sendable {
         }
     }
 
-    var id: BudgetID { self.budget.id }
+    public var id: BudgetID { self.budget.id }
 
     /// Whether the request of `record` counts against this budget.
-    func covers(_ record: RequestRecord) -> Bool {
+    public func covers(_ record: RequestRecord) -> Bool {
         let value = self.budget.scopeValue
         switch self.budget.scopeKind {
         case .org: return record.orgID?.rawValue == value
@@ -46,7 +50,7 @@ final class BudgetRule: Sendable {
     }
 
     /// The period containing `seconds` (Unix), or `nil` outside a fixed budget's window.
-    func period(at seconds: Int64) -> (start: Int64, end: Int64)? {
+    public func period(at seconds: Int64) -> (start: Int64, end: Int64)? {
         if let cached = self.current.withLock({ $0 }), cached.start <= seconds, seconds < cached.end { return cached }
         let period: (start: Int64, end: Int64)?
         switch self.budget.period {
@@ -63,5 +67,5 @@ final class BudgetRule: Sendable {
     }
 
     /// The budget's calendar (its time zone, weeks from Monday).
-    var zoneCalendar: Calendar { self.calendar }
+    public var zoneCalendar: Calendar { self.calendar }
 }
