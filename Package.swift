@@ -73,6 +73,7 @@ let package = Package(
             dependencies: [
                 "KeelStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

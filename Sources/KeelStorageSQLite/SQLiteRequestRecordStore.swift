@@ -28,10 +28,10 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
             try await self.pool.write { db in
                 let statement = try db.cachedStatement(sql: Self.insertSQL)
                 for record in records {
-                    // The arguments match the statement by construction (same column list), so
-                    // GRDB's per-call validation is skipped on this hot path.
-                    statement.setUncheckedArguments(record.sqliteArguments)
-                    try statement.execute()
+                    // The values match the statement by construction (same column list); they
+                    // are bound and stepped with SQLite's own calls, without GRDB's argument
+                    // boxing and validation.
+                    try SQLiteBinder.execute(statement, in: db) { record.bindSQLite(to: $0) }
                 }
                 try Self.upsertRollups(CostRollupBatch(records), db: db)
             }

@@ -8,17 +8,22 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
 /// Reads one request at a time from a connection, runs it through the router in a task, and
-/// writes the response. `HTTPServerPipelineHandler` before it keeps pipelined requests in order.
-/// It converts between NIO's HTTP/1 parts and the HTTP types of the router itself, which saves a
-/// codec handler that every part would otherwise pass through.
-final class GatewayConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandler, RemovableChannelHandler
+/// writes the response as HTTP/1.1 bytes straight to the socket.
+///
+/// It is the only handler after NIO's request decoder: it keeps pipelined requests in order
+/// (a request that arrives while a response is being written waits, and reads stop until it has
+/// been answered), answers parse errors with 400, and closes idle connections when the server
+/// quiesces. Responses are serialised here: a fixed-length response leaves as one buffer (head
+/// and body) in one write, a streamed one as chunked transfer encoding, a chunk per write.
+final class GatewayConnectionHandler<Responder: HTTPResponder>: ChannelDuplexHandler, RemovableChannelHandler
 where Responder.Context == BasicRequestContext {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     private enum State {
         case idle
-        case reading(HTTPRequest, ByteBuffer)
+        case reading(HTTPRequest, ByteBuffer, HTTP1Response.Framing)
         /// The request was refused before its body was read; ignore the rest and close.
         case discarding
         case responding
@@ -28,10 +33,16 @@ where Responder.Context == BasicRequestContext {
     private let maxBodyBytes: Int
     private let logger: Logger
     private var state = State.idle
+    private var context: ChannelHandlerContext?
     private var task: Task<Void, Never>?
+    /// Parts of the next request that arrived while a response was still being written.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// A read the channel asked for while parts were queued; issued once they are consumed.
+    private var readPending = false
+    /// The server is shutting down: close once the response in progress is written.
+    private var quiescing = false
     /// Counts the exchanges of this connection, so a finished one never resets the state of the
-    /// next: `HTTPServerPipelineHandler` may hand over the next request's head as soon as this
-    /// response's end is written, before this exchange's task has returned.
+    /// next.
     private var exchangeID = 0
 
     init(responder: Responder, maxBodyBytes: Int, logger: Logger) {
@@ -40,9 +51,29 @@ where Responder.Context == BasicRequestContext {
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
+        let part = self.unwrapInboundIn(data)
+        if case .responding = self.state {
+            self.queued.append(part)
+        } else if !self.queued.isEmpty {
+            self.queued.append(part)
+        } else {
+            self.process(part, context: context)
+        }
+    }
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let nioHead):
+            if case .discarding = self.state { return }
             if let length = nioHead.headers.first(name: "content-length").flatMap(Int.init), length > self.maxBodyBytes {
                 self.refuseTooLarge(path: nioHead.uri, context: context)
                 return
@@ -51,9 +82,10 @@ where Responder.Context == BasicRequestContext {
                 self.refuse(status: .badRequest, error: .invalidRequest("The request line or headers are malformed."), path: nioHead.uri, context: context)
                 return
             }
-            self.state = .reading(head, context.channel.allocator.buffer(capacity: 0))
+            let framing = HTTP1Response.Framing(keepAlive: nioHead.isKeepAlive, omitBody: nioHead.method == .HEAD)
+            self.state = .reading(head, context.channel.allocator.buffer(capacity: 0), framing)
         case .body(var chunk):
-            guard case .reading(let head, var body) = self.state else { return }
+            guard case .reading(let head, var body, let framing) = self.state else { return }
             guard body.readableBytes + chunk.readableBytes <= self.maxBodyBytes else {
                 self.refuseTooLarge(path: head.path ?? "", context: context)
                 return
@@ -64,17 +96,23 @@ where Responder.Context == BasicRequestContext {
             } else {
                 body.writeBuffer(&chunk)
             }
-            self.state = .reading(head, body)
+            self.state = .reading(head, body, framing)
         case .end:
             switch self.state {
-            case .reading(let head, let body):
+            case .reading(let head, let body, let framing):
                 self.state = .responding
-                self.respond(head: head, body: body, context: context)
-            case .discarding:
-                self.state = .idle
-            case .idle, .responding:
+                self.respond(head: head, body: body, framing: framing, context: context)
+            case .discarding, .idle, .responding:
                 break
             }
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.queued.isEmpty {
+            context.read()
+        } else {
+            self.readPending = true
         }
     }
 
@@ -82,15 +120,42 @@ where Responder.Context == BasicRequestContext {
         // The client went away: cancel its request, which cancels the upstream call.
         self.task?.cancel()
         self.task = nil
+        self.queued.removeAll()
         context.fireChannelInactive()
     }
 
-    private func respond(head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        self.quiescing = true
+        // A request being read or answered is finished first; the connection closes after it.
+        if case .idle = self.state, self.queued.isEmpty {
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch self.state {
+        case .idle, .reading:
+            if error is HTTPParserError {
+                self.refuse(status: .badRequest, error: .invalidRequest("The request is not valid HTTP/1.1."), path: "", context: context)
+                return
+            }
+        case .responding, .discarding:
+            break
+        }
+        context.close(promise: nil)
+    }
+
+    private func respond(head: HTTPRequest, body: ByteBuffer, framing: HTTP1Response.Framing, context: ChannelHandlerContext) {
         self.exchangeID &+= 1
         let exchange = Exchange(
             id: self.exchangeID,
             head: head,
             body: body,
+            framing: framing,
             channel: context.channel,
             responder: self.responder,
             logger: self.logger,
@@ -107,13 +172,14 @@ where Responder.Context == BasicRequestContext {
         let id: Int
         let head: HTTPRequest
         let body: ByteBuffer
+        let framing: HTTP1Response.Framing
         let channel: any Channel
         let responder: Responder
         let logger: Logger
         let handler: NIOLoopBound<GatewayConnectionHandler>
 
         func run() async {
-            await GatewayConnectionHandler.serve(head: self.head, body: self.body, channel: self.channel, responder: self.responder, logger: self.logger)
+            await GatewayConnectionHandler.serve(self)
             let handler = self.handler
             let id = self.id
             if self.channel.eventLoop.inEventLoop {
@@ -124,21 +190,32 @@ where Responder.Context == BasicRequestContext {
         }
     }
 
-    /// Exchange `id` wrote its whole response. When the next request has already begun (its head
-    /// read, or its own exchange started), its state stays as it is: resetting it here would drop
-    /// that request's body and end, and leave its client waiting for an answer that never comes.
+    /// Exchange `id` wrote its whole response: go on with a request that arrived meanwhile, or
+    /// read again.
     private func responseFinished(_ id: Int) {
-        guard id == self.exchangeID, case .responding = self.state else { return }
+        guard id == self.exchangeID, case .responding = self.state, let context = self.context else { return }
         self.task = nil
         self.state = .idle
+        if self.quiescing {
+            HTTP1Response.closeAfterWrites(context.channel)
+            return
+        }
+        while let part = self.queued.popFirst() {
+            self.process(part, context: context)
+            if case .responding = self.state { return }
+        }
+        if self.readPending {
+            self.readPending = false
+            context.read()
+        }
     }
 
-    private static func serve(head: HTTPRequest, body: ByteBuffer, channel: any Channel, responder: Responder, logger: Logger) async {
-        let request = Request(head: head, body: RequestBody(buffer: body))
-        let requestContext = BasicRequestContext(source: .init(channel: channel, logger: logger))
+    private static func serve(_ exchange: Exchange) async {
+        let request = Request(head: exchange.head, body: RequestBody(buffer: exchange.body))
+        let requestContext = BasicRequestContext(source: .init(channel: exchange.channel, logger: exchange.logger))
         let response: Response
         do {
-            response = try await responder.respond(to: request, context: requestContext)
+            response = try await exchange.responder.respond(to: request, context: requestContext)
         } catch {
             response = Response(
                 status: .internalServerError,
@@ -146,75 +223,181 @@ where Responder.Context == BasicRequestContext {
                 body: .init(byteBuffer: ByteBuffer(string: KeelError.internalError().openAIBody))
             )
         }
-        await Self.write(response, to: channel, keepAlive: Self.isKeepAlive(head))
-    }
-
-    private static func write(_ response: Response, to channel: any Channel, keepAlive: Bool) async {
-        var head = response.head
         let length = response.body.contentLength
-        if let length {
-            head.headerFields[.contentLength] = String(length)
-        }
-        if !keepAlive { head.headerFields[.connection] = "close" }
-        let writer = ChannelResponseWriter(channel: channel, flushEachWrite: length == nil)
-        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(head)), promise: nil)
+        var framing = exchange.framing
+        framing.chunked = length == nil
+        let head = HTTP1Response.head(response.head, contentLength: length, framing: &framing, allocator: exchange.channel.allocator)
+        let writer = ChannelResponseWriter(channel: exchange.channel, framing: framing, pending: head)
         do {
             try await response.body.write(writer)
         } catch {
-            channel.close(promise: nil)
-            return
-        }
-        if !keepAlive {
-            channel.close(promise: nil)
+            exchange.channel.close(promise: nil)
         }
     }
 
     private func refuseTooLarge(path: String, context: ChannelHandlerContext) {
-        self.refuse(status: .payloadTooLarge, error: .payloadTooLarge(limit: self.maxBodyBytes), path: path, context: context)
+        self.refuse(status: .contentTooLarge, error: .payloadTooLarge(limit: self.maxBodyBytes), path: path, context: context)
     }
 
     /// Answers before the request is read to its end, in the dialect of `path`, then closes the
     /// connection.
-    private func refuse(status: HTTPResponseStatus, error: KeelError, path: String, context: ChannelHandlerContext) {
+    private func refuse(status: HTTPResponse.Status, error: KeelError, path: String, context: ChannelHandlerContext) {
         self.state = .discarding
+        self.queued.removeAll()
         let anthropic = DialectErrorMiddleware<BasicRequestContext>.dialect(ofPath: path) == .anthropic
         let body = ByteBuffer(string: anthropic ? error.anthropicBody : error.openAIBody)
-        var head = HTTPResponseHead(version: .http1_1, status: status)
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
-        head.headers.add(name: "connection", value: "close")
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        var framing = HTTP1Response.Framing(keepAlive: false, omitBody: false)
+        var buffer = HTTP1Response.head(
+            HTTPResponse(status: status, headerFields: [.contentType: "application/json"]),
+            contentLength: body.readableBytes,
+            framing: &framing,
+            allocator: context.channel.allocator
+        )
+        buffer.writeImmutableBuffer(body)
         let channel = context.channel
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
-    }
-
-    private static func isKeepAlive(_ head: HTTPRequest) -> Bool {
-        guard let connection = head.headerFields[.connection]?.lowercased() else { return true }
-        return !connection.contains("close")
+        context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(buffer))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 
-/// Writes a response body to the channel: a fixed-length body in one flush at its end, a
-/// streamed body chunk by chunk, each flushed at once. While the socket accepts data a chunk is
-/// not awaited; once the channel is unwritable (the client reads slower than the upstream
-/// writes), each write is awaited, so a slow client slows the relay instead of growing a buffer.
+/// HTTP/1.1 response serialisation for ``GatewayConnectionHandler``.
+enum HTTP1Response {
+    /// How a response's body is delimited and whether the connection stays open after it.
+    struct Framing: Sendable {
+        var keepAlive: Bool
+        /// A response to `HEAD`: the head only.
+        var omitBody: Bool
+        /// Chunked transfer encoding (the length is not known up front).
+        var chunked = false
+
+        init(keepAlive: Bool, omitBody: Bool) {
+            self.keepAlive = keepAlive
+            self.omitBody = omitBody
+        }
+    }
+
+    /// The status line and header block of `response`, with Keel's own framing headers
+    /// (`content-length` or `transfer-encoding`, and `connection: close` when the connection
+    /// ends). A status that never has a body (1xx, 204, 304) gets neither.
+    static func head(_ response: HTTPResponse, contentLength: Int?, framing: inout Framing, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 256 + response.headerFields.count * 48)
+        let code = response.status.code
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(String(code))
+        buffer.writeStaticString(" ")
+        buffer.writeString(response.status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        for field in response.headerFields {
+            switch field.name {
+            case .contentLength, .transferEncoding, .connection: continue
+            default: break
+            }
+            buffer.writeString(field.name.rawName)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        if code < 200 || code == 204 || code == 304 {
+            framing.omitBody = true
+            framing.chunked = false
+        } else if let contentLength {
+            framing.chunked = false
+            buffer.writeStaticString("content-length: ")
+            buffer.writeString(String(contentLength))
+            buffer.writeStaticString("\r\n")
+        } else {
+            framing.chunked = true
+            buffer.writeStaticString("transfer-encoding: chunked\r\n")
+        }
+        if !framing.keepAlive {
+            buffer.writeStaticString("connection: close\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    /// Closes `channel` once everything written before has reached the socket.
+    static func closeAfterWrites(_ channel: any Channel) {
+        let flushed: EventLoopFuture<Void> = channel.writeAndFlush(IOData.byteBuffer(ByteBuffer()))
+        flushed.whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// Writes a response body to the channel after its head.
+///
+/// - A fixed-length body joins the head in one buffer (up to 64 KiB; beyond, buffers are written
+///   as they are) and leaves in one flush at the end.
+/// - A streamed body is written chunk by chunk, each flushed at once. While the socket accepts
+///   data a chunk is not awaited; once the channel is unwritable (the client reads slower than
+///   the upstream writes), each write is awaited, so a slow client slows the relay instead of
+///   growing a buffer.
 struct ChannelResponseWriter: ResponseBodyWriter {
     let channel: any Channel
-    let flushEachWrite: Bool
+    let framing: HTTP1Response.Framing
+    /// Bytes not written yet: the head, and the start of a fixed-length body.
+    var pending: ByteBuffer?
+
+    static let joinLimit = 64 << 10
+
+    init(channel: any Channel, framing: HTTP1Response.Framing, pending: ByteBuffer) {
+        self.channel = channel
+        self.framing = framing
+        self.pending = pending
+    }
 
     mutating func write(_ buffer: ByteBuffer) async throws {
-        if self.flushEachWrite {
-            let written: EventLoopFuture<Void> = self.channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)))
-            if !self.channel.isWritable { try await written.get() }
-        } else {
-            self.channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
+        if self.framing.omitBody || buffer.readableBytes == 0 { return }
+        if self.framing.chunked {
+            try await self.writeChunk(buffer)
+            return
         }
+        if var pending = self.pending {
+            self.pending = nil
+            if pending.readableBytes + buffer.readableBytes <= Self.joinLimit {
+                pending.writeImmutableBuffer(buffer)
+                self.pending = pending
+                return
+            }
+            self.channel.write(IOData.byteBuffer(pending), promise: nil)
+        }
+        self.channel.write(IOData.byteBuffer(buffer), promise: nil)
+    }
+
+    private mutating func writeChunk(_ buffer: ByteBuffer) async throws {
+        var frame = self.pending ?? self.channel.allocator.buffer(capacity: buffer.readableBytes + 16)
+        self.pending = nil
+        frame.writeString(String(buffer.readableBytes, radix: 16))
+        frame.writeStaticString("\r\n")
+        let written: EventLoopFuture<Void>
+        if buffer.readableBytes <= Self.joinLimit {
+            frame.writeImmutableBuffer(buffer)
+            frame.writeStaticString("\r\n")
+            written = self.channel.writeAndFlush(IOData.byteBuffer(frame))
+        } else {
+            self.channel.write(IOData.byteBuffer(frame), promise: nil)
+            self.channel.write(IOData.byteBuffer(buffer), promise: nil)
+            written = self.channel.writeAndFlush(IOData.byteBuffer(ByteBuffer(staticString: "\r\n")))
+        }
+        if !self.channel.isWritable { try await written.get() }
     }
 
     /// Ends the response without waiting for the flush: nothing follows it on this request, and
     /// a client that is gone already shows as a failed write or a closed channel.
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        self.channel.writeAndFlush(HTTPServerResponsePart.end(trailingHeaders.map { HTTPHeaders($0) }), promise: nil)
+        var last = self.pending ?? self.channel.allocator.buffer(capacity: 8)
+        if self.framing.chunked && !self.framing.omitBody {
+            last.writeStaticString("0\r\n")
+            for field in trailingHeaders ?? [:] {
+                last.writeString(field.name.rawName)
+                last.writeStaticString(": ")
+                last.writeString(field.value)
+                last.writeStaticString("\r\n")
+            }
+            last.writeStaticString("\r\n")
+        }
+        let written: EventLoopFuture<Void> = self.channel.writeAndFlush(IOData.byteBuffer(last))
+        if !self.framing.keepAlive {
+            let channel = self.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 }

@@ -20,7 +20,8 @@ import ServiceLifecycle
 ///   limit, and as soon as a chunked body passes it.
 /// - A client that closes its connection cancels its request's task, and so the upstream call.
 /// - Graceful shutdown stops accepting, lets every connection finish the response in progress,
-///   then returns (NIO's `ServerQuiescingHelper` with `HTTPServerPipelineHandler`).
+///   then returns (NIO's `ServerQuiescingHelper`; the connection handler closes each connection
+///   after its response).
 final class GatewayHTTPServer<Responder: HTTPResponder>: Service where Responder.Context == BasicRequestContext {
     struct Configuration: Sendable {
         var host: String
@@ -67,13 +68,9 @@ final class GatewayHTTPServer<Responder: HTTPResponder>: Service where Responder
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    // Outbound header validation is off: response headers are Keel's own or values
-                    // NIO parsed from an upstream, so they cannot carry CR/LF.
-                    try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withErrorHandling: true,
-                        withOutboundHeaderValidation: false
-                    )
+                    // NIO's request decoder, then the connection handler, which writes responses
+                    // as bytes: no encoder, pipelining or error handler between it and the socket.
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(
                         GatewayConnectionHandler(responder: responder, maxBodyBytes: maxBodyBytes, logger: logger)
                     )
