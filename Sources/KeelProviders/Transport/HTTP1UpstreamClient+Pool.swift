@@ -107,8 +107,10 @@ extension HTTP1UpstreamClient {
                         let serverName = target.isIPAddress ? nil : target.host
                         try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
                     }
-                    try pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
-                    try pipeline.addHandler(UpstreamConnectionHandler(client: self))
+                    // NIO's response decoder only: requests are written as bytes by the handler.
+                    let decoder = UpstreamResponseDecoder()
+                    try pipeline.addHandler(ByteToMessageHandler(decoder))
+                    try pipeline.addHandler(UpstreamConnectionHandler(client: self, decoder: decoder))
                 }
             }
         let channel: any Channel

@@ -79,17 +79,17 @@ public final class HTTP1UpstreamClient: Sendable {
     /// arrived (one hand-over, no async sequence); otherwise returns once the head is in, with the
     /// body streaming.
     public func post(path: String, headers: HTTPHeaders, body: ByteBuffer, collect: Bool) async throws -> (HTTPResponseHead, ResponseBody) {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: headers)
-        head.headers.replaceOrAdd(name: "host", value: self.hostHeader)
-        head.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+        guard let request = UpstreamWireRequest(post: path, host: self.hostHeader, headers: headers, body: body) else {
+            throw HTTP1UpstreamError.invalidRequestHeader
+        }
         do {
-            return try await self.exchange(head: head, body: body, collect: collect, fresh: false)
+            return try await self.exchange(request, collect: collect, fresh: false)
         } catch HTTP1UpstreamError.closedBeforeResponse(reused: true) {
-            return try await self.exchange(head: head, body: body, collect: collect, fresh: true)
+            return try await self.exchange(request, collect: collect, fresh: true)
         }
     }
 
-    private func exchange(head: HTTPRequestHead, body: ByteBuffer, collect: Bool, fresh: Bool) async throws -> (HTTPResponseHead, ResponseBody) {
+    private func exchange(_ request: UpstreamWireRequest, collect: Bool, fresh: Bool) async throws -> (HTTPResponseHead, ResponseBody) {
         let connection = try await self.acquire(fresh: fresh)
         return try await withTaskCancellationHandler {
             let eventLoop = connection.channel.eventLoop
@@ -98,10 +98,10 @@ public final class HTTP1UpstreamClient: Sendable {
             // With Swift concurrency running on the event loops, the task is usually on the
             // connection's loop already: start at once rather than queueing a hop.
             if eventLoop.inEventLoop {
-                started = connection.handler.value.start(head: head, body: body, timeouts: timeouts, reused: connection.reused, collect: collect)
+                started = connection.handler.value.start(request: request, timeouts: timeouts, reused: connection.reused, collect: collect)
             } else {
                 started = eventLoop.flatSubmit {
-                    connection.handler.value.start(head: head, body: body, timeouts: timeouts, reused: connection.reused, collect: collect)
+                    connection.handler.value.start(request: request, timeouts: timeouts, reused: connection.reused, collect: collect)
                 }
             }
             return try await started.get()

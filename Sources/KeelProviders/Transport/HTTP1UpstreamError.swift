@@ -15,4 +15,7 @@ public enum HTTP1UpstreamError: Error, Sendable, Equatable {
     case closedMidBody
     /// The upstream sent something that is not HTTP.
     case invalidResponse
+    /// A request header name or value holds a line break or NUL (a configured provider header),
+    /// so the request was not sent.
+    case invalidRequestHeader
 }

@@ -6,8 +6,8 @@ import NIOHTTP1
 /// the pool when a keep-alive response has ended. Lives on its channel's event loop.
 final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     private enum State {
         case idle
@@ -21,6 +21,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     private let client: HTTP1UpstreamClient
+    private let decoder: UpstreamResponseDecoder
     private var state = State.idle
     private var context: ChannelHandlerContext?
     private var timeouts: UpstreamTimeouts?
@@ -33,8 +34,9 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     /// Identifies the exchange in progress, so a late signal from an earlier body is ignored.
     private var exchangeID = 0
 
-    init(client: HTTP1UpstreamClient) {
+    init(client: HTTP1UpstreamClient, decoder: UpstreamResponseDecoder) {
         self.client = client
+        self.decoder = decoder
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -45,10 +47,10 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         self.context = nil
     }
 
-    /// Starts an exchange. Must be called on the event loop, with the connection idle.
+    /// Starts an exchange: writes `request` (head and body, serialised) and waits for the answer.
+    /// Must be called on the event loop, with the connection idle.
     func start(
-        head: HTTPRequestHead,
-        body: ByteBuffer,
+        request: UpstreamWireRequest,
         timeouts: UpstreamTimeouts,
         reused: Bool,
         collect: Bool
@@ -63,9 +65,13 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         self.paused = false
         self.firstByteTimer = self.schedule(after: TimeAmount(timeouts.firstByte), .firstByteTimeout, context: context)
         self.totalTimer = self.schedule(after: TimeAmount(timeouts.total), .totalTimeout, context: context)
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        self.decoder.expectResponse(to: request.method)
+        if let body = request.separateBody {
+            context.write(self.wrapOutboundOut(.byteBuffer(request.bytes)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(body)), promise: nil)
+        } else {
+            context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(request.bytes)), promise: nil)
+        }
         return promise.futureResult
     }
 

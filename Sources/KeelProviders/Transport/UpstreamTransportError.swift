@@ -19,6 +19,8 @@ public enum UpstreamTransportError {
             case .closedBeforeResponse: return .upstreamUnavailable(status: nil, "The upstream provider closed the connection.")
             case .closedMidBody: return .upstreamUnavailable(status: nil, "The upstream provider closed the connection mid-answer.")
             case .invalidResponse: return .upstreamBadResponse("The upstream provider sent an invalid HTTP response.")
+            case .invalidRequestHeader:
+                return .upstreamUnavailable(status: nil, "A header for the upstream provider holds a line break; check the provider's configured headers.")
             }
         }
         if error is UpstreamBody.BodyTooLarge {
