@@ -32,6 +32,13 @@ public enum ByteSearch {
         return nil
     }
 
+    /// The offset of the first `byte` in `bytes` at or after `start`, or `nil` (C's `memchr`).
+    public static func firstIndex(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Int? {
+        guard start >= 0, start < bytes.count, let base = bytes.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
     /// Whether `bytes` begins with `prefix`.
     public static func hasPrefix(_ prefix: StaticString, _ bytes: UnsafeRawBufferPointer) -> Bool {
         let count = prefix.utf8CodeUnitCount

@@ -29,7 +29,7 @@ public struct SSELineSplitter: Sendable {
         let consumed = try chunk.withUnsafeReadableBytes { bytes -> Int in
             var lineStart = 0
             if var carried = self.carry {
-                guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return 0 }
+                guard let newline = ByteSearch.firstIndex(of: UInt8(ascii: "\n"), in: bytes) else { return 0 }
                 carried.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0...newline]))
                 self.carry = nil
                 try carried.withUnsafeReadableBytes { joined in
@@ -38,7 +38,7 @@ public struct SSELineSplitter: Sendable {
                 }
                 lineStart = newline + 1
             }
-            while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            while let newline = ByteSearch.firstIndex(of: UInt8(ascii: "\n"), in: bytes, from: lineStart) {
                 let end = Self.contentEnd(bytes, newline: newline)
                 try onLine(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<end]), lineStart..<(newline + 1))
                 lineStart = newline + 1

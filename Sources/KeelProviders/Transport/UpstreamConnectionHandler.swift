@@ -26,11 +26,19 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     private var context: ChannelHandlerContext?
     private var timeouts: UpstreamTimeouts?
     private var idleTimer: Scheduled<Void>?
-    private var totalTimer: Scheduled<Void>?
-    private var firstByteTimer: Scheduled<Void>?
+    /// When body bytes last arrived, for the idle timeout.
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
+    /// One timer for the first-byte and total timeouts: armed for the earlier deadline, and when
+    /// it fires after the first byte came, armed again for the total.
+    private var deadlineTimer: Scheduled<Void>?
+    /// When the first body byte must have arrived; `nil` once it has.
+    private var firstByteDeadline: NIODeadline?
+    private var totalDeadline = NIODeadline.distantFuture
     /// Back-pressure: the consumer is behind, so `read` calls are held until it catches up.
     private var paused = false
     private var pendingRead = false
+    /// Body bytes of a stream read since the last hand-over.
+    private var unyielded = ByteBuffer()
     /// Identifies the exchange in progress, so a late signal from an earlier body is ignored.
     private var exchangeID = 0
 
@@ -63,8 +71,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         self.exchangeID &+= 1
         self.timeouts = timeouts
         self.paused = false
-        self.firstByteTimer = self.schedule(after: TimeAmount(timeouts.firstByte), .firstByteTimeout, context: context)
-        self.totalTimer = self.schedule(after: TimeAmount(timeouts.total), .totalTimeout, context: context)
+        let now = NIODeadline.now()
+        let firstByte = now + TimeAmount(timeouts.firstByte)
+        self.firstByteDeadline = firstByte
+        self.totalDeadline = now + TimeAmount(timeouts.total)
+        self.deadlineTimer = self.scheduleDeadlineCheck(at: min(firstByte, self.totalDeadline), context: context)
         self.decoder.expectResponse(to: request.method)
         if let body = request.separateBody {
             context.write(self.wrapOutboundOut(.byteBuffer(request.bytes)), promise: nil)
@@ -98,29 +109,32 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         case .body(var buffer):
             switch self.state {
             case .collecting(let promise, let head, var collected):
-                self.firstByteTimer?.cancel()
-                self.firstByteTimer = nil
-                self.resetIdleTimer(context: context)
+                self.firstByteDeadline = nil
+                self.noteActivity(context: context)
                 guard collected.readableBytes + buffer.readableBytes <= HTTP1UpstreamClient.maxCollectedBody else {
                     self.fail(with: .invalidResponse)
                     context.close(promise: nil)
                     return
                 }
+                self.state = .idle  // drop the state's reference so `collected` stays uniquely owned
                 if collected.readableBytes == 0 {
                     collected = buffer
                 } else {
                     collected.writeBuffer(&buffer)
                 }
                 self.state = .collecting(promise, head, collected)
-            case .streaming(let source, _):
+            case .streaming:
                 // The first-byte timer runs until the first body byte (for a stream: the first
                 // event); from then on the idle timer watches the gaps.
-                if let firstByte = self.firstByteTimer {
-                    firstByte.cancel()
-                    self.firstByteTimer = nil
+                self.firstByteDeadline = nil
+                self.noteActivity(context: context)
+                // Parts of one socket read are handed over together at its end (one wake-up of
+                // the relay, one write to the client), never held past that read.
+                if self.unyielded.readableBytes == 0 {
+                    self.unyielded = buffer
+                } else {
+                    self.unyielded.writeBuffer(&buffer)
                 }
-                self.resetIdleTimer(context: context)
-                if source.yield(buffer) == .stopProducing { self.paused = true }
             default:
                 break
             }
@@ -138,6 +152,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
             case .streaming(let source, let keepAlive):
                 self.cancelTimers()
                 self.state = .idle
+                self.yieldUnyielded(to: source)
                 source.finish()
                 if keepAlive {
                     self.client.release(.init(channel: context.channel, handler: NIOLoopBound(self, eventLoop: context.eventLoop), reused: true))
@@ -152,6 +167,20 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
                 break
             }
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .streaming(let source, _) = self.state {
+            self.yieldUnyielded(to: source)
+        }
+        context.fireChannelReadComplete()
+    }
+
+    private func yieldUnyielded(to source: HTTP1UpstreamClient.Body.Source) {
+        guard self.unyielded.readableBytes > 0 else { return }
+        let buffer = self.unyielded
+        self.unyielded = ByteBuffer()
+        if source.yield(buffer) == .stopProducing { self.paused = true }
     }
 
     func read(context: ChannelHandlerContext) {
@@ -177,6 +206,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     func bodyTerminated(exchangeID: Int) {
         guard exchangeID == self.exchangeID, case .streaming = self.state, let context = self.context else { return }
         self.state = .draining
+        self.unyielded = ByteBuffer()
         self.cancelTimers()
         context.close(promise: nil)
     }
@@ -203,35 +233,69 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
             promise.fail(error ?? .closedMidBody)
         case .streaming(let source, _):
             self.state = .closed
+            self.yieldUnyielded(to: source)
             source.finish(error ?? .closedMidBody)
         case .idle, .draining, .closed:
             self.state = .closed
         }
     }
 
-    private func schedule(after delay: TimeAmount, _ error: HTTP1UpstreamError, context: ChannelHandlerContext) -> Scheduled<Void> {
+    private func scheduleDeadlineCheck(at deadline: NIODeadline, context: ChannelHandlerContext) -> Scheduled<Void> {
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let channel = context.channel
-        return context.eventLoop.scheduleTask(in: delay) {
-            handler.value.fail(with: error)
-            channel.close(promise: nil)
+        let id = self.exchangeID
+        return context.eventLoop.scheduleTask(deadline: deadline) { handler.value.deadlineCheck(exchangeID: id) }
+    }
+
+    private func deadlineCheck(exchangeID: Int) {
+        guard exchangeID == self.exchangeID, let context = self.context else { return }
+        self.deadlineTimer = nil
+        let now = NIODeadline.now()
+        if let firstByte = self.firstByteDeadline, now >= firstByte {
+            self.fail(with: .firstByteTimeout)
+            context.close(promise: nil)
+        } else if now >= self.totalDeadline {
+            self.fail(with: .totalTimeout)
+            context.close(promise: nil)
+        } else {
+            self.deadlineTimer = self.scheduleDeadlineCheck(at: min(self.firstByteDeadline ?? self.totalDeadline, self.totalDeadline), context: context)
         }
     }
 
-    private func resetIdleTimer(context: ChannelHandlerContext) {
-        self.idleTimer?.cancel()
-        if let idle = self.timeouts?.idle {
-            self.idleTimer = self.schedule(after: TimeAmount(idle), .idleTimeout, context: context)
+    /// Body bytes arrived. The idle timer is not re-armed per part: it is armed once, and when it
+    /// fires it compares the time since the last activity with the idle timeout, failing the
+    /// exchange or sleeping again for the rest.
+    private func noteActivity(context: ChannelHandlerContext) {
+        self.lastActivity = .now()
+        if self.idleTimer == nil, let idle = self.timeouts?.idle {
+            self.idleTimer = self.scheduleIdleCheck(at: self.lastActivity + TimeAmount(idle), context: context)
+        }
+    }
+
+    private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) -> Scheduled<Void> {
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let id = self.exchangeID
+        return context.eventLoop.scheduleTask(deadline: deadline) { handler.value.idleCheck(exchangeID: id) }
+    }
+
+    private func idleCheck(exchangeID: Int) {
+        guard exchangeID == self.exchangeID else { return }
+        self.idleTimer = nil
+        guard let context = self.context, let idle = self.timeouts?.idle else { return }
+        let due = self.lastActivity + TimeAmount(idle)
+        if NIODeadline.now() >= due {
+            self.fail(with: .idleTimeout)
+            context.close(promise: nil)
+        } else {
+            self.idleTimer = self.scheduleIdleCheck(at: due, context: context)
         }
     }
 
     private func cancelTimers() {
         self.idleTimer?.cancel()
-        self.totalTimer?.cancel()
-        self.firstByteTimer?.cancel()
+        self.deadlineTimer?.cancel()
         self.idleTimer = nil
-        self.totalTimer = nil
-        self.firstByteTimer = nil
+        self.deadlineTimer = nil
+        self.firstByteDeadline = nil
     }
 }
 

@@ -66,12 +66,19 @@ public final class Gateway: Sendable {
 
     static func presentedKey(_ request: Request) -> String? {
         if let authorization = request.headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let key = String(parts[1]).trimmedWhitespace()
-                return key.isEmpty ? nil : key
+            // `Bearer <key>`, the scheme in any case; checked on the UTF-8 bytes, since this runs
+            // on every request.
+            let bytes = authorization.utf8
+            guard bytes.count > 7 else { return nil }
+            var index = bytes.startIndex
+            for expected in "bearer ".utf8 {
+                let byte = bytes[index]
+                guard byte == expected || (expected != 32 && byte | 0x20 == expected) else { return nil }
+                index = bytes.index(after: index)
             }
-            return nil
+            let key = Substring(authorization.utf8[index...])
+            let trimmed = key.allSatisfy({ $0 != " " && $0 != "\t" }) ? String(key) : String(key).trimmedWhitespace()
+            return trimmed.isEmpty ? nil : trimmed
         }
         if let key = request.headers[.xAPIKey], !key.isEmpty { return key }
         return nil
