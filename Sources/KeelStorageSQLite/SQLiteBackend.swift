@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOPosix
 public import KeelStorage
 public import Logging
 
@@ -45,12 +46,14 @@ public final class SQLiteBackend: Sendable {
     public let stores: KeelStores
     // Internal, not private, so that the tests can read pragmas and query plans.
     let pool: DatabasePool
+    private let recordWriter: NIOThreadPool
 
     private init(path: String, pool: DatabasePool) {
         self.path = path
         self.pool = pool
+        self.recordWriter = SQLiteRequestRecordStore.makeBackgroundWriter()
         self.stores = KeelStores(
-            requests: SQLiteRequestRecordStore(pool: pool),
+            requests: SQLiteRequestRecordStore(pool: pool, backgroundWriter: self.recordWriter),
             keys: SQLiteVirtualKeyStore(pool: pool),
             settings: SQLiteSettingStore(pool: pool),
             tenancy: SQLiteTenancyStore(pool: pool),
@@ -101,6 +104,7 @@ public final class SQLiteBackend: Sendable {
     /// Blocks the calling thread; call it at shutdown, after the recorders have drained. Every
     /// store call made afterwards throws.
     public func close() throws {
+        try? self.recordWriter.syncShutdownGracefully()
         try self.pool.close()
     }
 

@@ -1,4 +1,8 @@
 import GRDB
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 import KeelCore
 import KeelStorage
 
@@ -16,28 +20,68 @@ import KeelStorage
 ///   index range scan with no sort; the other filters are checked while walking those indexes.
 struct SQLiteRequestRecordStore: RequestRecordStore {
     let pool: DatabasePool
+    /// The thread that writes small batches (see ``append(_:)``).
+    let backgroundWriter: NIOThreadPool
+
+    /// Batches up to this many records are written on the background writer thread; larger ones
+    /// (a backlog: the recorder is behind) on GRDB's writer at normal priority.
+    static let backgroundBatchLimit = 128
+
+    /// A started one-thread pool for ``backgroundWriter``.
+    static func makeBackgroundWriter() -> NIOThreadPool {
+        let threads = NIOThreadPool(numberOfThreads: 1)
+        threads.start()
+        return threads
+    }
 
     private static let insertSQL: String = {
         let placeholders = Array(repeating: "?", count: RequestRecord.sqliteColumnCount).joined(separator: ", ")
         return "INSERT INTO request_record (\(RequestRecord.sqliteColumns)) VALUES (\(placeholders))"
     }()
 
+    /// Writes `records` in one transaction.
+    ///
+    /// A small batch (the recorder keeping up) is written from a thread of its own at the lowest
+    /// scheduling priority (nice 19; SQLite runs on the calling thread of a synchronous write), so
+    /// that on a shared core the threads serving requests preempt it: a transaction of a few
+    /// dozen records takes most of a millisecond, which otherwise delayed the requests that
+    /// arrived meanwhile. A large batch means a backlog, and is written at normal priority so the
+    /// recorder catches up (a low-priority writer would fall behind under saturation until the
+    /// buffer's backpressure stalled requests).
     func append(_ records: [RequestRecord]) async throws {
         guard !records.isEmpty else { return }
         do {
-            try await self.pool.write { db in
-                let statement = try db.cachedStatement(sql: Self.insertSQL)
-                for record in records {
-                    // The values match the statement by construction (same column list); they
-                    // are bound and stepped with SQLite's own calls, without GRDB's argument
-                    // boxing and validation.
-                    try SQLiteBinder.execute(statement, in: db) { record.bindSQLite(to: $0) }
+            if records.count <= Self.backgroundBatchLimit {
+                let pool = self.pool
+                try await self.backgroundWriter.runIfActive {
+                    Self.lowerPriority()
+                    try pool.write { db in try Self.insert(records, db: db) }
                 }
-                try Self.upsertRollups(CostRollupBatch(records), db: db)
+            } else {
+                try await self.pool.write { db in try Self.insert(records, db: db) }
             }
         } catch {
             throw StorageError.mappingSQLite(error, table: "request_record")
         }
+    }
+
+    private static func insert(_ records: [RequestRecord], db: Database) throws {
+        let statement = try db.cachedStatement(sql: Self.insertSQL)
+        for record in records {
+            // The values match the statement by construction (same column list); they
+            // are bound and stepped with SQLite's own calls, without GRDB's argument
+            // boxing and validation.
+            try SQLiteBinder.execute(statement, in: db) { record.bindSQLite(to: $0) }
+        }
+        try Self.upsertRollups(CostRollupBatch(records), db: db)
+    }
+
+    /// Nice 19 for the calling thread (on Linux the nice value is per thread; `who` 0 is the
+    /// caller). Raising one's own niceness needs no privilege; a failure leaves it as it was.
+    private static func lowerPriority() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        #endif
     }
 
     private static let rollupUpsertSQL = CostRollup.upsertSQL(
