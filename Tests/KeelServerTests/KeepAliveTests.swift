@@ -70,4 +70,72 @@ struct KeepAliveTests {
             #expect(try await keel.records().count == 40)
         }
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func threeRequestsPipelinedInOneWriteAreAnsweredInOrder() async throws {
+        try await TestKeel.run { keel in
+            let texts = ["first pipelined", "second pipelined", "third pipelined"]
+            var all = ByteBuffer()
+            for text in texts {
+                var one = StreamingClient.request(path: "/v1/chat/completions", body: chatBody(text), key: TestKeel.adminKey)
+                all.writeBuffer(&one)
+            }
+            let channel = try await StreamingClient.connect(port: keel.port)
+            var answers: [String] = []
+            try await channel.executeThenClose { inbound, outbound in
+                var iterator = inbound.makeAsyncIterator()
+                var buffered: [UInt8] = []
+                try await outbound.write(all)
+                for _ in texts {
+                    answers.append(try await Self.readResponse(from: &iterator, buffered: &buffered) ?? "closed")
+                }
+            }
+            #expect(answers.allSatisfy { $0.hasPrefix("HTTP/1.1 200") }, "\(answers)")
+            // Each answer carries its own request id, in the order the requests were sent.
+            let ids = answers.map { answer in
+                answer.split(separator: "\r\n").first { $0.lowercased().hasPrefix("x-keel-request-id:") }.map(String.init) ?? ""
+            }
+            #expect(Set(ids).count == 3)
+            await keel.shutdown()
+            let records = try await keel.records()
+            #expect(records.count == 3)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func anHTTP10RequestIsAnsweredWithConnectionCloseAndTheConnectionCloses() async throws {
+        try await TestKeel.run { keel in
+            let body = chatBody("one and done")
+            let request = "POST /v1/chat/completions HTTP/1.0\r\nAuthorization: Bearer \(TestKeel.adminKey)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let channel = try await StreamingClient.connect(port: keel.port)
+            var text: [UInt8] = []
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: request))
+                // Read to the end: the gateway closes the connection after the answer.
+                for try await chunk in inbound { text += chunk.readableBytesView }
+            }
+            let response = String(decoding: text, as: UTF8.self)
+            #expect(response.hasPrefix("HTTP/1.1 200"))
+            #expect(response.lowercased().contains("\r\nconnection: close\r\n"))
+            #expect(response.contains("\"usage\""), "a whole chat answer")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func bytesThatAreNotHTTPGetA400InTheOpenAIDialectAndTheConnectionCloses() async throws {
+        try await TestKeel.run { keel in
+            let channel = try await StreamingClient.connect(port: keel.port)
+            var text: [UInt8] = []
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 5\r\nBad Header Line\r\n\r\nhello"))
+                for try await chunk in inbound { text += chunk.readableBytesView }
+            }
+            let response = String(decoding: text, as: UTF8.self)
+            #expect(response.hasPrefix("HTTP/1.1 400"), "\(response)")
+            let body = response.components(separatedBy: "\r\n\r\n").dropFirst().joined()
+            let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            #expect((json?["error"] as? [String: Any])?["type"] as? String == "invalid_request_error")
+        }
+    }
 }
+
