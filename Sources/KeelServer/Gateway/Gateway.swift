@@ -77,7 +77,7 @@ public final class Gateway: Sendable {
                 index = bytes.index(after: index)
             }
             let key = Substring(authorization.utf8[index...])
-            let trimmed = key.allSatisfy({ $0 != " " && $0 != "\t" }) ? String(key) : String(key).trimmedWhitespace()
+            let trimmed = key.utf8.allSatisfy({ $0 != 32 && $0 != 9 }) ? String(key) : String(key).trimmedWhitespace()
             return trimmed.isEmpty ? nil : trimmed
         }
         if let key = request.headers[.xAPIKey], !key.isEmpty { return key }
