@@ -1,4 +1,4 @@
-public import KeelCore
+package import KeelCore
 
 /// The width of a rollup bucket.
 public enum CostGranularity: Int64, Sendable, CaseIterable, Comparable {

@@ -1,4 +1,4 @@
-public import KeelCore
+import KeelCore
 
 /// What the request log says about how one scope uses one deployment over a window: the
 /// evidence cost recommendations are made from (``CostReportStore/usageProfiles(_:)``).

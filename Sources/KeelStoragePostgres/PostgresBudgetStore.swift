@@ -18,7 +18,7 @@ struct PostgresBudgetStore: BudgetStore {
     )
 
     func insertBudget(_ budget: Budget) async throws {
-        try await self.run {
+        _ = try await self.run {
             try await self.client.query(
                 """
                 INSERT INTO budget (id, name, scope_kind, scope_value, org_id, team_id, period, time_zone, starts_at, ends_at,

@@ -30,24 +30,26 @@ struct SQLiteAgentTaskStore: AgentTaskStore {
     }
 
     func task(_ taskID: String) async throws -> AgentTaskEnd? {
-        let row = try await self.pool.read { db in
-            try Row.fetchOne(
+        // Decoded inside the read, so the result is `Sendable` and GRDB's asynchronous read
+        // serves it off the calling thread.
+        try await self.pool.read { db -> AgentTaskEnd? in
+            let row = try Row.fetchOne(
                 db, sql: "SELECT task_id, agent_id, outcome, ended_at, key_id, team_id FROM agent_task WHERE task_id = ?",
                 arguments: [taskID])
+            guard let row else { return nil }
+            let outcomeText = try row.decode(String.self, atIndex: 2)
+            guard let outcome = AgentTask.Outcome(rawValue: outcomeText) else {
+                throw StorageError.invalidStoredValue(table: "agent_task", column: "outcome")
+            }
+            return AgentTaskEnd(
+                taskID: try row.decode(String.self, atIndex: 0),
+                agentID: try row.decode(String?.self, atIndex: 1),
+                outcome: outcome,
+                endedAt: try row.decode(Int64.self, atIndex: 3),
+                keyID: try row.decode(String?.self, atIndex: 4).map { KeyID($0) },
+                teamID: try row.decode(String?.self, atIndex: 5).map { TeamID($0) }
+            )
         }
-        guard let row else { return nil }
-        let outcomeText = try row.decode(String.self, atIndex: 2)
-        guard let outcome = AgentTask.Outcome(rawValue: outcomeText) else {
-            throw StorageError.invalidStoredValue(table: "agent_task", column: "outcome")
-        }
-        return AgentTaskEnd(
-            taskID: try row.decode(String.self, atIndex: 0),
-            agentID: try row.decode(String?.self, atIndex: 1),
-            outcome: outcome,
-            endedAt: try row.decode(Int64.self, atIndex: 3),
-            keyID: try row.decode(String?.self, atIndex: 4).map { KeyID($0) },
-            teamID: try row.decode(String?.self, atIndex: 5).map { TeamID($0) }
-        )
     }
 
     func totals(ofTask taskID: String, within: RequestRecordQuery.Scope?) async throws -> AgentTaskTotals {
@@ -55,11 +57,12 @@ struct SQLiteAgentTaskStore: AgentTaskStore {
         query.taskID = taskID
         let filter = query.sqliteFilter(includingCursor: false)
         let sql = "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM request_record WHERE \(filter.condition)"
-        let row = try await self.pool.read { db in
-            try Row.fetchOne(db, sql: sql, arguments: StatementArguments(filter.arguments))
+        return try await self.pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(filter.arguments)) else {
+                return AgentTaskTotals(requests: 0, cost: .zero)
+            }
+            return AgentTaskTotals(
+                requests: Int(try row.decode(Int64.self, atIndex: 0)), cost: USDNanos(try row.decode(Int64.self, atIndex: 1)))
         }
-        guard let row else { return AgentTaskTotals(requests: 0, cost: .zero) }
-        return AgentTaskTotals(
-            requests: Int(try row.decode(Int64.self, atIndex: 0)), cost: USDNanos(try row.decode(Int64.self, atIndex: 1)))
     }
 }

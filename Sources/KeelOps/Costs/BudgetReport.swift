@@ -2,7 +2,7 @@ public import KeelCore
 public import KeelStorage
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
 public import Foundation
 #endif

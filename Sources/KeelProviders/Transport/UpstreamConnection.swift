@@ -1,6 +1,6 @@
 import KeelCore
-public import NIOCore
-public import NIOHTTP1
+import NIOCore
+import NIOHTTP1
 
 /// Where and how an adapter reaches its upstream: the part of every provider's configuration
 /// that is not about credentials or the dialect.

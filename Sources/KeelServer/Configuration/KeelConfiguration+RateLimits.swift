@@ -1,4 +1,4 @@
-public import KeelCore
+import KeelCore
 
 extension KeelConfiguration {
     /// `rate_limiting:` — how rate-limit capacity is leased from the database (the rules are

@@ -220,7 +220,6 @@ extension AdminAPI {
 
     func listOrganizations(_ request: Request) async throws -> Response {
         let caller = try self.authenticate(request, .read, .organization)
-        let parameters = request.uri.queryParameters
         guard let query = try self.scopedQuery(caller, .organization, org: nil, team: nil, request: request) else {
             return try Self.encode(ListPage<OrganizationView>(data: [], nextCursor: nil))
         }
