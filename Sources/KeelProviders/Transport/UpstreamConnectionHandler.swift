@@ -24,16 +24,18 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     private let decoder: UpstreamResponseDecoder
     private var state = State.idle
     private var context: ChannelHandlerContext?
-    private var timeouts: UpstreamTimeouts?
-    private var idleTimer: Scheduled<Void>?
-    /// When body bytes last arrived, for the idle timeout.
-    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
-    /// One timer for the first-byte and total timeouts: armed for the earlier deadline, and when
-    /// it fires after the first byte came, armed again for the total.
-    private var deadlineTimer: Scheduled<Void>?
+    /// The exchange's idle timeout (set when it starts).
+    private var idleTimeout = TimeAmount.zero
+    /// One timer for the first-byte, idle and total timeouts, armed for the earliest of them
+    /// (``nextDeadline``). Body bytes do not re-arm it: when it fires early it is armed again.
+    private var timer: Scheduled<Void>?
+    /// When the armed timer fires.
+    private var timerDue = NIODeadline.distantFuture
     /// When the first body byte must have arrived; `nil` once it has.
     private var firstByteDeadline: NIODeadline?
     private var totalDeadline = NIODeadline.distantFuture
+    /// When body bytes last arrived (for the idle timeout, once the first byte is in).
+    private var lastActivity = NIODeadline.distantPast
     /// Back-pressure: the consumer is behind, so `read` calls are held until it catches up.
     private var paused = false
     private var pendingRead = false
@@ -69,13 +71,12 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         let promise = context.eventLoop.makePromise(of: (HTTPResponseHead, HTTP1UpstreamClient.ResponseBody).self)
         self.state = .waitingForHead(promise, reused: reused, collect: collect)
         self.exchangeID &+= 1
-        self.timeouts = timeouts
+        self.idleTimeout = TimeAmount(timeouts.idle)
         self.paused = false
         let now = NIODeadline.now()
-        let firstByte = now + TimeAmount(timeouts.firstByte)
-        self.firstByteDeadline = firstByte
+        self.firstByteDeadline = now + TimeAmount(timeouts.firstByte)
         self.totalDeadline = now + TimeAmount(timeouts.total)
-        self.deadlineTimer = self.scheduleDeadlineCheck(at: min(firstByte, self.totalDeadline), context: context)
+        self.armTimer(context: context)
         self.decoder.expectResponse(to: request.method)
         if let body = request.separateBody {
             context.write(self.wrapOutboundOut(.byteBuffer(request.bytes)), promise: nil)
@@ -109,7 +110,6 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         case .body(var buffer):
             switch self.state {
             case .collecting(let promise, let head, var collected):
-                self.firstByteDeadline = nil
                 self.noteActivity(context: context)
                 guard collected.readableBytes + buffer.readableBytes <= HTTP1UpstreamClient.maxCollectedBody else {
                     self.fail(with: .invalidResponse)
@@ -126,7 +126,6 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
             case .streaming:
                 // The first-byte timer runs until the first body byte (for a stream: the first
                 // event); from then on the idle timer watches the gaps.
-                self.firstByteDeadline = nil
                 self.noteActivity(context: context)
                 // Parts of one socket read are handed over together at its end (one wake-up of
                 // the relay, one write to the client), never held past that read.
@@ -240,61 +239,57 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         }
     }
 
-    private func scheduleDeadlineCheck(at deadline: NIODeadline, context: ChannelHandlerContext) -> Scheduled<Void> {
+    /// The earliest moment a timeout can expire: the first-byte deadline until body bytes
+    /// arrive, then the idle deadline from the last of them; never later than the total.
+    private var nextDeadline: NIODeadline {
+        let watched = self.firstByteDeadline ?? (self.lastActivity + self.idleTimeout)
+        return min(watched, self.totalDeadline)
+    }
+
+    private func armTimer(context: ChannelHandlerContext) {
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let id = self.exchangeID
-        return context.eventLoop.scheduleTask(deadline: deadline) { handler.value.deadlineCheck(exchangeID: id) }
+        self.timerDue = self.nextDeadline
+        self.timer = context.eventLoop.scheduleTask(deadline: self.timerDue) { handler.value.timerFired(exchangeID: id) }
     }
 
-    private func deadlineCheck(exchangeID: Int) {
-        guard exchangeID == self.exchangeID, let context = self.context else { return }
-        self.deadlineTimer = nil
-        let now = NIODeadline.now()
-        if let firstByte = self.firstByteDeadline, now >= firstByte {
-            self.fail(with: .firstByteTimeout)
-            context.close(promise: nil)
-        } else if now >= self.totalDeadline {
-            self.fail(with: .totalTimeout)
-            context.close(promise: nil)
-        } else {
-            self.deadlineTimer = self.scheduleDeadlineCheck(at: min(self.firstByteDeadline ?? self.totalDeadline, self.totalDeadline), context: context)
-        }
-    }
-
-    /// Body bytes arrived. The idle timer is not re-armed per part: it is armed once, and when it
-    /// fires it compares the time since the last activity with the idle timeout, failing the
-    /// exchange or sleeping again for the rest.
+    /// Body bytes arrived. The first one ends the first-byte wait, and the timer moves to the idle
+    /// deadline when that comes sooner; later ones only note the time.
     private func noteActivity(context: ChannelHandlerContext) {
         self.lastActivity = .now()
-        if self.idleTimer == nil, let idle = self.timeouts?.idle {
-            self.idleTimer = self.scheduleIdleCheck(at: self.lastActivity + TimeAmount(idle), context: context)
+        guard self.firstByteDeadline != nil else { return }
+        self.firstByteDeadline = nil
+        if self.nextDeadline < self.timerDue {
+            self.timer?.cancel()
+            self.armTimer(context: context)
         }
     }
 
-    private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) -> Scheduled<Void> {
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let id = self.exchangeID
-        return context.eventLoop.scheduleTask(deadline: deadline) { handler.value.idleCheck(exchangeID: id) }
-    }
-
-    private func idleCheck(exchangeID: Int) {
-        guard exchangeID == self.exchangeID else { return }
-        self.idleTimer = nil
-        guard let context = self.context, let idle = self.timeouts?.idle else { return }
-        let due = self.lastActivity + TimeAmount(idle)
-        if NIODeadline.now() >= due {
-            self.fail(with: .idleTimeout)
-            context.close(promise: nil)
+    private func timerFired(exchangeID: Int) {
+        guard exchangeID == self.exchangeID, let context = self.context else { return }
+        self.timer = nil
+        let now = NIODeadline.now()
+        let expired: HTTP1UpstreamError?
+        if let firstByte = self.firstByteDeadline, now >= firstByte {
+            expired = .firstByteTimeout
+        } else if now >= self.totalDeadline {
+            expired = .totalTimeout
+        } else if now >= self.nextDeadline {
+            expired = .idleTimeout
         } else {
-            self.idleTimer = self.scheduleIdleCheck(at: due, context: context)
+            expired = nil
         }
+        guard let expired else {
+            self.armTimer(context: context)
+            return
+        }
+        self.fail(with: expired)
+        context.close(promise: nil)
     }
 
     private func cancelTimers() {
-        self.idleTimer?.cancel()
-        self.deadlineTimer?.cancel()
-        self.idleTimer = nil
-        self.deadlineTimer = nil
+        self.timer?.cancel()
+        self.timer = nil
         self.firstByteDeadline = nil
     }
 }

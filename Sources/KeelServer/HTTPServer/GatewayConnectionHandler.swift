@@ -63,10 +63,10 @@ where Responder.Context == BasicRequestContext {
         let part = self.unwrapInboundIn(data)
         if case .responding = self.state {
             self.queued.append(part)
-        } else if !self.queued.isEmpty {
-            self.queued.append(part)
-        } else {
+        } else if self.queued.isEmpty {
             self.process(part, context: context)
+        } else {
+            self.queued.append(part)
         }
     }
 
@@ -223,10 +223,9 @@ where Responder.Context == BasicRequestContext {
                 body: .init(byteBuffer: ByteBuffer(string: KeelError.internalError().openAIBody))
             )
         }
-        let length = response.body.contentLength
         var framing = exchange.framing
-        framing.chunked = length == nil
-        let head = HTTP1Response.head(response.head, contentLength: length, framing: &framing, allocator: exchange.channel.allocator)
+        let head = HTTP1Response.head(
+            response.head, contentLength: response.body.contentLength, framing: &framing, allocator: exchange.channel.allocator)
         let writer = ChannelResponseWriter(channel: exchange.channel, framing: framing, pending: head)
         do {
             try await response.body.write(writer)

@@ -34,10 +34,7 @@ enum HTTP1Response {
             case .contentLength, .transferEncoding, .connection: continue
             default: break
             }
-            buffer.writeString(field.name.rawName)
-            buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
-            buffer.writeStaticString("\r\n")
+            Self.write(field, into: &buffer)
         }
         if code < 200 || code == 204 || code == 304 {
             framing.omitBody = true
@@ -56,6 +53,14 @@ enum HTTP1Response {
         }
         buffer.writeStaticString("\r\n")
         return buffer
+    }
+
+    /// One `name: value` header line.
+    static func write(_ field: HTTPField, into buffer: inout ByteBuffer) {
+        buffer.writeString(field.name.rawName)
+        buffer.writeStaticString(": ")
+        buffer.writeString(field.value)
+        buffer.writeStaticString("\r\n")
     }
 
     /// Closes `channel` once everything written before has reached the socket.
@@ -130,10 +135,7 @@ struct ChannelResponseWriter: ResponseBodyWriter {
         if self.framing.chunked && !self.framing.omitBody {
             last.writeStaticString("0\r\n")
             for field in trailingHeaders ?? [:] {
-                last.writeString(field.name.rawName)
-                last.writeStaticString(": ")
-                last.writeString(field.value)
-                last.writeStaticString("\r\n")
+                HTTP1Response.write(field, into: &last)
             }
             last.writeStaticString("\r\n")
         }
