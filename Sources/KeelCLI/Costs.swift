@@ -57,7 +57,7 @@ struct Costs: AsyncParsableCommand {
             ("requests", "requests"), ("errors", "errors"), ("input_tokens", "input_tokens"),
             ("output_tokens", "output_tokens"), ("cached_input_tokens", "cached_input_tokens"),
             ("cache_write_tokens", "cache_write_tokens"), ("reasoning_tokens", "reasoning_tokens"),
-            ("cost_usd", "cost_usd"), ("cache_hits", "cache_hits"), ("cache_saved_usd", "cache_saved_usd"),
+            ("cost_usd", "cost_usd"), ("estimated_cost_usd", "estimated_cost_usd"), ("cache_hits", "cache_hits"), ("cache_saved_usd", "cache_saved_usd"),
         ]
 
         /// The report as an aligned table (with a total line) or as CSV (RFC 4180, no total).

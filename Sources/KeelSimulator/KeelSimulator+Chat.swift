@@ -99,8 +99,9 @@ extension KeelSimulator {
         body: (SimulatedCompletion) -> String,
         renderer: (SimulatedCompletion) -> Renderer
     ) async throws -> Response {
+        let spaced = plan.directives.jsonStyle == .spaced
         if let error = try await self.prelude(plan.directives, streaming: streaming, dialect: dialect, context: context) {
-            return Response.error(error, in: dialect, requestID: requestID)
+            return Response.error(error, in: dialect, requestID: requestID, spaced: spaced)
         }
         if streaming {
             var stream = ChatStream(
@@ -109,7 +110,8 @@ extension KeelSimulator {
             stream.defaultErrorStatus = dialect.defaultStreamErrorStatus
             return stream.response(extraHeaders: headers)
         }
-        var response = Response.answer(body(plan.completion), fault: plan.directives.fault)
+        let text = body(plan.completion)
+        var response = Response.answer(spaced ? SpacedJSON.respace(json: text) : text, fault: plan.directives.fault)
         response.headers.append(contentsOf: headers)
         return response
     }

@@ -99,7 +99,7 @@ package enum CostRollup {
     /// The sum columns of both tables, in the order of ``CostTotals/columnValues``.
     package static let sumColumns = [
         "requests", "errors", "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens",
-        "reasoning_tokens", "cost_nanos", "cache_hits", "cache_saved_nanos",
+        "reasoning_tokens", "cost_nanos", "cache_hits", "cache_saved_nanos", "estimated_cost_nanos",
     ]
 
     /// `INSERT INTO table (…) VALUES <values> ON CONFLICT (keys) DO UPDATE SET s = table.s + excluded.s, …`.

@@ -18,6 +18,9 @@ public struct CostTotals: Sendable, Equatable, Hashable {
     public var cost: USDNanos
     public var cacheHits: Int64
     public var cacheSavedCost: USDNanos
+    /// The part of ``cost`` that is estimated (``RequestRecord/usageEstimated``), not reported by
+    /// an upstream.
+    public var estimatedCost: USDNanos
 
     public init(
         requests: Int64 = 0,
@@ -29,8 +32,10 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         reasoningTokens: Int64 = 0,
         cost: USDNanos = .zero,
         cacheHits: Int64 = 0,
-        cacheSavedCost: USDNanos = .zero
+        cacheSavedCost: USDNanos = .zero,
+        estimatedCost: USDNanos = .zero
     ) {
+        self.estimatedCost = estimatedCost
         self.requests = requests
         self.errors = errors
         self.inputTokens = inputTokens
@@ -55,6 +60,7 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         self.cost = self.cost + record.cost
         if record.cacheHit { self.cacheHits += 1 }
         self.cacheSavedCost = self.cacheSavedCost + record.cacheSavedCost
+        if record.usageEstimated { self.estimatedCost = self.estimatedCost + record.cost }
     }
 
     /// Adds another set.
@@ -69,6 +75,7 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         self.cost = self.cost + other.cost
         self.cacheHits += other.cacheHits
         self.cacheSavedCost = self.cacheSavedCost + other.cacheSavedCost
+        self.estimatedCost = self.estimatedCost + other.estimatedCost
     }
 
     /// The values in the order of the rollup tables' sum columns (``CostRollup/sumColumns``).
@@ -76,6 +83,7 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         [
             self.requests, self.errors, self.inputTokens, self.outputTokens, self.cachedInputTokens,
             self.cacheWriteTokens, self.reasoningTokens, self.cost.rawValue, self.cacheHits, self.cacheSavedCost.rawValue,
+            self.estimatedCost.rawValue,
         ]
     }
 
@@ -84,6 +92,6 @@ public struct CostTotals: Sendable, Equatable, Hashable {
         self.init(
             requests: v[0], errors: v[1], inputTokens: v[2], outputTokens: v[3], cachedInputTokens: v[4],
             cacheWriteTokens: v[5], reasoningTokens: v[6], cost: USDNanos(v[7]), cacheHits: v[8],
-            cacheSavedCost: USDNanos(v[9]))
+            cacheSavedCost: USDNanos(v[9]), estimatedCost: USDNanos(v[10]))
     }
 }

@@ -368,5 +368,18 @@ public enum PostgresSchema {
                 );
                 """
         ),
+        SchemaMigration(
+            id: "0015_request_record_usage_estimated",
+            sql: """
+                -- A stream cut after content reached the client, before its upstream reported
+                -- usage, is recorded with the gateway's estimate of its usage and cost; the
+                -- rollups keep the estimated part of cost_nanos apart, for cost reports.
+                ALTER TABLE request_record ADD COLUMN usage_estimated BOOLEAN NOT NULL DEFAULT FALSE;
+                ALTER TABLE cost_rollup ADD COLUMN estimated_cost_nanos BIGINT NOT NULL DEFAULT 0
+                    CHECK (estimated_cost_nanos >= 0);
+                ALTER TABLE cost_rollup_tag ADD COLUMN estimated_cost_nanos BIGINT NOT NULL DEFAULT 0
+                    CHECK (estimated_cost_nanos >= 0);
+                """
+        ),
     ]
 }

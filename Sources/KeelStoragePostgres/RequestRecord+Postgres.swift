@@ -12,7 +12,8 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
-        cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome
+        cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome, \
+        usage_estimated
         """
 
     /// The same columns as read by ``init(postgresRow:)``: the JSON column comes back as text.
@@ -21,10 +22,11 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log::text, org_id, \
-        tags::text, cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome
+        tags::text, cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome, \
+        usage_estimated
         """
 
-    static let postgresColumnCount = 37
+    static let postgresColumnCount = 38
 
     /// The placeholders of one row starting at parameter `first` (1-based):
     /// `($1, …, $28::jsonb, $29, $30::jsonb)`.
@@ -80,6 +82,7 @@ extension RequestRecord {
         bindings.append(self.agentID)
         bindings.append(self.taskID)
         bindings.append(self.taskOutcome?.rawValue)
+        bindings.append(self.usageEstimated)
     }
 
     /// Reads a row selected with ``postgresSelectColumns``.
@@ -130,6 +133,7 @@ extension RequestRecord {
         let agentID = try cells[34].decode(String?.self)
         let taskID = try cells[35].decode(String?.self)
         let taskOutcome = try Self.taskOutcome(fromStored: cells[36].decode(String?.self))
+        let usageEstimated = try cells[37].decode(Bool.self)
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -161,7 +165,8 @@ extension RequestRecord {
             promptPrefixHash: promptPrefixHash,
             agentID: agentID,
             taskID: taskID,
-            taskOutcome: taskOutcome
+            taskOutcome: taskOutcome,
+            usageEstimated: usageEstimated
         )
     }
 }

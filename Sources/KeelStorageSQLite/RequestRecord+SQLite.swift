@@ -13,10 +13,11 @@ extension RequestRecord {
         provider, deployment, stream, status, outcome, error_class, attempts, ttft_us, upstream_us, \
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
-        cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome
+        cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome, \
+        usage_estimated
         """
 
-    static let sqliteColumnCount = 37
+    static let sqliteColumnCount = 38
 
     /// Binds the record's values to `statement` (an insert of ``sqliteColumns``), in their
     /// order, with SQLite's own calls: the batch insert is the recorder's hot path, and going
@@ -60,6 +61,7 @@ extension RequestRecord {
         binder.bind(self.agentID)
         binder.bind(self.taskID)
         binder.bind(self.taskOutcome?.rawValue)
+        binder.bind(self.usageEstimated ? 1 : 0)
         assert(binder.index == Int32(Self.sqliteColumnCount) + 1, "one value per column")
     }
 
@@ -111,6 +113,7 @@ extension RequestRecord {
         let agentID = try row.decode(String?.self, atIndex: 34)
         let taskID = try row.decode(String?.self, atIndex: 35)
         let taskOutcome = try Self.taskOutcome(fromStored: row.decode(String?.self, atIndex: 36))
+        let usageEstimated = try row.decode(Int64.self, atIndex: 37)
         self.init(
             id: RequestID(id),
             startedAt: startedAt,
@@ -142,7 +145,8 @@ extension RequestRecord {
             promptPrefixHash: promptPrefixHash,
             agentID: agentID,
             taskID: taskID,
-            taskOutcome: taskOutcome
+            taskOutcome: taskOutcome,
+            usageEstimated: usageEstimated != 0
         )
     }
 }

@@ -23,7 +23,7 @@ struct CostsCommandTests {
             }
             #expect(csv.status == 0)
             let lines = csv.output.split(separator: "\n")
-            #expect(lines.first == "tag:env,model,requests,errors,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,cache_hits,cache_saved_usd")
+            #expect(lines.first == "tag:env,model,requests,errors,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,estimated_cost_usd,cache_hits,cache_saved_usd")
             #expect(lines.count == 3 && lines[1].hasPrefix("dev,keel-sim-chat,1,0,") && lines[2].hasPrefix("prod,keel-sim-chat,2,0,"))
             // No response cache in this gateway: no hits, nothing saved.
             #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",").suffix(2).first == "0" })

@@ -2,7 +2,7 @@ import KeelCore
 import NIOCore
 import Testing
 
-@Suite("Byte edits, search and SSE line splitting")
+@Suite("Byte edits and search")
 struct ByteToolsTests {
     @Test func editsApplyInOnePassInOffsetOrder() {
         let buffer = ByteBuffer(string: #"{"model":"a","x":1}"#)
@@ -25,23 +25,6 @@ struct ByteToolsTests {
             #expect(ByteSearch.firstIndex(of: #""usage":{"#, in: buffer, from: 8) == nil)
             #expect(ByteSearch.firstIndex(of: "d", in: buffer) == 0)
             #expect(ByteSearch.firstIndex(of: #"{"usage":{"prompt_tokens":3}}x"#, in: buffer) == nil)
-        }
-    }
-
-    @Test func linesSplitAcrossChunksAreReportedWhole() throws {
-        var splitter = SSELineSplitter()
-        var lines: [String] = []
-        for chunk in ["data: {\"a\"", ":1}\r\n\ndata: [DO", "NE]\n", "\n"] {
-            try splitter.feed(ByteBuffer(string: chunk)) { line, _ in lines.append(String(decoding: line, as: UTF8.self)) }
-        }
-        #expect(lines == [#"data: {"a":1}"#, "", "data: [DONE]", ""])
-        #expect(splitter.carry == nil)
-    }
-
-    @Test func anOverlongLineIsRefused() {
-        var splitter = SSELineSplitter(maxLineLength: 8)
-        #expect(throws: SSELineSplitter.LineTooLong.self) {
-            try splitter.feed(ByteBuffer(string: "0123456789")) { _, _ in }
         }
     }
 }

@@ -58,6 +58,24 @@ struct ErrorTests {
                 #expect(records.first?.errorClass == errorCase.code)
                 #expect(records.first?.outcome == .error)
             }
+            // Regression: issue #11 (error responses carried no request id). A client can quote
+            // the id of a failed call; a refused key has no record, so no id.
+            #expect(response.headers["x-keel-request-id"] == (admitted ? records.first?.id.rawValue : nil))
+        }
+    }
+
+    @Test func anAnthropicClientsErrorCarriesTheIdOfItsRecord() async throws {
+        try await TestKeel.run { keel in
+            let response = try await keel.post(
+                "/v1/messages",
+                json: #"{"model":"claude-nope","max_tokens":10,"messages":[{"role":"user","content":"x"}]}"#,
+                headers: [("anthropic-version", "2023-06-01")]
+            )
+            #expect(response.status == 404)
+            #expect(response.json?["type"] as? String == "error")
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(response.headers["x-keel-request-id"] == record.id.rawValue)
         }
     }
 

@@ -21,11 +21,11 @@ public struct JSONObjectIndex {
         return self.bytes[member.range.lowerBound] == UInt8(ascii: "t")
     }
 
-    /// The member's value as an integer, when it is a JSON number without fraction or exponent
-    /// that fits `Int`.
+    /// The member's value as an integer, when it is a JSON number with an integral value (`12`,
+    /// `12.0`, `1.2e1`) that fits `Int`.
     public func int(_ member: JSONScanner.Member) -> Int? {
         guard member.kind == .number else { return nil }
-        return Int(self.text(member))
+        return JSONScanner.integer(self.slice(member))
     }
 
     /// The member's number as a `Double`.

@@ -26,23 +26,66 @@ public struct PromptTraits: Sendable, Equatable {
     /// OpenAI and Anthropic cache. A prompt shorter than this gets no fingerprint.
     public static let prefixBytes = 4_096
 
-    /// Reads `index`, a chat body of any dialect: tools from `tools`; images from a JSON string
-    /// `"image_url"` (OpenAI) or `"image"` (Anthropic's block type) in `messages` (a quote
-    /// inside a value is escaped, so text cannot fake one); the fingerprint over `tools`, then
-    /// `system`, then `messages`, in the order providers cache a prefix.
+    /// Reads `index`, a chat body of any dialect: tools from `tools`; images from a content part
+    /// of type `image_url` or `image` (OpenAI, Anthropic; also inside Anthropic tool results) in
+    /// `messages`; the fingerprint over `tools`, then `system`, then `messages`, in the order
+    /// providers cache a prefix.
     public init(_ index: JSONObjectIndex) {
         var features: RequestFeatures = []
         if let tools = index["tools"], let count = index.arrayCount(tools), count > 0 {
             features.insert(.tools)
         }
-        if let messages = index["messages"] {
-            let bytes = index.slice(messages)
-            if ByteSearch.firstIndex(of: #""image_url""#, in: bytes) != nil || ByteSearch.firstIndex(of: #""image""#, in: bytes) != nil {
-                features.insert(.images)
-            }
+        if let messages = index["messages"], Self.hasImagePart(index.slice(messages)) {
+            features.insert(.images)
         }
         let parts = ["tools", "system", "messages"].compactMap { index[$0] }.map { index.slice($0) }
         self.init(features: features, prefixHash: Self.fingerprint(of: parts))
+    }
+
+    /// Whether validated JSON `messages` holds an image part. Text without the letters `image`
+    /// and without `\u` escapes cannot name one, so most prompts are settled by two byte
+    /// searches; the others are walked as JSON.
+    static func hasImagePart(_ messages: UnsafeRawBufferPointer) -> Bool {
+        if ByteSearch.firstIndex(of: "image", in: messages) == nil && ByteSearch.firstIndex(of: "\\u", in: messages) == nil {
+            return false
+        }
+        var reader = JSONReader(messages, maxDepth: 64)
+        return (try? Self.imagePart(in: &reader)) ?? false
+    }
+
+    /// Walks the value at `reader` for an object whose `type` is `image_url` or `image` (a tool's
+    /// `input` is the model's data, not a part, and is skipped).
+    private static func imagePart(in reader: inout JSONReader) throws(JSONScanner.SyntaxError) -> Bool {
+        switch try reader.peek() {
+        case .array:
+            try reader.enterArray()
+            while try reader.nextElement() {
+                if try Self.imagePart(in: &reader) {
+                    try reader.leave()
+                    return true
+                }
+            }
+            return false
+        case .object:
+            try reader.enterObject()
+            var found = false
+            while let key = try reader.nextMember() {
+                if found {
+                    try reader.skipValue()
+                } else if reader.key(key, is: "type") {
+                    let type = try reader.readString()
+                    found = type == "image_url" || type == "image"
+                } else if reader.key(key, is: "input") {
+                    try reader.skipValue()
+                } else {
+                    found = try Self.imagePart(in: &reader)
+                }
+            }
+            return found
+        default:
+            try reader.skipValue()
+            return false
+        }
     }
 
     /// A stable 64-bit hash of the first ``prefixBytes`` bytes of `parts` taken in order, or `nil`

@@ -95,6 +95,10 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// other request. Set only once the task's end was stored, so at most one record per task
     /// carries it (a task ended through `POST /v1/tasks/{id}/outcome` has no such record).
     public var taskOutcome: AgentTask.Outcome?
+    /// ``usage`` (and so ``cost``) is the gateway's estimate, not the upstream's report: a stream
+    /// cut after content reached the client, before the upstream reported its usage. Input is
+    /// estimated from the request, output from what the client received.
+    public var usageEstimated: Bool
 
     public init(
         id: RequestID,
@@ -127,8 +131,10 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         promptPrefixHash: Int64? = nil,
         agentID: String? = nil,
         taskID: String? = nil,
-        taskOutcome: AgentTask.Outcome? = nil
+        taskOutcome: AgentTask.Outcome? = nil,
+        usageEstimated: Bool = false
     ) {
+        self.usageEstimated = usageEstimated
         self.agentID = agentID
         self.taskID = taskID
         self.taskOutcome = taskOutcome

@@ -6,10 +6,11 @@
     import Darwin
 #endif
 
-/// Substring search over raw bytes, for spotting JSON keys in stream events without parsing them.
+/// Byte search over raw bytes: line ends in streams, fixed tokens such as `[DONE]`.
 ///
-/// Searching for a quoted key such as `"usage":{` is sound in JSON text: a quote inside a string
-/// value is always escaped, so the pattern cannot match inside a value.
+/// Not for reading JSON: a pattern such as `"usage":{` misses valid JSON written another way
+/// (`"usage": {`, an escaped key) and matches keys nested where they mean something else. JSON
+/// is read with ``JSONReader``.
 public enum ByteSearch {
     /// The offset of the first occurrence of `pattern` in `bytes`, or `nil`.
     ///
@@ -46,5 +47,10 @@ public enum ByteSearch {
         let needle = prefix.utf8Start
         for offset in 0..<count where bytes[offset] != needle[offset] { return false }
         return true
+    }
+
+    /// Whether `bytes` are exactly `text`.
+    public static func equals(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        bytes.count == text.utf8CodeUnitCount && Self.hasPrefix(text, bytes)
     }
 }

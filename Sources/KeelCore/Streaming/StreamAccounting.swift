@@ -15,6 +15,8 @@ public struct StreamAccounting: Sendable, Equatable {
     public var sawErrorEvent = false
     /// An event's data was not valid JSON.
     public var sawMalformedEvent = false
+    /// The model the upstream says answered (its first event's `model`), when it says.
+    public var responseModel: String?
 
     public init() {}
 

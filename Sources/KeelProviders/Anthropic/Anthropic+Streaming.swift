@@ -276,84 +276,147 @@ extension AnthropicChatDialect {
 /// both speak Anthropic), for the record: the first content (time to first token), the stop
 /// reason of `message_delta`, the end (`message_stop`), error events, and the exact usage from
 /// `message_start` updated by the cumulative counts of `message_delta`.
+///
+/// Events are framed as the SSE specification reads them (``SSEEventFramer``) and their data read
+/// with ``JSONReader``, so spacing, key order, escapes and multi-line `data:` change nothing. The
+/// event's kind is its data's `type`, or its `event:` name when the data has none.
 public struct AnthropicStreamObserver: Sendable {
     public private(set) var accounting = StreamAccounting()
-    private var splitter = SSELineSplitter()
+    private var framer = SSEEventFramer()
     private var usage = AnthropicUsage.Counts()
     private var sawUsage = false
 
     public init() {}
 
-    /// Observes `chunk` and returns the bytes to forward: its complete lines, after the line an
-    /// earlier chunk left unfinished. A chunk that holds only whole lines (the usual case) is
-    /// returned as it is; a partial line is held until the chunk that completes it, so the client
-    /// never receives half a line, and an error event written after a cut starts on a line of
-    /// its own.
+    /// Observes `chunk` and returns the bytes to forward: the complete events it finishes. A
+    /// chunk of whole events (the usual case) is returned as it is; an unfinished event is held
+    /// until the chunk that completes it, so the client never receives half an event, and an
+    /// error event written after a cut starts on a boundary of its own.
     public mutating func process(_ chunk: ByteBuffer) -> ByteBuffer {
-        var accounting = self.accounting
-        var usage = self.usage
-        var sawUsage = self.sawUsage
-        let heldBack = self.splitter.carry
-        let consumed: Int
-        do {
-            consumed = try self.splitter.feed(chunk) { line, _ in
-                Self.observe(line: line, into: &accounting, usage: &usage, sawUsage: &sawUsage)
-            }
-        } catch {
-            // A line longer than any real event: forward as is and stop trusting the stream.
-            accounting.sawMalformedEvent = true
-            self.accounting = accounting
-            return chunk
+        var state = (self.accounting, self.usage, self.sawUsage)
+        let output = self.framer.feed(chunk) { event in
+            Self.observe(event, into: &state.0, usage: &state.1, sawUsage: &state.2)
+            return true
         }
+        self.store(state)
+        return output
+    }
+
+    /// The upstream body ended: reads an event it left without its blank line, and returns the
+    /// bytes still held.
+    public mutating func end() -> ByteBuffer {
+        var state = (self.accounting, self.usage, self.sawUsage)
+        let output = self.framer.finish { event in
+            Self.observe(event, into: &state.0, usage: &state.1, sawUsage: &state.2)
+            return true
+        }
+        self.store(state)
+        return output
+    }
+
+    private mutating func store(_ state: (StreamAccounting, AnthropicUsage.Counts, Bool)) {
+        var (accounting, usage, sawUsage) = state
+        // An event longer than any real one: forwarded as is, and the stream is no longer trusted.
+        if self.framer.overflowed { accounting.sawMalformedEvent = true }
         if sawUsage { accounting.usage = usage.tokenUsage }
         self.accounting = accounting
         self.usage = usage
         self.sawUsage = sawUsage
-        if heldBack == nil && consumed == chunk.readableBytes { return chunk }
-        guard consumed > 0 else { return ByteBuffer() }
-        var output = heldBack ?? ByteBuffer()
-        output.writeImmutableBuffer(chunk.getSlice(at: chunk.readerIndex, length: consumed)!)
-        return output
     }
 
-    static func observe(line: UnsafeRawBufferPointer, into accounting: inout StreamAccounting, usage: inout AnthropicUsage.Counts, sawUsage: inout Bool) {
-        guard ByteSearch.hasPrefix("data:", line) else { return }
-        var start = 5
-        if start < line.count && line[start] == UInt8(ascii: " ") { start += 1 }
-        let data = UnsafeRawBufferPointer(rebasing: line[start...])
-        guard let index = try? JSONScanner.indexObject(data), let typeMember = index["type"], let type = index.string(typeMember) else {
+    /// The members of one event's data that the observer reads, located in one pass.
+    struct Members {
+        var type: String?
+        var delta: Range<Int>?
+        var contentBlock: Range<Int>?
+        var message: Range<Int>?
+        var usage: Range<Int>?
+
+        init(_ data: UnsafeRawBufferPointer) throws(JSONScanner.SyntaxError) {
+            var reader = JSONReader(data)
+            try reader.enterObject()
+            while let key = try reader.nextMember() {
+                if reader.key(key, is: "type") {
+                    self.type = try reader.readString()
+                } else if reader.key(key, is: "delta") {
+                    self.delta = try Self.object(&reader)
+                } else if reader.key(key, is: "content_block") {
+                    self.contentBlock = try Self.object(&reader)
+                } else if reader.key(key, is: "message") {
+                    self.message = try Self.object(&reader)
+                } else if reader.key(key, is: "usage") {
+                    self.usage = try Self.object(&reader)
+                } else {
+                    try reader.skipValue()
+                }
+            }
+            try reader.finish()
+        }
+
+        private static func object(_ reader: inout JSONReader) throws(JSONScanner.SyntaxError) -> Range<Int>? {
+            let kind = try reader.peek()
+            let range = try reader.skipValue()
+            return kind == .object ? range : nil
+        }
+    }
+
+    static func observe(
+        _ event: SSEEventFramer.Event,
+        into accounting: inout StreamAccounting,
+        usage: inout AnthropicUsage.Counts,
+        sawUsage: inout Bool
+    ) {
+        let data = event.data
+        let members: Members
+        do {
+            members = try Members(data)
+        } catch {
             accounting.sawMalformedEvent = true
             return
         }
+        func value(_ range: Range<Int>) -> JSONValue {
+            JSONValue(validated: UnsafeRawBufferPointer(rebasing: data[range]))
+        }
+        let type = members.type ?? event.name.map { String(decoding: $0, as: UTF8.self) } ?? ""
         switch type {
         case "content_block_delta":
             accounting.outputEvents += 1
             // Read only until the first content: later deltas need no parsing.
-            if !accounting.sawContent, let member = index["delta"], member.kind == .object {
-                let delta = JSONValue(member, of: index)
+            if !accounting.sawContent, let delta = members.delta {
+                let delta = value(delta)
                 for key in ["text", "thinking", "partial_json"] where delta[key]?.string?.isEmpty == false {
                     accounting.sawContent = true
                 }
             }
         case "content_block_start":
-            if !accounting.sawContent, let member = index["content_block"], member.kind == .object,
-                JSONValue(member, of: index)["type"]?.string == "tool_use"
-            {
-                accounting.sawContent = true
+            if !accounting.sawContent, let block = members.contentBlock {
+                let block = value(block)
+                switch block["type"]?.string {
+                case "tool_use", "server_tool_use", "redacted_thinking":
+                    accounting.sawContent = true
+                case "text":
+                    if block["text"]?.string?.isEmpty == false { accounting.sawContent = true }
+                case "thinking":
+                    if block["thinking"]?.string?.isEmpty == false { accounting.sawContent = true }
+                default:
+                    break
+                }
             }
         case "message_start":
-            if let message = index["message"], message.kind == .object {
-                let value = JSONValue(message, of: index)
-                if let counts = value["usage"], counts.isObject {
+            if let message = members.message {
+                let message = value(message)
+                if accounting.responseModel == nil, let model = message["model"]?.string, !model.isEmpty {
+                    accounting.responseModel = model
+                }
+                if let counts = message["usage"], counts.isObject {
                     usage = AnthropicUsage.Counts(counts)
                     sawUsage = true
                 }
             }
         case "message_delta":
-            let value = JSONValue(validated: data)
-            if let reason = value["delta"]?["stop_reason"]?.string { accounting.finishReason = reason }
-            if let counts = value["usage"], counts.isObject {
-                usage = usage.updated(by: AnthropicUsage.Counts(counts))
+            if let delta = members.delta, let reason = value(delta)["stop_reason"]?.string { accounting.finishReason = reason }
+            if let counts = members.usage {
+                usage = usage.updated(by: AnthropicUsage.Counts(value(counts)))
                 sawUsage = true
             }
         case "message_stop":

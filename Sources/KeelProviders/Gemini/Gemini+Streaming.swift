@@ -10,10 +10,7 @@ public import NIOCore
 /// carry running counts, which are not reported). An `{"error":…}` event ends the stream with
 /// ``ChatStreamEvent/error(_:)``.
 public struct GeminiStreamDecoder: ChatStreamDecoder {
-    private var splitter = SSELineSplitter()
-    /// The `data:` lines of the event being read, joined by `\n` as SSE defines.
-    private var data: [UInt8] = []
-    private var hasData = false
+    private var framer = SSEEventFramer()
     private var started = false
     private var toolCalls = 0
     private var finished = false
@@ -24,41 +21,36 @@ public struct GeminiStreamDecoder: ChatStreamDecoder {
     public init() {}
 
     public mutating func decode(_ chunk: ByteBuffer) throws(KeelError) -> [ChatStreamEvent] {
-        var lines: [[UInt8]] = []
-        do {
-            try self.splitter.feed(chunk) { line, _ in lines.append(Array(line)) }
-        } catch {
-            throw KeelError.upstreamBadResponse("The Gemini upstream sent a stream line longer than the gateway accepts.")
-        }
         var events: [ChatStreamEvent] = []
-        for line in lines {
-            if line.isEmpty {
-                if self.hasData { try self.dispatch(into: &events) }
-                continue
+        var failure: KeelError?
+        // The framer is taken out while it runs, since each event it reports changes the decoder.
+        var framer = self.framer
+        defer { self.framer = framer }
+        _ = framer.feed(chunk) { event in
+            guard failure == nil else { return true }
+            do throws(KeelError) {
+                try self.dispatch(event.data, into: &events)
+            } catch {
+                failure = error
             }
-            guard line.starts(with: Array("data:".utf8)) else { continue }  // `event:`, `id:`, comments
-            var value = line.dropFirst(5)
-            if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
-            if self.hasData { self.data.append(UInt8(ascii: "\n")) }
-            self.data.append(contentsOf: value)
-            self.hasData = true
+            return true
         }
+        if framer.overflowed {
+            throw KeelError.upstreamBadResponse("The Gemini upstream sent a stream event longer than the gateway accepts.")
+        }
+        if let failure { throw failure }
         return events
     }
 
-    private mutating func dispatch(into events: inout [ChatStreamEvent]) throws(KeelError) {
-        defer {
-            self.data.removeAll(keepingCapacity: true)
-            self.hasData = false
-        }
+    private mutating func dispatch(_ data: UnsafeRawBufferPointer, into events: inout [ChatStreamEvent]) throws(KeelError) {
         if self.failed { return }
         let json: JSONValue
         do {
-            json = try self.data.withUnsafeBytes { bytes throws(JSONScanner.SyntaxError) in try JSONValue(parsing: bytes) }
+            json = try JSONValue(parsing: data)
         } catch {
             throw KeelError.upstreamBadResponse("The Gemini upstream sent a stream event that is not JSON.")
         }
-        if let error = json["error"] {
+        if let error = json["error"], !error.isNull {
             events.append(.error(GeminiFailure.error(inStream: error)))
             self.failed = true
             self.isComplete = true

@@ -14,6 +14,8 @@ struct DialectErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as KeelError {
             return Self.response(for: error, dialect: dialect)
+        } catch let failure as RecordedFailure {
+            return Self.response(for: failure.error, dialect: dialect, requestID: failure.requestID)
         } catch let error as HTTPError {
             return Self.response(for: Self.keelError(for: error), dialect: dialect)
         } catch is CancellationError {
@@ -29,8 +31,10 @@ struct DialectErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         path.hasPrefix("/v1/messages") ? .anthropic : .openAI
     }
 
-    static func response(for error: KeelError, dialect: APIDialect = .openAI) -> Response {
+    /// The error response; `requestID` names the record of an admitted request.
+    static func response(for error: KeelError, dialect: APIDialect = .openAI, requestID: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
+        if let requestID { headers[.keelRequestID] = requestID }
         if let retryAfter = error.retryAfterSeconds, error.httpStatus == 429 {
             headers[.retryAfter] = String(Int(retryAfter.rounded(.up)))
         }

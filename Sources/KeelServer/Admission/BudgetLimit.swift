@@ -271,8 +271,10 @@ final class BudgetHold: AdmissionHold {
     }
 
     func settle(_ record: RequestRecord) async {
-        // A stream cut before the upstream reported its usage has an unknown real cost: it is
-        // charged its reservation, the most it can have cost.
+        // A stream cut before the upstream reported its usage carries the gateway's estimate
+        // (`usageEstimated`), which is charged like a report. One with no usage at all (nothing
+        // generated, nothing reported) has an unknown real cost: it is charged its reservation,
+        // the most it can have cost.
         let unknown = record.outcome == .interrupted && record.usage.totalTokens == 0
         let reservations = self.reservations
         self.limit.settle(reservations, cost: unknown ? (reservations.map(\.amount).max() ?? .zero) : record.cost)

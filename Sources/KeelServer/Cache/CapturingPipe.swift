@@ -34,6 +34,12 @@ struct CapturingPipe: StreamPipe {
         return forward
     }
 
+    mutating func end() -> ByteBuffer {
+        let held = self.inner.end()
+        self.capture(held)
+        return held
+    }
+
     mutating func finish() -> ByteBuffer {
         let end = self.inner.finish()
         self.capture(end)

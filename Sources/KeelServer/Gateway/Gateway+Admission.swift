@@ -59,7 +59,7 @@ extension Gateway {
             // The block throws only KeelError (typed throws), so `error` is one.
             let failure: KeelError = error
             await self.recordFailure(&record, error: failure, started: started)
-            throw failure
+            throw RecordedFailure(error: failure, requestID: record.id.rawValue)
         }
     }
 
@@ -95,7 +95,7 @@ extension Gateway {
             admitted.record.provider = failure.deployment?.provider.name
             admitted.record.deployment = failure.deployment?.upstreamModel
             await self.recordFailure(&admitted.record, error: failure.error, started: admitted.started, holds: admitted.holds)
-            throw failure.error
+            throw RecordedFailure(error: failure.error, requestID: admitted.record.id.rawValue)
         } catch {
             await self.recordFailure(&admitted.record, error: .clientDisconnected, started: admitted.started, holds: admitted.holds)
             throw error

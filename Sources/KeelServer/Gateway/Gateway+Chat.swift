@@ -119,7 +119,8 @@ extension Gateway {
                 prices: self.prices,
                 recorder: self.recorder,
                 holds: admitted.holds,
-                lateFailure: self.lateFailureReporter(routed)
+                lateFailure: self.lateFailureReporter(routed),
+                requestBody: chat.body
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
             let resume = self.streamResume(Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout)

@@ -153,6 +153,14 @@ public final class Gateway: Sendable {
     }
 }
 
+/// The failure of an admitted request, thrown once its record is written: the error the client
+/// gets, and the id of the record, which the response carries as `x-keel-request-id` so that a
+/// client can quote the id of a failed call.
+struct RecordedFailure: Error {
+    let error: KeelError
+    let requestID: String
+}
+
 extension HTTPField.Name {
     static let xAPIKey = Self("x-api-key")!
     static let keelProject = Self("x-keel-project")!

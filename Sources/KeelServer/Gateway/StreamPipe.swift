@@ -13,6 +13,11 @@ protocol StreamPipe: Sendable {
     /// The bytes to send the client for `chunk` (possibly empty).
     mutating func process(_ chunk: ByteBuffer) -> ByteBuffer
 
+    /// The upstream body ended: the bytes the pipe still held (an event the upstream left without
+    /// its blank line), after reading them into ``accounting``. Called once, before the relay
+    /// decides how the stream ended.
+    mutating func end() -> ByteBuffer
+
     /// Bytes that close a complete stream (translation writes the dialect's final events here;
     /// pass-through has forwarded the upstream's own).
     mutating func finish() -> ByteBuffer
@@ -34,6 +39,8 @@ struct OpenAIPassThroughPipe: StreamPipe {
 
     mutating func process(_ chunk: ByteBuffer) -> ByteBuffer { self.observer.process(chunk) }
 
+    mutating func end() -> ByteBuffer { self.observer.end() }
+
     mutating func finish() -> ByteBuffer { ByteBuffer() }
 
     mutating func failure(_ error: KeelError) -> ByteBuffer {
@@ -52,6 +59,8 @@ struct AnthropicPassThroughPipe: StreamPipe {
     var accounting: StreamAccounting { self.observer.accounting }
 
     mutating func process(_ chunk: ByteBuffer) -> ByteBuffer { self.observer.process(chunk) }
+
+    mutating func end() -> ByteBuffer { self.observer.end() }
 
     mutating func finish() -> ByteBuffer { ByteBuffer() }
 
@@ -110,6 +119,10 @@ struct TranslatingPipe<Decoder: ChatStreamDecoder, Encoder: ChatStreamEncoder>: 
         if self.decoder.isComplete { self.accounting.sawTerminator = true }
         return output
     }
+
+    // A decoder dispatches an event at its blank line, as SSE readers do; one left without it
+    // is not read.
+    mutating func end() -> ByteBuffer { ByteBuffer() }
 
     mutating func finish() -> ByteBuffer {
         var output = ByteBuffer()

@@ -24,6 +24,9 @@ struct StreamRelay: Sendable {
     let holds: AdmissionHolds
     /// Tells the deployment's breaker that the stream failed after its first token.
     var lateFailure: (@Sendable (UpstreamFailureKind) -> Void)? = nil
+    /// The client's request body, read for an estimate of its prompt tokens only when the
+    /// upstream never reports usage.
+    var requestBody: ByteBuffer? = nil
 
     /// Relays `start` to `writer` and records the request. With `resume` (`models[].stream_resume`),
     /// a stream cut after content is continued on another deployment before it is ended.
@@ -50,7 +53,17 @@ struct StreamRelay: Sendable {
                 failure = UpstreamTransportError.classify(error).map { $0.code == .upstreamTimeout ? $0 : .streamInterrupted() } ?? .clientDisconnected
                 break relay
             }
-            guard let chunk else { break relay }
+            guard let chunk else {
+                let held = observer.end()
+                if held.readableBytes > 0 {
+                    do {
+                        try await writer.write(held)
+                    } catch {
+                        clientGone = true
+                    }
+                }
+                break relay
+            }
             let forward = observer.process(chunk)
             if record.ttftMicros == nil && observer.accounting.sawContent {
                 record.ttftMicros = (ContinuousClock.now - self.started).microseconds
@@ -90,9 +103,10 @@ struct StreamRelay: Sendable {
                 ? .upstreamBadResponse("The upstream stream carried an error or a malformed event.")
                 : .streamInterrupted()
         }
-        if let usage = accounting.usage {
-            record.usage = usage
-            record.cost = self.prices.cost(of: usage, model: record.deployment ?? record.requestedModel)
+        if let usage = Self.usage(accounting, requestBody: self.requestBody) {
+            record.usage = usage.usage
+            record.usageEstimated = usage.estimated
+            record.cost = self.prices.cost(of: usage.usage, model: record.deployment ?? record.requestedModel)
         }
         record.totalMicros = (ContinuousClock.now - self.started).microseconds
         if clientGone || failure?.code == .clientDisconnected {
@@ -112,6 +126,25 @@ struct StreamRelay: Sendable {
         }
         await self.holds.settle(record)
         await self.recorder.record(record)
+    }
+
+    /// The usage to record: the upstream's report, or, when it never reported one or a cut stream's
+    /// report shows less output than the client received (a stream cut before its final usage,
+    /// Anthropic's `message_start` counts), the best estimate:
+    /// the reported input or an estimate from the request, and at least one output token per
+    /// content event the client received. `nil` when nothing was generated and nothing reported.
+    static func usage(_ accounting: StreamAccounting, requestBody: ByteBuffer?) -> (usage: TokenUsage, estimated: Bool)? {
+        let delivered = accounting.sawContent ? Int64(max(1, accounting.outputEvents)) : 0
+        if let reported = accounting.usage, accounting.isComplete || reported.outputTokens >= delivered {
+            return (reported, false)
+        }
+        guard accounting.usage != nil || accounting.sawContent else { return nil }
+        var usage = accounting.usage ?? .zero
+        if usage.inputTokens == 0, let requestBody {
+            usage.inputTokens = requestBody.withUnsafeReadableBytes { PromptTokenEstimate.tokens(ofChatBody: $0) }
+        }
+        usage.outputTokens = max(usage.outputTokens, delivered)
+        return (usage, true)
     }
 
     /// Answer tokens a stream asks its limits for each time it outgrows its reservation.

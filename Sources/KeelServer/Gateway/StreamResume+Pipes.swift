@@ -77,6 +77,12 @@ struct TranscribingPipe<Decoder: ChatStreamDecoder>: StreamPipe {
         return output
     }
 
+    mutating func end() -> ByteBuffer {
+        let output = self.inner.end()
+        self.record(output)
+        return output
+    }
+
     mutating func finish() -> ByteBuffer { self.inner.finish() }
 
     mutating func failure(_ error: KeelError) -> ByteBuffer { self.inner.failure(error) }
@@ -164,6 +170,8 @@ struct SplicePipe<Decoder: ChatStreamDecoder, Encoder: ChatStreamEncoder>: Strea
         if self.decoder.isComplete { self.accounting.sawTerminator = true }
         return output
     }
+
+    mutating func end() -> ByteBuffer { ByteBuffer() }
 
     mutating func finish() -> ByteBuffer {
         var output = ByteBuffer()

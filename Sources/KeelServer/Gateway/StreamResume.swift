@@ -188,7 +188,17 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
                 }
                 return failure.code == .upstreamTimeout ? failure : .streamInterrupted()
             }
-            guard let chunk else { return nil }
+            guard let chunk else {
+                let held = pipe.end()
+                if held.readableBytes > 0 {
+                    do {
+                        try await writer.write(held)
+                    } catch {
+                        clientGone = true
+                    }
+                }
+                return nil
+            }
             let forward = pipe.process(chunk)
             if forward.readableBytes > 0 {
                 do {

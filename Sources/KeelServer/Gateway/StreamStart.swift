@@ -37,6 +37,8 @@ struct StreamStart: Sendable {
                 throw classified.code == .upstreamTimeout ? classified : .upstreamUnavailable(status: nil, "The upstream stream broke before its first token.")
             }
             guard let chunk = next else {
+                var held = pipe.end()
+                pending.writeBuffer(&held)
                 guard pipe.accounting.isComplete else {
                     throw KeelError.upstreamUnavailable(status: nil, "The upstream stream ended before its first token.")
                 }

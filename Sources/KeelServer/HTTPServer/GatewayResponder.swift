@@ -32,6 +32,8 @@ struct GatewayResponder<Routed: HTTPResponder>: HTTPResponder where Routed.Conte
             return try await body()
         } catch let error as KeelError {
             return DialectErrorMiddleware<BasicRequestContext>.response(for: error, dialect: dialect)
+        } catch let failure as RecordedFailure {
+            return DialectErrorMiddleware<BasicRequestContext>.response(for: failure.error, dialect: dialect, requestID: failure.requestID)
         }
     }
 }

@@ -69,6 +69,11 @@ extension SimulatorDirectives {
                     message: "Simulator directive 'at' must be headers, first_token or mid_stream, not '\(value)'.")
             }
             self.stallAt = point
+        case "json":
+            guard let style = JSONStyle(rawValue: value) else {
+                throw ParseError(message: "Simulator directive 'json' must be compact or spaced, not '\(value)'.")
+            }
+            self.jsonStyle = style
         default:
             throw ParseError(message: "Unknown simulator directive '\(key)'.")
         }
@@ -139,6 +144,7 @@ extension SimulatorDirectives: CustomStringConvertible {
         add("after_tokens", self.afterTokens)
         add("stall_ms", self.stallMs)
         add("at", self.stallAt?.rawValue)
+        add("json", self.jsonStyle?.rawValue)
         return pairs.joined(separator: " ")
     }
 }

@@ -26,6 +26,7 @@
 /// | `after_tokens` | count | where `truncate`, `malformed`, `error` and a `mid_stream` stall strike |
 /// | `stall_ms` | ms | length of a `stall` |
 /// | `at` | `headers`, `first_token`, `mid_stream` | where a `stall` strikes (default `headers`) |
+/// | `json` | `compact`, `spaced` | how the answer's JSON is written: `spaced` puts a space after every `:` and `,` outside strings, as Python's `json.dumps` and several self-hosted servers do (default `compact`) |
 ///
 /// ```swift
 /// simulator.script.enqueue(try SimulatorDirectives(parsing: "status=429 retry_after=2"), count: 2)
@@ -62,6 +63,14 @@ public struct SimulatorDirectives: Sendable, Equatable {
         case midStream = "mid_stream"
     }
 
+    /// How the JSON of an answer is written.
+    public enum JSONStyle: String, Sendable, Equatable {
+        /// No whitespace between tokens.
+        case compact
+        /// A space after every `:` and `,` outside strings (Python's `json.dumps` default).
+        case spaced
+    }
+
     /// Answer with an error of this status, in the dialect's shape, instead of a completion.
     public var status: Int?
     /// With ``status``: the value of the `retry-after` header, in seconds.
@@ -93,6 +102,8 @@ public struct SimulatorDirectives: Sendable, Equatable {
     public var stallMs: Int?
     /// Where a ``Fault/stall`` waits; ``StallPoint/headers`` when not set.
     public var stallAt: StallPoint?
+    /// How the answer's JSON is written; ``JSONStyle/compact`` when not set.
+    public var jsonStyle: JSONStyle?
 
     /// Creates directives; every knob defaults to "not set".
     public init(
@@ -110,7 +121,8 @@ public struct SimulatorDirectives: Sendable, Equatable {
         fault: Fault? = nil,
         afterTokens: Int? = nil,
         stallMs: Int? = nil,
-        stallAt: StallPoint? = nil
+        stallAt: StallPoint? = nil,
+        jsonStyle: JSONStyle? = nil
     ) {
         self.status = status
         self.retryAfter = retryAfter
@@ -127,6 +139,7 @@ public struct SimulatorDirectives: Sendable, Equatable {
         self.afterTokens = afterTokens
         self.stallMs = stallMs
         self.stallAt = stallAt
+        self.jsonStyle = jsonStyle
     }
 
     /// These directives, with every knob they leave unset taken from `base`.
@@ -146,7 +159,8 @@ public struct SimulatorDirectives: Sendable, Equatable {
             fault: self.fault ?? base.fault,
             afterTokens: self.afterTokens ?? base.afterTokens,
             stallMs: self.stallMs ?? base.stallMs,
-            stallAt: self.stallAt ?? base.stallAt
+            stallAt: self.stallAt ?? base.stallAt,
+            jsonStyle: self.jsonStyle ?? base.jsonStyle
         )
     }
 }

@@ -63,7 +63,7 @@ struct ChatStream<Renderer: StreamRenderer>: Sendable {
             if index == self.strikeIndex {
                 switch fault {
                 case .truncate:
-                    try await Self.flush(&pending, to: &writer)
+                    try await self.flush(&pending, to: &writer)
                     throw SimulatedFaultError.truncated
                 case .malformed:
                     pending.writeImmutableBuffer(self.renderer.malformed)
@@ -72,11 +72,11 @@ struct ChatStream<Renderer: StreamRenderer>: Sendable {
                         status: self.directives.status ?? self.defaultErrorStatus, retryAfter: nil,
                         type: self.directives.errorType)
                     pending.writeImmutableBuffer(self.renderer.error(error))
-                    try await Self.flush(&pending, to: &writer)
+                    try await self.flush(&pending, to: &writer)
                     try await writer.finish(nil)
                     return
                 case .stall where self.directives.stallAt == .midStream:
-                    try await Self.flush(&pending, to: &writer)
+                    try await self.flush(&pending, to: &writer)
                     try await self.channel.pause(milliseconds: stallMs)
                     due = ContinuousClock.now
                 default:
@@ -86,7 +86,7 @@ struct ChatStream<Renderer: StreamRenderer>: Sendable {
             guard index < count else { break }
             if index > 0, let interval {
                 due = due.advanced(by: interval)
-                try await Self.flush(&pending, to: &writer)
+                try await self.flush(&pending, to: &writer)
                 try await self.channel.pause(until: due)
             }
             // A truncated stream never says how it would have ended.
@@ -94,13 +94,17 @@ struct ChatStream<Renderer: StreamRenderer>: Sendable {
             pending.writeImmutableBuffer(self.renderer.delta(at: index, final: final))
         }
         pending.writeImmutableBuffer(self.renderer.closing)
-        try await Self.flush(&pending, to: &writer)
+        try await self.flush(&pending, to: &writer)
         try await writer.finish(nil)
     }
 
-    private static func flush(_ pending: inout ByteBuffer, to writer: inout any ResponseBodyWriter) async throws {
+    private func flush(_ pending: inout ByteBuffer, to writer: inout any ResponseBodyWriter) async throws {
         guard pending.readableBytes > 0 else { return }
-        try await writer.write(pending)
+        if self.directives.jsonStyle == .spaced && self.renderer.contentType == "text/event-stream" {
+            try await writer.write(SpacedJSON.respace(events: pending))
+        } else {
+            try await writer.write(pending)
+        }
         pending = ByteBuffer()
     }
 }

@@ -20,9 +20,9 @@ extension Response {
     /// The response of `error` in `dialect`'s shape, with `retry-after` when it has one, and the
     /// dialect's request id header (Anthropic `request-id`, Bedrock `x-amzn-requestid` and
     /// `x-amzn-errortype`).
-    static func error(_ error: SimulatorError, in dialect: SimulatorDialect, requestID: String) -> Response {
-        var response = Response.json(
-            error.body(in: dialect, requestID: requestID), status: HTTPResponse.Status(code: error.status))
+    static func error(_ error: SimulatorError, in dialect: SimulatorDialect, requestID: String, spaced: Bool = false) -> Response {
+        let body = error.body(in: dialect, requestID: requestID)
+        var response = Response.json(spaced ? SpacedJSON.respace(json: body) : body, status: HTTPResponse.Status(code: error.status))
         if let retryAfter = error.retryAfter {
             response.headers[.retryAfter] = String(retryAfter)
         }

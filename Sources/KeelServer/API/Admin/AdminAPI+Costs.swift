@@ -128,6 +128,9 @@ extension AdminAPI {
             try container.encode(totals.reasoningTokens, forKey: Key("reasoning_tokens"))
             try container.encode(totals.cost.rawValue, forKey: Key("cost_nanos"))
             try container.encode(totals.cost.decimalString, forKey: Key("cost_usd"))
+            // Of the cost, the part the gateway estimated for streams cut before their usage came.
+            try container.encode(totals.estimatedCost.rawValue, forKey: Key("estimated_cost_nanos"))
+            try container.encode(totals.estimatedCost.decimalString, forKey: Key("estimated_cost_usd"))
             try container.encode(totals.cacheHits, forKey: Key("cache_hits"))
             try container.encode(totals.cacheSavedCost.rawValue, forKey: Key("cache_saved_nanos"))
             try container.encode(totals.cacheSavedCost.decimalString, forKey: Key("cache_saved_usd"))

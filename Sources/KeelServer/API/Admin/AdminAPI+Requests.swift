@@ -17,6 +17,7 @@ extension AdminAPI {
             case ttftMs = "ttft_ms", upstreamMs = "upstream_ms", totalMs = "total_ms", usage
             case costNanos = "cost_nanos", costUSD = "cost_usd", attemptLog = "attempt_log"
             case cacheHit = "cache_hit", cacheSavedNanos = "cache_saved_nanos", cacheSavedUSD = "cache_saved_usd"
+            case usageEstimated = "usage_estimated"
         }
 
         struct AttemptView: Encodable {
@@ -82,6 +83,7 @@ extension AdminAPI {
             try container.encode(Usage(usage: record.usage), forKey: .usage)
             try container.encode(record.cost.rawValue, forKey: .costNanos)
             try container.encode(record.cost.decimalString, forKey: .costUSD)
+            try container.encode(record.usageEstimated, forKey: .usageEstimated)
             try container.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
             try container.encode(record.tags, forKey: .tags)
             try container.encode(record.agentID, forKey: .agentID)
