@@ -44,8 +44,15 @@ struct CutStreamUsageTests {
             #expect(total["cost_nanos"] as? Int64 == record.cost.rawValue)
             #expect(total["estimated_cost_nanos"] as? Int64 == record.cost.rawValue, "estimated spend is shown apart")
 
-            let status = try #require(try await keel.send(.GET, "/admin/v1/budgets/\(budget)").json?["status"] as? [String: Any])
-            #expect(status["spent_usd"] as? String == record.cost.decimalString, "the budget charges the estimate")
+            // The budget's ledger is written by its service in the background: wait for it.
+            var spent: String?
+            for _ in 0..<100 {
+                let status = try await keel.send(.GET, "/admin/v1/budgets/\(budget)").json?["status"] as? [String: Any]
+                spent = status?["spent_usd"] as? String
+                if spent == record.cost.decimalString { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(spent == record.cost.decimalString, "the budget charges the estimate")
         }
     }
 

@@ -46,9 +46,11 @@ struct SpacedJSONUpstreamTests {
         try await TestKeel.run { keel in
             var answers: [DialectAnswer] = []
             for style in ["compact", "spaced"] {
+                // The same prompt (the simulator's answer follows it); the style comes from its script.
+                keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "json=\(style)"), model: "keel-sim-chat", count: 1)
                 let response = try await keel.post(
                     "/v1/chat/completions",
-                    json: chatBody("[sim json=\(style) tokens=12] why is the sky blue", model: model, extra: #""stream":true,"stream_options":{"include_usage":true}"#)
+                    json: chatBody("[sim tokens=12] why is the sky blue", model: model, extra: #""stream":true,"stream_options":{"include_usage":true}"#)
                 )
                 #expect(response.status == 200)
                 let answer = try DialectAnswer.openAI(response)
@@ -74,9 +76,10 @@ struct SpacedJSONUpstreamTests {
         try await TestKeel.run { keel in
             var usages: [TokenUsage] = []
             for style in ["compact", "spaced"] {
+                keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "json=\(style)"), model: "keel-sim-chat", count: 1)
                 let response = try await keel.post(
                     "/v1/messages",
-                    json: #"{"model":"via-anthropic","max_tokens":200,"stream":true,"messages":[{"role":"user","content":"[sim json=\#(style) tokens=10 cached=3] hello"}]}"#,
+                    json: #"{"model":"via-anthropic","max_tokens":200,"stream":true,"messages":[{"role":"user","content":"[sim tokens=10 cached=3] hello"}]}"#,
                     headers: [("anthropic-version", "2023-06-01")]
                 )
                 #expect(response.status == 200)
@@ -96,7 +99,8 @@ struct SpacedJSONUpstreamTests {
     @Test func aCompleteSpacedAnswerIsRecordedAsItsCompactTwin() async throws {
         try await TestKeel.run { keel in
             for style in ["compact", "spaced"] {
-                let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim json=\(style) tokens=9 cached=2] hello"))
+                keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "json=\(style)"), model: "keel-sim-chat", count: 1)
+                let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim tokens=9 cached=2] hello"))
                 #expect(response.status == 200)
                 if style == "spaced" { #expect(response.body.contains(#""usage": {"#)) }
             }
