@@ -60,7 +60,10 @@ enum RespelledFixture {
 
     /// `bytes` cut into pieces of 1 to 97 bytes, deterministically for `seed`.
     static func chunks(_ text: String, seed: UInt64) -> [ByteBuffer] {
-        let bytes = Array(text.utf8)
+        Self.chunks(bytes: Array(text.utf8), seed: seed)
+    }
+
+    static func chunks(bytes: [UInt8], seed: UInt64) -> [ByteBuffer] {
         var generator = SplitMix64(seed: seed ^ 0x5EED)
         var chunks: [ByteBuffer] = []
         var offset = 0
@@ -232,6 +235,66 @@ struct AnyValidJSONTests {
         for seed in Self.seeds {
             var respeller = JSONRespeller(seed: seed)
             #expect(try translate(ByteBuffer(string: respeller.respell(value))) == expected, "seed \(seed)")
+        }
+    }
+}
+
+/// Bedrock's binary event streams, with each event's JSON payload re-spelled and framed again
+/// (`application/vnd.amazon.eventstream`: lengths, prelude CRC, string headers, payload, message
+/// CRC), as `make-bedrock-event-streams.py` frames the fixtures.
+@Suite("Any valid JSON in Bedrock event streams")
+struct BedrockRespelledStreamTests {
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    static func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian, Array.init)
+    }
+
+    static func header(_ name: String, _ value: String) -> [UInt8] {
+        [UInt8(name.utf8.count)] + Array(name.utf8) + [7] + bigEndian(UInt16(value.utf8.count)) + Array(value.utf8)
+    }
+
+    static func frame(_ item: JSONValue, payload: String) -> [UInt8] {
+        var headers: [UInt8]
+        if let exception = item["exception"]?.string {
+            headers = header(":exception-type", exception) + header(":content-type", "application/json") + header(":message-type", "exception")
+        } else {
+            headers = header(":event-type", item["event"]?.string ?? "") + header(":content-type", "application/json") + header(":message-type", "event")
+        }
+        let body = Array(payload.utf8)
+        var prelude = bigEndian(UInt32(12 + headers.count + body.count + 4)) + bigEndian(UInt32(headers.count))
+        prelude += bigEndian(crc32(prelude))
+        let message = prelude + headers + body
+        return message + bigEndian(crc32(message))
+    }
+
+    static func stream(_ items: [JSONValue], seed: UInt64?) -> ByteBuffer {
+        var respeller = JSONRespeller(seed: seed ?? 0)
+        var bytes: [UInt8] = []
+        for item in items {
+            let payload = item["payload"] ?? .object([])
+            bytes += frame(item, payload: seed == nil ? payload.jsonText : respeller.respell(payload))
+        }
+        return ByteBuffer(bytes: bytes)
+    }
+
+    @Test(arguments: AnyValidJSONTests.fixtures("bedrock-converse-stream", ".events.json"))
+    func eventPayloadsDecodeAlikeInEverySpelling(fixture: String) throws {
+        let items = try #require(try UpstreamFixture.json(fixture).array)
+        func decode(_ buffer: ByteBuffer, seed: UInt64) throws -> (String, Bool) {
+            let (events, complete) = try decodeStream(BedrockChatDialect.makeStreamDecoder(), RespelledFixture.chunks(bytes: Array(buffer.readableBytesView), seed: seed))
+            return (clientView(events), complete)
+        }
+        let expected = try decode(Self.stream(items, seed: nil), seed: 0)
+        for seed in AnyValidJSONTests.seeds {
+            #expect(try decode(Self.stream(items, seed: seed), seed: seed) == expected, "seed \(seed)")
         }
     }
 }

@@ -170,10 +170,13 @@ struct RateLimitTests {
     @Test func aStreamThatOutgrowsItsReservationIsEndedWhenTheTokenLimitSaysNo() async throws {
         try await Self.awayFromWindowEdge(3_600)
         let rules = [RateLimitRule(id: "search-tpm", teamID: "search", tokensPerWindow: 600, windowSeconds: 3_600)]
-        try await TestKeel.run(configure: Self.configure(rules)) { keel in
-            // The simulator ignores max_tokens here and streams 3,000 tokens; after 20 the stream
-            // asks for 1,024 more, which a limit of 600 cannot give.
-            let body = chatBody("[sim tokens=3000 tps=20000] long", extra: #""stream":true,"max_tokens":20"#)
+        try await TestKeel.run(configure: { configuration in
+            Self.configure(rules)(&configuration)
+            configuration.budgets.reserveOutputTokens = 20
+        }) { keel in
+            // No max_tokens: 20 answer tokens are reserved, the simulator streams 3,000; after 20
+            // content events the stream asks for 1,024 more, which a limit of 600 cannot give.
+            let body = chatBody("[sim tokens=3000 tps=20000] long", extra: #""stream":true"#)
             let stream = try await keel.post("/v1/chat/completions", json: body, key: Self.searchKey)
             #expect(stream.status == 200)
             // Ended early: nowhere near the 3,000 tokens the upstream would have sent.
