@@ -24,6 +24,9 @@ struct StreamRelay: Sendable {
     let holds: AdmissionHolds
     /// Tells the deployment's breaker that the stream failed after its first token.
     var lateFailure: (@Sendable (UpstreamFailureKind) -> Void)? = nil
+    /// The request's spans (tracing on): the stream's attempt ends with the upstream stream, the
+    /// request's once the client has the last byte.
+    var trace: RequestTrace? = nil
 
     /// Relays `start` to `writer` and records the request. With `resume` (`models[].stream_resume`),
     /// a stream cut after content is continued on another deployment before it is ended.
@@ -81,6 +84,7 @@ struct StreamRelay: Sendable {
         if let upstreamFault, let lateFailure = self.lateFailure, case .failure(let kind) = AttemptOutcome(upstreamFault) {
             lateFailure(kind)
         }
+        self.trace?.endStreamAttempt(failure: upstreamFault)
         if let resume {
             failure = await resume.resume(after: failure, pipe: &observer, record: &record, writer: &writer, clientGone: &clientGone)
         }
@@ -110,6 +114,7 @@ struct StreamRelay: Sendable {
             if end.readableBytes > 0 { try? await writer.write(end) }
             try? await writer.finish(nil)
         }
+        self.trace?.end(record, finishReason: accounting.finishReason)
         await self.holds.settle(record)
         await self.recorder.record(record)
     }

@@ -1,0 +1,137 @@
+import HTTPTypes
+import Hummingbird
+import KeelCore
+import Logging
+import OTel
+import ServiceLifecycle
+import Synchronization
+import Tracing
+
+/// The data plane's OpenTelemetry tracer, its batch span processor and OTLP/HTTP exporter
+/// (docs/adr/0009-opentelemetry-traces.md).
+///
+/// Built only when `tracing` is on; the gateway holds `nil` otherwise and its request path makes
+/// no span. The tracer is an instance of this app, never bootstrapped into the process-global
+/// `InstrumentationSystem`, so tests run many gateways, traced or not, in one process.
+///
+/// - Run ``service`` in the app's `ServiceGroup`, before the HTTP server in its list, so it is
+///   stopped after the server has finished the requests in flight: on graceful shutdown the
+///   processor exports every span it holds, then the exporter closes.
+/// - Finished spans wait in a queue of `max_queue_size`; when it is full, new spans are dropped
+///   and counted in ``drops`` (request records are never dropped).
+final class GatewayTracing: Sendable {
+    let tracer: any Tracer
+    let service: any Service
+    let drops: TracingDrops
+    /// `server.address` / `server.port` of each provider, by name.
+    let upstreamAddresses: [String: UpstreamAddress]
+
+    struct UpstreamAddress: Sendable {
+        let host: String
+        let port: Int
+    }
+
+    /// - Throws: swift-otel's configuration error (e.g. a missing client certificate file).
+    init(configuration: KeelConfiguration.Tracing, upstreamAddresses: [String: UpstreamAddress], logger: Logger) throws
+    {
+        let drops = TracingDrops()
+        var diagnostics = logger
+        diagnostics.handler = TracingDiagnosticsLogHandler(inner: logger, drops: drops)
+        let (tracer, service) = try OTel.makeTracingBackend(
+            configuration: Self.otelConfiguration(configuration, diagnostics: diagnostics)
+        )
+        self.tracer = tracer
+        self.service = service
+        self.drops = drops
+        self.upstreamAddresses = upstreamAddresses
+    }
+
+    /// swift-otel's configuration for `configuration`: traces only, W3C trace context, OTLP/HTTP.
+    ///
+    /// swift-otel applies the process's `OTEL_*` variables over it again; Keel has already
+    /// applied the same variables by the same rules (`KeelConfiguration.Tracing.applyEnvironment`),
+    /// so that changes nothing, and it also honours the exporter variables Keel does not read
+    /// (`OTEL_EXPORTER_OTLP_TIMEOUT`, `_COMPRESSION`, `_CERTIFICATE`, `OTEL_RESOURCE_ATTRIBUTES`).
+    static func otelConfiguration(_ configuration: KeelConfiguration.Tracing, diagnostics: Logger) -> OTel.Configuration
+    {
+        var otel = OTel.Configuration.default
+        otel.serviceName = configuration.serviceName
+        otel.diagnosticLogger = .custom(diagnostics)
+        otel.diagnosticLogLevel = .info
+        otel.propagators = [.traceContext]
+        otel.logs.enabled = false
+        otel.metrics.enabled = false
+        otel.traces.enabled = true
+        otel.traces.exporter = .otlp
+        otel.traces.sampler =
+            switch configuration.sampler {
+            case .alwaysOn: .alwaysOn
+            case .alwaysOff: .alwaysOff
+            case .traceIDRatio(let ratio): .traceIDRatio(ratio: ratio) ?? .traceIDRatio
+            case .parentBasedAlwaysOn: .parentBasedAlwaysOn
+            case .parentBasedAlwaysOff: .parentBasedAlwaysOff
+            case .parentBasedTraceIDRatio(let ratio): .parentBasedTraceIDRatio(ratio: ratio) ?? .parentBasedTraceIDRatio
+            }
+        var batch = otel.traces.batchSpanProcessor
+        batch.maxQueueSize = configuration.maxQueueSize
+        batch.maxExportBatchSize = min(configuration.maxExportBatchSize, configuration.maxQueueSize)
+        batch.scheduleDelay = configuration.scheduleDelay
+        batch.exportTimeout = configuration.exportTimeout
+        otel.traces.batchSpanProcessor = batch
+        // Set explicitly, the endpoint is used as it is (Keel has appended `/v1/traces` already
+        // where the specification says to).
+        otel.traces.otlpExporter.endpoint = configuration.endpoint
+        otel.traces.otlpExporter.headers = configuration.headers.map { ($0.name, $0.value.withExposedValue { $0 }) }
+        otel.traces.otlpExporter.protocol =
+            switch configuration.exportProtocol {
+            case .httpProtobuf: .httpProtobuf
+            case .httpJSON: .httpJSON
+            }
+        return otel
+    }
+
+    /// Starts the span of a request admitted for `operation`, joining the trace of the client's
+    /// `traceparent` / `tracestate` when it sent them.
+    func startRequest(_ request: Request, operation: String) -> RequestTrace {
+        var context = InstrumentationContext.topLevel
+        self.tracer.extract(request.headers, into: &context, using: HTTPFieldsExtractor())
+        let span = self.tracer.startSpan(operation, context: context, ofKind: .server, at: DefaultTracerClock.now)
+        if let host = request.head.authority {
+            span.attributes[SpanAttributeName.serverAddress] = String(host.prefix { $0 != ":" })
+        }
+        return RequestTrace(tracing: self, span: span, operation: Self.genAIOperation(operation))
+    }
+
+    /// The `gen_ai.operation.name` of a record's operation.
+    static func genAIOperation(_ operation: String) -> String {
+        switch operation {
+        case "chat.completions", "messages": "chat"
+        default: operation
+        }
+    }
+
+    /// The lines of `/metrics` about tracing.
+    func prometheusText() -> String {
+        """
+        # HELP keel_tracing_spans_dropped_total Spans not exported: the export queue was full, or their export failed.
+        # TYPE keel_tracing_spans_dropped_total counter
+        keel_tracing_spans_dropped_total{reason="queue_full"} \(self.drops.queueFull)
+        keel_tracing_spans_dropped_total{reason="export_failed"} \(self.drops.exportFailed)
+
+        """
+    }
+}
+
+/// Reads `traceparent` and `tracestate` from a request's headers.
+struct HTTPFieldsExtractor: Extractor {
+    func extract(key: String, from carrier: HTTPFields) -> String? {
+        HTTPField.Name(key).flatMap { carrier[$0] }
+    }
+}
+
+/// Writes `traceparent` and `tracestate` into the headers of an upstream request.
+struct HeaderListInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [(name: String, value: String)]) {
+        carrier.append((key, value))
+    }
+}
