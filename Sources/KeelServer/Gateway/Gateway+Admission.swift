@@ -173,12 +173,12 @@ extension Gateway {
         holds.addHeaders(to: &headers)
         await holds.settle(record)
         await self.recorder.record(record)
-        return Response(status: .ok, headers: headers, body: Self.body(body, trace: trace, record: record, dialect: dialect))
+        guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
+        return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: dialect))
     }
 
-    /// A complete answer's body; with a trace, one that ends the request's span once written.
-    static func body(_ body: ByteBuffer, trace: RequestTrace?, record: RequestRecord, dialect: APIDialect) -> ResponseBody {
-        guard let trace else { return ResponseBody(byteBuffer: body) }
+    /// A complete answer's body that ends the request's span once it has been written.
+    static func tracedBody(_ body: ByteBuffer, trace: RequestTrace, record: RequestRecord, dialect: APIDialect) -> ResponseBody {
         let finishReason = RequestTrace.finishReason(ofComplete: body, dialect: dialect)
         return ResponseBody(contentLength: body.readableBytes) { writer in
             defer { trace.end(record, finishReason: finishReason) }

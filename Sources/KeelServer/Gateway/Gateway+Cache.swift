@@ -78,7 +78,8 @@ extension Gateway {
             record.totalMicros = (ContinuousClock.now - started).microseconds
             await holds.settle(record)
             await recorder.record(record)
-            return Response(status: .ok, headers: headers, body: Self.body(body, trace: admitted.trace, record: record, dialect: .openAI))
+            guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
+            return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: .openAI))
 
         case .stream(let events):
             headers[.contentType] = "text/event-stream"

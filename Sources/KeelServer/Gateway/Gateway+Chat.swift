@@ -66,7 +66,7 @@ extension Gateway {
             estimatedTokens: chat.estimatedTokens,
             usedTokens: \.usedTokens,
             firstTokenAt: \.firstTokenAt,
-            holdsStream: \.isStream
+            holdsStream: { $0.isStream }
         ) { deployment in
             let provider = deployment.provider
             if provider.dialect == Ingress.dialect {
