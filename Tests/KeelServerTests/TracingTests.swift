@@ -216,6 +216,40 @@ struct TracingTests {
         }
     }
 
+    @Test func aResumedStreamHasTheCutAttemptAndItsContinuation() async throws {
+        try await OTLPTestCollector.run { collector in
+            try await TestKeel.run(
+                simulator: StreamResumeTests.simulator,
+                configure: {
+                    $0.tracing = Self.tracing(collector)
+                    StreamResumeTests.resumable(&$0, first: "sim", second: "sim-anthropic")
+                }
+            ) { keel in
+                keel.simulator.script.enqueue(try SimulatorDirectives(parsing: StreamResumeTests.cut), model: "keel-sim-chat", count: 1)
+                let (response, answer) = try await StreamResumeTests.ask(keel, client: "openai")
+                #expect(response.status == 200)
+                #expect(answer.terminated && answer.errorEvent == nil)
+                await keel.shutdown()
+
+                let (request, attempts) = try Self.tree(try await collector.spans(count: 3))
+                #expect(request.statusCode == 0)
+                #expect(request.attributes["keel.attempts"]?.int == 2)
+                #expect(request.attributes["gen_ai.provider.name"]?.string == "sim-anthropic")
+                #expect(attempts.count == 2)
+                guard attempts.count == 2 else { return }
+                let (cut, continuation) = (attempts[0], attempts[1])
+                #expect(cut.attributes["gen_ai.provider.name"]?.string == "sim")
+                #expect(cut.statusCode == 2, "the cut stream's attempt failed")
+                #expect(cut.attributes["error.type"]?.string == KeelError.streamInterrupted().metricLabel)
+                #expect(cut.attributes["keel.attempt.resumed"] == nil)
+                #expect(continuation.attributes["gen_ai.provider.name"]?.string == "sim-anthropic")
+                #expect(continuation.attributes["keel.attempt.resumed"]?.bool == true)
+                #expect(continuation.statusCode == 0)
+                #expect(cut.endNanos <= continuation.startNanos, "the cut attempt ended with its stream, before the continuation")
+            }
+        }
+    }
+
     @Test func aFailedRequestHasAnErrorSpan() async throws {
         try await OTLPTestCollector.run { collector in
             try await TestKeel.run(configure: { $0.tracing = Self.tracing(collector) }) { keel in
