@@ -225,7 +225,11 @@ struct TracingTests {
                     StreamResumeTests.resumable(&$0, first: "sim", second: "sim-anthropic")
                 }
             ) { keel in
-                keel.simulator.script.enqueue(try SimulatorDirectives(parsing: StreamResumeTests.cut), model: "keel-sim-chat", count: 1)
+                keel.simulator.script.enqueue(
+                    try SimulatorDirectives(parsing: StreamResumeTests.cut),
+                    model: "keel-sim-chat",
+                    count: 1
+                )
                 let (response, answer) = try await StreamResumeTests.ask(keel, client: "openai")
                 #expect(response.status == 200)
                 #expect(answer.terminated && answer.errorEvent == nil)
@@ -245,7 +249,10 @@ struct TracingTests {
                 #expect(continuation.attributes["gen_ai.provider.name"]?.string == "sim-anthropic")
                 #expect(continuation.attributes["keel.attempt.resumed"]?.bool == true)
                 #expect(continuation.statusCode == 0)
-                #expect(cut.endNanos <= continuation.startNanos, "the cut attempt ended with its stream, before the continuation")
+                #expect(
+                    cut.endNanos <= continuation.startNanos,
+                    "the cut attempt ended with its stream, before the continuation"
+                )
             }
         }
     }
