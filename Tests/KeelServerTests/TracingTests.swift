@@ -257,6 +257,42 @@ struct TracingTests {
         }
     }
 
+    @Test func aHedgedStreamHasBothAttemptsAndTheLoserIsMarkedHedgeLost() async throws {
+        try await OTLPTestCollector.run { collector in
+            try await TestKeel.run(configure: {
+                $0.tracing = Self.tracing(collector)
+                HedgingTests.hedged(&$0)
+            }) { keel in
+                keel.simulator.script.enqueue(
+                    try SimulatorDirectives(parsing: "fault=stall at=first_token stall_ms=30000"),
+                    model: "keel-sim-chat",
+                    count: 1
+                )
+                let response = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody(
+                        "hedge me",
+                        model: "hedged",
+                        extra: #""stream":true,"stream_options":{"include_usage":true}"#
+                    )
+                )
+                #expect(response.status == 200)
+                await keel.shutdown()
+
+                let (request, attempts) = try Self.tree(try await collector.spans(count: 3))
+                #expect(request.statusCode == 0)
+                #expect(request.attributes["gen_ai.provider.name"]?.string == "sim-anthropic")
+                let loser = try #require(attempts.first { $0.attributes["gen_ai.provider.name"]?.string == "sim" })
+                let winner = try #require(
+                    attempts.first { $0.attributes["gen_ai.provider.name"]?.string == "sim-anthropic" }
+                )
+                #expect(loser.statusCode == 2 && loser.attributes["error.type"]?.string == "hedge_lost")
+                #expect(winner.statusCode == 0)
+                #expect(winner.startNanos < loser.endNanos, "the two attempts overlapped")
+            }
+        }
+    }
+
     @Test func aFailedRequestHasAnErrorSpan() async throws {
         try await OTLPTestCollector.run { collector in
             try await TestKeel.run(configure: { $0.tracing = Self.tracing(collector) }) { keel in
