@@ -220,7 +220,7 @@ public final class KeelApp: Sendable {
             ]
             // First in the list, so stopped last: after the server has finished the requests in
             // flight (ending their spans), the processor exports what it holds.
-            if let tracing { services.insert(.init(service: tracing.service), at: 0) }
+            if let tracing { services.insert(.init(service: tracing), at: 0) }
             let serviceGroup = ServiceGroup(
                 configuration: .init(
                     // Stopped in reverse order: the server first, the recorder, then the tracer last.

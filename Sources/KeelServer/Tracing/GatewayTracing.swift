@@ -1,3 +1,4 @@
+import Dispatch
 import HTTPTypes
 import Hummingbird
 import KeelCore
@@ -14,14 +15,15 @@ import Tracing
 /// no span. The tracer is an instance of this app, never bootstrapped into the process-global
 /// `InstrumentationSystem`, so tests run many gateways, traced or not, in one process.
 ///
-/// - Run ``service`` in the app's `ServiceGroup`, before the HTTP server in its list, so it is
+/// - Run it in the app's `ServiceGroup`, before the HTTP server in its list, so it is
 ///   stopped after the server has finished the requests in flight: on graceful shutdown the
 ///   processor exports every span it holds, then the exporter closes.
 /// - Finished spans wait in a queue of `max_queue_size`; when it is full, new spans are dropped
 ///   and counted in ``drops`` (request records are never dropped).
-final class GatewayTracing: Sendable {
+final class GatewayTracing: Service, Sendable {
     let tracer: any Tracer
-    let service: any Service
+    /// swift-otel's processor and exporter, run by ``run()``.
+    private let backend: any Service
     let drops: TracingDrops
     /// `server.address` / `server.port` of each provider, by name.
     let upstreamAddresses: [String: UpstreamAddress]
@@ -41,9 +43,24 @@ final class GatewayTracing: Sendable {
             configuration: Self.otelConfiguration(configuration, diagnostics: diagnostics)
         )
         self.tracer = tracer
-        self.service = service
+        self.backend = service
         self.drops = drops
         self.upstreamAddresses = upstreamAddresses
+    }
+
+    /// Runs the batch processor and the exporter until graceful shutdown, then exports the spans
+    /// still held and closes the exporter.
+    func run() async throws {
+        try await self.backend.run()
+    }
+
+    deinit {
+        // swift-otel's OTLP/HTTP exporter calls AsyncHTTPClient's `syncShutdown()` in its deinit
+        // (a backstop; it is shut down already), which traps on an event-loop thread — and with
+        // NIO as Swift concurrency's executor (`keel serve`) every task runs on one. So the last
+        // references to it are released on a Dispatch thread.
+        let parts: (any Tracer, any Service) = (self.tracer, self.backend)
+        DispatchQueue.global().async { withExtendedLifetime(parts) {} }
     }
 
     /// swift-otel's configuration for `configuration`: traces only, W3C trace context, OTLP/HTTP.

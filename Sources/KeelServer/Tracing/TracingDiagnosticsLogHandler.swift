@@ -32,10 +32,11 @@ struct TracingDiagnosticsLogHandler: LogHandler {
     let drops: TracingDrops
     var metadata: Logger.Metadata = [:]
 
-    /// Always at most `warning`, whatever swift-otel or `OTEL_LOG_LEVEL` sets, so drops are
-    /// counted; what reaches Keel's logger is filtered by its own level.
+    /// `warning` (swift-otel's informational lines are left out), or Keel's level when that is
+    /// `debug` or `trace`, whatever swift-otel or `OTEL_LOG_LEVEL` sets: drops are warnings, so
+    /// they are always counted.
     var logLevel: Logger.Level {
-        get { min(self.inner.logLevel, .warning) }
+        get { self.inner.logLevel <= .debug ? self.inner.logLevel : .warning }
         set {}
     }
 
@@ -55,7 +56,7 @@ struct TracingDiagnosticsLogHandler: LogHandler {
         default:
             break
         }
-        guard event.level >= self.inner.logLevel else { return }
+        guard event.level >= self.logLevel, event.level >= self.inner.logLevel else { return }
         var forwarded = event
         forwarded.metadata = merged
         self.inner.handler.log(event: forwarded)
