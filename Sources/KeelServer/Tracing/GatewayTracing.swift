@@ -21,9 +21,21 @@ import Tracing
 /// - Finished spans wait in a queue of `max_queue_size`; when it is full, new spans are dropped
 ///   and counted in ``drops`` (request records are never dropped).
 final class GatewayTracing: Service, Sendable {
-    let tracer: any Tracer
-    /// swift-otel's processor and exporter, run by ``run()``.
-    private let backend: any Service
+    /// swift-otel's tracer, and its processor and exporter, run by ``run()``.
+    private final class Backend: Sendable {
+        let tracer: any Tracer
+        let service: any Service
+
+        init(tracer: any Tracer, service: any Service) {
+            self.tracer = tracer
+            self.service = service
+        }
+    }
+
+    /// Released by hand, on a Dispatch thread (see `deinit`).
+    private let backend: Unmanaged<Backend>
+
+    var tracer: any Tracer { self.backend._withUnsafeGuaranteedRef { $0.tracer } }
     let drops: TracingDrops
     /// `server.address` / `server.port` of each provider, by name.
     let upstreamAddresses: [String: UpstreamAddress]
@@ -42,8 +54,7 @@ final class GatewayTracing: Service, Sendable {
         let (tracer, service) = try OTel.makeTracingBackend(
             configuration: Self.otelConfiguration(configuration, diagnostics: diagnostics)
         )
-        self.tracer = tracer
-        self.backend = service
+        self.backend = Unmanaged.passRetained(Backend(tracer: tracer, service: service))
         self.drops = drops
         self.upstreamAddresses = upstreamAddresses
     }
@@ -51,16 +62,16 @@ final class GatewayTracing: Service, Sendable {
     /// Runs the batch processor and the exporter until graceful shutdown, then exports the spans
     /// still held and closes the exporter.
     func run() async throws {
-        try await self.backend.run()
+        try await self.backend.takeUnretainedValue().service.run()
     }
 
     deinit {
         // swift-otel's OTLP/HTTP exporter calls AsyncHTTPClient's `syncShutdown()` in its deinit
         // (a backstop; it is shut down already), which traps on an event-loop thread — and with
-        // NIO as Swift concurrency's executor (`keel serve`) every task runs on one. So the last
-        // references to it are released on a Dispatch thread.
-        let parts: (any Tracer, any Service) = (self.tracer, self.backend)
-        DispatchQueue.global().async { withExtendedLifetime(parts) {} }
+        // NIO as Swift concurrency's executor (`keel serve`) every task runs on one. The backend
+        // is held unmanaged, so this is its only release, and it happens on a Dispatch thread.
+        let backend = self.backend
+        DispatchQueue.global().async { backend.release() }
     }
 
     /// swift-otel's configuration for `configuration`: traces only, W3C trace context, OTLP/HTTP.
