@@ -15,7 +15,10 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let configuration = try ConfigLoader.load(path: self.file, environment: ProcessInfo.processInfo.environment)
-                print("\(self.file): OK (\(configuration.providers.count) providers, \(configuration.models.count) models, \(configuration.keys.count) static keys)")
+                let tracing = configuration.tracing.enabled ? "; traces to \(configuration.tracing.endpoint)" : ""
+                print(
+                    "\(self.file): OK (\(configuration.providers.count) providers, \(configuration.models.count) models, \(configuration.keys.count) static keys\(tracing))"
+                )
             } catch let error as ConfigurationError {
                 var lines = ["\(self.file): \(error.issues.count) problem(s)"]
                 for issue in error.issues { lines.append("  \(issue.key): \(issue.reason)") }

@@ -4,7 +4,7 @@ import KeelServer
 /// Reads the configuration file, or the built-in default when there is none.
 enum ConfigLoader {
     static func load(path: String?, environment: [String: String]) throws -> KeelConfiguration {
-        guard let path else { return KeelConfiguration.builtInDefault(environment: environment) }
+        guard let path else { return try KeelConfiguration.builtInDefault(environment: environment) }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "cannot read \(path)")])
         }

@@ -71,23 +71,23 @@ struct ConfigurationTests {
         }
     }
 
-    @Test func theBuiltInDefaultServesTheSimulatorAndOpenAIWhenItsKeyIsSet() {
-        let bare = KeelConfiguration.builtInDefault(environment: [:])
+    @Test func theBuiltInDefaultServesTheSimulatorAndOpenAIWhenItsKeyIsSet() throws {
+        let bare = try KeelConfiguration.builtInDefault(environment: [:])
         #expect(bare.models.map(\.name).contains("keel-sim-chat"))
         #expect(bare.models.map(\.name).contains("keel-sim-embed"))
         #expect(bare.validationIssues().isEmpty)
-        let withOpenAI = KeelConfiguration.builtInDefault(environment: ["OPENAI_API_KEY": "sk-x"])
+        let withOpenAI = try KeelConfiguration.builtInDefault(environment: ["OPENAI_API_KEY": "sk-x"])
         #expect(withOpenAI.providers.contains { $0.name == "openai" })
         #expect(withOpenAI.models.contains { $0.name == "gpt-4o-mini" })
     }
 
-    @Test func theBuiltInDefaultServesClaudeAndGeminiStyleModelsInTheirOwnDialects() {
-        let bare = KeelConfiguration.builtInDefault(environment: [:])
+    @Test func theBuiltInDefaultServesClaudeAndGeminiStyleModelsInTheirOwnDialects() throws {
+        let bare = try KeelConfiguration.builtInDefault(environment: [:])
         let claude = bare.models.first { $0.name == "keel-sim-claude" }?.routes.first?.provider
         let gemini = bare.models.first { $0.name == "keel-sim-gemini" }?.routes.first?.provider
         #expect(bare.providers.first { $0.name == claude }?.simulatorDialect == .anthropic)
         #expect(bare.providers.first { $0.name == gemini }?.simulatorDialect == .gemini)
-        let keyed = KeelConfiguration.builtInDefault(environment: ["ANTHROPIC_API_KEY": "sk-ant-x", "GEMINI_API_KEY": "g-x"])
+        let keyed = try KeelConfiguration.builtInDefault(environment: ["ANTHROPIC_API_KEY": "sk-ant-x", "GEMINI_API_KEY": "g-x"])
         #expect(keyed.providers.first { $0.name == "anthropic" }?.kind == .anthropic)
         #expect(keyed.providers.first { $0.name == "gemini" }?.kind == .gemini)
         #expect(keyed.models.contains { $0.name == "claude-sonnet-4-5" && $0.routes.first?.provider == "anthropic" })

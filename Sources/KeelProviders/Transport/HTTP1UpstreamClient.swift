@@ -54,8 +54,19 @@ public final class HTTP1UpstreamClient: Sendable {
     let maxConnections: Int
     let pool: Mutex<PoolState>
     let hostHeader: String
+    /// Whether requests carry the ``UpstreamTraceContext`` bound to the sending task.
+    let propagatesTraceContext: Bool
 
-    public init(target: Target, timeouts: UpstreamTimeouts, maxConnections: Int, eventLoopGroup: any EventLoopGroup) throws {
+    /// - Parameter propagatesTraceContext: send the `traceparent` / `tracestate` of the
+    ///   ``UpstreamTraceContext`` bound when a request is sent (tracing on); `false` does not look.
+    public init(
+        target: Target,
+        timeouts: UpstreamTimeouts,
+        maxConnections: Int,
+        eventLoopGroup: any EventLoopGroup,
+        propagatesTraceContext: Bool = false
+    ) throws {
+        self.propagatesTraceContext = propagatesTraceContext
         self.target = target
         self.timeouts = timeouts
         self.group = eventLoopGroup

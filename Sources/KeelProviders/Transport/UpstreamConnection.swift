@@ -14,14 +14,18 @@ public struct UpstreamConnection: Sendable {
     public var maxConnections: Int
     /// A PEM file of extra certificate authorities to trust (self-hosted or private endpoints).
     public var caFile: String?
+    /// Send the W3C trace context of the current attempt (``UpstreamTraceContext``) upstream.
+    public var propagatesTraceContext: Bool
 
     public init(
         baseURL: String,
         headers: [(name: String, value: String)] = [],
         timeouts: UpstreamTimeouts = UpstreamTimeouts(),
         maxConnections: Int = 512,
-        caFile: String? = nil
+        caFile: String? = nil,
+        propagatesTraceContext: Bool = false
     ) {
+        self.propagatesTraceContext = propagatesTraceContext
         self.baseURL = baseURL
         self.headers = headers
         self.timeouts = timeouts
@@ -41,7 +45,8 @@ public struct UpstreamConnection: Sendable {
             target: .init(host: url.host, port: url.port, tls: url.tls, additionalTrustRootsFile: self.caFile),
             timeouts: self.timeouts,
             maxConnections: self.maxConnections,
-            eventLoopGroup: eventLoopGroup
+            eventLoopGroup: eventLoopGroup,
+            propagatesTraceContext: self.propagatesTraceContext
         )
         return (url, client)
     }

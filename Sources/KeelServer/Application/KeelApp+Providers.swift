@@ -3,15 +3,21 @@ import KeelProviders
 import NIOCore
 
 extension KeelApp {
-    /// The adapter for one configured upstream.
-    static func makeProvider(_ provider: KeelConfiguration.Provider, group: any EventLoopGroup) throws -> any ModelProvider {
+    /// The adapter for one configured upstream. With `propagatesTraceContext` (tracing on), its
+    /// requests carry the W3C trace context of the attempt that sends them.
+    static func makeProvider(
+        _ provider: KeelConfiguration.Provider,
+        group: any EventLoopGroup,
+        propagatesTraceContext: Bool = false
+    ) throws -> any ModelProvider {
         func connection(defaultBaseURL: String) -> UpstreamConnection {
             UpstreamConnection(
                 baseURL: provider.baseURL ?? defaultBaseURL,
                 headers: provider.headers,
                 timeouts: provider.timeouts,
                 maxConnections: provider.maxConnections,
-                caFile: provider.tlsCAFile
+                caFile: provider.tlsCAFile,
+                propagatesTraceContext: propagatesTraceContext
             )
         }
         switch provider.kind {
@@ -69,7 +75,12 @@ extension KeelApp {
 
     /// The adapter that talks to a built-in simulator on `port` in `simulator.dialect`, with the
     /// credentials that dialect's simulator expects to see.
-    static func makeSimulatorClient(_ provider: KeelConfiguration.Provider, port: Int, group: any EventLoopGroup) throws -> any ModelProvider {
+    static func makeSimulatorClient(
+        _ provider: KeelConfiguration.Provider,
+        port: Int,
+        group: any EventLoopGroup,
+        propagatesTraceContext: Bool = false
+    ) throws -> any ModelProvider {
         var client = provider
         client.baseURL = "http://127.0.0.1:\(port)"
         switch provider.simulatorDialect {
@@ -86,6 +97,23 @@ extension KeelApp {
             client.awsAccessKeyID = "KEELSIMULATOR"
             client.awsSecretAccessKey = Secret("keel-simulator")
         }
-        return try Self.makeProvider(client, group: group)
+        return try Self.makeProvider(client, group: group, propagatesTraceContext: propagatesTraceContext)
+    }
+
+    /// `server.address` and `server.port` of a provider's configured `base_url` (`nil` for a
+    /// provider using its kind's default, or an unreadable URL), for attempt spans.
+    static func upstreamAddress(baseURL: String) -> GatewayTracing.UpstreamAddress? {
+        let tls = baseURL.hasPrefix("https://")
+        guard tls || baseURL.hasPrefix("http://") else { return nil }
+        let authority = baseURL.dropFirst(tls ? 8 : 7).prefix { $0 != "/" }
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            let host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let port = Int(authority[authority.index(after: close)...].dropFirst()) ?? (tls ? 443 : 80)
+            return .init(host: host, port: port)
+        }
+        let parts = authority.split(separator: ":", maxSplits: 1)
+        guard let host = parts.first, !host.isEmpty else { return nil }
+        return .init(host: String(host), port: parts.count > 1 ? Int(parts[1]) ?? (tls ? 443 : 80) : (tls ? 443 : 80))
     }
 }

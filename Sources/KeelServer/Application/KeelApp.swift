@@ -101,6 +101,8 @@ public final class KeelApp: Sendable {
             // Built-in simulators run in a service group of their own, stopped gracefully after
             // the gateway (cancelling them would abort their connections mid-response).
             var simulatorGroups: [ServiceGroup] = []
+            let traced = configuration.tracing.enabled
+            var upstreamAddresses: [String: GatewayTracing.UpstreamAddress] = [:]
             for provider in configuration.providers {
                 switch provider.kind {
                 case .simulator:
@@ -117,11 +119,14 @@ public final class KeelApp: Sendable {
                     simulatorGroups.append(simulatorGroup)
                     tasks.addTask { try await simulatorGroup.run() }
                     let port = try await simulator.listeningPort()
-                    providers[provider.name] = try Self.makeSimulatorClient(provider, port: port, group: group)
+                    providers[provider.name] = try Self.makeSimulatorClient(provider, port: port, group: group, propagatesTraceContext: traced)
+                    upstreamAddresses[provider.name] = .init(host: "127.0.0.1", port: port)
                 default:
-                    providers[provider.name] = try Self.makeProvider(provider, group: group)
+                    providers[provider.name] = try Self.makeProvider(provider, group: group, propagatesTraceContext: traced)
+                    upstreamAddresses[provider.name] = provider.baseURL.flatMap(Self.upstreamAddress(baseURL:))
                 }
             }
+            let tracing = try traced ? GatewayTracing(configuration: configuration.tracing, upstreamAddresses: upstreamAddresses, logger: self.logger) : nil
 
             let registry = ModelRegistry(configuration: configuration, providers: providers, created: WallClock.unixMicros() / 1_000_000)
             let monitoring = try MonitoringEngine(
@@ -180,6 +185,7 @@ public final class KeelApp: Sendable {
                 responseCache: ResponseCache(configuration: configuration),
                 agentTasks: AgentTaskOutcomes(
                     store: stores.agentTasks, requests: stores.requests, monitoring: monitoring, logger: self.logger),
+                tracing: tracing,
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
@@ -209,10 +215,16 @@ public final class KeelApp: Sendable {
                     )
                 }
             )
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: recorder), .init(service: rateLimitSync), .init(service: budgetService), .init(service: alerts), .init(service: server),
+            ]
+            // First in the list, so stopped last: after the server has finished the requests in
+            // flight (ending their spans), the processor exports what it holds.
+            if let tracing { services.insert(.init(service: tracing), at: 0) }
             let serviceGroup = ServiceGroup(
                 configuration: .init(
-                    // Stopped in reverse order: the server first, the recorder last.
-                    services: [.init(service: recorder), .init(service: rateLimitSync), .init(service: budgetService), .init(service: alerts), .init(service: server)],
+                    // Stopped in reverse order: the server first, the recorder, then the tracer last.
+                    services: services,
                     gracefulShutdownSignals: self.handleSignals ? [.sigterm, .sigint] : [],
                     cancellationSignals: [],
                     logger: self.logger

@@ -26,7 +26,9 @@ enum KeelRoutes {
             Response(
                 status: .ok,
                 headers: [.contentType: MonitoringEngine.prometheusContentType],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: monitoring.prometheusText(extraGauges: metrics.gauges())))
+                body: ResponseBody(
+                    byteBuffer: ByteBuffer(string: monitoring.prometheusText(extraGauges: metrics.gauges()) + (gateway.tracing?.prometheusText() ?? ""))
+                )
             )
         }
 

@@ -74,9 +74,15 @@ extension KeelConfiguration {
     /// the OpenAI dialect, plus a Claude-style model served in the Anthropic dialect and a
     /// Gemini-style one in Gemini's (so every client can reach every upstream dialect with no
     /// keys); and OpenAI, Anthropic and Gemini models when `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`
-    /// and `GEMINI_API_KEY` are set.
-    public static func builtInDefault(environment: [String: String]) -> KeelConfiguration {
+    /// and `GEMINI_API_KEY` are set. Tracing follows the `OTEL_*` variables
+    /// (``Tracing/applyEnvironment(_:explicitlyDisabled:report:)``).
+    ///
+    /// - Throws: ``ConfigurationError`` when an `OTEL_*` variable is invalid.
+    public static func builtInDefault(environment: [String: String]) throws -> KeelConfiguration {
         var configuration = KeelConfiguration()
+        var issues: [ConfigurationError.Issue] = []
+        configuration.tracing.applyEnvironment(environment) { issues.append(.init(key: $0, reason: $1)) }
+        guard issues.isEmpty else { throw ConfigurationError(issues: issues) }
         // One simulator per upstream dialect; each model is served in its style's dialect.
         configuration.providers = [
             Provider(name: "sim", kind: .simulator),

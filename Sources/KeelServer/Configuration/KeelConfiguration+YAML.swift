@@ -50,6 +50,11 @@ extension KeelConfiguration {
     /// - `prices`: mapping of upstream model name → {`input`, `output`, `cached_input`, `cache_write`,
     ///   `cache_write_1h`} in dollars per million tokens, `web_search_per_thousand` in dollars per
     ///   thousand server-side web searches.
+    /// - `tracing`: `enabled`, `endpoint` (`/v1/traces` appended) or `traces_endpoint` (as is),
+    ///   `headers` (mapping, secret), `service_name` (`keel`), `sampler`
+    ///   (`parentbased_always_on`), `sampler_arg`, `protocol` (`http/protobuf` | `http/json`),
+    ///   `max_queue_size` (2048), `max_export_batch_size` (512), `schedule_delay_ms` (5000),
+    ///   `export_timeout_ms` (30000); the `OTEL_*` variables apply over it (see ``readTracing(_:)``).
     public static func parse(yaml: String, environment: [String: String]) throws -> KeelConfiguration {
         let context = ConfigContext(environment: environment)
         let root: Yams.Node?
@@ -59,7 +64,7 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting"])
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing"])
 
         var configuration = KeelConfiguration()
         configuration.server = Self.readServer(node.child("server"))
@@ -87,6 +92,7 @@ extension KeelConfiguration {
         configuration.budgets = Self.readBudgets(node.child("budgets"))
         configuration.rateLimits = Self.readRateLimits(node.child("rate_limits"), models: Set(configuration.models.map(\.name)))
         configuration.rateLimiting = Self.readRateLimiting(node.child("rate_limiting"))
+        configuration.tracing = Self.readTracing(node.child("tracing"))
         for name in node.child("prices").mappingKeys {
             let price = node.child("prices").child(name)
             price.expectKeys(["input", "output", "cached_input", "cache_write", "cache_write_1h", "web_search_per_thousand"])

@@ -25,6 +25,8 @@ public struct KeelConfiguration: Sendable {
     public var rateLimits: [RateLimitRule] = []
     /// `rate_limiting:` — how rate-limit capacity is leased from the database.
     public var rateLimiting = RateLimiting()
+    /// `tracing:` — OpenTelemetry traces over OTLP/HTTP (off unless an endpoint is configured).
+    public var tracing = Tracing()
 
     public init(
         server: Server = Server(),

@@ -12,6 +12,8 @@ extension Gateway {
         let started: ContinuousClock.Instant
         /// Its reservations against budgets and rate limits, settled with its record.
         let holds: AdmissionHolds
+        /// Its spans, when tracing is on; ended with its record.
+        var trace: RequestTrace? = nil
     }
 
     /// The tokens a request may use, as the limits reserve them at admission.
@@ -36,6 +38,7 @@ extension Gateway {
         let started = ContinuousClock.now
         let principal = try self.authenticate(request)
         var record = self.newRecord(operation: operation, principal: principal, request: request, startedAt: WallClock.unixMicros())
+        let trace = self.tracing?.startRequest(request, operation: operation)
         do {
             try self.applyTagHeader(request, to: &record)
             let taskOutcome = try self.applyAgentHeaders(request, to: &record)
@@ -54,11 +57,11 @@ extension Gateway {
             }
             // Refused by a limit or not, this record carries the task's outcome to monitoring.
             let holds = try await self.reserve(demand(body), for: record)
-            return Admitted(record: record, body: body, started: started, holds: holds)
+            return Admitted(record: record, body: body, started: started, holds: holds, trace: trace)
         } catch {
             // The block throws only KeelError (typed throws), so `error` is one.
             let failure: KeelError = error
-            await self.recordFailure(&record, error: failure, started: started)
+            await self.recordFailure(&record, error: failure, started: started, trace: trace)
             throw RecordedFailure(error: failure, requestID: record.id.rawValue)
         }
     }
@@ -70,6 +73,7 @@ extension Gateway {
         estimatedTokens: Int = 0,
         usedTokens: @escaping @Sendable (Value) -> Int? = { _ in nil },
         firstTokenAt: @escaping @Sendable (Value) -> ContinuousClock.Instant? = { _ in nil },
+        holdsStream: @escaping @Sendable (Value) -> Bool = { _ in false },
         attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> UpstreamRouter.Routed<Value> {
         do {
@@ -78,6 +82,8 @@ extension Gateway {
                 estimatedTokens: estimatedTokens,
                 usedTokens: usedTokens,
                 firstTokenAt: firstTokenAt,
+                trace: admitted.trace,
+                holdsStream: holdsStream,
                 logger: self.logger,
                 attempt: attempt
             )
@@ -94,10 +100,10 @@ extension Gateway {
             admitted.record.model = failure.model?.name
             admitted.record.provider = failure.deployment?.provider.name
             admitted.record.deployment = failure.deployment?.upstreamModel
-            await self.recordFailure(&admitted.record, error: failure.error, started: admitted.started, holds: admitted.holds)
+            await self.recordFailure(&admitted.record, error: failure.error, started: admitted.started, holds: admitted.holds, trace: admitted.trace)
             throw RecordedFailure(error: failure.error, requestID: admitted.record.id.rawValue)
         } catch {
-            await self.recordFailure(&admitted.record, error: .clientDisconnected, started: admitted.started, holds: admitted.holds)
+            await self.recordFailure(&admitted.record, error: .clientDisconnected, started: admitted.started, holds: admitted.holds, trace: admitted.trace)
             throw error
         }
     }
@@ -152,7 +158,9 @@ extension Gateway {
         contentType: String?,
         usage: TokenUsage,
         attempts: Int,
-        holds: AdmissionHolds = .none
+        holds: AdmissionHolds = .none,
+        trace: RequestTrace? = nil,
+        dialect: APIDialect = .openAI
     ) async -> Response {
         record.usage = usage
         record.cost = self.prices.cost(of: usage, model: record.deployment ?? record.requestedModel)
@@ -165,7 +173,18 @@ extension Gateway {
         holds.addHeaders(to: &headers)
         await holds.settle(record)
         await self.recorder.record(record)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
+        return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: dialect))
+    }
+
+    /// A complete answer's body that ends the request's span once it has been written.
+    static func tracedBody(_ body: ByteBuffer, trace: RequestTrace, record: RequestRecord, dialect: APIDialect) -> ResponseBody {
+        let finishReason = RequestTrace.finishReason(ofComplete: body, dialect: dialect)
+        return ResponseBody(contentLength: body.readableBytes) { writer in
+            defer { trace.end(record, finishReason: finishReason) }
+            try await writer.write(body)
+            try await writer.finish(nil)
+        }
     }
 
     func responseHeaders(_ record: RequestRecord, attempts: Int) -> HTTPFields {

@@ -71,13 +71,15 @@ extension Gateway {
         let started = admitted.started
         let holds = admitted.holds
         let recorder = self.recorder
+        let trace = admitted.trace
         switch entry.body {
         case .complete(let body, let contentType):
             headers[.contentType] = contentType ?? "application/json"
             record.totalMicros = (ContinuousClock.now - started).microseconds
             await holds.settle(record)
             await recorder.record(record)
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+            guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
+            return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: .openAI))
 
         case .stream(let events):
             headers[.contentType] = "text/event-stream"
@@ -94,6 +96,7 @@ extension Gateway {
                     record.status = KeelError.clientDisconnected.httpStatus
                 }
                 record.totalMicros = (ContinuousClock.now - started).microseconds
+                trace?.end(record)
                 await holds.settle(record)
                 await recorder.record(record)
             })

@@ -15,6 +15,11 @@ extension Gateway {
             if case .stream(let start, _) = self { start.contentAt } else { nil }
         }
 
+        /// Whether the answer is a stream, whose attempt span ends with it.
+        var isStream: Bool {
+            if case .stream = self { true } else { false }
+        }
+
         /// Input plus output tokens of a complete answer (a stream's are known only at its end).
         var usedTokens: Int? {
             if case .complete(_, _, let usage) = self { Int(usage.totalTokens) } else { nil }
@@ -60,7 +65,8 @@ extension Gateway {
             &admitted,
             estimatedTokens: chat.estimatedTokens,
             usedTokens: \.usedTokens,
-            firstTokenAt: \.firstTokenAt
+            firstTokenAt: \.firstTokenAt,
+            holdsStream: { $0.isStream }
         ) { deployment in
             let provider = deployment.provider
             if provider.dialect == Ingress.dialect {
@@ -101,7 +107,9 @@ extension Gateway {
                 contentType: contentType,
                 usage: usage,
                 attempts: routed.attempts,
-                holds: admitted.holds
+                holds: admitted.holds,
+                trace: admitted.trace,
+                dialect: Ingress.dialect
             )
             return self.cachingComplete(response, cache, record: admitted.record, body: body, contentType: contentType)
 
@@ -120,10 +128,12 @@ extension Gateway {
                 recorder: self.recorder,
                 holds: admitted.holds,
                 lateFailure: self.lateFailureReporter(routed),
-                requestBody: chat.body
+                requestBody: chat.body,
+                trace: admitted.trace
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
-            let resume = self.streamResume(Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout)
+            let resume = self.streamResume(
+                Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout, trace: admitted.trace)
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
             })
@@ -255,7 +265,9 @@ extension Gateway {
             contentType: contentType,
             usage: usage,
             attempts: routed.attempts,
-            holds: admitted.holds
+            holds: admitted.holds,
+            trace: admitted.trace,
+            dialect: .anthropic
         )
     }
 }

@@ -59,7 +59,8 @@ extension Gateway {
             contentType: contentType,
             usage: usage,
             attempts: routed.attempts,
-            holds: admitted.holds
+            holds: admitted.holds,
+            trace: admitted.trace
         )
     }
 

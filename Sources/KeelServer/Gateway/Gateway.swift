@@ -26,6 +26,8 @@ public final class Gateway: Sendable {
     let responseCache: ResponseCache?
     /// Where agent tasks end, once each.
     let agentTasks: AgentTaskOutcomes
+    /// OpenTelemetry traces; `nil` when `tracing` is off (the request path then makes no span).
+    let tracing: GatewayTracing?
     let logger: Logger
 
     init(
@@ -38,9 +40,11 @@ public final class Gateway: Sendable {
         reserveOutputTokens: Int = 4_096,
         responseCache: ResponseCache? = nil,
         agentTasks: AgentTaskOutcomes,
+        tracing: GatewayTracing? = nil,
         logger: Logger
     ) {
         self.agentTasks = agentTasks
+        self.tracing = tracing
         self.keyRing = keyRing
         self.registry = registry
         self.router = UpstreamRouter(registry: registry)
@@ -138,12 +142,20 @@ public final class Gateway: Sendable {
         return outcome
     }
 
-    /// Fills in a failure, settles the request's reservations and hands the record over.
-    func recordFailure(_ record: inout RequestRecord, error: KeelError, started: ContinuousClock.Instant, holds: AdmissionHolds = .none) async {
+    /// Fills in a failure, settles the request's reservations, ends its trace and hands the
+    /// record over.
+    func recordFailure(
+        _ record: inout RequestRecord,
+        error: KeelError,
+        started: ContinuousClock.Instant,
+        holds: AdmissionHolds = .none,
+        trace: RequestTrace? = nil
+    ) async {
         record.status = error.httpStatus
         record.outcome = error.code == .clientDisconnected ? .cancelled : .error
         record.errorClass = error.metricLabel
         record.totalMicros = (ContinuousClock.now - started).microseconds
+        trace?.end(record)
         await holds.settle(record)
         await self.recorder.record(record)
     }

@@ -27,6 +27,9 @@ struct StreamRelay: Sendable {
     /// The client's request body, read for an estimate of its prompt tokens only when the
     /// upstream never reports usage.
     var requestBody: ByteBuffer? = nil
+    /// The request's spans (tracing on): the stream's attempt ends with the upstream stream, the
+    /// request's once the client has the last byte.
+    var trace: RequestTrace? = nil
 
     /// Relays `start` to `writer` and records the request. With `resume` (`models[].stream_resume`),
     /// a stream cut after content is continued on another deployment before it is ended.
@@ -94,6 +97,7 @@ struct StreamRelay: Sendable {
         if let upstreamFault, let lateFailure = self.lateFailure, case .failure(let kind) = AttemptOutcome(upstreamFault) {
             lateFailure(kind)
         }
+        self.trace?.endStreamAttempt(failure: upstreamFault)
         if let resume {
             failure = await resume.resume(after: failure, pipe: &observer, record: &record, writer: &writer, clientGone: &clientGone)
         }
@@ -124,6 +128,7 @@ struct StreamRelay: Sendable {
             if end.readableBytes > 0 { try? await writer.write(end) }
             try? await writer.finish(nil)
         }
+        self.trace?.end(record, finishReason: accounting.finishReason, responseModel: accounting.responseModel)
         await self.holds.settle(record)
         await self.recorder.record(record)
     }

@@ -52,6 +52,8 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
     let started: ContinuousClock.Instant
     let totalTimeout: Duration
     let logger: Logger
+    /// The request's spans (tracing on): the continuation's attempts are spans of their own.
+    var trace: RequestTrace? = nil
 
     func watch(_ start: StreamStart) -> StreamStart {
         var pipe = TranscribingPipe(inner: start.pipe, decoder: Transcriber.makeStreamDecoder())
@@ -120,6 +122,9 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
                 model: record.requestedModel,
                 skip: { $0.provider.name == cutProvider && $0.upstreamModel == cutDeployment },
                 firstTokenAt: { $0.contentAt },
+                trace: self.trace,
+                resumed: true,
+                holdsStream: { _ in true },
                 logger: self.logger
             ) { deployment in
                 try await Self.continuation(
@@ -325,7 +330,8 @@ extension Gateway {
         _ canonical: Decoded<ChatRequest>,
         record: RequestRecord,
         started: ContinuousClock.Instant,
-        totalTimeout: Duration
+        totalTimeout: Duration,
+        trace: RequestTrace? = nil
     ) -> (any StreamResuming)? {
         guard self.registry.entries[record.requestedModel]?.streamResume == true,
             let transcriber = ChatDialects.upstream(Ingress.dialect)
@@ -336,7 +342,8 @@ extension Gateway {
             canonical,
             record: record,
             started: started,
-            totalTimeout: totalTimeout
+            totalTimeout: totalTimeout,
+            trace: trace
         )
     }
 
@@ -346,7 +353,8 @@ extension Gateway {
         _ canonical: Decoded<ChatRequest>,
         record: RequestRecord,
         started: ContinuousClock.Instant,
-        totalTimeout: Duration
+        totalTimeout: Duration,
+        trace: RequestTrace?
     ) -> any StreamResuming {
         StreamResume<Client, Transcriber>(
             router: self.router,
@@ -354,7 +362,8 @@ extension Gateway {
             clientModel: record.requestedModel,
             started: started,
             totalTimeout: totalTimeout,
-            logger: self.logger
+            logger: self.logger,
+            trace: trace
         )
     }
 }

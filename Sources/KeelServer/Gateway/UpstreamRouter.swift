@@ -46,12 +46,20 @@ struct UpstreamRouter: Sendable {
     /// from a success, when it has one (a stream's comes later: its estimate stands). A deployment
     /// for which `skip` is true is left out of every plan (a resumed stream avoids the one that
     /// cut it).
+    ///
+    /// With `trace` (tracing on), each attempt runs inside a span of its own, a child of the
+    /// request's, whose W3C trace context its upstream request carries; a success for which
+    /// `holdsStream` is true keeps its span open until the stream ends (``RequestTrace``).
+    /// `resumed` marks the attempts as continuing a cut stream.
     func route<Value: Sendable>(
         model name: String,
         estimatedTokens: Int = 0,
         skip: (ModelRegistry.Deployment) -> Bool = { _ in false },
         usedTokens: @escaping @Sendable (Value) -> Int? = { _ in nil },
         firstTokenAt: @escaping @Sendable (Value) -> ContinuousClock.Instant? = { _ in nil },
+        trace: RequestTrace? = nil,
+        resumed: Bool = false,
+        holdsStream: @escaping @Sendable (Value) -> Bool = { _ in false },
         logger: Logger,
         attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> Routed<Value> {
@@ -65,6 +73,7 @@ struct UpstreamRouter: Sendable {
                 let race = await self.hedge(
                     entry, plan[plan.startIndex], plan[plan.startIndex + 1],
                     after: hedgeAfter, estimatedTokens: estimatedTokens, usedTokens: usedTokens, firstTokenAt: firstTokenAt,
+                    trace: trace, firstAttempt: attempts + 1, resumed: resumed, holdsStream: holdsStream,
                     logger: logger, attempt: attempt
                 )
                 plan = plan.dropFirst(2)
@@ -98,8 +107,10 @@ struct UpstreamRouter: Sendable {
                     }
                     attempts += 1
                     let started = ContinuousClock.now
+                    let attemptTrace = trace?.startAttempt(deployment, number: attempts, resumed: resumed)
                     do {
-                        let value = try await attempt(deployment)
+                        let value = try await Self.call(attempt, deployment, attemptTrace)
+                        if let attemptTrace { Self.succeeded(attemptTrace, value, trace: trace, holdsStream: holdsStream) }
                         entry.group.complete(
                             lease,
                             outcome: Self.success(started: started, firstTokenAt: firstTokenAt(value)),
@@ -115,12 +126,14 @@ struct UpstreamRouter: Sendable {
                         // Not sent upstream: no attempt counted, no retry; the next deployment
                         // may serve it, else the client learns why none could.
                         entry.group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                        attemptTrace?.fail(refusal.error)
                         attempts -= 1
                         log.append(Self.entry(deployment, error: refusal.error, since: started))
                         lastFailure = Failure(error: refusal.error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
                         break
                     } catch let error as KeelError {
                         entry.group.complete(lease, outcome: AttemptOutcome(error), usedTokens: nil, deployment: deployment.upstreamModel, logger: logger)
+                        attemptTrace?.fail(error)
                         log.append(Self.entry(deployment, error: error, since: started))
                         lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
                         logger.debug(
@@ -142,6 +155,7 @@ struct UpstreamRouter: Sendable {
                         }
                     } catch {
                         entry.group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                        attemptTrace?.fail(errorType: KeelError.clientDisconnected.metricLabel)
                         throw error
                     }
                     break
@@ -177,17 +191,23 @@ struct UpstreamRouter: Sendable {
         estimatedTokens: Int,
         usedTokens: @escaping @Sendable (Value) -> Int?,
         firstTokenAt: @escaping @Sendable (Value) -> ContinuousClock.Instant?,
+        trace: RequestTrace? = nil,
+        firstAttempt: Int = 1,
+        resumed: Bool = false,
+        holdsStream: @escaping @Sendable (Value) -> Bool = { _ in false },
         logger: Logger,
         attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async -> Race<Value> {
         typealias Event = HedgeEvent<Value>
         let group = entry.group
-        @Sendable func run(_ candidate: DeploymentGroup.Table.Candidate) async -> Event {
+        @Sendable func run(_ candidate: DeploymentGroup.Table.Candidate, number: Int) async -> Event {
             let deployment = entry.deployments[candidate.deployment]
             guard case .started(let lease) = group.begin(candidate, estimatedTokens: estimatedTokens) else { return .notStarted }
             let started = ContinuousClock.now
+            let attemptTrace = trace?.startAttempt(deployment, number: number, resumed: resumed)
             do {
-                let value = try await attempt(deployment)
+                let value = try await Self.call(attempt, deployment, attemptTrace)
+                if let attemptTrace { Self.succeeded(attemptTrace, value, trace: trace, holdsStream: holdsStream) }
                 group.complete(
                     lease, outcome: Self.success(started: started, firstTokenAt: firstTokenAt(value)),
                     usedTokens: usedTokens(value), deployment: deployment.upstreamModel, logger: logger
@@ -195,14 +215,17 @@ struct UpstreamRouter: Sendable {
                 return .finished(.init(deployment: deployment, started: started, error: nil), value)
             } catch let refusal as DeploymentCannotServe {
                 group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                attemptTrace?.fail(refusal.error)
                 return .finished(.init(deployment: deployment, started: started, error: refusal.error), nil)
             } catch let error as KeelError where !Task.isCancelled {
                 group.complete(lease, outcome: AttemptOutcome(error), usedTokens: nil, deployment: deployment.upstreamModel, logger: logger)
+                attemptTrace?.fail(error)
                 return .finished(.init(deployment: deployment, started: started, error: error), nil)
             } catch {
                 // Cancelled because the other attempt won (its transport may report the closed
                 // connection as an upstream error): says nothing about this deployment.
                 group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                attemptTrace?.fail(errorType: KeelError.hedgeLost.metricLabel)
                 return .finished(.init(deployment: deployment, started: started, error: .hedgeLost), nil)
             }
         }
@@ -210,7 +233,7 @@ struct UpstreamRouter: Sendable {
             var race = Race<Value>()
             var secondLaunched = false
             var running = 1
-            tasks.addTask { await run(first) }
+            tasks.addTask { await run(first, number: firstAttempt) }
             tasks.addTask {
                 try? await Task.sleep(for: delay)
                 return .hedgeTimer
@@ -221,7 +244,7 @@ struct UpstreamRouter: Sendable {
                     guard !secondLaunched, running > 0, !Task.isCancelled else { continue }
                     secondLaunched = true
                     running += 1
-                    tasks.addTask { await run(second) }
+                    tasks.addTask { await run(second, number: firstAttempt + 1) }
                 case .notStarted:
                     running -= 1
                 case .finished(let attempted, let value):
@@ -238,12 +261,32 @@ struct UpstreamRouter: Sendable {
                     if !secondLaunched && race.winner == nil, attempted.error?.isRetryable ?? false {
                         secondLaunched = true
                         running += 1
-                        tasks.addTask { await run(second) }
+                        tasks.addTask { await run(second, number: firstAttempt + 1) }
                     }
                 }
                 if running == 0 && (secondLaunched || race.winner != nil) { tasks.cancelAll() }
             }
             return race
+        }
+    }
+
+    /// Runs `attempt` with the W3C trace context of its span bound for the upstream transport.
+    private static func call<Value: Sendable>(
+        _ attempt: @Sendable (ModelRegistry.Deployment) async throws -> Value,
+        _ deployment: ModelRegistry.Deployment,
+        _ trace: AttemptTrace?
+    ) async throws -> Value {
+        guard let trace else { return try await attempt(deployment) }
+        return try await UpstreamTraceContext.$current.withValue(trace.upstream) { try await attempt(deployment) }
+    }
+
+    /// Ends a successful attempt's span, or hands it to the request's trace when it opened a
+    /// stream (it ends with the stream).
+    private static func succeeded<Value>(_ attempt: AttemptTrace, _ value: Value, trace: RequestTrace?, holdsStream: (Value) -> Bool) {
+        if let trace, holdsStream(value) {
+            trace.holdStreamAttempt(attempt)
+        } else {
+            attempt.succeed()
         }
     }
 
