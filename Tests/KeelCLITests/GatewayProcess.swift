@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import KeelTesting
 import Testing
 
 /// A `keel serve` process for the CLI tests, in a fresh directory: port, an SQLite file, the
@@ -30,15 +31,11 @@ struct GatewayProcess {
               - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
             \(extra)
             """.write(to: config, atomically: true, encoding: .utf8)
-        let checked = try KeelProcessTests.run(["config", "check", config.path])
+        let checked = try await KeelProcessTests.run(["config", "check", config.path])
         #expect(checked.status == 0, "\(checked.output)")
-        let server = Process()
-        server.executableURL = try #require(KeelProcessTests.binary)
-        server.arguments = ["serve", "--config", config.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
+        let keel = try #require(KeelProcessTests.binary)
+        let server = try ChildProcess.spawn(keel.path, ["serve", "--config", config.path])
+        defer { server.signal(SIGKILL) }
         let gateway = GatewayProcess(
             port: port,
             directory: directory,
@@ -46,12 +43,12 @@ struct GatewayProcess {
         )
         var answered = KeelProcessTests.Run(status: 1, output: "")
         for _ in 0..<300 where answered.status != 0 {
-            answered = (try? KeelProcessTests.run(ready, environment: gateway.admin)) ?? answered
+            answered = (try? await KeelProcessTests.run(ready, environment: gateway.admin)) ?? answered
             if answered.status != 0 { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(answered.status == 0, "the gateway never answered \(ready): \(answered.output)")
         try await body(gateway)
-        kill(server.processIdentifier, SIGTERM)
-        server.waitUntilExit()
+        server.signal(SIGTERM)
+        _ = await server.wait()
     }
 }
