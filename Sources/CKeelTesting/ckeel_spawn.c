@@ -127,7 +127,13 @@ int ckeel_spawn(
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    // _Fork runs no atfork handlers: nothing in the child waits for a lock that another thread
+    // of the parent held at the fork. The child needs none of what they reset.
+    pid_t child = _Fork();
+#else
     pid_t child = fork();
+#endif
     if (child == 0) {
         close(report[0]);
         run_child(report[1], parent, path, argv, envp, directory, stdin_fd, stdout_fd, stderr_fd, death_signal);

@@ -28,7 +28,7 @@ import Darwin
 /// ```
 public final class ChildProcess: Sendable {
     /// Where the child's standard output or error goes.
-    public enum Output: Sendable {
+    public enum Output: Sendable, Equatable {
         /// `/dev/null`.
         case discard
         /// The test process's own stream.
@@ -36,6 +36,9 @@ public final class ChildProcess: Sendable {
         /// A pipe this object reads with ``readOutput()``; output and error share it when both
         /// are captured, as on a terminal.
         case capture
+        /// A file, created or emptied first: for a long-lived child whose logs nobody reads as
+        /// they come (a pipe would fill and stop it) but a failed test should show.
+        case file(String)
     }
 
     /// How the child ended.
@@ -144,12 +147,30 @@ public final class ChildProcess: Sendable {
             pipe = (ends[0], ends[1])
         }
         defer { if let pipe { close(pipe.write) } }
+        var files: [Int32] = []
+        defer {
+            for file in files { close(file) }
+        }
         func descriptor(_ output: Output, inherited: Int32) -> Int32 {
             switch output {
-            case .discard: null
-            case .inherit: inherited
-            case .capture: pipe!.write
+            case .discard: return null
+            case .inherit: return inherited
+            case .capture: return pipe!.write
+            case .file(let path):
+                let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                if file >= 0 { files.append(file) }
+                return file
             }
+        }
+        let stdout = descriptor(standardOutput, inherited: STDOUT_FILENO)
+        // Both to one place share one descriptor, so a file gets both streams in order.
+        let stderr =
+            standardError == standardOutput && standardError != .inherit
+            ? stdout : descriptor(standardError, inherited: STDERR_FILENO)
+        guard stdout >= 0, stderr >= 0 else {
+            let error = errno
+            if let pipe { close(pipe.read) }
+            return .failure(ErrorNumber(code: error))
         }
         var id: pid_t = 0
         let error = withCStrings(argv) { argv in
@@ -161,8 +182,8 @@ public final class ChildProcess: Sendable {
                     envp,
                     directory,
                     null,
-                    descriptor(standardOutput, inherited: STDOUT_FILENO),
-                    descriptor(standardError, inherited: STDERR_FILENO),
+                    stdout,
+                    stderr,
                     SIGKILL
                 )
             }

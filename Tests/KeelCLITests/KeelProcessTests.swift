@@ -74,29 +74,19 @@ struct KeelProcessTests {
     @Test func serveKeysAndSigtermLeaveOneRecordPerRequest() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try Self.freePort()
         let config = directory.appendingPathComponent("keel.yaml")
         try """
-            server: { port: \(port) }
+            server: { port: 0 }
             storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
             providers: [ { name: sim, kind: simulator } ]
             models:
               - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
             """.write(to: config, atomically: true, encoding: .utf8)
 
-        let server = try ChildProcess.spawn(
-            try #require(Self.binary).path,
-            ["serve", "--config", config.path],
-            standardOutput: .capture
-        )
-        defer { server.signal(SIGKILL) }
-
         // The first start prints the generated admin key and a curl line that works as printed.
-        var printed = ""
-        while !printed.contains("Try:") || !printed.contains("curl") {
-            guard let chunk = await server.readOutput() else { break }
-            printed += String(decoding: chunk, as: UTF8.self)
-        }
+        let started = try await GatewayProcess.start(config: config, log: directory.appendingPathComponent("keel.log"))
+        let (server, port, printed) = (started.server, started.port, started.printed)
+        defer { server.signal(SIGKILL) }
         let adminKey = try #require(printed.split(separator: "\n").first { $0.contains("sk-keel-admin-") }.map {
             String($0.trimmingCharacters(in: .whitespaces))
         })
@@ -191,24 +181,6 @@ struct KeelProcessTests {
             #expect(try await Self.run(["orgs", "get", "acme"], environment: admin).output.contains("Acme"))
             #expect(try await Self.run(["teams", "get", "ads"], environment: admin).status != 0)
         }
-    }
-
-    /// A TCP port that was free a moment ago (bound to port 0, read back, released).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func shell(_ command: String) async throws -> String {
