@@ -103,7 +103,17 @@ static void run_child(
 }
 
 int ckeel_pipe_cloexec(int fds[2]) {
+#if defined(__linux__)
     return pipe2(fds, O_CLOEXEC);
+#else
+    // No pipe2 on Darwin: the flags are set a moment later, which a fork in between could miss.
+    if (pipe(fds) != 0) {
+        return -1;
+    }
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
 }
 
 int ckeel_spawn(
@@ -118,7 +128,7 @@ int ckeel_spawn(
     int death_signal
 ) {
     int report[2];
-    if (pipe2(report, O_CLOEXEC) != 0) {
+    if (ckeel_pipe_cloexec(report) != 0) {
         return errno;
     }
     pid_t parent = getpid();
