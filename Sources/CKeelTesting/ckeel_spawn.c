@@ -1,8 +1,13 @@
-// fork and execve in C because the child must run code between them (prctl), and between fork and
-// execve in a multithreaded process only async-signal-safe calls are allowed: no Swift runtime, no
-// allocation. Foundation's Process is not used: on Swift 6.3.1 its run() reads /proc/self/fd
-// with a 256-byte copy of each dirent, which faults now and then when many descriptors are open
-// (swift-corelibs-foundation PR 5472).
+// The child is started in C because it must run code between the process split and execve
+// (prctl), and there a multithreaded process may make only async-signal-safe calls: no Swift
+// runtime, no allocation. Foundation's Process is not used: on Swift 6.3.1 its run() reads
+// /proc/self/fd with a 256-byte copy of each dirent, which faults now and then when many
+// descriptors are open (swift-corelibs-foundation PR 5472).
+//
+// The split is glibc's posix_spawn's: clone with CLONE_VM | CLONE_VFORK, the child on a stack of
+// its own, sharing the parent's memory until execve. A fork would copy the page tables of a test
+// process with hundreds of threads and hold its memory map locked while it did, stalling every
+// other test in the process on each spawn; and it would run atfork handlers.
 
 #define _GNU_SOURCE
 #include "CKeelTesting.h"
@@ -13,15 +18,31 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #if defined(__linux__)
+#include <sched.h>
 #include <sys/prctl.h>
 #endif
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+
+struct child_arguments {
+    pid_t parent;
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const char *directory;
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    int death_signal;
+    // Written by the child, in the memory it shares with the parent, when it fails before execve.
+    volatile int error;
+};
 
 // Makes `fd` the child's descriptor `target`. dup2 clears close-on-exec on the copy, but is a no-op
 // when the two are the same descriptor, so clear the flag by hand in that case.
@@ -33,29 +54,19 @@ static int bind_descriptor(int fd, int target) {
     return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
 }
 
-// Reports errno through the close-on-exec pipe and ends the child without running atexit handlers
-// or flushing stdio buffers copied from the parent.
-static void fail_in_child(int report_fd) {
-    int error = errno;
-    while (write(report_fd, &error, sizeof(error)) < 0 && errno == EINTR) {
-    }
+// Leaves errno for the parent and ends the child without atexit handlers or stdio flushes: the
+// memory those would touch is the parent's.
+static void fail_in_child(struct child_arguments *arguments) {
+    arguments->error = errno != 0 ? errno : EIO;
     _exit(127);
 }
 
-static void run_child(
-    int report_fd,
-    pid_t parent,
-    const char *path,
-    char *const argv[],
-    char *const envp[],
-    const char *directory,
-    int stdin_fd,
-    int stdout_fd,
-    int stderr_fd,
-    int death_signal
-) {
+static int child_main(void *opaque) {
+    struct child_arguments *arguments = opaque;
+
     // Ignored signals stay ignored across execve (the test process ignores SIGPIPE, for one), and
     // handlers would point into the parent's code: give the new program the defaults a shell would.
+    // The dispositions are the child's own copy (no CLONE_SIGHAND).
     for (int signal_number = 1; signal_number < NSIG; signal_number++) {
         if (signal_number != SIGKILL && signal_number != SIGSTOP) {
             signal(signal_number, SIG_DFL);
@@ -66,40 +77,37 @@ static void run_child(
     sigprocmask(SIG_SETMASK, &none, NULL);
 
 #if defined(__linux__)
-    if (death_signal != 0) {
-        if (prctl(PR_SET_PDEATHSIG, death_signal) != 0) {
-            fail_in_child(report_fd);
+    if (arguments->death_signal != 0) {
+        if (prctl(PR_SET_PDEATHSIG, arguments->death_signal) != 0) {
+            fail_in_child(arguments);
         }
-        // The parent may have died between fork and prctl; then nobody would send the signal.
-        if (getppid() != parent) {
+        // The parent may have died before prctl; then nobody would send the signal.
+        if (getppid() != arguments->parent) {
             _exit(127);
         }
     }
-#else
-    (void)parent;
-    (void)death_signal;
 #endif
 
-    if (directory != NULL && chdir(directory) != 0) {
-        fail_in_child(report_fd);
+    if (arguments->directory != NULL && chdir(arguments->directory) != 0) {
+        fail_in_child(arguments);
     }
-    if (bind_descriptor(stdin_fd, STDIN_FILENO) != 0 || bind_descriptor(stdout_fd, STDOUT_FILENO) != 0
-        || bind_descriptor(stderr_fd, STDERR_FILENO) != 0) {
-        fail_in_child(report_fd);
+    if (bind_descriptor(arguments->stdin_fd, STDIN_FILENO) != 0
+        || bind_descriptor(arguments->stdout_fd, STDOUT_FILENO) != 0
+        || bind_descriptor(arguments->stderr_fd, STDERR_FILENO) != 0) {
+        fail_in_child(arguments);
     }
 
 #if defined(__linux__)
     // Descriptors opened by other threads without O_CLOEXEC (sockets, pipes of another child) must
-    // not leak: a leaked write end keeps another test's pipe open and its read waiting. Marking them
-    // close-on-exec keeps `report_fd` usable until execve succeeds.
+    // not leak: a leaked write end keeps another test's pipe open and its read waiting.
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
-        syscall(SYS_close_range, 3U, (unsigned)report_fd - 1, 0U);
-        syscall(SYS_close_range, (unsigned)report_fd + 1, ~0U, 0U);
+        syscall(SYS_close_range, 3U, ~0U, 0U);
     }
 #endif
 
-    execve(path, argv, envp);
-    fail_in_child(report_fd);
+    execve(arguments->path, arguments->argv, arguments->envp);
+    fail_in_child(arguments);
+    return 127;
 }
 
 int ckeel_pipe_cloexec(int fds[2]) {
@@ -127,48 +135,53 @@ int ckeel_spawn(
     int stderr_fd,
     int death_signal
 ) {
-    int report[2];
-    if (ckeel_pipe_cloexec(report) != 0) {
-        return errno;
-    }
-    pid_t parent = getpid();
+    struct child_arguments arguments = {
+        .parent = getpid(),
+        .path = path,
+        .argv = argv,
+        .envp = envp,
+        .directory = directory,
+        .stdin_fd = stdin_fd,
+        .stdout_fd = stdout_fd,
+        .stderr_fd = stderr_fd,
+        .death_signal = death_signal,
+        .error = 0,
+    };
 
-    // No signal handler may run in the child before it has reset the dispositions.
+    // No signal handler may run in the child, on memory it shares with the parent, before it has
+    // reset the dispositions.
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    // _Fork runs no atfork handlers: nothing in the child waits for a lock that another thread
-    // of the parent held at the fork. The child needs none of what they reset.
-    pid_t child = _Fork();
+#if defined(__linux__)
+    const size_t stack_size = 256 * 1024;
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+        int error = errno;
+        pthread_sigmask(SIG_SETMASK, &previous, NULL);
+        return error;
+    }
+    // Returns once the child has called execve or exited (CLONE_VFORK).
+    pid_t child = clone(child_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &arguments);
+    int clone_error = errno;
+    munmap(stack, stack_size);
 #else
-    pid_t child = fork();
-#endif
+    pid_t child = vfork();
     if (child == 0) {
-        close(report[0]);
-        run_child(report[1], parent, path, argv, envp, directory, stdin_fd, stdout_fd, stderr_fd, death_signal);
+        child_main(&arguments);
     }
-    int fork_error = errno;
+    int clone_error = errno;
+#endif
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    close(report[1]);
     if (child < 0) {
-        close(report[0]);
-        return fork_error;
+        return clone_error;
     }
-
-    // End of file means execve succeeded and closed the pipe; an int means the child failed.
-    int child_error = 0;
-    ssize_t count;
-    do {
-        count = read(report[0], &child_error, sizeof(child_error));
-    } while (count < 0 && errno == EINTR);
-    close(report[0]);
-    if (count == 0) {
-        *pid = child;
-        return 0;
+    if (arguments.error != 0) {
+        int status;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+        }
+        return arguments.error;
     }
-    int status;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    return count == sizeof(child_error) ? child_error : EIO;
+    *pid = child;
+    return 0;
 }

@@ -10,7 +10,7 @@ import Darwin
 
 /// A process a test starts: the `keel` executable, `sh`, `openssl`.
 ///
-/// Children are forked by one long-lived thread (``SpawnThread``) in C, never by Foundation's
+/// Children are started by one long-lived thread (``SpawnThread``) in C, never by Foundation's
 /// `Process`, whose `run()` on Swift 6.3.1 crashes the whole test process now and then (see
 /// docs/adr/0009-child-processes-in-tests.md). On Linux each child gets `SIGKILL` as soon as the
 /// test process ends, however it ends — a crash or `kill -9` included — so no `keel serve` outlives
@@ -125,8 +125,8 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Makes the child's descriptors and forks it; runs on the spawn thread, so no other spawn of
-    /// ours can fork while the parent still holds the child's ends. They are close-on-exec all the
+    /// Makes the child's descriptors and starts it; runs on the spawn thread, so no other spawn of
+    /// ours can start while the parent still holds the child's ends. They are close-on-exec all the
     /// same, for forks elsewhere in the process (Swift Testing's exit tests); the child gets its
     /// copies through dup2.
     private static func start(

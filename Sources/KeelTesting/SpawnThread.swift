@@ -2,13 +2,13 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The one thread that forks every ``ChildProcess``; it lives as long as the process.
+/// The one thread that starts every ``ChildProcess``; it lives as long as the process.
 ///
-/// Linux sends a child its parent-death signal when the *thread* that forked it ends, not when the
+/// Linux sends a child its parent-death signal when the *thread* that created it ends, not when the
 /// process does. Swift concurrency's and Dispatch's worker threads end after a few idle seconds,
 /// which would kill a gateway in the middle of its test. This thread never ends, so the signal
-/// comes only when the whole test process does. Forking from one thread also puts every spawn in
-/// the process in one line, so no two forks race over the same descriptors.
+/// comes only when the whole test process does. Starting children from one thread also puts every
+/// spawn in the process in one line, so no two race over the same descriptors.
 final class SpawnThread: Sendable {
     static let shared = SpawnThread()
 
@@ -28,7 +28,7 @@ final class SpawnThread: Sendable {
     }
 
     /// Runs `body` on the spawn thread and returns its result. It blocks the caller, as
-    /// `posix_spawn` would, for as long as a fork and an exec take.
+    /// `posix_spawn` would, until the child has called `execve`.
     func perform<Result: Sendable>(_ body: @escaping @Sendable () -> Result) -> Result {
         let slot = ResultSlot<Result>()
         self.jobs.withLock {

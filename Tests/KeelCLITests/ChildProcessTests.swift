@@ -64,8 +64,8 @@ struct ChildProcessTests {
     }
 
     @Test func aChildOutlivesTheThreadThatAskedForIt() async throws {
-        // Linux sends the parent-death signal when the forking *thread* ends. Worker threads come
-        // and go, so the spawner forks on a thread of its own; a child asked for by a thread that
+        // Linux sends the parent-death signal when the *thread* that created the child ends. Worker
+        // threads come and go, so the spawner starts children on a thread of its own; a child asked for by a thread that
         // then ends must live on.
         let (child, thread) = try await withCheckedThrowingContinuation { continuation in
             Thread {
