@@ -133,10 +133,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CKeelTesting"),
         .target(
             name: "KeelTesting",
             dependencies: [
-                "KeelServer", "KeelSimulator", "KeelStorageSQLite", "KeelStoragePostgres",
+                "CKeelTesting", "KeelServer", "KeelSimulator", "KeelStorageSQLite", "KeelStoragePostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelCLITests",
-            dependencies: ["KeelCLI", "KeelStorageSQLite", "KeelCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KeelCLI", "KeelTesting", "KeelStorageSQLite", "KeelCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

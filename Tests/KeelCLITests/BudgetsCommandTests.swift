@@ -12,10 +12,10 @@ struct BudgetsCommandTests {
                 """, ready: ["budgets", "list"]) { gateway in
             let port = gateway.port
             let admin = gateway.admin
-            #expect(try KeelProcessTests.run(["orgs", "create", "--name", "Acme", "--id", "acme"], environment: admin).status == 0)
-            #expect(try KeelProcessTests.run(["teams", "create", "--org", "acme", "--name", "Search", "--id", "search"], environment: admin).status == 0)
+            #expect(try await KeelProcessTests.run(["orgs", "create", "--name", "Acme", "--id", "acme"], environment: admin).status == 0)
+            #expect(try await KeelProcessTests.run(["teams", "create", "--org", "acme", "--name", "Search", "--id", "search"], environment: admin).status == 0)
 
-            let created = try KeelProcessTests.run(
+            let created = try await KeelProcessTests.run(
                 [
                     "budgets", "create", "--id", "search-daily", "--name", "search daily", "--scope", "team", "--scope-id", "search",
                     "--period", "daily", "--time-zone", "Europe/Berlin", "--limit-usd", "1", "--soft-limit-usd", "0.5",
@@ -24,17 +24,17 @@ struct BudgetsCommandTests {
             #expect(created.status == 0, "\(created.output)")
             #expect(created.output.contains("search-daily\tsearch daily\tteam\tsearch\tdaily"), "\(created.output)")
 
-            func chat() throws -> String {
-                try KeelProcessTests.shell(
+            func chat() async throws -> String {
+                try await KeelProcessTests.shell(
                     "curl -s -w ' %{http_code}' http://127.0.0.1:\(port)/v1/chat/completions "
                         + "-H 'authorization: Bearer sk-keel-app-cli-test-0123456789' -H 'content-type: application/json' "
                         + "-d '{\"model\":\"keel-sim-chat\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'")
             }
-            #expect(try chat().hasSuffix(" 200"))
+            #expect(try await chat().hasSuffix(" 200"))
             // The spend reaches the ledger within a flush interval.
             var shown = ""
             for _ in 0..<100 {
-                shown = try KeelProcessTests.run(["budgets", "get", "search-daily"], environment: admin).output
+                shown = try await KeelProcessTests.run(["budgets", "get", "search-daily"], environment: admin).output
                 if !shown.contains(#""spent_usd" : "0.000000000""#) { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -42,15 +42,15 @@ struct BudgetsCommandTests {
             #expect(!shown.contains(#""spent_usd" : "0.000000000""#), "\(shown)")
 
             // Lowered below one request's worst case: the next request is refused, naming the budget.
-            let updated = try KeelProcessTests.run(["budgets", "update", "search-daily", "--limit-usd", "0.00001", "--soft-limit-usd", ""], environment: admin)
+            let updated = try await KeelProcessTests.run(["budgets", "update", "search-daily", "--limit-usd", "0.00001", "--soft-limit-usd", ""], environment: admin)
             #expect(updated.status == 0, "\(updated.output)")
-            let refused = try chat()
+            let refused = try await chat()
             #expect(refused.hasSuffix(" 429") && refused.contains("budget_exceeded") && refused.contains("search-daily"), "\(refused)")
 
-            let deleted = try KeelProcessTests.run(["budgets", "delete", "search-daily"], environment: admin)
+            let deleted = try await KeelProcessTests.run(["budgets", "delete", "search-daily"], environment: admin)
             #expect(deleted.status == 0)
-            #expect(try chat().hasSuffix(" 200"))
-            #expect(!(try KeelProcessTests.run(["budgets", "list"], environment: admin).output.contains("search-daily")))
+            #expect(try await chat().hasSuffix(" 200"))
+            #expect(!(try await KeelProcessTests.run(["budgets", "list"], environment: admin).output.contains("search-daily")))
         }
     }
 }

@@ -5,6 +5,7 @@ import Glibc
 import KeelCore
 import KeelStorage
 import KeelStorageSQLite
+import KeelTesting
 import Logging
 import Testing
 
@@ -27,18 +28,13 @@ struct KeelProcessTests {
         let output: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = try #require(Self.binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        let completed = try await ChildProcess.run(
+            try #require(Self.binary).path,
+            arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        )
+        return Run(status: completed.termination.status, output: completed.output)
     }
 
     static func temporaryDirectory() throws -> URL {
@@ -47,7 +43,7 @@ struct KeelProcessTests {
         return directory
     }
 
-    @Test func configCheckReportsEachProblemWithItsKey() throws {
+    @Test func configCheckReportsEachProblemWithItsKey() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let bad = directory.appendingPathComponent("bad.yaml")
@@ -56,7 +52,7 @@ struct KeelProcessTests {
             providers: [ { name: up, kind: openai } ]
             models: [ { name: m, routes: [ { provider: nope, model: x } ] } ]
             """.write(to: bad, atomically: true, encoding: .utf8)
-        let failed = try Self.run(["config", "check", bad.path])
+        let failed = try await Self.run(["config", "check", bad.path])
         #expect(failed.status == 1)
         #expect(failed.output.contains("server.port"))
         #expect(failed.output.contains("providers[0].base_url"))
@@ -67,80 +63,66 @@ struct KeelProcessTests {
             providers: [ { name: up, kind: openai, base_url: "http://127.0.0.1:9/v1", api_key: "${UP_KEY}" } ]
             models: [ { name: m, routes: [ { provider: up, model: x } ] } ]
             """.write(to: good, atomically: true, encoding: .utf8)
-        #expect(try Self.run(["config", "check", good.path], environment: ["UP_KEY": "k"]).status == 0)
-        let missing = try Self.run(["config", "check", good.path], environment: ["UP_KEY": ""])
+        #expect(try await Self.run(["config", "check", good.path], environment: ["UP_KEY": "k"]).status == 0)
+        let missing = try await Self.run(["config", "check", good.path], environment: ["UP_KEY": ""])
         #expect(missing.status == 1 && missing.output.contains("UP_KEY"))
         // `serve` refuses to start on the same errors.
-        let serve = try Self.run(["serve", "--config", bad.path])
+        let serve = try await Self.run(["serve", "--config", bad.path])
         #expect(serve.status != 0 && serve.output.contains("server.port"))
     }
 
     @Test func serveKeysAndSigtermLeaveOneRecordPerRequest() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try Self.freePort()
         let config = directory.appendingPathComponent("keel.yaml")
         try """
-            server: { port: \(port) }
+            server: { port: 0 }
             storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
             providers: [ { name: sim, kind: simulator } ]
             models:
               - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
             """.write(to: config, atomically: true, encoding: .utf8)
 
-        let server = Process()
-        server.executableURL = try #require(Self.binary)
-        server.arguments = ["serve", "--config", config.path]
-        let output = Pipe()
-        server.standardOutput = output
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
-
         // The first start prints the generated admin key and a curl line that works as printed.
-        var printed = ""
-        while !printed.contains("Try:") || !printed.contains("curl") {
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            printed += String(decoding: data, as: UTF8.self)
-        }
+        let started = try await GatewayProcess.start(config: config, log: directory.appendingPathComponent("keel.log"))
+        let (server, port, printed) = (started.server, started.port, started.printed)
+        defer { server.signal(SIGKILL) }
         let adminKey = try #require(printed.split(separator: "\n").first { $0.contains("sk-keel-admin-") }.map {
             String($0.trimmingCharacters(in: .whitespaces))
         })
         let curlLine = try #require(printed.split(separator: "\n").first { $0.contains("curl ") })
-        let curl = try Self.shell(String(curlLine))
+        let curl = try await Self.shell(String(curlLine))
         #expect(curl.contains(#""object":"chat.completion""#))
 
         let environment = ["KEEL_URL": "http://127.0.0.1:\(port)", "KEEL_ADMIN_KEY": adminKey]
         // Keys bind to rows of the tenancy tree, created through the CLI too.
-        #expect(try Self.run(["orgs", "create", "--id", "acme", "--name", "Acme"], environment: environment).status == 0)
-        #expect(try Self.run(["teams", "create", "--id", "search", "--org", "acme", "--name", "Search"], environment: environment).status == 0)
-        #expect(try Self.run(["projects", "create", "--id", "ranking", "--team", "search", "--name", "Ranking"], environment: environment).status == 0)
-        let created = try Self.run(["keys", "create", "--team", "search", "--project", "ranking", "--expires-in", "30d"], environment: environment)
+        #expect(try await Self.run(["orgs", "create", "--id", "acme", "--name", "Acme"], environment: environment).status == 0)
+        #expect(try await Self.run(["teams", "create", "--id", "search", "--org", "acme", "--name", "Search"], environment: environment).status == 0)
+        #expect(try await Self.run(["projects", "create", "--id", "ranking", "--team", "search", "--name", "Ranking"], environment: environment).status == 0)
+        let created = try await Self.run(["keys", "create", "--team", "search", "--project", "ranking", "--expires-in", "30d"], environment: environment)
         #expect(created.status == 0)
         let key = try #require(created.output.split(separator: "\n").last.map(String.init))
         #expect(key.hasPrefix("sk-keel-"))
-        let listed = try Self.run(["keys", "list"], environment: environment)
+        let listed = try await Self.run(["keys", "list"], environment: environment)
         #expect(listed.output.contains("search") && listed.output.contains("active") && !listed.output.contains(key))
 
         var sent = 1  // the curl line
         for index in 0..<20 {
-            let answer = try Self.shell(
+            let answer = try await Self.shell(
                 "curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'Authorization: Bearer \(key)' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"n \(index)\"}]}'"
             )
             #expect(answer.contains("chat.completion"))
             sent += 1
         }
         let id = try #require(listed.output.split(separator: "\n").first { $0.contains("search") }?.split(separator: "\t").first.map(String.init))
-        #expect(try Self.run(["keys", "revoke", id], environment: environment).status == 0)
-        let refused = try Self.shell(
+        #expect(try await Self.run(["keys", "revoke", id], environment: environment).status == 0)
+        let refused = try await Self.shell(
             "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\(port)/v1/chat/completions -H 'Authorization: Bearer \(key)' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}'"
         )
         #expect(refused == "401")
 
-        kill(server.processIdentifier, SIGTERM)
-        server.waitUntilExit()
-        #expect(server.terminationStatus == 0)
+        server.signal(SIGTERM)
+        #expect(await server.wait() == .exited(0))
 
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -156,78 +138,52 @@ struct KeelProcessTests {
             let port = gateway.port
             let admin = gateway.admin
 
-            #expect(try Self.run(["orgs", "create", "--id", "acme", "--name", "Acme"], environment: admin).status == 0)
-            #expect(try Self.run(["teams", "create", "--id", "search", "--org", "acme", "--name", "Search"], environment: admin).status == 0)
-            #expect(try Self.run(["teams", "create", "--id", "ads", "--org", "acme", "--name", "Ads"], environment: admin).status == 0)
-            #expect(try Self.run(["projects", "create", "--id", "ranking", "--team", "search", "--name", "Ranking"], environment: admin).status == 0)
-            let user = try Self.run(["users", "create", "--org", "acme", "--name", "Ada", "--email", "ada@acme.test", "--default-team", "search"], environment: admin)
+            #expect(try await Self.run(["orgs", "create", "--id", "acme", "--name", "Acme"], environment: admin).status == 0)
+            #expect(try await Self.run(["teams", "create", "--id", "search", "--org", "acme", "--name", "Search"], environment: admin).status == 0)
+            #expect(try await Self.run(["teams", "create", "--id", "ads", "--org", "acme", "--name", "Ads"], environment: admin).status == 0)
+            #expect(try await Self.run(["projects", "create", "--id", "ranking", "--team", "search", "--name", "Ranking"], environment: admin).status == 0)
+            let user = try await Self.run(["users", "create", "--org", "acme", "--name", "Ada", "--email", "ada@acme.test", "--default-team", "search"], environment: admin)
             #expect(user.status == 0 && user.output.contains("ada@acme.test"))
-            let teams = try Self.run(["teams", "list", "--org", "acme"], environment: admin)
+            let teams = try await Self.run(["teams", "list", "--org", "acme"], environment: admin)
             #expect(teams.output.split(separator: "\n").count == 3 && teams.output.contains("ads\tacme\tAds"))
-            #expect(try Self.run(["projects", "get", "ranking"], environment: admin).output.contains("ranking\tsearch\tRanking"))
+            #expect(try await Self.run(["projects", "get", "ranking"], environment: admin).output.contains("ranking\tsearch\tRanking"))
 
             // A viewer key of team search, made with the CLI, reads its team and nothing else.
-            let created = try Self.run(["keys", "create", "--team", "search", "--role", "viewer", "--tags", "env=prod,cost-center=42"], environment: admin)
+            let created = try await Self.run(["keys", "create", "--team", "search", "--role", "viewer", "--tags", "env=prod,cost-center=42"], environment: admin)
             #expect(created.status == 0 && created.output.contains("team search"))
             let viewerKey = try #require(created.output.split(separator: "\n").last.map(String.init))
             let viewer = ["KEEL_URL": "http://127.0.0.1:\(port)", "KEEL_ADMIN_KEY": viewerKey]
-            let visible = try Self.run(["teams", "list"], environment: viewer)
+            let visible = try await Self.run(["teams", "list"], environment: viewer)
             #expect(visible.status == 0 && visible.output.contains("search") && !visible.output.contains("ads"))
-            let refused = try Self.run(["teams", "delete", "ads"], environment: viewer)
+            let refused = try await Self.run(["teams", "delete", "ads"], environment: viewer)
             #expect(refused.status != 0 && refused.output.contains("may not"))
-            #expect(try Self.run(["keys", "list"], environment: admin).output.contains("viewer"))
+            #expect(try await Self.run(["keys", "list"], environment: admin).output.contains("viewer"))
 
             // `keel top` draws the live metrics once the gateway has served something; a viewer may not.
-            let answered = try Self.shell(
+            let answered = try await Self.shell(
                 "curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'authorization: Bearer sk-keel-admin-cli-test-0123456789' "
                     + "-H 'content-type: application/json' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'"
             )
             #expect(answered.contains("chat.completion"))
-            var top = try Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
+            var top = try await Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
             for _ in 0..<40 where !top.output.contains("keel-sim-chat") {
                 try await Task.sleep(for: .milliseconds(50))
-                top = try Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
+                top = try await Self.run(["top", "--count", "1", "--window", "1m"], environment: admin)
             }
             #expect(top.status == 0)
             #expect(top.output.contains("REQ/MIN") && top.output.contains("keel-sim-chat"))
-            #expect(try Self.run(["top", "--count", "1"], environment: viewer).status != 0)
+            #expect(try await Self.run(["top", "--count", "1"], environment: viewer).status != 0)
 
             // Deletion is refused while children exist, then succeeds from the leaves up.
-            let busy = try Self.run(["orgs", "delete", "acme"], environment: admin)
+            let busy = try await Self.run(["orgs", "delete", "acme"], environment: admin)
             #expect(busy.status != 0)
-            #expect(try Self.run(["teams", "delete", "ads"], environment: admin).status == 0)
-            #expect(try Self.run(["orgs", "get", "acme"], environment: admin).output.contains("Acme"))
-            #expect(try Self.run(["teams", "get", "ads"], environment: admin).status != 0)
+            #expect(try await Self.run(["teams", "delete", "ads"], environment: admin).status == 0)
+            #expect(try await Self.run(["orgs", "get", "acme"], environment: admin).output.contains("Acme"))
+            #expect(try await Self.run(["teams", "get", "ads"], environment: admin).status != 0)
         }
     }
 
-    /// A TCP port that was free a moment ago (bound to port 0, read back, released).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func shell(_ command: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func shell(_ command: String) async throws -> String {
+        try await ChildProcess.run("/bin/sh", ["-c", command], standardError: .inherit).output
     }
 }

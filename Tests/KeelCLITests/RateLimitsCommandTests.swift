@@ -13,37 +13,37 @@ struct RateLimitsCommandTests {
                 """, ready: ["rate-limits", "list"]) { gateway in
             let port = gateway.port
             let admin = gateway.admin
-            let listed = try KeelProcessTests.run(["rate-limits", "list"], environment: admin)
+            let listed = try await KeelProcessTests.run(["rate-limits", "list"], environment: admin)
             #expect(listed.status == 0)
             #expect(listed.output.contains("chat-guard") && listed.output.contains("config"), "\(listed.output)")
 
-            let created = try KeelProcessTests.run(
+            let created = try await KeelProcessTests.run(
                 ["rate-limits", "create", "--id", "search-rpm", "--team", "search", "--rpm", "1", "--window-seconds", "3600"],
                 environment: admin)
             #expect(created.status == 0, "\(created.output)")
             #expect(created.output.contains("search-rpm\t-\tsearch\t-\t1\t-\t-\t3600\tapi"), "\(created.output)")
 
-            func chat() throws -> String {
-                try KeelProcessTests.shell(
+            func chat() async throws -> String {
+                try await KeelProcessTests.shell(
                     "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\(port)/v1/chat/completions "
                         + "-H 'authorization: Bearer sk-keel-app-cli-test-0123456789' -H 'content-type: application/json' "
                         + "-d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'")
             }
             // The window is an hour: both calls fall into one unless the hour turns between them.
-            let first = try chat()
-            let second = try chat()
+            let first = try await chat()
+            let second = try await chat()
             #expect(first == "200")
             #expect(second == "429" || Calendar.current.component(.minute, from: Date()) == 0)
 
-            let updated = try KeelProcessTests.run(["rate-limits", "update", "search-rpm", "--rpm", "0", "--tpm", "5000"], environment: admin)
+            let updated = try await KeelProcessTests.run(["rate-limits", "update", "search-rpm", "--rpm", "0", "--tpm", "5000"], environment: admin)
             #expect(updated.status == 0, "\(updated.output)")
             #expect(updated.output.contains("search-rpm\t-\tsearch\t-\t-\t5000"), "\(updated.output)")
 
-            let refused = try KeelProcessTests.run(["rate-limits", "delete", "chat-guard"], environment: admin)
+            let refused = try await KeelProcessTests.run(["rate-limits", "delete", "chat-guard"], environment: admin)
             #expect(refused.status != 0 && refused.output.contains("configuration file"), "\(refused.output)")
-            let deleted = try KeelProcessTests.run(["rate-limits", "delete", "search-rpm"], environment: admin)
+            let deleted = try await KeelProcessTests.run(["rate-limits", "delete", "search-rpm"], environment: admin)
             #expect(deleted.status == 0)
-            let after = try KeelProcessTests.run(["rate-limits", "list", "--team", "search"], environment: admin)
+            let after = try await KeelProcessTests.run(["rate-limits", "list", "--team", "search"], environment: admin)
             #expect(!after.output.contains("search-rpm"))
         }
     }

@@ -19,7 +19,7 @@ struct TLSUpstreamTests {
         var certificateFile: String { self.directory.appendingPathComponent("server.pem").path }
         var keyFile: String { self.directory.appendingPathComponent("server.key").path }
 
-        static func make() throws -> Certificates {
+        static func make() async throws -> Certificates {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-tls-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
@@ -30,15 +30,8 @@ struct TLSUpstreamTests {
                 openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"
                 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf
                 """
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", script]
-            process.currentDirectoryURL = directory
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            try #require(process.terminationStatus == 0, "openssl failed")
+            let openssl = try await ChildProcess.run("/bin/sh", ["-c", script], directory: directory.path)
+            try #require(openssl.termination == .exited(0), "openssl failed: \(openssl.output)")
             return Certificates(directory: directory)
         }
     }
@@ -63,7 +56,7 @@ struct TLSUpstreamTests {
     }
 
     @Test func anHTTPSUpstreamBehindAPrivateCAIsTrustedOnlyWithItsCAFile() async throws {
-        let certificates = try Certificates.make()
+        let certificates = try await Certificates.make()
         defer { try? FileManager.default.removeItem(at: certificates.directory) }
         let ports = AsyncStream<Int>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
