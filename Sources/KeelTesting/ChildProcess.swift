@@ -12,7 +12,7 @@ import Darwin
 ///
 /// Children are started by one long-lived thread (``SpawnThread``) in C, never by Foundation's
 /// `Process`, whose `run()` on Swift 6.3.1 crashes the whole test process now and then (see
-/// docs/adr/0009-child-processes-in-tests.md). On Linux each child gets `SIGKILL` as soon as the
+/// docs/adr/0011-child-processes-in-tests.md). On Linux each child gets `SIGKILL` as soon as the
 /// test process ends, however it ends — a crash or `kill -9` included — so no `keel serve` outlives
 /// its test. The guarantee covers the child itself, not processes it starts in turn.
 ///

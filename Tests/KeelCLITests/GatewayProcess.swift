@@ -30,12 +30,14 @@ struct GatewayProcess {
     /// Starts `keel serve --config config` and waits for the lines it prints once it listens. The
     /// configuration gives port 0 and the gateway reports the port the system chose: a port picked
     /// free beforehand can be taken by another test's connection before the gateway binds it. The
-    /// gateway's log goes to `log`, which a failure shows.
-    static func start(config: URL, log: URL) async throws -> Started {
+    /// gateway's log goes to `log`, which a failure shows. `environment` is added to the test
+    /// process's own.
+    static func start(config: URL, log: URL, environment: [String: String] = [:]) async throws -> Started {
         let keel = try #require(KeelProcessTests.binary)
         let server = try ChildProcess.spawn(
             keel.path,
             ["serve", "--config", config.path],
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
             standardOutput: .capture,
             standardError: .file(log.path)
         )

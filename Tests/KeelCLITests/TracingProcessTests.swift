@@ -1,4 +1,5 @@
 import Foundation
+import KeelTesting
 import Testing
 
 #if canImport(Glibc)
@@ -14,44 +15,36 @@ struct TracingProcessTests {
     @Test func aTracedGatewayStopsCleanlyOnSIGTERM() async throws {
         let directory = try KeelProcessTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try KeelProcessTests.freePort()
         let config = directory.appendingPathComponent("keel.yaml")
         try """
-        server: { port: \(port) }
+        server: { port: 0 }
         storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
         admin_key: \(GatewayProcess.adminKey)
         providers: [ { name: sim, kind: simulator } ]
         models:
           - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = try #require(KeelProcessTests.binary)
-        server.arguments = ["serve", "--config", config.path]
-        // Nothing listens there: exports fail, which is logged and counted, nothing more.
-        let collectorPort = try KeelProcessTests.freePort()
-        server.environment = ProcessInfo.processInfo.environment.merging([
-            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(collectorPort)",
-            "OTEL_BSP_EXPORT_TIMEOUT": "200",
-        ]) { $1 }
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
+        // Nothing listens on port 9 (discard): exports fail, which is logged and counted, nothing more.
+        let started = try await GatewayProcess.start(
+            config: config,
+            log: directory.appendingPathComponent("keel.log"),
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", "OTEL_BSP_EXPORT_TIMEOUT": "200"]
+        )
+        let server = started.server
+        defer { server.signal(SIGKILL) }
 
         let request =
-            "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\(port)/v1/chat/completions -H 'Authorization: Bearer \(GatewayProcess.adminKey)' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"traced\"}]}'"
+            "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\(started.port)/v1/chat/completions -H 'Authorization: Bearer \(GatewayProcess.adminKey)' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"traced\"}]}'"
         var status = ""
         for _ in 0..<300 where status != "200" {
-            status = (try? KeelProcessTests.shell(request)) ?? ""
+            status = (try? await KeelProcessTests.shell(request)) ?? ""
             if status != "200" { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(status == "200")
-        let metrics = try KeelProcessTests.shell("curl -s http://127.0.0.1:\(port)/metrics")
+        let metrics = try await KeelProcessTests.shell("curl -s http://127.0.0.1:\(started.port)/metrics")
         #expect(metrics.contains("keel_tracing_spans_dropped_total"), "tracing is on")
 
-        kill(server.processIdentifier, SIGTERM)
-        server.waitUntilExit()
-        #expect(server.terminationReason == .exit)
-        #expect(server.terminationStatus == 0)
+        server.signal(SIGTERM)
+        #expect(await server.wait() == .exited(0))
     }
 }
