@@ -179,7 +179,9 @@ struct RoutingStrategyTests {
                     name: "probed",
                     routes: [.init(provider: "sim", model: "keel-sim-chat"), .init(provider: "sim-anthropic", model: "keel-sim-reasoning")],
                     maxRetries: 0,
-                    breaker: .init(allowedFailures: 0, cooldown: .seconds(3), maxCooldown: .seconds(30))
+                    // Cooldowns long enough that two requests in a row never outlast one, even with
+                    // both cores busy (a 3 s cooldown once ran out between them).
+                    breaker: .init(allowedFailures: 0, cooldown: .seconds(8), maxCooldown: .seconds(60))
                 )
             )
         }) { keel in
@@ -201,14 +203,14 @@ struct RoutingStrategyTests {
             #expect(try await ask("while open") == "sim-anthropic")
 
             // After the cooldown one probe goes to it; it fails, so the breaker reopens, longer.
-            try await Task.sleep(for: .milliseconds(3_200))
+            try await Task.sleep(for: .milliseconds(8_200))
             keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "status=503"), model: "keel-sim-chat", count: 1)
             #expect(try await ask("failed probe") == "sim-anthropic")
             #expect(try await breaker() == ("open", 2))
 
-            // The next cooldown is 6 s: the probe after it succeeds and closes the breaker.
+            // The next cooldown is 16 s: the probe after it succeeds and closes the breaker.
             #expect(try await ask("still open") == "sim-anthropic")
-            try await Task.sleep(for: .milliseconds(6_200))
+            try await Task.sleep(for: .milliseconds(16_200))
             #expect(try await ask("good probe") == "sim")
             #expect(try await breaker().state == "closed")
             #expect(try await ask("recovered") == "sim")
