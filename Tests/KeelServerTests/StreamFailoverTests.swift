@@ -48,9 +48,15 @@ struct StreamFailoverTests {
 
     @Test(arguments: faultsBeforeTheFirstToken)
     func aStreamThatFailsBeforeItsFirstTokenFailsOverToTheNextDeployment(_ fault: Fault) async throws {
-        try await TestKeel.run(configure: Self.twoDeployments) { keel in
+        try await TestKeel.run(configure: { configuration in
+            Self.twoDeployments(&configuration)
+            // The second deployment serves another simulated model, so the scripted fault can
+            // only strike the first: on a loaded machine the first attempt can time out before
+            // its request reaches the simulator, and the failover's request would take the fault.
+            configuration.models[configuration.models.count - 1].routes[1].model = "keel-sim-reasoning"
+        }) { keel in
             // Only the first upstream call fails; the failover gets a normal answer.
-            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: fault.directives), count: 1)
+            keel.simulator.script.enqueue(try SimulatorDirectives(parsing: fault.directives), model: "keel-sim-chat", count: 1)
             let started = ContinuousClock.now
             let response = try await keel.post(
                 "/v1/chat/completions",
