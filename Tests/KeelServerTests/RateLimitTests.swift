@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelServer
+import KeelSimulator
 import KeelTesting
 import NIOHTTP1
 import Testing
@@ -134,10 +135,14 @@ struct RateLimitTests {
     @Test func theConcurrencyLimitCountsStreamsUntilTheyEnd() async throws {
         let rules = [RateLimitRule(id: "search-parallel", teamID: "search", maxConcurrent: 2)]
         try await TestKeel.run(configure: Self.configure(rules)) { keel in
-            let slow = chatBody("[sim ttft_ms=2500 tokens=5] slow", extra: #""stream":true"#)
+            let slow = chatBody("[sim ttft_ms=4000 tokens=5] slow", extra: #""stream":true"#)
             async let one = keel.post("/v1/chat/completions", json: slow, key: Self.searchKey)
             async let two = keel.post("/v1/chat/completions", json: slow, key: Self.searchKey)
-            try await Task.sleep(for: .milliseconds(800))
+            // Both streams admitted (their upstream calls made) before the third asks: with both
+            // cores busy, a fixed pause once let the third in first.
+            for _ in 0..<200 where keel.simulator.requestCount(path: "/v1/chat/completions") < 2 {
+                try await Task.sleep(for: .milliseconds(25))
+            }
             let third = try await keel.post("/v1/chat/completions", json: chatBody("now"), key: Self.searchKey)
             #expect(third.status == 429)
             #expect(third.headers["retry-after"] == "1")
