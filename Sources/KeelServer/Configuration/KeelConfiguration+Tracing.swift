@@ -288,7 +288,7 @@ extension KeelConfiguration.Tracing {
             guard let equals = pair.firstIndex(of: "=") else { return nil }
             let name = String(pair[..<equals]).trimmedWhitespace()
             let value = String(pair[pair.index(after: equals)...]).trimmedWhitespace()
-            guard !name.isEmpty, let decoded = Self.percentDecoded(value) else { return nil }
+            guard !name.isEmpty, let decoded = value.percentDecoded else { return nil }
             headers.append((name, Secret(decoded)))
         }
         return headers
@@ -306,21 +306,5 @@ extension KeelConfiguration.Tracing {
         }
         let host = rest.prefix { $0 != "/" && $0 != ":" }
         return !host.isEmpty && !rest.contains(where: \.isWhitespace)
-    }
-
-    private static func percentDecoded(_ text: String) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next(), let low = iterator.next(),
-                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-            else { return nil }
-            bytes.append(value)
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 }

@@ -16,7 +16,7 @@ extension Gateway {
     /// The call makes no request record.
     func reportTaskOutcome(_ request: Request, taskID rawTaskID: String) async throws -> Response {
         let principal = try self.authenticate(request)
-        guard let taskID = Self.percentDecoded(rawTaskID), AgentTask.isValidID(taskID) else {
+        guard let taskID = rawTaskID.percentDecoded, AgentTask.isValidID(taskID) else {
             throw KeelError.invalidRequest(
                 "Invalid task id: 1 to \(AgentTask.maxLength) printable ASCII characters.", param: "task_id")
         }
@@ -42,24 +42,5 @@ extension Gateway {
         json += #","outcome":""# + report.outcome.rawValue + #"","requests":\#(report.totals.requests)"#
         json += #","cost_nanos":\#(report.totals.cost.rawValue),"cost_usd":""# + report.totals.cost.decimalString + #""}"#
         return Self.json(json)
-    }
-
-    /// A path segment with its `%XX` escapes decoded (Hummingbird leaves them); `nil` when an
-    /// escape is malformed or the result is not UTF-8.
-    static func percentDecoded(_ segment: String) -> String? {
-        guard segment.utf8.contains(UInt8(ascii: "%")) else { return segment }
-        var bytes: [UInt8] = []
-        var iterator = segment.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next(), let low = iterator.next(),
-                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-            else { return nil }
-            bytes.append(value)
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 }
