@@ -57,11 +57,9 @@ struct GatewayProcess {
         return Started(server: server, port: port, printed: printed)
     }
 
-    /// Writes the configuration (checked with `keel config check`), starts the gateway, waits
-    /// until `ready` (a CLI command) succeeds, runs `body`, then stops the gateway with SIGTERM.
-    static func run(extra: String = "", ready: [String], _ body: (GatewayProcess) async throws -> Void) async throws {
-        let directory = try KeelProcessTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// Writes `keel.yaml` in `directory`: port 0, an SQLite file beside it, the admin key and the
+    /// built-in simulator serving `keel-sim-chat`, then `extra`.
+    static func writeConfig(in directory: URL, extra: String = "") throws -> URL {
         let config = directory.appendingPathComponent("keel.yaml")
         try """
             server: { port: 0 }
@@ -72,6 +70,15 @@ struct GatewayProcess {
               - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
             \(extra)
             """.write(to: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
+    /// Writes the configuration (checked with `keel config check`), starts the gateway, waits
+    /// until `ready` (a CLI command) succeeds, runs `body`, then stops the gateway with SIGTERM.
+    static func run(extra: String = "", ready: [String], _ body: (GatewayProcess) async throws -> Void) async throws {
+        let directory = try KeelProcessTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try Self.writeConfig(in: directory, extra: extra)
         let checked = try await KeelProcessTests.run(["config", "check", config.path])
         #expect(checked.status == 0, "\(checked.output)")
         let started = try await Self.start(config: config, log: directory.appendingPathComponent("keel.log"))

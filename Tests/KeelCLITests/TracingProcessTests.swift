@@ -15,15 +15,7 @@ struct TracingProcessTests {
     @Test func aTracedGatewayStopsCleanlyOnSIGTERM() async throws {
         let directory = try KeelProcessTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("keel.yaml")
-        try """
-        server: { port: 0 }
-        storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
-        admin_key: \(GatewayProcess.adminKey)
-        providers: [ { name: sim, kind: simulator } ]
-        models:
-          - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let config = try GatewayProcess.writeConfig(in: directory)
         // Nothing listens on port 9 (discard): exports fail, which is logged and counted, nothing more.
         let started = try await GatewayProcess.start(
             config: config,

@@ -41,13 +41,7 @@ struct StreamRelay: Sendable {
         if let contentAt = start.contentAt {
             record.ttftMicros = (contentAt - self.started).microseconds
         }
-        if start.pending.readableBytes > 0 {
-            do {
-                try await writer.write(start.pending)
-            } catch {
-                clientGone = true
-            }
-        }
+        clientGone = !(await writer.deliver(start.pending))
         relay: while !clientGone, let rest = start.rest {
             let chunk: ByteBuffer?
             do {
@@ -57,27 +51,16 @@ struct StreamRelay: Sendable {
                 break relay
             }
             guard let chunk else {
-                let held = observer.end()
-                if held.readableBytes > 0 {
-                    do {
-                        try await writer.write(held)
-                    } catch {
-                        clientGone = true
-                    }
-                }
+                clientGone = !(await writer.deliver(observer.end()))
                 break relay
             }
             let forward = observer.process(chunk)
             if record.ttftMicros == nil && observer.accounting.sawContent {
                 record.ttftMicros = (ContinuousClock.now - self.started).microseconds
             }
-            if forward.readableBytes > 0 {
-                do {
-                    try await writer.write(forward)
-                } catch {
-                    clientGone = true
-                    break relay
-                }
+            guard await writer.deliver(forward) else {
+                clientGone = true
+                break relay
             }
             if !self.holds.isEmpty, let refusal = await self.holds.allowStream(outputTokens: observer.accounting.outputEvents, step: Self.extensionStep) {
                 failure = refusal
@@ -154,4 +137,17 @@ struct StreamRelay: Sendable {
 
     /// Answer tokens a stream asks its limits for each time it outgrows its reservation.
     static let extensionStep = 1_024
+}
+
+extension ResponseBodyWriter {
+    /// Sends `bytes` to the client (nothing when empty); `false` when the client is gone.
+    mutating func deliver(_ bytes: ByteBuffer) async -> Bool {
+        guard bytes.readableBytes > 0 else { return true }
+        do {
+            try await self.write(bytes)
+            return true
+        } catch {
+            return false
+        }
+    }
 }

@@ -91,9 +91,7 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
         if transcribing.transcript.tail == .afterLine {
             let newline = ByteBuffer(string: "\n")
             transcribing.record(newline)
-            do {
-                try await writer.write(newline)
-            } catch {
+            guard await writer.deliver(newline) else {
                 clientGone = true
                 return failure
             }
@@ -173,13 +171,9 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
         writer: inout any ResponseBodyWriter,
         clientGone: inout Bool
     ) async -> KeelError? {
-        if start.pending.readableBytes > 0 {
-            do {
-                try await writer.write(start.pending)
-            } catch {
-                clientGone = true
-                return nil
-            }
+        guard await writer.deliver(start.pending) else {
+            clientGone = true
+            return nil
         }
         guard let rest = start.rest else { return nil }
         while true {
@@ -194,24 +188,12 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
                 return failure.code == .upstreamTimeout ? failure : .streamInterrupted()
             }
             guard let chunk else {
-                let held = pipe.end()
-                if held.readableBytes > 0 {
-                    do {
-                        try await writer.write(held)
-                    } catch {
-                        clientGone = true
-                    }
-                }
+                clientGone = !(await writer.deliver(pipe.end()))
                 return nil
             }
-            let forward = pipe.process(chunk)
-            if forward.readableBytes > 0 {
-                do {
-                    try await writer.write(forward)
-                } catch {
-                    clientGone = true
-                    return nil
-                }
+            guard await writer.deliver(pipe.process(chunk)) else {
+                clientGone = true
+                return nil
             }
             if ContinuousClock.now - self.started > self.totalTimeout {
                 return .upstreamTimeout("total")
