@@ -17,6 +17,11 @@ public enum SpanAttributeName {
     public static let serverPort = "server.port"
     public static let errorType = "error.type"
     public static let httpStatus = "http.response.status_code"
+    /// Contents (`tracing.capture_content` only): JSON arrays in the conventions' message shape
+    /// (``GenAIMessages``).
+    public static let systemInstructions = "gen_ai.system_instructions"
+    public static let inputMessages = "gen_ai.input.messages"
+    public static let outputMessages = "gen_ai.output.messages"
 
     public static let requestID = "keel.request.id"
     public static let teamID = "keel.team.id"
@@ -36,4 +41,8 @@ public enum SpanAttributeName {
     public static let deployment = "keel.deployment"
     /// An attempt that continued a stream cut after content (`models[].stream_resume`).
     public static let resumed = "keel.attempt.resumed"
+    /// The prompt on the span was cut at `tracing.content_max_bytes`.
+    public static let inputTruncated = "keel.content.input_truncated"
+    /// The answer on the span was cut at `tracing.content_max_bytes`.
+    public static let outputTruncated = "keel.content.output_truncated"
 }

@@ -7,7 +7,7 @@ extension KeelConfiguration {
     /// Off unless an endpoint is configured, in the file or by the standard variables
     /// (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), or `enabled: true`
     /// says so. When off, the gateway builds no tracer and the request path creates no span.
-    /// Prompt and answer contents are never put on spans.
+    /// Prompt and answer contents are put on spans only when ``captureContent`` says so.
     public struct Tracing: Sendable {
         /// Which traces are kept, as `OTEL_TRACES_SAMPLER` names them.
         public enum Sampler: Sendable, Equatable {
@@ -47,6 +47,12 @@ extension KeelConfiguration {
         public var scheduleDelay: Duration
         /// How long one export may take before it is abandoned.
         public var exportTimeout: Duration
+        /// Puts the prompt and the answer of chat requests on their spans
+        /// (`gen_ai.system_instructions`, `gen_ai.input.messages`, `gen_ai.output.messages`).
+        public var captureContent: Bool
+        /// The bytes of content kept of each of a request's input and its output at most; the
+        /// rest is cut. With ``maxQueueSize`` it bounds the memory held by spans waiting for export.
+        public var contentMaxBytes: Int
 
         public init(
             enabled: Bool = false,
@@ -58,7 +64,9 @@ extension KeelConfiguration {
             maxQueueSize: Int = 2_048,
             maxExportBatchSize: Int = 512,
             scheduleDelay: Duration = .seconds(5),
-            exportTimeout: Duration = .seconds(30)
+            exportTimeout: Duration = .seconds(30),
+            captureContent: Bool = false,
+            contentMaxBytes: Int = 65_536
         ) {
             self.enabled = enabled
             self.endpoint = endpoint
@@ -70,6 +78,8 @@ extension KeelConfiguration {
             self.maxExportBatchSize = maxExportBatchSize
             self.scheduleDelay = scheduleDelay
             self.exportTimeout = exportTimeout
+            self.captureContent = captureContent
+            self.contentMaxBytes = contentMaxBytes
         }
 
         /// The OpenTelemetry default: a collector on this host.
@@ -87,12 +97,13 @@ extension KeelConfiguration {
     /// (`keel`), `sampler` (`parentbased_always_on`), `sampler_arg` (ratio 0–1, default 1),
     /// `protocol` (`http/protobuf` | `http/json`), `max_queue_size` (2048),
     /// `max_export_batch_size` (512, at most `max_queue_size`), `schedule_delay_ms` (5000),
-    /// `export_timeout_ms` (30000)}, then the standard OpenTelemetry variables of the
+    /// `export_timeout_ms` (30000), `capture_content` (false), `content_max_bytes` (65536)}, then the standard OpenTelemetry variables of the
     /// environment over it (see ``Tracing/applyEnvironment(_:report:)``).
     static func readTracing(_ node: ConfigNode) -> Tracing {
         node.expectKeys([
             "enabled", "endpoint", "traces_endpoint", "headers", "service_name", "sampler", "sampler_arg", "protocol",
-            "max_queue_size", "max_export_batch_size", "schedule_delay_ms", "export_timeout_ms",
+            "max_queue_size", "max_export_batch_size", "schedule_delay_ms", "export_timeout_ms", "capture_content",
+            "content_max_bytes",
         ])
         let defaults = Tracing()
         var tracing = defaults
@@ -136,6 +147,11 @@ extension KeelConfiguration {
         tracing.exportTimeout = .milliseconds(
             node.child("export_timeout_ms").int(default: 30_000, range: 1...3_600_000)
         )
+        tracing.captureContent = node.child("capture_content").bool(default: defaults.captureContent)
+        tracing.contentMaxBytes = node.child("content_max_bytes").int(
+            default: defaults.contentMaxBytes,
+            range: 1...(64 << 20)
+        )
         let enabled = node.child("enabled")
         tracing.enabled = enabled.isPresent ? enabled.bool(default: false) : endpointGiven
         tracing.applyEnvironment(
@@ -170,6 +186,9 @@ extension KeelConfiguration.Tracing {
     ///   `http/json`; `grpc` is not built in); `OTEL_BSP_MAX_QUEUE_SIZE`,
     ///   `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BSP_SCHEDULE_DELAY` and `OTEL_BSP_EXPORT_TIMEOUT`
     ///   (milliseconds).
+    /// - `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`: `true` (or `span_only`,
+    ///   `span_and_event`) puts prompt and answer contents on spans, `false` (or `no_content`,
+    ///   `event_only`: Keel writes no events) keeps them off, over `capture_content`.
     public mutating func applyEnvironment(
         _ environment: [String: String],
         explicitlyDisabled: Bool = false,
@@ -228,6 +247,17 @@ extension KeelConfiguration.Tracing {
                 continue
             }
             limit.apply(&self, number)
+        }
+        if let capture = value("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT") {
+            switch capture.lowercased() {
+            case "true", "span_only", "span_and_event": self.captureContent = true
+            case "false", "no_content", "event_only": self.captureContent = false
+            default:
+                report(
+                    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+                    "must be true or false (or span_only, span_and_event, no_content, event_only), got '\(capture)'"
+                )
+            }
         }
         if let exporter = value("OTEL_TRACES_EXPORTER") {
             switch exporter {

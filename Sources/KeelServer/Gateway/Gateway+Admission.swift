@@ -180,6 +180,7 @@ extension Gateway {
     /// A complete answer's body that ends the request's span once it has been written.
     static func tracedBody(_ body: ByteBuffer, trace: RequestTrace, record: RequestRecord, dialect: APIDialect) -> ResponseBody {
         let finishReason = RequestTrace.finishReason(ofComplete: body, dialect: dialect)
+        trace.recordAnswer(complete: body, dialect: dialect)
         return ResponseBody(contentLength: body.readableBytes) { writer in
             defer { trace.end(record, finishReason: finishReason) }
             try await writer.write(body)

@@ -54,8 +54,9 @@ extension Gateway {
 
     /// Answers an admitted request from a cached entry and records it: a success with the usage of
     /// the original answer, cost zero and the original cost as `cacheSavedCost`; no upstream, no
-    /// attempts. A stream is replayed as the client first received it, at once.
-    func respondFromCache<Body: Sendable>(_ entry: ResponseCache.Entry, _ admitted: Admitted<Body>) async -> Response {
+    /// attempts. A stream is replayed as the client first received it, at once. `dialect` is the
+    /// client's, which the entry is written in.
+    func respondFromCache<Body: Sendable>(_ entry: ResponseCache.Entry, _ admitted: Admitted<Body>, dialect: APIDialect) async -> Response {
         var record = admitted.record
         record.cacheHit = true
         record.cacheSavedCost = entry.cost
@@ -79,13 +80,14 @@ extension Gateway {
             await holds.settle(record)
             await recorder.record(record)
             guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
-            return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: .openAI))
+            return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: dialect))
 
         case .stream(let events):
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             return Response(status: .ok, headers: headers, body: ResponseBody { [record] writer in
                 var record = record
+                var writer = AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: dialect)
                 do {
                     try await writer.write(events)
                     record.ttftMicros = (ContinuousClock.now - started).microseconds

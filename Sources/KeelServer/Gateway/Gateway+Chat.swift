@@ -56,11 +56,14 @@ extension Gateway {
             record.promptPrefixHash = body.traits.prefixHash
         }
         let chat = admitted.body
-        let cache = self.cacheTicket(request, chat, record: admitted.record)
-        if let hit = cache?.hit { return await self.respondFromCache(hit, admitted) }
-        let forwarded = Ingress.forwardedHeaders(request)
         let maxDepth = self.limits.maxJSONDepth
         let canonical = Decoded { () throws(KeelError) in try Ingress.ClientDialect.decodeRequest(chat.body, maxDepth: maxDepth) }
+        if let trace = admitted.trace, trace.capturesContent, let prompt = try? canonical.get() {
+            trace.recordPrompt(prompt)
+        }
+        let cache = self.cacheTicket(request, chat, record: admitted.record)
+        if let hit = cache?.hit { return await self.respondFromCache(hit, admitted, dialect: Ingress.dialect) }
+        let forwarded = Ingress.forwardedHeaders(request)
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(
             &admitted,
             estimatedTokens: chat.estimatedTokens,
@@ -134,7 +137,9 @@ extension Gateway {
             let relayed = self.cachingStream(start, cache, record: admitted.record)
             let resume = self.streamResume(
                 Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout, trace: admitted.trace)
+            let trace = admitted.trace
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                var writer = AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: Ingress.dialect)
                 await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
             })
         }

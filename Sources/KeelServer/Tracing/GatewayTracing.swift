@@ -39,6 +39,9 @@ final class GatewayTracing: Service, Sendable {
     let drops: TracingDrops
     /// `server.address` / `server.port` of each provider, by name.
     let upstreamAddresses: [String: UpstreamAddress]
+    /// The bytes of prompt, and of answer, put on a chat request's span (`tracing.capture_content`);
+    /// `nil` when contents are not captured.
+    let contentLimit: Int?
 
     struct UpstreamAddress: Sendable {
         let host: String
@@ -57,6 +60,7 @@ final class GatewayTracing: Service, Sendable {
         self.backend = Unmanaged.passRetained(Backend(tracer: tracer, service: service))
         self.drops = drops
         self.upstreamAddresses = upstreamAddresses
+        self.contentLimit = configuration.captureContent ? configuration.contentMaxBytes : nil
     }
 
     /// Runs the batch processor and the exporter until graceful shutdown, then exports the spans
@@ -127,7 +131,13 @@ final class GatewayTracing: Service, Sendable {
         if let host = request.head.authority {
             span.attributes[SpanAttributeName.serverAddress] = String(host.prefix { $0 != ":" })
         }
-        return RequestTrace(tracing: self, span: span, operation: Self.genAIOperation(operation))
+        let genAIOperation = Self.genAIOperation(operation)
+        return RequestTrace(
+            tracing: self,
+            span: span,
+            operation: genAIOperation,
+            contentLimit: genAIOperation == "chat" ? self.contentLimit : nil
+        )
     }
 
     /// The `gen_ai.operation.name` of a record's operation.

@@ -20,18 +20,58 @@ final class RequestTrace: Sendable {
     private let tracing: GatewayTracing
     private let span: any Span
     private let operation: String
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// The bytes of each of the prompt and the answer put on the span; `nil` when contents are
+    /// not captured (`tracing.capture_content` off, or not a chat request).
+    let contentLimit: Int?
 
     private struct State: ~Copyable {
         var ended = false
         /// The stream attempt still reading its upstream.
         var openAttempt: (any Span)?
+        /// The answer as the client received it, when contents are captured.
+        var answer: ChatAnswerTranscript?
     }
 
-    init(tracing: GatewayTracing, span: any Span, operation: String) {
+    init(tracing: GatewayTracing, span: any Span, operation: String, contentLimit: Int? = nil) {
         self.tracing = tracing
         self.span = span
         self.operation = operation
+        self.contentLimit = contentLimit
+        self.state = Mutex(State(answer: contentLimit.map { ChatAnswerTranscript(limit: $0) }))
+    }
+
+    /// Whether the prompt and the answer go on the span.
+    var capturesContent: Bool { self.contentLimit != nil }
+
+    /// Puts the client's prompt on the span (contents captured only).
+    func recordPrompt(_ request: ChatRequest) {
+        guard let limit = self.contentLimit else { return }
+        var budget = GenAIMessages.Budget(bytes: limit)
+        var attributes = SpanAttributes()
+        if let system = GenAIMessages.systemInstructions(request, budget: &budget) {
+            attributes[SpanAttributeName.systemInstructions] = system
+        }
+        attributes[SpanAttributeName.inputMessages] = GenAIMessages.inputMessages(request, budget: &budget)
+        if budget.truncated { attributes[SpanAttributeName.inputTruncated] = true }
+        self.span.attributes.merge(attributes)
+    }
+
+    /// Adds events of the answer the client received (contents captured only).
+    func recordAnswer(_ events: [ChatStreamEvent]) {
+        guard self.contentLimit != nil, !events.isEmpty else { return }
+        self.state.withLock { state in
+            guard state.answer != nil else { return }
+            for event in events { state.answer!.add(event) }
+        }
+    }
+
+    /// Takes a complete answer, in the client's `dialect` (contents captured only).
+    func recordAnswer(complete body: ByteBuffer, dialect: APIDialect) {
+        guard self.contentLimit != nil, let decoder = ChatDialects.upstream(dialect),
+            let response = try? decoder.decodeResponse(body)
+        else { return }
+        self.state.withLock { state in state.answer?.add(response) }
     }
 
     deinit {
@@ -91,13 +131,16 @@ final class RequestTrace: Sendable {
     /// Ends the request's span with the attributes of its finished `record`; the first call only.
     /// `responseModel` is the model the upstream said answered (a stream's), when it said.
     func end(_ record: RequestRecord, finishReason: String? = nil, responseModel: String? = nil) {
-        let attempt = self.state.withLock { state -> (any Span)?? in
-            guard !state.ended else { return .none }
+        let ending = self.state.withLock { state -> (attempt: (any Span)?, answer: ChatAnswerTranscript?)? in
+            guard !state.ended else { return nil }
             state.ended = true
-            defer { state.openAttempt = nil }
-            return .some(state.openAttempt)
+            defer {
+                state.openAttempt = nil
+                state.answer = nil
+            }
+            return (state.openAttempt, state.answer)
         }
-        guard let attempt else { return }
+        guard let (attempt, answer) = ending else { return }
         if let attempt {
             if record.outcome != .success, let errorClass = record.errorClass {
                 attempt.attributes[SpanAttributeName.errorType] = errorClass
@@ -131,6 +174,15 @@ final class RequestTrace: Sendable {
         attributes[SpanAttributeName.stream] = record.stream
         attributes[SpanAttributeName.outcome] = record.outcome.rawValue
         if record.status > 0 { attributes[SpanAttributeName.httpStatus] = record.status }
+        if let answer, !answer.isEmpty, let limit = self.contentLimit {
+            var budget = GenAIMessages.Budget(bytes: limit)
+            attributes[SpanAttributeName.outputMessages] = GenAIMessages.outputMessages(
+                answer.content,
+                finishReason: GenAIMessages.finishReason(record.outcome == .success ? answer.stopReason : nil),
+                budget: &budget
+            )
+            if answer.truncated || budget.truncated { attributes[SpanAttributeName.outputTruncated] = true }
+        }
         if record.outcome != .success {
             let errorType = record.errorClass ?? record.outcome.rawValue
             attributes[SpanAttributeName.errorType] = errorType
