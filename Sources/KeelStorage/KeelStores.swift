@@ -1,5 +1,7 @@
 /// The stores of one backend, opened and migrated, as the server uses them.
 public struct KeelStores: Sendable {
+    /// The database itself, through the SQL layer every store is written against.
+    public let database: any SQLDatabase
     public let requests: any RequestRecordStore
     public let keys: any VirtualKeyStore
     public let settings: any SettingStore
@@ -18,6 +20,7 @@ public struct KeelStores: Sendable {
     public let ping: @Sendable () async throws -> Void
 
     public init(
+        database: any SQLDatabase,
         requests: any RequestRecordStore,
         keys: any VirtualKeyStore,
         settings: any SettingStore,
@@ -29,6 +32,7 @@ public struct KeelStores: Sendable {
         backendDescription: String,
         ping: @escaping @Sendable () async throws -> Void
     ) {
+        self.database = database
         self.requests = requests
         self.keys = keys
         self.settings = settings

@@ -75,6 +75,7 @@ public final class PostgresBackend: Sendable {
         self.runTask = runTask
         self.logger = logger
         self.stores = KeelStores(
+            database: PostgresDatabase(client: client),
             requests: PostgresRequestRecordStore(client: client),
             keys: PostgresVirtualKeyStore(client: client),
             settings: PostgresSettingStore(client: client),

@@ -47,12 +47,15 @@ public final class SQLiteBackend: Sendable {
     // Internal, not private, so that the tests can read pragmas and query plans.
     let pool: DatabasePool
     private let recordWriter: NIOThreadPool
+    let database: SQLiteDatabase
 
     private init(path: String, pool: DatabasePool) {
         self.path = path
         self.pool = pool
         self.recordWriter = SQLiteRequestRecordStore.makeBackgroundWriter()
+        self.database = SQLiteDatabase(pool: pool, writer: AsyncLock())
         self.stores = KeelStores(
+            database: self.database,
             requests: SQLiteRequestRecordStore(pool: pool, backgroundWriter: self.recordWriter),
             keys: SQLiteVirtualKeyStore(pool: pool),
             settings: SQLiteSettingStore(pool: pool),
@@ -116,6 +119,8 @@ public final class SQLiteBackend: Sendable {
         grdb.publicStatementArguments = false
         grdb.maximumReaderCount = configuration.maximumReaderCount
         let (seconds, attoseconds) = configuration.busyTimeout.components
+        // A transaction of the SQL layer spans several accesses to the writer (SQLiteDatabase).
+        grdb.allowsUnsafeTransactions = true
         grdb.busyMode = .timeout(Double(seconds) + Double(attoseconds) / 1e18)
         grdb.prepareDatabase { db in
             // GRDB already sets NORMAL on the connection that enables WAL; setting it on every
