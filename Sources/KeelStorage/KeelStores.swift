@@ -1,4 +1,7 @@
 /// The stores of one backend, opened and migrated, as the server uses them.
+///
+/// Most stores are written once, against ``database`` (`Stores/SQL*Store.swift`), and built
+/// here; a backend passes in only the ones it implements itself.
 public struct KeelStores: Sendable {
     /// The database itself, through the SQL layer every store is written against.
     public let database: any SQLDatabase
@@ -23,11 +26,8 @@ public struct KeelStores: Sendable {
         database: any SQLDatabase,
         requests: any RequestRecordStore,
         keys: any VirtualKeyStore,
-        settings: any SettingStore,
         tenancy: any TenancyStore,
         costs: any CostReportStore,
-        budgets: any BudgetStore,
-        rateLimits: any RateLimitStore,
         agentTasks: any AgentTaskStore,
         backendDescription: String,
         ping: @escaping @Sendable () async throws -> Void
@@ -35,11 +35,11 @@ public struct KeelStores: Sendable {
         self.database = database
         self.requests = requests
         self.keys = keys
-        self.settings = settings
+        self.settings = SQLSettingStore(database: database)
         self.tenancy = tenancy
         self.costs = costs
-        self.budgets = budgets
-        self.rateLimits = rateLimits
+        self.budgets = SQLBudgetStore(database: database)
+        self.rateLimits = SQLRateLimitStore(database: database)
         self.agentTasks = agentTasks
         self.backendDescription = backendDescription
         self.ping = ping

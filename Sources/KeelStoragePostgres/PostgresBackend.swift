@@ -78,11 +78,8 @@ public final class PostgresBackend: Sendable {
             database: PostgresDatabase(client: client),
             requests: PostgresRequestRecordStore(client: client),
             keys: PostgresVirtualKeyStore(client: client),
-            settings: PostgresSettingStore(client: client),
             tenancy: PostgresTenancyStore(client: client),
             costs: PostgresCostReportStore(client: client),
-            budgets: PostgresBudgetStore(client: client),
-            rateLimits: PostgresRateLimitStore(client: client),
             agentTasks: PostgresAgentTaskStore(client: client),
             backendDescription: redactedURL,
             ping: { try await client.query("SELECT 1") }

@@ -58,11 +58,8 @@ public final class SQLiteBackend: Sendable {
             database: self.database,
             requests: SQLiteRequestRecordStore(pool: pool, backgroundWriter: self.recordWriter),
             keys: SQLiteVirtualKeyStore(pool: pool),
-            settings: SQLiteSettingStore(pool: pool),
             tenancy: SQLiteTenancyStore(pool: pool),
             costs: SQLiteCostReportStore(pool: pool),
-            budgets: SQLiteBudgetStore(pool: pool),
-            rateLimits: SQLiteRateLimitStore(pool: pool),
             agentTasks: SQLiteAgentTaskStore(pool: pool),
             backendDescription: "sqlite:\(path)",
             ping: { try await pool.read { db in try db.execute(sql: "SELECT 1") } }
