@@ -170,7 +170,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelStorageTests",
-            dependencies: ["KeelStorageSQLite", "KeelStoragePostgres", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "KeelStorageSQLite", "KeelStoragePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

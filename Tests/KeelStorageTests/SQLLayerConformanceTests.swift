@@ -34,7 +34,7 @@ struct SQLLayerConformanceTests {
             let inserted = try await db.run(
                 """
                 INSERT INTO sample (id, count, ratio, flag, data, note)
-                VALUES (\(hostile), \(Int64.max), \(0.125), \(true), \(bytes), \(String?.none))
+                VALUES (\(hostile), \(Int64.max), \(0.125), \(true), \(bytes), \(SQLValue.null))
                 """
             )
             #expect(inserted == 1)
