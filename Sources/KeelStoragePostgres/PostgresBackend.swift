@@ -33,7 +33,7 @@ import NIOSSL
 /// ## Several processes
 ///
 /// Any number of gateways may open the same database at once: migrations take a
-/// transaction-level advisory lock, so they run exactly once (see `PostgresSchema`).
+/// transaction-level advisory lock, so they run exactly once (see `PostgresMigrator`).
 ///
 /// ```swift
 /// let backend = try await PostgresBackend.open(url: "postgres://keel:secret@db:5432/keel", logger: logger)
@@ -91,7 +91,7 @@ public final class PostgresBackend: Sendable {
     }
 
     /// Connects to the database at `url` and applies the pending migrations of
-    /// ``PostgresSchema/migrations``.
+    /// `KeelSchema` (rendered for PostgreSQL).
     ///
     /// `url` is `postgres://user:password@host:port/database` (or `postgresql://`), with
     /// reserved characters of the user name and password percent-encoded, an IPv6 host in
@@ -133,7 +133,7 @@ public final class PostgresBackend: Sendable {
         )
         let applied: [String]
         do {
-            applied = try await PostgresMigrator(migrations: PostgresSchema.migrations)
+            applied = try await PostgresMigrator(migrations: KeelSchema.migrations(for: .postgres))
                 .migrate(connection, schema: configuration.schema, logger: logger)
             try await connection.close()
         } catch {

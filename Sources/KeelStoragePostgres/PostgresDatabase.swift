@@ -114,6 +114,19 @@ struct PostgresDatabase: SQLDatabase {
             case .float4, .float8: return .double(try cell.decode(Double.self))
             case .bool: return .bool(try cell.decode(Bool.self))
             case .bytea: return .blob(Array((try cell.decode(ByteBuffer.self)).readableBytesView))
+            case .jsonb:
+                // The binary format is a version byte (1), then the JSON text.
+                var bytes = try cell.decode(ByteBuffer.self)
+                if cell.format == .binary, bytes.readInteger(as: UInt8.self) != 1 {
+                    throw StorageError.invalidStoredValue(table: table, column: cell.columnName)
+                }
+                guard let text = bytes.readString(length: bytes.readableBytes) else {
+                    throw StorageError.invalidStoredValue(table: table, column: cell.columnName)
+                }
+                return .text(text)
+            case .json:
+                var bytes = try cell.decode(ByteBuffer.self)
+                return .text(bytes.readString(length: bytes.readableBytes) ?? "")
             case .numeric:
                 let number = try cell.decode(Decimal.self)
                 let text = "\(number)"

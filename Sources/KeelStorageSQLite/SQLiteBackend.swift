@@ -67,7 +67,7 @@ public final class SQLiteBackend: Sendable {
     }
 
     /// Opens the database at `path`, creating the file and its parent directories when missing,
-    /// and applies the pending migrations of ``SQLiteSchema/migrations``.
+    /// and applies the pending migrations of `KeelSchema` (rendered for SQLite).
     ///
     /// Connections use `journal_mode=WAL`, `synchronous=NORMAL` and `foreign_keys=ON`, and
     /// statement arguments are left out of error descriptions, so errors never carry stored
@@ -86,7 +86,7 @@ public final class SQLiteBackend: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
         let pool = try DatabasePool(path: path, configuration: Self.grdbConfiguration(configuration))
-        let applied = try await SQLiteMigrator(migrations: SQLiteSchema.migrations).migrate(pool, logger: logger)
+        let applied = try await SQLiteMigrator(migrations: KeelSchema.migrations(for: .sqlite)).migrate(pool, logger: logger)
         logger.debug(
             "Opened SQLite database",
             metadata: ["keel.storage.path": "\(path)", "keel.storage.migrations_applied": "\(applied.count)"]

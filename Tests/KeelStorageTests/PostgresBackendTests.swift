@@ -12,14 +12,21 @@ import Testing
 struct PostgresBackendTests {
     static let serverAvailable = PostgresTestDatabase.url != nil
 
-    @Test func migrationIDsAreNumberedAndMatchTheSQLiteList() {
-        let ids = PostgresSchema.migrations.map(\.id)
-        #expect(Set(ids).count == ids.count)
-        for (index, id) in ids.enumerated() {
-            #expect(id.hasPrefix(String(format: "%04d_", index + 1)), "\(id)")
+    @Test func theSchemaRendersForEachBackendInItsOwnDialectOnly() {
+        let postgres = KeelSchema.migrations(for: .postgres)
+        let sqlite = KeelSchema.migrations(for: .sqlite)
+        #expect(postgres.map(\.id) == sqlite.map(\.id), "each number means the same change on every backend")
+        for migration in postgres {
+            for sqliteOnly in [") STRICT", "WITHOUT ROWID", "json_valid", "json_type", "AUTOINCREMENT"] {
+                #expect(!migration.sql.contains(sqliteOnly), "\(migration.id) has SQLite's \(sqliteOnly)")
+            }
         }
-        // Each number means the same schema change on every backend.
-        #expect(ids == SQLiteSchema.migrations.map(\.id))
+        for migration in sqlite {
+            for postgresOnly in ["BIGINT", "BOOLEAN", "JSONB", "jsonb_", "COLLATE"] {
+                #expect(!migration.sql.contains(postgresOnly), "\(migration.id) has PostgreSQL's \(postgresOnly)")
+            }
+        }
+        #expect(postgres.contains { $0.sql.contains("COLLATE \"C\"") } && sqlite.contains { $0.sql.contains(") STRICT") })
     }
 
     @Test func aURLWithEveryPartIsRead() throws {
@@ -82,7 +89,7 @@ struct PostgresBackendTests {
     func aNewDatabaseHasTheExpectedTablesColumnsAndIndexes() async throws {
         try await PostgresTestDatabase.withSchema { schema in
             let backend = try await PostgresTestDatabase.open(schema: schema)
-            #expect(try await backend.appliedMigrations() == PostgresSchema.migrations.map(\.id))
+            #expect(try await backend.appliedMigrations() == KeelSchema.migrations(for: .postgres).map(\.id))
             let tables = try await Self.strings(
                 backend, "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
                 schema)
@@ -145,7 +152,7 @@ struct PostgresBackendTests {
             #expect(backends.count == 4)
             let rows = try await Self.strings(
                 backends[0], "SELECT id FROM schema_migration WHERE $1 <> '' ORDER BY id", schema)
-            #expect(rows == PostgresSchema.migrations.map(\.id))
+            #expect(rows == KeelSchema.migrations(for: .postgres).map(\.id))
             try await backends[1].stores.requests.append([.fixture("shared", at: 1)])
             #expect(try await backends[2].stores.requests.records(matching: .init()).map(\.id) == ["shared"])
             for backend in backends { await backend.shutdown() }

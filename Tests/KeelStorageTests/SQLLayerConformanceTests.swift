@@ -15,6 +15,7 @@ struct SQLLayerConformanceTests {
             ratio   \(sqlite: "REAL", postgres: "DOUBLE PRECISION"),
             flag    BOOLEAN NOT NULL DEFAULT FALSE,
             data    \(sqlite: "BLOB", postgres: "BYTEA"),
+            doc     \(sqlite: "TEXT", postgres: "JSONB"),
             note    TEXT
         )
         """
@@ -46,6 +47,10 @@ struct SQLLayerConformanceTests {
             #expect(try row.decode("data", as: [UInt8].self) == bytes)
             #expect(try row.decode("note", as: String?.self) == nil)
             #expect(try row.decode("count", as: USDNanos.self) == USDNanos(Int64.max))
+
+            try await db.run("UPDATE sample SET doc = \(json: #"{"models": ["a", "b"]}"#) WHERE id = \(hostile)")
+            let doc = try #require(try await db.row("SELECT doc FROM sample") { try $0.decode("doc", as: String.self) })
+            #expect(try JSONValue(parsing: doc) == JSONValue(parsing: #"{"models":["a","b"]}"#), "JSON reads back as its text: \(doc)")
 
             let ids = try await db.rows("SELECT id FROM sample WHERE id IN (\(list: [hostile, "other"]))") { try $0.decode("id", as: OrgID.self) }
             #expect(ids == [OrgID(hostile)])

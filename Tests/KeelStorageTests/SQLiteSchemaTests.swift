@@ -9,7 +9,7 @@ import Testing
 @Suite("SQLite schema and migrations")
 struct SQLiteSchemaTests {
     @Test func migrationIDsAreUniqueIncreasingAndNumbered() {
-        let ids = SQLiteSchema.migrations.map(\.id)
+        let ids = KeelSchema.migrations(for: .sqlite).map(\.id)
         #expect(!ids.isEmpty)
         #expect(Set(ids).count == ids.count)
         #expect(ids == ids.sorted())
@@ -89,7 +89,7 @@ struct SQLiteSchemaTests {
 
             let reopened = try await SQLiteBackend.open(path: path, logger: .quiet)
             defer { try? reopened.close() }
-            #expect(try await reopened.appliedMigrations() == SQLiteSchema.migrations.map(\.id))
+            #expect(try await reopened.appliedMigrations() == KeelSchema.migrations(for: .sqlite).map(\.id))
             #expect(try await Self.appliedMigrationRows(reopened) == appliedBefore)
             #expect(try await reopened.stores.requests.records(matching: .init()).map(\.id) == ["kept"])
         }

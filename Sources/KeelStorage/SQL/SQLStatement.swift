@@ -12,6 +12,7 @@
 /// - `\(statement)`: another statement spliced in, its parameters with it.
 /// - `\(list: values)`: `?, ?, ?` for `IN (…)`; an empty list is `NULL`, so `x IN (NULL)`
 ///   matches nothing.
+/// - `\(json: text)`: a parameter for a JSON column (cast to `JSONB` on PostgreSQL).
 /// - `\(raw: text)`: SQL text, for names and column lists the code itself spells; never a value.
 /// - `\(sqlite: a, postgres: b)`: text that differs between the dialects (a type name, a
 ///   function).
@@ -70,6 +71,13 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation, CustomSt
                 first = false
             }
             if first { self.fragments.append(.text("NULL")) }
+        }
+
+        /// A bound parameter holding JSON text, for a JSON column: `JSONB` on PostgreSQL (the
+        /// parameter is cast), checked `TEXT` on SQLite.
+        public mutating func appendInterpolation(json text: String?) {
+            self.fragments.append(.value(text.sqlValue))
+            self.fragments.append(.dialect(sqlite: "", postgres: "::jsonb"))
         }
 
         /// SQL text the code spells itself: a name or a column list, never a value.
