@@ -77,9 +77,9 @@ public final class PostgresBackend: Sendable {
         self.stores = KeelStores(
             database: PostgresDatabase(client: client),
             requests: PostgresRequestRecordStore(client: client),
-            keys: PostgresVirtualKeyStore(client: client),
+            keys: SQLVirtualKeyStore(database: PostgresDatabase(client: client)),
             settings: PostgresSettingStore(client: client),
-            tenancy: PostgresTenancyStore(client: client),
+            tenancy: SQLTenancyStore(database: PostgresDatabase(client: client)),
             costs: PostgresCostReportStore(client: client),
             budgets: PostgresBudgetStore(client: client),
             rateLimits: PostgresRateLimitStore(client: client),

@@ -57,9 +57,9 @@ public final class SQLiteBackend: Sendable {
         self.stores = KeelStores(
             database: self.database,
             requests: SQLiteRequestRecordStore(pool: pool, backgroundWriter: self.recordWriter),
-            keys: SQLiteVirtualKeyStore(pool: pool),
+            keys: SQLVirtualKeyStore(database: self.database),
             settings: SQLiteSettingStore(pool: pool),
-            tenancy: SQLiteTenancyStore(pool: pool),
+            tenancy: SQLTenancyStore(database: self.database),
             costs: SQLiteCostReportStore(pool: pool),
             budgets: SQLiteBudgetStore(pool: pool),
             rateLimits: SQLiteRateLimitStore(pool: pool),
