@@ -45,9 +45,7 @@ extension AdminAPI {
         _ request: Request,
         id: String
     ) async throws -> Response {
-        let caller = try self.authenticate(request, .read, collection.resource)
-        let record = try await self.stored(collection, id: id)
-        try self.require(caller, .read, collection.resource, in: try await collection.scope(self, record))
+        let record = try await self.authorized(.read, collection, request, id: id)
         return try Self.encode(TenancyView(record, in: collection))
     }
 
@@ -58,9 +56,7 @@ extension AdminAPI {
         id: String
     ) async throws -> Response {
         if let patch = collection.patch { return try await patch(self, request, id) }
-        let caller = try self.authenticate(request, .update, collection.resource)
-        var record = try await self.stored(collection, id: id)
-        try self.require(caller, .update, collection.resource, in: try await collection.scope(self, record))
+        var record = try await self.authorized(.update, collection, request, id: id)
         let input = try await Self.decode(Rename.self, from: request, shape: "name")
         record.name = try Self.name(input.name)
         return try await self.save(record, in: collection, id: id)
@@ -71,9 +67,7 @@ extension AdminAPI {
         _ request: Request,
         id: String
     ) async throws -> Response {
-        let caller = try self.authenticate(request, .delete, collection.resource)
-        let record = try await self.stored(collection, id: id)
-        try self.require(caller, .delete, collection.resource, in: try await collection.scope(self, record))
+        let record = try await self.authorized(.delete, collection, request, id: id)
         guard try await collection.delete(self.stores.tenancy, record) else { throw collection.notFound(id) }
         return try Self.encode(Deleted(id: id, object: collection.object))
     }
@@ -88,6 +82,19 @@ extension AdminAPI {
         record.updatedAt = WallClock.unixMicros()
         guard try await collection.update(self.stores.tenancy, record) else { throw collection.notFound(id) }
         return try Self.encode(TenancyView(record, in: collection))
+    }
+
+    /// The record `id` of a path (404 when there is none), once the caller may do `operation` on it.
+    func authorized<Record, Input>(
+        _ operation: AdminOperation,
+        _ collection: TenancyCollection<Record, Input>,
+        _ request: Request,
+        id: String
+    ) async throws -> Record {
+        let caller = try self.authenticate(request, operation, collection.resource)
+        let record = try await self.stored(collection, id: id)
+        try self.require(caller, operation, collection.resource, in: try await collection.scope(self, record))
+        return record
     }
 
     /// The record `id` of a path, or 404.
