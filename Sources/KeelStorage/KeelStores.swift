@@ -25,8 +25,6 @@ public struct KeelStores: Sendable {
     public init(
         database: any SQLDatabase,
         requests: any RequestRecordStore,
-        keys: any VirtualKeyStore,
-        tenancy: any TenancyStore,
         costs: any CostReportStore,
         agentTasks: any AgentTaskStore,
         backendDescription: String,
@@ -34,9 +32,9 @@ public struct KeelStores: Sendable {
     ) {
         self.database = database
         self.requests = requests
-        self.keys = keys
+        self.keys = SQLVirtualKeyStore(database: database)
         self.settings = SQLSettingStore(database: database)
-        self.tenancy = tenancy
+        self.tenancy = SQLTenancyStore(database: database)
         self.costs = costs
         self.budgets = SQLBudgetStore(database: database)
         self.rateLimits = SQLRateLimitStore(database: database)

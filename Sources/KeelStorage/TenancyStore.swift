@@ -15,8 +15,8 @@ public import KeelCore
 ///   throws `.conflict` and stores nothing.
 /// - **Deletion is refused, never cascaded or soft.** Deleting a row that others still refer to
 ///   throws `.referenced` and deletes nothing: an organisation with teams or users; a team with
-///   projects, with users whose default team it is, or with unrevoked virtual keys bound to it;
-///   a project or user with unrevoked virtual keys bound to it. Revoked keys keep their
+///   projects or with users whose default team it is; and any row with unrevoked virtual keys
+///   bound to it (a key's `orgID`, `teamID`, `projectID` or `userID`). Revoked keys keep their
 ///   (now dangling) binding as history. A delete of an unknown id returns `false`.
 /// - **Lists** are in id order (byte order), after ``TenancyQuery/after`` when given, at most
 ///   ``TenancyQuery/limit`` rows.

@@ -77,8 +77,6 @@ public final class PostgresBackend: Sendable {
         self.stores = KeelStores(
             database: PostgresDatabase(client: client),
             requests: PostgresRequestRecordStore(client: client),
-            keys: PostgresVirtualKeyStore(client: client),
-            tenancy: PostgresTenancyStore(client: client),
             costs: PostgresCostReportStore(client: client),
             agentTasks: PostgresAgentTaskStore(client: client),
             backendDescription: redactedURL,

@@ -57,8 +57,6 @@ public final class SQLiteBackend: Sendable {
         self.stores = KeelStores(
             database: self.database,
             requests: SQLiteRequestRecordStore(pool: pool, backgroundWriter: self.recordWriter),
-            keys: SQLiteVirtualKeyStore(pool: pool),
-            tenancy: SQLiteTenancyStore(pool: pool),
             costs: SQLiteCostReportStore(pool: pool),
             agentTasks: SQLiteAgentTaskStore(pool: pool),
             backendDescription: "sqlite:\(path)",

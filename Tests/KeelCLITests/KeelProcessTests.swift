@@ -183,6 +183,45 @@ struct KeelProcessTests {
         }
     }
 
+    @Test func everyTenancyGroupListsWithItsFiltersShowsAndDeletes() async throws {
+        try await GatewayProcess.run(ready: ["orgs", "list"]) { gateway in
+            let admin = gateway.admin
+            for arguments in [
+                ["orgs", "create", "--id", "acme", "--name", "Acme"],
+                ["orgs", "create", "--id", "globex", "--name", "Globex"],
+                ["teams", "create", "--id", "search", "--org", "acme", "--name", "Search"],
+                ["teams", "create", "--id", "labs", "--org", "globex", "--name", "Labs"],
+                ["projects", "create", "--id", "ranking", "--team", "search", "--name", "Ranking"],
+                ["projects", "create", "--id", "lab", "--team", "labs", "--name", "Lab"],
+                ["users", "create", "--id", "ada", "--org", "acme", "--name", "Ada", "--default-team", "search"],
+                ["users", "create", "--id", "dee", "--org", "globex", "--name", "Dee"],
+            ] {
+                let created = try await Self.run(arguments, environment: admin)
+                #expect(created.status == 0, "\(arguments): \(created.output)")
+            }
+            let orgs = try await Self.run(["orgs", "list"], environment: admin)
+            #expect(orgs.output.hasPrefix("ID\tNAME\tCREATED_AT\n") && orgs.output.split(separator: "\n").count == 3)
+            #expect(try await Self.run(["orgs", "get", "globex"], environment: admin).output.contains("globex\tGlobex\t"))
+            let projects = try await Self.run(["projects", "list", "--org", "globex"], environment: admin)
+            #expect(projects.output.contains("lab\tlabs\tLab") && !projects.output.contains("ranking"))
+            let teamProjects = try await Self.run(["projects", "list", "--team", "search"], environment: admin)
+            #expect(teamProjects.output.contains("ranking\tsearch\tRanking") && !teamProjects.output.contains("labs"))
+            let users = try await Self.run(["users", "list", "--team", "search"], environment: admin)
+            #expect(users.output.hasPrefix("ID\tORG\tDEFAULT_TEAM\tNAME\tEMAIL\tCREATED_AT\n"))
+            #expect(users.output.contains("ada\tacme\tsearch\tAda\t-\t") && !users.output.contains("dee"))
+            #expect(try await Self.run(["users", "list", "--org", "globex"], environment: admin).output.contains("dee\tglobex\t-\tDee"))
+            #expect(try await Self.run(["users", "get", "dee"], environment: admin).output.contains("dee\tglobex"))
+            for (group, id, noun) in [
+                ("projects", "lab", "project"), ("users", "dee", "user"), ("teams", "labs", "team"), ("orgs", "globex", "org"),
+            ] {
+                let deleted = try await Self.run([group, "delete", id], environment: admin)
+                #expect(deleted.status == 0 && deleted.output.contains("Deleted \(noun) \(id)."), "\(deleted.output)")
+            }
+            let gone = try await Self.run(["orgs", "get", "globex"], environment: admin)
+            #expect(gone.status != 0 && gone.output.contains("No org with id 'globex'."))
+        }
+    }
+
     static func shell(_ command: String) async throws -> String {
         try await ChildProcess.run("/bin/sh", ["-c", command], standardError: .inherit).output
     }

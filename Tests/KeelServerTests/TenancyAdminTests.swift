@@ -479,4 +479,83 @@ struct TenancyAdminTests {
             #expect((page.json?["data"] as? [[String: Any]])?.count == 1)
         }
     }
+
+    /// What the four collections share is written once; what each has of its own (fields,
+    /// names in messages and answers, list filters) is checked here for every one of them.
+    @Test func everyCollectionAnswersWithItsOwnFieldsNamesAndFilters() async throws {
+        try await TestKeel.run { keel in
+            _ = try await Self.build(keel)
+            let fields: [(String, Set<String>)] = [
+                ("/admin/v1/orgs/acme", ["id", "name", "created_at", "updated_at"]),
+                ("/admin/v1/teams/search", ["id", "org", "name", "created_at", "updated_at"]),
+                ("/admin/v1/projects/ranking", ["id", "team", "name", "created_at", "updated_at"]),
+                ("/admin/v1/users/cy", ["id", "org", "name", "email", "default_team", "created_at", "updated_at"]),
+            ]
+            for (path, expected) in fields {
+                let response = try await keel.send(.GET, path)
+                #expect(response.status == 200)
+                #expect(Set(response.json?.keys.map { $0 } ?? []) == expected, "\(path): \(response.body)")
+                // Seconds since the epoch, not microseconds.
+                let createdAt = try #require(response.json?["created_at"] as? Int)
+                #expect(createdAt > 1_600_000_000 && createdAt < 10_000_000_000)
+            }
+            let cy = try await keel.send(.GET, "/admin/v1/users/cy")
+            #expect(cy.json?["email"] is NSNull && cy.json?["default_team"] is NSNull)
+            #expect(try await keel.send(.GET, "/admin/v1/teams/search").json?["org"] as? String == "acme")
+            #expect(try await keel.send(.GET, "/admin/v1/projects/ranking").json?["team"] as? String == "search")
+
+            func message(_ response: TestResponse) -> String? {
+                (response.json?["error"] as? [String: Any])?["message"] as? String
+            }
+            for (collection, noun) in [("orgs", "org"), ("teams", "team"), ("projects", "project"), ("users", "user")] {
+                for method in [.GET, .PATCH, .DELETE] as [HTTPMethod] {
+                    let body = method == .PATCH ? #"{"name":"x"}"# : nil
+                    let response = try await keel.send(method, "/admin/v1/\(collection)/nope", body: body)
+                    #expect(response.status == 404)
+                    #expect(message(response) == "No \(noun) with id 'nope'.", "\(method) \(collection)")
+                }
+            }
+            let unknownOrg = try await keel.post("/admin/v1/teams", json: #"{"org":"nope","name":"T"}"#)
+            #expect(unknownOrg.status == 400 && message(unknownOrg) == "Unknown org 'nope'.")
+            let unknownTeam = try await keel.post("/admin/v1/projects", json: #"{"team":"nope","name":"P"}"#)
+            #expect(unknownTeam.status == 400 && message(unknownTeam) == "Unknown team 'nope'.")
+            let noTeam = try await keel.post("/admin/v1/projects", json: #"{"name":"P"}"#)
+            #expect(noTeam.status == 400 && message(noTeam) == "'team' is required.")
+            let otherOrg = try await keel.post(
+                "/admin/v1/users",
+                json: #"{"org":"acme","name":"U","default_team":"labs"}"#
+            )
+            #expect(otherOrg.status == 400 && message(otherOrg) == "Team 'labs' belongs to another org.")
+            let malformed = try await keel.post("/admin/v1/users", json: "[]")
+            #expect(
+                malformed.status == 400
+                    && message(malformed)
+                        == "The body must be a JSON object with org, name and optional id, email, default_team."
+            )
+
+            // Filters a collection does not have are ignored, not applied.
+            func ids(_ path: String) async throws -> [String] {
+                (try await keel.send(.GET, path).json?["data"] as? [[String: Any]] ?? []).compactMap {
+                    $0["id"] as? String
+                }
+            }
+            #expect(try await ids("/admin/v1/orgs?org=globex&team=labs") == ["acme", "globex"])
+            #expect(try await ids("/admin/v1/teams?team=labs") == ["ads", "labs", "search"])
+            #expect(try await ids("/admin/v1/projects?team=labs") == ["lab"])
+            #expect(try await ids("/admin/v1/users?org=globex") == ["dee"])
+
+            // A DELETE names the object it deleted.
+            _ = try await keel.post("/admin/v1/orgs", json: #"{"id":"tmp","name":"Tmp"}"#)
+            _ = try await keel.post("/admin/v1/teams", json: #"{"id":"tmp","org":"tmp","name":"Tmp"}"#)
+            _ = try await keel.post("/admin/v1/projects", json: #"{"id":"tmp","team":"tmp","name":"Tmp"}"#)
+            _ = try await keel.post("/admin/v1/users", json: #"{"id":"tmp","org":"tmp","name":"Tmp"}"#)
+            for (collection, object) in [
+                ("projects", "project"), ("users", "user"), ("teams", "team"), ("orgs", "organization"),
+            ] {
+                let deleted = try await keel.send(.DELETE, "/admin/v1/\(collection)/tmp")
+                #expect(deleted.status == 200)
+                #expect(deleted.json?["object"] as? String == object && deleted.json?["id"] as? String == "tmp")
+            }
+        }
+    }
 }

@@ -346,3 +346,147 @@ struct TenancyStoreErrorConformanceTests {
         }
     }
 }
+
+/// Rules every kind follows alike because one generic shape serves them all: each is checked
+/// here for every kind, so that a kind described wrongly (a column, a filter, a key binding)
+/// shows up.
+@Suite("TenancyStore conformance: every kind")
+struct TenancyStoreKindConformanceTests {
+    /// The `virtual_key` columns that bind a key to each kind.
+    static let keyBindings = ["org_id", "team_id", "project_id", "user_id"]
+
+    @Test(arguments: StoreBackend.enabled, Self.keyBindings)
+    func eachKindIsHeldOnlyByUnrevokedKeysBoundThroughItsOwnColumn(backend: StoreBackend, binding: String) async throws
+    {
+        try await backend.withStores { stores async throws in
+            let store = stores.tenancy
+            // One id for a row of every kind, so that a kind reading another kind's key column
+            // would refuse (or allow) the wrong delete.
+            try await store.insertOrganization(Organization(id: "x", name: "X", createdAt: 1))
+            try await store.insertTeam(Team(id: "x", orgID: "x", name: "X", createdAt: 1))
+            try await store.insertProject(Project(id: "x", teamID: "x", name: "X", createdAt: 1))
+            try await store.insertUser(User(id: "x", orgID: "x", name: "X", createdAt: 1))
+            try await stores.keys.insert(
+                VirtualKey(
+                    id: "key-x",
+                    hash: "hash-x",
+                    prefix: "sk-keel-x",
+                    orgID: binding == "org_id" ? "x" : nil,
+                    teamID: binding == "team_id" ? "x" : nil,
+                    projectID: binding == "project_id" ? "x" : nil,
+                    userID: binding == "user_id" ? "x" : nil,
+                    createdAt: 1
+                )
+            )
+            // Leaves first: the held row refuses for the key, its parents for their children.
+            let deletes: [(String, @Sendable () async throws -> Bool)] = [
+                ("project_id", { try await store.deleteProject(id: "x") }),
+                ("user_id", { try await store.deleteUser(id: "x") }),
+                ("team_id", { try await store.deleteTeam(id: "x") }),
+                ("org_id", { try await store.deleteOrganization(id: "x") }),
+            ]
+            let parents = ["project_id": ["team_id", "org_id"], "user_id": ["org_id"], "team_id": ["org_id"]]
+            var refused: [@Sendable () async throws -> Bool] = []
+            for (column, delete) in deletes {
+                if column == binding || parents[binding, default: []].contains(column) {
+                    let error = try await #require(throws: StorageError.self) { _ = try await delete() }
+                    #expect(error.code == .referenced)
+                    #expect(error.message.contains("virtual_key.\(column)") == (column == binding), "\(error)")
+                    refused.append(delete)
+                } else {
+                    #expect(try await delete(), "\(column)")
+                }
+            }
+            // Once revoked, the key holds nothing: the rest goes.
+            #expect(try await stores.keys.revoke(id: "key-x", at: 2))
+            for delete in refused { #expect(try await delete()) }
+            #expect(try await store.organizations(matching: .init()).isEmpty)
+            #expect(try await stores.keys.key(id: "key-x") != nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func updatesNeverMoveARowNorChangeItsCreationTime(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let store = stores.tenancy
+            try await Tree.insert(into: store)
+            #expect(
+                try await store.updateOrganization(Organization(id: "org-acme", name: "A", createdAt: 1, updatedAt: 2))
+            )
+            #expect(
+                try await store.organization(id: "org-acme")
+                    == Organization(id: "org-acme", name: "A", createdAt: Tree.acme.createdAt, updatedAt: 2)
+            )
+            #expect(
+                try await store.updateTeam(
+                    Team(id: "team-ads", orgID: "org-globex", name: "A", createdAt: 1, updatedAt: 3)
+                )
+            )
+            #expect(
+                try await store.team(id: "team-ads")
+                    == Team(id: "team-ads", orgID: "org-acme", name: "A", createdAt: Tree.ads.createdAt, updatedAt: 3)
+            )
+            #expect(
+                try await store.updateProject(
+                    Project(id: "project-lab", teamID: "team-search", name: "L", createdAt: 1, updatedAt: 4)
+                )
+            )
+            #expect(
+                try await store.project(id: "project-lab")
+                    == Project(
+                        id: "project-lab",
+                        teamID: "team-labs",
+                        name: "L",
+                        createdAt: Tree.lab.createdAt,
+                        updatedAt: 4
+                    )
+            )
+            // A user keeps its organisation; its default team changes (within that organisation).
+            var bob = Tree.bob
+            bob.orgID = "org-globex"
+            bob.defaultTeamID = "team-search"
+            bob.createdAt = 1
+            bob.updatedAt = 5
+            #expect(try await store.updateUser(bob))
+            var expected = Tree.bob
+            expected.defaultTeamID = "team-search"
+            expected.updatedAt = 5
+            #expect(try await store.user(id: "user-bob") == expected)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func everyKindPagesInIDOrderAndIgnoresFiltersThatDoNotApplyToIt(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let store = stores.tenancy
+            try await Tree.insert(into: store)
+            #expect(
+                try await store.organizations(matching: .init(after: "org-acme", limit: 5)).map(\.id) == ["org-globex"]
+            )
+            #expect(try await store.organizations(matching: .init(limit: 1)).map(\.id) == ["org-acme"])
+            #expect(try await store.teams(matching: .init(after: "team-ads", limit: 1)).map(\.id) == ["team-labs"])
+            #expect(
+                try await store.projects(matching: .init(after: "project-crawler", limit: 2)).map(\.id) == [
+                    "project-lab", "project-ranking",
+                ]
+            )
+            #expect(
+                try await store.users(matching: .init(after: "user-bob", limit: 5)).map(\.id) == [
+                    "user-cy", "user-dee",
+                ]
+            )
+            // Organisations have no team: a team filter, even an empty one, does not restrict them.
+            #expect(try await store.organizations(matching: .init(teamIDs: [])).count == 2)
+            // Both filters together, on every kind they apply to.
+            let acmeSearch = TenancyQuery(orgIDs: ["org-acme"], teamIDs: ["team-search", "team-labs"])
+            #expect(try await store.teams(matching: acmeSearch).map(\.id) == ["team-search"])
+            #expect(try await store.projects(matching: acmeSearch).map(\.id) == ["project-crawler", "project-ranking"])
+            #expect(try await store.users(matching: acmeSearch).map(\.id) == ["user-ada"])
+            let none = TenancyQuery(orgIDs: [])
+            #expect(try await store.organizations(matching: none).isEmpty)
+            #expect(try await store.projects(matching: none).isEmpty)
+            #expect(try await store.users(matching: none).isEmpty)
+            #expect(try await store.projects(matching: .init(teamIDs: [])).isEmpty)
+        }
+    }
+}

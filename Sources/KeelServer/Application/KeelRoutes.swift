@@ -56,27 +56,31 @@ enum KeelRoutes {
         adminRoutes.get("metrics/summary") { request, _ in try metrics.summary(request) }
         adminRoutes.get("deployments") { request, _ in try metrics.deployments(request) }
         adminRoutes.get("alerts") { request, _ in try metrics.alerts(request) }
-        Self.addCollection(
-            "orgs", to: adminRoutes, admin: admin,
-            create: AdminAPI.createOrganization, list: AdminAPI.listOrganizations, get: AdminAPI.getOrganization,
-            update: AdminAPI.updateOrganization, delete: AdminAPI.deleteOrganization)
-        Self.addCollection(
-            "teams", to: adminRoutes, admin: admin,
-            create: AdminAPI.createTeam, list: AdminAPI.listTeams, get: AdminAPI.getTeam,
-            update: AdminAPI.updateTeam, delete: AdminAPI.deleteTeam)
-        Self.addCollection(
-            "projects", to: adminRoutes, admin: admin,
-            create: AdminAPI.createProject, list: AdminAPI.listProjects, get: AdminAPI.getProject,
-            update: AdminAPI.updateProject, delete: AdminAPI.deleteProject)
-        Self.addCollection(
-            "users", to: adminRoutes, admin: admin,
-            create: AdminAPI.createUser, list: AdminAPI.listUsers, get: AdminAPI.getUser,
-            update: AdminAPI.updateUser, delete: AdminAPI.deleteUser)
+        Self.addCollection("orgs", to: adminRoutes, admin: admin, AdminAPI.organizations)
+        Self.addCollection("teams", to: adminRoutes, admin: admin, AdminAPI.teams)
+        Self.addCollection("projects", to: adminRoutes, admin: admin, AdminAPI.projects)
+        Self.addCollection("users", to: adminRoutes, admin: admin, AdminAPI.users)
         Self.addCollection(
             "budgets", to: adminRoutes, admin: admin,
             create: AdminAPI.createBudget, list: AdminAPI.listBudgets, get: AdminAPI.getBudget,
             update: AdminAPI.updateBudget, delete: AdminAPI.deleteBudget)
         return router
+    }
+
+    /// The routes of one collection of the tenancy tree, served by the generic handlers.
+    private static func addCollection<Record, Input>(
+        _ name: String,
+        to group: RouterGroup<BasicRequestContext>,
+        admin: AdminAPI,
+        _ collection: TenancyCollection<Record, Input>
+    ) {
+        Self.addCollection(
+            name, to: group, admin: admin,
+            create: { api in { try await api.create(collection, $0) } },
+            list: { api in { try await api.list(collection, $0) } },
+            get: { api in { try await api.get(collection, $0, id: $1) } },
+            update: { api in { try await api.update(collection, $0, id: $1) } },
+            delete: { api in { try await api.delete(collection, $0, id: $1) } })
     }
 
     /// `POST name`, `GET name`, `GET name/{id}`, `PATCH name/{id}`, `DELETE name/{id}` of one admin

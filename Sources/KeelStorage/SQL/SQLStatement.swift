@@ -57,6 +57,11 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation, CustomSt
             self.fragments.append(.value(value.sqlValue))
         }
 
+        /// A bound parameter that may be `NULL`.
+        public mutating func appendInterpolation<Value: SQLBindable>(_ value: Value?) {
+            self.fragments.append(.value(value?.sqlValue ?? .null))
+        }
+
         /// Another statement, spliced in with its parameters.
         public mutating func appendInterpolation(_ statement: SQLStatement) {
             self.fragments.append(contentsOf: statement.fragments)
