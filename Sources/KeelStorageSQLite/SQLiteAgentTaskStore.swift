@@ -8,10 +8,12 @@ import KeelStorage
 /// at a time, so of racing callers (or processes sharing the file) exactly one inserts.
 struct SQLiteAgentTaskStore: AgentTaskStore {
     let pool: DatabasePool
+    /// Every write takes its writer lock.
+    let database: SQLiteDatabase
 
     func end(_ task: AgentTaskEnd) async throws -> Bool {
         do {
-            return try await self.pool.write { db in
+            return try await self.database.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO agent_task (task_id, agent_id, outcome, ended_at, key_id, team_id) \

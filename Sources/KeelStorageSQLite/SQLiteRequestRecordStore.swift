@@ -20,6 +20,8 @@ import KeelStorage
 ///   index range scan with no sort; the other filters are checked while walking those indexes.
 struct SQLiteRequestRecordStore: RequestRecordStore {
     let pool: DatabasePool
+    /// Every write takes its writer lock.
+    let database: SQLiteDatabase
     /// The thread that writes small batches (see ``append(_:)``).
     let backgroundWriter: NIOThreadPool
 
@@ -53,12 +55,16 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
         do {
             if records.count <= Self.backgroundBatchLimit {
                 let pool = self.pool
-                try await self.backgroundWriter.runIfActive {
-                    Self.lowerPriority()
-                    try pool.write { db in try Self.insert(records, db: db) }
+                // The writer lock first: the SQL layer's transactions hold GRDB's writer open
+                // across accesses (SQLiteDatabase).
+                try await self.database.writer.withLock {
+                    try await self.backgroundWriter.runIfActive {
+                        Self.lowerPriority()
+                        try pool.write { db in try Self.insert(records, db: db) }
+                    }
                 }
             } else {
-                try await self.pool.write { db in try Self.insert(records, db: db) }
+                try await self.database.write { db in try Self.insert(records, db: db) }
             }
         } catch {
             throw StorageError.mappingSQLite(error, table: "request_record")

@@ -138,6 +138,29 @@ struct SQLLayerConformanceTests {
         }
     }
 
+    /// The request recorder and the agent task store write through their own tuned paths; while
+    /// a transaction of the layer is open they wait for it, and both commit.
+    @Test(arguments: StoreBackend.enabled)
+    func writesOfTheTunedStoresWaitForAnOpenTransaction(backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.database.run(Self.table)
+            let db = stores.database
+            let transaction = Task {
+                try await db.transaction { tx in
+                    try await tx.run("INSERT INTO sample (id, count) VALUES (\("held"), \(1))")
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await tx.run("UPDATE sample SET count = \(2) WHERE id = \("held")")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            try await stores.requests.append([RequestRecord.fixture("during-transaction", at: 1_700_000_000_000_000)])
+            #expect(try await stores.agentTasks.end(AgentTaskEnd(taskID: "t", outcome: .success, endedAt: 1)))
+            try await transaction.value
+            #expect(try await stores.requests.count(matching: RequestRecordQuery()) == 1)
+            #expect(try await db.row("SELECT count FROM sample WHERE id = \("held")") { try $0.decode("count", as: Int.self) } == 2)
+        }
+    }
+
     @Test(arguments: StoreBackend.enabled)
     func refusedWritesAreTheSameStorageErrorOnEveryBackend(backend: StoreBackend) async throws {
         try await Self.withSample(backend) { db in
