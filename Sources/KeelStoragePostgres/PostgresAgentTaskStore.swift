@@ -9,6 +9,8 @@ import PostgresNIO
 /// one caller gets a row back.
 struct PostgresAgentTaskStore: AgentTaskStore {
     let client: PostgresClient
+    /// The request log, which the totals read.
+    let requests: SQLRequestRecordStore
 
     func end(_ task: AgentTaskEnd) async throws -> Bool {
         do {
@@ -51,14 +53,6 @@ struct PostgresAgentTaskStore: AgentTaskStore {
     }
 
     func totals(ofTask taskID: String, within: RequestRecordQuery.Scope?) async throws -> AgentTaskTotals {
-        var query = RequestRecordQuery(within: within)
-        query.taskID = taskID
-        let filter = query.postgresFilter(includingCursor: false)
-        let sql = "SELECT COUNT(*)::BIGINT, COALESCE(SUM(cost_nanos), 0)::BIGINT FROM request_record WHERE \(filter.condition)"
-        let rows = try await self.client.query(PostgresQuery(unsafeSQL: sql, binds: filter.bindings), logger: PostgresBackend.quietLogger)
-        for try await (count, cost) in rows.decode((Int64, Int64).self) {
-            return AgentTaskTotals(requests: Int(count), cost: USDNanos(cost))
-        }
-        return AgentTaskTotals(requests: 0, cost: .zero)
+        try await self.requests.totals(ofTask: taskID, within: within)
     }
 }

@@ -74,16 +74,17 @@ public final class PostgresBackend: Sendable {
         self.client = client
         self.runTask = runTask
         self.logger = logger
+        let database = PostgresDatabase(client: client)
         self.stores = KeelStores(
-            database: PostgresDatabase(client: client),
-            requests: PostgresRequestRecordStore(client: client),
+            database: database,
+            requests: SQLRequestRecordStore(database: database),
             keys: PostgresVirtualKeyStore(client: client),
             settings: PostgresSettingStore(client: client),
             tenancy: PostgresTenancyStore(client: client),
-            costs: PostgresCostReportStore(client: client),
+            costs: SQLCostReportStore(database: database),
             budgets: PostgresBudgetStore(client: client),
             rateLimits: PostgresRateLimitStore(client: client),
-            agentTasks: PostgresAgentTaskStore(client: client),
+            agentTasks: PostgresAgentTaskStore(client: client, requests: SQLRequestRecordStore(database: database)),
             backendDescription: redactedURL,
             ping: { try await client.query("SELECT 1") }
         )

@@ -8,6 +8,8 @@ import KeelStorage
 /// at a time, so of racing callers (or processes sharing the file) exactly one inserts.
 struct SQLiteAgentTaskStore: AgentTaskStore {
     let pool: DatabasePool
+    /// The request log, which the totals read.
+    let requests: SQLRequestRecordStore
 
     func end(_ task: AgentTaskEnd) async throws -> Bool {
         do {
@@ -53,16 +55,6 @@ struct SQLiteAgentTaskStore: AgentTaskStore {
     }
 
     func totals(ofTask taskID: String, within: RequestRecordQuery.Scope?) async throws -> AgentTaskTotals {
-        var query = RequestRecordQuery(within: within)
-        query.taskID = taskID
-        let filter = query.sqliteFilter(includingCursor: false)
-        let sql = "SELECT COUNT(*), COALESCE(SUM(cost_nanos), 0) FROM request_record WHERE \(filter.condition)"
-        return try await self.pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(filter.arguments)) else {
-                return AgentTaskTotals(requests: 0, cost: .zero)
-            }
-            return AgentTaskTotals(
-                requests: Int(try row.decode(Int64.self, atIndex: 0)), cost: USDNanos(try row.decode(Int64.self, atIndex: 1)))
-        }
+        try await self.requests.totals(ofTask: taskID, within: within)
     }
 }

@@ -56,14 +56,14 @@ public final class SQLiteBackend: Sendable {
         self.database = SQLiteDatabase(pool: pool, writer: AsyncLock())
         self.stores = KeelStores(
             database: self.database,
-            requests: SQLiteRequestRecordStore(pool: pool, backgroundWriter: self.recordWriter),
+            requests: SQLiteRequestRecordStore(database: self.database, backgroundWriter: self.recordWriter),
             keys: SQLiteVirtualKeyStore(pool: pool),
             settings: SQLiteSettingStore(pool: pool),
             tenancy: SQLiteTenancyStore(pool: pool),
-            costs: SQLiteCostReportStore(pool: pool),
+            costs: SQLCostReportStore(database: self.database),
             budgets: SQLiteBudgetStore(pool: pool),
             rateLimits: SQLiteRateLimitStore(pool: pool),
-            agentTasks: SQLiteAgentTaskStore(pool: pool),
+            agentTasks: SQLiteAgentTaskStore(pool: pool, requests: SQLRequestRecordStore(database: self.database)),
             backendDescription: "sqlite:\(path)",
             ping: { try await pool.read { db in try db.execute(sql: "SELECT 1") } }
         )

@@ -56,6 +56,12 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation, CustomSt
             self.fragments.append(.value(value.sqlValue))
         }
 
+        /// A bound parameter, `NULL` for `nil`. The same as the generic one; spelled for optionals
+        /// so the compiler does not warn that an optional is interpolated (as it must for text).
+        public mutating func appendInterpolation<Value: SQLBindable>(_ value: Value?) {
+            self.fragments.append(.value(value.sqlValue))
+        }
+
         /// Another statement, spliced in with its parameters.
         public mutating func appendInterpolation(_ statement: SQLStatement) {
             self.fragments.append(contentsOf: statement.fragments)
