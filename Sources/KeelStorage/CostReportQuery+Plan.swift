@@ -36,25 +36,10 @@ extension CostReportQuery {
         return segments
     }
 
-    /// A value bound to the report statement.
-    package enum Argument: Sendable, Equatable {
-        case integer(Int64)
-        case text(String)
-    }
-
-    /// The report statement, with `placeholder(n)` (1-based) for each argument and `sum(column)`
-    /// for each summed column, so each backend writes its own dialect. Columns of the result: the
-    /// bucket start (unless the interval is `.none`), the `groupBy` values ('' for none), then
-    /// the sums in the order of ``CostTotals/columnValues``.
-    package func reportSQL(
-        placeholder: (Int) -> String,
-        sum: (String) -> String
-    ) -> (sql: String, arguments: [Argument]) {
-        var arguments: [Argument] = []
-        func bind(_ value: Argument) -> String {
-            arguments.append(value)
-            return placeholder(arguments.count)
-        }
+    /// The report statement. Columns of the result: `bucket` (unless the interval is `.none`),
+    /// `dimension_0`, `dimension_1`… for the `groupBy` values ('' for none), then the sums, named
+    /// as ``CostRollup/sumColumns`` and in the order of ``CostTotals/columnValues``.
+    package var reportStatement: SQLStatement {
         let tagKey = self.tagKey
         let table = tagKey == nil ? "cost_rollup" : "cost_rollup_tag"
         func column(_ dimension: CostDimension) -> String {
@@ -74,44 +59,52 @@ extension CostReportQuery {
         if self.interval != .none {
             let width = self.interval.coarsestGranularity.seconds
             // `width` is one of three constants, never a caller's value.
-            selected.append("bucket_start - bucket_start % \(width)")
+            selected.append("bucket_start - bucket_start % \(width) AS bucket")
         }
-        selected += self.groupBy.map(column)
+        selected += self.groupBy.enumerated().map { "\(column($1)) AS dimension_\($0)" }
         let groupCount = selected.count
-        selected += CostRollup.sumColumns.map(sum)
+        // SUM of BIGINT is NUMERIC in PostgreSQL; the sums fit in BIGINT as the counts do.
+        selected += CostRollup.sumColumns.map { "CAST(COALESCE(SUM(\($0)), 0) AS BIGINT) AS \($0)" }
 
-        var conditions: [String] = []
-        let segments = self.segments.map { segment in
-            "(granularity = \(bind(.integer(segment.granularity.seconds))) AND bucket_start >= \(bind(.integer(segment.from))) AND bucket_start < \(bind(.integer(segment.to))))"
+        var conditions: [SQLStatement] = []
+        let segments = self.segments.map { segment -> SQLStatement in
+            "(granularity = \(segment.granularity.seconds) AND bucket_start >= \(segment.from) AND bucket_start < \(segment.to))"
         }
-        conditions.append(segments.isEmpty ? "FALSE" : "(" + segments.joined(separator: " OR ") + ")")
-        if let tagKey { conditions.append("tag_key = \(bind(.text(tagKey)))") }
+        conditions.append(segments.isEmpty ? "FALSE" : "(\(SQLStatement.joined(segments, separator: " OR ")))")
+        if let tagKey { conditions.append("tag_key = \(tagKey)") }
         // Sorted so the statement text is the same for the same filters.
         for (dimension, value) in self.filters.sorted(by: { $0.key.description < $1.key.description }) {
-            conditions.append("\(column(dimension)) = \(bind(.text(value)))")
+            conditions.append("\(raw: column(dimension)) = \(value)")
         }
         switch self.within {
-        case .team(let team): conditions.append("team_id = \(bind(.text(team.rawValue)))")
-        case .org(let org): conditions.append("org_id = \(bind(.text(org.rawValue)))")
+        case .team(let team): conditions.append("team_id = \(team)")
+        case .org(let org): conditions.append("org_id = \(org)")
         case nil: break
         }
 
-        var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(table) WHERE \(conditions.joined(separator: " AND "))"
+        var statement: SQLStatement = """
+            SELECT \(raw: selected.joined(separator: ", ")) FROM \(raw: table) \
+            WHERE \(SQLStatement.joined(conditions, separator: " AND "))
+            """
         if groupCount > 0 {
             let positions = (1...groupCount).map(String.init).joined(separator: ", ")
-            sql += " GROUP BY \(positions) ORDER BY \(positions)"
+            statement.append(" GROUP BY \(raw: positions) ORDER BY \(raw: positions)")
         }
-        return (sql, arguments)
+        return statement
     }
 
-    /// A report row from the values of one result row of ``reportSQL(placeholder:sum:)``, or
-    /// `nil` for the empty row an aggregate without `GROUP BY` returns when nothing matched.
-    package func row(bucket: Int64?, texts: [String], sums: [Int64]) -> CostReportRow? {
-        let totals = CostTotals(columnValues: sums)
+    /// A report row from one result row of ``reportStatement``, or `nil` for the empty row an
+    /// aggregate without `GROUP BY` returns when nothing matched.
+    package func row(_ row: SQLRow) throws -> CostReportRow? {
+        let totals = CostTotals(columnValues: try CostRollup.sumColumns.map { try row.decode($0, as: Int64.self) })
         guard totals.requests > 0 else { return nil }
+        let bucket: Int64? = if self.interval == .none { nil } else { try row.decode("bucket") }
         return CostReportRow(
-            bucket: self.interval == .none ? nil : bucket,
-            dimensions: texts.map { $0.isEmpty ? nil : $0 },
+            bucket: bucket,
+            dimensions: try self.groupBy.indices.map { index in
+                let value = try row.decode("dimension_\(index)", as: String.self)
+                return value.isEmpty ? nil : value
+            },
             totals: totals)
     }
 }

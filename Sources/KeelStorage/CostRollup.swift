@@ -102,11 +102,36 @@ package enum CostRollup {
         "reasoning_tokens", "cost_nanos", "cache_hits", "cache_saved_nanos", "estimated_cost_nanos",
     ]
 
-    /// `INSERT INTO table (…) VALUES <values> ON CONFLICT (keys) DO UPDATE SET s = table.s + excluded.s, …`.
-    package static func upsertSQL(table: String, keyColumns: [String], values: String) -> String {
+    /// `INSERT INTO table (…) VALUES <rows> ON CONFLICT (keys) DO UPDATE SET s = table.s + excluded.s, …`,
+    /// one statement per ``Swift/Array/statementChunks(for:)`` of `rows` (each row its key
+    /// values, then its sums).
+    static func upserts(table: String, keyColumns: [String], rows: [[SQLValue]], dialect: SQLDialect) -> [SQLStatement] {
         let columns = (keyColumns + Self.sumColumns).joined(separator: ", ")
         let updates = Self.sumColumns.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
-        return "INSERT INTO \(table) (\(columns)) VALUES \(values) ON CONFLICT (\(keyColumns.joined(separator: ", "))) DO UPDATE SET \(updates)"
+        return rows.statementChunks(for: dialect).map { chunk in
+            let values = SQLStatement.joined(chunk.map { row -> SQLStatement in "(\(list: row))" }, separator: ", ")
+            return """
+                INSERT INTO \(raw: table) (\(raw: columns)) VALUES \(values) \
+                ON CONFLICT (\(raw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(raw: updates)
+                """
+        }
+    }
+}
+
+extension CostRollupBatch {
+    /// The upserts that add the batch to `cost_rollup` and `cost_rollup_tag`, in `dialect`.
+    ///
+    /// The rows of one statement have distinct keys (they were summed in memory), as PostgreSQL's
+    /// `ON CONFLICT DO UPDATE` requires, and come in key order, so concurrent batches lock rows
+    /// in one order.
+    package func upsertStatements(for dialect: SQLDialect) -> [SQLStatement] {
+        func values(_ granularity: Int64, _ bucketStart: Int64, _ texts: [String], _ totals: CostTotals) -> [SQLValue] {
+            [.int(granularity), .int(bucketStart)] + texts.map(SQLValue.text) + totals.columnValues.map(SQLValue.int)
+        }
+        let rows = self.rows.map { values($0.key.granularity, $0.key.bucketStart, $0.key.textValues, $0.totals) }
+        let tagRows = self.tagRows.map { values($0.key.granularity, $0.key.bucketStart, $0.key.textValues, $0.totals) }
+        return CostRollup.upserts(table: "cost_rollup", keyColumns: CostRollup.keyColumns, rows: rows, dialect: dialect)
+            + CostRollup.upserts(table: "cost_rollup_tag", keyColumns: CostRollup.tagKeyColumns, rows: tagRows, dialect: dialect)
     }
 }
 

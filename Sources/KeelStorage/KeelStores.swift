@@ -1,7 +1,7 @@
 /// The stores of one backend, opened and migrated, as the server uses them.
 ///
-/// Most stores are written once, against ``database`` (`Stores/SQL*Store.swift`), and built
-/// here; a backend passes in only the ones it implements itself.
+/// Every store is written once, against ``database`` (`Stores/SQL*Store.swift`), and built here;
+/// a backend passes in only a store it tunes itself (SQLite's request recorder).
 public struct KeelStores: Sendable {
     /// The database itself, through the SQL layer every store is written against.
     public let database: any SQLDatabase
@@ -24,21 +24,19 @@ public struct KeelStores: Sendable {
 
     public init(
         database: any SQLDatabase,
-        requests: any RequestRecordStore,
-        costs: any CostReportStore,
-        agentTasks: any AgentTaskStore,
+        requests: (any RequestRecordStore)? = nil,
         backendDescription: String,
         ping: @escaping @Sendable () async throws -> Void
     ) {
         self.database = database
-        self.requests = requests
+        self.requests = requests ?? SQLRequestRecordStore(database: database)
         self.keys = SQLVirtualKeyStore(database: database)
         self.settings = SQLSettingStore(database: database)
         self.tenancy = SQLTenancyStore(database: database)
-        self.costs = costs
+        self.costs = SQLCostReportStore(database: database)
         self.budgets = SQLBudgetStore(database: database)
         self.rateLimits = SQLRateLimitStore(database: database)
-        self.agentTasks = agentTasks
+        self.agentTasks = SQLAgentTaskStore(database: database)
         self.backendDescription = backendDescription
         self.ping = ping
     }

@@ -77,76 +77,78 @@ public struct UsageProfileQuery: Sendable, Equatable {
 
 extension UsageProfileQuery {
     /// One statement for both backends, over the raw log (fingerprint repeats cannot be rolled
-    /// up): the window is a range of the `started_at` index. `placeholder(n)` spells the n-th
-    /// bound value (1-based); `sum(expression)` wraps a sum so that it reads as a 64-bit integer.
+    /// up): the window is a range of the `started_at` index.
     ///
-    /// Columns: team, project, key, model, provider, deployment (text, empty when absent), then
-    /// the ``CostRollup/sumColumns`` they share with cost reports except the response cache
-    /// ones, then tools, images, repeated requests, repeated prefixes, repeated input tokens.
-    package func sql(placeholder: (Int) -> String, sum: (String) -> String) -> (sql: String, arguments: [CostReportQuery.Argument]) {
-        var arguments: [CostReportQuery.Argument] = [.integer(self.from * 1_000_000), .integer(self.to * 1_000_000)]
-        var conditions = [
-            "started_at >= \(placeholder(1))", "started_at < \(placeholder(2))", "deployment IS NOT NULL",
+    /// Columns: `s_team`, `s_project`, `s_key`, `s_model`, `s_provider`, `s_deployment` (text,
+    /// empty when absent), then the sums of ``profile(_:)``.
+    package var statement: SQLStatement {
+        var conditions: [SQLStatement] = [
+            "started_at >= \(self.from * 1_000_000)", "started_at < \(self.to * 1_000_000)", "deployment IS NOT NULL",
             "operation IN ('chat.completions', 'messages')",
         ]
         switch self.within {
-        case .team(let team):
-            arguments.append(.text(team.rawValue))
-            conditions.append("team_id = \(placeholder(arguments.count))")
-        case .org(let org):
-            arguments.append(.text(org.rawValue))
-            conditions.append("org_id = \(placeholder(arguments.count))")
-        case nil:
-            break
+        case .team(let team): conditions.append("team_id = \(team)")
+        case .org(let org): conditions.append("org_id = \(org)")
+        case nil: break
         }
+        // SUM of BIGINT is NUMERIC in PostgreSQL; the sums fit in BIGINT as the counts do.
+        func sum(_ expression: String, as name: String) -> String { "CAST(COALESCE(SUM(\(expression)), 0) AS BIGINT) AS \(name)" }
         let scope = """
             COALESCE(team_id, '') AS s_team, COALESCE(project_id, '') AS s_project, \
             CASE WHEN team_id IS NULL AND project_id IS NULL THEN COALESCE(key_id, '') ELSE '' END AS s_key, \
             COALESCE(model, requested_model) AS s_model, COALESCE(provider, '') AS s_provider, deployment AS s_deployment
             """
         let keys = "s_team, s_project, s_key, s_model, s_provider, s_deployment"
-        let sql = """
-            SELECT \(keys), COUNT(*), \
-            \(sum("CASE WHEN outcome IN ('error', 'interrupted') THEN 1 ELSE 0 END")), \
-            \(sum("input_tokens")), \(sum("output_tokens")), \(sum("cached_input_tokens")), \
-            \(sum("cache_write_tokens + cache_write_1h_tokens")), \(sum("reasoning_tokens")), \(sum("cost_nanos")), \
-            \(sum("CASE WHEN (features & 1) <> 0 THEN 1 ELSE 0 END")), \
-            \(sum("CASE WHEN (features & 2) <> 0 THEN 1 ELSE 0 END")), \
-            \(sum("CASE WHEN prefix_count > 1 THEN 1 ELSE 0 END")), \
-            COUNT(DISTINCT CASE WHEN prefix_count > 1 THEN prompt_prefix_hash END), \
-            \(sum("CASE WHEN prefix_count > 1 THEN input_tokens ELSE 0 END")) \
+        let sums = [
+            "COUNT(*) AS requests",
+            sum("CASE WHEN outcome IN ('error', 'interrupted') THEN 1 ELSE 0 END", as: "errors"),
+            sum("input_tokens", as: "input_tokens"), sum("output_tokens", as: "output_tokens"),
+            sum("cached_input_tokens", as: "cached_input_tokens"),
+            sum("cache_write_tokens + cache_write_1h_tokens", as: "cache_write_tokens"),
+            sum("reasoning_tokens", as: "reasoning_tokens"), sum("cost_nanos", as: "cost_nanos"),
+            sum("CASE WHEN (features & 1) <> 0 THEN 1 ELSE 0 END", as: "with_tools"),
+            sum("CASE WHEN (features & 2) <> 0 THEN 1 ELSE 0 END", as: "with_images"),
+            sum("CASE WHEN prefix_count > 1 THEN 1 ELSE 0 END", as: "repeated_requests"),
+            "COUNT(DISTINCT CASE WHEN prefix_count > 1 THEN prompt_prefix_hash END) AS repeated_prefixes",
+            sum("CASE WHEN prefix_count > 1 THEN input_tokens ELSE 0 END", as: "repeated_input_tokens"),
+        ]
+        return """
+            SELECT \(raw: keys), \(raw: sums.joined(separator: ", ")) \
             FROM (SELECT scoped.*, \
-            COUNT(prompt_prefix_hash) OVER (PARTITION BY \(keys), prompt_prefix_hash) AS prefix_count \
-            FROM (SELECT \(scope), outcome, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
+            COUNT(prompt_prefix_hash) OVER (PARTITION BY \(raw: keys), prompt_prefix_hash) AS prefix_count \
+            FROM (SELECT \(raw: scope), outcome, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
             cache_write_1h_tokens, reasoning_tokens, cost_nanos, features, prompt_prefix_hash \
-            FROM request_record WHERE \(conditions.joined(separator: " AND "))) AS scoped) AS windowed \
-            GROUP BY \(keys)
+            FROM request_record WHERE \(SQLStatement.joined(conditions, separator: " AND "))) AS scoped) AS windowed \
+            GROUP BY \(raw: keys)
             """
-        return (sql, arguments)
     }
 
-    /// A row of ``sql(placeholder:sum:)``: six texts, then fourteen integers.
-    package static func profile(texts t: [String], integers v: [Int64]) -> UsageProfile {
-        UsageProfile(
-            team: t[0].isEmpty ? nil : t[0],
-            project: t[1].isEmpty ? nil : t[1],
-            key: t[2].isEmpty ? nil : t[2],
-            model: t[3],
-            provider: t[4],
-            deployment: t[5],
+    /// A row of ``statement``.
+    package static func profile(_ row: SQLRow) throws -> UsageProfile {
+        func text(_ column: String) throws -> String? {
+            let value = try row.decode(column, as: String.self)
+            return value.isEmpty ? nil : value
+        }
+        func integer(_ column: String) throws -> Int64 { try row.decode(column) }
+        return UsageProfile(
+            team: try text("s_team"),
+            project: try text("s_project"),
+            key: try text("s_key"),
+            model: try row.decode("s_model"),
+            provider: try row.decode("s_provider"),
+            deployment: try row.decode("s_deployment"),
             totals: CostTotals(
-                requests: v[0], errors: v[1], inputTokens: v[2], outputTokens: v[3], cachedInputTokens: v[4],
-                cacheWriteTokens: v[5], reasoningTokens: v[6], cost: USDNanos(v[7])),
-            requestsWithTools: v[8],
-            requestsWithImages: v[9],
-            repeatedPrefixRequests: v[10],
-            repeatedPrefixes: v[11],
-            repeatedPrefixInputTokens: v[12]
+                requests: try integer("requests"), errors: try integer("errors"), inputTokens: try integer("input_tokens"),
+                outputTokens: try integer("output_tokens"), cachedInputTokens: try integer("cached_input_tokens"),
+                cacheWriteTokens: try integer("cache_write_tokens"), reasoningTokens: try integer("reasoning_tokens"),
+                cost: USDNanos(try integer("cost_nanos"))),
+            requestsWithTools: try integer("with_tools"),
+            requestsWithImages: try integer("with_images"),
+            repeatedPrefixRequests: try integer("repeated_requests"),
+            repeatedPrefixes: try integer("repeated_prefixes"),
+            repeatedPrefixInputTokens: try integer("repeated_input_tokens")
         )
     }
-
-    /// Integers in the row after the six texts.
-    package static let integerColumns = 13
 
     /// Profiles in a stable order: team, project, key, model, provider, deployment.
     package static func sorted(_ profiles: [UsageProfile]) -> [UsageProfile] {

@@ -76,9 +76,6 @@ public final class PostgresBackend: Sendable {
         self.logger = logger
         self.stores = KeelStores(
             database: PostgresDatabase(client: client),
-            requests: PostgresRequestRecordStore(client: client),
-            costs: PostgresCostReportStore(client: client),
-            agentTasks: PostgresAgentTaskStore(client: client),
             backendDescription: redactedURL,
             ping: { try await client.query("SELECT 1") }
         )

@@ -56,9 +56,7 @@ public final class SQLiteBackend: Sendable {
         self.database = SQLiteDatabase(pool: pool, writer: AsyncLock())
         self.stores = KeelStores(
             database: self.database,
-            requests: SQLiteRequestRecordStore(pool: pool, database: self.database, backgroundWriter: self.recordWriter),
-            costs: SQLiteCostReportStore(pool: pool),
-            agentTasks: SQLiteAgentTaskStore(pool: pool, database: self.database),
+            requests: SQLiteRequestRecordStore(database: self.database, backgroundWriter: self.recordWriter),
             backendDescription: "sqlite:\(path)",
             ping: { try await pool.read { db in try db.execute(sql: "SELECT 1") } }
         )

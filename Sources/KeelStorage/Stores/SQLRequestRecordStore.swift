@@ -1,0 +1,61 @@
+package import KeelCore
+
+/// The request log in the `request_record` table, on any backend's ``SQLDatabase``.
+///
+/// - `append` writes a batch in one transaction: multi-row `INSERT`s
+///   (``appendStatements(_:dialect:)``), then upserts of the cost rollups (`cost_rollup`,
+///   `cost_rollup_tag`), summed in memory first so each distinct rollup key of the batch is
+///   written once. All records and their rollups are stored, or none: a duplicate id, in the
+///   batch or already stored, rejects the whole batch with `StorageError` `.conflict`, a value
+///   that breaks a `CHECK` with `.invalidValue`.
+/// - A read is one statement and sees one committed state.
+/// - Pages are ordered by `(started_at DESC, id DESC)`, `id` in byte order on both backends. The
+///   key, team, org and model filters and the time window are served by indexes that end in
+///   `(started_at, id)`, so such a page is an index range scan with no sort; the other filters are
+///   checked while walking those indexes (see `RequestRecordQuery+SQL.swift`).
+package struct SQLRequestRecordStore: RequestRecordStore {
+    package let database: any SQLDatabase
+
+    package init(database: any SQLDatabase) {
+        self.database = database
+    }
+
+    package func append(_ records: [RequestRecord]) async throws {
+        guard !records.isEmpty else { return }
+        let statements = Self.appendStatements(records, dialect: self.database.dialect)
+        try await self.database.transaction { transaction in
+            for statement in statements { try await transaction.run(statement) }
+        }
+    }
+
+    /// The statements that append `records` and add them to the cost rollups, to run in one
+    /// transaction in this order.
+    package static func appendStatements(_ records: [RequestRecord], dialect: SQLDialect) -> [SQLStatement] {
+        let inserts = records.statementChunks(for: dialect).map { chunk -> SQLStatement in
+            "INSERT INTO request_record (\(raw: RequestRecord.insertColumns)) VALUES \(SQLStatement.joined(chunk.map(\.insertRow), separator: ", "))"
+        }
+        return inserts + CostRollupBatch(records).upsertStatements(for: dialect)
+    }
+
+    package func records(matching query: RequestRecordQuery) async throws -> [RequestRecord] {
+        guard query.limit > 0 else { return [] }
+        return try await self.database.rows(query.pageStatement, RequestRecord.init(row:))
+    }
+
+    package func count(matching query: RequestRecordQuery) async throws -> Int {
+        try await self.database.row(query.countStatement)?.decodeFirst(as: Int.self) ?? 0
+    }
+
+    /// The number and total cost of the records of `taskID`, only those `within` the scope when
+    /// one is given: ``AgentTaskStore/totals(ofTask:within:)`` on every backend.
+    package func totals(ofTask taskID: String, within: RequestRecordQuery.Scope?) async throws -> AgentTaskTotals {
+        var query = RequestRecordQuery(within: within)
+        query.taskID = taskID
+        let statement: SQLStatement = """
+            SELECT COUNT(*) AS requests, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost_nanos \
+            FROM request_record WHERE \(query.condition(includingCursor: false))
+            """
+        guard let row = try await self.database.row(statement) else { return AgentTaskTotals(requests: 0, cost: .zero) }
+        return AgentTaskTotals(requests: try row.decode("requests"), cost: try row.decode("cost_nanos"))
+    }
+}
