@@ -26,10 +26,13 @@ package struct CostRollupBatch: Sendable {
         package var bucketStart: Int64
         package var org, team, project, user, key, model, provider: String
 
+        // Field by field: comparing arrays of the text fields allocated two arrays per comparison, and
+        // sorting a batch's keys took a tenth of the recorder's time.
         package static func < (lhs: Self, rhs: Self) -> Bool {
-            if lhs.granularity != rhs.granularity { return lhs.granularity < rhs.granularity }
-            if lhs.bucketStart != rhs.bucketStart { return lhs.bucketStart < rhs.bucketStart }
-            return lhs.textValues.lexicographicallyPrecedes(rhs.textValues)
+            let left = (lhs.granularity, lhs.bucketStart, lhs.org, lhs.team, lhs.project, lhs.user)
+            let right = (rhs.granularity, rhs.bucketStart, rhs.org, rhs.team, rhs.project, rhs.user)
+            if left != right { return left < right }
+            return (lhs.key, lhs.model, lhs.provider) < (rhs.key, rhs.model, rhs.provider)
         }
     }
 
@@ -39,9 +42,10 @@ package struct CostRollupBatch: Sendable {
         package var tagKey, tagValue, org, team, model: String
 
         package static func < (lhs: Self, rhs: Self) -> Bool {
-            if lhs.granularity != rhs.granularity { return lhs.granularity < rhs.granularity }
-            if lhs.bucketStart != rhs.bucketStart { return lhs.bucketStart < rhs.bucketStart }
-            return lhs.textValues.lexicographicallyPrecedes(rhs.textValues)
+            let left = (lhs.granularity, lhs.bucketStart, lhs.tagKey, lhs.tagValue, lhs.org, lhs.team)
+            let right = (rhs.granularity, rhs.bucketStart, rhs.tagKey, rhs.tagValue, rhs.org, rhs.team)
+            if left != right { return left < right }
+            return lhs.model < rhs.model
         }
     }
 
@@ -103,17 +107,16 @@ package enum CostRollup {
     ]
 
     /// `INSERT INTO table (…) VALUES <rows> ON CONFLICT (keys) DO UPDATE SET s = table.s + excluded.s, …`,
-    /// one statement per ``Swift/Array/statementChunks(for:)`` of `rows` (each row its key
-    /// values, then its sums).
-    static func upserts(table: String, keyColumns: [String], rows: [[SQLValue]], dialect: SQLDialect) -> [SQLStatement] {
+    /// one statement per ``Swift/Array/statementChunks(for:)`` of `rows` (each a parenthesised
+    /// row: its key values, then its sums).
+    static func upserts(table: String, keyColumns: [String], rows: [SQLStatement], dialect: SQLDialect) -> [SQLStatement] {
         let columns = (keyColumns + Self.sumColumns).joined(separator: ", ")
         let updates = Self.sumColumns.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
         return rows.statementChunks(for: dialect).map { chunk in
-            let values = SQLStatement.joined(chunk.map { row -> SQLStatement in "(\(list: row))" }, separator: ", ")
-            return """
-                INSERT INTO \(raw: table) (\(raw: columns)) VALUES \(values) \
-                ON CONFLICT (\(raw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(raw: updates)
-                """
+            """
+            INSERT INTO \(raw: table) (\(raw: columns)) VALUES \(SQLStatement.joined(chunk, separator: ", ")) \
+            ON CONFLICT (\(raw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(raw: updates)
+            """
         }
     }
 }
@@ -125,22 +128,19 @@ extension CostRollupBatch {
     /// `ON CONFLICT DO UPDATE` requires, and come in key order, so concurrent batches lock rows
     /// in one order.
     package func upsertStatements(for dialect: SQLDialect) -> [SQLStatement] {
-        func values(_ granularity: Int64, _ bucketStart: Int64, _ texts: [String], _ totals: CostTotals) -> [SQLValue] {
-            [.int(granularity), .int(bucketStart)] + texts.map(SQLValue.text) + totals.columnValues.map(SQLValue.int)
+        let rows = self.rows.map { key, totals -> SQLStatement in
+            """
+            (\(key.granularity), \(key.bucketStart), \(key.org), \(key.team), \(key.project), \(key.user), \(key.key), \
+            \(key.model), \(key.provider), \(list: totals.columnValues))
+            """
         }
-        let rows = self.rows.map { values($0.key.granularity, $0.key.bucketStart, $0.key.textValues, $0.totals) }
-        let tagRows = self.tagRows.map { values($0.key.granularity, $0.key.bucketStart, $0.key.textValues, $0.totals) }
+        let tagRows = self.tagRows.map { key, totals -> SQLStatement in
+            """
+            (\(key.granularity), \(key.bucketStart), \(key.tagKey), \(key.tagValue), \(key.org), \(key.team), \(key.model), \
+            \(list: totals.columnValues))
+            """
+        }
         return CostRollup.upserts(table: "cost_rollup", keyColumns: CostRollup.keyColumns, rows: rows, dialect: dialect)
             + CostRollup.upserts(table: "cost_rollup_tag", keyColumns: CostRollup.tagKeyColumns, rows: tagRows, dialect: dialect)
     }
-}
-
-extension CostRollupBatch.Key {
-    /// The text key columns after granularity and bucket start.
-    package var textValues: [String] { [self.org, self.team, self.project, self.user, self.key, self.model, self.provider] }
-}
-
-extension CostRollupBatch.TagKey {
-    /// The text key columns after granularity and bucket start.
-    package var textValues: [String] { [self.tagKey, self.tagValue, self.org, self.team, self.model] }
 }

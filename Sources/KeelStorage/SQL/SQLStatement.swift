@@ -135,7 +135,11 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation, CustomSt
                 values.append(value)
                 switch dialect {
                 case .sqlite: sql += "?"
-                case .postgres: sql += "$\(values.count)"
+                case .postgres:
+                    // Not `"$\(n)"`: an interpolated string per parameter took a sixth of the
+                    // recorder's CPU time on PostgreSQL (thousands of parameters a batch).
+                    sql += "$"
+                    sql += String(values.count)
                 }
             case .dialect(let sqlite, let postgres):
                 sql += dialect == .sqlite ? sqlite : postgres
