@@ -33,8 +33,6 @@ extension RequestRecord {
     /// The status and attempt count are bound as 64-bit integers: PostgreSQL narrows them to its
     /// `INTEGER` and refuses a value out of range (`invalidValue`) instead of this code trapping.
     var insertRow: SQLStatement {
-        // The JSON columns are bound as text; PostgreSQL stores them as JSONB.
-        let json: SQLStatement = "\(sqlite: "", postgres: "::jsonb")"
         let attemptLog = self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog)
         let usage = self.usage
         return """
@@ -43,8 +41,8 @@ extension RequestRecord {
             \(Int64(self.status)), \(self.outcome), \(self.errorClass), \(Int64(self.attempts)), \(self.ttftMicros), \
             \(self.upstreamMicros), \(self.totalMicros), \(usage.inputTokens), \(usage.outputTokens), \
             \(usage.cachedInputTokens), \(usage.cacheWriteTokens), \(usage.cacheWrite1hTokens), \(usage.reasoningTokens), \
-            \(self.cost), \(usage.webSearchRequests), \(attemptLog)\(json), \(self.orgID), \
-            \(AttributionTags.json(self.tags))\(json), \(self.cacheHit), \(self.cacheSavedCost), \(self.features.rawValue), \
+            \(self.cost), \(usage.webSearchRequests), \(json: attemptLog), \(self.orgID), \
+            \(json: AttributionTags.json(self.tags)), \(self.cacheHit), \(self.cacheSavedCost), \(self.features.rawValue), \
             \(self.promptPrefixHash), \(self.agentID), \(self.taskID), \(self.taskOutcome?.rawValue), \(self.usageEstimated))
             """
     }

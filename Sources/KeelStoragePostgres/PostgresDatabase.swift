@@ -98,7 +98,7 @@ struct PostgresDatabase: SQLDatabase {
         rows.reserveCapacity(result.rows.count)
         for row in result.rows {
             let cells = Array(row)
-            let names = columns ?? SQLColumns(names: cells.map(\.columnName), table: statement.table)
+            let names = columns ?? SQLColumns(names: cells.map(\.columnName), of: statement)
             columns = names
             rows.append(SQLRow(columns: names, values: try cells.map { try Self.value($0, table: names.table) }))
         }

@@ -92,7 +92,7 @@ struct SQLiteDatabase: SQLDatabase {
 
     static func fetch(_ statement: SQLStatement, in db: Database) throws -> [SQLRow] {
         let prepared = try Self.prepare(statement, in: db)
-        let columns = SQLColumns(names: prepared.columnNames, table: statement.table)
+        let columns = SQLColumns(names: prepared.columnNames, of: statement)
         var rows: [SQLRow] = []
         let cursor = try Row.fetchCursor(prepared)
         while let row = try cursor.next() {
@@ -123,17 +123,6 @@ struct SQLiteDatabase: SQLDatabase {
         var binder = SQLiteBinder(statement: prepared.sqliteStatement)
         for value in values { binder.bind(value) }
         return prepared
-    }
-
-    static func databaseValue(_ value: SQLValue) -> DatabaseValue {
-        switch value {
-        case .null: .null
-        case .int(let number): number.databaseValue
-        case .double(let number): number.databaseValue
-        case .text(let text): text.databaseValue
-        case .bool(let flag): (flag ? 1 as Int64 : 0).databaseValue
-        case .blob(let bytes): Data(bytes).databaseValue
-        }
     }
 
     static func value(_ value: DatabaseValue) -> SQLValue {

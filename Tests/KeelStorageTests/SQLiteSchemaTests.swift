@@ -192,3 +192,21 @@ struct SQLiteSchemaTests {
         }
     }
 }
+
+extension RequestRecordQuery {
+    /// ``pageStatement`` as SQLite runs it, for the tests that read its query plan.
+    func sqliteSelect() -> (sql: String, arguments: StatementArguments) {
+        let (sql, values) = self.pageStatement.rendered(for: .sqlite)
+        let arguments: [DatabaseValue] = values.map { value in
+            switch value {
+            case .null: .null
+            case .int(let number): number.databaseValue
+            case .double(let number): number.databaseValue
+            case .text(let text): text.databaseValue
+            case .bool(let flag): (flag ? 1 as Int64 : 0).databaseValue
+            case .blob(let bytes): Data(bytes).databaseValue
+            }
+        }
+        return (sql, StatementArguments(arguments))
+    }
+}

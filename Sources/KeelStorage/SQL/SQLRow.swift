@@ -46,17 +46,21 @@ public struct SQLRow: Sendable {
 /// The column names of one result, shared by its rows.
 public final class SQLColumns: Sendable {
     public let names: [String]
-    /// The table the statement named, for error messages.
-    public let table: String
+    /// The statement whose result this is.
+    private let source: SQLStatement
     private let positions: [String: Int]
 
-    public init(names: [String], table: String) {
+    public init(names: [String], of source: SQLStatement) {
         self.names = names
-        self.table = table
+        self.source = source
         var positions: [String: Int] = [:]
         for (index, name) in names.enumerated() where positions[name] == nil { positions[name] = index }
         self.positions = positions
     }
+
+    /// The table the statement named, for error messages: read from its text only when one is
+    /// needed.
+    public var table: String { self.source.table }
 
     public func index(of column: String) -> Int? {
         if let index = self.positions[column] { return index }

@@ -10,8 +10,9 @@
 /// - `\(value)`: a parameter (any ``SQLBindable``: text, integers, doubles, booleans, bytes,
 ///   ids, money, optionals as `NULL`).
 /// - `\(statement)`: another statement spliced in, its parameters with it.
-/// - `\(list: values)`: `?, ?, ?` for `IN (…)`; an empty list is `NULL`, so `x IN (NULL)`
-///   matches nothing.
+/// - `\(list: values)`: `?, ?, ?`, for a list whose length the code fixes (the values of a
+///   row). A set of varying size is ``values(ofJSONArray:)``: SQLite keeps each statement text
+///   prepared, and one text per size would grow without bound.
 /// - `\(json: text)`: a parameter for a JSON column (cast to `JSONB` on PostgreSQL).
 /// - `\(raw: text)`: SQL text, for names and column lists the code itself spells; never a value.
 /// - `\(sqlite: a, postgres: b)`: text that differs between the dialects (a type name, a
@@ -179,7 +180,7 @@ public struct SQLStatement: Sendable, ExpressibleByStringInterpolation, CustomSt
     /// The table the statement writes, or else the first one it reads, for error messages.
     package var table: String {
         if case .write(let table) = self.verb, !table.isEmpty { return table }
-        let words = self.leadingWords(64)
+        let words = self.leadingWords(.max)
         if let from = words.firstIndex(of: "FROM"), from + 1 < words.count { return words[from + 1].lowercased() }
         return "the database"
     }

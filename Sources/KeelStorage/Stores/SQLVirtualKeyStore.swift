@@ -26,10 +26,10 @@ package struct SQLVirtualKeyStore: VirtualKeyStore {
             INSERT INTO virtual_key
             (id, hash, prefix, name, org_id, team_id, project_id, user_id, models, role, tags,
             created_at, expires_at, revoked_at)
-            VALUES (\(key.id), \(key.hash), \(key.prefix), \(key.name.sqlValue), \(key.orgID.sqlValue), \
-            \(key.teamID.sqlValue), \(key.projectID.sqlValue), \(key.userID.sqlValue), \(models)\(Self.toJSON), \
-            \(key.role), \(AttributionTags.json(key.tags))\(Self.toJSON), \(key.createdAt), \
-            \(key.expiresAt.sqlValue), \(key.revokedAt.sqlValue))
+            VALUES (\(key.id), \(key.hash), \(key.prefix), \(key.name), \(key.orgID), \
+            \(key.teamID), \(key.projectID), \(key.userID), \(json: models), \
+            \(key.role), \(json: AttributionTags.json(key.tags)), \(key.createdAt), \
+            \(key.expiresAt), \(key.revokedAt))
             """
         )
     }
@@ -52,9 +52,6 @@ package struct SQLVirtualKeyStore: VirtualKeyStore {
             "UPDATE virtual_key SET revoked_at = coalesce(revoked_at, \(at)) WHERE id = \(id)"
         ) > 0
     }
-
-    /// PostgreSQL's cast of a bound text to `JSONB`; SQLite stores the text itself.
-    private static let toJSON: SQLStatement = "\(sqlite: "", postgres: "::jsonb")"
 
     private static let columns: SQLStatement = """
         id, hash, prefix, name, org_id, team_id, project_id, user_id, \

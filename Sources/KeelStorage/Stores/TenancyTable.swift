@@ -1,3 +1,5 @@
+import KeelCore
+
 /// How one kind of the tenancy tree (organisations, teams, projects, users) is stored, and the
 /// statements every kind shares: insert, read by id, list, update, delete.
 ///
@@ -110,9 +112,11 @@ struct TenancyFilter: Sendable {
         Self(column: name, through: subquery)
     }
 
-    /// An empty set of ids matches nothing (`IN (NULL)`).
-    func condition(_ ids: Set<some SQLBindable>) -> SQLStatement {
-        if let through { return "\(raw: self.column) IN (\(raw: through) IN (\(list: ids)))" }
-        return "\(raw: self.column) IN (\(list: ids))"
+    /// An empty set of ids matches nothing. The ids are one JSON array parameter, so the
+    /// statement's text does not depend on how many there are.
+    func condition<Tag>(_ ids: Set<Identifier<Tag>>) -> SQLStatement {
+        let values = SQLStatement.values(ofJSONArray: ids.map(\.rawValue))
+        if let through { return "\(raw: self.column) IN (\(raw: through) IN (\(values)))" }
+        return "\(raw: self.column) IN (\(values))"
     }
 }
