@@ -1,21 +1,32 @@
 extension Array {
-    /// The most rows one multi-row statement writes: 256 rows of `request_record` (38 parameters
-    /// each) stay well under SQLite's 32,766 parameters and PostgreSQL's 65,535.
-    package static var maximumRowsPerStatement: Int { 256 }
+    /// The most rows one multi-row statement of `dialect` writes.
+    ///
+    /// - SQLite: 32. A statement costs SQLite no round trip, so longer ones save little, while
+    ///   each length's text stays prepared in the connection's cache: 256 rows of `request_record`
+    ///   (38 parameters each) cost about a megabyte prepared, and one statement's rows were the
+    ///   gateway's largest allocation under load.
+    /// - PostgreSQL: 256, well under its 65,535 parameters; each statement is a round trip.
+    package static func maximumRowsPerStatement(for dialect: SQLDialect) -> Int {
+        switch dialect {
+        case .sqlite: 32
+        case .postgres: 256
+        }
+    }
 
     /// The array cut into consecutive slices for multi-row statements in `dialect`, each of at
-    /// most ``maximumRowsPerStatement`` rows.
+    /// most ``maximumRowsPerStatement(for:)`` rows.
     ///
     /// A statement's text depends on its row count, and SQLite keeps each text it has run
     /// prepared; so on SQLite each slice is as long as the largest power of two that fits in what
-    /// is left, which keeps that to nine texts per statement where every batch size would add
-    /// one (100 rows are three statements: 64, 32, 4). PostgreSQL parses each statement anew, and
-    /// each statement is a round trip: there the slices are as long as they may be.
+    /// is left, which keeps that to six texts per statement where every batch size would add
+    /// one (100 rows are four statements: 32, 32, 32, 4). PostgreSQL parses each statement anew,
+    /// and each statement is a round trip: there the slices are as long as they may be.
     package func statementChunks(for dialect: SQLDialect) -> [ArraySlice<Element>] {
+        let maximum = Self.maximumRowsPerStatement(for: dialect)
         var chunks: [ArraySlice<Element>] = []
         var start = self.startIndex
         while start < self.endIndex {
-            let left = Swift.min(self.endIndex - start, Self.maximumRowsPerStatement)
+            let left = Swift.min(self.endIndex - start, maximum)
             let length =
                 switch dialect {
                 case .sqlite: 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)

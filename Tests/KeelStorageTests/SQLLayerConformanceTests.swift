@@ -199,4 +199,20 @@ struct SQLLayerConformanceTests {
         let joined = SQLStatement.joined(["a = \(1)", "b = \(2)"], separator: " AND ")
         #expect(joined.rendered(for: .postgres).sql == "a = $1 AND b = $2")
     }
+
+    @Test func jsonParametersManyParametersAndTextOutsideASCIIRenderInPlace() {
+        let row: SQLStatement = "(\(1), \(json: "{\"ü\": 1}"), \(nil as String?), 'déjà vu')"
+        let rows = SQLStatement.joined(Array(repeating: row, count: 4), separator: ", ")
+        let statement: SQLStatement = "INSERT INTO sample (id, attributes, name, note) VALUES \(rows)"
+        let postgres = statement.rendered(for: .postgres)
+        #expect(postgres.sql.hasSuffix("($10, $11::jsonb, $12, 'déjà vu')"))
+        #expect(postgres.sql.hasPrefix("INSERT INTO sample (id, attributes, name, note) VALUES ($1, $2::jsonb, $3, 'déjà vu'), ($4,"))
+        #expect(postgres.values.count == 12)
+        #expect(postgres.values[1] == .text("{\"ü\": 1}") && postgres.values[2] == .null)
+        #expect(statement.rendered(for: .sqlite).sql.hasSuffix("(?, ?, ?, 'déjà vu')"))
+        #expect(statement.verb == .write(table: "sample"))
+        let select: SQLStatement = "SELECT \(raw: (1...80).map { "c\($0)" }.joined(separator: ", ")) FROM sample WHERE id = \(1)"
+        #expect(select.verb == .read && select.table == "sample")
+        #expect(SQLStatement(raw: "").isEmpty && !SQLStatement("\(sqlite: "", postgres: "")").isEmpty)
+    }
 }

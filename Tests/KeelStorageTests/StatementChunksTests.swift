@@ -9,11 +9,11 @@ struct StatementChunksTests {
         let chunks = rows.statementChunks(for: .sqlite)
         #expect(chunks.flatMap { $0 } == rows)
         for chunk in chunks {
-            #expect(chunk.count <= [Int].maximumRowsPerStatement)
+            #expect(chunk.count <= [Int].maximumRowsPerStatement(for: .sqlite))
             #expect(chunk.count.nonzeroBitCount == 1, "\(chunk.count) rows")
         }
-        // At most one chunk of each size below the maximum: nine statement texts at most.
-        let sizes = chunks.map(\.count).filter { $0 < [Int].maximumRowsPerStatement }
+        // At most one chunk of each size below the maximum: six statement texts at most.
+        let sizes = chunks.map(\.count).filter { $0 < [Int].maximumRowsPerStatement(for: .sqlite) }
         #expect(Set(sizes).count == sizes.count)
     }
 
@@ -22,7 +22,8 @@ struct StatementChunksTests {
         let rows = Array(0..<count)
         let chunks = rows.statementChunks(for: .postgres)
         #expect(chunks.flatMap { $0 } == rows)
-        #expect(chunks.dropLast().allSatisfy { $0.count == [Int].maximumRowsPerStatement })
-        #expect(chunks.count == (count + [Int].maximumRowsPerStatement - 1) / [Int].maximumRowsPerStatement)
+        let maximum = [Int].maximumRowsPerStatement(for: .postgres)
+        #expect(chunks.dropLast().allSatisfy { $0.count == maximum })
+        #expect(chunks.count == (count + maximum - 1) / maximum)
     }
 }

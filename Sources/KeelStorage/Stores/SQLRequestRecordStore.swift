@@ -22,19 +22,40 @@ package struct SQLRequestRecordStore: RequestRecordStore {
 
     package func append(_ records: [RequestRecord]) async throws {
         guard !records.isEmpty else { return }
-        let statements = Self.appendStatements(records, dialect: self.database.dialect)
+        let dialect = self.database.dialect
         try await self.database.transaction { transaction in
-            for statement in statements { try await transaction.run(statement) }
+            for statement in Self.appendStatements(records, dialect: dialect) { try await transaction.run(statement) }
         }
     }
 
     /// The statements that append `records` and add them to the cost rollups, to run in one
-    /// transaction in this order.
-    package static func appendStatements(_ records: [RequestRecord], dialect: SQLDialect) -> [SQLStatement] {
-        let inserts = records.statementChunks(for: dialect).map { chunk -> SQLStatement in
-            "INSERT INTO request_record (\(raw: RequestRecord.insertColumns)) VALUES \(SQLStatement.joined(chunk.map(\.insertRow), separator: ", "))"
+    /// transaction in this order. Each is built when it is reached, so a batch holds one
+    /// statement's rows at a time.
+    package static func appendStatements(_ records: [RequestRecord], dialect: SQLDialect) -> AppendStatements {
+        AppendStatements(records: records, dialect: dialect)
+    }
+
+    package struct AppendStatements: Sequence, IteratorProtocol {
+        let records: [RequestRecord]
+        let dialect: SQLDialect
+        private var chunks: IndexingIterator<[ArraySlice<RequestRecord>]>
+        private var upserts: IndexingIterator<[SQLStatement]>?
+
+        init(records: [RequestRecord], dialect: SQLDialect) {
+            self.records = records
+            self.dialect = dialect
+            self.chunks = records.statementChunks(for: dialect).makeIterator()
         }
-        return inserts + CostRollupBatch(records).upsertStatements(for: dialect)
+
+        package mutating func next() -> SQLStatement? {
+            if let chunk = self.chunks.next() {
+                return "INSERT INTO request_record (\(raw: RequestRecord.insertColumns)) VALUES \(SQLStatement.joined(chunk.lazy.map(\.insertRow), separator: ", "))"
+            }
+            if self.upserts == nil {
+                self.upserts = CostRollupBatch(self.records).upsertStatements(for: self.dialect).makeIterator()
+            }
+            return self.upserts?.next()
+        }
     }
 
     package func records(matching query: RequestRecordQuery) async throws -> [RequestRecord] {
