@@ -1,0 +1,347 @@
+/// Finds credentials in text: API keys and tokens with a known prefix, JWTs, PEM private keys,
+/// and high-entropy values right after a word such as "password", "secret" or "api_key".
+///
+/// A prefixed key is taken only with the length and alphabet its issuer uses, and only where
+/// a token starts (not inside a longer identifier), so that `task-1234` is not an OpenAI key.
+/// A value without a prefix is taken only after a context word and only when it looks random
+/// (Shannon entropy, mixed character classes): a bare hash, UUID or git SHA is not a secret on
+/// its own, and flagging every one would make redaction useless on code.
+///
+/// One linear pass over the UTF-8 bytes; no state, so one instance serves every request.
+public struct SecretDetector: Sendable {
+    /// The types this detector reports; the others are not looked for.
+    public let types: Set<GuardFindingType>
+
+    /// - Parameter types: the credential types to report; personal data types are ignored.
+    public init(types: some Sequence<GuardFindingType> = GuardFindingType.secrets) {
+        self.types = Set(types.filter(\.isSecret))
+    }
+
+    /// The credentials in `text`, sorted by start offset, with Unicode scalar offsets.
+    public func findings(in text: String) -> [GuardFinding] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var matches: [GuardByteMatch] = []
+            self.collect(in: bytes, into: &matches)
+            return GuardScalarOffsets.findings(matches, in: bytes)
+        }
+    }
+
+    /// Appends the byte ranges of the credentials in `bytes` to `matches`.
+    func collect(in bytes: UnsafeBufferPointer<UInt8>, into matches: inout [GuardByteMatch]) {
+        guard !self.types.isEmpty else { return }
+        let scanner = Scanner(bytes: bytes)
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            let byte = bytes[index]
+            let previous = index > 0 ? bytes[index - 1] : 0x20
+            guard !GuardByte.isWord(previous), previous != UInt8(ascii: "-") || byte == UInt8(ascii: "-"),
+                GuardByte.isLetter(byte) || byte == UInt8(ascii: "-")
+            else {
+                index += 1
+                continue
+            }
+            if let (type, end) = scanner.prefixed(at: index), self.types.contains(type) {
+                matches.append(GuardByteMatch(type: type, start: index, end: end))
+                index = end
+                continue
+            }
+            if let (start, end) = scanner.contextual(at: index) {
+                // A key with a known prefix after "api_key:" keeps its own type.
+                if let (type, keyEnd) = scanner.prefixed(at: start), keyEnd <= end, self.types.contains(type) {
+                    matches.append(GuardByteMatch(type: type, start: start, end: keyEnd))
+                    index = keyEnd
+                    continue
+                }
+                if self.types.contains(.contextualSecret) {
+                    matches.append(GuardByteMatch(type: .contextualSecret, start: start, end: end))
+                    index = end
+                    continue
+                }
+            }
+            index += 1
+        }
+    }
+
+    struct Scanner {
+        let bytes: UnsafeBufferPointer<UInt8>
+
+        subscript(_ index: Int) -> UInt8 { index >= 0 && index < self.bytes.count ? self.bytes[index] : 0 }
+
+        /// The end of a run of bytes that satisfy `accepts` from `start`, at most `limit` long.
+        func run(from start: Int, limit: Int = 4096, _ accepts: (UInt8) -> Bool) -> Int {
+            var index = start
+            while index < self.bytes.count, index - start < limit, accepts(self.bytes[index]) { index += 1 }
+            return index
+        }
+
+        /// Whether `end` is the end of a token: no letter, digit, `_` or `-` follows.
+        func isTokenEnd(_ end: Int) -> Bool {
+            let next = self[end]
+            return !GuardByte.isWord(next) && next != UInt8(ascii: "-")
+        }
+
+        /// A key with a fixed prefix at `start`: its type and end.
+        func prefixed(at start: Int) -> (GuardFindingType, Int)? {
+            let has = { (prefix: StaticString) in self.hasExactPrefix(prefix, at: start) }
+            switch self.bytes[start] {
+            case UInt8(ascii: "A"):
+                for prefix: StaticString in ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"] where has(prefix) {
+                    let end = self.run(from: start + 4, limit: 17) { GuardByte.isUpper($0) || GuardByte.isDigit($0) }
+                    return end - start == 20 && self.isTokenEnd(end) ? (.awsAccessKeyID, end) : nil
+                }
+                if has("AIza") {
+                    let end = self.run(from: start + 4, limit: 36) { GuardByte.isWord($0) || $0 == UInt8(ascii: "-") }
+                    return end - start == 39 && self.isTokenEnd(end) ? (.googleAPIKey, end) : nil
+                }
+            case UInt8(ascii: "g"):
+                for prefix: StaticString in ["ghp_", "gho_", "ghs_", "ghu_", "ghr_"] where has(prefix) {
+                    let end = self.run(from: start + 4, limit: 256) { GuardByte.isAlphanumeric($0) }
+                    return end - start >= 40 && self.isTokenEnd(end) ? (.githubToken, end) : nil
+                }
+                if has("github_pat_") {
+                    let end = self.run(from: start + 11, limit: 256) { GuardByte.isWord($0) }
+                    return end - start >= 40 && self.isTokenEnd(end) ? (.githubToken, end) : nil
+                }
+            case UInt8(ascii: "x"):
+                if has("xox"), "bpars".utf8.contains(self[start + 3]), self[start + 4] == UInt8(ascii: "-") {
+                    let end = self.run(from: start + 5, limit: 256) { GuardByte.isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+                    let body = UnsafeBufferPointer(rebasing: self.bytes[(start + 5)..<end])
+                    return end - start >= 15 && body.contains(where: GuardByte.isDigit) && self.isTokenEnd(end)
+                        ? (.slackToken, end) : nil
+                }
+            case UInt8(ascii: "s"), UInt8(ascii: "r"):
+                if has("sk_live_") || has("sk_test_") || has("rk_live_") || has("rk_test_") {
+                    let end = self.run(from: start + 8, limit: 256) { GuardByte.isAlphanumeric($0) }
+                    return end - start >= 24 && self.isTokenEnd(end) ? (.stripeKey, end) : nil
+                }
+                if has("sk-ant-") {
+                    let end = self.run(from: start + 7, limit: 256) { GuardByte.isWord($0) || $0 == UInt8(ascii: "-") }
+                    return end - start >= 40 && self.isTokenEnd(end) ? (.anthropicKey, end) : nil
+                }
+                if has("sk-") {
+                    let end = self.run(from: start + 3, limit: 256) { GuardByte.isWord($0) || $0 == UInt8(ascii: "-") }
+                    let body = UnsafeBufferPointer(rebasing: self.bytes[(start + 3)..<end])
+                    guard end - start >= 23, self.isTokenEnd(end), GuardEntropy.hasMixedClasses(body) else { return nil }
+                    return (.openAIKey, end)
+                }
+            case UInt8(ascii: "e"):
+                if has("eyJ"), let end = self.jwt(from: start) { return (.jwt, end) }
+            case UInt8(ascii: "-"):
+                if has("-----BEGIN "), let end = self.privateKeyBlock(from: start) { return (.privateKey, end) }
+            default:
+                break
+            }
+            return nil
+        }
+
+        func hasExactPrefix(_ prefix: StaticString, at index: Int) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard index + count <= self.bytes.count else { return false }
+            for offset in 0..<count where self.bytes[index + offset] != prefix.utf8Start[offset] { return false }
+            return true
+        }
+
+        /// A JSON Web Token: three base64url segments joined by dots, the first two starting
+        /// `eyJ` (the encoding of `{"`), the signature possibly empty (`alg: none`).
+        func jwt(from start: Int) -> Int? {
+            let isSegment = { (byte: UInt8) in GuardByte.isWord(byte) || byte == UInt8(ascii: "-") }
+            let header = self.run(from: start, limit: 2048, isSegment)
+            guard header - start >= 10, self[header] == UInt8(ascii: "."), self.hasExactPrefix("eyJ", at: header + 1) else {
+                return nil
+            }
+            let payload = self.run(from: header + 1, limit: 8192, isSegment)
+            guard payload - header > 10, self[payload] == UInt8(ascii: ".") else { return nil }
+            let signature = self.run(from: payload + 1, limit: 2048, isSegment)
+            let next = self[signature]
+            return next == UInt8(ascii: ".") || next == UInt8(ascii: "=") ? nil : signature
+        }
+
+        /// A PEM block whose label ends in `PRIVATE KEY` (RSA, EC, DSA, OpenSSH, PKCS #8,
+        /// encrypted) through its `-----END … -----` line; a block cut off before its end line runs
+        /// to the end of the text, since half a key is still a leak.
+        func privateKeyBlock(from start: Int) -> Int? {
+            let labelStart = start + 11
+            let labelEnd = self.run(from: labelStart, limit: 40) { GuardByte.isUpper($0) || $0 == 0x20 || $0 == UInt8(ascii: "#") }
+            guard self.hasExactPrefix("-----", at: labelEnd) else { return nil }
+            let label = UnsafeBufferPointer(rebasing: self.bytes[labelStart..<labelEnd])
+            guard label.count >= 11, UnsafeBufferPointer(rebasing: label[(label.count - 11)...]).elementsEqual("PRIVATE KEY".utf8)
+                || label.count >= 17 && UnsafeBufferPointer(rebasing: label[(label.count - 17)...]).elementsEqual("PRIVATE KEY BLOCK".utf8)
+            else { return nil }
+            var index = labelEnd + 5
+            while index < self.bytes.count {
+                if self.bytes[index] == UInt8(ascii: "-"), self.hasExactPrefix("-----END ", at: index) {
+                    var end = index + 9
+                    while end < self.bytes.count, end - index < 60, !self.hasExactPrefix("-----", at: end) { end += 1 }
+                    return min(self.bytes.count, end + 5)
+                }
+                index += 1
+            }
+            return self.bytes.count
+        }
+
+        /// A value after a credential-naming key (`password: …`, `"api_key": "…"`,
+        /// `DB_PASSWORD=…`, `Authorization: Bearer …`, `my password is …`): returns the value's
+        /// range when it looks random enough to be a real credential rather than a placeholder
+        /// (`<your key>`, `********`, `changeme`, `${TOKEN}`).
+        func contextual(at start: Int) -> (Int, Int)? {
+            let keyEnd = self.run(from: start, limit: 64) { GuardByte.isWord($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+            guard keyEnd - start >= 3, let strength = self.credentialKeyStrength(start, keyEnd) else { return nil }
+            // The separator: quotes, spaces, one of `:` `=` `=>`, or the words "is" / "was".
+            var index = keyEnd
+            if self[index] == 0x22 || self[index] == 0x27 { index += 1 }
+            while self[index] == 0x20 || self[index] == 0x09 { index += 1 }
+            var separated = false
+            if self[index] == UInt8(ascii: ":") || self[index] == UInt8(ascii: "=") {
+                index += 1
+                if self[index] == UInt8(ascii: ">") || self[index] == UInt8(ascii: "=") { index += 1 }
+                separated = true
+            } else if self.bytes.guardHasPrefix("is ", at: index) || self.bytes.guardHasPrefix("was ", at: index) {
+                index += self[index] == UInt8(ascii: "i") ? 3 : 4
+                separated = true
+            } else if strength == .bearer, self[keyEnd] == 0x20 {
+                separated = true
+            }
+            guard separated else { return nil }
+            while self[index] == 0x20 || self[index] == 0x09 { index += 1 }
+            if self.bytes.guardHasPrefix("bearer ", at: index) || self.bytes.guardHasPrefix("basic ", at: index) {
+                index += self[index] | 0x20 == UInt8(ascii: "b") && self[index + 1] | 0x20 == UInt8(ascii: "e") ? 7 : 6
+            }
+            var quote: UInt8 = 0
+            if self[index] == 0x22 || self[index] == 0x27 || self[index] == 0x60 {
+                quote = self[index]
+                index += 1
+            }
+            let valueStart = index
+            let valueEnd = self.run(from: valueStart, limit: 512) { byte in
+                quote != 0 ? byte != quote && byte >= 0x20 && byte < 0x7F : byte > 0x20 && byte < 0x7F && byte != 0x2C && byte != 0x3B
+                    && byte != 0x22 && byte != 0x27 && byte != 0x60 && byte != 0x29 && byte != 0x7D
+            }
+            var end = valueEnd
+            if quote == 0 {
+                while end > valueStart, self[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            }
+            let value = UnsafeBufferPointer(rebasing: self.bytes[valueStart..<end])
+            guard GuardEntropy.looksLikeCredential(value, password: strength == .password) else { return nil }
+            return (valueStart, end)
+        }
+
+        enum KeyStrength { case password, token, bearer }
+
+        /// Whether the key names a credential, and what kind of value it announces.
+        func credentialKeyStrength(_ start: Int, _ end: Int) -> KeyStrength? {
+            let key = UnsafeBufferPointer(rebasing: self.bytes[start..<end])
+            if end - start == 6, self.bytes.guardHasPrefix("bearer", at: start) { return .bearer }
+            if end - start == 13, self.bytes.guardHasPrefix("authorization", at: start) { return .token }
+            for word: StaticString in ["password", "passwd", "passphrase", "pwd"] where Self.contains(key, word) {
+                return .password
+            }
+            for word: StaticString in [
+                "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "private_key", "credential",
+                "auth_key", "client_key", "signing_key", "session_key",
+            ] where Self.contains(key, word) {
+                return .token
+            }
+            return nil
+        }
+
+        static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard haystack.count >= count else { return false }
+            for offset in 0...(haystack.count - count) {
+                var equal = true
+                for index in 0..<count where GuardByte.lowercased(haystack[offset + index]) != word.utf8Start[index] {
+                    equal = false
+                    break
+                }
+                if equal { return true }
+            }
+            return false
+        }
+    }
+}
+
+/// How random a candidate credential looks.
+enum GuardEntropy {
+    /// Shannon entropy in bits per byte.
+    static func bitsPerByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Double {
+        guard !bytes.isEmpty else { return 0 }
+        return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 256) { counts in
+            counts.initialize(repeating: 0)
+            for byte in bytes { counts[Int(byte)] &+= 1 }
+            let total = Double(bytes.count)
+            var entropy = 0.0
+            for count in counts where count > 0 {
+                let p = Double(count) / total
+                entropy -= p * log2(p)
+            }
+            return entropy
+        }
+    }
+
+    /// Whether `bytes` hold an upper-case letter, a lower-case letter and a digit.
+    static func hasMixedClasses(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var upper = false
+        var lower = false
+        var digit = false
+        for byte in bytes {
+            upper = upper || GuardByte.isUpper(byte)
+            lower = lower || GuardByte.isLower(byte)
+            digit = digit || GuardByte.isDigit(byte)
+        }
+        return upper && lower && digit
+    }
+
+    /// Whether a value found after a credential key is a real credential: long enough, at
+    /// least two character classes, and random enough (a password of 8+ bytes with 2.5 bits per
+    /// byte; a token of 16+ bytes with 3 bits per byte), and not a template (`${X}`, `<x>`,
+    /// `{{x}}`, all one character).
+    static func looksLikeCredential(_ value: UnsafeBufferPointer<UInt8>, password: Bool) -> Bool {
+        guard value.count >= (password ? 8 : 16), value.count <= 512 else { return false }
+        let first = value[0]
+        if first == UInt8(ascii: "$") || first == UInt8(ascii: "<") || first == UInt8(ascii: "{") || first == UInt8(ascii: "%") {
+            return false
+        }
+        var classes = 0
+        var upper = false
+        var lower = false
+        var digit = false
+        var symbol = false
+        for byte in value {
+            upper = upper || GuardByte.isUpper(byte)
+            lower = lower || GuardByte.isLower(byte)
+            digit = digit || GuardByte.isDigit(byte)
+            symbol = symbol || !GuardByte.isAlphanumeric(byte)
+        }
+        classes = (upper ? 1 : 0) + (lower ? 1 : 0) + (digit ? 1 : 0) + (symbol ? 1 : 0)
+        guard classes >= 2, digit || symbol else { return false }
+        return Self.bitsPerByte(value) >= (password ? 2.5 : 3.0)
+    }
+}
+
+private func log2(_ value: Double) -> Double {
+    // ln(x) / ln(2) without Foundation: the entropy only needs a few digits.
+    var x = value
+    var exponent = 0.0
+    while x < 1 {
+        x *= 2
+        exponent -= 1
+    }
+    while x >= 2 {
+        x /= 2
+        exponent += 1
+    }
+    // x in [1, 2): ln(x) by the series of atanh, y = (x - 1) / (x + 1).
+    let y = (x - 1) / (x + 1)
+    let y2 = y * y
+    var term = y
+    var sum = 0.0
+    var k = 1.0
+    for _ in 0..<8 {
+        sum += term / k
+        term *= y2
+        k += 2
+    }
+    return exponent + 2 * sum / 0.693_147_180_559_945_3
+}
