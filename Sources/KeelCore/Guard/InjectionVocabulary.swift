@@ -1,0 +1,291 @@
+/// The word classes that injection phrases are built from, and each word's classes.
+///
+/// A class is a family of words that play the same part in an attack phrase ("ignore",
+/// "disregard", "forget", "override" all *discard* something). Phrases are written over classes
+/// (``InjectionPhrases``), so one phrase covers the many ways an attack is worded, including
+/// ones no corpus holds. A word's classes are found by hashing its folded spelling once, with no
+/// `String` built per word.
+enum InjectionVocabulary {
+    /// A set of word classes, one bit each.
+    struct Classes: Equatable, Sendable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+
+        var isEmpty: Bool { self.low == 0 && self.high == 0 }
+
+        func intersects(_ other: Classes) -> Bool { self.low & other.low != 0 || self.high & other.high != 0 }
+
+        mutating func formUnion(_ other: Classes) {
+            self.low |= other.low
+            self.high |= other.high
+        }
+
+        init() {}
+
+        init(bit: Int) {
+            if bit < 64 { self.low = 1 << UInt64(bit) } else { self.high = 1 << UInt64(bit - 64) }
+        }
+    }
+
+    /// The word families, by name. Phrases refer to them by these names.
+    static let families: [(name: String, words: [String])] = [
+        (
+            "discard",
+            [
+                "ignore", "ignoring", "ignored", "disregard", "disregarding", "forget", "forgetting", "override", "overriding",
+                "overwrite", "bypass", "bypassing", "circumvent", "skip", "neglect", "overlook", "abandon", "discard", "dismiss",
+                "ditch", "drop", "erase", "delete", "clear", "reset", "cancel", "nullify", "void", "suspend", "unlearn", "evade",
+                "violate", "violating", "break", "breaking", "disobey", "defy", "remove", "disable", "deactivate", "turn",
+                "lift", "purge", "wipe", "scrap",
+            ]
+        ),
+        ("quantifier", ["all", "any", "every", "everything", "each", "whatever", "anything"]),
+        (
+            "prior",
+            [
+                "previous", "previously", "prior", "above", "earlier", "preceding", "former", "initial", "original", "old",
+                "past", "foregoing", "existing", "default", "given", "preset", "programmed", "system", "developer", "hidden",
+                "starting", "first", "your", "those", "these", "its", "current", "standard", "built", "preprogrammed", "safety",
+                "openai", "anthropic", "ethical", "moral", "content", "core", "base", "internal",
+            ]
+        ),
+        (
+            "instructions",
+            [
+                "instructions", "instruction", "rules", "rule", "guidelines", "guideline", "directions", "directives", "directive",
+                "prompt", "prompts", "constraints", "restrictions", "programming", "policies", "policy", "guardrails", "orders",
+                "commands", "training", "conditioning", "limitations", "boundaries", "filters", "safeguards", "protocols",
+                "guidance", "principles", "told", "messages", "context", "ethics", "morals", "limits", "regulations",
+                "restraints", "settings", "parameters", "preprompt", "commandments", "teachings",
+            ]
+        ),
+        ("you", ["you", "your", "yourself", "youre", "u", "ur", "youll", "youve", "thou", "ya"]),
+        ("now", ["now", "henceforth", "onwards", "onward", "forth", "forward", "forwards"]),
+        ("from", ["from"]),
+        ("on", ["on"]),
+        ("new", ["new", "updated", "revised", "different", "real", "true", "actual", "next", "following"]),
+        (
+            "task",
+            [
+                "task", "tasks", "instructions", "instruction", "role", "goal", "objective", "job", "purpose", "mission",
+                "directive", "orders", "rules", "persona", "identity", "name", "assignment", "prompt",
+            ]
+        ),
+        (
+            "jailbreakTerm",
+            [
+                "jailbreak", "jailbroken", "jailbreaking", "jailbreaks", "unfiltered", "uncensored", "unrestricted",
+                "unshackled", "unchained", "amoral", "devmode", "godmode", "antidan", "betterdan", "unaligned",
+                "unmoderated",
+            ]
+        ),
+        (
+            "personaName",
+            [
+                "dan", "stan", "dude", "aim", "mongo", "omega", "apophis", "ucar", "alphabreak", "antigpt", "nsfwgpt",
+                "evilbot", "basedgpt", "burple", "niccolo", "machiavelli", "unhinged", "maximum", "dany", "kevin",
+                "sdan",
+            ]
+        ),
+        ("mode", ["mode", "persona", "version", "personality", "identity", "alter", "ego", "form", "state", "self", "modus"]),
+        ("enabled", ["enabled", "enable", "activated", "activate", "unlocked", "unlock", "engaged", "engage", "on", "turned"]),
+        (
+            "act",
+            [
+                "act", "acting", "pretend", "pretending", "roleplay", "roleplaying", "simulate", "simulating",
+                "emulate", "emulating", "imagine", "behave", "become", "embody", "portray", "impersonate", "play",
+                "playing", "answer", "respond", "function", "operate",
+            ]
+        ),
+        ("as", ["as", "like", "be", "being", "to"]),
+        ("are", ["are", "is", "will", "shall", "must", "am", "be", "re", "become", "were", "ll", "should"]),
+        (
+            "negation",
+            [
+                "no", "without", "zero", "free", "beyond", "not", "never", "dont", "doesnt", "cant", "cannot", "wont", "none",
+                "nor", "devoid", "lacks", "lack", "lifted", "removed", "absent", "outside", "isnt", "arent", "shouldnt",
+                "wouldnt", "didnt", "aint", "neither", "nothing", "unbound", "broken", "escaped", "liberated", "released",
+            ]
+        ),
+        (
+            "limits",
+            [
+                "restrictions", "restriction", "limits", "limitations", "limit", "filters", "filter", "filtering",
+                "censorship", "censored", "censor", "boundaries", "rules", "guidelines", "constraints", "ethics", "ethical",
+                "morals", "moral", "morality", "principles", "policies", "policy", "safeguards", "guardrails", "restraints",
+                "confines", "regulations", "laws", "obligations", "standards", "values", "conscience", "qualms", "scruples",
+                "programming", "bounds", "shackles", "chains", "restricted", "limited", "filtered", "guideline", "barriers",
+                "protocols", "regulation", "considerations", "concerns", "responsibility", "accountability",
+            ]
+        ),
+        (
+            "bound",
+            [
+                "bound", "bounded", "restricted", "limited", "constrained", "confined", "governed", "subject", "obligated",
+                "held", "tied", "censored", "filtered", "restrained", "obliged", "required", "forced", "programmed", "chained",
+            ]
+        ),
+        ("by", ["by", "to", "with"]),
+        (
+            "refuse",
+            [
+                "refuse", "refusal", "refusals", "refusing", "decline", "declining", "reject", "deny", "censor", "apologize",
+                "apologise", "apology", "apologies", "sorry", "warn", "lecture", "moralize", "moralise", "moralizing", "hesitate",
+                "object", "objection", "refuses", "declines", "sanitize", "withhold",
+            ]
+        ),
+        ("caveats", ["warnings", "warning", "disclaimers", "disclaimer", "apologies", "caveats", "caveat", "lectures", "moralizing"]),
+        (
+            "reveal",
+            [
+                "reveal", "show", "print", "repeat", "output", "display", "disclose", "leak", "dump", "tell", "give",
+                "share", "expose", "list", "spell", "recite", "echo", "provide", "return", "copy", "paste", "state",
+                "type", "quote", "reproduce",
+            ]
+        ),
+        ("determiner", ["your", "the", "ur", "its", "thy", "my", "this", "these", "all", "entire", "full", "exact", "complete"]),
+        (
+            "systemWord",
+            [
+                "system", "initial", "hidden", "original", "secret", "internal", "confidential", "pre", "preprompt",
+                "starting", "beginning", "verbatim", "developer", "underlying", "base", "core", "exact", "full",
+                "entire", "complete", "above", "private", "sysprompt", "master", "meta", "opening",
+            ]
+        ),
+        (
+            "promptWord",
+            [
+                "prompt", "prompts", "instructions", "instruction", "preprompt", "directives", "guidelines",
+                "configuration", "setup", "sysprompt", "programming", "directive", "rules",
+            ]
+        ),
+        ("org", ["openai", "anthropic", "chatgpt", "gpt", "claude", "bard", "gemini", "llama", "microsoft", "google", "meta"]),
+        ("contentWord", ["content", "usage", "safety", "use", "moderation", "community"]),
+        ("policyWord", ["policy", "policies", "guidelines", "rules", "filters", "filter", "guideline", "restrictions", "standards", "terms"]),
+        ("character", ["character", "role", "persona", "roleplay", "act", "personality", "mode"]),
+        ("stay", ["stay", "remain", "keep", "maintain", "staying", "remaining", "stays"]),
+        ("in", ["in", "into"]),
+        ("breakWord", ["break", "breaking", "broke", "leave", "exit", "drop", "abandon", "lose", "slip"]),
+        ("must", ["always", "never", "must", "will", "shall", "should", "cannot", "obligated", "required", "forced", "have", "need", "can"]),
+        (
+            "comply",
+            [
+                "answer", "answers", "respond", "response", "responses", "reply", "replies", "comply", "obey", "follow",
+                "generate", "provide", "produce", "fulfil", "fulfill", "do", "say", "write", "create", "accept", "complete",
+                "execute", "assist", "help", "give",
+            ]
+        ),
+        (
+            "anything",
+            [
+                "anything", "everything", "whatever", "any", "all", "every", "request", "requests", "question", "questions",
+                "prompt", "prompts", "command", "commands", "order", "orders",
+            ]
+        ),
+        (
+            "harmful",
+            [
+                "illegal", "unethical", "immoral", "harmful", "dangerous", "offensive", "explicit", "nsfw", "violent",
+                "malicious", "inappropriate", "hateful", "derogatory", "controversial", "graphic", "obscene", "profanity",
+                "swear", "curse", "racist", "sexist", "vulgar", "illicit", "unlawful", "criminal", "forbidden", "prohibited",
+                "banned", "taboo", "lewd", "porn", "pornographic", "sexual", "gore", "extreme", "toxic", "rude",
+            ]
+        ),
+        (
+            "ai",
+            [
+                "ai", "assistant", "model", "llm", "chatbot", "bot", "gpt", "chatgpt", "agent", "claude", "gemini", "copilot",
+                "language", "lm", "robot", "machine", "system", "bard", "llms", "ais", "assistants",
+            ]
+        ),
+        ("user", ["user", "users", "human", "person", "operator", "customer", "owner", "reader", "requester"]),
+        ("inform", ["tell", "inform", "notify", "alert", "mention", "reveal", "show", "let", "warn", "disclose", "say"]),
+        (
+            "send",
+            [
+                "send", "post", "forward", "upload", "transmit", "exfiltrate", "email", "submit", "fetch", "visit", "navigate",
+                "open", "click", "append", "include", "embed", "render", "load", "request", "call", "curl", "wget", "ping",
+                "leak", "share",
+            ]
+        ),
+        (
+            "destination",
+            [
+                "http", "https", "url", "link", "endpoint", "webhook", "server", "domain", "website", "site", "attacker",
+                "image", "www", "com", "ftp", "address", "api",
+            ]
+        ),
+        ("start", ["start", "begin", "begins", "starting", "beginning", "prefix", "preface", "commence", "open", "lead", "precede"]),
+        ("responseWord", ["response", "responses", "reply", "replies", "answer", "answers", "output", "outputs", "message", "messages", "ways", "paragraphs", "personalities", "versions"]),
+        ("with", ["with", "by", "using"]),
+        ("sure", ["sure", "certainly", "absolutely", "okay", "ok", "yes", "understood", "here", "of", "jailbroken", "happy"]),
+        ("two", ["two", "both", "dual", "separate", "paired", "2", "twice"]),
+        ("textWord", ["text", "words", "everything", "content", "lines", "line", "sentences", "conversation", "chat", "characters", "tokens", "message"]),
+        ("above", ["above", "before", "earlier", "preceding", "prior", "previous", "beginning", "start", "top", "upwards", "so"]),
+        ("told", ["told", "taught", "learned", "learnt", "instructed", "given", "programmed", "trained", "ordered", "asked", "said", "shown", "provided", "fed"]),
+        ("what", ["what", "which", "how", "where", "whats"]),
+        ("care", ["care", "cares", "caring", "matter", "matters", "concern", "concerned", "worry", "worried", "regard", "bother"]),
+        ("about", ["about", "for", "of", "if", "whether"]),
+        ("regardless", ["regardless", "irrespective", "despite", "notwithstanding", "whatever", "disregarding", "independent"]),
+        ("doWord", ["do"]),
+        ("free", ["free", "freed", "liberated", "released", "escaped", "broken", "unshackled", "loose", "emancipated"]),
+        ("of", ["of", "from"]),
+        ("if", ["if", "since", "because", "as", "when"]),
+        ("note", ["note", "message", "instructions", "instruction", "attention", "important", "notice", "reminder", "memo", "directive", "warning", "update"]),
+        ("for", ["to", "for"]),
+        ("end", ["end", "ending", "ended", "stop", "close", "terminate", "finish", "finished"]),
+        ("documentWord", ["prompt", "input", "instructions", "document", "context", "conversation", "text", "data", "message", "user", "system", "email", "page", "file", "content"]),
+        ("roleStrong", ["system", "developer", "admin", "administrator", "sys", "root", "instructions", "instruction", "inst", "operator", "sudo"]),
+        ("roleWeak", ["assistant", "user", "human", "ai", "model", "bot", "gpt", "chatgpt", "claude", "response", "answer"]),
+        ("hypothetical", ["hypothetical", "hypothetically", "fictional", "fiction", "imaginary", "story", "novel", "screenplay", "game", "scenario", "world", "universe", "simulation", "dream"]),
+        ("where", ["where", "which", "that", "whose", "in"]),
+        ("dont", ["dont", "not", "never", "cannot", "cant", "wont", "shouldnt", "mustnt", "without", "no"]),
+        ("secretly", ["secretly", "silently", "quietly", "covertly", "discreetly", "invisibly", "hidden", "stealthily"]),
+        ("capability", ["can", "could", "able", "capable", "allowed", "permitted", "free", "possible", "will"]),
+        ("data", ["data", "conversation", "history", "password", "passwords", "credentials", "emails", "email", "contents", "chat", "messages", "information", "keys", "key", "tokens", "cookies", "files", "secrets", "documents", "memory"]),
+        ("to", ["to", "at", "into", "via", "through"]),
+    ]
+
+    /// More families, kept apart from the list above only to keep each list short.
+    static let moreFamilies: [(name: String, words: [String])] = [
+        ("roleplayVerb", ["act", "acting", "pretend", "pretending", "roleplay", "roleplaying", "simulate", "simulating", "emulate", "imagine", "embody", "portray", "impersonate"]),
+        ("privileged", ["developer", "dev", "debug", "god", "admin", "administrator", "root", "sudo", "maintenance", "diagnostic", "superuser", "unrestricted", "jailbreak", "unfiltered", "uncensored", "evil", "chaos", "opposite", "dan", "unlocked"]),
+        ("yourWord", ["your", "ur", "thy", "yer"]),
+        ("promptCore", ["prompt", "prompts", "instructions", "preprompt", "sysprompt", "directives", "programming", "guidelines"]),
+        ("leakVerb", ["repeat", "print", "output", "reveal", "dump", "leak", "disclose", "recite", "echo", "reproduce", "regurgitate"]),
+        ("anythingNow", ["anything"]),
+        ("legality", ["legality", "legal", "ethics", "ethical", "morality", "moral", "morals", "consequences", "safety", "harm", "laws", "law", "rules", "policy", "policies"]),
+        ("have", ["have", "has", "having", "possess", "got"]),
+    ]
+
+    /// The bit of each family, by name.
+    static let familyBits: [String: Int] = {
+        var bits: [String: Int] = [:]
+        for (index, family) in (Self.families + Self.moreFamilies).enumerated() { bits[family.name] = index }
+        precondition(bits.count <= 128, "at most 128 word families")
+        return bits
+    }()
+
+    /// Each word's classes, by the hash of its spelling.
+    static let table: [UInt64: Classes] = {
+        var table: [UInt64: Classes] = [:]
+        for (index, family) in (Self.families + Self.moreFamilies).enumerated() {
+            let bit = Classes(bit: index)
+            for word in family.words {
+                table[GuardHash.of(word), default: Classes()].formUnion(bit)
+            }
+        }
+        return table
+    }()
+
+    /// The classes of a word, by its folded hash; empty for a word in no family.
+    @inline(__always) static func classes(of hash: UInt64) -> Classes {
+        Self.table[hash] ?? Classes()
+    }
+
+    /// The class set of one family.
+    static func family(_ name: String) -> Classes {
+        guard let bit = Self.familyBits[name] else { preconditionFailure("unknown word family \(name)") }
+        return Classes(bit: bit)
+    }
+}
