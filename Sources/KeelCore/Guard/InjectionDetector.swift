@@ -69,7 +69,8 @@ public struct InjectionDetector: Sendable {
             }
         }
         if strongTurns > 0 { weights.raise(.fakeTurn, 0.45, count: strongTurns) }
-        if weakTurns >= 2 { weights.raise(.fakeTurn, 0.2) }
+        if weakTurns > 0 { weights.raise(.fakeTurn, 0.3) }
+        weights.weighPersonaInstructions()
         if text.controlTokens > 0 { weights.raise(.controlTokens, 0.6, count: text.controlTokens) }
         if text.roleTags > 0 { weights.raise(.roleTag, 0.4, count: text.roleTags) }
         if text.invisibleCharacters > 0, anyPhrase || text.invisibleCharacters >= 10 {
@@ -91,6 +92,22 @@ public struct InjectionDetector: Sendable {
             self.weights[index] = max(self.weights[index], weight)
             self.counts[index] += count
             self.fired = true
+        }
+
+        /// Second-person directives count only in a persona set-up, and more of them count more:
+        /// four make a weight of 0.35, eight or more 0.55.
+        mutating func weighPersonaInstructions() {
+            let index = InjectionSignal.personaInstructions.ordinal
+            let directives = self.counts[index]
+            let setUp = [InjectionSignal.roleplay, .personaJailbreak, .newInstructions, .identityOverride, .characterPersistence]
+                .contains { self.counts[$0.ordinal] > 0 }
+            if directives >= 4, setUp {
+                self.weights[index] = min(0.55, 0.15 + 0.05 * Double(directives))
+                self.counts[index] = 1
+            } else {
+                self.counts[index] = 0
+                self.fired = self.counts.contains { $0 > 0 }
+            }
         }
 
         mutating func merge(_ other: SignalWeights) {

@@ -97,6 +97,10 @@ struct InjectionText {
                 } else {
                     self.endWord(&word, &spelled, before: &pendingBefore, lineStart: &lineStart)
                 }
+            case .separator(let ascii) where ascii == UInt8(ascii: "-") && word.letters > 0 && index < count
+                && GuardByte.isLetter(bytes[index]):
+                // A hyphen between letters joins (`role-play`, `i-nstruction` read as one word).
+                break
             case .separator(let ascii):
                 let hadWord = word.length > 0
                 self.endWord(&word, &spelled, before: &pendingBefore, lineStart: &lineStart)
@@ -146,9 +150,11 @@ struct InjectionText {
     private mutating func countMarkup(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) {
         let next = index + 1 < bytes.count ? bytes[index + 1] : 0
         if bytes[index] == UInt8(ascii: "<"), next == UInt8(ascii: "|") {
-            // `<|name|>`
+            // `<|name|>`, the name in lower case as chat templates write it (`<|Rain|>` is a nick on IRC).
             var end = index + 2
-            while end < bytes.count, end - index < 40, GuardByte.isWord(bytes[end]) { end += 1 }
+            while end < bytes.count, end - index < 40, GuardByte.isLower(bytes[end]) || GuardByte.isDigit(bytes[end]) || bytes[end] == 0x5F {
+                end += 1
+            }
             if end > index + 2, end + 1 < bytes.count, bytes[end] == UInt8(ascii: "|"), bytes[end + 1] == UInt8(ascii: ">") {
                 self.controlTokens += 1
             }

@@ -32,6 +32,12 @@ public enum InjectionSignal: String, Sendable, Hashable, Codable, CaseIterable {
     case personaJailbreak = "persona_jailbreak"
     /// A word of the jailbreak vocabulary: "jailbroken", "uncensored", "amoral".
     case jailbreakTerm = "jailbreak_term"
+    /// The model told it is someone else: "you are no longer ChatGPT", "never say you are an
+    /// AI", "do not respond as GPT".
+    case identityOverride = "identity_override"
+    /// A persona set up with many second-person rules ("you will…", "you must never…", "always
+    /// respond as…"), the shape of most role-play jailbreaks.
+    case personaInstructions = "persona_instructions"
     /// "Developer mode enabled", "god mode", "debug mode".
     case developerMode = "developer_mode"
     /// "Act as", "pretend to be", "you are now": weak alone.

@@ -33,10 +33,9 @@ enum InjectionVocabulary {
             "discard",
             [
                 "ignore", "ignoring", "ignored", "disregard", "disregarding", "forget", "forgetting", "override", "overriding",
-                "overwrite", "bypass", "bypassing", "circumvent", "skip", "neglect", "overlook", "abandon", "discard", "dismiss",
-                "ditch", "drop", "erase", "delete", "clear", "reset", "cancel", "nullify", "void", "suspend", "unlearn", "evade",
-                "violate", "violating", "break", "breaking", "disobey", "defy", "remove", "disable", "deactivate", "turn",
-                "lift", "purge", "wipe", "scrap",
+                "overwrite", "bypass", "bypassing", "circumvent", "neglect", "overlook", "abandon", "discard", "dismiss",
+                "ditch", "nullify", "void", "suspend", "unlearn", "evade", "violate", "violating", "disobey", "defy",
+                "disable", "deactivate", "purge", "scrap", "ignores", "disregards", "overrides", "bypasses",
             ]
         ),
         ("quantifier", ["all", "any", "every", "everything", "each", "whatever", "anything"]),
@@ -54,16 +53,16 @@ enum InjectionVocabulary {
             [
                 "instructions", "instruction", "rules", "rule", "guidelines", "guideline", "directions", "directives", "directive",
                 "prompt", "prompts", "constraints", "restrictions", "programming", "policies", "policy", "guardrails", "orders",
-                "commands", "training", "conditioning", "limitations", "boundaries", "filters", "safeguards", "protocols",
-                "guidance", "principles", "told", "messages", "context", "ethics", "morals", "limits", "regulations",
-                "restraints", "settings", "parameters", "preprompt", "commandments", "teachings",
+                "commands", "training", "conditioning", "limitations", "boundaries", "safeguards", "protocols",
+                "guidance", "principles", "told", "context", "ethics", "morals", "limits", "regulations",
+                "restraints", "preprompt", "commandments", "teachings", "directions",
             ]
         ),
         ("you", ["you", "your", "yourself", "youre", "u", "ur", "youll", "youve", "thou", "ya"]),
         ("now", ["now", "henceforth", "onwards", "onward", "forth", "forward", "forwards"]),
         ("from", ["from"]),
         ("on", ["on"]),
-        ("new", ["new", "updated", "revised", "different", "real", "true", "actual", "next", "following"]),
+        ("new", ["new", "updated", "revised", "real", "true", "actual"]),
         (
             "task",
             [
@@ -82,9 +81,9 @@ enum InjectionVocabulary {
         (
             "personaName",
             [
-                "dan", "stan", "dude", "aim", "mongo", "omega", "apophis", "ucar", "alphabreak", "antigpt", "nsfwgpt",
-                "evilbot", "basedgpt", "burple", "niccolo", "machiavelli", "unhinged", "maximum", "dany", "kevin",
-                "sdan",
+                "mongo", "apophis", "ucar", "alphabreak", "antigpt", "nsfwgpt", "evilbot", "basedgpt", "burple", "niccolo",
+                "machiavelli", "unhinged", "antidan", "betterdan", "dudegpt", "chadgpt", "evilgpt", "darkgpt", "freegpt",
+                "jailgpt", "devgpt", "hackergpt", "wormgpt",
             ]
         ),
         ("mode", ["mode", "persona", "version", "personality", "identity", "alter", "ego", "form", "state", "self", "modus"]),
@@ -166,7 +165,7 @@ enum InjectionVocabulary {
         ("stay", ["stay", "remain", "keep", "maintain", "staying", "remaining", "stays"]),
         ("in", ["in", "into"]),
         ("breakWord", ["break", "breaking", "broke", "leave", "exit", "drop", "abandon", "lose", "slip"]),
-        ("must", ["always", "never", "must", "will", "shall", "should", "cannot", "obligated", "required", "forced", "have", "need", "can"]),
+        ("must", ["always", "never", "must", "will", "shall", "should", "cannot", "obligated", "required", "forced"]),
         (
             "comply",
             [
@@ -178,8 +177,7 @@ enum InjectionVocabulary {
         (
             "anything",
             [
-                "anything", "everything", "whatever", "any", "all", "every", "request", "requests", "question", "questions",
-                "prompt", "prompts", "command", "commands", "order", "orders",
+                "anything", "everything", "whatever", "any", "all", "every",
             ]
         ),
         (
@@ -198,7 +196,7 @@ enum InjectionVocabulary {
                 "language", "lm", "robot", "machine", "system", "bard", "llms", "ais", "assistants",
             ]
         ),
-        ("user", ["user", "users", "human", "person", "operator", "customer", "owner", "reader", "requester"]),
+        ("user", ["user", "users", "human", "humans", "person", "people", "operator", "customer", "owner", "reader", "readers", "requester"]),
         ("inform", ["tell", "inform", "notify", "alert", "mention", "reveal", "show", "let", "warn", "disclose", "say"]),
         (
             "send",
@@ -233,7 +231,7 @@ enum InjectionVocabulary {
         ("if", ["if", "since", "because", "as", "when"]),
         ("note", ["note", "message", "instructions", "instruction", "attention", "important", "notice", "reminder", "memo", "directive", "warning", "update"]),
         ("for", ["to", "for"]),
-        ("end", ["end", "ending", "ended", "stop", "close", "terminate", "finish", "finished"]),
+        ("end", ["end", "ending", "ended", "ends", "stop", "close", "terminate", "termination", "terminated", "finish", "finished", "over"]),
         ("documentWord", ["prompt", "input", "instructions", "document", "context", "conversation", "text", "data", "message", "user", "system", "email", "page", "file", "content"]),
         ("roleStrong", ["system", "developer", "admin", "administrator", "sys", "root", "instructions", "instruction", "inst", "operator", "sudo"]),
         ("roleWeak", ["assistant", "user", "human", "ai", "model", "bot", "gpt", "chatgpt", "claude", "response", "answer"]),
@@ -249,13 +247,33 @@ enum InjectionVocabulary {
     /// More families, kept apart from the list above only to keep each list short.
     static let moreFamilies: [(name: String, words: [String])] = [
         ("roleplayVerb", ["act", "acting", "pretend", "pretending", "roleplay", "roleplaying", "simulate", "simulating", "emulate", "imagine", "embody", "portray", "impersonate"]),
-        ("privileged", ["developer", "dev", "debug", "god", "admin", "administrator", "root", "sudo", "maintenance", "diagnostic", "superuser", "unrestricted", "jailbreak", "unfiltered", "uncensored", "evil", "chaos", "opposite", "dan", "unlocked"]),
+        ("privileged", ["developer", "dev", "debug", "debugging", "god", "admin", "administrator", "root", "sudo", "maintenance", "diagnostic", "superuser", "unrestricted", "jailbreak", "unfiltered", "uncensored", "evil", "chaos", "opposite", "dan", "unlocked"]),
         ("yourWord", ["your", "ur", "thy", "yer"]),
         ("promptCore", ["prompt", "prompts", "instructions", "preprompt", "sysprompt", "directives", "programming", "guidelines"]),
         ("leakVerb", ["repeat", "print", "output", "reveal", "dump", "leak", "disclose", "recite", "echo", "reproduce", "regurgitate"]),
         ("anythingNow", ["anything"]),
         ("legality", ["legality", "legal", "ethics", "ethical", "morality", "moral", "morals", "consequences", "safety", "harm", "laws", "law", "rules", "policy", "policies"]),
         ("have", ["have", "has", "having", "possess", "got"]),
+        ("personaShort", ["dan", "stan", "dude", "aim", "kevin", "dany", "sdan", "omega", "maximum", "jb", "evil", "chaos", "ucar", "agi"]),
+        ("youAre", ["youre", "ur", "youll", "u"]),
+        ("longer", ["longer", "more", "anymore"]),
+        ("allowed", ["allowed", "permitted", "acceptable", "fine", "ok", "okay", "encouraged", "welcome", "enabled", "legal", "allow", "permit"]),
+        ("matter", ["matter", "matters"]),
+        ("identityVerb", ["say", "mention", "reveal", "admit", "state", "remind", "disclose", "acknowledge", "claim", "pretend"]),
+        ("respondVerb", ["respond", "reply", "answer", "act", "behave", "speak", "talk", "write", "identify", "function"]),
+        ("systemAlert", ["instructions", "instruction", "note", "stop", "start", "starting", "begins", "override", "alert", "notice", "announcement", "command", "prompt"]),
+        ("visible", ["visible", "readable", "addressed", "meant", "intended", "directed"]),
+        ("configWord", ["configuration", "config", "message", "initialization", "setup", "instructions", "prompt", "prompts", "rules", "context", "directives"]),
+        ("perceive", ["see", "view", "know", "access", "read", "inspect", "examine", "check", "learn", "obtain", "get", "extract", "retrieve"]),
+        ("encode", ["encode", "translate", "convert", "rewrite", "spell", "summarize", "summarise", "paraphrase", "base64", "rot13", "format", "put", "embed"]),
+        ("verbatim", ["verbatim", "word", "exactly", "literally", "unchanged", "unedited", "raw", "character"]),
+        ("instead", ["instead", "rather", "only", "just", "exclusively", "solely"]),
+        ("rest", ["rest", "remainder", "remaining"]),
+        ("dataWord", ["info", "information", "data", "content", "text", "input", "document", "documents", "page", "email", "snippets", "paragraph", "article", "context"]),
+        ("ask", ["asks", "ask", "asked", "requests", "request", "queries", "query", "questions", "questioned", "wants", "says", "types", "inquires", "prompts", "prompted"]),
+        ("invisibleWord", ["invisible", "hidden", "unseen", "white", "unreadable", "imperceptible"]),
+        ("stopWord", ["stop", "halt", "cease", "pause", "freeze"]),
+        ("say", ["say", "print", "output", "write", "respond", "reply", "type", "answer", "return", "repeat", "state", "echo"]),
     ]
 
     /// The bit of each family, by name.

@@ -1,0 +1,76 @@
+import KeelCore
+import Testing
+
+/// Recall on public jailbreak and injection corpora and false positives on ordinary text, at the
+/// default threshold. Each corpus is split by position: the detector was tuned on the even half,
+/// and these figures are for the odd half, held out. The figures are printed; the assertions
+/// hold the targets of `docs/guard-detectors.md`.
+@Suite("Injection detector on corpora")
+struct InjectionCorpusTests {
+    let detector = InjectionDetector()
+
+    func rate(_ texts: [String], role: ContentRole = .user, label: String, expectFlagged: Bool) -> Double {
+        var hits = 0
+        for text in texts {
+            let verdict = self.detector.verdict(for: text, role: role)
+            if verdict.flagged == expectFlagged {
+                hits += 1
+            } else if GuardFixtures.dump {
+                print("MISS[\(label)] score=\(verdict.score) \(verdict.signals.map(\.rawValue)): \(text.prefix(300).replacing("\n", with: " "))")
+            }
+        }
+        let value = texts.isEmpty ? 1 : Double(hits) / Double(texts.count)
+        print("guard.injection \(label): \(expectFlagged ? "recall" : "true negative rate") \(value) over \(texts.count)")
+        return value
+    }
+
+    @Test(arguments: [false, true])
+    func jailbreaksInTheWild(heldOut: Bool) throws {
+        let prompts = GuardFixtures.split(try GuardFixtures.strings("jailbreak-prompts", "in_the_wild"), heldOut: heldOut)
+        let recall = self.rate(prompts, label: "in-the-wild \(heldOut ? "held-out" : "tuning")", expectFlagged: true)
+        #expect(recall >= 0.90)
+    }
+
+    @Test func danFamily() throws {
+        let prompts = try GuardFixtures.strings("jailbreak-prompts", "dan")
+        #expect(self.rate(prompts, label: "DAN family", expectFlagged: true) >= 0.95)
+    }
+
+    @Test func promptInjectAttacks() throws {
+        let prompts = try GuardFixtures.strings("injection-prompts", "promptinject_hijacking")
+            + GuardFixtures.strings("injection-prompts", "promptinject_leaking")
+        #expect(self.rate(prompts, label: "PromptInject", expectFlagged: true) >= 0.95)
+    }
+
+    @Test func systemPromptExtraction() throws {
+        let prompts = try GuardFixtures.strings("injection-prompts", "sysprompt_extraction")
+        #expect(self.rate(prompts, label: "system prompt extraction", expectFlagged: true) >= 0.80)
+    }
+
+    /// Indirect injection: each instruction planted in each document, scanned as a tool result.
+    @Test func instructionsPlantedInDocuments() throws {
+        let instructions = try GuardFixtures.strings("injection-prompts", "latent_instructions")
+        let templates = try GuardFixtures.strings("benign-text", "document_templates")
+        var texts: [String] = []
+        for (index, instruction) in instructions.enumerated() {
+            for template in templates where (template.count + index) % 3 == 0 {
+                texts.append(template.replacing("<<MARK>>", with: instruction))
+            }
+        }
+        #expect(self.rate(texts, role: .tool, label: "planted in documents (tool)", expectFlagged: true) >= 0.90)
+    }
+
+    @Test func ordinaryText() throws {
+        let fortunes = try GuardFixtures.strings("benign-text", "fortunes")
+        let documents = try GuardFixtures.strings("benign-text", "documents") + GuardFixtures.strings("benign-text", "paragraphs")
+        let normal = try GuardFixtures.strings("benign-text", "normal_instructions")
+        #expect(self.rate(fortunes, label: "fortunes", expectFlagged: false) >= 0.99)
+        #expect(self.rate(documents, role: .tool, label: "documents (tool)", expectFlagged: false) >= 0.99)
+        #expect(self.rate(normal, label: "normal instructions", expectFlagged: false) >= 0.99)
+    }
+
+    @Test func ordinaryTextFullOfTriggerWords() {
+        let sentences = BenignTriggerCorpus.sentences(count: 3_000, seed: 0x6775_6172_64)
+        #expect(self.rate(sentences, label: "benign trigger words", expectFlagged: false) >= 0.99)
+    }
+}
