@@ -99,7 +99,9 @@ public struct InjectionDetector: Sendable {
         mutating func weighPersonaInstructions() {
             let index = InjectionSignal.personaInstructions.ordinal
             let directives = self.counts[index]
-            let setUp = [InjectionSignal.roleplay, .personaJailbreak, .newInstructions, .identityOverride, .characterPersistence]
+            let setUp = [
+                InjectionSignal.roleplay, .personaJailbreak, .newInstructions, .identityOverride, .characterPersistence, .developerMode,
+            ]
                 .contains { self.counts[$0.ordinal] > 0 }
             if directives >= 4, setUp {
                 self.weights[index] = min(0.55, 0.15 + 0.05 * Double(directives))

@@ -13,6 +13,8 @@ enum InjectionPhrases {
         var gap: Int
         var optional: Bool
         var capitals: Bool
+        /// `*`: a word in no family (a made-up persona name, with `^`).
+        var unknown: Bool
     }
 
     struct Phrase {
@@ -37,8 +39,11 @@ enum InjectionPhrases {
                 name = name.dropLast()
             }
             var classes = InjectionVocabulary.Classes()
-            for family in name.split(separator: "|") { classes.formUnion(InjectionVocabulary.family(String(family))) }
-            steps.append(Step(classes: classes, gap: gap, optional: optional, capitals: capitals))
+            let unknown = name == "*"
+            if !unknown {
+                for family in name.split(separator: "|") { classes.formUnion(InjectionVocabulary.family(String(family))) }
+            }
+            steps.append(Step(classes: classes, gap: gap, optional: optional, capitals: capitals, unknown: unknown))
             gap = 0
         }
         return Phrase(signal: signal, weight: weight, steps: steps)
@@ -82,6 +87,8 @@ enum InjectionPhrases {
         phrase(.roleplay, 0.12, "roleplayVerb ~1 as"),
         phrase(.roleplay, 0.15, "you ~1 are ~1 now"),
         phrase(.roleplay, 0.15, "youAre ~1 now"),
+        phrase(.roleplay, 0.3, "you ~1 are ~1 now? ~1 *^"),
+        phrase(.personaJailbreak, 0.45, "roleplayVerb|you ~4 otherWord ~2 ai"),
         // Removing the model's limits.
         phrase(.restrictionRemoval, 0.45, "negation ~3 limits"),
         phrase(.restrictionRemoval, 0.45, "breakWord ~3 limits"),
@@ -106,6 +113,7 @@ enum InjectionPhrases {
         phrase(.dualResponse, 0.35, "two ~2 responseWord"),
         phrase(.harmfulCompliance, 0.3, "capability|must ~3 comply ~4 harmful"),
         phrase(.harmfulCompliance, 0.4, "harmful ~3 are ~1 allowed"),
+        phrase(.refusalSuppression, 0.35, "even ~1 if ~3 harmful|legality"),
         // Extracting the system prompt.
         phrase(.systemPromptLeak, 0.6, "reveal ~3 determiner ~2 systemWord ~1 promptWord"),
         phrase(.systemPromptLeak, 0.55, "reveal ~3 yourWord ~2 promptCore"),
@@ -176,7 +184,8 @@ enum InjectionPhrases {
                     var found = -1
                     let last = min(count - 1, position + 1 + step.gap)
                     if position + 1 <= last {
-                        for candidate in (position + 1)...last where tokens[candidate].classes.intersects(step.classes) {
+                        for candidate in (position + 1)...last
+                        where step.unknown ? tokens[candidate].classes.isEmpty : tokens[candidate].classes.intersects(step.classes) {
                             if step.capitals, !tokens[candidate].capitals { continue }
                             found = candidate
                             break

@@ -186,7 +186,9 @@ enum InjectionVocabulary {
                 "illegal", "unethical", "immoral", "harmful", "dangerous", "offensive", "explicit", "nsfw", "violent",
                 "malicious", "inappropriate", "hateful", "derogatory", "controversial", "graphic", "obscene", "profanity",
                 "swear", "curse", "racist", "sexist", "vulgar", "illicit", "unlawful", "criminal", "forbidden", "prohibited",
-                "banned", "taboo", "lewd", "porn", "pornographic", "sexual", "gore", "extreme", "toxic", "rude",
+                "banned", "taboo", "lewd", "porn", "pornographic", "sexual", "gore", "extreme", "toxic", "rude", "hacking",
+                "malware", "exploit", "exploits", "weapons", "drugs", "bomb", "bombs", "kill", "murder", "steal", "violence",
+                "unsafe", "immorality", "unethically",
             ]
         ),
         (
@@ -259,6 +261,8 @@ enum InjectionVocabulary {
         ("longer", ["longer", "more", "anymore"]),
         ("allowed", ["allowed", "permitted", "acceptable", "fine", "ok", "okay", "encouraged", "welcome", "enabled", "legal", "allow", "permit"]),
         ("matter", ["matter", "matters"]),
+        ("otherWord", ["another", "fictional", "hypothetical", "imaginary", "different", "alternate", "alternative", "other", "evil", "rogue", "unrestricted", "unfiltered", "uncensored", "opposite", "second", "virtual"]),
+        ("even", ["even", "especially", "including"]),
         ("identityVerb", ["say", "mention", "reveal", "admit", "state", "remind", "disclose", "acknowledge", "claim", "pretend"]),
         ("respondVerb", ["respond", "reply", "answer", "act", "behave", "speak", "talk", "write", "identify", "function"]),
         ("systemAlert", ["instructions", "instruction", "note", "stop", "start", "starting", "begins", "override", "alert", "notice", "announcement", "command", "prompt"]),
