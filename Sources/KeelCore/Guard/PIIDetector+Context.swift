@@ -117,7 +117,7 @@ extension PIIDetector.Scanner {
         while position < limit, position < self.bytes.count {
             let byte = self.bytes[position]
             if byte == 0x20 || byte == 0x3A || byte == 0x23 || byte == 0x3D || byte == 0x2D || byte == 0x28 || byte == 0x2E
-                || byte == 0x09 || byte == 0x27 || byte == 0x22
+                || byte == 0x09 || byte == 0x27 || byte == 0x22 || byte == 0x2C || byte == 0x0A || byte == 0x0D
             {
                 position += 1
                 continue
@@ -129,7 +129,7 @@ extension PIIDetector.Scanner {
                     hash = GuardHash.add(GuardByte.lowercased(self[end]), to: hash)
                     end += 1
                 }
-                if Self.fillers.contains(hash) {
+                if Self.fillers.contains(hash), !GuardByte.isDigit(self[end]) {
                     position = end
                     continue
                 }
@@ -185,7 +185,8 @@ extension PIIDetector.Scanner {
         if self[start + 1] == UInt8(ascii: "."), !GuardByte.isLetter(self[start + 2]) { return start + 2 }
         var index = start + 1
         var hash = GuardHash.add(GuardByte.lowercased(self[start]), to: GuardHash.seed)
-        while GuardByte.isLower(self[index]) || GuardByte.isUpper(self[index]) && index > start + 1 && self[index - 1] == 0x27
+        while GuardByte.isLower(self[index]) || self[index] >= 0x80
+            || GuardByte.isUpper(self[index]) && index > start + 1 && (self[index - 1] == 0x27 || self[index - 1] == 0x2D)
             || (self[index] == 0x27 || self[index] == 0x2D) && GuardByte.isUpper(self[index + 1])
             || GuardByte.isUpper(self[index]) && self.bytes.guardHasPrefix("mc", at: start) && index == start + 2
         {
@@ -257,7 +258,7 @@ extension PIIDetector.Scanner {
 
     static let fillers: Set<UInt64> = Set(
         [
-            "number", "no", "num", "nbr", "id", "identifier", "is", "was", "of", "the", "record", "records", "card", "plan",
+            "number", "no", "num", "id", "identifier", "is", "was", "of", "the", "record", "records", "card", "plan",
             "on", "in", "date", "at", "security", "sec", "my", "nr", "code", "be", "are", "o", "b",
         ].map(GuardHash.of))
 

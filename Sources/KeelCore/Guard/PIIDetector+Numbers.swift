@@ -132,44 +132,44 @@ extension PIIDetector.Scanner {
         var digits = 0
         var parenthesised = false
         var separators: [UInt8] = []
+        // The end of the last complete group: a separator or bracket that leads nowhere is not part of the number.
+        var end = index
         while groups.count < 8 {
             if self[index] == UInt8(ascii: "(") {
                 let open = index
-                index += 1
-                let groupStart = index
-                while GuardByte.isDigit(self[index]) { index += 1 }
-                guard index > groupStart, index - groupStart <= 4, self[index] == UInt8(ascii: ")") else {
-                    return nil
-                }
-                groups.append(index - groupStart)
-                digits += index - groupStart
-                index += 1
+                var close = index + 1
+                while GuardByte.isDigit(self[close]) { close += 1 }
+                guard close > open + 1, close - open - 1 <= 4, self[close] == UInt8(ascii: ")") else { break }
+                groups.append(close - open - 1)
+                digits += close - open - 1
                 parenthesised = parenthesised || open == start || groups.count == 2
-                if self[index] == 0x20 || self[index] == 0x2D, GuardByte.isDigit(self[index + 1]) {
-                    separators.append(self[index])
-                    index += 1
-                }
+                index = close + 1
+                end = index
             } else if GuardByte.isDigit(self[index]) {
                 let groupStart = index
                 while GuardByte.isDigit(self[index]) { index += 1 }
                 groups.append(index - groupStart)
                 digits += index - groupStart
-                let next = self[index]
-                if next == 0x20 || next == 0x2D || next == 0x2E, GuardByte.isDigit(self[index + 1]) || self[index + 1] == 0x28 {
-                    separators.append(next)
-                    index += 1
-                } else if next == 0x28 {
-                    continue
-                } else {
-                    break
-                }
+                end = index
             } else {
                 break
             }
             if digits > 15 { return nil }
+            let next = self[index]
+            let after = self[index + 1]
+            if next == 0x20 || next == 0x2D || next == 0x2E,
+                GuardByte.isDigit(after) || after == 0x28 && GuardByte.isDigit(self[index + 2])
+            {
+                separators.append(next)
+                index += 1
+            } else if next == 0x28 && GuardByte.isDigit(after) || GuardByte.isDigit(next) && self[index - 1] == 0x29 {
+                // `+44(0)20…` and `(0)20`: a bracketed group with no separator around it.
+                continue
+            } else {
+                break
+            }
         }
-        guard !groups.isEmpty, digits <= 15, self.endsCleanly(at: index) else { return nil }
-        let end = index
+        guard !groups.isEmpty, digits <= 15, self.endsCleanly(at: end) else { return nil }
         if international {
             return digits >= 8 ? end : nil
         }

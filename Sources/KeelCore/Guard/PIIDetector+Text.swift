@@ -14,8 +14,9 @@ extension PIIDetector.Scanner {
         self.add(.email, start, end)
     }
 
+    /// Letters, digits, `. _ % + -`, and non-ASCII bytes (internationalised addresses, RFC 6531).
     static func isLocalPart(_ byte: UInt8) -> Bool {
-        GuardByte.isAlphanumeric(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+        GuardByte.isAlphanumeric(byte) || byte >= 0x80 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
             || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
     }
 
@@ -225,20 +226,29 @@ extension PIIDetector.Scanner {
         return index - start <= 20 ? index : nil
     }
 
+    /// The end of a street type word; a dot after it is kept only after an abbreviation (`St.`),
+    /// since after a full word (`Street.`) it ends the sentence.
     private func streetType(_ start: Int, _ end: Int) -> Int? {
         var wordEnd = end
         if self[wordEnd - 1] == UInt8(ascii: ".") { wordEnd -= 1 }
         let length = wordEnd - start
+        for type in Self.streetAbbreviations where type.utf8CodeUnitCount == length && self.bytes.guardHasPrefix(type, at: start) {
+            // `Main St.` at the end of a sentence: the dot is the sentence's.
+            let sentenceEnds = end >= self.bytes.count || (self[end] == 0x20 || self[end] == 0x0A) && !GuardByte.isLower(self[end + 1])
+            return wordEnd < end && sentenceEnds && self[end] != UInt8(ascii: ",") ? wordEnd : end
+        }
         for type in Self.streetTypes where type.utf8CodeUnitCount == length && self.bytes.guardHasPrefix(type, at: start) {
-            return end
+            return wordEnd
         }
         return nil
     }
 
+    static let streetAbbreviations: [StaticString] = [
+        "st", "ave", "av", "rd", "blvd", "ln", "dr", "ct", "pl", "ter", "pkwy", "cir", "hwy", "sq", "trl",
+    ]
     static let streetTypes: [StaticString] = [
-        "street", "st", "avenue", "ave", "av", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct",
-        "way", "place", "pl", "terrace", "ter", "parkway", "pkwy", "circle", "cir", "highway", "hwy", "square", "sq",
-        "trail", "trl", "alley", "plaza", "crescent", "close", "row", "path", "pike", "loop",
+        "street", "avenue", "road", "boulevard", "lane", "drive", "court", "way", "place", "terrace", "parkway", "circle",
+        "highway", "square", "trail", "alley", "plaza", "crescent", "close", "row", "path", "pike", "loop",
     ]
 
     private func extendWithUnit(_ end: Int) -> Int {

@@ -39,8 +39,9 @@ public struct PIIDetector: Sendable {
         guard !self.types.isEmpty, !bytes.isEmpty else { return }
         let first = matches.count
         var scanner = Scanner(bytes: bytes, enabled: self.enabled)
-        scanner.scanStructure()
+        // Context first: "Chart number: 0037245709" is a record number, not a phone number after "number".
         scanner.scanContext()
+        scanner.scanStructure()
         guard !scanner.matches.isEmpty else { return }
         scanner.matches.sort { ($0.start, -$0.end) < ($1.start, -$1.end) }
         var outerEnd = -1
@@ -95,9 +96,15 @@ public struct PIIDetector: Sendable {
         /// values that begin that way. Each parser reads a bounded number of bytes.
         mutating func scanStructure() {
             let count = self.bytes.count
+            let context = self.matches.sorted { $0.start < $1.start }
+            var nextContext = 0
             var index = 0
             while index < count {
                 let byte = self.bytes[index]
+                if nextContext < context.count, index >= context[nextContext].start {
+                    self.resume = max(self.resume, context[nextContext].end)
+                    nextContext += 1
+                }
                 if index < self.resume {
                     index += 1
                     continue
