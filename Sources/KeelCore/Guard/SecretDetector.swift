@@ -49,7 +49,7 @@ public struct SecretDetector: Sendable {
             }
             if let (start, end) = scanner.contextual(at: index) {
                 // A key with a known prefix after "api_key:" keeps its own type.
-                if let (type, keyEnd) = scanner.prefixed(at: start), keyEnd <= end, self.types.contains(type) {
+                if let (type, keyEnd) = scanner.prefixed(at: start), self.types.contains(type) {
                     matches.append(GuardByteMatch(type: type, start: start, end: keyEnd))
                     index = keyEnd
                     continue
@@ -154,8 +154,10 @@ public struct SecretDetector: Sendable {
             let payload = self.run(from: header + 1, limit: 8192, isSegment)
             guard payload - header > 10, self[payload] == UInt8(ascii: ".") else { return nil }
             let signature = self.run(from: payload + 1, limit: 2048, isSegment)
+            // A fourth segment would make it something else; a dot that ends the sentence does not.
             let next = self[signature]
-            return next == UInt8(ascii: ".") || next == UInt8(ascii: "=") ? nil : signature
+            let fourthSegment = next == UInt8(ascii: ".") && (GuardByte.isWord(self[signature + 1]) || self[signature + 1] == 0x2D)
+            return fourthSegment || next == UInt8(ascii: "=") ? nil : signature
         }
 
         /// A PEM block whose label ends in `PRIVATE KEY` (RSA, EC, DSA, OpenSSH, PKCS #8,
@@ -216,7 +218,7 @@ public struct SecretDetector: Sendable {
             let valueStart = index
             let valueEnd = self.run(from: valueStart, limit: 512) { byte in
                 quote != 0 ? byte != quote && byte >= 0x20 && byte < 0x7F : byte > 0x20 && byte < 0x7F && byte != 0x2C && byte != 0x3B
-                    && byte != 0x22 && byte != 0x27 && byte != 0x60 && byte != 0x29 && byte != 0x7D
+                    && byte != 0x22 && byte != 0x27 && byte != 0x60 && byte != 0x29 && byte != 0x7D && byte != 0x26
             }
             var end = valueEnd
             if quote == 0 {
