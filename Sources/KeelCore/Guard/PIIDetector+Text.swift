@@ -20,8 +20,9 @@ extension PIIDetector.Scanner {
             || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
     }
 
-    /// A host name from `start`: labels of letters, digits and inner dashes joined by single
-    /// dots, the last one all letters and at least two long. Returns the end offset.
+    /// A host name from `start`: labels of letters, digits, inner dashes and non-ASCII letters
+    /// (internationalised names) joined by single dots, the last one all ASCII letters and at
+    /// least two long. Returns the end offset.
     func domain(from start: Int, minimumLabels: Int) -> Int? {
         var index = start
         var labels = 0
@@ -29,7 +30,7 @@ extension PIIDetector.Scanner {
         var end: Int?
         while true {
             let labelStart = index
-            while GuardByte.isAlphanumeric(self[index]) || self[index] == UInt8(ascii: "-") { index += 1 }
+            while GuardByte.isAlphanumeric(self[index]) || self[index] == UInt8(ascii: "-") || self[index] >= 0x80 { index += 1 }
             guard index > labelStart, self[labelStart] != UInt8(ascii: "-"), self[index - 1] != UInt8(ascii: "-"),
                 index - labelStart <= 63
             else { break }
