@@ -47,8 +47,12 @@ public struct InjectionDetector: Sendable {
     /// Raises the signals of the phrases and structure of `text`.
     static func collect(_ text: InjectionText, into weights: inout SignalWeights) {
         var anyPhrase = false
+        // Phrases of one signal that start at the same word are one occurrence, not several.
+        var lastStart = [Int](repeating: -1, count: InjectionSignal.allCases.count)
         InjectionPhrases.matches(in: text.tokens) { hit in
-            weights.raise(hit.signal, hit.weight)
+            let index = hit.signal.ordinal
+            weights.raise(hit.signal, hit.weight, count: lastStart[index] == hit.start ? 0 : 1)
+            lastStart[index] = hit.start
             anyPhrase = true
             if hit.folded { weights.raise(.obfuscatedWords, 0.35) }
         }

@@ -165,6 +165,8 @@ enum InjectionPhrases {
         var weight: Double
         /// Whether a word of the phrase was recognised only after folding.
         var folded: Bool
+        /// The index of the phrase's first word.
+        var start: Int
     }
 
     /// Calls `found` for each phrase occurrence in `tokens`. At most one phrase per signal is
@@ -199,7 +201,7 @@ enum InjectionPhrases {
                     folded = folded || tokens[found].folded
                     position = found
                 }
-                if matched { found(Hit(signal: phrase.signal, weight: phrase.weight, folded: folded)) }
+                if matched { found(Hit(signal: phrase.signal, weight: phrase.weight, folded: folded, start: start)) }
             }
         }
     }

@@ -87,7 +87,7 @@ enum InjectionVocabulary {
             ]
         ),
         ("mode", ["mode", "persona", "version", "personality", "identity", "alter", "ego", "form", "state", "self", "modus"]),
-        ("enabled", ["enabled", "enable", "activated", "activate", "unlocked", "unlock", "engaged", "engage", "on", "turned"]),
+        ("enabled", ["enabled", "enable", "activated", "activate", "unlocked", "unlock", "engaged", "engage"]),
         (
             "act",
             [
