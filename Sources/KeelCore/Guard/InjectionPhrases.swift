@@ -159,6 +159,17 @@ enum InjectionPhrases {
         return classes
     }()
 
+    /// For each word family, the phrases whose first step includes it: a word visits only the
+    /// phrases it can start, not all of them.
+    static let byFirstFamily: [[Int]] = {
+        var table = [[Int]](repeating: [], count: 128)
+        for (index, phrase) in Self.all.enumerated() {
+            let first = phrase.steps[0].classes
+            for bit in 0..<128 where first.intersects(InjectionVocabulary.Classes(bit: bit)) { table[bit].append(index) }
+        }
+        return table
+    }()
+
     /// A phrase found in the text.
     struct Hit {
         var signal: InjectionSignal
@@ -174,10 +185,24 @@ enum InjectionPhrases {
     /// times the number of phrases.
     static func matches(in tokens: [InjectionText.Token], _ found: (Hit) -> Void) {
         let count = tokens.count
+        let phrases = Self.all
+        let starters = Self.starters
+        let byFirstFamily = Self.byFirstFamily
+        precondition(phrases.count <= 128, "the visited set holds 128 phrases")
         for start in 0..<count {
             let first = tokens[start]
-            guard first.classes.intersects(Self.starters) else { continue }
-            for phrase in Self.all where first.classes.intersects(phrase.steps[0].classes) {
+            guard first.classes.intersects(starters) else { continue }
+            // Phrases already tried from this word (a word in two families reaches some twice).
+            var visited = InjectionVocabulary.Classes()
+            var families = first.classes
+            while !families.isEmpty {
+                let bit = families.low != 0 ? families.low.trailingZeroBitCount : 64 + families.high.trailingZeroBitCount
+                if bit < 64 { families.low &= families.low - 1 } else { families.high &= families.high - 1 }
+                for index in byFirstFamily[bit] {
+                let seen = InjectionVocabulary.Classes(bit: index)
+                if visited.intersects(seen) { continue }
+                visited.formUnion(seen)
+                let phrase = phrases[index]
                 if phrase.steps[0].capitals, !first.capitals { continue }
                 var position = start
                 var folded = first.folded
@@ -202,6 +227,7 @@ enum InjectionPhrases {
                     position = found
                 }
                 if matched { found(Hit(signal: phrase.signal, weight: phrase.weight, folded: folded, start: start)) }
+                }
             }
         }
     }

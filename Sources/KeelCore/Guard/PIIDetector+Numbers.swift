@@ -128,10 +128,12 @@ extension PIIDetector.Scanner {
         var index = start
         let international = self[index] == UInt8(ascii: "+")
         if international { index += 1 }
-        var groups: [Int] = []
+        // Group lengths, four bits each, first group lowest: no array per candidate.
+        var groups = GroupShape()
         var digits = 0
         var parenthesised = false
-        var separators: [UInt8] = []
+        var separator: UInt8 = 0
+        var mixedSeparators = false
         // The end of the last complete group: a separator or bracket that leads nowhere is not part of the number.
         var end = index
         while groups.count < 8 {
@@ -147,7 +149,7 @@ extension PIIDetector.Scanner {
                 end = index
             } else if GuardByte.isDigit(self[index]) {
                 let groupStart = index
-                while GuardByte.isDigit(self[index]) { index += 1 }
+                while GuardByte.isDigit(self[index]), index - groupStart < 16 { index += 1 }
                 groups.append(index - groupStart)
                 digits += index - groupStart
                 end = index
@@ -160,7 +162,7 @@ extension PIIDetector.Scanner {
             if next == 0x20 || next == 0x2D || next == 0x2E,
                 GuardByte.isDigit(after) || after == 0x28 && GuardByte.isDigit(self[index + 2])
             {
-                separators.append(next)
+                if separator == 0 { separator = next } else if separator != next { mixedSeparators = true }
                 index += 1
             } else if next == 0x28 && GuardByte.isDigit(after) || GuardByte.isDigit(next) && self[index - 1] == 0x29 {
                 // `+44(0)20…` and `(0)20`: a bracketed group with no separator around it.
@@ -169,17 +171,43 @@ extension PIIDetector.Scanner {
                 break
             }
         }
-        guard !groups.isEmpty, digits <= 15, self.endsCleanly(at: end) else { return nil }
+        guard groups.count > 0, digits <= 15, self.endsCleanly(at: end) else { return nil }
         if international {
             return digits >= 8 ? end : nil
         }
-        if self.isNorthAmerican(groups, start: start, end: end, parenthesised: parenthesised, separators: separators) {
+        // Three groups need a visible separator or parentheses: ten bare digits are an id as often as a phone.
+        let separated = parenthesised || (separator != 0 && !mixedSeparators)
+        if separated, self.isNorthAmerican(groups, start: start, end: end) {
             return end
         }
-        guard digits >= 7, groups.count >= 2 || digits == 10, !self.looksLikeDateOrTime(groups, separators),
+        guard digits >= 7, groups.count >= 2 || digits == 10, !groups.looksLikeDateOrTime(dashed: separator == 0x2D),
             self.bytes.guardHasContext(Self.phoneContext, before: start, window: 40)
         else { return nil }
         return end
+    }
+
+    /// The lengths of up to eight digit groups, packed four bits each.
+    struct GroupShape: Equatable {
+        var packed: UInt64 = 0
+        var count = 0
+
+        mutating func append(_ length: Int) {
+            self.packed |= UInt64(min(length, 15)) << UInt64(4 * self.count)
+            self.count += 1
+        }
+
+        subscript(_ index: Int) -> Int { Int((self.packed >> UInt64(4 * index)) & 0xF) }
+
+        /// Whether the groups are exactly `lengths`.
+        func equals(_ lengths: Int...) -> Bool {
+            guard lengths.count == self.count else { return false }
+            for (index, length) in lengths.enumerated() where self[index] != length { return false }
+            return true
+        }
+
+        func looksLikeDateOrTime(dashed: Bool) -> Bool {
+            self.equals(4, 2, 2) || self.equals(2, 2, 4) || self.equals(2, 2, 2) || self[0] == 4 && self.count >= 3 && dashed
+        }
     }
 
     static let phoneContext: [StaticString] = [
@@ -187,22 +215,16 @@ extension PIIDetector.Scanner {
         "number", "dial", "landline", "sms",
     ]
 
-    private func isNorthAmerican(_ groups: [Int], start: Int, end: Int, parenthesised: Bool, separators: [UInt8]) -> Bool {
+    /// `NXX-NXX-XXXX`, optionally after a `1` group, with area and exchange codes that start with 2–9.
+    private func isNorthAmerican(_ groups: GroupShape, start: Int, end: Int) -> Bool {
+        let withTrunk = groups.equals(1, 3, 3, 4)
+        guard groups.equals(3, 3, 4) || withTrunk else { return false }
         var digits = self.digitValues(start, end)
-        var shape = groups
-        if shape.count == 4, shape[0] == 1, digits[0] == 1 {
-            shape.removeFirst()
+        if withTrunk {
+            guard digits[0] == 1 else { return false }
             digits.removeFirst()
         }
-        guard shape == [3, 3, 4] else { return false }
-        // Three groups need a visible separator or parentheses: ten bare digits are an id as often as a phone.
-        guard parenthesised || (!separators.isEmpty && separators.allSatisfy { $0 == separators[0] }) else { return false }
         return digits[0] >= 2 && digits[3] >= 2
-    }
-
-    private func looksLikeDateOrTime(_ groups: [Int], _ separators: [UInt8]) -> Bool {
-        groups == [4, 2, 2] || groups == [2, 2, 4] || groups == [2, 2, 2] || groups.first == 4 && groups.count >= 3
-            && separators.first == 0x2D
     }
 
     /// An IPv4 address in dotted-quad form, each octet 0–255 without leading zeros, not part of a

@@ -189,8 +189,9 @@ public struct SecretDetector: Sendable {
         /// (`<your key>`, `********`, `changeme`, `${TOKEN}`).
         func contextual(at start: Int) -> (Int, Int)? {
             let keyEnd = self.run(from: start, limit: 64) { GuardByte.isWord($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
-            guard keyEnd - start >= 3, let strength = self.credentialKeyStrength(start, keyEnd) else { return nil }
+            guard keyEnd - start >= 3 else { return nil }
             // The separator: quotes, spaces, one of `:` `=` `=>`, or the words "is" / "was".
+            // Looked for before the key's words, since most words are followed by none.
             var index = keyEnd
             if self[index] == 0x22 || self[index] == 0x27 { index += 1 }
             while self[index] == 0x20 || self[index] == 0x09 { index += 1 }
@@ -202,10 +203,10 @@ public struct SecretDetector: Sendable {
             } else if self.bytes.guardHasPrefix("is ", at: index) || self.bytes.guardHasPrefix("was ", at: index) {
                 index += self[index] == UInt8(ascii: "i") ? 3 : 4
                 separated = true
-            } else if strength == .bearer, self[keyEnd] == 0x20 {
+            } else if keyEnd - start == 6, self[keyEnd] == 0x20, self.bytes.guardHasPrefix("bearer", at: start) {
                 separated = true
             }
-            guard separated else { return nil }
+            guard separated, let strength = self.credentialKeyStrength(start, keyEnd) else { return nil }
             while self[index] == 0x20 || self[index] == 0x09 { index += 1 }
             if self.bytes.guardHasPrefix("bearer ", at: index) || self.bytes.guardHasPrefix("basic ", at: index) {
                 index += self[index] | 0x20 == UInt8(ascii: "b") && self[index + 1] | 0x20 == UInt8(ascii: "e") ? 7 : 6
