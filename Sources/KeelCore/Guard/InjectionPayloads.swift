@@ -22,22 +22,22 @@ enum InjectionPayloads {
                 continue
             }
             let start = index
+            while index < count, Self.isBase64(bytes[index]) { index += 1 }
+            let end = index
+            while index < count, bytes[index] == UInt8(ascii: "="), index - end < 2 { index += 1 }
+            // Words are runs too; only long ones are looked at twice.
+            guard end - start >= Self.minimumRun else { continue }
+            let run = UnsafeBufferPointer(rebasing: bytes[start..<end])
             var hexOnly = true
             var digits = false
             var upper = false
             var lower = false
-            while index < count, Self.isBase64(bytes[index]) {
-                let byte = bytes[index]
+            for byte in run {
                 hexOnly = hexOnly && GuardByte.isHexDigit(byte)
                 digits = digits || GuardByte.isDigit(byte)
                 upper = upper || GuardByte.isUpper(byte)
                 lower = lower || GuardByte.isLower(byte)
-                index += 1
             }
-            let end = index
-            while index < count, bytes[index] == UInt8(ascii: "="), index - end < 2 { index += 1 }
-            guard end - start >= Self.minimumRun else { continue }
-            let run = UnsafeBufferPointer(rebasing: bytes[start..<end])
             var payload: [UInt8]?
             if hexOnly, run.count % 2 == 0 {
                 payload = Self.hex(run)

@@ -51,6 +51,13 @@ struct InjectionText {
         let count = bytes.count
         while index < count {
             let lead = bytes[index]
+            // Fast path: an ASCII letter continues the word.
+            if GuardByte.isLetter(lead) {
+                word.add(letter: GuardByte.lowercased(lead), confusable: false)
+                if GuardByte.isUpper(lead) { word.capitals += 1 }
+                index += 1
+                continue
+            }
             var scalar: UInt32
             var length = 1
             if lead < 0x80 {

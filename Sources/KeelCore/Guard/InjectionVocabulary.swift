@@ -289,7 +289,7 @@ enum InjectionVocabulary {
     }()
 
     /// Each word's classes, by the hash of its spelling.
-    static let table: [UInt64: Classes] = {
+    static let table: GuardWordTable<Classes> = {
         var table: [UInt64: Classes] = [:]
         for (index, family) in (Self.families + Self.moreFamilies).enumerated() {
             let bit = Classes(bit: index)
@@ -297,7 +297,7 @@ enum InjectionVocabulary {
                 table[GuardHash.of(word), default: Classes()].formUnion(bit)
             }
         }
-        return table
+        return GuardWordTable(table.map { ($0.key, $0.value) })
     }()
 
     /// The classes of a word, by its folded hash; empty for a word in no family.

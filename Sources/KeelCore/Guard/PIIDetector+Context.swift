@@ -225,7 +225,7 @@ extension PIIDetector.Scanner {
     static let hashSign = GuardHash.of("#")
     static let hashColon = GuardHash.of(":")
 
-    static let cues: [UInt64: Cue] = {
+    static let cues: GuardWordTable<Cue> = {
         var cues: [UInt64: Cue] = [:]
         for word in ["born", "birth", "birthday", "birthdate", "dob", "d"] { cues[GuardHash.of(word)] = .birth }
         for word in ["mrn", "mr"] { cues[GuardHash.of(word)] = .medicalRecord }
@@ -240,11 +240,11 @@ extension PIIDetector.Scanner {
             cues[GuardHash.of(word)] = cues[GuardHash.of(word)] ?? .name
         }
         cues[GuardHash.of("name")] = .nameIfNext
-        return cues
+        return GuardWordTable(cues.map { ($0.key, $0.value) })
     }()
 
     /// The words after an `…IfNext` cue that confirm it ("medical *record*", "social *security*").
-    static let confirmers: [UInt64: [Cue]] = {
+    static let confirmers: GuardWordTable<[Cue]> = {
         var confirmers: [UInt64: [Cue]] = [:]
         for word in ["record", "records", "number", "no", "id", "rec", "nr"] {
             confirmers[GuardHash.of(word), default: []].append(.medicalRecordIfNext)
@@ -253,20 +253,20 @@ extension PIIDetector.Scanner {
         for word in ["security", "sec"] { confirmers[GuardHash.of(word), default: []].append(.ssnIfNext) }
         confirmers[Self.hashSign, default: []].append(.ssnIfNext)
         for word in ["is", "was", ":"] { confirmers[GuardHash.of(word), default: []].append(.nameIfNext) }
-        return confirmers
+        return GuardWordTable(confirmers.map { ($0.key, $0.value) })
     }()
 
-    static let fillers: Set<UInt64> = Set(
-        [
+    static let fillers = GuardWordTable(
+        words: [
             "number", "no", "num", "id", "identifier", "is", "was", "of", "the", "record", "records", "card", "plan",
             "on", "in", "date", "at", "security", "sec", "my", "nr", "code", "be", "are", "o", "b",
-        ].map(GuardHash.of))
+        ], value: true)
 
-    static let honorifics: Set<UInt64> = Set(["mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam", "mister"].map(GuardHash.of))
+    static let honorifics = GuardWordTable(words: ["mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam", "mister"], value: true)
 
     /// Capitalised words that start sentences or name things other than people.
-    static let notNames: Set<UInt64> = Set(
-        [
+    static let notNames = GuardWordTable(
+        words: [
             "the", "a", "an", "this", "that", "these", "those", "it", "he", "she", "they", "we", "you", "i", "my", "your",
             "his", "her", "our", "their", "and", "or", "but", "if", "then", "when", "who", "what", "which", "where", "how",
             "why", "is", "was", "are", "not", "no", "yes", "please", "thanks", "thank", "hello", "hi", "dear", "team",
@@ -274,11 +274,11 @@ extension PIIDetector.Scanner {
             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "street", "avenue", "road",
             "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
             "december", "unknown", "none", "redacted", "n", "na", "test", "example", "sample",
-        ].map(GuardHash.of))
+        ], value: true)
 
     /// Common given names in English-language records (US census and UK ONS lists), lower-cased.
-    static let firstNames: Set<UInt64> = Set(
-        [
+    static let firstNames = GuardWordTable(
+        words: [
             "james", "john", "robert", "michael", "william", "david", "richard", "joseph", "thomas", "charles",
             "christopher", "daniel", "matthew", "anthony", "mark", "donald", "steven", "paul", "andrew", "joshua",
             "kenneth", "kevin", "brian", "george", "timothy", "ronald", "edward", "jason", "jeffrey", "ryan", "jacob",
@@ -300,7 +300,7 @@ extension PIIDetector.Scanner {
             "priya", "wei", "mohammed", "muhammad", "ahmed", "fatima", "aisha", "omar", "ali", "hiroshi", "yuki",
             "carlos", "luis", "miguel", "sofia", "lucia", "elena", "ivan", "olga", "anders", "lars", "ingrid", "pierre",
             "jean", "marie", "hans", "klaus", "giulia", "marco", "raj", "anil", "sunita", "chen", "li", "mei", "kenji",
-        ].map(GuardHash.of))
+        ], value: true)
 }
 
 /// FNV-1a over lower-cased ASCII bytes: word lookups without building a `String` per word.

@@ -120,6 +120,10 @@ public struct PIIDetector: Sendable {
                     }
                 } else if GuardByte.isLetter(byte), !GuardByte.isWord(previous) {
                     self.wordStart(at: index)
+                    // No value starts inside a word: go to its last letter or digit.
+                    if self.resume <= index {
+                        while index + 1 < count, GuardByte.isAlphanumeric(self.bytes[index + 1]) { index += 1 }
+                    }
                 } else if byte == UInt8(ascii: ":"), self[index + 1] == UInt8(ascii: ":"), self.enabled.ip,
                     !GuardByte.isAlphanumeric(previous) && previous != UInt8(ascii: ":")
                 {

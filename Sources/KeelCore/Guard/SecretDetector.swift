@@ -42,6 +42,9 @@ public struct SecretDetector: Sendable {
                 index += 1
                 continue
             }
+            // Bytes inside the word cannot start a token: the next candidate is past it.
+            var wordEnd = index + 1
+            while wordEnd < count, GuardByte.isWord(bytes[wordEnd]) { wordEnd += 1 }
             if let (type, end) = scanner.prefixed(at: index), self.types.contains(type) {
                 matches.append(GuardByteMatch(type: type, start: index, end: end))
                 index = end
@@ -60,7 +63,7 @@ public struct SecretDetector: Sendable {
                     continue
                 }
             }
-            index += 1
+            index = byte == UInt8(ascii: "-") ? index + 1 : wordEnd
         }
     }
 
