@@ -11,7 +11,9 @@ extension PIIDetector.Scanner {
     mutating func scanContext() {
         let wantsCues = self.enabled.dateOfBirth || self.enabled.medicalRecord || self.enabled.healthPlan
             || self.enabled.ssn || self.enabled.name
-        guard wantsCues else { return }
+        guard wantsCues || self.enabled.phone else { return }
+        let cues = Self.cues
+        let phoneContext = Self.phoneContext
         let count = self.bytes.count
         var index = 0
         while index < count {
@@ -25,8 +27,9 @@ extension PIIDetector.Scanner {
                 hash = GuardHash.add(GuardByte.lowercased(self.bytes[end]), to: hash)
                 end += 1
             }
-            if end - index <= 12, let cue = Self.cues[hash] {
-                self.follow(cue, wordStart: index, wordEnd: end)
+            if end - index <= 12 {
+                if wantsCues, let cue = cues[hash] { self.follow(cue, wordStart: index, wordEnd: end) }
+                if phoneContext.contains(hash) { self.phoneCues.append(end) }
             }
             index = end
         }

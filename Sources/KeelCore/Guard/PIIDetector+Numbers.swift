@@ -13,10 +13,10 @@ extension PIIDetector.Scanner {
         return true
     }
 
-    /// The digit groups from `start`, separated by one consistent `separator` (space or dash) or
-    /// by none. Returns the end offset, the number of digits and of groups, or `nil` when a group
+    /// The digit groups from `start`, separated by one consistent separator (a space or a dash)
+    /// or by none. Returns the end offset, the number of digits and of groups, or `nil` when a group
     /// is shorter than `minimumGroup` or more than `maximumDigits` digits are read.
-    func digitGroups(from start: Int, separators: [UInt8], minimumGroup: Int, maximumDigits: Int)
+    func digitGroups(from start: Int, minimumGroup: Int, maximumDigits: Int)
         -> (end: Int, digits: Int, groups: Int, firstGroup: Int)?
     {
         var index = start
@@ -35,7 +35,7 @@ extension PIIDetector.Scanner {
             if groups == 0 { firstGroup = length }
             groups += 1
             let next = self[index]
-            guard separators.contains(next), separator == 0 || separator == next, GuardByte.isDigit(self[index + 1]) else {
+            guard next == 0x20 || next == 0x2D, separator == 0 || separator == next, GuardByte.isDigit(self[index + 1]) else {
                 break
             }
             if length < minimumGroup { return nil }
@@ -67,7 +67,7 @@ extension PIIDetector.Scanner {
     /// Discover, Diners Club, JCB, UnionPay, Maestro) at that brand's length, and a valid Luhn
     /// check digit. Refuses longer digit runs, other prefixes and failed checksums.
     func paymentCard(from start: Int) -> Int? {
-        guard let run = self.digitGroups(from: start, separators: [0x20, 0x2D], minimumGroup: 3, maximumDigits: 19),
+        guard let run = self.digitGroups(from: start, minimumGroup: 3, maximumDigits: 19),
             run.digits >= 13, run.groups == 1 || run.firstGroup >= 4, self.endsCleanly(at: run.end)
         else { return nil }
         let digits = self.digitValues(start, run.end)
@@ -102,7 +102,7 @@ extension PIIDetector.Scanner {
     /// rules: no area 000, 666 or 900–999, no group 00, no serial 0000. Nine bare digits are
     /// taken only after a context word (``contextualSSN(from:)``).
     func socialSecurityNumber(from start: Int) -> Int? {
-        guard let run = self.digitGroups(from: start, separators: [0x20, 0x2D], minimumGroup: 2, maximumDigits: 9),
+        guard let run = self.digitGroups(from: start, minimumGroup: 2, maximumDigits: 9),
             run.digits == 9, run.groups == 3, self.endsCleanly(at: run.end)
         else { return nil }
         guard self[start + 3] == self[start + 6], !GuardByte.isDigit(self[start + 3]) else { return nil }
@@ -181,7 +181,7 @@ extension PIIDetector.Scanner {
             return end
         }
         guard digits >= 7, groups.count >= 2 || digits == 10, !groups.looksLikeDateOrTime(dashed: separator == 0x2D),
-            self.bytes.guardHasContext(Self.phoneContext, before: start, window: 40)
+            self.hasPhoneContext(before: start)
         else { return nil }
         return end
     }
@@ -210,10 +210,26 @@ extension PIIDetector.Scanner {
         }
     }
 
-    static let phoneContext: [StaticString] = [
-        "phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "text", "ring", "contact", "reach",
-        "number", "dial", "landline", "sms",
-    ]
+    /// The words that make a digit group a phone number ("call 020 7946 0958").
+    static let phoneContext = GuardWordTable(
+        words: [
+            "phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "text", "ring", "contact", "reach",
+            "number", "dial", "landline", "sms",
+        ],
+        value: true)
+
+    /// Whether a phone context word ends within 40 bytes before `start`. The word pass recorded
+    /// where each one ends, so this reads that short list, not the text again.
+    func hasPhoneContext(before start: Int) -> Bool {
+        // The last cue that ends at or before `start`, by binary search.
+        var low = 0
+        var high = self.phoneCues.count
+        while low < high {
+            let middle = (low + high) / 2
+            if self.phoneCues[middle] <= start { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 && self.phoneCues[low - 1] >= start - 40
+    }
 
     /// `NXX-NXX-XXXX`, optionally after a `1` group, with area and exchange codes that start with 2–9.
     private func isNorthAmerican(_ groups: GroupShape, start: Int, end: Int) -> Bool {
@@ -251,11 +267,13 @@ extension PIIDetector.Scanner {
         let next = self[index]
         if GuardByte.isLetter(next) || next == UInt8(ascii: "_") { return nil }
         if next == UInt8(ascii: "."), GuardByte.isDigit(self[index + 1]) { return nil }
-        if self.bytes.guardHasContext(["version", "ver", "release", "build", "v", "firmware", "rev"], before: start, window: 10) {
+        if self.bytes.guardHasContext(Self.versionContext, before: start, window: 10) {
             return nil
         }
         return index
     }
+
+    static let versionContext: [StaticString] = ["version", "ver", "release", "build", "v", "firmware", "rev"]
 
     /// A calendar date: `1984-03-05`, `03/05/1984`, `5.3.84`, `March 5, 1984`, `Mar 5th 1984`,
     /// `5 March 1984`, `5th of March, 1984`, `05-Mar-1984`. Month and day must be in range (for

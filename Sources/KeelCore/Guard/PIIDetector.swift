@@ -79,6 +79,8 @@ public struct PIIDetector: Sendable {
         let enabled: Enabled
         var matches: [GuardByteMatch] = []
         var resume = 0
+        /// Where each phone context word ends ("call", "tel", "mobile"), in order.
+        var phoneCues: [Int] = []
 
         init(bytes: UnsafeBufferPointer<UInt8>, enabled: Enabled) {
             self.bytes = bytes
