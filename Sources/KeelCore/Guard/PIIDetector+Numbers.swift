@@ -134,6 +134,7 @@ extension PIIDetector.Scanner {
         var parenthesised = false
         var separator: UInt8 = 0
         var mixedSeparators = false
+        var singleDigitGroups = 0
         // The end of the last complete group: a separator or bracket that leads nowhere is not part of the number.
         var end = index
         while groups.count < 8 {
@@ -150,6 +151,11 @@ extension PIIDetector.Scanner {
             } else if GuardByte.isDigit(self[index]) {
                 let groupStart = index
                 while GuardByte.isDigit(self[index]), index - groupStart < 16 { index += 1 }
+                // A second one-digit group after the first (`1 2 3 4`) is a list, not a phone number.
+                if index - groupStart == 1, groups.count > 0 {
+                    if singleDigitGroups > 0 { break }
+                    singleDigitGroups += 1
+                }
                 groups.append(index - groupStart)
                 digits += index - groupStart
                 end = index
@@ -198,15 +204,19 @@ extension PIIDetector.Scanner {
 
         subscript(_ index: Int) -> Int { Int((self.packed >> UInt64(4 * index)) & 0xF) }
 
-        /// Whether the groups are exactly `lengths`.
-        func equals(_ lengths: Int...) -> Bool {
-            guard lengths.count == self.count else { return false }
-            for (index, length) in lengths.enumerated() where self[index] != length { return false }
-            return true
+        /// The shape of the groups `lengths` (at most eight, each under 16).
+        static func of(_ lengths: [Int]) -> GroupShape {
+            var shape = GroupShape()
+            for length in lengths { shape.append(length) }
+            return shape
         }
 
+        static let northAmerican = Self.of([3, 3, 4])
+        static let northAmericanWithTrunk = Self.of([1, 3, 3, 4])
+        static let dates = [Self.of([4, 2, 2]), Self.of([2, 2, 4]), Self.of([2, 2, 2])]
+
         func looksLikeDateOrTime(dashed: Bool) -> Bool {
-            self.equals(4, 2, 2) || self.equals(2, 2, 4) || self.equals(2, 2, 2) || self[0] == 4 && self.count >= 3 && dashed
+            Self.dates.contains(self) || self[0] == 4 && self.count >= 3 && dashed
         }
     }
 
@@ -233,8 +243,8 @@ extension PIIDetector.Scanner {
 
     /// `NXX-NXX-XXXX`, optionally after a `1` group, with area and exchange codes that start with 2–9.
     private func isNorthAmerican(_ groups: GroupShape, start: Int, end: Int) -> Bool {
-        let withTrunk = groups.equals(1, 3, 3, 4)
-        guard groups.equals(3, 3, 4) || withTrunk else { return false }
+        let withTrunk = groups == GroupShape.northAmericanWithTrunk
+        guard groups == GroupShape.northAmerican || withTrunk else { return false }
         var digits = self.digitValues(start, end)
         if withTrunk {
             guard digits[0] == 1 else { return false }
