@@ -62,7 +62,8 @@ public struct ContentScanner: Sendable {
         return ContentScan(
             injection: verdict,
             pii: GuardScalarOffsets.findings(piiMatches, in: bytes),
-            secrets: GuardScalarOffsets.findings(secretMatches, in: bytes))
+            secrets: GuardScalarOffsets.findings(secretMatches, in: bytes)
+        )
     }
 }
 

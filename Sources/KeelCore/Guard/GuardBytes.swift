@@ -10,7 +10,9 @@ enum GuardByte {
     @inline(__always) static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- 0x61 < 26 }
     @inline(__always) static func isAlphanumeric(_ byte: UInt8) -> Bool { Self.isLetter(byte) || Self.isDigit(byte) }
     @inline(__always) static func isHexDigit(_ byte: UInt8) -> Bool { Self.isDigit(byte) || (byte | 0x20) &- 0x61 < 6 }
-    @inline(__always) static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+    @inline(__always) static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
     @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 { Self.isUpper(byte) ? byte | 0x20 : byte }
     /// Letters, digits and `_`: the characters of an identifier-like token.
     @inline(__always) static func isWord(_ byte: UInt8) -> Bool { Self.isAlphanumeric(byte) || byte == 0x5F }
@@ -91,8 +93,11 @@ enum GuardScalarOffsets {
         }
         return sorted.map { match in
             GuardFinding(
-                type: match.type, start: scalarAt[match.start]!, end: scalarAt[match.end]!,
-                text: bytes.guardString(match.start, match.end))
+                type: match.type,
+                start: scalarAt[match.start]!,
+                end: scalarAt[match.end]!,
+                text: bytes.guardString(match.start, match.end)
+            )
         }
     }
 }

@@ -61,9 +61,11 @@ public struct InjectionDetector: Sendable {
         let strong = InjectionVocabulary.family("roleStrong")
         let weak = InjectionVocabulary.family("roleWeak")
         for token in text.tokens where token.after != 0 {
-            let opens = token.lineStart || token.before == UInt8(ascii: "#") || token.before == UInt8(ascii: "[")
+            let opens =
+                token.lineStart || token.before == UInt8(ascii: "#") || token.before == UInt8(ascii: "[")
                 || token.before == UInt8(ascii: "<") || token.before == UInt8(ascii: "|")
-            let closes = token.after == UInt8(ascii: ":") || token.after == UInt8(ascii: "]") || token.after == UInt8(ascii: ">")
+            let closes =
+                token.after == UInt8(ascii: ":") || token.after == UInt8(ascii: "]") || token.after == UInt8(ascii: ">")
                 || token.after == UInt8(ascii: "|")
             guard opens, closes else { continue }
             if token.classes.intersects(strong) {
@@ -104,9 +106,10 @@ public struct InjectionDetector: Sendable {
             let index = InjectionSignal.personaInstructions.ordinal
             let directives = self.counts[index]
             let setUp = [
-                InjectionSignal.roleplay, .personaJailbreak, .newInstructions, .identityOverride, .characterPersistence, .developerMode,
+                InjectionSignal.roleplay, .personaJailbreak, .newInstructions, .identityOverride, .characterPersistence,
+                .developerMode,
             ]
-                .contains { self.counts[$0.ordinal] > 0 }
+            .contains { self.counts[$0.ordinal] > 0 }
             if directives >= 4, setUp {
                 self.weights[index] = min(0.55, 0.15 + 0.05 * Double(directives))
                 self.counts[index] = 1
@@ -160,7 +163,8 @@ public struct InjectionDetector: Sendable {
             return 1
         case .tool:
             switch signal {
-            case .addressedToModel, .concealment, .exfiltration, .fakeTurn, .controlTokens, .roleTag, .contextTermination:
+            case .addressedToModel, .concealment, .exfiltration, .fakeTurn, .controlTokens, .roleTag,
+                .contextTermination:
                 return 1.7
             case .instructionOverride, .newInstructions, .systemPromptLeak:
                 return 1.15

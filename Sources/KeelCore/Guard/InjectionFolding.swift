@@ -73,7 +73,8 @@ enum InjectionFolding {
             return .separator(0)
         default:
             // Other letters (CJK, Arabic, …) are words of their own that match no vocabulary.
-            return scalar >= 0x3000 || (0x0590...0x08FF).contains(scalar) ? .letter(0x5F, confusable: true) : .separator(0)
+            return scalar >= 0x3000 || (0x0590...0x08FF).contains(scalar)
+                ? .letter(0x5F, confusable: true) : .separator(0)
         }
     }
 

@@ -53,7 +53,8 @@ enum InjectionPayloads {
     }
 
     @inline(__always) static func isBase64(_ byte: UInt8) -> Bool {
-        GuardByte.isAlphanumeric(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "-")
+        GuardByte.isAlphanumeric(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
+            || byte == UInt8(ascii: "-")
             || byte == UInt8(ascii: "_")
     }
 

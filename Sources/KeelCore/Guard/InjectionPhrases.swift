@@ -13,6 +13,8 @@ enum InjectionPhrases {
         var gap: Int
         var optional: Bool
         var capitals: Bool
+        /// `!`: the word starts with a capital.
+        var capitalized: Bool
         /// `*`: a word in no family (a made-up persona name, with `^`).
         var unknown: Bool
     }
@@ -34,16 +36,28 @@ enum InjectionPhrases {
             var name = Substring(part)
             var optional = false
             var capitals = false
-            while let last = name.last, last == "?" || last == "^" {
-                if last == "?" { optional = true } else { capitals = true }
+            var capitalized = false
+            while let last = name.last, last == "?" || last == "^" || last == "!" {
+                if last == "?" { optional = true } else if last == "^" { capitals = true } else { capitalized = true }
                 name = name.dropLast()
             }
             var classes = InjectionVocabulary.Classes()
             let unknown = name == "*"
             if !unknown {
-                for family in name.split(separator: "|") { classes.formUnion(InjectionVocabulary.family(String(family))) }
+                for family in name.split(separator: "|") {
+                    classes.formUnion(InjectionVocabulary.family(String(family)))
+                }
             }
-            steps.append(Step(classes: classes, gap: gap, optional: optional, capitals: capitals, unknown: unknown))
+            steps.append(
+                Step(
+                    classes: classes,
+                    gap: gap,
+                    optional: optional,
+                    capitals: capitals,
+                    capitalized: capitalized,
+                    unknown: unknown
+                )
+            )
             gap = 0
         }
         return Phrase(signal: signal, weight: weight, steps: steps)
@@ -85,7 +99,8 @@ enum InjectionPhrases {
         phrase(.developerMode, 0.35, "privileged ~1 mode"),
         phrase(.developerMode, 0.45, "privileged ~1 mode ~2 enabled"),
         phrase(.roleplay, 0.12, "roleplayVerb ~1 as"),
-        phrase(.roleplay, 0.15, "you ~1 are ~1 now"),
+        phrase(.roleplay, 0.2, "you ~1 are ~1 now"),
+        phrase(.roleplay, 0.3, "you ~1 are ~1 now ~1 *!"),
         phrase(.roleplay, 0.15, "youAre ~1 now"),
         phrase(.roleplay, 0.3, "you ~1 are ~1 now? ~1 *^"),
         phrase(.personaJailbreak, 0.45, "roleplayVerb|you ~4 otherWord ~2 ai"),
@@ -119,9 +134,17 @@ enum InjectionPhrases {
         phrase(.systemPromptLeak, 0.55, "reveal ~3 yourWord ~2 promptCore"),
         phrase(.systemPromptLeak, 0.45, "what ~1 are ~1 yourWord ~2 promptCore"),
         phrase(.systemPromptLeak, 0.55, "what ~1 are ~1 yourWord ~1 systemWord ~1 promptCore|configWord"),
-        phrase(.systemPromptLeak, 0.6, "reveal|leakVerb|encode ~3 yourWord|determiner ~1 systemWord ~1 promptCore|configWord"),
+        phrase(
+            .systemPromptLeak,
+            0.6,
+            "reveal|leakVerb|encode ~3 yourWord|determiner ~1 systemWord ~1 promptCore|configWord"
+        ),
         phrase(.systemPromptLeak, 0.5, "perceive ~3 determiner ~1 systemWord ~1 promptCore|configWord"),
-        phrase(.systemPromptLeak, 0.4, "yourWord ~1 systemWord ~1 promptCore|configWord"),
+        phrase(.systemPromptLeak, 0.5, "yourWord ~1 systemWord ~1 promptCore|configWord"),
+        phrase(.systemPromptLeak, 0.55, "reveal|leakVerb|encode ~5 systemWord promptCore"),
+        phrase(.systemPromptLeak, 0.55, "encode ~3 textWord ~3 you ~2 told"),
+        phrase(.systemPromptLeak, 0.5, "complete ~4 systemWord promptCore"),
+        phrase(.systemPromptLeak, 0.5, "what ~2 you ~2 negation ~1 supposed ~2 inform|reveal|say"),
         phrase(.systemPromptLeak, 0.5, "encode ~3 yourWord ~2 promptCore"),
         phrase(.systemPromptLeak, 0.55, "leakVerb ~2 above ~1 textWord"),
         phrase(.systemPromptLeak, 0.5, "leakVerb ~4 textWord ~4 verbatim"),
@@ -165,7 +188,9 @@ enum InjectionPhrases {
         var table = [[Int]](repeating: [], count: 128)
         for (index, phrase) in Self.all.enumerated() {
             let first = phrase.steps[0].classes
-            for bit in 0..<128 where first.intersects(InjectionVocabulary.Classes(bit: bit)) { table[bit].append(index) }
+            for bit in 0..<128 where first.intersects(InjectionVocabulary.Classes(bit: bit)) {
+                table[bit].append(index)
+            }
         }
         return table
     }()
@@ -196,37 +221,43 @@ enum InjectionPhrases {
             var visited = InjectionVocabulary.Classes()
             var families = first.classes
             while !families.isEmpty {
-                let bit = families.low != 0 ? families.low.trailingZeroBitCount : 64 + families.high.trailingZeroBitCount
+                let bit =
+                    families.low != 0 ? families.low.trailingZeroBitCount : 64 + families.high.trailingZeroBitCount
                 if bit < 64 { families.low &= families.low - 1 } else { families.high &= families.high - 1 }
                 for index in byFirstFamily[bit] {
-                let seen = InjectionVocabulary.Classes(bit: index)
-                if visited.intersects(seen) { continue }
-                visited.formUnion(seen)
-                let phrase = phrases[index]
-                if phrase.steps[0].capitals, !first.capitals { continue }
-                var position = start
-                var folded = first.folded
-                var matched = true
-                for step in phrase.steps.dropFirst() {
-                    var found = -1
-                    let last = min(count - 1, position + 1 + step.gap)
-                    if position + 1 <= last {
-                        for candidate in (position + 1)...last
-                        where step.unknown ? tokens[candidate].classes.isEmpty : tokens[candidate].classes.intersects(step.classes) {
-                            if step.capitals, !tokens[candidate].capitals { continue }
-                            found = candidate
+                    let seen = InjectionVocabulary.Classes(bit: index)
+                    if visited.intersects(seen) { continue }
+                    visited.formUnion(seen)
+                    let phrase = phrases[index]
+                    if phrase.steps[0].capitals, !first.capitals { continue }
+                    var position = start
+                    var folded = first.folded
+                    var matched = true
+                    for step in phrase.steps.dropFirst() {
+                        var found = -1
+                        let last = min(count - 1, position + 1 + step.gap)
+                        if position + 1 <= last {
+                            for candidate in (position + 1)...last
+                            where step.unknown
+                                ? tokens[candidate].classes.isEmpty : tokens[candidate].classes.intersects(step.classes)
+                            {
+                                if step.capitals, !tokens[candidate].capitals { continue }
+                                if step.capitalized, !tokens[candidate].capitalized { continue }
+                                found = candidate
+                                break
+                            }
+                        }
+                        if found < 0 {
+                            if step.optional { continue }
+                            matched = false
                             break
                         }
+                        folded = folded || tokens[found].folded
+                        position = found
                     }
-                    if found < 0 {
-                        if step.optional { continue }
-                        matched = false
-                        break
+                    if matched {
+                        found(Hit(signal: phrase.signal, weight: phrase.weight, folded: folded, start: start))
                     }
-                    folded = folded || tokens[found].folded
-                    position = found
-                }
-                if matched { found(Hit(signal: phrase.signal, weight: phrase.weight, folded: folded, start: start)) }
                 }
             }
         }

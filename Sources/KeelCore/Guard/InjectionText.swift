@@ -20,6 +20,8 @@ struct InjectionText {
         /// Whether the word is written in capitals (`DAN`, `AIM`), which sets a persona's name
         /// apart from the ordinary word.
         var capitals: Bool
+        /// Whether the word starts with a capital (`Tyler`), as names do.
+        var capitalized: Bool
         /// The last punctuation byte between the previous word and this one (0 for none).
         var before: UInt8
         /// The first punctuation byte after this word, before the next word (0 for none).
@@ -53,6 +55,7 @@ struct InjectionText {
             let lead = bytes[index]
             // Fast path: an ASCII letter continues the word.
             if GuardByte.isLetter(lead) {
+                if word.length == 0, GuardByte.isUpper(lead) { word.startsCapitalized = true }
                 word.add(letter: GuardByte.lowercased(lead), confusable: false)
                 if GuardByte.isUpper(lead) { word.capitals += 1 }
                 index += 1
@@ -86,7 +89,8 @@ struct InjectionText {
             case .joiner:
                 // An apostrophe inside a word (`don't`) keeps the word whole; a possessive `'s`
                 // ends it (`OpenAI's` reads as `openai s`).
-                let possessive = index < count && bytes[index] | 0x20 == UInt8(ascii: "s")
+                let possessive =
+                    index < count && bytes[index] | 0x20 == UInt8(ascii: "s")
                     && !(index + 1 < count && GuardByte.isLetter(bytes[index + 1]))
                 if word.length == 0 || possessive || !(index < count && GuardByte.isLetter(bytes[index])) {
                     self.endWord(&word, &spelled, before: &pendingBefore, lineStart: &lineStart)
@@ -104,7 +108,8 @@ struct InjectionText {
                 } else {
                     self.endWord(&word, &spelled, before: &pendingBefore, lineStart: &lineStart)
                 }
-            case .separator(let ascii) where ascii == UInt8(ascii: "-") && word.letters > 0 && index < count
+            case .separator(let ascii)
+            where ascii == UInt8(ascii: "-") && word.letters > 0 && index < count
                 && GuardByte.isLetter(bytes[index]):
                 // A hyphen between letters joins (`role-play`, `i-nstruction` read as one word).
                 break
@@ -118,7 +123,8 @@ struct InjectionText {
                 } else if ascii == 0x20 || ascii == 0x09 {
                     if !hadWord { spelled.breakRun(&self) }
                 } else if ascii != 0 {
-                    if let last = self.tokens.indices.last, self.tokens[last].after == 0, hadWord || pendingBefore == 0 {
+                    if let last = self.tokens.indices.last, self.tokens[last].after == 0, hadWord || pendingBefore == 0
+                    {
                         self.tokens[last].after = ascii
                     }
                     pendingBefore = ascii
@@ -129,7 +135,12 @@ struct InjectionText {
         spelled.breakRun(&self)
     }
 
-    private mutating func endWord(_ word: inout WordState, _ spelled: inout SpelledState, before: inout UInt8, lineStart: inout Bool) {
+    private mutating func endWord(
+        _ word: inout WordState,
+        _ spelled: inout SpelledState,
+        before: inout UInt8,
+        lineStart: inout Bool
+    ) {
         guard word.length > 0 else { return }
         defer { word = WordState() }
         var classes = InjectionVocabulary.classes(of: word.hash)
@@ -141,8 +152,14 @@ struct InjectionText {
         }
         if word.confusables > 0, word.asciiLetters > 0 { self.mixedScriptWords += 1 }
         let token = Token(
-            classes: classes, folded: folded, lineStart: lineStart, capitals: word.letters >= 2 && word.capitals == word.letters,
-            before: before, after: 0)
+            classes: classes,
+            folded: folded,
+            lineStart: lineStart,
+            capitals: word.letters >= 2 && word.capitals == word.letters,
+            capitalized: word.startsCapitalized,
+            before: before,
+            after: 0
+        )
         lineStart = false
         before = 0
         if word.length == 1, word.letters == 1 {
@@ -159,15 +176,21 @@ struct InjectionText {
         if bytes[index] == UInt8(ascii: "<"), next == UInt8(ascii: "|") {
             // `<|name|>`, the name in lower case as chat templates write it (`<|Rain|>` is a nick on IRC).
             var end = index + 2
-            while end < bytes.count, end - index < 40, GuardByte.isLower(bytes[end]) || GuardByte.isDigit(bytes[end]) || bytes[end] == 0x5F {
+            while end < bytes.count, end - index < 40,
+                GuardByte.isLower(bytes[end]) || GuardByte.isDigit(bytes[end]) || bytes[end] == 0x5F
+            {
                 end += 1
             }
-            if end > index + 2, end + 1 < bytes.count, bytes[end] == UInt8(ascii: "|"), bytes[end + 1] == UInt8(ascii: ">") {
+            if end > index + 2, end + 1 < bytes.count, bytes[end] == UInt8(ascii: "|"),
+                bytes[end + 1] == UInt8(ascii: ">")
+            {
                 self.controlTokens += 1
             }
             return
         }
-        for marker: StaticString in ["[inst]", "[/inst]", "<<sys>>", "<</sys>>", "<start_of_turn>", "<end_of_turn>", "</s>"]
+        for marker: StaticString in [
+            "[inst]", "[/inst]", "<<sys>>", "<</sys>>", "<start_of_turn>", "<end_of_turn>", "</s>",
+        ]
         where bytes.guardHasPrefix(marker, at: index) {
             self.controlTokens += 1
             return
@@ -217,6 +240,7 @@ struct InjectionText {
         var leetCharacters = 0
         var hasOne = false
         var capitals = 0
+        var startsCapitalized = false
         var lastLetter: UInt8 = 0
 
         mutating func add(letter: UInt8, confusable: Bool) {
@@ -270,8 +294,16 @@ struct InjectionText {
             text.tokens.removeSubrange(self.firstToken..<(self.firstToken + self.count))
             text.tokens.insert(
                 Token(
-                    classes: classes, folded: true, lineStart: first.lineStart, capitals: false, before: first.before, after: 0),
-                at: self.firstToken)
+                    classes: classes,
+                    folded: true,
+                    lineStart: first.lineStart,
+                    capitals: false,
+                    capitalized: false,
+                    before: first.before,
+                    after: 0
+                ),
+                at: self.firstToken
+            )
         }
     }
 }

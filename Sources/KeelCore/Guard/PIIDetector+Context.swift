@@ -9,7 +9,8 @@ extension PIIDetector.Scanner {
     /// One pass over the words of the text; at each context word, the value it announces is
     /// parsed right after it (a few filler words such as "number", "is", "#" or ":" skipped).
     mutating func scanContext() {
-        let wantsCues = self.enabled.dateOfBirth || self.enabled.medicalRecord || self.enabled.healthPlan
+        let wantsCues =
+            self.enabled.dateOfBirth || self.enabled.medicalRecord || self.enabled.healthPlan
             || self.enabled.ssn || self.enabled.name
         guard wantsCues || self.enabled.phone else { return }
         let cues = Self.cues
@@ -17,7 +18,8 @@ extension PIIDetector.Scanner {
         let count = self.bytes.count
         var index = 0
         while index < count {
-            guard GuardByte.isLetter(self.bytes[index]), index == 0 || !GuardByte.isAlphanumeric(self.bytes[index - 1]) else {
+            guard GuardByte.isLetter(self.bytes[index]), index == 0 || !GuardByte.isAlphanumeric(self.bytes[index - 1])
+            else {
                 index += 1
                 continue
             }
@@ -57,21 +59,26 @@ extension PIIDetector.Scanner {
         }
         switch cue {
         case .birth:
-            guard self.enabled.dateOfBirth, let start = self.skipFiller(from: end), let dateEnd = self.date(from: start) else { return }
+            guard self.enabled.dateOfBirth, let start = self.skipFiller(from: end), let dateEnd = self.date(from: start)
+            else { return }
             self.addIfFree(.dateOfBirth, start, dateEnd)
         case .medicalRecord:
-            guard self.enabled.medicalRecord, let (start, idEnd) = self.identifier(after: end, minimumLength: 5, minimumDigits: 4)
+            guard self.enabled.medicalRecord,
+                let (start, idEnd) = self.identifier(after: end, minimumLength: 5, minimumDigits: 4)
             else { return }
             self.addIfFree(.medicalRecordNumber, start, idEnd)
         case .healthPlan:
-            guard self.enabled.healthPlan, let (start, idEnd) = self.identifier(after: end, minimumLength: 6, minimumDigits: 3)
+            guard self.enabled.healthPlan,
+                let (start, idEnd) = self.identifier(after: end, minimumLength: 6, minimumDigits: 3)
             else { return }
             self.addIfFree(.healthPlanNumber, start, idEnd)
         case .ssn:
-            guard self.enabled.ssn, let start = self.skipFiller(from: end), let ssnEnd = self.contextualSSN(from: start) else { return }
+            guard self.enabled.ssn, let start = self.skipFiller(from: end), let ssnEnd = self.contextualSSN(from: start)
+            else { return }
             self.addIfFree(.usSSN, start, ssnEnd)
         case .name:
-            guard self.enabled.name, let start = self.skipFiller(from: end), let nameEnd = self.personName(from: start) else { return }
+            guard self.enabled.name, let start = self.skipFiller(from: end), let nameEnd = self.personName(from: start)
+            else { return }
             self.addIfFree(.personName, start, nameEnd)
         case .medicalRecordIfNext, .healthPlanIfNext, .ssnIfNext, .nameIfNext:
             return
@@ -119,7 +126,8 @@ extension PIIDetector.Scanner {
         let limit = index + 32
         while position < limit, position < self.bytes.count {
             let byte = self.bytes[position]
-            if byte == 0x20 || byte == 0x3A || byte == 0x23 || byte == 0x3D || byte == 0x2D || byte == 0x28 || byte == 0x2E
+            if byte == 0x20 || byte == 0x3A || byte == 0x23 || byte == 0x3D || byte == 0x2D || byte == 0x28
+                || byte == 0x2E
                 || byte == 0x09 || byte == 0x27 || byte == 0x22 || byte == 0x2C || byte == 0x0A || byte == 0x0D
             {
                 position += 1
@@ -148,7 +156,9 @@ extension PIIDetector.Scanner {
         guard let start = self.skipFiller(from: index), GuardByte.isAlphanumeric(self[start]) else { return nil }
         var end = start
         var digits = 0
-        while GuardByte.isAlphanumeric(self[end]) || self[end] == UInt8(ascii: "-") && GuardByte.isAlphanumeric(self[end + 1]) {
+        while GuardByte.isAlphanumeric(self[end])
+            || self[end] == UInt8(ascii: "-") && GuardByte.isAlphanumeric(self[end + 1])
+        {
             if GuardByte.isDigit(self[end]) { digits += 1 }
             end += 1
             if end - start > 20 { return nil }
@@ -189,14 +199,16 @@ extension PIIDetector.Scanner {
         var index = start + 1
         var hash = GuardHash.add(GuardByte.lowercased(self[start]), to: GuardHash.seed)
         while GuardByte.isLower(self[index]) || self[index] >= 0x80
-            || GuardByte.isUpper(self[index]) && index > start + 1 && (self[index - 1] == 0x27 || self[index - 1] == 0x2D)
+            || GuardByte.isUpper(self[index]) && index > start + 1
+                && (self[index - 1] == 0x27 || self[index - 1] == 0x2D)
             || (self[index] == 0x27 || self[index] == 0x2D) && GuardByte.isUpper(self[index + 1])
             || GuardByte.isUpper(self[index]) && self.bytes.guardHasPrefix("mc", at: start) && index == start + 2
         {
             hash = GuardHash.add(GuardByte.lowercased(self[index]), to: hash)
             index += 1
         }
-        guard index - start >= 2, index - start <= 20, !GuardByte.isAlphanumeric(self[index]), !Self.notNames.contains(hash)
+        guard index - start >= 2, index - start <= 20, !GuardByte.isAlphanumeric(self[index]),
+            !Self.notNames.contains(hash)
         else { return nil }
         return index
     }
@@ -233,7 +245,10 @@ extension PIIDetector.Scanner {
         for word in ["born", "birth", "birthday", "birthdate", "dob", "d"] { cues[GuardHash.of(word)] = .birth }
         for word in ["mrn", "mr"] { cues[GuardHash.of(word)] = .medicalRecord }
         for word in ["medical", "chart", "patient", "record"] { cues[GuardHash.of(word)] = .medicalRecordIfNext }
-        for word in ["member", "subscriber", "beneficiary", "insurance", "policy", "medicare", "medicaid", "mbi", "hicn", "insured"] {
+        for word in [
+            "member", "subscriber", "beneficiary", "insurance", "policy", "medicare", "medicaid", "mbi", "hicn",
+            "insured",
+        ] {
             cues[GuardHash.of(word)] = .healthPlan
         }
         for word in ["health", "plan", "group"] { cues[GuardHash.of(word)] = .healthPlanIfNext }
@@ -252,7 +267,9 @@ extension PIIDetector.Scanner {
         for word in ["record", "records", "number", "no", "id", "rec", "nr"] {
             confirmers[GuardHash.of(word), default: []].append(.medicalRecordIfNext)
         }
-        for word in ["plan", "id", "number", "no", "nr"] { confirmers[GuardHash.of(word), default: []].append(.healthPlanIfNext) }
+        for word in ["plan", "id", "number", "no", "nr"] {
+            confirmers[GuardHash.of(word), default: []].append(.healthPlanIfNext)
+        }
         for word in ["security", "sec"] { confirmers[GuardHash.of(word), default: []].append(.ssnIfNext) }
         confirmers[Self.hashSign, default: []].append(.ssnIfNext)
         for word in ["is", "was", ":"] { confirmers[GuardHash.of(word), default: []].append(.nameIfNext) }
@@ -263,21 +280,30 @@ extension PIIDetector.Scanner {
         words: [
             "number", "no", "num", "id", "identifier", "is", "was", "of", "the", "record", "records", "card", "plan",
             "on", "in", "date", "at", "security", "sec", "my", "nr", "code", "be", "are", "o", "b",
-        ], value: true)
+        ],
+        value: true
+    )
 
-    static let honorifics = GuardWordTable(words: ["mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam", "mister"], value: true)
+    static let honorifics = GuardWordTable(
+        words: ["mr", "mrs", "ms", "miss", "dr", "prof", "mx", "sir", "madam", "mister"],
+        value: true
+    )
 
     /// Capitalised words that start sentences or name things other than people.
     static let notNames = GuardWordTable(
         words: [
-            "the", "a", "an", "this", "that", "these", "those", "it", "he", "she", "they", "we", "you", "i", "my", "your",
-            "his", "her", "our", "their", "and", "or", "but", "if", "then", "when", "who", "what", "which", "where", "how",
+            "the", "a", "an", "this", "that", "these", "those", "it", "he", "she", "they", "we", "you", "i", "my",
+            "your",
+            "his", "her", "our", "their", "and", "or", "but", "if", "then", "when", "who", "what", "which", "where",
+            "how",
             "why", "is", "was", "are", "not", "no", "yes", "please", "thanks", "thank", "hello", "hi", "dear", "team",
             "all", "sir", "madam", "customer", "user", "patient", "doctor", "nurse", "support", "admin", "manager",
             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "street", "avenue", "road",
             "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
             "december", "unknown", "none", "redacted", "n", "na", "test", "example", "sample",
-        ], value: true)
+        ],
+        value: true
+    )
 
     /// Common given names in English-language records (US census and UK ONS lists), lower-cased.
     static let firstNames = GuardWordTable(
@@ -285,17 +311,21 @@ extension PIIDetector.Scanner {
             "james", "john", "robert", "michael", "william", "david", "richard", "joseph", "thomas", "charles",
             "christopher", "daniel", "matthew", "anthony", "mark", "donald", "steven", "paul", "andrew", "joshua",
             "kenneth", "kevin", "brian", "george", "timothy", "ronald", "edward", "jason", "jeffrey", "ryan", "jacob",
-            "gary", "nicholas", "eric", "jonathan", "stephen", "larry", "justin", "scott", "brandon", "benjamin", "samuel",
+            "gary", "nicholas", "eric", "jonathan", "stephen", "larry", "justin", "scott", "brandon", "benjamin",
+            "samuel",
             "gregory", "alexander", "frank", "patrick", "raymond", "jack", "dennis", "jerry", "tyler", "aaron", "jose",
             "adam", "nathan", "henry", "douglas", "zachary", "peter", "kyle", "noah", "ethan", "jeremy", "walter",
             "christian", "keith", "roger", "terry", "austin", "sean", "gerald", "carl", "harold", "dylan", "arthur",
-            "lawrence", "jordan", "jesse", "bryan", "billy", "bruce", "gabriel", "joe", "logan", "alan", "juan", "oliver",
-            "liam", "lucas", "mason", "elijah", "mary", "patricia", "jennifer", "linda", "elizabeth", "barbara", "susan",
+            "lawrence", "jordan", "jesse", "bryan", "billy", "bruce", "gabriel", "joe", "logan", "alan", "juan",
+            "oliver",
+            "liam", "lucas", "mason", "elijah", "mary", "patricia", "jennifer", "linda", "elizabeth", "barbara",
+            "susan",
             "jessica", "sarah", "karen", "lisa", "nancy", "betty", "sandra", "margaret", "ashley", "kimberly", "emily",
             "donna", "michelle", "carol", "amanda", "melissa", "deborah", "stephanie", "dorothy", "rebecca", "sharon",
             "laura", "cynthia", "amy", "kathleen", "angela", "shirley", "brenda", "emma", "anna", "pamela", "nicole",
             "samantha", "katherine", "christine", "helen", "debra", "rachel", "carolyn", "janet", "maria", "catherine",
-            "heather", "diane", "olivia", "julie", "joyce", "victoria", "ruth", "virginia", "lauren", "kelly", "christina",
+            "heather", "diane", "olivia", "julie", "joyce", "victoria", "ruth", "virginia", "lauren", "kelly",
+            "christina",
             "joan", "evelyn", "judith", "andrea", "hannah", "megan", "cheryl", "jacqueline", "martha", "madison",
             "teresa", "gloria", "sara", "janice", "ann", "kathryn", "abigail", "sophia", "frances", "jean", "alice",
             "judy", "isabella", "julia", "grace", "amber", "denise", "danielle", "marilyn", "beverly", "charlotte",
@@ -303,7 +333,9 @@ extension PIIDetector.Scanner {
             "priya", "wei", "mohammed", "muhammad", "ahmed", "fatima", "aisha", "omar", "ali", "hiroshi", "yuki",
             "carlos", "luis", "miguel", "sofia", "lucia", "elena", "ivan", "olga", "anders", "lars", "ingrid", "pierre",
             "jean", "marie", "hans", "klaus", "giulia", "marco", "raj", "anil", "sunita", "chen", "li", "mei", "kenji",
-        ], value: true)
+        ],
+        value: true
+    )
 }
 
 /// FNV-1a over lower-cased ASCII bytes: word lookups without building a `String` per word.

@@ -7,7 +7,9 @@ extension PIIDetector.Scanner {
     func endsCleanly(at end: Int) -> Bool {
         let next = self[end]
         if GuardByte.isAlphanumeric(next) || next == UInt8(ascii: "_") || next == UInt8(ascii: "@") { return false }
-        if next == UInt8(ascii: ".") || next == UInt8(ascii: "-") || next == UInt8(ascii: "/") || next == UInt8(ascii: ":") {
+        if next == UInt8(ascii: ".") || next == UInt8(ascii: "-") || next == UInt8(ascii: "/")
+            || next == UInt8(ascii: ":")
+        {
             return !GuardByte.isDigit(self[end + 1])
         }
         return true
@@ -16,7 +18,11 @@ extension PIIDetector.Scanner {
     /// The digit groups from `start`, separated by one consistent separator (a space or a dash)
     /// or by none. Returns the end offset, the number of digits and of groups, or `nil` when a group
     /// is shorter than `minimumGroup` or more than `maximumDigits` digits are read.
-    func digitGroups(from start: Int, minimumGroup: Int, maximumDigits: Int)
+    func digitGroups(
+        from start: Int,
+        minimumGroup: Int,
+        maximumDigits: Int
+    )
         -> (end: Int, digits: Int, groups: Int, firstGroup: Int)?
     {
         var index = start
@@ -35,7 +41,8 @@ extension PIIDetector.Scanner {
             if groups == 0 { firstGroup = length }
             groups += 1
             let next = self[index]
-            guard next == 0x20 || next == 0x2D, separator == 0 || separator == next, GuardByte.isDigit(self[index + 1]) else {
+            guard next == 0x20 || next == 0x2D, separator == 0 || separator == next, GuardByte.isDigit(self[index + 1])
+            else {
                 break
             }
             if length < minimumGroup { return nil }
@@ -223,10 +230,12 @@ extension PIIDetector.Scanner {
     /// The words that make a digit group a phone number ("call 020 7946 0958").
     static let phoneContext = GuardWordTable(
         words: [
-            "phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "text", "ring", "contact", "reach",
+            "phone", "tel", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "text", "ring", "contact",
+            "reach",
             "number", "dial", "landline", "sms",
         ],
-        value: true)
+        value: true
+    )
 
     /// Whether a phone context word ends within 40 bytes before `start`. The word pass recorded
     /// where each one ends, so this reads that short list, not the text again.
@@ -266,7 +275,8 @@ extension PIIDetector.Scanner {
                 index += 1
             }
             let length = index - octetStart
-            guard length > 0, value <= 255, !GuardByte.isDigit(self[index]), length == 1 || self[octetStart] != 0x30 else {
+            guard length > 0, value <= 255, !GuardByte.isDigit(self[index]), length == 1 || self[octetStart] != 0x30
+            else {
                 return nil
             }
             if octet < 3 {
@@ -321,7 +331,8 @@ extension PIIDetector.Scanner {
             else { return nil }
             return third.end
         }
-        guard first.length <= 2, third.length == 2 || third.length == 4, Self.validYear(third.value, digits: third.length)
+        guard first.length <= 2, third.length == 2 || third.length == 4,
+            Self.validYear(third.value, digits: third.length)
         else { return nil }
         let monthFirst = Self.validDay(second.value, month: first.value)
         let dayFirst = Self.validDay(first.value, month: second.value)
@@ -344,7 +355,9 @@ extension PIIDetector.Scanner {
         guard separator == 0x20 || separator == 0x2D else { return nil }
         index += 1
         if self.bytes.guardHasPrefix("of ", at: index) { index += 3 }
-        guard let (month, monthEnd) = self.monthName(at: index), Self.validDay(day.value, month: month) else { return nil }
+        guard let (month, monthEnd) = self.monthName(at: index), Self.validDay(day.value, month: month) else {
+            return nil
+        }
         index = monthEnd
         if self[index] == UInt8(ascii: ",") { index += 1 }
         guard self[index] == separator || self[index] == 0x20, let year = self.number(from: index + 1, maximum: 4),

@@ -30,7 +30,9 @@ extension PIIDetector.Scanner {
         var end: Int?
         while true {
             let labelStart = index
-            while GuardByte.isAlphanumeric(self[index]) || self[index] == UInt8(ascii: "-") || self[index] >= 0x80 { index += 1 }
+            while GuardByte.isAlphanumeric(self[index]) || self[index] == UInt8(ascii: "-") || self[index] >= 0x80 {
+                index += 1
+            }
             guard index > labelStart, self[labelStart] != UInt8(ascii: "-"), self[index - 1] != UInt8(ascii: "-"),
                 index - labelStart <= 63
             else { break }
@@ -68,7 +70,8 @@ extension PIIDetector.Scanner {
         var brackets = 0
         while index < self.bytes.count {
             let byte = self.bytes[index]
-            if byte <= 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x27 || byte == 0x3C || byte == 0x3E || byte == 0x60
+            if byte <= 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x27 || byte == 0x3C || byte == 0x3E
+                || byte == 0x60
                 || byte == 0x7B || byte == 0x7D || byte == 0x7C || byte == 0x5C
             {
                 break
@@ -87,7 +90,9 @@ extension PIIDetector.Scanner {
         }
         while index > start {
             let last = self.bytes[index - 1]
-            guard last == 0x2E || last == 0x2C || last == 0x3B || last == 0x3A || last == 0x21 || last == 0x3F else { break }
+            guard last == 0x2E || last == 0x2C || last == 0x3B || last == 0x3A || last == 0x21 || last == 0x3F else {
+                break
+            }
             index -= 1
         }
         return index - start > 4 ? index : nil
@@ -188,7 +193,9 @@ extension PIIDetector.Scanner {
         guard let house = self.number(from: start, maximum: 6) else { return nil }
         var index = house.end
         if GuardByte.isUpper(self[index]), !GuardByte.isLetter(self[index + 1]) { index += 1 }
-        if self[index] == UInt8(ascii: "-"), let second = self.number(from: index + 1, maximum: 6) { index = second.end }
+        if self[index] == UInt8(ascii: "-"), let second = self.number(from: index + 1, maximum: 6) {
+            index = second.end
+        }
         guard self[index] == 0x20 else { return nil }
         var words = 0
         var end: Int?
@@ -213,14 +220,17 @@ extension PIIDetector.Scanner {
     func capitalisedWord(from start: Int) -> Int? {
         if GuardByte.isDigit(self[start]) {
             guard let number = self.number(from: start, maximum: 3) else { return nil }
-            for suffix: StaticString in ["st", "nd", "rd", "th"] where self.bytes.guardHasPrefix(suffix, at: number.end) {
+            for suffix: StaticString in ["st", "nd", "rd", "th"] where self.bytes.guardHasPrefix(suffix, at: number.end)
+            {
                 if !GuardByte.isLetter(self[number.end + 2]) { return number.end + 2 }
             }
             return nil
         }
         guard GuardByte.isUpper(self[start]) else { return nil }
         var index = start + 1
-        while GuardByte.isLetter(self[index]) || (self[index] == 0x27 || self[index] == 0x2D) && GuardByte.isLetter(self[index + 1]) {
+        while GuardByte.isLetter(self[index])
+            || (self[index] == 0x27 || self[index] == 0x2D) && GuardByte.isLetter(self[index + 1])
+        {
             index += 1
         }
         if self[index] == UInt8(ascii: ".") { index += 1 }
@@ -233,12 +243,15 @@ extension PIIDetector.Scanner {
         var wordEnd = end
         if self[wordEnd - 1] == UInt8(ascii: ".") { wordEnd -= 1 }
         let length = wordEnd - start
-        for type in Self.streetAbbreviations where type.utf8CodeUnitCount == length && self.bytes.guardHasPrefix(type, at: start) {
+        for type in Self.streetAbbreviations
+        where type.utf8CodeUnitCount == length && self.bytes.guardHasPrefix(type, at: start) {
             // `Main St.` at the end of a sentence: the dot is the sentence's.
-            let sentenceEnds = end >= self.bytes.count || (self[end] == 0x20 || self[end] == 0x0A) && !GuardByte.isLower(self[end + 1])
+            let sentenceEnds =
+                end >= self.bytes.count || (self[end] == 0x20 || self[end] == 0x0A) && !GuardByte.isLower(self[end + 1])
             return wordEnd < end && sentenceEnds && self[end] != UInt8(ascii: ",") ? wordEnd : end
         }
-        for type in Self.streetTypes where type.utf8CodeUnitCount == length && self.bytes.guardHasPrefix(type, at: start) {
+        for type in Self.streetTypes
+        where type.utf8CodeUnitCount == length && self.bytes.guardHasPrefix(type, at: start) {
             return wordEnd
         }
         return nil
@@ -248,7 +261,8 @@ extension PIIDetector.Scanner {
         "st", "ave", "av", "rd", "blvd", "ln", "dr", "ct", "pl", "ter", "pkwy", "cir", "hwy", "sq", "trl",
     ]
     static let streetTypes: [StaticString] = [
-        "street", "avenue", "road", "boulevard", "lane", "drive", "court", "way", "place", "terrace", "parkway", "circle",
+        "street", "avenue", "road", "boulevard", "lane", "drive", "court", "way", "place", "terrace", "parkway",
+        "circle",
         "highway", "square", "trail", "alley", "plaza", "crescent", "close", "row", "path", "pike", "loop",
     ]
 
@@ -294,7 +308,9 @@ extension PIIDetector.Scanner {
             return end
         }
         index = zip.end
-        if self[index] == UInt8(ascii: "-"), let plusFour = self.number(from: index + 1, maximum: 4), plusFour.length == 4 {
+        if self[index] == UInt8(ascii: "-"), let plusFour = self.number(from: index + 1, maximum: 4),
+            plusFour.length == 4
+        {
             index = plusFour.end
         }
         return GuardByte.isAlphanumeric(self[index]) ? end : index

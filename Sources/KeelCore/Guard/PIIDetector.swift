@@ -187,7 +187,9 @@ public struct PIIDetector: Sendable {
                 self.add(.ipAddress, index, end)
                 return
             }
-            if self.enabled.name, GuardByte.isUpper(self.bytes[index]), let (start, end) = self.nameAfterHonorificOrFirstName(at: index) {
+            if self.enabled.name, GuardByte.isUpper(self.bytes[index]),
+                let (start, end) = self.nameAfterHonorificOrFirstName(at: index)
+            {
                 self.add(.personName, start, end)
                 return
             }

@@ -90,7 +90,8 @@ public struct SecretDetector: Sendable {
             let has = { (prefix: StaticString) in self.hasExactPrefix(prefix, at: start) }
             switch self.bytes[start] {
             case UInt8(ascii: "A"):
-                for prefix: StaticString in ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"] where has(prefix) {
+                for prefix: StaticString in ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"]
+                where has(prefix) {
                     let end = self.run(from: start + 4, limit: 17) { GuardByte.isUpper($0) || GuardByte.isDigit($0) }
                     return end - start == 20 && self.isTokenEnd(end) ? (.awsAccessKeyID, end) : nil
                 }
@@ -109,7 +110,9 @@ public struct SecretDetector: Sendable {
                 }
             case UInt8(ascii: "x"):
                 if has("xox"), "bpars".utf8.contains(self[start + 3]), self[start + 4] == UInt8(ascii: "-") {
-                    let end = self.run(from: start + 5, limit: 256) { GuardByte.isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+                    let end = self.run(from: start + 5, limit: 256) {
+                        GuardByte.isAlphanumeric($0) || $0 == UInt8(ascii: "-")
+                    }
                     let body = UnsafeBufferPointer(rebasing: self.bytes[(start + 5)..<end])
                     return end - start >= 15 && body.contains(where: GuardByte.isDigit) && self.isTokenEnd(end)
                         ? (.slackToken, end) : nil
@@ -126,7 +129,9 @@ public struct SecretDetector: Sendable {
                 if has("sk-") {
                     let end = self.run(from: start + 3, limit: 256) { GuardByte.isWord($0) || $0 == UInt8(ascii: "-") }
                     let body = UnsafeBufferPointer(rebasing: self.bytes[(start + 3)..<end])
-                    guard end - start >= 23, self.isTokenEnd(end), GuardEntropy.hasMixedClasses(body) else { return nil }
+                    guard end - start >= 23, self.isTokenEnd(end), GuardEntropy.hasMixedClasses(body) else {
+                        return nil
+                    }
                     return (.openAIKey, end)
                 }
             case UInt8(ascii: "e"):
@@ -151,7 +156,8 @@ public struct SecretDetector: Sendable {
         func jwt(from start: Int) -> Int? {
             let isSegment = { (byte: UInt8) in GuardByte.isWord(byte) || byte == UInt8(ascii: "-") }
             let header = self.run(from: start, limit: 2048, isSegment)
-            guard header - start >= 10, self[header] == UInt8(ascii: "."), self.hasExactPrefix("eyJ", at: header + 1) else {
+            guard header - start >= 10, self[header] == UInt8(ascii: "."), self.hasExactPrefix("eyJ", at: header + 1)
+            else {
                 return nil
             }
             let payload = self.run(from: header + 1, limit: 8192, isSegment)
@@ -159,7 +165,8 @@ public struct SecretDetector: Sendable {
             let signature = self.run(from: payload + 1, limit: 2048, isSegment)
             // A fourth segment would make it something else; a dot that ends the sentence does not.
             let next = self[signature]
-            let fourthSegment = next == UInt8(ascii: ".") && (GuardByte.isWord(self[signature + 1]) || self[signature + 1] == 0x2D)
+            let fourthSegment =
+                next == UInt8(ascii: ".") && (GuardByte.isWord(self[signature + 1]) || self[signature + 1] == 0x2D)
             return fourthSegment || next == UInt8(ascii: "=") ? nil : signature
         }
 
@@ -168,11 +175,17 @@ public struct SecretDetector: Sendable {
         /// to the end of the text, since half a key is still a leak.
         func privateKeyBlock(from start: Int) -> Int? {
             let labelStart = start + 11
-            let labelEnd = self.run(from: labelStart, limit: 40) { GuardByte.isUpper($0) || $0 == 0x20 || $0 == UInt8(ascii: "#") }
+            let labelEnd = self.run(from: labelStart, limit: 40) {
+                GuardByte.isUpper($0) || $0 == 0x20 || $0 == UInt8(ascii: "#")
+            }
             guard self.hasExactPrefix("-----", at: labelEnd) else { return nil }
             let label = UnsafeBufferPointer(rebasing: self.bytes[labelStart..<labelEnd])
-            guard label.count >= 11, UnsafeBufferPointer(rebasing: label[(label.count - 11)...]).elementsEqual("PRIVATE KEY".utf8)
-                || label.count >= 17 && UnsafeBufferPointer(rebasing: label[(label.count - 17)...]).elementsEqual("PRIVATE KEY BLOCK".utf8)
+            guard label.count >= 11,
+                UnsafeBufferPointer(rebasing: label[(label.count - 11)...]).elementsEqual("PRIVATE KEY".utf8)
+                    || label.count >= 17
+                        && UnsafeBufferPointer(rebasing: label[(label.count - 17)...]).elementsEqual(
+                            "PRIVATE KEY BLOCK".utf8
+                        )
             else { return nil }
             var index = labelEnd + 5
             while index < self.bytes.count {
@@ -191,7 +204,9 @@ public struct SecretDetector: Sendable {
         /// range when it looks random enough to be a real credential rather than a placeholder
         /// (`<your key>`, `********`, `changeme`, `${TOKEN}`).
         func contextual(at start: Int) -> (Int, Int)? {
-            let keyEnd = self.run(from: start, limit: 64) { GuardByte.isWord($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+            let keyEnd = self.run(from: start, limit: 64) {
+                GuardByte.isWord($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+            }
             guard keyEnd - start >= 3 else { return nil }
             // The separator: quotes, spaces, one of `:` `=` `=>`, or the words "is" / "was".
             // Looked for before the key's words, since most words are followed by none.
@@ -221,8 +236,10 @@ public struct SecretDetector: Sendable {
             }
             let valueStart = index
             let valueEnd = self.run(from: valueStart, limit: 512) { byte in
-                quote != 0 ? byte != quote && byte >= 0x20 && byte < 0x7F : byte > 0x20 && byte < 0x7F && byte != 0x2C && byte != 0x3B
-                    && byte != 0x22 && byte != 0x27 && byte != 0x60 && byte != 0x29 && byte != 0x7D && byte != 0x26
+                quote != 0
+                    ? byte != quote && byte >= 0x20 && byte < 0x7F
+                    : byte > 0x20 && byte < 0x7F && byte != 0x2C && byte != 0x3B
+                        && byte != 0x22 && byte != 0x27 && byte != 0x60 && byte != 0x29 && byte != 0x7D && byte != 0x26
             }
             var end = valueEnd
             if quote == 0 {
@@ -244,7 +261,8 @@ public struct SecretDetector: Sendable {
                 return .password
             }
             for word: StaticString in [
-                "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "private_key", "credential",
+                "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "private_key",
+                "credential",
                 "auth_key", "client_key", "signing_key", "session_key",
             ] where Self.contains(key, word) {
                 return .token
@@ -306,7 +324,9 @@ enum GuardEntropy {
     static func looksLikeCredential(_ value: UnsafeBufferPointer<UInt8>, password: Bool) -> Bool {
         guard value.count >= (password ? 8 : 16), value.count <= 512 else { return false }
         let first = value[0]
-        if first == UInt8(ascii: "$") || first == UInt8(ascii: "<") || first == UInt8(ascii: "{") || first == UInt8(ascii: "%") {
+        if first == UInt8(ascii: "$") || first == UInt8(ascii: "<") || first == UInt8(ascii: "{")
+            || first == UInt8(ascii: "%")
+        {
             return false
         }
         var classes = 0

@@ -51,7 +51,9 @@ public struct StreamingRestorer: Sendable {
             }
             // A complete placeholder of the map?
             var end = index + 1
-            while end < bytes.count, end - index < longest, bytes[end] != UInt8(ascii: "]"), bytes[end] != UInt8(ascii: "[") {
+            while end < bytes.count, end - index < longest, bytes[end] != UInt8(ascii: "]"),
+                bytes[end] != UInt8(ascii: "[")
+            {
                 end += 1
             }
             if end < bytes.count, bytes[end] == UInt8(ascii: "]") {

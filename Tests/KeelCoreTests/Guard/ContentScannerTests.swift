@@ -10,8 +10,10 @@ struct ContentScannerTests {
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(scan), as: UTF8.self)
         #expect(
-            json == #"{"injection":{"flagged":false,"score":0,"signals":[]},"pii":[{"end":20,"start":5,"type":"email"}],"#
-                + #""secrets":[{"end":49,"start":29,"type":"aws_access_key_id"}]}"#)
+            json
+                == #"{"injection":{"flagged":false,"score":0,"signals":[]},"pii":[{"end":20,"start":5,"type":"email"}],"#
+                + #""secrets":[{"end":49,"start":29,"type":"aws_access_key_id"}]}"#
+        )
         let decoded = try JSONDecoder().decode(ContentScan.self, from: Data(json.utf8))
         #expect(decoded.pii.map(\.type) == [.email])
         #expect(decoded.pii.first?.text == "")
@@ -39,7 +41,9 @@ struct ContentScannerTests {
         #expect(onlySecrets.pii.isEmpty)
         #expect(onlySecrets.injection == .clean)
         #expect(onlySecrets.secrets.map(\.type) == [.awsAccessKeyID])
-        let onlyEmail = ContentScanner(configuration: .init(personalData: [.email], secrets: [])).scan(text + " (555) 234-5678")
+        let onlyEmail = ContentScanner(configuration: .init(personalData: [.email], secrets: [])).scan(
+            text + " (555) 234-5678"
+        )
         #expect(onlyEmail.pii.map(\.type) == [.email])
         #expect(onlyEmail.secrets.isEmpty)
     }

@@ -3,7 +3,7 @@ import KeelCore
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// How long one scan with every detector on takes, per 4 KB of text: typical prose (fortunes),
@@ -15,8 +15,10 @@ import Testing
 ///
 ///     KEEL_GUARD_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter GuardBenchmarkTests
 @Suite(
-    "Guard detectors benchmark", .serialized,
-    .enabled(if: ProcessInfo.processInfo.environment["KEEL_GUARD_BENCH"] == "1"))
+    "Guard detectors benchmark",
+    .serialized,
+    .enabled(if: ProcessInfo.processInfo.environment["KEEL_GUARD_BENCH"] == "1")
+)
 struct GuardBenchmarkTests {
     let scanner = ContentScanner()
 
@@ -74,7 +76,9 @@ struct GuardBenchmarkTests {
                 let elapsed = ContinuousClock.now - start
                 withExtendedLifetime(scan) {}
                 cpu.append((cpuEnd - cpuStart) * scale)
-                wall.append((Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6) * scale)
+                wall.append(
+                    (Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6) * scale
+                )
             }
         }
         cpu.sort()
@@ -92,9 +96,24 @@ struct GuardBenchmarkTests {
     /// Each detector alone on the same prose, to show where the time goes.
     @Test func eachDetectorAlone() throws {
         let text = try Self.prose(bytes: 4_096)
-        self.report("PII only", text, runs: 3_000, scanner: ContentScanner(configuration: .init(secrets: [], injection: false)))
-        self.report("secrets only", text, runs: 3_000, scanner: ContentScanner(configuration: .init(personalData: [], injection: false)))
-        self.report("injection only", text, runs: 3_000, scanner: ContentScanner(configuration: .init(personalData: [], secrets: [])))
+        self.report(
+            "PII only",
+            text,
+            runs: 3_000,
+            scanner: ContentScanner(configuration: .init(secrets: [], injection: false))
+        )
+        self.report(
+            "secrets only",
+            text,
+            runs: 3_000,
+            scanner: ContentScanner(configuration: .init(personalData: [], injection: false))
+        )
+        self.report(
+            "injection only",
+            text,
+            runs: 3_000,
+            scanner: ContentScanner(configuration: .init(personalData: [], secrets: []))
+        )
     }
 
     @Test func typicalProse() throws {
@@ -111,7 +130,11 @@ struct GuardBenchmarkTests {
 
     @Test func costIsLinearInSize() throws {
         for kilobytes in [4, 16, 64, 256] {
-            self.report("prose \(kilobytes) KB", try Self.prose(bytes: kilobytes * 1_024), runs: max(50, 4_000 / kilobytes))
+            self.report(
+                "prose \(kilobytes) KB",
+                try Self.prose(bytes: kilobytes * 1_024),
+                runs: max(50, 4_000 / kilobytes)
+            )
         }
     }
 }

@@ -5,7 +5,9 @@ import Testing
 enum GuardFixtures {
     static func object(_ name: String) throws -> [String: Any] {
         let url = try #require(
-            Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"), "missing fixture \(name)")
+            Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
+            "missing fixture \(name)"
+        )
         let data = try Data(contentsOf: url)
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }

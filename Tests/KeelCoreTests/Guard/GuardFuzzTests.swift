@@ -37,11 +37,19 @@ struct GuardFuzzTests {
             let index = Int.random(in: 0..<scalars.count, using: &random)
             switch Int.random(in: 0...5, using: &random) {
             case 0: scalars.remove(at: index)
-            case 1: scalars.insert(["\u{200B}", "\u{202E}", "@", ".", "-", " ", "1", "é", "🙂"].randomElement(using: &random)!, at: index)
+            case 1:
+                scalars.insert(
+                    ["\u{200B}", "\u{202E}", "@", ".", "-", " ", "1", "é", "🙂"].randomElement(using: &random)!,
+                    at: index
+                )
             case 2: scalars[index] = Unicode.Scalar(UInt8.random(in: 0x21...0x7E, using: &random))
             case 3: scalars.insert(contentsOf: scalars[index...].prefix(12), at: index)
             case 4: scalars.insert(contentsOf: "[EMAIL_1]".unicodeScalars, at: index)
-            default: scalars.insert(contentsOf: String(repeating: "9", count: Int.random(in: 1...25, using: &random)).unicodeScalars, at: index)
+            default:
+                scalars.insert(
+                    contentsOf: String(repeating: "9", count: Int.random(in: 1...25, using: &random)).unicodeScalars,
+                    at: index
+                )
             }
         }
         return String(String.UnicodeScalarView(scalars))
@@ -53,7 +61,10 @@ struct GuardFuzzTests {
         for findings in [scan.pii, scan.secrets] {
             var previousStart = 0
             for finding in findings {
-                #expect(finding.start >= previousStart && finding.start < finding.end && finding.end <= scalars.count, "\(finding) in \(text.debugDescription)")
+                #expect(
+                    finding.start >= previousStart && finding.start < finding.end && finding.end <= scalars.count,
+                    "\(finding) in \(text.debugDescription)"
+                )
                 guard finding.start < finding.end, finding.end <= scalars.count else { continue }
                 #expect(String(String.UnicodeScalarView(scalars[finding.start..<finding.end])) == finding.text)
                 previousStart = finding.start
@@ -103,7 +114,9 @@ struct GuardFuzzTests {
     /// benchmark measures the time; this checks the result stays sane).
     @Test func pathologicalRuns() {
         var random = SplitMix64(seed: 1)
-        for unit in ["@", "9", "1 ", "a@", "+1 ", "::", "A", "aGVsbG8", "ignore ", "-----BEGIN ", "[", "i g n o r e ", "<|"] {
+        for unit in [
+            "@", "9", "1 ", "a@", "+1 ", "::", "A", "aGVsbG8", "ignore ", "-----BEGIN ", "[", "i g n o r e ", "<|",
+        ] {
             self.check(String(repeating: unit, count: 4_096 / unit.count), &random)
         }
     }

@@ -7,7 +7,8 @@ import Testing
 @Suite("PII detector on a generated corpus")
 struct PIICorpusTests {
     static let structured: [GuardFindingType] = [
-        .email, .phone, .usSSN, .paymentCard, .iban, .ipAddress, .url, .dateOfBirth, .medicalRecordNumber, .healthPlanNumber,
+        .email, .phone, .usSSN, .paymentCard, .iban, .ipAddress, .url, .dateOfBirth, .medicalRecordNumber,
+        .healthPlanNumber,
     ]
     static let heuristic: [GuardFindingType] = [.streetAddress, .personName]
 
@@ -36,7 +37,9 @@ struct PIICorpusTests {
                     tallies[finding.type, default: Tally()].truePositives += 1
                 } else {
                     tallies[finding.type, default: Tally()].falsePositives += 1
-                    if GuardFixtures.dump { print("FP[\(finding.type.rawValue)] '\(finding.text)' in: \(sentence.text)") }
+                    if GuardFixtures.dump {
+                        print("FP[\(finding.type.rawValue)] '\(finding.text)' in: \(sentence.text)")
+                    }
                 }
             }
             if let expected = sentence.expected, !matched {
@@ -46,7 +49,9 @@ struct PIICorpusTests {
         }
         for type in Self.structured + Self.heuristic {
             let tally = tallies[type, default: Tally()]
-            print("guard.pii \(type.rawValue): recall \(tally.recall) precision \(tally.precision) (tp \(tally.truePositives), fn \(tally.falseNegatives), fp \(tally.falsePositives))")
+            print(
+                "guard.pii \(type.rawValue): recall \(tally.recall) precision \(tally.precision) (tp \(tally.truePositives), fn \(tally.falseNegatives), fp \(tally.falsePositives))"
+            )
         }
         return tallies
     }()

@@ -39,7 +39,10 @@ struct RedactionTests {
     @Test func restoringLeavesUnknownBracketsAlone() {
         var map = RedactionMap()
         _ = map.redact("ann@example.com", findings: self.scanner.scan("ann@example.com").findings)
-        #expect(map.restore("Mail [EMAIL_1], not [EMAIL_2] or [link] [EMAIL_1") == "Mail ann@example.com, not [EMAIL_2] or [link] [EMAIL_1")
+        #expect(
+            map.restore("Mail [EMAIL_1], not [EMAIL_2] or [link] [EMAIL_1")
+                == "Mail ann@example.com, not [EMAIL_2] or [link] [EMAIL_1"
+        )
     }
 
     /// Feeds the answer in every possible split into two chunks, and in chunks of 1 to 12 bytes: the
@@ -52,10 +55,15 @@ struct RedactionTests {
         _ = map.redact(prompt, findings: self.scanner.scan(prompt).findings)
         let answer = "Sure: [EMAIL_1] ([PHONE_1]), [PAYMENT_CARD_1]. [[EMAIL_1]] [x] [EMAIL_9] end ["
         let expected = map.restore(answer)
-        #expect(expected == "Sure: ann@example.com (+44 20 7946 0958), 4111 1111 1111 1111. [ann@example.com] [x] [EMAIL_9] end [")
+        #expect(
+            expected
+                == "Sure: ann@example.com (+44 20 7946 0958), 4111 1111 1111 1111. [ann@example.com] [x] [EMAIL_9] end ["
+        )
         let bytes = Array(answer.utf8)
         var chunkings: [[Int]] = (1..<bytes.count).map { [$0, bytes.count - $0] }
-        for size in 1...12 { chunkings.append(Array(repeating: size, count: bytes.count / size) + [bytes.count % size]) }
+        for size in 1...12 {
+            chunkings.append(Array(repeating: size, count: bytes.count / size) + [bytes.count % size])
+        }
         for sizes in chunkings {
             var restorer = StreamingRestorer(map: map)
             var output = ""

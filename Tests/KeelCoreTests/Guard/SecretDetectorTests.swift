@@ -30,7 +30,8 @@ struct SecretDetectorTests {
 
         mutating func value(_ type: GuardFindingType) -> String {
             switch type {
-            case .awsAccessKeyID: return ["AKIA", "ASIA"].randomElement(using: &self.random)! + self.string(16, Self.upperDigits)
+            case .awsAccessKeyID:
+                return ["AKIA", "ASIA"].randomElement(using: &self.random)! + self.string(16, Self.upperDigits)
             case .githubToken:
                 let prefix = ["ghp_", "gho_", "ghs_", "ghu_", "ghr_"].randomElement(using: &self.random)!
                 return Bool.random(using: &self.random)
@@ -38,9 +39,11 @@ struct SecretDetectorTests {
                     : "github_pat_" + self.string(22, Self.alphanumeric) + "_" + self.string(59, Self.alphanumeric)
             case .slackToken:
                 let kind = ["xoxb", "xoxp", "xoxa", "xoxr", "xoxs"].randomElement(using: &self.random)!
-                return "\(kind)-\(self.string(12, "0123456789"))-\(self.string(13, "0123456789"))-\(self.string(24, Self.alphanumeric))"
+                return
+                    "\(kind)-\(self.string(12, "0123456789"))-\(self.string(13, "0123456789"))-\(self.string(24, Self.alphanumeric))"
             case .stripeKey:
-                return ["sk_live_", "rk_live_", "sk_test_"].randomElement(using: &self.random)! + self.string(24 + Int.random(in: 0...75, using: &self.random), Self.alphanumeric)
+                return ["sk_live_", "rk_live_", "sk_test_"].randomElement(using: &self.random)!
+                    + self.string(24 + Int.random(in: 0...75, using: &self.random), Self.alphanumeric)
             case .openAIKey:
                 return Bool.random(using: &self.random)
                     ? "sk-" + self.string(48, Self.alphanumeric)
@@ -49,11 +52,15 @@ struct SecretDetectorTests {
             case .googleAPIKey: return "AIza" + self.string(35, Self.urlSafe)
             case .jwt:
                 let header = Self.base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-                let payload = Self.base64URL(Data(#"{"sub":"\#(self.string(8, "0123456789"))","name":"Ann","iat":1516239022}"#.utf8))
+                let payload = Self.base64URL(
+                    Data(#"{"sub":"\#(self.string(8, "0123456789"))","name":"Ann","iat":1516239022}"#.utf8)
+                )
                 return "\(header).\(payload).\(self.base64URL(32))"
             case .privateKey:
-                let label = ["RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]
-                    .randomElement(using: &self.random)!
+                let label = [
+                    "RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY",
+                ]
+                .randomElement(using: &self.random)!
                 let body = (0..<5).map { _ in self.string(64, Self.alphanumeric + "+/") }.joined(separator: "\n")
                 return "-----BEGIN \(label)-----\n\(body)\n-----END \(label)-----"
             case .contextualSecret:
@@ -103,19 +110,41 @@ struct SecretDetectorTests {
     @Test func randomIdentifiersAndHashesAreNotSecrets() {
         var random = SplitMix64(seed: 0xF00D)
         var samples: [String] = []
-        func hex(_ count: Int) -> String { String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &random)! }) }
+        func hex(_ count: Int) -> String {
+            String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &random)! })
+        }
         for index in 0..<5_000 {
             switch index % 7 {
-            case 0: samples.append(UUID(uuid: (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }.withUnsafeBytes { $0.load(as: uuid_t.self) }).uuidString)
+            case 0:
+                samples.append(
+                    UUID(
+                        uuid: (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }.withUnsafeBytes {
+                            $0.load(as: uuid_t.self)
+                        }
+                    ).uuidString
+                )
             case 1: samples.append(hex(32))  // MD5
             case 2: samples.append(hex(40))  // SHA-1, git SHA
             case 3: samples.append(hex(64))  // SHA-256
             case 4: samples.append(String(hex(40).prefix(7)))  // short git SHA
-            case 5: samples.append(Data((0..<Int.random(in: 12...64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }).base64EncodedString())
-            default: samples.append(Canonical.base64URL(Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })))
+            case 5:
+                samples.append(
+                    Data(
+                        (0..<Int.random(in: 12...64, using: &random)).map { _ in
+                            UInt8.random(in: 0...255, using: &random)
+                        }
+                    ).base64EncodedString()
+                )
+            default:
+                samples.append(
+                    Canonical.base64URL(Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }))
+                )
             }
         }
-        let templates = ["{}", "commit {} fixed the build", "request id {}", "sha256 {}", "see object {} in the bucket", "checksum: {}"]
+        let templates = [
+            "{}", "commit {} fixed the build", "request id {}", "sha256 {}", "see object {} in the bucket",
+            "checksum: {}",
+        ]
         var flagged = 0
         for (index, sample) in samples.enumerated() {
             let text = templates[index % templates.count].replacingOccurrences(of: "{}", with: sample)
@@ -145,7 +174,9 @@ struct SecretDetectorTests {
     }
 
     @Test func aKeyAfterACredentialWordKeepsItsOwnType() {
-        let findings = self.detector.findings(in: #"{"api_key": "sk-ant-api03-\#(String(repeating: "aB3", count: 31))AA"}"#)
+        let findings = self.detector.findings(
+            in: #"{"api_key": "sk-ant-api03-\#(String(repeating: "aB3", count: 31))AA"}"#
+        )
         #expect(findings.map(\.type) == [.anthropicKey])
     }
 
