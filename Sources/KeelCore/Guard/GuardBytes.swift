@@ -68,6 +68,19 @@ extension UnsafeBufferPointer<UInt8> {
 
 /// Converts byte matches into findings with Unicode scalar offsets.
 enum GuardScalarOffsets {
+    /// The findings that `collect` reports on the UTF-8 bytes of `text`.
+    static func findings(
+        in text: String,
+        _ collect: (UnsafeBufferPointer<UInt8>, inout [GuardByteMatch]) -> Void
+    ) -> [GuardFinding] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var matches: [GuardByteMatch] = []
+            collect(bytes, &matches)
+            return Self.findings(matches, in: bytes)
+        }
+    }
+
     /// The findings of `matches`, sorted by start then by end, with offsets counted in Unicode
     /// scalars of `bytes` (a scalar starts at every byte that is not a UTF-8 continuation byte).
     /// One pass over the bytes up to the last match, whatever the number of matches.

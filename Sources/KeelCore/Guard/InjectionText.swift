@@ -44,7 +44,8 @@ struct InjectionText {
 
     /// Folds and tokenises `bytes` (UTF-8; invalid sequences count as separators).
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.tokens.reserveCapacity(bytes.count / 6)
+        // Prose has a word every five or six bytes; one allocation that holds them all.
+        self.tokens.reserveCapacity(bytes.count / 4 + 8)
         var word = WordState()
         var spelled = SpelledState()
         var pendingBefore: UInt8 = 0

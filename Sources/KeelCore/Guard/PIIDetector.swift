@@ -25,19 +25,13 @@ public struct PIIDetector: Sendable {
 
     /// The personal data in `text`, sorted by start offset, with Unicode scalar offsets.
     public func findings(in text: String) -> [GuardFinding] {
-        var text = text
-        return text.withUTF8 { bytes in
-            var matches: [GuardByteMatch] = []
-            self.collect(in: bytes, into: &matches)
-            return GuardScalarOffsets.findings(matches, in: bytes)
-        }
+        GuardScalarOffsets.findings(in: text, self.collect)
     }
 
     /// Appends the byte ranges of the personal data in `bytes` to `matches`. A match that lies
     /// inside another one (an IP address inside a URL) is dropped, so findings never nest.
     func collect(in bytes: UnsafeBufferPointer<UInt8>, into matches: inout [GuardByteMatch]) {
         guard !self.types.isEmpty, !bytes.isEmpty else { return }
-        let first = matches.count
         var scanner = Scanner(bytes: bytes, enabled: self.enabled)
         // Context first: "Chart number: 0037245709" is a record number, not a phone number after "number".
         scanner.scanContext()
@@ -49,7 +43,6 @@ public struct PIIDetector: Sendable {
             matches.append(match)
             outerEnd = match.end
         }
-        _ = first
     }
 
     /// Flags for the enabled types, read once per candidate rather than hashing into a `Set`.

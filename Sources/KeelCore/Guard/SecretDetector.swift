@@ -19,12 +19,7 @@ public struct SecretDetector: Sendable {
 
     /// The credentials in `text`, sorted by start offset, with Unicode scalar offsets.
     public func findings(in text: String) -> [GuardFinding] {
-        var text = text
-        return text.withUTF8 { bytes in
-            var matches: [GuardByteMatch] = []
-            self.collect(in: bytes, into: &matches)
-            return GuardScalarOffsets.findings(matches, in: bytes)
-        }
+        GuardScalarOffsets.findings(in: text, self.collect)
     }
 
     /// Appends the byte ranges of the credentials in `bytes` to `matches`.
@@ -304,17 +299,29 @@ enum GuardEntropy {
         }
     }
 
-    /// Whether `bytes` hold an upper-case letter, a lower-case letter and a digit.
-    static func hasMixedClasses(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Which classes of character `bytes` hold.
+    struct CharacterClasses {
         var upper = false
         var lower = false
         var digit = false
-        for byte in bytes {
-            upper = upper || GuardByte.isUpper(byte)
-            lower = lower || GuardByte.isLower(byte)
-            digit = digit || GuardByte.isDigit(byte)
+        var symbol = false
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            for byte in bytes {
+                self.upper = self.upper || GuardByte.isUpper(byte)
+                self.lower = self.lower || GuardByte.isLower(byte)
+                self.digit = self.digit || GuardByte.isDigit(byte)
+                self.symbol = self.symbol || !GuardByte.isAlphanumeric(byte)
+            }
         }
-        return upper && lower && digit
+
+        var count: Int { (self.upper ? 1 : 0) + (self.lower ? 1 : 0) + (self.digit ? 1 : 0) + (self.symbol ? 1 : 0) }
+    }
+
+    /// Whether `bytes` hold an upper-case letter, a lower-case letter and a digit.
+    static func hasMixedClasses(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let classes = CharacterClasses(bytes)
+        return classes.upper && classes.lower && classes.digit
     }
 
     /// Whether a value found after a credential key is a real credential: long enough, at
@@ -329,19 +336,8 @@ enum GuardEntropy {
         {
             return false
         }
-        var classes = 0
-        var upper = false
-        var lower = false
-        var digit = false
-        var symbol = false
-        for byte in value {
-            upper = upper || GuardByte.isUpper(byte)
-            lower = lower || GuardByte.isLower(byte)
-            digit = digit || GuardByte.isDigit(byte)
-            symbol = symbol || !GuardByte.isAlphanumeric(byte)
-        }
-        classes = (upper ? 1 : 0) + (lower ? 1 : 0) + (digit ? 1 : 0) + (symbol ? 1 : 0)
-        guard classes >= 2, digit || symbol else { return false }
+        let classes = CharacterClasses(value)
+        guard classes.count >= 2, classes.digit || classes.symbol else { return false }
         return Self.bitsPerByte(value) >= (password ? 2.5 : 3.0)
     }
 }

@@ -137,4 +137,23 @@ struct GuardBenchmarkTests {
             )
         }
     }
+
+    /// Scans 4 KB of text with no findings and no signals `KEEL_GUARD_BENCH_SCANS` times, for an
+    /// allocation count under a heap profiler: run it twice with different counts and divide the
+    /// difference in allocations by the difference in scans (see `docs/guard-detectors.md`).
+    @Test func cleanScansForAnAllocationCount() throws {
+        let scans = Int(ProcessInfo.processInfo.environment["KEEL_GUARD_BENCH_SCANS"] ?? "") ?? 0
+        guard scans > 0 else { return }
+        var clean = ""
+        for fortune in try GuardFixtures.strings("benign-text", "fortunes") where clean.utf8.count < 4_096 {
+            let scan = self.scanner.scan(fortune)
+            if scan.pii.isEmpty, scan.secrets.isEmpty, scan.injection.signals.isEmpty { clean += fortune + "\n\n" }
+        }
+        var text = String(decoding: Array(clean.utf8.prefix(4_096)), as: UTF8.self)
+        var empty = 0
+        text.withUTF8 { bytes in
+            for _ in 0..<scans where self.scanner.scan(utf8: bytes).findings.isEmpty { empty += 1 }
+        }
+        print("guard.bench clean scans: \(scans), without findings: \(empty)")
+    }
 }
