@@ -47,12 +47,8 @@ public struct InjectionDetector: Sendable {
     /// Raises the signals of the phrases and structure of `text`.
     static func collect(_ text: InjectionText, into weights: inout SignalWeights) {
         var anyPhrase = false
-        // Phrases of one signal that start at the same word are one occurrence, not several.
-        var lastStart = [Int](repeating: -1, count: InjectionSignal.allCases.count)
         InjectionPhrases.matches(in: text.tokens) { hit in
-            let index = hit.signal.ordinal
-            weights.raise(hit.signal, hit.weight, count: lastStart[index] == hit.start ? 0 : 1)
-            lastStart[index] = hit.start
+            weights.raise(hit.signal, hit.weight, phraseStart: hit.start)
             anyPhrase = true
             if hit.folded { weights.raise(.obfuscatedWords, 0.35) }
         }
@@ -89,40 +85,55 @@ public struct InjectionDetector: Sendable {
 
     /// The strongest weight and the number of occurrences of each signal in one scan.
     struct SignalWeights {
-        var weights = [Double](repeating: 0, count: InjectionSignal.allCases.count)
-        var counts = [Int](repeating: 0, count: InjectionSignal.allCases.count)
+        struct Entry {
+            var weight = 0.0
+            var count = 0
+            /// The first word of the last phrase that raised the signal.
+            var lastStart = -1
+        }
+
+        /// One entry per signal, in ``InjectionSignal/allCases`` order: one allocation per scan.
+        var entries = [Entry](repeating: Entry(), count: InjectionSignal.allCases.count)
         var fired = false
 
         mutating func raise(_ signal: InjectionSignal, _ weight: Double, count: Int = 1) {
             let index = signal.ordinal
-            self.weights[index] = max(self.weights[index], weight)
-            self.counts[index] += count
+            self.entries[index].weight = max(self.entries[index].weight, weight)
+            self.entries[index].count += count
             self.fired = true
+        }
+
+        /// Raises `signal` for a phrase that starts at word `start`; phrases of one signal that
+        /// start at the same word are one occurrence, not several.
+        mutating func raise(_ signal: InjectionSignal, _ weight: Double, phraseStart start: Int) {
+            let index = signal.ordinal
+            self.raise(signal, weight, count: self.entries[index].lastStart == start ? 0 : 1)
+            self.entries[index].lastStart = start
         }
 
         /// Second-person directives count only in a persona set-up, and more of them count more:
         /// four make a weight of 0.35, eight or more 0.55.
         mutating func weighPersonaInstructions() {
             let index = InjectionSignal.personaInstructions.ordinal
-            let directives = self.counts[index]
+            let directives = self.entries[index].count
             let setUp = [
                 InjectionSignal.roleplay, .personaJailbreak, .newInstructions, .identityOverride, .characterPersistence,
                 .developerMode,
             ]
-            .contains { self.counts[$0.ordinal] > 0 }
+            .contains { self.entries[$0.ordinal].count > 0 }
             if directives >= 4, setUp {
-                self.weights[index] = min(0.55, 0.15 + 0.05 * Double(directives))
-                self.counts[index] = 1
+                self.entries[index].weight = min(0.55, 0.15 + 0.05 * Double(directives))
+                self.entries[index].count = 1
             } else {
-                self.counts[index] = 0
-                self.fired = self.counts.contains { $0 > 0 }
+                self.entries[index].count = 0
+                self.fired = self.entries.contains { $0.count > 0 }
             }
         }
 
         mutating func merge(_ other: SignalWeights) {
-            for index in self.weights.indices where other.counts[index] > 0 {
-                self.weights[index] = max(self.weights[index], other.weights[index])
-                self.counts[index] += other.counts[index]
+            for index in self.entries.indices where other.entries[index].count > 0 {
+                self.entries[index].weight = max(self.entries[index].weight, other.entries[index].weight)
+                self.entries[index].count += other.entries[index].count
             }
             self.fired = self.fired || other.fired
         }
@@ -131,12 +142,11 @@ public struct InjectionDetector: Sendable {
             guard self.fired else { return .clean }
             var keep = 1.0
             var signals: [InjectionSignal] = []
-            for (index, signal) in InjectionSignal.allCases.enumerated() where self.counts[index] > 0 {
-                var weight = min(0.95, self.weights[index] * InjectionDetector.roleFactor(signal, role))
+            for (index, signal) in InjectionSignal.allCases.enumerated() where self.entries[index].count > 0 {
+                let weight = min(0.95, self.entries[index].weight * InjectionDetector.roleFactor(signal, role))
                 // A signal that recurs is stronger evidence, up to a point.
-                let repeats = Double(min(self.counts[index], 5) - 1)
+                let repeats = Double(min(self.entries[index].count, 5) - 1)
                 keep *= Self.power(1 - weight, 1 + 0.5 * repeats)
-                weight = 0
                 signals.append(signal)
             }
             let score = ((1 - keep) * 10_000).rounded() / 10_000
