@@ -214,6 +214,9 @@ public struct SecretDetector: Sendable {
                 if self[index] == UInt8(ascii: ">") || self[index] == UInt8(ascii: "=") { index += 1 }
                 separated = true
             } else if self.bytes.guardHasPrefix("is ", at: index) || self.bytes.guardHasPrefix("was ", at: index) {
+                // "my password is …": prose says "X is" all the time, so only a credential word
+                // itself counts as a key here, found by one table lookup.
+                guard Self.spokenKeys.contains(self.hash(start, keyEnd)) else { return nil }
                 index += self[index] == UInt8(ascii: "i") ? 3 : 4
                 separated = true
             } else if keyEnd - start == 6, self[keyEnd] == 0x20, self.bytes.guardHasPrefix("bearer", at: start) {
@@ -246,6 +249,21 @@ public struct SecretDetector: Sendable {
         }
 
         enum KeyStrength { case password, token, bearer }
+
+        /// The credential words that announce a value with "is" or "was".
+        static let spokenKeys = GuardWordTable(
+            words: [
+                "password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key", "api-key",
+            ],
+            value: true
+        )
+
+        /// The FNV-1a hash of the bytes from `start` to `end`, lower-cased.
+        func hash(_ start: Int, _ end: Int) -> UInt64 {
+            var hash = GuardHash.seed
+            for index in start..<end { hash = GuardHash.add(GuardByte.lowercased(self.bytes[index]), to: hash) }
+            return hash
+        }
 
         /// Whether the key names a credential, and what kind of value it announces.
         func credentialKeyStrength(_ start: Int, _ end: Int) -> KeyStrength? {
