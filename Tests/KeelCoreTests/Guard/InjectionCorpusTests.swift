@@ -87,4 +87,29 @@ struct InjectionCorpusTests {
         let sentences = BenignTriggerCorpus.sentences(count: 3_000, seed: 0x6775_6172_64)
         #expect(self.rate(sentences, label: "benign trigger words", expectFlagged: false) >= 0.99)
     }
+
+    /// Recall and false positives at thresholds around the default, from one score per text:
+    /// the figures behind the default of 0.5 in `docs/guard-detectors.md`. Raising the threshold
+    /// never raises recall or false positives.
+    @Test func thresholdSweep() throws {
+        func scores(_ texts: [String]) -> [Double] { texts.map { self.detector.verdict(for: $0).score } }
+        let jailbreaks = scores(
+            GuardFixtures.split(try GuardFixtures.strings("jailbreak-prompts", "in_the_wild"), heldOut: true)
+        )
+        let fortunes = scores(try GuardFixtures.strings("benign-text", "fortunes"))
+        let triggers = scores(BenignTriggerCorpus.sentences(count: 3_000, seed: 0x6775_6172_64))
+        func rate(_ values: [Double], _ threshold: Double) -> Double {
+            Double(values.filter { $0 >= threshold }.count) / Double(values.count)
+        }
+        var previous = (1.0, 1.0, 1.0)
+        for threshold in [0.3, 0.4, 0.45, 0.5, 0.6, 0.7] {
+            let row = (rate(jailbreaks, threshold), rate(fortunes, threshold), rate(triggers, threshold))
+            print(
+                "guard.injection threshold \(threshold): held-out recall \(row.0), fortunes FPR \(row.1), trigger words FPR \(row.2)"
+            )
+            #expect(row.0 <= previous.0 && row.1 <= previous.1 && row.2 <= previous.2)
+            previous = row
+        }
+        #expect(rate(triggers, 0.5) <= 0.01 && rate(fortunes, 0.5) <= 0.01)
+    }
 }
