@@ -49,12 +49,15 @@ where Responder.Context == BasicRequestContext {
     /// identities of the certificate the client presented (``HTTPField/Name/keelClientCertificate``)
     /// and never ones the client wrote itself.
     private let identifiesClients: Bool
+    /// The connection is TLS (the requests' scheme is `https`).
+    private let secure: Bool
     /// The identities of the connection's verified client certificate, read at its first request.
     private var clientIdentities: [String]?
 
-    init(responder: Responder, maxBodyBytes: Int, identifiesClients: Bool = false, logger: Logger) {
+    init(responder: Responder, maxBodyBytes: Int, secure: Bool = false, identifiesClients: Bool = false, logger: Logger) {
         self.responder = responder
         self.maxBodyBytes = maxBodyBytes
+        self.secure = secure
         self.identifiesClients = identifiesClients
         self.logger = logger
     }
@@ -86,7 +89,7 @@ where Responder.Context == BasicRequestContext {
                 self.refuseTooLarge(path: nioHead.uri, context: context)
                 return
             }
-            guard var head = try? HTTPRequest(nioHead, secure: self.identifiesClients, splitCookie: false) else {
+            guard var head = try? HTTPRequest(nioHead, secure: self.secure, splitCookie: false) else {
                 self.refuse(status: .badRequest, error: .invalidRequest("The request line or headers are malformed."), path: nioHead.uri, context: context)
                 return
             }

@@ -77,7 +77,8 @@ final class GatewayHTTPServer<Responder: HTTPResponder>: Service where Responder
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(
                         GatewayConnectionHandler(
-                            responder: responder, maxBodyBytes: maxBodyBytes, identifiesClients: tls?.identifiesClients ?? false, logger: logger)
+                            responder: responder, maxBodyBytes: maxBodyBytes, secure: tls != nil,
+                            identifiesClients: tls?.identifiesClients ?? false, logger: logger)
                     )
                 }
             }
