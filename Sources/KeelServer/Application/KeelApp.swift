@@ -188,6 +188,7 @@ public final class KeelApp: Sendable {
                 agentTasks: AgentTaskOutcomes(
                     store: stores.agentTasks, requests: stores.requests, monitoring: monitoring, logger: self.logger),
                 tracing: tracing,
+                policies: PolicySet(configuration.policies),
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)

@@ -68,7 +68,7 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing"])
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies"])
 
         var configuration = KeelConfiguration()
         configuration.server = Self.readServer(node.child("server"))
@@ -95,6 +95,7 @@ extension KeelConfiguration {
         configuration.cache = Self.readCache(node.child("cache"))
         configuration.budgets = Self.readBudgets(node.child("budgets"))
         configuration.rateLimits = Self.readRateLimits(node.child("rate_limits"), models: Set(configuration.models.map(\.name)))
+        configuration.policies = Self.readPolicies(node.child("policies"), providers: configuration.providers)
         configuration.rateLimiting = Self.readRateLimiting(node.child("rate_limiting"))
         configuration.tracing = Self.readTracing(node.child("tracing"))
         for name in node.child("prices").mappingKeys {
@@ -164,7 +165,7 @@ extension KeelConfiguration {
 
     private static func readProvider(_ node: ConfigNode) -> Provider? {
         node.expectKeys([
-            "name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file",
+            "name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file", "baa",
             "anthropic_version", "api_version", "entra_token", "region", "aws_access_key_id", "aws_secret_access_key",
             "aws_session_token",
         ])
@@ -186,6 +187,7 @@ extension KeelConfiguration {
         provider.apiVersion = node.child("api_version").text
         if let token = node.child("entra_token").text, !token.isEmpty { provider.entraToken = Secret(token) }
         provider.region = node.child("region").text
+        provider.baa = node.child("baa").bool(default: false)
         provider.awsAccessKeyID = node.child("aws_access_key_id").text
         if let secret = node.child("aws_secret_access_key").text, !secret.isEmpty { provider.awsSecretAccessKey = Secret(secret) }
         if let token = node.child("aws_session_token").text, !token.isEmpty { provider.awsSessionToken = Secret(token) }

@@ -27,6 +27,8 @@ public struct KeelConfiguration: Sendable {
     public var rateLimiting = RateLimiting()
     /// `tracing:` — OpenTelemetry traces over OTLP/HTTP (off unless an endpoint is configured).
     public var tracing = Tracing()
+    /// `policies:` — compliance policies checked on the request path (``Policy``).
+    public var policies: [Policy] = []
 
     public init(
         server: Server = Server(),
@@ -194,8 +196,12 @@ public struct KeelConfiguration: Sendable {
         public var apiVersion: String?
         /// `kind: azure`: a Microsoft Entra ID token, used instead of `api_key` when set.
         public var entraToken: Secret<String>?
-        /// `kind: bedrock`: the AWS region (also picks the default endpoint).
+        /// Where the provider processes data, for policies' `regions`; for `kind: bedrock` also
+        /// the AWS region (it picks the default endpoint).
         public var region: String?
+        /// A business associate agreement (HIPAA) covers this provider: policies with
+        /// `baa_required` may use it.
+        public var baa = false
         /// `kind: bedrock`: AWS credentials.
         public var awsAccessKeyID: String?
         public var awsSecretAccessKey: Secret<String>?

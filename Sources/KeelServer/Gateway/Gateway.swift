@@ -28,6 +28,8 @@ public final class Gateway: Sendable {
     let agentTasks: AgentTaskOutcomes
     /// OpenTelemetry traces; `nil` when `tracing` is off (the request path then makes no span).
     let tracing: GatewayTracing?
+    /// Compliance policies (`policies:`); empty, the request path does no policy work.
+    let policies: PolicySet
     let logger: Logger
 
     init(
@@ -41,8 +43,10 @@ public final class Gateway: Sendable {
         responseCache: ResponseCache? = nil,
         agentTasks: AgentTaskOutcomes,
         tracing: GatewayTracing? = nil,
+        policies: PolicySet = PolicySet([]),
         logger: Logger
     ) {
+        self.policies = policies
         self.agentTasks = agentTasks
         self.tracing = tracing
         self.keyRing = keyRing
