@@ -303,10 +303,12 @@ struct BudgetSemanticsTests {
         Case(
             name: "two instances: a live instance that keeps flushing keeps its in-flight share past the lease TTL",
             budgets: [budget("b", .team, "search", window: aroundNow)],
-            leaseTTL: .seconds(2),
+            // Flushes every 250 ms against a 3 s TTL: a busy machine may delay one by a second
+            // or two without the lease lapsing, and the flushing outlives the TTL well.
+            leaseTTL: .seconds(3),
             steps: [
                 .admit("a1", searchTeam, usd("0.8"), on: 0, .admitted(["b"])),
-                .keepFlushing(0, every: .milliseconds(250), total: .seconds(4)),
+                .keepFlushing(0, every: .milliseconds(250), total: .seconds(5)),
                 .admit("b1", searchTeam, usd("0.5"), on: 1, .refused("b")),
                 .admit("b2", searchTeam, usd("0.2"), on: 1, .admitted(["b"])),
             ]
