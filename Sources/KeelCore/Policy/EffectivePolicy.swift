@@ -20,9 +20,11 @@ public struct EffectivePolicy: Sendable, Equatable {
 
     public var baaRequired: Bool { self.policies.contains { $0.baaRequired } }
 
-    /// The first policy that forbids `model`, or `nil` when every applying policy allows it.
-    public func forbidding(model: String) -> Policy? {
-        self.policies.first { !$0.models.permits(model) }
+    /// The refusal of `model` by the first policy that does not allow it, or `nil` when every
+    /// applying policy allows it.
+    public func violation(model: String) -> KeelError? {
+        guard let policy = self.policies.first(where: { !$0.models.permits(model) }) else { return nil }
+        return .policyViolation("Policy '\(policy.id)' does not allow the model '\(model)'.")
     }
 
     /// Why a provider may not serve the request, or `nil` when it may.
@@ -61,6 +63,18 @@ public struct EffectivePolicy: Sendable, Equatable {
 
         public let policy: Policy
         public let reason: Reason
+
+        /// The client's message when this refusal left `model` no deployment: which policy, and
+        /// why `provider` could not serve.
+        public func error(provider: ProviderTraits, model: String) -> KeelError {
+            let why =
+                switch self.reason {
+                case .providerNotAllowed: "the provider '\(provider.name)' is not allowed"
+                case .regionNotAllowed: "the provider '\(provider.name)' is in region '\(provider.region ?? "unknown")', not in \(self.policy.regions)"
+                case .noBAA: "the provider '\(provider.name)' has no business associate agreement (baa_required)"
+                }
+            return .policyViolation("No deployment of '\(model)' may serve this request under policy '\(self.policy.id)': \(why).")
+        }
     }
 }
 

@@ -74,9 +74,7 @@ extension Gateway {
     func policy(for principal: Principal, model: String) throws(KeelError) -> EffectivePolicy {
         guard !self.policies.isEmpty else { return EffectivePolicy([]) }
         let policy = self.policies.effective(org: principal.orgID, team: principal.teamID, key: principal.keyID, model: model)
-        if let forbidding = policy.forbidding(model: model) {
-            throw .policyViolation("Policy '\(forbidding.id)' does not allow the model '\(model)'.")
-        }
+        if let violation = policy.violation(model: model) { throw violation }
         return policy
     }
 

@@ -317,7 +317,7 @@ extension Gateway {
         started: ContinuousClock.Instant,
         totalTimeout: Duration,
         trace: RequestTrace? = nil,
-        policy: EffectivePolicy = EffectivePolicy([])
+        policy: EffectivePolicy
     ) -> (any StreamResuming)? {
         guard self.registry.entries[record.requestedModel]?.streamResume == true,
             let transcriber = ChatDialects.upstream(Ingress.dialect)

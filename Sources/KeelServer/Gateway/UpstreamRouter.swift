@@ -71,15 +71,15 @@ struct UpstreamRouter: Sendable {
         var policyRefusal: KeelError?
         var generator = SystemRandomNumberGenerator()
         for entry in self.registry.candidates(for: name) {
-            if !policy.isEmpty, let forbidding = policy.forbidding(model: entry.name) {
-                policyRefusal = policyRefusal ?? .policyViolation("Policy '\(forbidding.id)' does not allow the model '\(entry.name)'.")
+            if !policy.isEmpty, let violation = policy.violation(model: entry.name) {
+                policyRefusal = policyRefusal ?? violation
                 continue
             }
             var plan = entry.group.plan(estimatedTokens: estimatedTokens).filter { candidate in
                 let deployment = entry.deployments[candidate.deployment]
                 if skip(deployment) { return false }
                 guard !policy.isEmpty, let refusal = policy.refusal(provider: deployment.compliance) else { return true }
-                policyRefusal = policyRefusal ?? Self.explain(refusal, deployment: deployment, model: entry.name)
+                policyRefusal = policyRefusal ?? refusal.error(provider: deployment.compliance, model: entry.name)
                 return false
             }[...]
             if let hedgeAfter = entry.hedgeAfter, plan.count >= 2 {
@@ -177,19 +177,6 @@ struct UpstreamRouter: Sendable {
         }
         if let lastFailure { throw lastFailure }
         throw Failure(error: policyRefusal ?? .modelNotFound(name), attempts: attempts, attemptLog: log, model: nil, deployment: nil)
-    }
-
-    /// The client's message when policies left no deployment: which policy, and why the
-    /// provider could not serve.
-    private static func explain(_ refusal: EffectivePolicy.Refusal, deployment: ModelRegistry.Deployment, model: String) -> KeelError {
-        let provider = deployment.compliance.name
-        let why =
-            switch refusal.reason {
-            case .providerNotAllowed: "the provider '\(provider)' is not allowed"
-            case .regionNotAllowed: "the provider '\(provider)' is in region '\(deployment.compliance.region ?? "unknown")', not in \(refusal.policy.regions)"
-            case .noBAA: "the provider '\(provider)' has no business associate agreement (baa_required)"
-            }
-        return .policyViolation("No deployment of '\(model)' may serve this request under policy '\(refusal.policy.id)': \(why).")
     }
 
     /// What a hedged pair of attempts produced.
