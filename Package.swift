@@ -153,7 +153,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KeelOpsTests", dependencies: ["KeelOps", "KeelCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelProviders", "KeelServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelProviders", "KeelServer", "KeelTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KeelSimulatorTests",
             dependencies: [

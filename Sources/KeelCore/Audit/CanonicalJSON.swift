@@ -1,0 +1,168 @@
+/// The JSON Canonicalization Scheme of RFC 8785: one byte sequence per JSON value, so that audit
+/// entries hash the same wherever they are re-encoded.
+///
+/// - Object members are sorted by their names' UTF-16 code units; duplicate names are refused.
+/// - No white space between tokens.
+/// - Strings escape only `"`, `\` and the control characters below U+0020 (`\b \t \n \f \r` by
+///   their short forms, the rest as `\u00xx` in lowercase hex); everything else is raw UTF-8.
+/// - Numbers are IEEE-754 doubles written as ECMAScript's `Number.prototype.toString` does
+///   (``numberText(_:)``); NaN and infinities are refused, and so is a number whose text
+///   overflows a double.
+///
+/// ```swift
+/// let bytes = try CanonicalJSON.encode(JSONValue(parsing: #"{"b": 1.50, "a": [true]}"#))
+/// // {"a":[true],"b":1.5}
+/// ```
+public enum CanonicalJSON {
+    /// The canonical bytes of `value`.
+    public static func encode(_ value: JSONValue) throws(CanonicalJSONError) -> [UInt8] {
+        var output: [UInt8] = []
+        try Self.append(value, to: &output)
+        return output
+    }
+
+    /// Parses the JSON text `bytes` and returns its canonical bytes.
+    public static func canonicalize(_ bytes: some Collection<UInt8>) throws(CanonicalJSONError) -> [UInt8] {
+        let value: JSONValue
+        do {
+            value = try Array(bytes).withUnsafeBytes { buffer throws(JSONScanner.SyntaxError) in
+                try JSONValue(parsing: buffer)
+            }
+        } catch {
+            throw .invalidJSON
+        }
+        return try Self.encode(value)
+    }
+
+    /// Appends the canonical bytes of `value` to `output`.
+    public static func append(_ value: JSONValue, to output: inout [UInt8]) throws(CanonicalJSONError) {
+        switch value {
+        case .object(let members):
+            let sorted = members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+            output.append(UInt8(ascii: "{"))
+            for (position, member) in sorted.enumerated() {
+                if position > 0 {
+                    guard sorted[position - 1].key != member.key else { throw .duplicateKey(member.key) }
+                    output.append(UInt8(ascii: ","))
+                }
+                Self.appendString(member.key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                try Self.append(member.value, to: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (position, element) in elements.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                try Self.append(element, to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .string(let text):
+            Self.appendString(text, to: &output)
+        case .number(let text):
+            output.append(contentsOf: try Self.canonicalNumber(text).utf8)
+        case .bool(let flag):
+            output.append(contentsOf: flag ? Self.trueLiteral : Self.falseLiteral)
+        case .null:
+            output.append(contentsOf: Self.nullLiteral)
+        }
+    }
+
+    private static let trueLiteral = Array("true".utf8)
+    private static let falseLiteral = Array("false".utf8)
+    private static let nullLiteral = Array("null".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends `text` as a JSON string with RFC 8785's escaping (§3.2.2.2).
+    public static func appendString(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x00..<0x20:
+                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                output.append(Self.hexDigits[Int(byte >> 4)])
+                output.append(Self.hexDigits[Int(byte & 0x0F)])
+            default:
+                output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends an integer. Integers beyond ±(2^53 − 1) are not all exact as doubles, so I-JSON
+    /// (RFC 7493 §2.2), and so RFC 8785, cannot carry them: a programmer error here.
+    public static func appendInteger(_ value: Int64, to output: inout [UInt8]) {
+        precondition(value.magnitude < 1 << 53, "integers in canonical JSON stay within ±(2^53 − 1)")
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[15 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            output.append(contentsOf: buffer[(16 - count)...])
+        }
+    }
+
+    /// `value` in canonical form: object members sorted, numbers in their canonical text. Its
+    /// ``JSONValue/jsonText`` is the canonical encoding, and two values with one canonical encoding
+    /// normalize to equal values.
+    public static func normalized(_ value: JSONValue) throws(CanonicalJSONError) -> JSONValue {
+        switch value {
+        case .object(let members):
+            let sorted = members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+            var normalized: [JSONValue.Member] = []
+            normalized.reserveCapacity(sorted.count)
+            for member in sorted {
+                guard normalized.last?.key != member.key else { throw .duplicateKey(member.key) }
+                normalized.append(JSONValue.Member(key: member.key, value: try Self.normalized(member.value)))
+            }
+            return .object(normalized)
+        case .array(let elements):
+            var normalized: [JSONValue] = []
+            normalized.reserveCapacity(elements.count)
+            for element in elements { normalized.append(try Self.normalized(element)) }
+            return .array(normalized)
+        case .number(let text):
+            return .number(try Self.canonicalNumber(text))
+        case .string, .bool, .null:
+            return value
+        }
+    }
+
+    /// The canonical text of the number whose JSON text is `text`.
+    private static func canonicalNumber(_ text: String) throws(CanonicalJSONError) -> String {
+        // Fast path: an integer below 2^53 is exact as a double and prints as itself.
+        let utf8 = text.utf8
+        let digits = utf8.first == UInt8(ascii: "-") ? utf8.dropFirst() : utf8[...]
+        if !digits.isEmpty, digits.count <= 16, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+            digits.first != UInt8(ascii: "0") || digits.count == 1,
+            digits.reduce(UInt64(0), { $0 * 10 + UInt64($1 - 0x30) }) < 1 << 53
+        {
+            return text == "-0" ? "0" : text
+        }
+        guard let value = Double(text), value.isFinite else { throw .invalidNumber(text) }
+        return try Self.numberText(value)
+    }
+}
+
+/// Why a value has no canonical form.
+public enum CanonicalJSONError: Error, Sendable, Equatable {
+    /// The input is not JSON.
+    case invalidJSON
+    /// An object has two members with this name (RFC 8785 needs I-JSON, RFC 7493).
+    case duplicateKey(String)
+    /// A number that is not a finite double: NaN, an infinity, or a text that overflows.
+    case invalidNumber(String)
+}
