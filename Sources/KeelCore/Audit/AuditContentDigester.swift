@@ -38,9 +38,15 @@ public struct AuditContentDigester: Sendable {
     }
 
     /// The digests of a request's bodies, for its entry.
-    public func contentDigests(prompt: (some Collection<UInt8>)?, answer: (some Collection<UInt8>)?) -> AuditEntry.ContentDigests {
+    public func contentDigests(
+        prompt: (some Collection<UInt8>)?,
+        answer: (some Collection<UInt8>)?
+    ) -> AuditEntry.ContentDigests {
         AuditEntry.ContentDigests(
-            saltID: self.saltID, prompt: prompt.map { self.digest(of: $0) }, answer: answer.map { self.digest(of: $0) })
+            saltID: self.saltID,
+            prompt: prompt.map { self.digest(of: $0) },
+            answer: answer.map { self.digest(of: $0) }
+        )
     }
 
     /// An incremental digest, for an answer streamed in chunks: the result equals

@@ -6,7 +6,8 @@ extension AuditEntry {
         let input = Array(bytes)
         let value: JSONValue
         do {
-            value = try input.withUnsafeBytes { buffer throws(JSONScanner.SyntaxError) in try JSONValue(parsing: buffer) }
+            value = try input.withUnsafeBytes { buffer throws(JSONScanner.SyntaxError) in try JSONValue(parsing: buffer)
+            }
         } catch {
             throw .invalidJSON
         }
@@ -31,17 +32,24 @@ extension AuditEntry {
         case .adminChange: payload = .adminChange(try AdminChange(reading: &reader))
         case .configLoaded:
             payload = .configLoaded(
-                ConfigLoaded(configSHA256: try reader.hexDigest("config_sha256"), source: try reader.string("source")))
+                ConfigLoaded(configSHA256: try reader.hexDigest("config_sha256"), source: try reader.string("source"))
+            )
         case .purge:
             payload = .purge(
-                Purge(target: try reader.string("target"), before: try reader.integer("before"), rows: try reader.integer("rows")))
+                Purge(
+                    target: try reader.string("target"),
+                    before: try reader.integer("before"),
+                    rows: try reader.integer("rows")
+                )
+            )
         case .checkpoint:
             let size = try reader.integer("tree_size")
             guard size >= 0, let root = MerkleHash(base64: try reader.string("root_hash")) else {
                 throw .invalidMember("root_hash")
             }
             payload = .checkpoint(
-                CheckpointSigned(treeSize: UInt64(size), rootHash: root, verifierKey: try reader.string("verifier_key")))
+                CheckpointSigned(treeSize: UInt64(size), rootHash: root, verifierKey: try reader.string("verifier_key"))
+            )
         }
         try reader.finish()
         self.init(instanceID: instanceID, seq: UInt64(seq), time: time, payload: payload)
@@ -58,10 +66,14 @@ extension AuditEntry.Request {
         }
         var tokens = try reader.object("tokens")
         let usage = TokenUsage(
-            inputTokens: try tokens.integer("input"), outputTokens: try tokens.integer("output"),
-            cachedInputTokens: try tokens.integer("cached_input"), cacheWriteTokens: try tokens.integer("cache_write"),
-            cacheWrite1hTokens: try tokens.integer("cache_write_1h"), reasoningTokens: try tokens.integer("reasoning"),
-            webSearchRequests: try tokens.integer("web_searches"))
+            inputTokens: try tokens.integer("input"),
+            outputTokens: try tokens.integer("output"),
+            cachedInputTokens: try tokens.integer("cached_input"),
+            cacheWriteTokens: try tokens.integer("cache_write"),
+            cacheWrite1hTokens: try tokens.integer("cache_write_1h"),
+            reasoningTokens: try tokens.integer("reasoning"),
+            webSearchRequests: try tokens.integer("web_searches")
+        )
         try tokens.finish()
         let requestID = RequestID(try reader.string("request_id"))
         let operation = try reader.string("operation")
@@ -73,8 +85,14 @@ extension AuditEntry.Request {
         let outcome: RequestRecord.Outcome = try parsed("outcome", try reader.string("outcome"))!
         let taskOutcome: AgentTask.Outcome? = try parsed("task_outcome", try reader.optionalString("task_outcome"))
         var record = RequestRecord(
-            id: requestID, startedAt: 0, operation: operation, requestedModel: try reader.string("requested_model"),
-            status: Int(try reader.integer("status")), outcome: outcome, totalMicros: try reader.integer("total_us"))
+            id: requestID,
+            startedAt: 0,
+            operation: operation,
+            requestedModel: try reader.string("requested_model"),
+            status: Int(try reader.integer("status")),
+            outcome: outcome,
+            totalMicros: try reader.integer("total_us")
+        )
         record.keyID = keyID
         record.orgID = orgID
         record.teamID = teamID
@@ -98,8 +116,10 @@ extension AuditEntry.Request {
         var digests: AuditEntry.ContentDigests?
         if let saltID = try reader.optionalString("digest_salt_id") {
             digests = AuditEntry.ContentDigests(
-                saltID: saltID, prompt: try reader.optionalHexDigest("prompt_sha256"),
-                answer: try reader.optionalHexDigest("answer_sha256"))
+                saltID: saltID,
+                prompt: try reader.optionalHexDigest("prompt_sha256"),
+                answer: try reader.optionalHexDigest("answer_sha256")
+            )
         }
         self.init(record, contentDigests: digests)
     }
@@ -123,8 +143,14 @@ extension AuditEntry.AdminChange {
         let change: Self
         do {
             change = try Self(
-                actorKeyID: keyID, actorRole: role, action: action, targetType: targetType, targetID: targetID,
-                requestID: requestID, summary: summary)
+                actorKeyID: keyID,
+                actorRole: role,
+                action: action,
+                targetType: targetType,
+                targetID: targetID,
+                requestID: requestID,
+                summary: summary
+            )
         } catch {
             throw .invalidMember("summary")
         }

@@ -41,7 +41,10 @@ extension AuditEntry {
     /// An integer within I-JSON's exact range, ±(2^53 − 1); beyond it is a programmer error (no
     /// count, time or cost of Keel's comes near).
     static func integer(_ value: some BinaryInteger) -> JSONValue {
-        precondition(Int64(exactly: value).map { $0.magnitude < 1 << 53 } ?? false, "audit entry integers stay within ±(2^53 − 1)")
+        precondition(
+            Int64(exactly: value).map { $0.magnitude < 1 << 53 } ?? false,
+            "audit entry integers stay within ±(2^53 − 1)"
+        )
         return .int(value)
     }
 }
@@ -80,7 +83,8 @@ extension AuditEntry.Request {
                 .init(key: "cache_write_1h", value: AuditEntry.integer(self.usage.cacheWrite1hTokens)),
                 .init(key: "reasoning", value: AuditEntry.integer(self.usage.reasoningTokens)),
                 .init(key: "web_searches", value: AuditEntry.integer(self.usage.webSearchRequests)),
-            ]))
+            ])
+        )
         add("cost_nanos", AuditEntry.integer(self.cost.rawValue))
         add("cache_hit", .bool(self.cacheHit))
         add("usage_estimated", .bool(self.usageEstimated))
@@ -103,7 +107,9 @@ extension AuditEntry.AdminChange {
                 value: .object([
                     .init(key: "key_id", value: .string(self.actorKeyID.rawValue)),
                     .init(key: "role", value: .string(self.actorRole.rawValue)),
-                ])))
+                ])
+            )
+        )
         members.append(.init(key: "action", value: .string(self.action)))
         members.append(
             .init(
@@ -111,8 +117,12 @@ extension AuditEntry.AdminChange {
                 value: .object([
                     .init(key: "type", value: .string(self.targetType)),
                     .init(key: "id", value: .string(self.targetID)),
-                ])))
-        if let requestID = self.requestID { members.append(.init(key: "request_id", value: .string(requestID.rawValue))) }
+                ])
+            )
+        )
+        if let requestID = self.requestID {
+            members.append(.init(key: "request_id", value: .string(requestID.rawValue)))
+        }
         members.append(.init(key: "summary", value: self.summary))
     }
 }

@@ -197,7 +197,8 @@ extension AuditEntry {
                         Self.namesCredential(member.key)
                             ? JSONValue.Member(key: member.key, value: .string(Self.redactionMarker))
                             : JSONValue.Member(key: member.key, value: Self.redacted(member.value))
-                    })
+                    }
+                )
             case .array(let elements):
                 return .array(elements.map(Self.redacted))
             case .string, .number, .bool, .null:

@@ -166,13 +166,16 @@ public struct AuditLogVerifier: Sendable {
         let expected = (self.lastSequence[entry.instanceID] ?? 0) + 1
         if entry.seq > expected {
             self.failure = Failure(
-                index: index, problem: .sequenceGap(instanceID: entry.instanceID, expected: expected, found: entry.seq))
+                index: index,
+                problem: .sequenceGap(instanceID: entry.instanceID, expected: expected, found: entry.seq)
+            )
             return
         }
         if entry.seq < expected {
             self.failure = Failure(
                 index: index,
-                problem: .sequenceRegression(instanceID: entry.instanceID, expected: expected, found: entry.seq))
+                problem: .sequenceRegression(instanceID: entry.instanceID, expected: expected, found: entry.seq)
+            )
             return
         }
         self.lastSequence[entry.instanceID] = entry.seq
@@ -187,12 +190,19 @@ public struct AuditLogVerifier: Sendable {
             return .failed(
                 Failure(
                     index: self.appender.size,
-                    problem: .truncated(leafCount: self.appender.size, checkpointSize: largest.size)))
+                    problem: .truncated(leafCount: self.appender.size, checkpointSize: largest.size)
+                )
+            )
         }
         return .verified(
             Summary(
-                leafCount: self.appender.size, rootHash: self.appender.rootHash, checkpointCount: self.checkpoints.count,
-                signedSize: self.checkpoints.last?.size ?? 0, lastSequence: self.lastSequence))
+                leafCount: self.appender.size,
+                rootHash: self.appender.rootHash,
+                checkpointCount: self.checkpoints.count,
+                signedSize: self.checkpoints.last?.size ?? 0,
+                lastSequence: self.lastSequence
+            )
+        )
     }
 
     private mutating func checkCheckpointsAtCurrentSize() {
@@ -205,7 +215,11 @@ public struct AuditLogVerifier: Sendable {
                 self.failure = Failure(
                     index: self.verifiedSize,
                     problem: .checkpointRootMismatch(
-                        checkpointSize: checkpoint.size, signed: checkpoint.rootHash, computed: computed))
+                        checkpointSize: checkpoint.size,
+                        signed: checkpoint.rootHash,
+                        computed: computed
+                    )
+                )
                 return
             }
             self.verifiedSize = checkpoint.size

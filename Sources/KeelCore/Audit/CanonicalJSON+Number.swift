@@ -17,7 +17,8 @@ extension CanonicalJSON {
         if count <= exponent && exponent <= 21 {
             text = String(decoding: digits, as: UTF8.self) + String(repeating: "0", count: exponent - count)
         } else if 0 < exponent && exponent <= 21 {
-            text = String(decoding: digits[..<exponent], as: UTF8.self) + "."
+            text =
+                String(decoding: digits[..<exponent], as: UTF8.self) + "."
                 + String(decoding: digits[exponent...], as: UTF8.self)
         } else if -6 < exponent && exponent <= 0 {
             text = "0." + String(repeating: "0", count: -exponent) + String(decoding: digits, as: UTF8.self)

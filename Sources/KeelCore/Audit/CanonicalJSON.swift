@@ -96,25 +96,6 @@ public enum CanonicalJSON {
         output.append(UInt8(ascii: "\""))
     }
 
-    /// Appends an integer. Integers beyond ±(2^53 − 1) are not all exact as doubles, so I-JSON
-    /// (RFC 7493 §2.2), and so RFC 8785, cannot carry them: a programmer error here.
-    public static func appendInteger(_ value: Int64, to output: inout [UInt8]) {
-        precondition(value.magnitude < 1 << 53, "integers in canonical JSON stay within ±(2^53 − 1)")
-        if value < 0 { output.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[15 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            output.append(contentsOf: buffer[(16 - count)...])
-        }
-    }
-
     /// `value` in canonical form: object members sorted, numbers in their canonical text. Its
     /// ``JSONValue/jsonText`` is the canonical encoding, and two values with one canonical encoding
     /// normalize to equal values.

@@ -9,25 +9,15 @@ extension MerkleProof {
         proof: [MerkleHash]
     ) throws(MerkleTreeError) -> MerkleHash {
         guard leafIndex < treeSize else { throw .leafIndexOutOfRange(index: leafIndex, size: treeSize) }
-        var node = leafIndex
-        var lastNode = treeSize - 1
+        var walk = PathWalk(node: leafIndex, lastNode: treeSize - 1)
         var root = leafHash
         for sibling in proof {
-            guard lastNode != 0 else { throw .proofHasWrongLength }
-            if node & 1 == 1 || node == lastNode {
-                root = MerkleTree.nodeHash(sibling, root)
-                // A right-edge node without a sibling moves up levels unchanged.
-                while node & 1 == 0 && node != 0 {
-                    node >>= 1
-                    lastNode >>= 1
-                }
-            } else {
-                root = MerkleTree.nodeHash(root, sibling)
+            switch try walk.step() {
+            case .left: root = MerkleTree.nodeHash(sibling, root)
+            case .right: root = MerkleTree.nodeHash(root, sibling)
             }
-            node >>= 1
-            lastNode >>= 1
         }
-        guard lastNode == 0 else { throw .proofHasWrongLength }
+        try walk.finish()
         return root
     }
 
@@ -41,7 +31,11 @@ extension MerkleProof {
         rootHash: MerkleHash
     ) throws(MerkleTreeError) {
         let computed = try Self.rootFromInclusionProof(
-            leafIndex: leafIndex, treeSize: treeSize, leafHash: leafHash, proof: proof)
+            leafIndex: leafIndex,
+            treeSize: treeSize,
+            leafHash: leafHash,
+            proof: proof
+        )
         guard computed == rootHash else { throw .rootMismatch(computed: computed, expected: rootHash) }
     }
 
@@ -77,31 +71,63 @@ extension MerkleProof {
         } else {
             seed = path.removeFirst()
         }
-        var node = oldSize - 1
-        var lastNode = newSize - 1
-        while node & 1 == 1 {
-            node >>= 1
-            lastNode >>= 1
-        }
+        var walk = PathWalk(node: oldSize - 1, lastNode: newSize - 1)
+        // The seed already covers the levels where the old tree's last node is a right child.
+        walk.skipRightChildLevels()
         var oldHash = seed
         var newHash = seed
         for hash in path {
-            guard lastNode != 0 else { throw .proofHasWrongLength }
-            if node & 1 == 1 || node == lastNode {
+            switch try walk.step() {
+            case .left:
                 oldHash = MerkleTree.nodeHash(hash, oldHash)
                 newHash = MerkleTree.nodeHash(hash, newHash)
-                while node & 1 == 0 && node != 0 {
-                    node >>= 1
-                    lastNode >>= 1
-                }
-            } else {
+            case .right:
                 newHash = MerkleTree.nodeHash(newHash, hash)
             }
-            node >>= 1
-            lastNode >>= 1
         }
-        guard lastNode == 0 else { throw .proofHasWrongLength }
+        try walk.finish()
         guard oldHash == oldRoot else { throw .rootMismatch(computed: oldHash, expected: oldRoot) }
         guard newHash == newRoot else { throw .rootMismatch(computed: newHash, expected: newRoot) }
+    }
+}
+
+/// The walk up the tree shared by RFC 9162's two verification algorithms (§2.1.3.2 and
+/// §2.1.4.2): `node` is the index of the current node on its level and `lastNode` that of the
+/// level's last node; each proof hash is a sibling on the left or on the right.
+private struct PathWalk {
+    enum Side { case left, right }
+
+    var node: UInt64
+    var lastNode: UInt64
+
+    /// Which side the next proof hash goes on; then up past it. A level's last node that is a left
+    /// child has no sibling on that level: it rises until it is a right child, and the hash is its
+    /// left sibling there.
+    mutating func step() throws(MerkleTreeError) -> Side {
+        guard self.lastNode != 0 else { throw .proofHasWrongLength }
+        let side: Side
+        if self.node & 1 == 1 || self.node == self.lastNode {
+            side = .left
+            while self.node & 1 == 0 && self.node != 0 { self.up() }
+        } else {
+            side = .right
+        }
+        self.up()
+        return side
+    }
+
+    /// While the node is a right child, up a level.
+    mutating func skipRightChildLevels() {
+        while self.node & 1 == 1 { self.up() }
+    }
+
+    /// The proof must have reached the root.
+    func finish() throws(MerkleTreeError) {
+        guard self.lastNode == 0 else { throw .proofHasWrongLength }
+    }
+
+    private mutating func up() {
+        self.node >>= 1
+        self.lastNode >>= 1
     }
 }

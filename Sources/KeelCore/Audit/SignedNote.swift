@@ -108,7 +108,9 @@ public struct SignedNote: Sendable, Equatable {
     /// control characters (the note may not hold them).
     public static func isValidKeyName(_ name: String) -> Bool {
         !name.isEmpty
-            && !name.unicodeScalars.contains { $0 == "+" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }
+            && !name.unicodeScalars.contains {
+                $0 == "+" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
+            }
     }
 
     /// Note text: ends in a newline, no control characters but newlines.

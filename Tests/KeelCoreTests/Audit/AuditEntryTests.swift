@@ -33,13 +33,19 @@ struct AuditEntryTests {
         taskOutcome: .success
     )
 
-    static let digester = AuditContentDigester(saltID: "org_1/2026-01", salt: Secret([UInt8](repeating: 0x0b, count: 20)))
+    static let digester = AuditContentDigester(
+        saltID: "org_1/2026-01",
+        salt: Secret([UInt8](repeating: 0x0b, count: 20))
+    )
 
     static func requestEntry(seq: UInt64 = 42) -> AuditEntry {
         let digests = Self.digester.contentDigests(prompt: Array("Hi There".utf8), answer: Array("Hello".utf8))
         return AuditEntry(
-            instanceID: "i-1", seq: seq, time: Self.record.startedAt,
-            payload: .request(AuditEntry.Request(Self.record, contentDigests: digests)))
+            instanceID: "i-1",
+            seq: seq,
+            time: Self.record.startedAt,
+            payload: .request(AuditEntry.Request(Self.record, contentDigests: digests))
+        )
     }
 
     @Test func aRequestEntryIsItsRecordsMetadataInCanonicalForm() throws {
@@ -65,7 +71,8 @@ struct AuditEntryTests {
         // RFC 4231 test case 1: key 0x0b × 20, data "Hi There".
         #expect(
             Self.digester.digest(of: Array("Hi There".utf8))
-                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        )
         var incremental = Self.digester.makeDigest()
         incremental.update(Array("Hi ".utf8))
         incremental.update("There".utf8)
@@ -78,22 +85,63 @@ struct AuditEntryTests {
     static let entries: [AuditEntry] = [
         Self.requestEntry(),
         AuditEntry(
-            instanceID: "i-1", seq: 43, time: 1_793_491_201_000_000,
-            payload: .request(AuditEntry.Request(RequestRecord(id: "req_02", startedAt: 0, operation: "embeddings", requestedModel: "m", status: 401, outcome: .error, errorClass: "unauthenticated", totalMicros: 80)))),
+            instanceID: "i-1",
+            seq: 43,
+            time: 1_793_491_201_000_000,
+            payload: .request(
+                AuditEntry.Request(
+                    RequestRecord(
+                        id: "req_02",
+                        startedAt: 0,
+                        operation: "embeddings",
+                        requestedModel: "m",
+                        status: 401,
+                        outcome: .error,
+                        errorClass: "unauthenticated",
+                        totalMicros: 80
+                    )
+                )
+            )
+        ),
         AuditEntry(
-            instanceID: "i-2", seq: 1, time: 1_793_491_202_000_000,
+            instanceID: "i-2",
+            seq: 1,
+            time: 1_793_491_202_000_000,
             payload: .adminChange(
                 try! AuditEntry.AdminChange(
-                    actorKeyID: "key_admin", actorRole: .admin, action: "keys.create", targetType: "key", targetID: "key_9",
+                    actorKeyID: "key_admin",
+                    actorRole: .admin,
+                    action: "keys.create",
+                    targetType: "key",
+                    targetID: "key_9",
                     requestID: "req_admin_1",
-                    summary: try! JSONValue(parsing: #"{"team":"search","api_key":"sk-live-123","limits":{"rpm":60,"max_tokens":1000,"Admin_Secret":"x"},"roles":[{"token":"t"}]}"#)))),
+                    summary: try! JSONValue(
+                        parsing:
+                            #"{"team":"search","api_key":"sk-live-123","limits":{"rpm":60,"max_tokens":1000,"Admin_Secret":"x"},"roles":[{"token":"t"}]}"#
+                    )
+                )
+            )
+        ),
         AuditEntry(
-            instanceID: "i-2", seq: 2, time: 1_793_491_203_000_000,
-            payload: .configLoaded(.init(configSHA256: String(repeating: "ab", count: 32), source: "/etc/keel.yaml"))),
-        AuditEntry(instanceID: "i-2", seq: 3, time: 1_793_491_204_000_000, payload: .purge(.init(target: "request_log", before: 1_790_000_000_000_000, rows: 1_204))),
+            instanceID: "i-2",
+            seq: 2,
+            time: 1_793_491_203_000_000,
+            payload: .configLoaded(.init(configSHA256: String(repeating: "ab", count: 32), source: "/etc/keel.yaml"))
+        ),
         AuditEntry(
-            instanceID: "i-2", seq: 4, time: 1_793_491_205_000_000,
-            payload: .checkpoint(.init(treeSize: 4, rootHash: RFC6962Vectors.roots[4], verifierKey: SignedNoteTests.Go.verifierKey))),
+            instanceID: "i-2",
+            seq: 3,
+            time: 1_793_491_204_000_000,
+            payload: .purge(.init(target: "request_log", before: 1_790_000_000_000_000, rows: 1_204))
+        ),
+        AuditEntry(
+            instanceID: "i-2",
+            seq: 4,
+            time: 1_793_491_205_000_000,
+            payload: .checkpoint(
+                .init(treeSize: 4, rootHash: RFC6962Vectors.roots[4], verifierKey: SignedNoteTests.Go.verifierKey)
+            )
+        ),
     ]
 
     @Test func everyKindRoundTripsThroughItsCanonicalBytes() throws {
@@ -107,20 +155,33 @@ struct AuditEntryTests {
     }
 
     @Test func adminChangeSummariesHaveTheirCredentialsRedacted() throws {
-        guard case .adminChange(let change) = Self.entries[2].payload else { Issue.record("not an admin change"); return }
+        guard case .adminChange(let change) = Self.entries[2].payload else {
+            Issue.record("not an admin change")
+            return
+        }
         // Redacted, and normalized: members sorted, numbers in canonical form.
         #expect(
             change.summary.jsonText
                 == #"{"api_key":"<redacted>","limits":{"Admin_Secret":"<redacted>","max_tokens":1000,"rpm":60},"roles":[{"token":"<redacted>"}],"team":"search"}"#
         )
         let numbers = try AuditEntry.AdminChange(
-            actorKeyID: "k", actorRole: .admin, action: "routes.update", targetType: "route", targetID: "r",
-            summary: JSONValue(parsing: #"{"weight":0.50,"b":1E2}"#))
+            actorKeyID: "k",
+            actorRole: .admin,
+            action: "routes.update",
+            targetType: "route",
+            targetID: "r",
+            summary: JSONValue(parsing: #"{"weight":0.50,"b":1E2}"#)
+        )
         #expect(numbers.summary.jsonText == #"{"b":100,"weight":0.5}"#)
         #expect(throws: CanonicalJSONError.invalidNumber("1e400")) {
             try AuditEntry.AdminChange(
-                actorKeyID: "k", actorRole: .admin, action: "a", targetType: "t", targetID: "i",
-                summary: JSONValue(parsing: #"{"weight":1e400}"#))
+                actorKeyID: "k",
+                actorRole: .admin,
+                action: "a",
+                targetType: "t",
+                targetID: "i",
+                summary: JSONValue(parsing: #"{"weight":1e400}"#)
+            )
         }
         let text = String(decoding: Self.entries[2].canonicalBytes(), as: UTF8.self)
         #expect(text.contains(#""actor":{"key_id":"key_admin","role":"admin"}"#))
@@ -130,14 +191,28 @@ struct AuditEntryTests {
 
     @Test func bytesThatAreNotACanonicalVersion1EntryAreRefused() throws {
         let good = String(decoding: Self.entries[4].canonicalBytes(), as: UTF8.self)
-        func decode(_ text: String) throws(AuditEntryError) -> AuditEntry { try AuditEntry(canonicalBytes: Array(text.utf8)) }
+        func decode(_ text: String) throws(AuditEntryError) -> AuditEntry {
+            try AuditEntry(canonicalBytes: Array(text.utf8))
+        }
         #expect(throws: AuditEntryError.notCanonical) { try decode(good.replacingOccurrences(of: ",", with: ", ")) }
-        #expect(throws: AuditEntryError.notCanonical) { try decode(good.replacingOccurrences(of: "1204", with: "1204.0")) }
+        #expect(throws: AuditEntryError.notCanonical) {
+            try decode(good.replacingOccurrences(of: "1204", with: "1204.0"))
+        }
         #expect(throws: AuditEntryError.invalidJSON) { try decode(String(good.dropLast())) }
-        #expect(throws: AuditEntryError.unsupportedVersion(2)) { try decode(good.replacingOccurrences(of: #""v":1"#, with: #""v":2"#)) }
-        #expect(throws: AuditEntryError.unexpectedMember("zz")) { try decode(good.replacingOccurrences(of: "}", with: #","zz":1}"#)) }
-        #expect(throws: AuditEntryError.missingMember("rows")) { try decode(good.replacingOccurrences(of: #""rows":1204,"#, with: "")) }
-        #expect(throws: AuditEntryError.invalidMember("seq")) { try decode(good.replacingOccurrences(of: #""seq":3"#, with: #""seq":"3""#)) }
-        #expect(throws: AuditEntryError.unknownKind("purges")) { try decode(good.replacingOccurrences(of: #""purge""#, with: #""purges""#)) }
+        #expect(throws: AuditEntryError.unsupportedVersion(2)) {
+            try decode(good.replacingOccurrences(of: #""v":1"#, with: #""v":2"#))
+        }
+        #expect(throws: AuditEntryError.unexpectedMember("zz")) {
+            try decode(good.replacingOccurrences(of: "}", with: #","zz":1}"#))
+        }
+        #expect(throws: AuditEntryError.missingMember("rows")) {
+            try decode(good.replacingOccurrences(of: #""rows":1204,"#, with: ""))
+        }
+        #expect(throws: AuditEntryError.invalidMember("seq")) {
+            try decode(good.replacingOccurrences(of: #""seq":3"#, with: #""seq":"3""#))
+        }
+        #expect(throws: AuditEntryError.unknownKind("purges")) {
+            try decode(good.replacingOccurrences(of: #""purge""#, with: #""purges""#))
+        }
     }
 }

@@ -25,8 +25,10 @@ struct AuditExportScriptTests {
 
         func script(_ entries: String) async throws -> ChildProcess.Completion {
             try await ChildProcess.run(
-                "/usr/bin/env", ["python3", Self.script, entries, "--checkpoint", "checkpoint.txt", "--key", key],
-                directory: directory.path)
+                "/usr/bin/env",
+                ["python3", Self.script, entries, "--checkpoint", "checkpoint.txt", "--key", key],
+                directory: directory.path
+            )
         }
         let root = MerkleTree.rootHash(ofLeafHashes: log.leafHashes)
         let good = try await script("entries.jsonl")
@@ -38,7 +40,10 @@ struct AuditExportScriptTests {
         try export(tampered, as: "tampered.jsonl")
         let bad = try await script("tampered.jsonl")
         #expect(bad.termination == .exited(1))
-        #expect(bad.output.hasSuffix("checkpoint FAILED: the first 20 entries do not have the signed root\n"), "\(bad.output)")
+        #expect(
+            bad.output.hasSuffix("checkpoint FAILED: the first 20 entries do not have the signed root\n"),
+            "\(bad.output)"
+        )
 
         try export(Array(log.entries.prefix(19)), as: "short.jsonl")
         #expect(try await script("short.jsonl").termination == .exited(1))
@@ -48,12 +53,20 @@ struct AuditExportScriptTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Data(RFC6962Vectors.leaves.map { $0 + [0x0A] }.joined()).write(to: directory.appendingPathComponent("entries.jsonl"))
-        try Data(SignedNoteTests.DocsExample.checkpoint.utf8).write(to: directory.appendingPathComponent("checkpoint.txt"))
+        try Data(RFC6962Vectors.leaves.map { $0 + [0x0A] }.joined()).write(
+            to: directory.appendingPathComponent("entries.jsonl")
+        )
+        try Data(SignedNoteTests.DocsExample.checkpoint.utf8).write(
+            to: directory.appendingPathComponent("checkpoint.txt")
+        )
         let result = try await ChildProcess.run(
             "/usr/bin/env",
-            ["python3", Self.script, "entries.jsonl", "--checkpoint", "checkpoint.txt", "--key", SignedNoteTests.DocsExample.verifierKey],
-            directory: directory.path)
+            [
+                "python3", Self.script, "entries.jsonl", "--checkpoint", "checkpoint.txt", "--key",
+                SignedNoteTests.DocsExample.verifierKey,
+            ],
+            directory: directory.path
+        )
         #expect(result.termination == .exited(0))
         #expect(
             result.output == """
@@ -61,6 +74,7 @@ struct AuditExportScriptTests {
                 root 5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328 XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=
                 checkpoint ok keel.example/audit 8
 
-                """)
+                """
+        )
     }
 }

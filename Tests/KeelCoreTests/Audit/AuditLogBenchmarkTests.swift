@@ -25,19 +25,39 @@ struct AuditLogBenchmarkTests {
             let key = index % 200
             let model = "model-\(index % 5)"
             let record = RequestRecord(
-                id: RequestID("req_bench_\(index)"), startedAt: t0 + Int64(index) * 20_000, operation: "chat.completions",
-                keyID: KeyID("key-\(key)"), orgID: OrgID("org-\(key % 4)"), teamID: TeamID("team-\(key % 20)"),
-                projectID: ProjectID("project-\(key % 40)"), userID: UserID("user-\(index % 500)"), requestedModel: model,
-                model: model, provider: "provider-\(index % 3)", deployment: "\(model)-2025-01-01", stream: index % 2 == 0,
-                status: 200, outcome: .success, attempts: 1, ttftMicros: 120_000, upstreamMicros: 250_000, totalMicros: 251_000,
+                id: RequestID("req_bench_\(index)"),
+                startedAt: t0 + Int64(index) * 20_000,
+                operation: "chat.completions",
+                keyID: KeyID("key-\(key)"),
+                orgID: OrgID("org-\(key % 4)"),
+                teamID: TeamID("team-\(key % 20)"),
+                projectID: ProjectID("project-\(key % 40)"),
+                userID: UserID("user-\(index % 500)"),
+                requestedModel: model,
+                model: model,
+                provider: "provider-\(index % 3)",
+                deployment: "\(model)-2025-01-01",
+                stream: index % 2 == 0,
+                status: 200,
+                outcome: .success,
+                attempts: 1,
+                ttftMicros: 120_000,
+                upstreamMicros: 250_000,
+                totalMicros: 251_000,
                 usage: TokenUsage(inputTokens: 900 + Int64(index % 100), outputTokens: 120, cachedInputTokens: 256),
-                cost: USDNanos(1_000 + Int64(index % 977)))
+                cost: USDNanos(1_000 + Int64(index % 977))
+            )
             let digests = AuditEntry.ContentDigests(
-                saltID: digester.saltID, prompt: digester.digest(of: Array("prompt \(index)".utf8)),
-                answer: digester.digest(of: Array("answer \(index)".utf8)))
+                saltID: digester.saltID,
+                prompt: digester.digest(of: Array("prompt \(index)".utf8)),
+                answer: digester.digest(of: Array("answer \(index)".utf8))
+            )
             return AuditEntry(
-                instanceID: "bench", seq: UInt64(index + 1), time: record.startedAt,
-                payload: .request(.init(record, contentDigests: digests)))
+                instanceID: "bench",
+                seq: UInt64(index + 1),
+                time: record.startedAt,
+                payload: .request(.init(record, contentDigests: digests))
+            )
         }
     }
 
@@ -74,11 +94,17 @@ struct AuditLogBenchmarkTests {
 
             var encoded: [[UInt8]] = []
             encoded.reserveCapacity(entries.count)
-            encoding.append(Self.seconds(clock.measure { for entry in entries { encoded.append(entry.canonicalBytes()) } }))
+            encoding.append(
+                Self.seconds(clock.measure { for entry in entries { encoded.append(entry.canonicalBytes()) } })
+            )
             bytes = encoded.reduce(0) { $0 + $1.count }
             var leafHashes: [MerkleHash] = []
             leafHashes.reserveCapacity(entries.count)
-            hashing.append(Self.seconds(clock.measure { for bytes in encoded { leafHashes.append(MerkleTree.leafHash(of: bytes)) } }))
+            hashing.append(
+                Self.seconds(
+                    clock.measure { for bytes in encoded { leafHashes.append(MerkleTree.leafHash(of: bytes)) } }
+                )
+            )
             var fresh = MerkleTreeAppender()
             appending.append(Self.seconds(clock.measure { _ = fresh.append(contentsOf: leafHashes) }))
         }
@@ -90,7 +116,8 @@ struct AuditLogBenchmarkTests {
               canonical encoding alone: \(Int(count / Self.median(encoding))) entries/s
               leaf hashing alone: \(Int(count / Self.median(hashing))) entries/s
               appending leaf hashes alone: \(Int(count / Self.median(appending))) leaves/s
-            """)
+            """
+        )
     }
 
     @Test func proofsInATreeOfTenMillionLeaves() async throws {
@@ -130,7 +157,13 @@ struct AuditLogBenchmarkTests {
         let inclusionCheck = try clock.measure {
             for (leaf, proof) in zip(leaves, inclusionProofs) {
                 let leafHash = withUnsafeBytes(of: leaf.bigEndian) { MerkleTree.leafHash(of: Array($0)) }
-                try MerkleProof.verifyInclusion(leafIndex: leaf, treeSize: UInt64(size), leafHash: leafHash, proof: proof, rootHash: root)
+                try MerkleProof.verifyInclusion(
+                    leafIndex: leaf,
+                    treeSize: UInt64(size),
+                    leafHash: leafHash,
+                    proof: proof,
+                    rootHash: root
+                )
             }
         }
 
@@ -149,28 +182,40 @@ struct AuditLogBenchmarkTests {
         let consistencyCheck = try clock.measure {
             for (index, oldSize) in oldSizes.enumerated() {
                 try MerkleProof.verifyConsistency(
-                    oldSize: oldSize, newSize: UInt64(size), oldRoot: oldRoots[index], newRoot: root,
-                    proof: consistencyProofs[index])
+                    oldSize: oldSize,
+                    newSize: UInt64(size),
+                    oldRoot: oldRoots[index],
+                    newRoot: root,
+                    proof: consistencyProofs[index]
+                )
             }
         }
-        func micros(_ duration: Duration) -> String { String(format: "%.2f", Self.seconds(duration) * 1e6 / Double(samples)) }
+        func micros(_ duration: Duration) -> String {
+            String(format: "%.2f", Self.seconds(duration) * 1e6 / Double(samples))
+        }
         print(
             """
             Audit proofs, tree of \(size) leaves (built in \(String(format: "%.1f", Self.seconds(build))) s):
               inclusion: \(micros(inclusion)) µs per proof made from the node source, \(Double(inclusionNodes) / Double(samples)) nodes read; verified in \(micros(inclusionCheck)) µs
               consistency: \(micros(consistency)) µs per proof made from the node source, \(Double(consistencyNodes) / Double(samples)) nodes read; verified in \(micros(consistencyCheck)) µs
-            """)
+            """
+        )
     }
 
     @Test func verifyingALog() throws {
         let signer = try NoteSigner.generate(name: "keel.bench/audit")
         let encoded = Self.entries().map { $0.canonicalBytes() }
         let root = MerkleTree.rootHash(ofEntries: encoded)
-        let checkpoint = try AuditCheckpoint(origin: "keel.bench/audit", size: UInt64(encoded.count), rootHash: root).signedNote(by: signer)
+        let checkpoint = try AuditCheckpoint(origin: "keel.bench/audit", size: UInt64(encoded.count), rootHash: root)
+            .signedNote(by: signer)
         let leafHashes = encoded.map { MerkleTree.leafHash(of: $0) }
         var result: AuditLogVerifier.Result?
         let elapsed = ContinuousClock().measure {
-            var verifier = AuditLogVerifier(keys: [signer.verifierKey], origin: "keel.bench/audit", checkpoints: [checkpoint])
+            var verifier = AuditLogVerifier(
+                keys: [signer.verifierKey],
+                origin: "keel.bench/audit",
+                checkpoints: [checkpoint]
+            )
             for (bytes, hash) in zip(encoded, leafHashes) { verifier.add(.init(bytes: bytes, storedLeafHash: hash)) }
             result = verifier.finish()
         }
@@ -178,7 +223,9 @@ struct AuditLogBenchmarkTests {
             Issue.record("\(String(describing: result))")
             return
         }
-        print("Audit verify, \(encoded.count) entries with stored leaf hashes: \(Int(Double(encoded.count) / Self.seconds(elapsed))) entries/s")
+        print(
+            "Audit verify, \(encoded.count) entries with stored leaf hashes: \(Int(Double(encoded.count) / Self.seconds(elapsed))) entries/s"
+        )
     }
 }
 

@@ -20,18 +20,28 @@ struct AuditLogVerifierTests {
                 let instance = index % 3 == 2 ? "i-2" : "i-1"
                 seq[instance, default: 0] += 1
                 let record = RequestRecord(
-                    id: RequestID("req_\(index)"), startedAt: 1_793_491_200_000_000 + Int64(index), operation: "chat.completions",
-                    requestedModel: "m", status: 200, outcome: .success, totalMicros: 1_000 + Int64(index),
-                    usage: TokenUsage(inputTokens: 100 + Int64(index), outputTokens: 10))
+                    id: RequestID("req_\(index)"),
+                    startedAt: 1_793_491_200_000_000 + Int64(index),
+                    operation: "chat.completions",
+                    requestedModel: "m",
+                    status: 200,
+                    outcome: .success,
+                    totalMicros: 1_000 + Int64(index),
+                    usage: TokenUsage(inputTokens: 100 + Int64(index), outputTokens: 10)
+                )
                 return AuditEntry(
-                    instanceID: instance, seq: seq[instance]!, time: record.startedAt, payload: .request(.init(record))
+                    instanceID: instance,
+                    seq: seq[instance]!,
+                    time: record.startedAt,
+                    payload: .request(.init(record))
                 ).canonicalBytes()
             }
             let leafHashes = self.entries.map { MerkleTree.leafHash(of: $0) }
             self.leafHashes = leafHashes
             self.checkpoints = try checkpointSizes.map { size in
                 try AuditCheckpoint(
-                    origin: AuditLogVerifierTests.origin, size: UInt64(size),
+                    origin: AuditLogVerifierTests.origin,
+                    size: UInt64(size),
                     rootHash: MerkleTree.rootHash(ofLeafHashes: leafHashes[0..<size])
                 ).signedNote(by: AuditLogVerifierTests.signer)
             }
@@ -39,10 +49,16 @@ struct AuditLogVerifierTests {
 
         /// Verifies `entries`, pairing each with the leaf hash stored at its position when
         /// `storedHashes` is given.
-        func verify(_ entries: [[UInt8]], storedHashes: [MerkleHash]? = nil, checkpoints: [String]? = nil) -> AuditLogVerifier.Result {
+        func verify(
+            _ entries: [[UInt8]],
+            storedHashes: [MerkleHash]? = nil,
+            checkpoints: [String]? = nil
+        ) -> AuditLogVerifier.Result {
             var verifier = AuditLogVerifier(
-                keys: [AuditLogVerifierTests.signer.verifierKey], origin: AuditLogVerifierTests.origin,
-                checkpoints: checkpoints ?? self.checkpoints)
+                keys: [AuditLogVerifierTests.signer.verifierKey],
+                origin: AuditLogVerifierTests.origin,
+                checkpoints: checkpoints ?? self.checkpoints
+            )
             for (index, bytes) in entries.enumerated() {
                 let stored = storedHashes.flatMap { index < $0.count ? $0[index] : nil }
                 verifier.add(AuditLogVerifier.Leaf(bytes: bytes, storedLeafHash: stored))
@@ -79,7 +95,10 @@ struct AuditLogVerifierTests {
 
         let withHashes = Self.failure(log.verify(tampered, storedHashes: log.leafHashes))
         #expect(withHashes?.index == 7)
-        #expect(withHashes?.problem == .leafHashMismatch(stored: log.leafHashes[7], computed: MerkleTree.leafHash(of: tampered[7])))
+        #expect(
+            withHashes?.problem
+                == .leafHashMismatch(stored: log.leafHashes[7], computed: MerkleTree.leafHash(of: tampered[7]))
+        )
 
         // Stored hashes rewritten to match: the checkpoint at 12 catches it, naming 5, the first
         // index after the last checkpoint that held.
@@ -104,7 +123,8 @@ struct AuditLogVerifierTests {
         #expect(Self.failure(log.verify(tampered, storedHashes: log.leafHashes))?.index == 9)
         #expect(
             Self.failure(log.verify(tampered))
-                == .init(index: 9, problem: .sequenceGap(instanceID: "i-1", expected: 7, found: 8)))
+                == .init(index: 9, problem: .sequenceGap(instanceID: "i-1", expected: 7, found: 8))
+        )
     }
 
     @Test func anInsertedEntryIsReportedAtItsIndex() throws {
@@ -114,7 +134,8 @@ struct AuditLogVerifierTests {
         #expect(Self.failure(log.verify(tampered, storedHashes: log.leafHashes))?.index == 6)
         #expect(
             Self.failure(log.verify(tampered))
-                == .init(index: 6, problem: .sequenceRegression(instanceID: "i-1", expected: 5, found: 3)))
+                == .init(index: 6, problem: .sequenceRegression(instanceID: "i-1", expected: 5, found: 3))
+        )
     }
 
     @Test func reorderedEntriesAreReportedAtTheFirstMovedIndex() throws {
@@ -133,14 +154,16 @@ struct AuditLogVerifierTests {
         sameInstance.swapAt(15, 16)  // i-1's seq 11 and 12
         #expect(
             Self.failure(log.verify(sameInstance))
-                == .init(index: 15, problem: .sequenceGap(instanceID: "i-1", expected: 11, found: 12)))
+                == .init(index: 15, problem: .sequenceGap(instanceID: "i-1", expected: 11, found: 12))
+        )
     }
 
     @Test func aTruncatedLogIsReportedAtItsFirstMissingIndex() throws {
         let log = try Log()
         #expect(
             Self.failure(log.verify(Array(log.entries.prefix(17)), storedHashes: log.leafHashes))
-                == .init(index: 17, problem: .truncated(leafCount: 17, checkpointSize: 20)))
+                == .init(index: 17, problem: .truncated(leafCount: 17, checkpointSize: 20))
+        )
         #expect(Self.failure(log.verify([]))?.index == 0)
     }
 
@@ -150,20 +173,23 @@ struct AuditLogVerifierTests {
             .signedNote(by: NoteSigner.generate(name: Self.origin))
         #expect(
             Self.failure(log.verify(log.entries, checkpoints: log.checkpoints + [forged]))
-                == .init(index: nil, problem: .invalidCheckpoint(position: 3, .noVerifiedSignature)))
+                == .init(index: nil, problem: .invalidCheckpoint(position: 3, .noVerifiedSignature))
+        )
 
         // The log's own key signing a second history at one size: a split view.
         let conflicting = try AuditCheckpoint(origin: Self.origin, size: 12, rootHash: MerkleTree.emptyRoot)
             .signedNote(by: Self.signer)
         #expect(
             Self.failure(log.verify(log.entries, checkpoints: log.checkpoints + [conflicting]))
-                == .init(index: nil, problem: .conflictingCheckpoints(size: 12)))
+                == .init(index: nil, problem: .conflictingCheckpoints(size: 12))
+        )
 
         let otherLog = try AuditCheckpoint(origin: "keel.test/other", size: 5, rootHash: MerkleTree.emptyRoot)
             .signedNote(by: Self.signer)
         #expect(
             Self.failure(log.verify(log.entries, checkpoints: [otherLog]))
-                == .init(index: nil, problem: .invalidCheckpoint(position: 0, .unexpectedOrigin("keel.test/other"))))
+                == .init(index: nil, problem: .invalidCheckpoint(position: 0, .unexpectedOrigin("keel.test/other")))
+        )
 
         // Checkpoints in any order, repeated: the same result as the ordered list.
         #expect(Self.failure(log.verify(log.entries, checkpoints: log.checkpoints.reversed() + log.checkpoints)) == nil)

@@ -15,17 +15,29 @@ struct MerkleProofTests {
     @Test(arguments: RFC6962Vectors.inclusionProofs)
     func inclusionProofsMatchTheReferenceVectorsAndVerify(vector: RFC6962Vectors.Inclusion) async throws {
         let proof = try await MerkleProof.inclusion(
-            leafIndex: vector.index, treeSize: vector.size, from: Self.referenceStore())
+            leafIndex: vector.index,
+            treeSize: vector.size,
+            from: Self.referenceStore()
+        )
         #expect(proof == vector.proof)
         let leafHash = MerkleTree.leafHash(of: RFC6962Vectors.leaves[Int(vector.index)])
         let root = RFC6962Vectors.roots[Int(vector.size)]
         try MerkleProof.verifyInclusion(
-            leafIndex: vector.index, treeSize: vector.size, leafHash: leafHash, proof: vector.proof, rootHash: root)
+            leafIndex: vector.index,
+            treeSize: vector.size,
+            leafHash: leafHash,
+            proof: vector.proof,
+            rootHash: root
+        )
         for probe in Self.corruptedInclusions(vector, leafHash: leafHash, root: root) {
             #expect(throws: MerkleTreeError.self, "\(probe.name)") {
                 try MerkleProof.verifyInclusion(
-                    leafIndex: probe.index, treeSize: probe.size, leafHash: probe.leafHash, proof: probe.proof,
-                    rootHash: probe.root)
+                    leafIndex: probe.index,
+                    treeSize: probe.size,
+                    leafHash: probe.leafHash,
+                    proof: probe.proof,
+                    rootHash: probe.root
+                )
             }
         }
     }
@@ -33,18 +45,30 @@ struct MerkleProofTests {
     @Test(arguments: RFC6962Vectors.consistencyProofs)
     func consistencyProofsMatchTheReferenceVectorsAndVerify(vector: RFC6962Vectors.Consistency) async throws {
         let proof = try await MerkleProof.consistency(
-            oldSize: vector.oldSize, newSize: vector.newSize, from: Self.referenceStore())
+            oldSize: vector.oldSize,
+            newSize: vector.newSize,
+            from: Self.referenceStore()
+        )
         #expect(proof == vector.proof)
         let oldRoot = RFC6962Vectors.roots[Int(vector.oldSize)]
         let newRoot = RFC6962Vectors.roots[Int(vector.newSize)]
         try MerkleProof.verifyConsistency(
-            oldSize: vector.oldSize, newSize: vector.newSize, oldRoot: oldRoot, newRoot: newRoot, proof: vector.proof)
+            oldSize: vector.oldSize,
+            newSize: vector.newSize,
+            oldRoot: oldRoot,
+            newRoot: newRoot,
+            proof: vector.proof
+        )
         guard !vector.proof.isEmpty else { return }
         for probe in Self.corruptedConsistencies(vector, oldRoot: oldRoot, newRoot: newRoot) {
             #expect(throws: MerkleTreeError.self, "\(probe.name)") {
                 try MerkleProof.verifyConsistency(
-                    oldSize: probe.oldSize, newSize: probe.newSize, oldRoot: probe.oldRoot, newRoot: probe.newRoot,
-                    proof: probe.proof)
+                    oldSize: probe.oldSize,
+                    newSize: probe.newSize,
+                    oldRoot: probe.oldRoot,
+                    newRoot: probe.newRoot,
+                    proof: probe.proof
+                )
             }
         }
     }
@@ -106,8 +130,12 @@ struct MerkleProofTests {
                 let proof = try await MerkleProof.hashes(of: plan, from: store)
                 #expect(proof == naive.path(index, 0..<size), "leaf \(index) of \(size)")
                 try MerkleProof.verifyInclusion(
-                    leafIndex: UInt64(index), treeSize: UInt64(size), leafHash: naive.leafHashes[index], proof: proof,
-                    rootHash: root)
+                    leafIndex: UInt64(index),
+                    treeSize: UInt64(size),
+                    leafHash: naive.leafHashes[index],
+                    proof: proof,
+                    rootHash: root
+                )
             }
             for oldSize in 0...size {
                 let plan = try MerkleProof.consistencyPlan(oldSize: UInt64(oldSize), newSize: UInt64(size))
@@ -115,8 +143,12 @@ struct MerkleProofTests {
                 let proof = try await MerkleProof.hashes(of: plan, from: store)
                 #expect(proof == naive.consistency(oldSize, size), "\(oldSize) → \(size)")
                 try MerkleProof.verifyConsistency(
-                    oldSize: UInt64(oldSize), newSize: UInt64(size), oldRoot: naive.root(0..<oldSize), newRoot: root,
-                    proof: proof)
+                    oldSize: UInt64(oldSize),
+                    newSize: UInt64(size),
+                    oldRoot: naive.root(0..<oldSize),
+                    newRoot: root,
+                    proof: proof
+                )
             }
         }
     }
@@ -162,7 +194,13 @@ struct MerkleProofTests {
     ) -> [InclusionProbe] {
         let other = MerkleTree.leafHash(of: Array("WrongLeaf".utf8))
         let base = InclusionProbe(
-            name: "", index: vector.index, size: vector.size, leafHash: leafHash, proof: vector.proof, root: root)
+            name: "",
+            index: vector.index,
+            size: vector.size,
+            leafHash: leafHash,
+            proof: vector.proof,
+            root: root
+        )
         func probe(_ name: String, _ change: (inout InclusionProbe) -> Void) -> InclusionProbe {
             var probe = base
             probe.name = name
@@ -186,7 +224,8 @@ struct MerkleProofTests {
                     var bytes = $0.proof[position].bytes
                     bytes[0] ^= 8
                     $0.proof[position] = MerkleHash(bytes: bytes)!
-                })
+                }
+            )
         }
         if !vector.proof.isEmpty { probes.append(probe("removed last") { $0.proof.removeLast() }) }
         if vector.proof.count > 1 { probes.append(probe("inserted hash") { $0.proof.insert(other, at: 1) }) }
@@ -209,8 +248,13 @@ struct MerkleProofTests {
     ) -> [ConsistencyProbe] {
         let wrong = MerkleTree.leafHash(of: Array("WrongRoot".utf8))
         let base = ConsistencyProbe(
-            name: "", oldSize: vector.oldSize, newSize: vector.newSize, oldRoot: oldRoot, newRoot: newRoot,
-            proof: vector.proof)
+            name: "",
+            oldSize: vector.oldSize,
+            newSize: vector.newSize,
+            oldRoot: oldRoot,
+            newRoot: newRoot,
+            proof: vector.proof
+        )
         func probe(_ name: String, _ change: (inout ConsistencyProbe) -> Void) -> ConsistencyProbe {
             var probe = base
             probe.name = name
@@ -240,7 +284,8 @@ struct MerkleProofTests {
                     var bytes = $0.proof[position].bytes
                     bytes[0] ^= 16
                     $0.proof[position] = MerkleHash(bytes: bytes)!
-                })
+                }
+            )
         }
         return probes
     }

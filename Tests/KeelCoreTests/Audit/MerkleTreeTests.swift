@@ -7,7 +7,8 @@ struct MerkleTreeTests {
         for size in 0...RFC6962Vectors.leaves.count {
             #expect(
                 MerkleTree.rootHash(ofEntries: RFC6962Vectors.leaves[0..<size]) == RFC6962Vectors.roots[size],
-                "size \(size)")
+                "size \(size)"
+            )
         }
         #expect(MerkleTree.emptyRoot.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
@@ -28,7 +29,12 @@ struct MerkleTreeTests {
         #expect(nodes.count == 15)
         #expect(Set(nodes) == Set(expected))
         // Bottom up within one append: leaf 7 finishes (0,7), (1,3), (2,1), (3,0) in that order.
-        #expect(nodes.suffix(4).map(\.id) == [.init(level: 0, index: 7), .init(level: 1, index: 3), .init(level: 2, index: 1), .init(level: 3, index: 0)])
+        #expect(
+            nodes.suffix(4).map(\.id) == [
+                .init(level: 0, index: 7), .init(level: 1, index: 3), .init(level: 2, index: 1),
+                .init(level: 3, index: 0),
+            ]
+        )
     }
 
     @Test func theFrontierMatchesTheReferenceCompactTrees() {
@@ -38,7 +44,10 @@ struct MerkleTreeTests {
             #expect(appender.frontier == expected, "size \(size)")
             #expect(
                 MerkleTreeAppender.frontierNodeIDs(size: UInt64(size))
-                    == RFC6962Vectors.frontiers[size].map { MerkleNodeID(level: UInt8($0.level), index: UInt64($0.index)) })
+                    == RFC6962Vectors.frontiers[size].map {
+                        MerkleNodeID(level: UInt8($0.level), index: UInt64($0.index))
+                    }
+            )
             if size < 8 { appender.append(MerkleTree.leafHash(of: RFC6962Vectors.leaves[size])) }
         }
     }

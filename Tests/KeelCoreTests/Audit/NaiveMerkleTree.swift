@@ -22,7 +22,8 @@ struct NaiveMerkleTree {
             let split = Self.split(range.count)
             hash = MerkleTree.nodeHash(
                 self.root(range.lowerBound..<(range.lowerBound + split)),
-                self.root((range.lowerBound + split)..<range.upperBound))
+                self.root((range.lowerBound + split)..<range.upperBound)
+            )
         }
         self.memo[range] = hash
         return hash

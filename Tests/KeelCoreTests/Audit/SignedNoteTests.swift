@@ -11,7 +11,8 @@ struct SignedNoteTests {
         static let verifierKey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
         static let signerKey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
         static let otherVerifierKey = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
-        static let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+        static let text =
+            "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
         static let peterSignature =
             "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
         static let enochSignature =
@@ -37,7 +38,9 @@ struct SignedNoteTests {
         }
 
         // A changed letter, or a changed signature, fails against the known key.
-        let altered = try SignedNote(parsing: Go.text.replacingOccurrences(of: "cryptography", with: "cryptographY") + "\n" + Go.peterSignature)
+        let altered = try SignedNote(
+            parsing: Go.text.replacingOccurrences(of: "cryptography", with: "cryptographY") + "\n" + Go.peterSignature
+        )
         #expect(throws: SignedNoteError.invalidSignature(keyName: "PeterNeumann", keyID: 0xc74f_20a3)) {
             try altered.verifiedSignatures(by: [peter])
         }
@@ -73,7 +76,8 @@ struct SignedNoteTests {
             Go.text + "\n",
             Go.text + "\n" + Go.peterSignature.dropLast(),
             "\u{1}" + Go.text + "\n" + Go.peterSignature,
-            Go.text + "\n" + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+            Go.text + "\n"
+                + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
             Go.text + "\n" + Go.peterSignature + "Unexpected line.\n",
             Go.text + "\n" + String(repeating: Go.peterSignature, count: 101),
         ]
@@ -107,7 +111,10 @@ struct SignedNoteTests {
         #expect(mangled(Go.verifierKey).allSatisfy { (try? NoteVerifierKey(parsing: $0)) == nil })
         #expect(mangled(Go.signerKey).allSatisfy { (try? NoteSigner(parsing: Secret($0))) == nil })
         // A wrong-length key, and an unknown algorithm, each with a key id that matches.
-        #expect((try? NoteVerifierKey(parsing: "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==")) == nil)
+        #expect(
+            (try? NoteVerifierKey(parsing: "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY=="))
+                == nil
+        )
         #expect(throws: SignedNoteError.unsupportedKeyType) {
             try NoteVerifierKey(parsing: "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
         }
@@ -148,14 +155,23 @@ struct SignedNoteTests {
         #expect(checkpoint.noteText == "keel.test/audit\n7\n3bib5AOAnjJXUNPSY814kpwpQreUKjS3fhIslZSnTIw=\n")
         let note = try checkpoint.signedNote(by: Self.testSigner)
         #expect(note.hasPrefix(checkpoint.noteText + "\n— keel.test/audit "))
-        #expect(try AuditCheckpoint.verified(note, by: Self.testSigner.verifierKey, origin: "keel.test/audit") == checkpoint)
+        #expect(
+            try AuditCheckpoint.verified(note, by: Self.testSigner.verifierKey, origin: "keel.test/audit") == checkpoint
+        )
 
         let other = try NoteSigner.generate(name: "keel.test/audit")
-        #expect(throws: SignedNoteError.noVerifiedSignature) { try AuditCheckpoint.verified(note, by: other.verifierKey) }
+        #expect(throws: SignedNoteError.noVerifiedSignature) {
+            try AuditCheckpoint.verified(note, by: other.verifierKey)
+        }
         #expect(throws: SignedNoteError.unexpectedOrigin("keel.test/audit")) {
             try AuditCheckpoint.verified(note, by: Self.testSigner.verifierKey, origin: "keel.test/other")
         }
-        let withExtension = AuditCheckpoint(origin: "keel.test/audit", size: 0, rootHash: MerkleTree.emptyRoot, extensions: ["x y"])
+        let withExtension = AuditCheckpoint(
+            origin: "keel.test/audit",
+            size: 0,
+            rootHash: MerkleTree.emptyRoot,
+            extensions: ["x y"]
+        )
         #expect(try AuditCheckpoint(noteText: withExtension.noteText) == withExtension)
         // A witness's cosignature appended by someone else is ignored.
         let cosigned = try SignedNote(parsing: note + Go.peterSignature)
@@ -166,7 +182,8 @@ struct SignedNoteTests {
         let root = RFC6962Vectors.roots[1].base64
         for text in [
             "origin\n7\n\(root)", "origin\n07\n\(root)\n", "origin\n-1\n\(root)\n", "origin\n7\n", "\n7\n\(root)\n",
-            "origin\n7\n\(root)\n\n", "origin\n 7\n\(root)\n", "origin\n7\nnot-base64\n", "origin\n18446744073709551616\n\(root)\n",
+            "origin\n7\n\(root)\n\n", "origin\n 7\n\(root)\n", "origin\n7\nnot-base64\n",
+            "origin\n18446744073709551616\n\(root)\n",
         ] {
             #expect(throws: SignedNoteError.malformedCheckpoint, "\(text.debugDescription)") {
                 try AuditCheckpoint(noteText: text)
@@ -190,7 +207,9 @@ struct SignedNoteTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let spkiPrefix: [UInt8] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]
-        try Data(spkiPrefix + Self.testSigner.verifierKey.publicKey).write(to: directory.appendingPathComponent("key.der"))
+        try Data(spkiPrefix + Self.testSigner.verifierKey.publicKey).write(
+            to: directory.appendingPathComponent("key.der")
+        )
         try Data(note.text.utf8).write(to: directory.appendingPathComponent("text"))
         try Data(signature.signature).write(to: directory.appendingPathComponent("good.sig"))
         var flipped = signature.signature
@@ -204,10 +223,14 @@ struct SignedNoteTests {
                     "openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "key.der", "-keyform", "DER", "-rawin", "-in",
                     "text", "-sigfile", signatureFile,
                 ],
-                directory: directory.path)
+                directory: directory.path
+            )
         }
         let good = try await openssl("good.sig")
-        #expect(good.termination == .exited(0) && good.output.contains("Signature Verified Successfully"), "\(good.output)")
+        #expect(
+            good.termination == .exited(0) && good.output.contains("Signature Verified Successfully"),
+            "\(good.output)"
+        )
         let bad = try await openssl("bad.sig")
         #expect(bad.termination != .exited(0), "\(bad.output)")
     }
