@@ -5,9 +5,9 @@
 /// index it can name:
 /// 1. every checkpoint is a well-formed checkpoint of `origin`, signed by one of the trusted keys,
 ///    and checkpoints of equal size have equal roots (before any leaf);
-/// 2. each leaf is an audit entry in canonical form (``AuditEntry/init(canonicalBytes:)``);
-/// 3. its leaf hash equals the one stored for its position, when the store supplies it: a flipped
-///    byte, or an entry removed, added or moved, shows at its own index;
+/// 2. each leaf's hash equals the one stored for its position, when the store supplies it: a
+///    flipped byte, or an entry removed, added or moved, shows at its own index;
+/// 3. each leaf is an audit entry in canonical form (``AuditEntry/init(canonicalBytes:)``);
 /// 4. each instance's `seq` runs 1, 2, 3… without gaps or repeats;
 /// 5. the tree recomputed from the leaves has each checkpoint's root at that checkpoint's size,
 ///    which also proves consecutive checkpoints consistent (each is a prefix of the next);

@@ -4,8 +4,8 @@
 /// A proof lists the hashes RFC 9162 names, in its order (the audit path from the leaf up; the
 /// consistency path as `SUBPROOF` builds it). Each proof hash is either a stored complete subtree
 /// or, at most once per proof, a subtree on the tree's right edge that is not complete yet; that
-/// one is computed from the complete subtrees it consists of. ``plan`` lists the nodes a proof
-/// reads: O(log n), never the leaves of the tree.
+/// one is computed from the complete subtrees it consists of. A proof's ``Plan`` lists the nodes it
+/// reads: O(log n), in one batch, never the leaves of the tree.
 ///
 /// ```swift
 /// let proof = try await MerkleProof.inclusion(leafIndex: 5, treeSize: checkpoint.size, from: store)

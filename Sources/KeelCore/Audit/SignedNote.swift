@@ -43,7 +43,7 @@ public struct SignedNote: Sendable, Equatable {
     /// A note signing `text` with each of `signers`. The text must end in a newline and hold no
     /// control characters other than newlines.
     public init(signing text: String, with signers: [NoteSigner]) throws(SignedNoteError) {
-        guard !signers.isEmpty else { throw .noVerifiedSignature }
+        precondition(!signers.isEmpty, "a note is signed by at least one key")
         guard Self.isValidText(Array(text.utf8)) else { throw .malformedNote }
         let message = Array(text.utf8)
         var signatures: [Signature] = []
