@@ -21,17 +21,56 @@ public enum CanonicalJSON {
         return output
     }
 
-    /// Parses the JSON text `bytes` and returns its canonical bytes.
+    /// Parses the JSON text `bytes` and returns its canonical bytes. Refuses text that is not
+    /// I-JSON (RFC 7493), as RFC 8785 requires: invalid UTF-8, an escaped lone surrogate, a
+    /// repeated member name, a number that is not a finite double.
     public static func canonicalize(_ bytes: some Collection<UInt8>) throws(CanonicalJSONError) -> [UInt8] {
+        let input = Array(bytes)
+        // The parser would read both as U+FFFD; canonical form has no place for either.
+        guard String(validating: input, as: UTF8.self) != nil, !Self.hasLoneSurrogateEscape(input) else {
+            throw .invalidJSON
+        }
         let value: JSONValue
         do {
-            value = try Array(bytes).withUnsafeBytes { buffer throws(JSONScanner.SyntaxError) in
+            value = try input.withUnsafeBytes { buffer throws(JSONScanner.SyntaxError) in
                 try JSONValue(parsing: buffer)
             }
         } catch {
             throw .invalidJSON
         }
         return try Self.encode(value)
+    }
+
+    /// Whether `json` escapes half of a surrogate pair without the other half (`"\ud800"`).
+    /// Outside strings a backslash is a syntax error, which the parser reports.
+    private static func hasLoneSurrogateEscape(_ json: [UInt8]) -> Bool {
+        func unit(at index: Int) -> UInt16? {
+            guard index + 6 <= json.count, json[index] == UInt8(ascii: "\\"), json[index + 1] == UInt8(ascii: "u"),
+                let bytes = HexCoding.decode(String(decoding: json[(index + 2)..<(index + 6)], as: UTF8.self))
+            else { return nil }
+            return UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        }
+        var index = 0
+        while index < json.count {
+            guard json[index] == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            guard let code = unit(at: index) else {
+                index += 2  // any other escape: the backslash and the character after it
+                continue
+            }
+            switch code {
+            case 0xD800..<0xDC00:
+                guard let low = unit(at: index + 6), (0xDC00..<0xE000).contains(low) else { return true }
+                index += 12
+            case 0xDC00..<0xE000:
+                return true
+            default:
+                index += 6
+            }
+        }
+        return false
     }
 
     /// Appends the canonical bytes of `value` to `output`.

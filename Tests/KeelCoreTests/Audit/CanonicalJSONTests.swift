@@ -125,7 +125,7 @@ struct CanonicalJSONTests {
         #expect(String(decoding: integers, as: UTF8.self) == "[-9007199254740991,0,0,9007199254740992]")
     }
 
-    @Test func nonFiniteNumbersAndDuplicateNamesHaveNoCanonicalForm() {
+    @Test func nonFiniteNumbersAndDuplicateNamesHaveNoCanonicalForm() throws {
         for value in [Double.nan, .infinity, -.infinity] {
             #expect(throws: CanonicalJSONError.self) { try CanonicalJSON.numberText(value) }
         }
@@ -136,6 +136,18 @@ struct CanonicalJSONTests {
             try CanonicalJSON.canonicalize(Array(#"{"a":1,"b":2,"a":3}"#.utf8))
         }
         #expect(throws: CanonicalJSONError.invalidJSON) { try CanonicalJSON.canonicalize(Array("{".utf8)) }
+        // Not I-JSON: lone surrogates and invalid UTF-8 (which a parser would turn into U+FFFD).
+        for text in [#"["\ud800"]"#, #"["\udc00x"]"#, #"["\ud800\u0041"]"#] {
+            #expect(throws: CanonicalJSONError.invalidJSON, "\(text)") {
+                try CanonicalJSON.canonicalize(Array(text.utf8))
+            }
+        }
+        #expect(throws: CanonicalJSONError.invalidJSON) { try CanonicalJSON.canonicalize([0x22, 0xC3, 0x22]) }
+        // An escaped backslash before "u" is not an escape, and a full pair is fine.
+        #expect(
+            try CanonicalJSON.canonicalize(Array(#"["\\ud800","\ud83d\ude02"]"#.utf8))
+                == Array("[\"\\\\ud800\",\"\u{1F602}\"]".utf8)
+        )
     }
 
     @Test func namesSortByUTF16CodeUnitsNotByScalars() throws {
