@@ -77,11 +77,12 @@ public enum CanonicalJSON {
     public static func append(_ value: JSONValue, to output: inout [UInt8]) throws(CanonicalJSONError) {
         switch value {
         case .object(let members):
-            let sorted = members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
             output.append(UInt8(ascii: "{"))
-            for (position, member) in sorted.enumerated() {
+            let order = Self.sortedOrder(members)
+            for (position, index) in order.enumerated() {
+                let member = members[index]
                 if position > 0 {
-                    guard sorted[position - 1].key != member.key else { throw .duplicateKey(member.key) }
+                    guard members[order[position - 1]].key != member.key else { throw .duplicateKey(member.key) }
                     output.append(UInt8(ascii: ","))
                 }
                 Self.appendString(member.key, to: &output)
@@ -112,9 +113,47 @@ public enum CanonicalJSON {
     private static let nullLiteral = Array("null".utf8)
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// The positions of `members` in canonical order. Sorting positions rather than members keeps
+    /// the sort from copying strings and values, and members already in order cost one pass.
+    static func sortedOrder(_ members: [JSONValue.Member]) -> [Int] {
+        var order = Array(members.indices)
+        let inOrder = members.indices.dropFirst().allSatisfy { !Self.precedes(members[$0].key, members[$0 - 1].key) }
+        if !inOrder {
+            order.sort { Self.precedes(members[$0].key, members[$1].key) }
+        }
+        return order
+    }
+
+    /// Whether `lhs` sorts before `rhs` by UTF-16 code units (RFC 8785 §3.2.3), compared on their
+    /// UTF-8 bytes: the orders agree except that UTF-16 puts a character above U+FFFF (a
+    /// surrogate pair, 0xD800…) before one in U+E000…U+FFFF, where UTF-8 puts it after (lead byte
+    /// 0xF0… against 0xEE or 0xEF). Bytes first differ at a lead byte or inside one character,
+    /// so that is the one case to turn round.
+    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil), (_?, nil): return false
+            case (nil, _?): return true
+            case (let x?, let y?) where x != y:
+                if x >= 0xF0 && (y == 0xEE || y == 0xEF) { return true }
+                if y >= 0xF0 && (x == 0xEE || x == 0xEF) { return false }
+                return x < y
+            default: continue
+            }
+        }
+    }
+
     /// Appends `text` as a JSON string with RFC 8785's escaping (§3.2.2.2).
     public static func appendString(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most names and values need no escape: copy them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -141,10 +180,9 @@ public enum CanonicalJSON {
     public static func normalized(_ value: JSONValue) throws(CanonicalJSONError) -> JSONValue {
         switch value {
         case .object(let members):
-            let sorted = members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
             var normalized: [JSONValue.Member] = []
-            normalized.reserveCapacity(sorted.count)
-            for member in sorted {
+            normalized.reserveCapacity(members.count)
+            for member in Self.sortedOrder(members).map({ members[$0] }) {
                 guard normalized.last?.key != member.key else { throw .duplicateKey(member.key) }
                 normalized.append(JSONValue.Member(key: member.key, value: try Self.normalized(member.value)))
             }

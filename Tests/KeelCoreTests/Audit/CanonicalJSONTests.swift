@@ -156,6 +156,27 @@ struct CanonicalJSONTests {
         #expect(String(decoding: try CanonicalJSON.encode(value), as: UTF8.self) == "{\"\u{10000}\":2,\"\u{E000}\":1}")
     }
 
+    @Test func namesFromAcrossUnicodeSortAsTheirUTF16CodeUnits() throws {
+        var generator = SplitMix64(seed: 8785)
+        let ranges: [ClosedRange<UInt32>] = [
+            0x20...0x7E, 0xA0...0x2FF, 0x4E00...0x4E20, 0xE000...0xE010, 0xFF00...0xFFFD, 0x1_0000...0x1_0010,
+            0x1_F600...0x1_F610,
+        ]
+        var keys = Set<String>()
+        while keys.count < 300 {
+            var key = ""
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let range = ranges.randomElement(using: &generator)!
+                key.unicodeScalars.append(Unicode.Scalar(UInt32.random(in: range, using: &generator))!)
+            }
+            keys.insert(key)
+        }
+        let value = JSONValue.object(keys.shuffled(using: &generator).map { .init(key: $0, value: .null) })
+        let encoded = try JSONValue(parsing: String(decoding: try CanonicalJSON.encode(value), as: UTF8.self))
+        let order = try #require(encoded.members).map(\.key)
+        #expect(order == keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) })
+    }
+
     @Test func stringsEscapeOnlyWhatRFC8785Requires() throws {
         let text = "\u{0}\u{8}\t\n\u{B}\u{C}\r\u{1F}\"\\/\u{7F}\u{2028}é"
         let encoded = try CanonicalJSON.encode(.string(text))
