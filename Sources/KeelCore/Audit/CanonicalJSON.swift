@@ -130,54 +130,66 @@ public enum CanonicalJSON {
     /// 0xF0… against 0xEE or 0xEF). Bytes first differ at a lead byte or inside one character,
     /// so that is the one case to turn round.
     static func precedes(_ lhs: String, _ rhs: String) -> Bool {
-        var lhs = lhs
-        var rhs = rhs
-        return lhs.withUTF8 { left in
-            rhs.withUTF8 { right in
-                let common = min(left.count, right.count)
-                var index = 0
-                while index < common && left[index] == right[index] { index += 1 }
-                guard index < common else { return left.count < right.count }
-                let (x, y) = (left[index], right[index])
+        let result = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in Self.precedes(left, right) }
+        }
+        return (result ?? nil) ?? Self.precedes(Array(lhs.utf8), Array(rhs.utf8))
+    }
+
+    private static func precedes(
+        _ left: some RandomAccessCollection<UInt8>,
+        _ right: some RandomAccessCollection<UInt8>
+    ) -> Bool {
+        var leftIndex = left.startIndex
+        var rightIndex = right.startIndex
+        while leftIndex != left.endIndex && rightIndex != right.endIndex {
+            let (x, y) = (left[leftIndex], right[rightIndex])
+            if x != y {
                 if x >= 0xF0 && (y == 0xEE || y == 0xEF) { return true }
                 if y >= 0xF0 && (x == 0xEE || x == 0xEF) { return false }
                 return x < y
             }
+            left.formIndex(after: &leftIndex)
+            right.formIndex(after: &rightIndex)
         }
+        return leftIndex == left.endIndex && rightIndex != right.endIndex
     }
 
     /// Appends `text` as a JSON string with RFC 8785's escaping (§3.2.2.2).
     public static func appendString(_ text: String, to output: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { bytes in
-            output.append(UInt8(ascii: "\""))
-            // Most names and values need no escape: copy them whole.
-            guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-                output.append(contentsOf: bytes)
-                output.append(UInt8(ascii: "\""))
-                return
-            }
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-                case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-                case 0x08: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-                case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-                case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                case 0x00..<0x20:
-                    output.append(contentsOf: [
-                        UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                    ])
-                    output.append(Self.hexDigits[Int(byte >> 4)])
-                    output.append(Self.hexDigits[Int(byte & 0x0F)])
-                default:
-                    output.append(byte)
-                }
-            }
-            output.append(UInt8(ascii: "\""))
+        if text.utf8.withContiguousStorageIfAvailable({ Self.appendString(utf8: $0, to: &output) }) == nil {
+            Self.appendString(utf8: Array(text.utf8), to: &output)
         }
+    }
+
+    private static func appendString(utf8 bytes: some Collection<UInt8>, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        // Most names and values need no escape: copy them whole.
+        guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            output.append(contentsOf: bytes)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x00..<0x20:
+                output.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                ])
+                output.append(Self.hexDigits[Int(byte >> 4)])
+                output.append(Self.hexDigits[Int(byte & 0x0F)])
+            default:
+                output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
     }
 
     /// `value` in canonical form: object members sorted, numbers in their canonical text. Its
