@@ -153,7 +153,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KeelOpsTests", dependencies: ["KeelOps", "KeelCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore", "KeelProviders", "KeelServer", "KeelTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KeelCoreTests",
+            dependencies: ["KeelCore", "KeelProviders", "KeelServer", "KeelTesting"],
+            resources: [.copy("Guard/Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KeelSimulatorTests",
             dependencies: [

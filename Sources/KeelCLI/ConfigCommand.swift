@@ -15,6 +15,7 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let configuration = try ConfigLoader.load(path: self.file, environment: ProcessInfo.processInfo.environment)
+                try configuration.server.tls?.check()
                 let tracing = configuration.tracing.enabled ? "; traces to \(configuration.tracing.endpoint)" : ""
                 print(
                     "\(self.file): OK (\(configuration.providers.count) providers, \(configuration.models.count) models, \(configuration.keys.count) static keys\(tracing))"

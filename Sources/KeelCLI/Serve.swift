@@ -35,7 +35,8 @@ struct Serve: AsyncParsableCommand {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton
         )
         try await app.run { info in
-            var lines = ["Keel listening on http://\(info.host):\(info.port)  (storage: \(info.storage))"]
+            let scheme = info.tls ? "https" : "http"
+            var lines = ["Keel listening on \(scheme)://\(info.host):\(info.port)  (storage: \(info.storage))"]
             lines.append("Models: " + info.models.joined(separator: ", "))
             let key: String
             if let generated = info.generatedAdminKey {
@@ -48,7 +49,7 @@ struct Serve: AsyncParsableCommand {
             let model = info.models.first { $0.contains("chat") } ?? info.models.first ?? "keel-sim-chat"
             lines.append("Try:")
             lines.append(
-                "  curl http://\(info.host):\(info.port)/v1/chat/completions -H \"Authorization: Bearer \(key)\" -H \"Content-Type: application/json\" -d '{\"model\":\"\(model)\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'"
+                "  curl \(scheme)://\(info.host):\(info.port)/v1/chat/completions -H \"Authorization: Bearer \(key)\" -H \"Content-Type: application/json\" -d '{\"model\":\"\(model)\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'"
             )
             print(lines.joined(separator: "\n"))
             fflush(nil)

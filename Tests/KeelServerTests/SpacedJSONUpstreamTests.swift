@@ -36,7 +36,9 @@ struct SpacedJSONUpstreamTests {
             let firstContent = try #require(pieces.first { $0.bytes.contains(/"content": "[^"]/) })
             let last = try #require(pieces.last)
             #expect(last.at - firstContent.at > .milliseconds(1_000), "the first token came \(firstContent.at), the end \(last.at)")
-            #expect(pieces.filter { $0.bytes.contains(/"content": "[^"]/) }.count >= 4, "tokens arrive in several pieces")
+            // Held back, the answer came as one piece; on a busy machine reads 250 ms apart can
+            // still merge, so two pieces are enough to tell.
+            #expect(pieces.filter { $0.bytes.contains(/"content": "[^"]/) }.count >= 2, "tokens arrive in several pieces")
         }
     }
 

@@ -23,6 +23,8 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case overloaded = "overloaded"
         case budgetExceeded = "budget_exceeded"
         case rateLimitExceeded = "rate_limit_exceeded"
+        /// A compliance policy forbids the request (its model, or every provider that could serve it).
+        case policyViolation = "policy_violation"
         case internalError = "internal_error"
     }
 
@@ -127,6 +129,10 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.overloaded, message: message)
     }
 
+    public static func policyViolation(_ message: String) -> Self {
+        Self(.policyViolation, message: message)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -142,7 +148,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
             true
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
-            .budgetExceeded, .rateLimitExceeded:
+            .budgetExceeded, .rateLimitExceeded, .policyViolation:
             false
         }
     }

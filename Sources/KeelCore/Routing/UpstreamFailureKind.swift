@@ -60,7 +60,7 @@ public enum AttemptOutcome: Sendable, Equatable {
             default: self = .inconclusive
             }
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
-            .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded:
+            .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded, .policyViolation:
             self = .inconclusive
         }
     }

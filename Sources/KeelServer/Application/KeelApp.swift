@@ -30,6 +30,8 @@ public final class KeelApp: Sendable {
         /// Set only on the start that generated the admin key: it is shown this once.
         public let generatedAdminKey: String?
         public let models: [String]
+        /// Whether the server terminates TLS (`https`).
+        public let tls: Bool
     }
 
     public let configuration: KeelConfiguration
@@ -186,18 +188,21 @@ public final class KeelApp: Sendable {
                 agentTasks: AgentTaskOutcomes(
                     store: stores.agentTasks, requests: stores.requests, monitoring: monitoring, logger: self.logger),
                 tracing: tracing,
+                policies: PolicySet(configuration.policies),
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
             let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts)
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             let host = configuration.server.host
+            let tls = try configuration.server.tls.map { try ServerTLS(configuration: $0, logger: self.logger) }
             let server = GatewayHTTPServer(
                 configuration: .init(
                     host: host,
                     port: configuration.server.port,
                     backlog: 4_096,
-                    maxBodyBytes: configuration.server.maxBodyBytes
+                    maxBodyBytes: configuration.server.maxBodyBytes,
+                    tls: tls
                 ),
                 responder: GatewayResponder(gateway: gateway, router: router.buildResponder()),
                 eventLoopGroup: group,
@@ -210,7 +215,8 @@ public final class KeelApp: Sendable {
                             host: host,
                             storage: storageDescription,
                             generatedAdminKey: generatedAdminKey,
-                            models: registry.order
+                            models: registry.order,
+                            tls: tls != nil
                         )
                     )
                 }
@@ -221,6 +227,7 @@ public final class KeelApp: Sendable {
             // First in the list, so stopped last: after the server has finished the requests in
             // flight (ending their spans), the processor exports what it holds.
             if let tracing { services.insert(.init(service: tracing), at: 0) }
+            if let tls { services.append(.init(service: tls)) }
             let serviceGroup = ServiceGroup(
                 configuration: .init(
                     // Stopped in reverse order: the server first, the recorder, then the tracer last.
@@ -303,8 +310,10 @@ public final class KeelApp: Sendable {
     /// generated it.
     private func loadKeys(into keyRing: KeyRing, stores: KeelStores) async throws -> String? {
         var keys = try await stores.keys.allKeys()
+        var clientIdentities: [String: String] = [:]
         for (index, staticKey) in self.configuration.keys.enumerated() {
             let hash = staticKey.key.withExposedValue { KeyMaterial.hash($0) }
+            if let identity = staticKey.clientCertificate { clientIdentities[identity] = hash }
             keys.append(
                 VirtualKey(
                     id: KeyID("static-\(index)-" + hash.prefix(8)),
@@ -320,6 +329,7 @@ public final class KeelApp: Sendable {
             )
         }
         keyRing.replaceKeys(keys)
+        keyRing.setClientIdentities(clientIdentities)
 
         let configured = self.configuration.adminKey ?? self.environment["KEEL_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : Secret($0) }
         if let configured {

@@ -56,6 +56,17 @@ struct ConfigNode {
         return self.context.interpolate(scalar.string, at: self.path)
     }
 
+    /// One of a fixed set of words (`Value`'s raw values), or `value` when absent; anything else
+    /// is reported with the words allowed.
+    func choice<Value: RawRepresentable>(default value: Value, allowed: [Value]) -> Value where Value.RawValue == String {
+        guard let text = self.text else { return value }
+        guard let parsed = Value(rawValue: text) else {
+            self.context.report(self.path, "must be one of \(allowed.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            return value
+        }
+        return parsed
+    }
+
     func string(default value: String? = nil) -> String? {
         self.text ?? value
     }

@@ -16,6 +16,7 @@ extension KeelConfiguration {
                 issues.append(.init(key: "providers[\(index)].tls_ca_file", reason: "cannot read '\(file)'"))
             }
         }
+        issues += self.tlsIssues()
         var modelNames: Set<String> = []
         for (index, model) in self.models.enumerated() {
             if !modelNames.insert(model.name).inserted {
@@ -133,6 +134,32 @@ extension KeelConfiguration {
                 .init(
                     key: "models[\(index)].routes[\(routeIndex)].model",
                     reason: "has no price for least_cost: add '\(route.model)' to prices"))
+        }
+        return issues
+    }
+}
+
+extension KeelConfiguration {
+    /// `server.tls` files readable, and client-certificate identities only with a client CA and
+    /// each on one key. Whether the files hold a usable certificate and key is checked when they
+    /// are loaded (`keel serve` and `keel config check`).
+    func tlsIssues() -> [ConfigurationError.Issue] {
+        var issues: [ConfigurationError.Issue] = []
+        if let tls = self.server.tls {
+            let files = [("certificate_file", tls.certificateFile), ("key_file", tls.keyFile)] + (tls.clientCAFile.map { [("client_ca_file", $0)] } ?? [])
+            for (key, file) in files where !FileManager.default.isReadableFile(atPath: file) {
+                issues.append(.init(key: "server.tls.\(key)", reason: "cannot read '\(file)'"))
+            }
+        }
+        var identities: Set<String> = []
+        for (index, key) in self.keys.enumerated() {
+            guard let identity = key.clientCertificate else { continue }
+            if self.server.tls?.clientCAFile == nil {
+                issues.append(.init(key: "keys[\(index)].client_certificate", reason: "needs server.tls.client_ca_file"))
+            }
+            if identity.isEmpty || !identities.insert(identity).inserted {
+                issues.append(.init(key: "keys[\(index)].client_certificate", reason: identity.isEmpty ? "must not be empty" : "'\(identity)' is already another key's"))
+            }
         }
         return issues
     }

@@ -10,7 +10,10 @@ extension KeelConfiguration {
     /// ## Keys (snake_case)
     /// - `server`: `host` (string, default `127.0.0.1`), `port` (int 0–65535, default 8080),
     ///   `max_body_bytes` (int, default 8388608), `max_json_depth` (int, default 64),
-    ///   `threads` (int 1–64, default 1).
+    ///   `threads` (int 1–64, default 1), `tls` {`certificate_file`, `key_file` (PEM, required),
+    ///   `min_version` (`1.2` | `1.3`, default `1.2`), `client_ca_file` (PEM; asks clients for
+    ///   certificates), `client_certificates` (`optional` | `required`, default `optional`),
+    ///   `reload_interval_ms` (default 30000)}.
     /// - `storage`: `url` (string, default `sqlite://.keel/keel.sqlite`; or
     ///   `postgres://user:pass@host:port/db[?sslmode=…]`), `schema` (PostgreSQL schema, optional),
     ///   `max_connections` (PostgreSQL pool size, default 10).
@@ -32,7 +35,8 @@ extension KeelConfiguration {
     ///   `min_requests` 10, `cooldown_ms` 30000, `max_cooldown_ms` 300000}, `hedge_after_ms`
     ///   (off), `latency_objective_ms` (int 1–86400000, `least_cost` only; off), `stream_resume`
     ///   (bool, default false; needs a second route or a fallback).
-    /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list).
+    /// - `keys[]`: `key` (secret, required), `name`, `team`, `project`, `user`, `models` (list),
+    ///   `client_certificate` (a client certificate identity that authenticates as this key).
     /// - `router`: `max_retries` (2), `backoff_ms` (100), `max_backoff_ms` (2000), `max_retry_after_ms` (10000).
     /// - `recorder`: `capacity` (10000), `batch_size` (500), `flush_interval_ms` (20).
     /// - `monitoring`: `max_deployment_series` (100), `max_team_series` (100), `alert_interval_ms`
@@ -64,7 +68,7 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing"])
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies"])
 
         var configuration = KeelConfiguration()
         configuration.server = Self.readServer(node.child("server"))
@@ -91,6 +95,7 @@ extension KeelConfiguration {
         configuration.cache = Self.readCache(node.child("cache"))
         configuration.budgets = Self.readBudgets(node.child("budgets"))
         configuration.rateLimits = Self.readRateLimits(node.child("rate_limits"), models: Set(configuration.models.map(\.name)))
+        configuration.policies = Self.readPolicies(node.child("policies"), providers: configuration.providers)
         configuration.rateLimiting = Self.readRateLimiting(node.child("rate_limiting"))
         configuration.tracing = Self.readTracing(node.child("tracing"))
         for name in node.child("prices").mappingKeys {
@@ -117,14 +122,33 @@ extension KeelConfiguration {
     }
 
     private static func readServer(_ node: ConfigNode) -> Server {
-        node.expectKeys(["host", "port", "max_body_bytes", "max_json_depth", "threads"])
+        node.expectKeys(["host", "port", "max_body_bytes", "max_json_depth", "threads", "tls"])
         let defaults = Server()
         return Server(
             host: node.child("host").string(default: defaults.host)!,
             port: node.child("port").int(default: defaults.port, range: 0...65_535),
             maxBodyBytes: node.child("max_body_bytes").int(default: defaults.maxBodyBytes, range: 1_024...(1 << 30)),
             maxJSONDepth: node.child("max_json_depth").int(default: defaults.maxJSONDepth, range: 4...1_024),
-            threads: node.child("threads").int(default: defaults.threads, range: 1...64)
+            threads: node.child("threads").int(default: defaults.threads, range: 1...64),
+            tls: Self.readTLS(node.child("tls"))
+        )
+    }
+
+    private static func readTLS(_ node: ConfigNode) -> TLS? {
+        guard node.isPresent else { return nil }
+        node.expectKeys(["certificate_file", "key_file", "min_version", "client_ca_file", "client_certificates", "reload_interval_ms"])
+        let certificateFile = node.child("certificate_file").requiredString()
+        let keyFile = node.child("key_file").requiredString()
+        let minimumVersion = node.child("min_version").choice(default: TLS.Version.tls12, allowed: [.tls12, .tls13])
+        let clientCertificates = node.child("client_certificates").choice(default: TLS.ClientCertificates.optional, allowed: [.optional, .required])
+        guard let certificateFile, let keyFile else { return nil }
+        return TLS(
+            certificateFile: certificateFile,
+            keyFile: keyFile,
+            minimumVersion: minimumVersion,
+            clientCAFile: node.child("client_ca_file").text,
+            clientCertificates: clientCertificates,
+            reloadIntervalMs: node.child("reload_interval_ms").int(default: 30_000, range: 100...86_400_000)
         )
     }
 
@@ -141,7 +165,7 @@ extension KeelConfiguration {
 
     private static func readProvider(_ node: ConfigNode) -> Provider? {
         node.expectKeys([
-            "name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file",
+            "name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file", "baa",
             "anthropic_version", "api_version", "entra_token", "region", "aws_access_key_id", "aws_secret_access_key",
             "aws_session_token",
         ])
@@ -163,6 +187,7 @@ extension KeelConfiguration {
         provider.apiVersion = node.child("api_version").text
         if let token = node.child("entra_token").text, !token.isEmpty { provider.entraToken = Secret(token) }
         provider.region = node.child("region").text
+        provider.baa = node.child("baa").bool(default: false)
         provider.awsAccessKeyID = node.child("aws_access_key_id").text
         if let secret = node.child("aws_secret_access_key").text, !secret.isEmpty { provider.awsSecretAccessKey = Secret(secret) }
         if let token = node.child("aws_session_token").text, !token.isEmpty { provider.awsSessionToken = Secret(token) }
@@ -283,7 +308,7 @@ extension KeelConfiguration {
     }
 
     private static func readKey(_ node: ConfigNode) -> StaticKey? {
-        node.expectKeys(["key", "name", "team", "project", "user", "models"])
+        node.expectKeys(["key", "name", "team", "project", "user", "models", "client_certificate"])
         guard let key = node.child("key").requiredString() else { return nil }
         return StaticKey(
             key: Secret(key),
@@ -291,7 +316,8 @@ extension KeelConfiguration {
             team: node.child("team").text,
             project: node.child("project").text,
             user: node.child("user").text,
-            models: node.child("models").stringList()
+            models: node.child("models").stringList(),
+            clientCertificate: node.child("client_certificate").text
         )
     }
 }

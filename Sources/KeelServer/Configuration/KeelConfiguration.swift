@@ -27,6 +27,8 @@ public struct KeelConfiguration: Sendable {
     public var rateLimiting = RateLimiting()
     /// `tracing:` — OpenTelemetry traces over OTLP/HTTP (off unless an endpoint is configured).
     public var tracing = Tracing()
+    /// `policies:` — compliance policies checked on the request path (``Policy``).
+    public var policies: [Policy] = []
 
     public init(
         server: Server = Server(),
@@ -62,13 +64,68 @@ public struct KeelConfiguration: Sendable {
         public var maxJSONDepth: Int
         /// Event-loop threads for the server and upstream connections.
         public var threads: Int
+        /// HTTPS on the server's port; `nil` for plain HTTP (the default, meant for loopback).
+        public var tls: TLS?
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 8 << 20, maxJSONDepth: Int = 64, threads: Int = 1) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 8 << 20, maxJSONDepth: Int = 64, threads: Int = 1,
+            tls: TLS? = nil
+        ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
             self.maxJSONDepth = maxJSONDepth
             self.threads = threads
+            self.tls = tls
+        }
+    }
+
+    /// `server.tls:` — the gateway terminates TLS itself.
+    ///
+    /// The files are read at start (a file that cannot be read or parsed stops start-up, naming
+    /// the key) and again every ``reloadIntervalMs``: when their contents changed, new
+    /// connections get the new certificate without a restart, and connections already open keep
+    /// theirs. A reload that fails is logged and the previous certificate stays in use.
+    public struct TLS: Sendable, Equatable {
+        /// The lowest protocol version accepted.
+        public enum Version: String, Sendable, Equatable {
+            case tls12 = "1.2"
+            case tls13 = "1.3"
+        }
+
+        /// Whether a client must present a certificate when ``clientCAFile`` is set.
+        public enum ClientCertificates: String, Sendable, Equatable {
+            /// Clients may present one (a service identity) or authenticate with a key as usual.
+            case optional
+            /// The handshake fails without a certificate the client CA signed.
+            case required
+        }
+
+        /// PEM: the server certificate, then the intermediates.
+        public var certificateFile: String
+        /// PEM: the certificate's private key.
+        public var keyFile: String
+        public var minimumVersion: Version
+        /// PEM: the CAs whose client certificates are accepted (mTLS); `nil` asks for none.
+        public var clientCAFile: String?
+        public var clientCertificates: ClientCertificates
+        /// How often the files are checked for a change.
+        public var reloadIntervalMs: Int
+
+        public init(
+            certificateFile: String,
+            keyFile: String,
+            minimumVersion: Version = .tls12,
+            clientCAFile: String? = nil,
+            clientCertificates: ClientCertificates = .optional,
+            reloadIntervalMs: Int = 30_000
+        ) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.minimumVersion = minimumVersion
+            self.clientCAFile = clientCAFile
+            self.clientCertificates = clientCertificates
+            self.reloadIntervalMs = reloadIntervalMs
         }
     }
 
@@ -139,8 +196,12 @@ public struct KeelConfiguration: Sendable {
         public var apiVersion: String?
         /// `kind: azure`: a Microsoft Entra ID token, used instead of `api_key` when set.
         public var entraToken: Secret<String>?
-        /// `kind: bedrock`: the AWS region (also picks the default endpoint).
+        /// Where the provider processes data, for policies' `regions`; for `kind: bedrock` also
+        /// the AWS region (it picks the default endpoint).
         public var region: String?
+        /// A business associate agreement (HIPAA) covers this provider: policies with
+        /// `baa_required` may use it.
+        public var baa = false
         /// `kind: bedrock`: AWS credentials.
         public var awsAccessKeyID: String?
         public var awsSecretAccessKey: Secret<String>?
@@ -300,14 +361,22 @@ public struct KeelConfiguration: Sendable {
         public var project: String?
         public var user: String?
         public var models: [String]
+        /// A client certificate identity that authenticates as this key without the key itself
+        /// (a service on mTLS): the certificate's subject common name, or one of its DNS, URI or
+        /// e-mail subject alternative names, exactly. Needs `server.tls.client_ca_file`.
+        public var clientCertificate: String?
 
-        public init(key: Secret<String>, name: String? = nil, team: String? = nil, project: String? = nil, user: String? = nil, models: [String] = []) {
+        public init(
+            key: Secret<String>, name: String? = nil, team: String? = nil, project: String? = nil, user: String? = nil, models: [String] = [],
+            clientCertificate: String? = nil
+        ) {
             self.key = key
             self.name = name
             self.team = team
             self.project = project
             self.user = user
             self.models = models
+            self.clientCertificate = clientCertificate
         }
     }
 

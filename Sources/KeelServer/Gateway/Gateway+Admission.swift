@@ -14,6 +14,8 @@ extension Gateway {
         let holds: AdmissionHolds
         /// Its spans, when tracing is on; ended with its record.
         var trace: RequestTrace? = nil
+        /// The compliance policies that apply to it (empty when none is configured).
+        var policy = EffectivePolicy([])
     }
 
     /// The tokens a request may use, as the limits reserve them at admission.
@@ -46,6 +48,7 @@ extension Gateway {
             let body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
+            let policy = try self.policy(for: principal, model: record.requestedModel)
             if let taskOutcome, let taskID = record.taskID {
                 // Ended before limits and routing: the agent has said the task is over, whatever
                 // becomes of this last request; a task already ended is refused (409), recorded.
@@ -57,13 +60,24 @@ extension Gateway {
             }
             // Refused by a limit or not, this record carries the task's outcome to monitoring.
             let holds = try await self.reserve(demand(body), for: record)
-            return Admitted(record: record, body: body, started: started, holds: holds, trace: trace)
+            return Admitted(record: record, body: body, started: started, holds: holds, trace: trace, policy: policy)
         } catch {
             // The block throws only KeelError (typed throws), so `error` is one.
             let failure: KeelError = error
             await self.recordFailure(&record, error: failure, started: started, trace: trace)
             throw RecordedFailure(error: failure, requestID: record.id.rawValue)
         }
+    }
+
+    /// The policies that apply to a request of `principal` naming `model`; throws when one of
+    /// them does not allow the model.
+    func policy(for principal: Principal, model: String) throws(KeelError) -> EffectivePolicy {
+        guard !self.policies.isEmpty else { return EffectivePolicy([]) }
+        let policy = self.policies.effective(org: principal.orgID, team: principal.teamID, key: principal.keyID, model: model)
+        if let forbidding = policy.forbidding(model: model) {
+            throw .policyViolation("Policy '\(forbidding.id)' does not allow the model '\(model)'.")
+        }
+        return policy
     }
 
     /// Routes the request to its model's deployments. When every attempt fails, or the client
@@ -83,6 +97,7 @@ extension Gateway {
                 usedTokens: usedTokens,
                 firstTokenAt: firstTokenAt,
                 trace: admitted.trace,
+                policy: admitted.policy,
                 holdsStream: holdsStream,
                 logger: self.logger,
                 attempt: attempt

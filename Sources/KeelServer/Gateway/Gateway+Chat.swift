@@ -136,7 +136,8 @@ extension Gateway {
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
             let resume = self.streamResume(
-                Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout, trace: admitted.trace)
+                Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout, trace: admitted.trace,
+                policy: admitted.policy)
             let trace = admitted.trace
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 var writer = AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: Ingress.dialect)

@@ -28,6 +28,8 @@ public final class Gateway: Sendable {
     let agentTasks: AgentTaskOutcomes
     /// OpenTelemetry traces; `nil` when `tracing` is off (the request path then makes no span).
     let tracing: GatewayTracing?
+    /// Compliance policies (`policies:`); empty, the request path does no policy work.
+    let policies: PolicySet
     let logger: Logger
 
     init(
@@ -41,8 +43,10 @@ public final class Gateway: Sendable {
         responseCache: ResponseCache? = nil,
         agentTasks: AgentTaskOutcomes,
         tracing: GatewayTracing? = nil,
+        policies: PolicySet = PolicySet([]),
         logger: Logger
     ) {
+        self.policies = policies
         self.agentTasks = agentTasks
         self.tracing = tracing
         self.keyRing = keyRing
@@ -60,6 +64,13 @@ public final class Gateway: Sendable {
     /// The principal of the key in `Authorization: Bearer` or `x-api-key`.
     func authenticate(_ request: Request) throws(KeelError) -> Principal {
         guard let presented = Self.presentedKey(request) else {
+            // A service on mTLS: its certificate stands for the key mapped to it.
+            if self.keyRing.identifiesClients {
+                let identities = request.headers[values: .keelClientCertificate]
+                if !identities.isEmpty, let principal = self.keyRing.authenticate(clientIdentities: identities, now: WallClock.unixMicros()) {
+                    return principal
+                }
+            }
             throw .unauthenticated("You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.")
         }
         guard let principal = self.keyRing.authenticate(presented, now: WallClock.unixMicros()) else {
@@ -185,4 +196,7 @@ extension HTTPField.Name {
     static let keelCost = Self("x-keel-cost-usd")!
     static let keelProvider = Self("x-keel-provider")!
     static let keelAttempts = Self("x-keel-attempts")!
+    /// The identities of the client certificate of a TLS connection (`server.tls.client_ca_file`),
+    /// written by the connection handler only; what a client sends under this name is dropped.
+    static let keelClientCertificate = Self("x-keel-client-certificate")!
 }

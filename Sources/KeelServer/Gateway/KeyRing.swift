@@ -12,6 +12,9 @@ public final class KeyRing: Sendable {
         /// The principal of each key, built when the key enters the snapshot.
         var principalsByHash: [String: Principal] = [:]
         var adminHash: String?
+        /// Client certificate identities (`keys[].client_certificate`) and the hash of the key
+        /// each authenticates as.
+        var clientIdentities: [String: String] = [:]
     }
 
     private let snapshot = Mutex(Snapshot())
@@ -59,6 +62,31 @@ public final class KeyRing: Sendable {
             $0.keysByHash[key.hash] = key
             $0.principalsByHash[key.hash] = principal
         }
+    }
+
+    /// Maps client certificate identities to the hashes of the keys they authenticate as.
+    public func setClientIdentities(_ identities: [String: String]) {
+        self.snapshot.withLock { $0.clientIdentities = identities }
+    }
+
+    /// Whether any client certificate identity maps to a key.
+    public var identifiesClients: Bool {
+        self.snapshot.withLock { !$0.clientIdentities.isEmpty }
+    }
+
+    /// The principal of the key the first of `identities` that is mapped authenticates as, or
+    /// `nil` when none is mapped or its key is unknown, revoked or expired.
+    public func authenticate(clientIdentities identities: [String], now: Int64) -> Principal? {
+        let found = self.snapshot.withLock { snapshot -> (VirtualKey, Principal?)? in
+            for identity in identities {
+                if let hash = snapshot.clientIdentities[identity], let key = snapshot.keysByHash[hash] {
+                    return (key, snapshot.principalsByHash[hash])
+                }
+            }
+            return nil
+        }
+        guard let (key, principal) = found, key.isActive(at: now) else { return nil }
+        return principal ?? Principal(key: key)
     }
 
     /// The principal for a presented key, or `nil` when the key is unknown, revoked or expired.

@@ -7,6 +7,8 @@ public struct ModelRegistry: Sendable {
     public struct Deployment: Sendable {
         public let provider: any ModelProvider
         public let upstreamModel: String
+        /// What policies read of its provider: name, region, business associate agreement.
+        public var compliance: EffectivePolicy.ProviderTraits
     }
 
     /// A model clients can name.
@@ -36,12 +38,18 @@ public struct ModelRegistry: Sendable {
         var order: [String] = []
         let router = configuration.router
         let prices = PriceCatalog.builtIn(overrides: configuration.prices)
+        var traits: [String: EffectivePolicy.ProviderTraits] = [:]
+        for provider in configuration.providers {
+            traits[provider.name] = EffectivePolicy.ProviderTraits(name: provider.name, region: provider.region, baa: provider.baa)
+        }
         for var model in configuration.models {
             // Validation refuses routes to unknown providers; dropping them here keeps the
             // routing table aligned with the deployments all the same.
             model.routes = model.routes.filter { providers[$0.provider] != nil }
             let deployments = model.routes.map { route in
-                Deployment(provider: providers[route.provider]!, upstreamModel: route.model)
+                Deployment(
+                    provider: providers[route.provider]!, upstreamModel: route.model,
+                    compliance: traits[route.provider] ?? EffectivePolicy.ProviderTraits(name: route.provider))
             }
             entries[model.name] = Entry(
                 name: model.name,

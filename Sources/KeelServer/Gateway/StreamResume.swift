@@ -54,6 +54,8 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
     let logger: Logger
     /// The request's spans (tracing on): the continuation's attempts are spans of their own.
     var trace: RequestTrace? = nil
+    /// The policies of the request: the continuation goes only where the request could.
+    var policy = EffectivePolicy([])
 
     func watch(_ start: StreamStart) -> StreamStart {
         var pipe = TranscribingPipe(inner: start.pipe, decoder: Transcriber.makeStreamDecoder())
@@ -122,6 +124,7 @@ struct StreamResume<Client: ChatClientDialect, Transcriber: ChatUpstreamDialect>
                 firstTokenAt: { $0.contentAt },
                 trace: self.trace,
                 resumed: true,
+                policy: self.policy,
                 holdsStream: { _ in true },
                 logger: self.logger
             ) { deployment in
@@ -313,7 +316,8 @@ extension Gateway {
         record: RequestRecord,
         started: ContinuousClock.Instant,
         totalTimeout: Duration,
-        trace: RequestTrace? = nil
+        trace: RequestTrace? = nil,
+        policy: EffectivePolicy = EffectivePolicy([])
     ) -> (any StreamResuming)? {
         guard self.registry.entries[record.requestedModel]?.streamResume == true,
             let transcriber = ChatDialects.upstream(Ingress.dialect)
@@ -325,7 +329,8 @@ extension Gateway {
             record: record,
             started: started,
             totalTimeout: totalTimeout,
-            trace: trace
+            trace: trace,
+            policy: policy
         )
     }
 
@@ -336,7 +341,8 @@ extension Gateway {
         record: RequestRecord,
         started: ContinuousClock.Instant,
         totalTimeout: Duration,
-        trace: RequestTrace?
+        trace: RequestTrace?,
+        policy: EffectivePolicy
     ) -> any StreamResuming {
         StreamResume<Client, Transcriber>(
             router: self.router,
@@ -345,7 +351,8 @@ extension Gateway {
             started: started,
             totalTimeout: totalTimeout,
             logger: self.logger,
-            trace: trace
+            trace: trace,
+            policy: policy
         )
     }
 }

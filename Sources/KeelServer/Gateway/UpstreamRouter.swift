@@ -59,6 +59,7 @@ struct UpstreamRouter: Sendable {
         firstTokenAt: @escaping @Sendable (Value) -> ContinuousClock.Instant? = { _ in nil },
         trace: RequestTrace? = nil,
         resumed: Bool = false,
+        policy: EffectivePolicy = EffectivePolicy([]),
         holdsStream: @escaping @Sendable (Value) -> Bool = { _ in false },
         logger: Logger,
         attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
@@ -66,9 +67,21 @@ struct UpstreamRouter: Sendable {
         var attempts = 0
         var log: [RequestRecord.Attempt] = []
         var lastFailure: Failure?
+        // Why the policies left a model or deployment out, for the refusal when nothing was left.
+        var policyRefusal: KeelError?
         var generator = SystemRandomNumberGenerator()
         for entry in self.registry.candidates(for: name) {
-            var plan = entry.group.plan(estimatedTokens: estimatedTokens).filter { !skip(entry.deployments[$0.deployment]) }[...]
+            if !policy.isEmpty, let forbidding = policy.forbidding(model: entry.name) {
+                policyRefusal = policyRefusal ?? .policyViolation("Policy '\(forbidding.id)' does not allow the model '\(entry.name)'.")
+                continue
+            }
+            var plan = entry.group.plan(estimatedTokens: estimatedTokens).filter { candidate in
+                let deployment = entry.deployments[candidate.deployment]
+                if skip(deployment) { return false }
+                guard !policy.isEmpty, let refusal = policy.refusal(provider: deployment.compliance) else { return true }
+                policyRefusal = policyRefusal ?? Self.explain(refusal, deployment: deployment, model: entry.name)
+                return false
+            }[...]
             if let hedgeAfter = entry.hedgeAfter, plan.count >= 2 {
                 let race = await self.hedge(
                     entry, plan[plan.startIndex], plan[plan.startIndex + 1],
@@ -162,7 +175,21 @@ struct UpstreamRouter: Sendable {
                 }
             }
         }
-        throw lastFailure ?? Failure(error: .modelNotFound(name), attempts: attempts, attemptLog: log, model: nil, deployment: nil)
+        if let lastFailure { throw lastFailure }
+        throw Failure(error: policyRefusal ?? .modelNotFound(name), attempts: attempts, attemptLog: log, model: nil, deployment: nil)
+    }
+
+    /// The client's message when policies left no deployment: which policy, and why the
+    /// provider could not serve.
+    private static func explain(_ refusal: EffectivePolicy.Refusal, deployment: ModelRegistry.Deployment, model: String) -> KeelError {
+        let provider = deployment.compliance.name
+        let why =
+            switch refusal.reason {
+            case .providerNotAllowed: "the provider '\(provider)' is not allowed"
+            case .regionNotAllowed: "the provider '\(provider)' is in region '\(deployment.compliance.region ?? "unknown")', not in \(refusal.policy.regions)"
+            case .noBAA: "the provider '\(provider)' has no business associate agreement (baa_required)"
+            }
+        return .policyViolation("No deployment of '\(model)' may serve this request under policy '\(refusal.policy.id)': \(why).")
     }
 
     /// What a hedged pair of attempts produced.

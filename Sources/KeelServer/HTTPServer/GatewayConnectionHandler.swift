@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
+import NIOSSL
 
 /// Reads one request at a time from a connection, runs it through the router in a task, and
 /// writes the response as HTTP/1.1 bytes straight to the socket.
@@ -44,10 +45,20 @@ where Responder.Context == BasicRequestContext {
     /// Counts the exchanges of this connection, so a finished one never resets the state of the
     /// next.
     private var exchangeID = 0
+    /// The connection is TLS with client certificates asked for: each request carries the
+    /// identities of the certificate the client presented (``HTTPField/Name/keelClientCertificate``)
+    /// and never ones the client wrote itself.
+    private let identifiesClients: Bool
+    /// The connection is TLS (the requests' scheme is `https`).
+    private let secure: Bool
+    /// The identities of the connection's verified client certificate, read at its first request.
+    private var clientIdentities: [String]?
 
-    init(responder: Responder, maxBodyBytes: Int, logger: Logger) {
+    init(responder: Responder, maxBodyBytes: Int, secure: Bool = false, identifiesClients: Bool = false, logger: Logger) {
         self.responder = responder
         self.maxBodyBytes = maxBodyBytes
+        self.secure = secure
+        self.identifiesClients = identifiesClients
         self.logger = logger
     }
 
@@ -78,10 +89,11 @@ where Responder.Context == BasicRequestContext {
                 self.refuseTooLarge(path: nioHead.uri, context: context)
                 return
             }
-            guard let head = try? HTTPRequest(nioHead, secure: false, splitCookie: false) else {
+            guard var head = try? HTTPRequest(nioHead, secure: self.secure, splitCookie: false) else {
                 self.refuse(status: .badRequest, error: .invalidRequest("The request line or headers are malformed."), path: nioHead.uri, context: context)
                 return
             }
+            if self.identifiesClients { self.markClientIdentities(&head, context: context) }
             let framing = HTTP1Response.Framing(keepAlive: nioHead.isKeepAlive, omitBody: nioHead.method == .HEAD)
             self.state = .reading(head, context.channel.allocator.buffer(capacity: 0), framing)
         case .body(var chunk):
@@ -106,6 +118,17 @@ where Responder.Context == BasicRequestContext {
                 break
             }
         }
+    }
+
+    /// Replaces whatever `x-keel-client-certificate` fields the request came with by the
+    /// identities of the client certificate the TLS handshake verified (none when the client
+    /// presented none).
+    private func markClientIdentities(_ head: inout HTTPRequest, context: ChannelHandlerContext) {
+        if self.clientIdentities == nil {
+            let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).peerCertificate
+            self.clientIdentities = certificate?.clientIdentities ?? []
+        }
+        head.headerFields[values: .keelClientCertificate] = self.clientIdentities ?? []
     }
 
     func read(context: ChannelHandlerContext) {

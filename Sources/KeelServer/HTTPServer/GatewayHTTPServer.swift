@@ -28,6 +28,8 @@ final class GatewayHTTPServer<Responder: HTTPResponder>: Service where Responder
         var port: Int
         var backlog: Int
         var maxBodyBytes: Int
+        /// HTTPS: each connection's handshake runs with the context current when it opens.
+        var tls: ServerTLS? = nil
     }
 
     private let configuration: Configuration
@@ -55,6 +57,7 @@ final class GatewayHTTPServer<Responder: HTTPResponder>: Service where Responder
         let responder = self.responder
         let logger = self.logger
         let maxBodyBytes = self.configuration.maxBodyBytes
+        let tls = self.configuration.tls
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: Int32(self.configuration.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -68,18 +71,23 @@ final class GatewayHTTPServer<Responder: HTTPResponder>: Service where Responder
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(tls.makeHandler()) }
                     // NIO's request decoder, then the connection handler, which writes responses
                     // as bytes: no encoder, pipelining or error handler between it and the socket.
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(
-                        GatewayConnectionHandler(responder: responder, maxBodyBytes: maxBodyBytes, logger: logger)
+                        GatewayConnectionHandler(
+                            responder: responder, maxBodyBytes: maxBodyBytes, secure: tls != nil,
+                            identifiesClients: tls?.identifiesClients ?? false, logger: logger)
                     )
                 }
             }
             .bind(host: self.configuration.host, port: self.configuration.port)
             .get()
         let port = channel.localAddress?.port ?? self.configuration.port
-        self.logger.info("Gateway listening", metadata: ["keel.server.address": "\(self.configuration.host):\(port)"])
+        self.logger.info(
+            "Gateway listening",
+            metadata: ["keel.server.address": "\(self.configuration.host):\(port)", "keel.server.tls": "\(tls != nil)"])
         await self.onListening(port)
 
         let closed = channel.eventLoop.makePromise(of: Void.self)
