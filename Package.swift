@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(name: "KeelOpsTests", dependencies: ["KeelOps", "KeelCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KeelCoreTests",
-            dependencies: ["KeelCore", "KeelProviders", "KeelServer"],
+            dependencies: ["KeelCore", "KeelProviders", "KeelServer", "KeelTesting"],
             resources: [.copy("Guard/Fixtures")],
             swiftSettings: swiftSettings
         ),

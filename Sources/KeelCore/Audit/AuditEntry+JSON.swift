@@ -1,0 +1,151 @@
+extension AuditEntry {
+    /// The entry as RFC 8785 canonical JSON: the bytes stored and hashed as its leaf.
+    public func canonicalBytes() -> [UInt8] {
+        do {
+            return try CanonicalJSON.encode(self.jsonValue)
+        } catch {
+            // Every number of an entry is an integer or comes from a normalized summary, and its
+            // member names are distinct: there is nothing to refuse.
+            preconditionFailure("an audit entry always has a canonical form: \(error)")
+        }
+    }
+
+    /// The entry as a JSON value, members in canonical order. Optional fields that are `nil` are
+    /// left out, never written as `null`.
+    public var jsonValue: JSONValue {
+        // Each kind lists its members in canonical order, so that encoding finds them sorted and
+        // only merges in the members every entry has (the order is checked, not trusted).
+        var members: [JSONValue.Member] = []
+        switch self.payload {
+        case .request(let request): request.appendMembers(to: &members)
+        case .adminChange(let change): change.appendMembers(to: &members)
+        case .configLoaded(let config):
+            members.append(.init(key: "config_sha256", value: .string(config.configSHA256)))
+            members.append(.init(key: "source", value: .string(config.source)))
+        case .purge(let purge):
+            members.append(.init(key: "before", value: Self.integer(purge.before)))
+            members.append(.init(key: "rows", value: Self.integer(purge.rows)))
+            members.append(.init(key: "target", value: .string(purge.target)))
+        case .checkpoint(let checkpoint):
+            members.append(.init(key: "root_hash", value: .string(checkpoint.rootHash.base64)))
+            members.append(.init(key: "tree_size", value: Self.integer(checkpoint.treeSize)))
+            members.append(.init(key: "verifier_key", value: .string(checkpoint.verifierKey)))
+        }
+        let common: [JSONValue.Member] = [
+            .init(key: "instance_id", value: .string(self.instanceID)),
+            .init(key: "kind", value: .string(self.kind.rawValue)),
+            .init(key: "seq", value: Self.integer(self.seq)),
+            .init(key: "time", value: Self.integer(self.time)),
+            .init(key: "v", value: .int(self.version)),
+        ]
+        return .object(Self.merged(common, members))
+    }
+
+    /// The members of two lists in canonical order, merged into one in that order.
+    private static func merged(_ first: [JSONValue.Member], _ second: [JSONValue.Member]) -> [JSONValue.Member] {
+        var result: [JSONValue.Member] = []
+        result.reserveCapacity(first.count + second.count)
+        var (i, j) = (0, 0)
+        while i < first.count && j < second.count {
+            if CanonicalJSON.precedes(second[j].key, first[i].key) {
+                result.append(second[j])
+                j += 1
+            } else {
+                result.append(first[i])
+                i += 1
+            }
+        }
+        result.append(contentsOf: first[i...])
+        result.append(contentsOf: second[j...])
+        return result
+    }
+
+    /// An integer within I-JSON's exact range, ±(2^53 − 1); beyond it is a programmer error (no
+    /// count, time or cost of Keel's comes near).
+    static func integer(_ value: some BinaryInteger) -> JSONValue {
+        precondition(
+            Int64(exactly: value).map { $0.magnitude < 1 << 53 } ?? false,
+            "audit entry integers stay within ±(2^53 − 1)"
+        )
+        return .int(value)
+    }
+}
+
+extension AuditEntry.Request {
+    /// Appends the request's members in canonical order.
+    fileprivate func appendMembers(to members: inout [JSONValue.Member]) {
+        func add(_ key: String, _ value: JSONValue?) {
+            if let value { members.append(.init(key: key, value: value)) }
+        }
+        let digests = self.contentDigests
+        add("agent_id", self.agentID.map { .string($0) })
+        add("answer_sha256", digests?.answer.map { .string($0) })
+        add("attempts", AuditEntry.integer(self.attempts))
+        add("cache_hit", .bool(self.cacheHit))
+        add("cost_nanos", AuditEntry.integer(self.cost.rawValue))
+        add("deployment", self.deployment.map { .string($0) })
+        add("digest_salt_id", digests.map { .string($0.saltID) })
+        add("error_class", self.errorClass.map { .string($0) })
+        add("key_id", self.keyID.map { .string($0.rawValue) })
+        add("model", self.model.map { .string($0) })
+        add("operation", .string(self.operation))
+        add("org_id", self.orgID.map { .string($0.rawValue) })
+        add("outcome", .string(self.outcome.rawValue))
+        add("project_id", self.projectID.map { .string($0.rawValue) })
+        add("prompt_sha256", digests?.prompt.map { .string($0) })
+        add("provider", self.provider.map { .string($0) })
+        add("request_id", .string(self.requestID.rawValue))
+        add("requested_model", .string(self.requestedModel))
+        add("status", AuditEntry.integer(self.status))
+        add("stream", .bool(self.stream))
+        add("task_id", self.taskID.map { .string($0) })
+        add("task_outcome", self.taskOutcome.map { .string($0.rawValue) })
+        add("team_id", self.teamID.map { .string($0.rawValue) })
+        add(
+            "tokens",
+            .object([
+                .init(key: "cache_write", value: AuditEntry.integer(self.usage.cacheWriteTokens)),
+                .init(key: "cache_write_1h", value: AuditEntry.integer(self.usage.cacheWrite1hTokens)),
+                .init(key: "cached_input", value: AuditEntry.integer(self.usage.cachedInputTokens)),
+                .init(key: "input", value: AuditEntry.integer(self.usage.inputTokens)),
+                .init(key: "output", value: AuditEntry.integer(self.usage.outputTokens)),
+                .init(key: "reasoning", value: AuditEntry.integer(self.usage.reasoningTokens)),
+                .init(key: "web_searches", value: AuditEntry.integer(self.usage.webSearchRequests)),
+            ])
+        )
+        add("total_us", AuditEntry.integer(self.totalMicros))
+        add("ttft_us", self.ttftMicros.map { AuditEntry.integer($0) })
+        add("upstream_us", self.upstreamMicros.map { AuditEntry.integer($0) })
+        add("usage_estimated", .bool(self.usageEstimated))
+        add("user_id", self.userID.map { .string($0.rawValue) })
+    }
+}
+
+extension AuditEntry.AdminChange {
+    /// Appends the change's members in canonical order.
+    fileprivate func appendMembers(to members: inout [JSONValue.Member]) {
+        members.append(.init(key: "action", value: .string(self.action)))
+        members.append(
+            .init(
+                key: "actor",
+                value: .object([
+                    .init(key: "key_id", value: .string(self.actorKeyID.rawValue)),
+                    .init(key: "role", value: .string(self.actorRole.rawValue)),
+                ])
+            )
+        )
+        if let requestID = self.requestID {
+            members.append(.init(key: "request_id", value: .string(requestID.rawValue)))
+        }
+        members.append(.init(key: "summary", value: self.summary))
+        members.append(
+            .init(
+                key: "target",
+                value: .object([
+                    .init(key: "id", value: .string(self.targetID)),
+                    .init(key: "type", value: .string(self.targetType)),
+                ])
+            )
+        )
+    }
+}
