@@ -1,11 +1,14 @@
 /// The stores of one backend, opened and migrated, as the server uses them.
 ///
 /// Every store is written once, against ``database`` (`Stores/SQL*Store.swift`), and built here;
-/// a backend passes in only a store it tunes itself (SQLite's request recorder).
+/// a backend passes in only a store it tunes itself (SQLite's request recorder), given the audit
+/// log its batches append to.
 public struct KeelStores: Sendable {
     /// The database itself, through the SQL layer every store is written against.
     public let database: any SQLDatabase
     public let requests: any RequestRecordStore
+    /// The audit log; the request store appends a batch's entries with its records.
+    public let audit: any AuditLogStore
     public let keys: any VirtualKeyStore
     public let settings: any SettingStore
     public let tenancy: any TenancyStore
@@ -22,14 +25,16 @@ public struct KeelStores: Sendable {
     /// Checks that the database answers; the server's `/readyz` calls it.
     public let ping: @Sendable () async throws -> Void
 
-    public init(
+    package init(
         database: any SQLDatabase,
-        requests: (any RequestRecordStore)? = nil,
+        requests: ((SQLAuditLogStore) -> any RequestRecordStore)? = nil,
         backendDescription: String,
         ping: @escaping @Sendable () async throws -> Void
     ) {
         self.database = database
-        self.requests = requests ?? SQLRequestRecordStore(database: database)
+        let auditLog = SQLAuditLogStore(database: database)
+        self.audit = auditLog
+        self.requests = requests?(auditLog) ?? SQLRequestRecordStore(database: database, auditLog: auditLog)
         self.keys = SQLVirtualKeyStore(database: database)
         self.settings = SQLSettingStore(database: database)
         self.tenancy = SQLTenancyStore(database: database)

@@ -10,6 +10,12 @@ public protocol RequestRecordStore: Sendable {
     /// `.invalidValue`.
     func append(_ records: [RequestRecord]) async throws
 
+    /// Appends `records` and the audit log's `leaves` in one transaction: all of them are stored,
+    /// or none — never a record without its entry. Returns where the entries went (`nil` for no
+    /// leaves). Errors as ``append(_:)``.
+    @discardableResult
+    func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult?
+
     /// Records matching `query`, newest first (by `startedAt`, then `id` descending), at most
     /// `query.limit` of them.
     func records(matching query: RequestRecordQuery) async throws -> [RequestRecord]

@@ -56,7 +56,9 @@ public final class SQLiteBackend: Sendable {
         self.database = SQLiteDatabase(pool: pool, writer: AsyncLock())
         self.stores = KeelStores(
             database: self.database,
-            requests: SQLiteRequestRecordStore(database: self.database, backgroundWriter: self.recordWriter),
+            requests: { [database, recordWriter] auditLog in
+                SQLiteRequestRecordStore(database: database, backgroundWriter: recordWriter, auditLog: auditLog)
+            },
             backendDescription: "sqlite:\(path)",
             ping: { try await pool.read { db in try db.execute(sql: "SELECT 1") } }
         )

@@ -16,6 +16,8 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
     let database: SQLiteDatabase
     /// The thread that writes small batches (see ``append(_:)``).
     let backgroundWriter: NIOThreadPool
+    /// The audit log a batch's entries are appended to, in the batch's transaction.
+    let auditLog: SQLAuditLogStore
 
     /// Batches up to this many records are written on the background writer thread; larger ones
     /// (a backlog: the recorder is behind) on GRDB's writer at normal priority.
@@ -28,7 +30,7 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
         return threads
     }
 
-    private var store: SQLRequestRecordStore { SQLRequestRecordStore(database: self.database) }
+    private var store: SQLRequestRecordStore { SQLRequestRecordStore(database: self.database, auditLog: self.auditLog) }
 
     /// Writes `records` in one transaction.
     ///
@@ -40,28 +42,57 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
     /// recorder catches up (a low-priority writer would fall behind under saturation until the
     /// buffer's backpressure stalled requests).
     func append(_ records: [RequestRecord]) async throws {
-        guard !records.isEmpty else { return }
+        try await self.append(records, audit: [])
+    }
+
+    func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult? {
+        guard !records.isEmpty || !leaves.isEmpty else { return nil }
         let pool = self.database.pool
+        let auditLog = self.auditLog
+        let appended: SQLAuditLogStore.Appended?
         do {
-            try await self.database.writer.withLock {
+            appended = try await self.database.writer.withLock {
                 if records.count <= Self.backgroundBatchLimit {
                     try await self.backgroundWriter.runIfActive {
                         Self.lowerPriority()
-                        try pool.write { db in try Self.insert(records, db: db) }
+                        return try pool.write { db in try Self.insert(records, leaves, auditLog: auditLog, db: db) }
                     }
                 } else {
-                    try await pool.write { db in try Self.insert(records, db: db) }
+                    try await pool.write { db in try Self.insert(records, leaves, auditLog: auditLog, db: db) }
                 }
             }
         } catch {
-            throw StorageError.mappingSQLite(error, table: "request_record")
+            throw StorageError.mappingSQLite(error, table: leaves.isEmpty || !records.isEmpty ? "request_record" : "audit_entry")
         }
+        guard let appended else { return nil }
+        auditLog.committed(appended)
+        return appended.result
     }
 
-    private static func insert(_ records: [RequestRecord], db: Database) throws {
+    /// The records' statements, then the audit entries', in the open transaction of `db`: the
+    /// synchronous form of ``SQLAuditLogStore/append(_:in:)`` (SQLite's transactions already run
+    /// one at a time, so there is no lock to take).
+    private static func insert(
+        _ records: [RequestRecord], _ leaves: [AuditLeaf], auditLog: SQLAuditLogStore, db: Database
+    ) throws -> SQLAuditLogStore.Appended? {
         for statement in SQLRequestRecordStore.appendStatements(records, dialect: .sqlite) {
             _ = try SQLiteDatabase.execute(statement, in: db)
         }
+        guard !leaves.isEmpty else { return nil }
+        let size = try SQLAuditLogStore.decodeSize(SQLiteDatabase.fetch(SQLAuditLogStore.headStatement, in: db).first)
+        var tree: MerkleTreeAppender
+        if let cached = auditLog.cachedTree(size: size) {
+            tree = cached
+        } else {
+            let ids = MerkleTreeAppender.frontierNodeIDs(size: size)
+            let rows = ids.isEmpty ? [] : try SQLiteDatabase.fetch(SQLAuditLogStore.nodesStatement(ids), in: db)
+            tree = try MerkleTreeAppender(size: size, frontier: SQLAuditLogStore.hashes(ids, from: rows))
+        }
+        let nodes = tree.append(contentsOf: leaves.lazy.map(\.hash))
+        for statement in SQLAuditLogStore.writeStatements(leaves, firstIndex: size, nodes: nodes, treeSize: tree.size, dialect: .sqlite) {
+            _ = try SQLiteDatabase.execute(statement, in: db)
+        }
+        return SQLAuditLogStore.Appended(result: AuditAppendResult(firstIndex: size, treeSize: tree.size), tree: tree)
     }
 
     /// Nice 19 for the calling thread (on Linux the nice value is per thread; `who` 0 is the

@@ -38,7 +38,8 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "agent_task", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
+                    "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt", "audit_signer_lease",
+                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
                     "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ])
@@ -66,9 +67,11 @@ struct SQLiteSchemaTests {
             #expect(columns["setting"] == ["name", "value"])
             #expect(columns["agent_task"] == ["task_id", "agent_id", "outcome", "ended_at", "key_id", "team_id"])
             #expect(columns["schema_migration"] == ["id", "applied_at"])
+            #expect(columns["audit_entry"] == ["idx", "instance_id", "seq", "kind", "time_us", "request_id", "entry"])
+            #expect(columns["audit_node"] == ["level", "idx", "hash"])
             #expect(
                 indexes == [
-                    "request_record_key_started_at", "request_record_model_started_at", "request_record_org_started_at",
+                    "audit_entry_request", "audit_entry_time", "audit_salt_org", "request_record_key_started_at", "request_record_model_started_at", "request_record_org_started_at",
                     "request_record_started_at", "request_record_task_started_at",
                     "request_record_team_started_at", "user_account_default_team", "user_account_org",
                     "virtual_key_team",

@@ -49,6 +49,38 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 }
 
+extension StoreBackend {
+    /// Runs `body` with the stores of two backends opened on one fresh database, as two gateway
+    /// instances sharing it.
+    func withTwoInstances<Result>(_ body: (KeelStores, KeelStores) async throws -> Result) async throws -> Result {
+        switch self {
+        case .sqlite:
+            return try await withTemporaryDirectory { directory in
+                let first = try await SQLiteBackend.open(path: directory + "/keel.sqlite", logger: .quiet)
+                defer { try? first.close() }
+                let second = try await SQLiteBackend.open(path: directory + "/keel.sqlite", logger: .quiet)
+                defer { try? second.close() }
+                return try await body(first.stores, second.stores)
+            }
+        case .postgres:
+            return try await PostgresTestDatabase.withSchema { schema in
+                let first = try await PostgresTestDatabase.open(schema: schema)
+                let second = try await PostgresTestDatabase.open(schema: schema)
+                do {
+                    let result = try await body(first.stores, second.stores)
+                    await first.shutdown()
+                    await second.shutdown()
+                    return result
+                } catch {
+                    await first.shutdown()
+                    await second.shutdown()
+                    throw error
+                }
+            }
+        }
+    }
+}
+
 /// A PostgreSQL schema of its own for each test, in the database of `KEEL_TEST_POSTGRES_URL`, so
 /// that tests run in parallel on one server and leave nothing behind.
 enum PostgresTestDatabase {

@@ -42,29 +42,16 @@ public struct SigV4Signer: Sendable {
         public var amzDate: String {
             let (year, month, day) = Self.civilDate(daysSince1970: self.secondsSince1970.floorDivided(by: 86_400))
             let second = self.secondsSince1970 - self.secondsSince1970.floorDivided(by: 86_400) * 86_400
-            return Self.digits(year, 4) + Self.digits(month, 2) + Self.digits(day, 2) + "T"
-                + Self.digits(second / 3600, 2) + Self.digits(second / 60 % 60, 2) + Self.digits(second % 60, 2) + "Z"
+            return CivilDate.padded(year, 4) + CivilDate.padded(month, 2) + CivilDate.padded(day, 2) + "T"
+                + CivilDate.padded(second / 3600, 2) + CivilDate.padded(second / 60 % 60, 2) + CivilDate.padded(second % 60, 2) + "Z"
         }
 
         /// `YYYYMMDD`, the date of the credential scope.
         public var dateStamp: String { String(self.amzDate.prefix(8)) }
 
-        private static func digits(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-
-        /// Howard Hinnant's `civil_from_days`.
         private static func civilDate(daysSince1970 days: Int64) -> (Int64, Int64, Int64) {
-            let z = days + 719_468
-            let era = z.floorDivided(by: 146_097)
-            let dayOfEra = z - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let monthIndex = (5 * dayOfYear + 2) / 153
-            let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-            let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-            return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+            let date = CivilDate(daysSince1970: days)
+            return (date.year, date.month, date.day)
         }
     }
 

@@ -9,6 +9,7 @@
 /// A statement is rendered for each backend (``SQLStatement/rendered(for:)``); where the dialects
 /// differ it says so with the fragments below, so both backends hold the same data in the same
 /// shape:
+/// - ``bytes``: `BLOB` on SQLite, `BYTEA` on PostgreSQL.
 /// - ``integer``: `INTEGER` on SQLite (the only integer type of a `STRICT` table), `BIGINT` on
 ///   PostgreSQL. Money is integer nano-dollars, times integer microseconds since the epoch.
 /// - ``boolean(_:default:)``: PostgreSQL's `BOOLEAN`; an `INTEGER` checked to be 0 or 1 on SQLite.
@@ -41,6 +42,7 @@ public enum KeelSchema {
 
     static let integer: SQLStatement = "\(sqlite: "INTEGER", postgres: "BIGINT")"
     static let byteOrder: SQLStatement = "\(sqlite: "", postgres: " COLLATE \"C\"")"
+    static let bytes: SQLStatement = "\(sqlite: "BLOB", postgres: "BYTEA")"
     static let strict: SQLStatement = "\(sqlite: " STRICT", postgres: "")"
     static let strictWithoutRowID: SQLStatement = "\(sqlite: " STRICT, WITHOUT ROWID", postgres: "")"
 
@@ -439,6 +441,70 @@ public enum KeelSchema {
                     CHECK (estimated_cost_nanos >= 0);
                 ALTER TABLE cost_rollup_tag ADD COLUMN estimated_cost_nanos \(Self.integer) NOT NULL DEFAULT 0
                     CHECK (estimated_cost_nanos >= 0);
+                """
+        ),
+        SQLMigration(
+            id: "0016_audit_log",
+            statement: """
+                -- The audit log (docs/audit-log.md): entries in log order, each the exact
+                -- canonical bytes its leaf hash covers. idx is the leaf index from 0; each
+                -- instance's seq runs 1, 2, 3... request_id finds a request's entry.
+                CREATE TABLE audit_entry (
+                    idx         \(Self.integer) PRIMARY KEY NOT NULL CHECK (idx >= 0),
+                    instance_id TEXT NOT NULL,
+                    seq         \(Self.integer) NOT NULL CHECK (seq >= 1),
+                    kind        TEXT NOT NULL,
+                    time_us     \(Self.integer) NOT NULL,
+                    request_id  TEXT\(Self.byteOrder),
+                    entry       \(Self.bytes) NOT NULL,
+                    UNIQUE (instance_id, seq)
+                )\(Self.strict);
+                CREATE INDEX audit_entry_request ON audit_entry (request_id) WHERE request_id IS NOT NULL;
+                CREATE INDEX audit_entry_time ON audit_entry (time_us, idx);
+
+                -- Every complete subtree of the Merkle tree, written once: (level, idx) covers
+                -- the leaves [idx * 2^level, (idx + 1) * 2^level); level 0 holds leaf hashes.
+                CREATE TABLE audit_node (
+                    level \(Self.integer) NOT NULL CHECK (level BETWEEN 0 AND 63),
+                    idx   \(Self.integer) NOT NULL CHECK (idx >= 0),
+                    hash  \(Self.bytes) NOT NULL,
+                    PRIMARY KEY (level, idx)
+                )\(Self.strictWithoutRowID);
+
+                -- The tree's size: one row, updated by the transaction that appends, which holds
+                -- the audit-log lock, so instances sharing the database append one after another.
+                CREATE TABLE audit_head (
+                    id        \(Self.integer) PRIMARY KEY NOT NULL CHECK (id = 1),
+                    tree_size \(Self.integer) NOT NULL CHECK (tree_size >= 0)
+                )\(Self.strict);
+                INSERT INTO audit_head (id, tree_size) VALUES (1, 0);
+
+                -- Signed checkpoints (C2SP signed notes), one per signed size.
+                CREATE TABLE audit_checkpoint (
+                    tree_size   \(Self.integer) PRIMARY KEY NOT NULL CHECK (tree_size >= 0),
+                    root_hash   \(Self.bytes) NOT NULL,
+                    note        TEXT NOT NULL,
+                    signed_at   \(Self.integer) NOT NULL,
+                    instance_id TEXT NOT NULL
+                )\(Self.strict);
+
+                -- The salts of content digests, one per organisation ('' for requests without
+                -- one); never exported with the log.
+                CREATE TABLE audit_salt (
+                    salt_id    TEXT PRIMARY KEY NOT NULL,
+                    org_id     TEXT NOT NULL,
+                    salt       \(Self.bytes) NOT NULL,
+                    created_at \(Self.integer) NOT NULL
+                )\(Self.strict);
+                CREATE UNIQUE INDEX audit_salt_org ON audit_salt (org_id);
+
+                -- Which instance signs checkpoints: it renews its lease; another takes over when
+                -- the lease has expired.
+                CREATE TABLE audit_signer_lease (
+                    id          \(Self.integer) PRIMARY KEY NOT NULL CHECK (id = 1),
+                    instance_id TEXT NOT NULL,
+                    expires_at  \(Self.integer) NOT NULL
+                )\(Self.strict);
                 """
         ),
     ]

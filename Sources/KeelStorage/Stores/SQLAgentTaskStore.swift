@@ -34,7 +34,7 @@ struct SQLAgentTaskStore: AgentTaskStore {
     }
 
     func totals(ofTask taskID: String, within: RequestRecordQuery.Scope?) async throws -> AgentTaskTotals {
-        try await SQLRequestRecordStore(database: self.database).totals(ofTask: taskID, within: within)
+        try await SQLRequestRecordStore.totals(ofTask: taskID, within: within, in: self.database)
     }
 }
 

@@ -4,7 +4,7 @@ package import KeelCore
 ///
 /// - `append` writes a batch in one transaction: multi-row `INSERT`s
 ///   (``appendStatements(_:dialect:)``), then upserts of the cost rollups (`cost_rollup`,
-///   `cost_rollup_tag`), summed in memory first so each distinct rollup key of the batch is
+///   `cost_rollup_tag`), then the batch's audit entries (``SQLAuditLogStore/append(_:in:)``), summed in memory first so each distinct rollup key of the batch is
 ///   written once. All records and their rollups are stored, or none: a duplicate id, in the
 ///   batch or already stored, rejects the whole batch with `StorageError` `.conflict`, a value
 ///   that breaks a `CHECK` with `.invalidValue`.
@@ -15,17 +15,28 @@ package import KeelCore
 ///   checked while walking those indexes (see `RequestRecordQuery+SQL.swift`).
 package struct SQLRequestRecordStore: RequestRecordStore {
     package let database: any SQLDatabase
+    /// The audit log whose entries a batch may carry.
+    package let auditLog: SQLAuditLogStore
 
-    package init(database: any SQLDatabase) {
+    package init(database: any SQLDatabase, auditLog: SQLAuditLogStore) {
         self.database = database
+        self.auditLog = auditLog
     }
 
     package func append(_ records: [RequestRecord]) async throws {
-        guard !records.isEmpty else { return }
+        try await self.append(records, audit: [])
+    }
+
+    package func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult? {
+        guard !records.isEmpty || !leaves.isEmpty else { return nil }
         let dialect = self.database.dialect
-        try await self.database.transaction { transaction in
+        let appended = try await self.database.transaction { transaction -> SQLAuditLogStore.Appended? in
             for statement in Self.appendStatements(records, dialect: dialect) { try await transaction.run(statement) }
+            return leaves.isEmpty ? nil : try await self.auditLog.append(leaves, in: transaction)
         }
+        guard let appended else { return nil }
+        self.auditLog.committed(appended)
+        return appended.result
     }
 
     /// The statements that append `records` and add them to the cost rollups, to run in one
@@ -69,14 +80,14 @@ package struct SQLRequestRecordStore: RequestRecordStore {
 
     /// The number and total cost of the records of `taskID`, only those `within` the scope when
     /// one is given: ``AgentTaskStore/totals(ofTask:within:)`` on every backend.
-    package func totals(ofTask taskID: String, within: RequestRecordQuery.Scope?) async throws -> AgentTaskTotals {
+    package static func totals(ofTask taskID: String, within: RequestRecordQuery.Scope?, in database: any SQLDatabase) async throws -> AgentTaskTotals {
         var query = RequestRecordQuery(within: within)
         query.taskID = taskID
         let statement: SQLStatement = """
             SELECT COUNT(*) AS requests, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost_nanos \
             FROM request_record WHERE \(query.condition(includingCursor: false))
             """
-        guard let row = try await self.database.row(statement) else { return AgentTaskTotals(requests: 0, cost: .zero) }
+        guard let row = try await database.row(statement) else { return AgentTaskTotals(requests: 0, cost: .zero) }
         return AgentTaskTotals(requests: try row.decode("requests"), cost: try row.decode("cost_nanos"))
     }
 }

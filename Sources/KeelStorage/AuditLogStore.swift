@@ -1,0 +1,143 @@
+public import KeelCore
+
+/// The audit log's storage: entries in log order, the complete subtrees of their Merkle tree,
+/// signed checkpoints, content-digest salts and the signer's lease (docs/audit-log.md).
+///
+/// Entries are appended only: by ``RequestRecordStore/append(_:audit:)`` in the transaction of
+/// the records they describe, or here for entries without a record (admin changes, the
+/// configuration loaded, purges, checkpoint keys, strict mode's `request_started`). Instances
+/// sharing the database append one after another, each transaction holding the `audit-log` lock,
+/// so the log has one order and the database gives each entry its index.
+public protocol AuditLogStore: MerkleNodeSource {
+    /// Appends `leaves` in one transaction, after every entry already stored; returns where.
+    @discardableResult
+    func append(_ leaves: [AuditLeaf]) async throws -> AuditAppendResult
+
+    /// The number of entries, and the root of the tree over them.
+    func head() async throws -> AuditTreeHead
+
+    /// The entries with index in `start ..< end` that are stored, in index order.
+    func entries(from start: UInt64, to end: UInt64) async throws -> [StoredAuditEntry]
+
+    /// The leaf hashes stored for indexes `start ..< end`, in index order.
+    func leafHashes(from start: UInt64, to end: UInt64) async throws -> [MerkleHash]
+
+    /// The entry of the request `id`, when there is one.
+    func entry(forRequest id: RequestID) async throws -> StoredAuditEntry?
+
+    /// For each instance with entries at index `start` or later: the first and last `seq` there
+    /// and how many entries — what the completeness monitor reconciles.
+    func sequenceSummary(from start: UInt64) async throws -> [AuditSequenceSummary]
+
+    /// Stores a signed checkpoint unless one of its size is stored already.
+    func addCheckpoint(_ checkpoint: StoredAuditCheckpoint) async throws
+
+    /// The checkpoint of the largest size, when there is one.
+    func latestCheckpoint() async throws -> StoredAuditCheckpoint?
+
+    /// Every stored checkpoint, smallest size first.
+    func checkpoints() async throws -> [StoredAuditCheckpoint]
+
+    /// The content-digest salt of `org` ('' for requests without one), made and stored on first
+    /// use (named after the month of `now`, µs); every caller and instance gets the same one.
+    func salt(forOrg org: String, now: Int64) async throws -> (id: String, salt: Secret<[UInt8]>)
+
+    /// Takes or renews the lease to sign checkpoints for `instanceID` until `expiresAt` (µs);
+    /// `false` while another instance holds an unexpired one.
+    func acquireSignerLease(instanceID: String, now: Int64, expiresAt: Int64) async throws -> Bool
+}
+
+/// One entry ready to append: its canonical bytes and their leaf hash, with the columns that
+/// find it.
+public struct AuditLeaf: Sendable {
+    public var instanceID: String
+    public var seq: UInt64
+    public var kind: AuditEntry.Kind
+    public var time: Int64
+    public var requestID: RequestID?
+    public var bytes: [UInt8]
+    public var hash: MerkleHash
+
+    /// `entry` encoded (RFC 8785) and hashed.
+    public init(_ entry: AuditEntry) {
+        self.instanceID = entry.instanceID
+        self.seq = entry.seq
+        self.kind = entry.kind
+        self.time = entry.time
+        if case .request(let request) = entry.payload { self.requestID = request.requestID }
+        self.bytes = entry.canonicalBytes()
+        self.hash = MerkleTree.leafHash(of: self.bytes)
+    }
+}
+
+/// Where an append put its entries.
+public struct AuditAppendResult: Sendable, Equatable {
+    /// The index of the first entry appended.
+    public var firstIndex: UInt64
+    /// The tree's size after the append.
+    public var treeSize: UInt64
+
+    public init(firstIndex: UInt64, treeSize: UInt64) {
+        self.firstIndex = firstIndex
+        self.treeSize = treeSize
+    }
+}
+
+/// The size of the tree and its root.
+public struct AuditTreeHead: Sendable, Equatable {
+    public var size: UInt64
+    public var rootHash: MerkleHash
+
+    public init(size: UInt64, rootHash: MerkleHash) {
+        self.size = size
+        self.rootHash = rootHash
+    }
+}
+
+/// A stored entry: its index and its exact bytes.
+public struct StoredAuditEntry: Sendable, Equatable {
+    public var index: UInt64
+    public var bytes: [UInt8]
+
+    public init(index: UInt64, bytes: [UInt8]) {
+        self.index = index
+        self.bytes = bytes
+    }
+}
+
+/// A signed checkpoint as stored.
+public struct StoredAuditCheckpoint: Sendable, Equatable {
+    public var treeSize: UInt64
+    public var rootHash: MerkleHash
+    /// The signed note, as served by `/admin/v1/audit/checkpoint`.
+    public var note: String
+    /// When it was signed, µs since the epoch.
+    public var signedAt: Int64
+    public var instanceID: String
+
+    public init(treeSize: UInt64, rootHash: MerkleHash, note: String, signedAt: Int64, instanceID: String) {
+        self.treeSize = treeSize
+        self.rootHash = rootHash
+        self.note = note
+        self.signedAt = signedAt
+        self.instanceID = instanceID
+    }
+}
+
+/// One instance's entries in a stretch of the log.
+public struct AuditSequenceSummary: Sendable, Equatable {
+    public var instanceID: String
+    public var firstSeq: UInt64
+    public var lastSeq: UInt64
+    public var count: UInt64
+    /// The largest index among them.
+    public var lastIndex: UInt64
+
+    public init(instanceID: String, firstSeq: UInt64, lastSeq: UInt64, count: UInt64, lastIndex: UInt64) {
+        self.instanceID = instanceID
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+        self.count = count
+        self.lastIndex = lastIndex
+    }
+}
