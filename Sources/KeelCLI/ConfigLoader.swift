@@ -8,6 +8,8 @@ enum ConfigLoader {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "cannot read \(path)")])
         }
-        return try KeelConfiguration.parse(yaml: text, environment: environment)
+        var configuration = try KeelConfiguration.parse(yaml: text, environment: environment)
+        configuration.loadedFrom = .init(source: path, text: text)
+        return configuration
     }
 }

@@ -1,8 +1,5 @@
 import GRDB
 import NIOPosix
-#if canImport(Glibc)
-import Glibc
-#endif
 import KeelCore
 import KeelStorage
 
@@ -54,7 +51,7 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
             appended = try await self.database.writer.withLock {
                 if records.count <= Self.backgroundBatchLimit {
                     try await self.backgroundWriter.runIfActive {
-                        Self.lowerPriority()
+                        LowPriorityThread.lowerCurrent()
                         return try pool.write { db in try Self.insert(records, leaves, auditLog: auditLog, db: db) }
                     }
                 } else {
@@ -93,14 +90,6 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
             _ = try SQLiteDatabase.execute(statement, in: db)
         }
         return SQLAuditLogStore.Appended(result: AuditAppendResult(firstIndex: size, treeSize: tree.size), tree: tree)
-    }
-
-    /// Nice 19 for the calling thread (on Linux the nice value is per thread; `who` 0 is the
-    /// caller). Raising one's own niceness needs no privilege; a failure leaves it as it was.
-    private static func lowerPriority() {
-        #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-        #endif
     }
 
     func records(matching query: RequestRecordQuery) async throws -> [RequestRecord] {

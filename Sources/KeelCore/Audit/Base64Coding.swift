@@ -4,7 +4,7 @@
 /// Decoding is strict, so one text has one meaning: padding is required, no whitespace or other
 /// characters are accepted, and the unused bits of the last character must be zero (RFC 4648
 /// §3.5 allows a decoder to reject them; signatures and keys written by Keel never have them).
-enum Base64Coding {
+public enum Base64Coding {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let values: [UInt8] = {
@@ -13,7 +13,7 @@ enum Base64Coding {
         return table
     }()
 
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         var output: [UInt8] = []
         output.reserveCapacity((input.count + 2) / 3 * 4)
@@ -42,7 +42,7 @@ enum Base64Coding {
     }
 
     /// The bytes of `text`; `nil` unless it is canonical padded base64.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let input = Array(text.utf8)
         guard input.count % 4 == 0 else { return nil }
         var output: [UInt8] = []

@@ -139,18 +139,39 @@ public final class KeelApp: Sendable {
                 )
             )
             let alerts = try AlertService(monitoring: monitoring, configuration: configuration.monitoring, eventLoopGroup: group, logger: self.logger)
+            let instanceID = Self.instanceID()
+            let checkpointer = AuditCheckpointer(
+                store: stores.audit,
+                signer: try await AuditSigningKey.load(configuration.compliance.audit, settings: stores.settings),
+                instanceID: instanceID,
+                configuration: configuration.compliance.audit,
+                logger: self.logger
+            )
             let recorder = RequestRecorder(
                 store: stores.requests,
                 capacity: configuration.recorder.capacity,
                 batchSize: configuration.recorder.batchSize,
                 flushInterval: .milliseconds(configuration.recorder.flushIntervalMs),
+                instanceID: instanceID,
                 logger: self.logger,
                 observe: { batch in
                     // A record carries its task's outcome only when its request ended the task, and
                     // the store let it end only once (`AgentTaskOutcomes`).
                     for record in batch { monitoring.ingest(record, agentTaskSucceeded: record.taskOutcome.map { $0 == .success }) }
-                }
+                },
+                appended: { checkpointer.appended($0) }
             )
+            // The log before this process: a new one gets its size-0 checkpoint now, and a key
+            // that has not signed here yet is recorded in the log first.
+            let auditStart = try await stores.audit.head().size
+            if let key = try await checkpointer.start() {
+                await recorder.append(.checkpoint(key), time: WallClock.unixMicros())
+            }
+            await recorder.append(
+                .configLoaded(.init(configSHA256: configuration.loadedFrom.sha256, source: configuration.loadedFrom.source)),
+                time: WallClock.unixMicros())
+            let completeness = AuditCompletenessMonitor(store: stores.audit, recorder: recorder, startIndex: auditStart, alerts: alerts, logger: self.logger)
+            checkpointer.watch(with: completeness)
             let rateLimiter = RateLimiter(
                 configured: configuration.rateLimits,
                 store: stores.rateLimits,
@@ -161,7 +182,7 @@ public final class KeelApp: Sendable {
             let rateLimitSync = RateLimitSync(limiter: rateLimiter, interval: configuration.rateLimiting.syncInterval, logger: self.logger)
             let budgetLimit = BudgetLimit(
                 store: stores.budgets,
-                instanceID: Self.instanceID(),
+                instanceID: instanceID,
                 settings: .init(
                     sliceFraction: configuration.budgets.sliceFraction,
                     flushInterval: configuration.budgets.flushInterval,
@@ -192,7 +213,10 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
-            let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts)
+            let router = KeelRoutes.build(
+                gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts,
+                extraMetrics: { completeness.prometheusText() })
+            KeelRoutes.addAudit(to: router, api: AuditAPI(admin: admin, store: stores.audit, signer: checkpointer.signer, completeness: completeness))
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             let host = configuration.server.host
             let tls = try configuration.server.tls.map { try ServerTLS(configuration: $0, logger: self.logger) }
@@ -222,6 +246,8 @@ public final class KeelApp: Sendable {
                 }
             )
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                // Before the recorder, so stopped after it: the final checkpoint covers every record.
+                .init(service: checkpointer),
                 .init(service: recorder), .init(service: rateLimitSync), .init(service: budgetService), .init(service: alerts), .init(service: server),
             ]
             // First in the list, so stopped last: after the server has finished the requests in

@@ -6,7 +6,10 @@ import KeelStorage
 
 /// The HTTP routes of `keel serve`.
 enum KeelRoutes {
-    static func build(gateway: Gateway, admin: AdminAPI, stores: KeelStores, monitoring: MonitoringEngine, alerts: AlertService) -> Router<BasicRequestContext> {
+    static func build(
+        gateway: Gateway, admin: AdminAPI, stores: KeelStores, monitoring: MonitoringEngine, alerts: AlertService,
+        extraMetrics: @escaping @Sendable () -> String = { "" }
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: DialectErrorMiddleware())
         router.get("healthz") { _, _ in Gateway.json(#"{"status":"ok"}"#) }
@@ -27,7 +30,7 @@ enum KeelRoutes {
                 status: .ok,
                 headers: [.contentType: MonitoringEngine.prometheusContentType],
                 body: ResponseBody(
-                    byteBuffer: ByteBuffer(string: monitoring.prometheusText(extraGauges: metrics.gauges()) + (gateway.tracing?.prometheusText() ?? ""))
+                    byteBuffer: ByteBuffer(string: monitoring.prometheusText(extraGauges: metrics.gauges()) + (gateway.tracing?.prometheusText() ?? "") + extraMetrics())
                 )
             )
         }

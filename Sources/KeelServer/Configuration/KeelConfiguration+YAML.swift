@@ -68,9 +68,10 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies"])
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies", "compliance"])
 
         var configuration = KeelConfiguration()
+        configuration.loadedFrom = LoadedFrom(source: "inline", text: yaml)
         configuration.server = Self.readServer(node.child("server"))
         let storage = node.child("storage")
         storage.expectKeys(["url", "schema", "max_connections"])
@@ -98,6 +99,7 @@ extension KeelConfiguration {
         configuration.policies = Self.readPolicies(node.child("policies"), providers: configuration.providers)
         configuration.rateLimiting = Self.readRateLimiting(node.child("rate_limiting"))
         configuration.tracing = Self.readTracing(node.child("tracing"))
+        configuration.compliance = Self.readCompliance(node.child("compliance"))
         for name in node.child("prices").mappingKeys {
             let price = node.child("prices").child(name)
             price.expectKeys(["input", "output", "cached_input", "cache_write", "cache_write_1h", "web_search_per_thousand"])

@@ -29,6 +29,10 @@ public struct KeelConfiguration: Sendable {
     public var tracing = Tracing()
     /// `policies:` — compliance policies checked on the request path (``Policy``).
     public var policies: [Policy] = []
+    /// `compliance:` — the audit log's checkpoints and signing key, strict audit per organisation.
+    public var compliance = Compliance()
+    /// Where this configuration was read from (not a YAML key).
+    public var loadedFrom = LoadedFrom(source: "default", sha256: "")
 
     public init(
         server: Server = Server(),

@@ -1,0 +1,112 @@
+import Crypto
+public import KeelCore
+
+extension KeelConfiguration {
+    /// `compliance:` — the audit log and what each organisation's compliance asks of it.
+    public struct Compliance: Sendable, Equatable {
+        public var audit = Audit()
+        /// `compliance.orgs[]`: organisations with settings of their own.
+        public var orgs: [Org] = []
+
+        public init(audit: Audit = Audit(), orgs: [Org] = []) {
+            self.audit = audit
+            self.orgs = orgs
+        }
+
+        /// `compliance.audit`: the log's checkpoints and the key that signs them.
+        public struct Audit: Sendable, Equatable {
+            /// The log's name (the signing key's name, a checkpoint's origin line) when a key is
+            /// generated; a stored or file key keeps its own.
+            public var origin = "keel/audit"
+            /// A file holding the signing key (`PRIVATE+KEY+…`), generated there when missing;
+            /// without one the key is generated into the database.
+            public var signingKeyFile: String?
+            /// Verifier keys (`name+id+key`) `keel audit verify` also trusts: keys that signed
+            /// earlier checkpoints of this log.
+            public var trustedKeys: [String] = []
+            /// A checkpoint is signed at least this often while entries arrive…
+            public var checkpointIntervalMs = 60_000
+            /// …and whenever this many entries arrived since the last one.
+            public var checkpointEntries = 10_000
+
+            public init() {}
+        }
+
+        /// One organisation's compliance settings.
+        public struct Org: Sendable, Equatable {
+            public var org: OrgID
+            /// `strict`: a request is answered only after its `request_started` entry is durably
+            /// stored; `standard`: entries are written with the records, off the request path.
+            public var audit: AuditMode
+
+            public init(org: OrgID, audit: AuditMode = .standard) {
+                self.org = org
+                self.audit = audit
+            }
+        }
+
+        public enum AuditMode: String, Sendable, Equatable {
+            case standard
+            case strict
+        }
+
+        /// The organisations in strict audit mode.
+        public var strictOrgs: Set<OrgID> { Set(self.orgs.filter { $0.audit == .strict }.map(\.org)) }
+    }
+
+    /// Where a configuration came from, for the audit log's `config_loaded` entry.
+    public struct LoadedFrom: Sendable, Equatable {
+        /// The file's path, `inline` for text given directly, or `default` for the built-in one.
+        public var source: String
+        /// Lowercase hex SHA-256 of the text read (empty for the built-in default).
+        public var sha256: String
+
+        public init(source: String, sha256: String) {
+            self.source = source
+            self.sha256 = sha256
+        }
+
+        /// `text` read from `source`.
+        public init(source: String, text: String) {
+            self.source = source
+            self.sha256 = HexCoding.encode(SHA256.hash(data: Array(text.utf8)))
+        }
+    }
+
+    /// Reads `compliance:` {`audit` {`origin`, `signing_key_file`, `trusted_keys`,
+    /// `checkpoint_interval_ms`, `checkpoint_entries`}, `orgs[]` {`org`, `audit`}}.
+    static func readCompliance(_ node: ConfigNode) -> Compliance {
+        node.expectKeys(["audit", "orgs"])
+        var compliance = Compliance()
+        let audit = node.child("audit")
+        audit.expectKeys(["origin", "signing_key_file", "trusted_keys", "checkpoint_interval_ms", "checkpoint_entries"])
+        if let origin = audit.child("origin").text {
+            if SignedNote.isValidKeyName(origin) {
+                compliance.audit.origin = origin
+            } else {
+                node.context.report(audit.child("origin").path, "is not a valid log name (no spaces or '+', not empty)")
+            }
+        }
+        compliance.audit.signingKeyFile = audit.child("signing_key_file").text
+        for (index, key) in audit.child("trusted_keys").stringList().enumerated() {
+            if (try? NoteVerifierKey(parsing: key)) == nil {
+                node.context.report(audit.child("trusted_keys").path + "[\(index)]", "is not a verifier key (name+keyid+base64)")
+            }
+            compliance.audit.trustedKeys.append(key)
+        }
+        compliance.audit.checkpointIntervalMs = audit.child("checkpoint_interval_ms").int(default: 60_000, range: 1_000...60_000)
+        compliance.audit.checkpointEntries = audit.child("checkpoint_entries").int(default: 10_000, range: 1...10_000)
+        var seen: Set<String> = []
+        for element in node.child("orgs").elements {
+            element.expectKeys(["org", "audit"])
+            guard let org = element.child("org").text else {
+                element.context.report(element.child("org").path, "is required")
+                continue
+            }
+            if !seen.insert(org).inserted { element.context.report(element.child("org").path, "is listed twice: '\(org)'") }
+            compliance.orgs.append(
+                Compliance.Org(org: OrgID(org), audit: element.child("audit").choice(default: .standard, allowed: [.standard, .strict])))
+        }
+        return compliance
+    }
+}
