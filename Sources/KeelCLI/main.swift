@@ -17,6 +17,11 @@ do {
         try command.run()
     }
 } catch {
+    // `keel audit` exits 2 when it cannot run, usage errors included (1 means a failed check).
+    if CommandLine.arguments.dropFirst().first == "audit", Keel.exitCode(for: error) != .success, !(error is ExitCode) {
+        FileHandle.standardError.write(Data((Keel.fullMessage(for: error) + "\n").utf8))
+        exit(Audit.cannotRun)
+    }
     Keel.exit(withError: error)
 }
 

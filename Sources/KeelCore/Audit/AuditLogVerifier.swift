@@ -58,6 +58,8 @@ public struct AuditLogVerifier: Sendable {
         case checkpointRootMismatch(checkpointSize: UInt64, signed: MerkleHash, computed: MerkleHash)
         /// The log ends before the largest checkpoint: entries were cut from its end.
         case truncated(leafCount: UInt64, checkpointSize: UInt64)
+        /// The store has no entry at this index, though it holds later ones or its size counts it.
+        case missingEntry(storedSize: UInt64)
     }
 
     /// The first problem found.
