@@ -3,7 +3,7 @@ import Foundation
 public import KeelCore
 public import KeelServer
 public import KeelSimulator
-import KeelStorage
+public import KeelStorage
 import KeelStoragePostgres
 import KeelStorageSQLite
 import Logging
@@ -153,15 +153,20 @@ public final class TestGateway: Sendable {
 
     /// Every stored request record, newest first. Call after `shutdown()` to see all of them.
     public func records() async throws -> [RequestRecord] {
+        try await self.withStores { try await $0.requests.records(matching: RequestRecordQuery(limit: 1_000_000)) }
+    }
+
+    /// Runs `body` with the stores of the gateway's database, opened on their own.
+    public func withStores<Result: Sendable>(_ body: (KeelStores) async throws -> Result) async throws -> Result {
         var logger = Logger(label: "keel.test.read")
         logger.logLevel = .warning
         let storage = self.app.configuration.storage
         if storage.isPostgres {
             let backend = try await PostgresBackend.open(url: storage.url, configuration: .init(maximumConnections: 1, schema: storage.schema), logger: logger)
             do {
-                let records = try await backend.stores.requests.records(matching: RequestRecordQuery(limit: 1_000_000))
+                let result = try await body(backend.stores)
                 await backend.shutdown()
-                return records
+                return result
             } catch {
                 await backend.shutdown()
                 throw error
@@ -169,7 +174,7 @@ public final class TestGateway: Sendable {
         }
         let backend = try await SQLiteBackend.open(path: self.databasePath, logger: logger)
         defer { try? backend.close() }
-        return try await backend.stores.requests.records(matching: RequestRecordQuery(limit: 1_000_000))
+        return try await body(backend.stores)
     }
 
     /// Stops the gateway gracefully (as SIGTERM does) and waits until every record is written.

@@ -167,9 +167,7 @@ public final class KeelApp: Sendable {
             if let key = try await checkpointer.start() {
                 await recorder.append(.checkpoint(key), time: WallClock.unixMicros())
             }
-            await recorder.append(
-                .configLoaded(.init(configSHA256: configuration.loadedFrom.sha256, source: configuration.loadedFrom.source)),
-                time: WallClock.unixMicros())
+            await recorder.append(.configLoaded(configuration.loadedFrom.entry(of: configuration)), time: WallClock.unixMicros())
             let completeness = AuditCompletenessMonitor(store: stores.audit, recorder: recorder, startIndex: auditStart, alerts: alerts, logger: self.logger)
             checkpointer.watch(with: completeness)
             let rateLimiter = RateLimiter(

@@ -72,7 +72,18 @@ extension KeelConfiguration {
             self.sha256 = HexCoding.encode(SHA256.hash(data: Array(text.utf8)))
         }
     }
+}
 
+extension KeelConfiguration.LoadedFrom {
+    /// The `config_loaded` entry: the text's digest, or for a configuration not read from text
+    /// (the built-in default, one built in code) the digest of its description, secrets redacted.
+    func entry(of configuration: KeelConfiguration) -> AuditEntry.ConfigLoaded {
+        let digest = self.sha256.isEmpty ? HexCoding.encode(SHA256.hash(data: Array(String(reflecting: configuration).utf8))) : self.sha256
+        return AuditEntry.ConfigLoaded(configSHA256: digest, source: self.source)
+    }
+}
+
+extension KeelConfiguration {
     /// Reads `compliance:` {`audit` {`origin`, `signing_key_file`, `trusted_keys`,
     /// `checkpoint_interval_ms`, `checkpoint_entries`}, `orgs[]` {`org`, `audit`}}.
     static func readCompliance(_ node: ConfigNode) -> Compliance {

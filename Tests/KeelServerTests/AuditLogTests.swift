@@ -1,0 +1,273 @@
+import Foundation
+import KeelCore
+import KeelServer
+import KeelStorage
+import KeelTesting
+import Logging
+import NIOHTTP1
+import Testing
+
+/// The audit log written by a running gateway: one entry per recorded request, signed
+/// checkpoints, the `/admin/v1/audit` API, and `AuditLogCheck` (what `keel audit verify` runs)
+/// catching every kind of tampering on both backends.
+@Suite("Audit log of a running gateway")
+struct AuditLogTests {
+    static let logger = Logger(label: "keel.test.audit", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    static func configure(_ database: TestDatabase) -> @Sendable (inout KeelConfiguration) -> Void {
+        let url = TestKeel.postgresURL
+        let schema = TestKeel.uniquePostgresSchema()
+        return { configuration in
+            configuration.compliance.audit.checkpointIntervalMs = 1_000
+            if database == .postgres, let url {
+                configuration.storage = .init(url: url, schema: schema, maxConnections: 4)
+            }
+        }
+    }
+
+    /// Sends `count` chat requests (every third for a model that does not exist, so errors are
+    /// logged too); returns their request ids.
+    static func traffic(_ keel: TestGateway, count: Int) async throws -> [String] {
+        var ids: [String] = []
+        for index in 0..<count {
+            let model = index % 3 == 2 ? "no-such-model" : "keel-sim-chat"
+            let answer = try await keel.post("/v1/chat/completions", json: chatBody("entry \(index)", model: model))
+            #expect(answer.status == (index % 3 == 2 ? 404 : 200), "\(answer.body)")
+            ids.append(try #require(answer.headers["x-keel-request-id"]))
+        }
+        return ids
+    }
+
+    /// The bytes of a base64 member of the API's answers.
+    static func bytes(_ value: Any?) throws -> [UInt8] {
+        let text = try #require(value as? String)
+        return try #require(Base64Coding.decode(text))
+    }
+
+    static func hashes(_ value: Any?) throws -> [MerkleHash] {
+        try #require(value as? [String]).map { try #require(MerkleHash(base64: $0)) }
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any], "\(response.body)")
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func everyRequestHasAnEntryAndTheAPIServesProofsThatVerify(database: TestDatabase) async throws {
+        try await TestKeel.run(configure: Self.configure(database)) { keel in
+            let ids = try await Self.traffic(keel, count: 6)
+
+            // A request's entry is written shortly after its answer.
+            var found = try await keel.send(.GET, "/admin/v1/audit/requests/\(ids[5])")
+            for _ in 0..<200 where found.status == 404 {
+                try await Task.sleep(for: .milliseconds(20))
+                found = try await keel.send(.GET, "/admin/v1/audit/requests/\(ids[5])")
+            }
+            #expect(found.status == 200, "\(found.body)")
+            let located = try Self.json(found)
+            let entryBytes = try Self.bytes(located["entry"])
+            let entry = try AuditEntry(canonicalBytes: entryBytes)
+            guard case .request(let request) = entry.payload else { Issue.record("not a request entry: \(entry)"); return }
+            #expect(request.requestID.rawValue == ids[5])
+            #expect(request.status == 404)
+            #expect(entry.instanceID.hasPrefix("keel-"))
+            #expect(!String(decoding: entryBytes, as: UTF8.self).contains("entry 5"), "no prompt text in the log")
+
+            // The log starts with the key's checkpoint entry and the configuration loaded.
+            let first = try Self.json(try await keel.send(.GET, "/admin/v1/audit/entries?start=0&end=2"))
+            let firstEntries = try #require(first["entries"] as? [[String: Any]])
+            let kinds = try firstEntries.map { try AuditEntry(canonicalBytes: try Self.bytes($0["entry"])).kind }
+            #expect(kinds == [.checkpoint, .configLoaded])
+            #expect(firstEntries.map { $0["index"] as? Int } == [0, 1])
+
+            // A checkpoint covering every request.
+            let keyText = try await keel.send(.GET, "/admin/v1/audit/key")
+            #expect(keyText.status == 200)
+            #expect(keyText.headers["content-type"]?.hasPrefix("text/plain") == true)
+            let key = try NoteVerifierKey(parsing: String(keyText.body.dropLast()))
+            #expect(keyText.body.hasSuffix("\n") && !keyText.body.dropLast().contains("\n"))
+            var checkpoint = try AuditCheckpoint.verified(try await keel.send(.GET, "/admin/v1/audit/checkpoint").body, by: key)
+            for _ in 0..<200 where checkpoint.size < 8 {
+                try await Task.sleep(for: .milliseconds(50))
+                checkpoint = try AuditCheckpoint.verified(try await keel.send(.GET, "/admin/v1/audit/checkpoint").body, by: key)
+            }
+            #expect(checkpoint.size == 8, "two start entries and six requests")
+            #expect(checkpoint.origin == key.name)
+
+            // Every entry's inclusion proof against the checkpoint, and the entries' own root.
+            let listed = try Self.json(try await keel.send(.GET, "/admin/v1/audit/entries?start=0&end=100"))
+            let all = try #require(listed["entries"] as? [[String: Any]]).map { try Self.bytes($0["entry"]) }
+            #expect(all.count == 8)
+            #expect(MerkleTree.rootHash(ofEntries: all) == checkpoint.rootHash)
+            for index in 0..<8 {
+                let proof = try Self.json(try await keel.send(.GET, "/admin/v1/audit/proof/inclusion?index=\(index)&tree_size=8"))
+                #expect(proof["index"] as? Int == index && proof["tree_size"] as? Int == 8)
+                let hashes = try Self.hashes(proof["hashes"])
+                try MerkleProof.verifyInclusion(
+                    leafIndex: UInt64(index), treeSize: 8, leafHash: MerkleTree.leafHash(of: all[index]), proof: hashes, rootHash: checkpoint.rootHash)
+            }
+            let consistency = try Self.json(try await keel.send(.GET, "/admin/v1/audit/proof/consistency?first=3&second=8"))
+            #expect(consistency["first"] as? Int == 3 && consistency["second"] as? Int == 8)
+            try MerkleProof.verifyConsistency(
+                oldSize: 3, newSize: 8, oldRoot: MerkleTree.rootHash(ofEntries: all.prefix(3)), newRoot: checkpoint.rootHash,
+                proof: try Self.hashes(consistency["hashes"]))
+
+            // Bad ranges are the client's error.
+            for path in [
+                "/admin/v1/audit/entries?start=5&end=5", "/admin/v1/audit/entries?start=99&end=100", "/admin/v1/audit/entries?start=x&end=2",
+                "/admin/v1/audit/proof/inclusion?index=8&tree_size=8", "/admin/v1/audit/proof/inclusion?index=0&tree_size=999",
+                "/admin/v1/audit/proof/consistency?first=0&second=8", "/admin/v1/audit/proof/consistency?first=5&second=4",
+            ] {
+                let refused = try await keel.send(.GET, path)
+                #expect(refused.status == 400, "\(path): \(refused.status) \(refused.body)")
+            }
+            #expect(try await keel.send(.GET, "/admin/v1/audit/requests/req_nothing").status == 404)
+            let metrics = try await keel.send(.GET, "/metrics", key: nil)
+            #expect(metrics.body.contains("keel_audit_gap 0"))
+
+            await keel.shutdown()
+            // The final checkpoint covers everything, and the whole stored log verifies.
+            let report = try await AuditLogCheck.verify(keel.app.configuration, logger: Self.logger)
+            guard case .verified(let summary) = report.result else { Issue.record("\(report.result)"); return }
+            #expect(summary.leafCount == 8 && summary.signedSize == 8)
+            #expect(report.keys == [key.description])
+        }
+    }
+
+    @Test func onlyAdminsAndAuditorsReadTheLog() async throws {
+        try await TestKeel.run(configure: Self.configure(.sqlite)) { keel in
+            var keys: [String: String] = [:]
+            #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"o1","name":"o1"}"#).status == 201)
+            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"t1","org":"o1","name":"t1"}"#).status == 201)
+            for role in ["none", "viewer", "auditor", "team_admin"] {
+                let scope = role == "auditor" ? "" : #","team":"t1""#
+                let created = try await keel.post("/admin/v1/keys", json: #"{"role":"\#(role)"\#(scope)}"#)
+                keys[role] = try #require((try Self.json(created))["key"] as? String, "\(created.body)")
+            }
+            for path in ["/admin/v1/audit/checkpoint", "/admin/v1/audit/key", "/admin/v1/audit/entries?start=0&end=1"] {
+                #expect(try await keel.send(.GET, path, key: keys["auditor"]).status == 200, "\(path)")
+                #expect(try await keel.send(.GET, path).status == 200, "\(path)")
+                for role in ["none", "viewer", "team_admin"] {
+                    #expect(try await keel.send(.GET, path, key: keys[role]).status == 403, "\(path) as \(role)")
+                }
+                #expect(try await keel.send(.GET, path, key: nil).status == 401, "\(path)")
+            }
+        }
+    }
+
+    /// A stored log's rows, to put back after each tampering.
+    struct SavedLog {
+        var entries: [SQLRow]
+        var nodes: [SQLRow]
+        var size: Int64
+
+        static func save(_ database: any SQLDatabase) async throws -> SavedLog {
+            SavedLog(
+                entries: try await database.rows("SELECT idx, instance_id, seq, kind, time_us, request_id, entry FROM audit_entry ORDER BY idx"),
+                nodes: try await database.rows("SELECT level, idx, hash FROM audit_node"),
+                size: try #require(try await database.row("SELECT tree_size FROM audit_head")).decode("tree_size"))
+        }
+
+        func restore(_ database: any SQLDatabase) async throws {
+            try await database.transaction { tx in
+                try await tx.run("DELETE FROM audit_entry")
+                try await tx.run("DELETE FROM audit_node")
+                try await tx.run("UPDATE audit_head SET tree_size = \(self.size)")
+                for row in self.entries {
+                    try await tx.run(Self.insertEntry(row, index: try row.decode("idx")))
+                }
+                for row in self.nodes {
+                    try await tx.run("INSERT INTO audit_node (level, idx, hash) VALUES (\(try row.value("level")), \(try row.value("idx")), \(try row.value("hash")))")
+                }
+            }
+        }
+
+        static func insertEntry(_ row: SQLRow, index: Int64, bytes: [UInt8]? = nil) throws -> SQLStatement {
+            let entry: SQLValue = try bytes.map { .blob($0) } ?? row.value("entry")
+            return """
+                INSERT INTO audit_entry (idx, instance_id, seq, kind, time_us, request_id, entry) VALUES \
+                (\(index), \(try row.value("instance_id")), \(try row.value("seq")), \(try row.value("kind")), \(try row.value("time_us")), \(try row.value("request_id")), \(entry))
+                """
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func verifyNamesTheFirstIndexOfEveryKindOfTampering(database: TestDatabase) async throws {
+        try await TestKeel.run(configure: Self.configure(database)) { keel in
+            _ = try await Self.traffic(keel, count: 10)
+            await keel.shutdown()
+            let configuration = keel.app.configuration
+            func verify() async throws -> AuditLogVerifier.Result { try await AuditLogCheck.verify(configuration, logger: Self.logger).result }
+            guard case .verified(let summary) = try await verify() else { Issue.record("the untouched log must verify"); return }
+            #expect(summary.leafCount == 12 && summary.signedSize == 12)
+
+            try await keel.withStores { stores in
+                let database = stores.database
+                let saved = try await SavedLog.save(database)
+                func expectFailure(at index: UInt64, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                    let result = try await verify()
+                    guard case .failed(let failure) = result else {
+                        Issue.record("\(what): the log still verifies", sourceLocation: sourceLocation)
+                        return
+                    }
+                    #expect(failure.index == index, "\(what): \(failure)", sourceLocation: sourceLocation)
+                    try await saved.restore(database)
+                    guard case .verified = try await verify() else {
+                        Issue.record("\(what): the restored log does not verify", sourceLocation: sourceLocation)
+                        return
+                    }
+                }
+
+                // One byte of one entry changed.
+                var flipped: [UInt8] = try saved.entries[5].decode("entry")
+                flipped[flipped.count / 2] ^= 0x01
+                try await database.run("UPDATE audit_entry SET entry = \(flipped) WHERE idx = 5")
+                try await expectFailure(at: 5, "a flipped byte")
+
+                // One byte changed, and its leaf hash rewritten to match: the checkpoint catches it.
+                try await database.run("UPDATE audit_entry SET entry = \(flipped) WHERE idx = 5")
+                try await database.run("UPDATE audit_node SET hash = \(MerkleTree.leafHash(of: flipped).bytes) WHERE level = 0 AND idx = 5")
+                let caught = try await verify()
+                guard case .failed = caught else { Issue.record("a rewritten leaf hash: the log still verifies"); return }
+                try await saved.restore(database)
+
+                // One entry deleted.
+                try await database.run("DELETE FROM audit_entry WHERE idx = 7")
+                try await expectFailure(at: 7, "a deleted entry")
+
+                // A forged entry inserted at 4, the rest moved up.
+                try await database.transaction { tx in
+                    try await tx.run("UPDATE audit_entry SET idx = idx + 1000 WHERE idx >= 4")
+                    try await tx.run("UPDATE audit_entry SET idx = idx - 999 WHERE idx >= 1000")
+                    let forged = AuditEntry(
+                        instanceID: "keel-forged", seq: 1, time: 1_796_000_000_000_000,
+                        payload: .configLoaded(.init(configSHA256: String(repeating: "0", count: 64), source: "forged")))
+                    try await tx.run(
+                        """
+                        INSERT INTO audit_entry (idx, instance_id, seq, kind, time_us, request_id, entry) \
+                        VALUES (4, 'keel-forged', 1, 'config_loaded', 1796000000000000, NULL, \(forged.canonicalBytes()))
+                        """)
+                }
+                try await expectFailure(at: 4, "an inserted entry")
+
+                // Two entries swapped.
+                let third: [UInt8] = try saved.entries[3].decode("entry")
+                let fourth: [UInt8] = try saved.entries[4].decode("entry")
+                try await database.run("UPDATE audit_entry SET entry = \(fourth) WHERE idx = 3")
+                try await database.run("UPDATE audit_entry SET entry = \(third) WHERE idx = 4")
+                try await expectFailure(at: 3, "two entries reordered")
+
+                // The log cut after 9 entries, its tree and size too.
+                try await database.transaction { tx in
+                    try await tx.run("DELETE FROM audit_entry WHERE idx >= 9")
+                    // Keep only the complete subtrees within the first 9 leaves.
+                    for level in 0..<8 {
+                        try await tx.run("DELETE FROM audit_node WHERE level = \(Int64(level)) AND idx >= \(Int64(9 >> level))")
+                    }
+                    try await tx.run("UPDATE audit_head SET tree_size = 9")
+                }
+                try await expectFailure(at: 9, "a truncated log")
+            }
+        }
+    }
+}
