@@ -64,7 +64,11 @@ public struct AuditLeaf: Sendable {
         self.seq = entry.seq
         self.kind = entry.kind
         self.time = entry.time
-        if case .request(let request) = entry.payload { self.requestID = request.requestID }
+        switch entry.payload {
+        case .request(let request): self.requestID = request.requestID
+        case .requestStarted(let started): self.requestID = started.requestID
+        default: self.requestID = nil
+        }
         self.bytes = entry.canonicalBytes()
         self.hash = MerkleTree.leafHash(of: self.bytes)
     }

@@ -271,3 +271,66 @@ struct AuditLogTests {
         }
     }
 }
+
+/// Strict audit mode: an organisation's requests are answered only once their `request_started`
+/// entry is stored; when the store cannot take it, they are refused, never answered unaudited.
+@Suite("Strict audit mode")
+struct StrictAuditTests {
+    @Test(arguments: TestDatabase.enabled)
+    func aStrictOrgIsRefusedWhileTheLogCannotBeWrittenAndOthersAreServed(database: TestDatabase) async throws {
+        let base = AuditLogTests.configure(database)
+        try await TestKeel.run(configure: { configuration in
+            base(&configuration)
+            configuration.compliance.orgs = [.init(org: "strict-org", audit: .strict), .init(org: "plain-org")]
+            configuration.compliance.audit.strictTimeoutMs = 500
+        }) { keel in
+            var keys: [String: String] = [:]
+            for org in ["strict-org", "plain-org"] {
+                #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"\#(org)","name":"\#(org)"}"#).status == 201)
+                #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"\#(org)-team","org":"\#(org)","name":"t"}"#).status == 201)
+                let created = try await keel.post("/admin/v1/keys", json: #"{"team":"\#(org)-team"}"#)
+                keys[org] = try #require((try AuditLogTests.json(created))["key"] as? String, "\(created.body)")
+            }
+
+            // While the log can be written, a strict request is logged before it is answered.
+            let served = try await keel.post("/v1/chat/completions", json: chatBody("strict"), key: keys["strict-org"])
+            #expect(served.status == 200, "\(served.body)")
+            let servedID = try #require(served.headers["x-keel-request-id"])
+
+            // Another connection holds the log's head: the gateway's writes wait behind it.
+            let (refused, plain) = try await keel.withStores { stores in
+                try await stores.database.transaction { tx in
+                    try await tx.run("UPDATE audit_head SET tree_size = tree_size WHERE id = 1")
+                    let refused = try await keel.post("/v1/chat/completions", json: chatBody("strict"), key: keys["strict-org"])
+                    let plain = try await keel.post("/v1/chat/completions", json: chatBody("plain"), key: keys["plain-org"])
+                    return (refused, plain)
+                }
+            }
+            #expect(refused.status == 503, "\(refused.body)")
+            #expect(refused.body.contains(#""code":"audit_unavailable""#), "\(refused.body)")
+            #expect(plain.status == 200, "a standard org is answered; its entry follows: \(plain.body)")
+            let refusedID = try #require(refused.headers["x-keel-request-id"])
+
+            await keel.shutdown()
+            let records = try await keel.records()
+            #expect(records.first { $0.id.rawValue == refusedID }?.status == 503, "the refused request is recorded")
+            let entries = try await keel.withStores { stores in
+                try await stores.audit.entries(from: 0, to: 1_000).map { try AuditEntry(canonicalBytes: $0.bytes) }
+            }
+            let started = entries.firstIndex {
+                if case .requestStarted(let start) = $0.payload { return start.requestID.rawValue == servedID }
+                return false
+            }
+            let finished = entries.firstIndex {
+                if case .request(let request) = $0.payload { return request.requestID.rawValue == servedID }
+                return false
+            }
+            #expect(started != nil && finished != nil && started! < finished!, "started before its record's entry")
+            #expect(entries.filter { if case .request = $0.payload { return true } else { return false } }.count == records.count)
+            guard case .verified = try await AuditLogCheck.verify(keel.app.configuration, logger: AuditLogTests.logger).result else {
+                Issue.record("the log verifies")
+                return
+            }
+        }
+    }
+}

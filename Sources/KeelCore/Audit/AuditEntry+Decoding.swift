@@ -29,6 +29,16 @@ extension AuditEntry {
         let payload: Payload
         switch kind {
         case .request: payload = .request(try Request(reading: &reader))
+        case .requestStarted:
+            var record = RequestRecord(
+                id: RequestID(try reader.string("request_id")), startedAt: time, operation: try reader.string("operation"),
+                requestedModel: try reader.string("requested_model"), status: 0, outcome: .success, totalMicros: 0)
+            record.keyID = try reader.optionalString("key_id").map { KeyID($0) }
+            record.orgID = try reader.optionalString("org_id").map { OrgID($0) }
+            record.teamID = try reader.optionalString("team_id").map { TeamID($0) }
+            record.projectID = try reader.optionalString("project_id").map { ProjectID($0) }
+            record.userID = try reader.optionalString("user_id").map { UserID($0) }
+            payload = .requestStarted(RequestStarted(record))
         case .adminChange: payload = .adminChange(try AdminChange(reading: &reader))
         case .configLoaded:
             payload = .configLoaded(

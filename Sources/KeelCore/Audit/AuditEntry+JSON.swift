@@ -18,6 +18,18 @@ extension AuditEntry {
         var members: [JSONValue.Member] = []
         switch self.payload {
         case .request(let request): request.appendMembers(to: &members)
+        case .requestStarted(let started):
+            func add(_ key: String, _ value: String?) {
+                if let value { members.append(.init(key: key, value: .string(value))) }
+            }
+            add("key_id", started.keyID?.rawValue)
+            add("operation", started.operation)
+            add("org_id", started.orgID?.rawValue)
+            add("project_id", started.projectID?.rawValue)
+            add("request_id", started.requestID.rawValue)
+            add("requested_model", started.requestedModel)
+            add("team_id", started.teamID?.rawValue)
+            add("user_id", started.userID?.rawValue)
         case .adminChange(let change): change.appendMembers(to: &members)
         case .configLoaded(let config):
             members.append(.init(key: "config_sha256", value: .string(config.configSHA256)))

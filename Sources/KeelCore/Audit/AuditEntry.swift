@@ -14,6 +14,8 @@ public struct AuditEntry: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         /// One request through the gateway (a ``RequestRecord``).
         case request
+        /// A request of an organisation in strict audit mode, logged before it is answered.
+        case requestStarted = "request_started"
         /// A change through the admin API, the console or the CLI; incidents, approvals,
         /// playbook actions and manual purges included.
         case adminChange = "admin_change"
@@ -28,6 +30,7 @@ public struct AuditEntry: Sendable, Equatable {
     /// The part of an entry that depends on its kind.
     public enum Payload: Sendable, Equatable {
         case request(Request)
+        case requestStarted(RequestStarted)
         case adminChange(AdminChange)
         case configLoaded(ConfigLoaded)
         case purge(Purge)
@@ -36,6 +39,7 @@ public struct AuditEntry: Sendable, Equatable {
         public var kind: Kind {
             switch self {
             case .request: .request
+            case .requestStarted: .requestStarted
             case .adminChange: .adminChange
             case .configLoaded: .configLoaded
             case .purge: .purge
@@ -127,6 +131,30 @@ extension AuditEntry {
             self.upstreamMicros = record.upstreamMicros
             self.totalMicros = record.totalMicros
             self.contentDigests = contentDigests
+        }
+    }
+
+    /// What strict mode logs of a request before it is answered: who asked for which model.
+    public struct RequestStarted: Sendable, Equatable {
+        public var requestID: RequestID
+        public var operation: String
+        public var orgID: OrgID?
+        public var teamID: TeamID?
+        public var projectID: ProjectID?
+        public var userID: UserID?
+        public var keyID: KeyID?
+        public var requestedModel: String
+
+        /// The entry of `record` as admitted.
+        public init(_ record: RequestRecord) {
+            self.requestID = record.id
+            self.operation = record.operation
+            self.orgID = record.orgID
+            self.teamID = record.teamID
+            self.projectID = record.projectID
+            self.userID = record.userID
+            self.keyID = record.keyID
+            self.requestedModel = record.requestedModel
         }
     }
 

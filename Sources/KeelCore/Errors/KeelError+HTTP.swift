@@ -25,7 +25,7 @@ extension KeelError {
         case .upstreamBadResponse, .streamInterrupted: 502
         case .upstreamTimeout: 504
         case .clientDisconnected, .hedgeLost: 499
-        case .overloaded: 503
+        case .overloaded, .auditUnavailable: 503
         case .internalError: 500
         }
     }
@@ -40,7 +40,7 @@ extension KeelError {
         // OpenAI's own type for a spent quota, so SDKs treat it as one.
         case .budgetExceeded: "insufficient_quota"
         case .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .overloaded,
-            .clientDisconnected, .hedgeLost, .internalError:
+            .clientDisconnected, .hedgeLost, .internalError, .auditUnavailable:
             "api_error"
         }
     }
@@ -75,7 +75,9 @@ extension KeelError {
         case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded: "rate_limit_error"
         case .overloaded: "overloaded_error"
         case .upstreamUnavailable: self.upstreamStatus == 529 ? "overloaded_error" : "api_error"
-        case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .hedgeLost, .internalError: "api_error"
+        case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .hedgeLost, .internalError,
+            .auditUnavailable:
+            "api_error"
         }
     }
 

@@ -25,6 +25,8 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case rateLimitExceeded = "rate_limit_exceeded"
         /// A compliance policy forbids the request (its model, or every provider that could serve it).
         case policyViolation = "policy_violation"
+        /// Strict audit mode could not log the request before answering it.
+        case auditUnavailable = "audit_unavailable"
         case internalError = "internal_error"
     }
 
@@ -133,6 +135,12 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.policyViolation, message: message)
     }
 
+    /// The organisation's strict audit mode could not write the request's `request_started`
+    /// entry: the request is refused rather than answered unaudited.
+    public static func auditUnavailable(_ message: String) -> Self {
+        Self(.auditUnavailable, message: message)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -148,7 +156,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
             true
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
-            .budgetExceeded, .rateLimitExceeded, .policyViolation:
+            .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable:
             false
         }
     }

@@ -208,6 +208,8 @@ public final class KeelApp: Sendable {
                     store: stores.agentTasks, requests: stores.requests, monitoring: monitoring, logger: self.logger),
                 tracing: tracing,
                 policies: PolicySet(configuration.policies),
+                strictAuditOrgs: configuration.compliance.strictOrgs,
+                strictAuditTimeout: .milliseconds(configuration.compliance.audit.strictTimeoutMs),
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)

@@ -28,6 +28,9 @@ extension KeelConfiguration {
             public var checkpointIntervalMs = 60_000
             /// …and whenever this many entries arrived since the last one.
             public var checkpointEntries = 10_000
+            /// How long a request of a strict organisation waits for its `request_started` entry
+            /// to be stored before it is refused (503).
+            public var strictTimeoutMs = 5_000
 
             public init() {}
         }
@@ -85,12 +88,12 @@ extension KeelConfiguration.LoadedFrom {
 
 extension KeelConfiguration {
     /// Reads `compliance:` {`audit` {`origin`, `signing_key_file`, `trusted_keys`,
-    /// `checkpoint_interval_ms`, `checkpoint_entries`}, `orgs[]` {`org`, `audit`}}.
+    /// `checkpoint_interval_ms`, `checkpoint_entries`, `strict_timeout_ms`}, `orgs[]` {`org`, `audit`}}.
     static func readCompliance(_ node: ConfigNode) -> Compliance {
         node.expectKeys(["audit", "orgs"])
         var compliance = Compliance()
         let audit = node.child("audit")
-        audit.expectKeys(["origin", "signing_key_file", "trusted_keys", "checkpoint_interval_ms", "checkpoint_entries"])
+        audit.expectKeys(["origin", "signing_key_file", "trusted_keys", "checkpoint_interval_ms", "checkpoint_entries", "strict_timeout_ms"])
         if let origin = audit.child("origin").text {
             if SignedNote.isValidKeyName(origin) {
                 compliance.audit.origin = origin
@@ -107,6 +110,7 @@ extension KeelConfiguration {
         }
         compliance.audit.checkpointIntervalMs = audit.child("checkpoint_interval_ms").int(default: 60_000, range: 1_000...60_000)
         compliance.audit.checkpointEntries = audit.child("checkpoint_entries").int(default: 10_000, range: 1...10_000)
+        compliance.audit.strictTimeoutMs = audit.child("strict_timeout_ms").int(default: 5_000, range: 100...60_000)
         var seen: Set<String> = []
         for element in node.child("orgs").elements {
             element.expectKeys(["org", "audit"])

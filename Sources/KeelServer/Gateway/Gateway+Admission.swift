@@ -49,6 +49,7 @@ extension Gateway {
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
             let policy = try self.policy(for: principal, model: record.requestedModel)
+            if let org = principal.orgID, self.strictAuditOrgs.contains(org) { try await self.logStart(of: record) }
             if let taskOutcome, let taskID = record.taskID {
                 // Ended before limits and routing: the agent has said the task is over, whatever
                 // becomes of this last request; a task already ended is refused (409), recorded.
@@ -66,6 +67,15 @@ extension Gateway {
             let failure: KeelError = error
             await self.recordFailure(&record, error: failure, started: started, trace: trace)
             throw RecordedFailure(error: failure, requestID: record.id.rawValue)
+        }
+    }
+
+    /// Strict audit mode: returns once the request's `request_started` entry is durably stored;
+    /// throws (503) when the store fails or does not answer within `strict_timeout_ms`.
+    func logStart(of record: RequestRecord) async throws(KeelError) {
+        let logged = await self.recorder.appendDurably(.requestStarted(.init(record)), time: record.startedAt, timeout: self.strictAuditTimeout)
+        guard logged else {
+            throw .auditUnavailable("This organisation's requests are answered only once audited, and the audit log cannot be written now.")
         }
     }
 

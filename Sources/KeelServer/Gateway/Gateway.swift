@@ -30,6 +30,10 @@ public final class Gateway: Sendable {
     let tracing: GatewayTracing?
     /// Compliance policies (`policies:`); empty, the request path does no policy work.
     let policies: PolicySet
+    /// Organisations in strict audit mode: their requests are answered only once logged.
+    let strictAuditOrgs: Set<OrgID>
+    /// How long a strict organisation's request waits for its entry to be stored.
+    let strictAuditTimeout: Duration
     let logger: Logger
 
     init(
@@ -44,9 +48,13 @@ public final class Gateway: Sendable {
         agentTasks: AgentTaskOutcomes,
         tracing: GatewayTracing? = nil,
         policies: PolicySet = PolicySet([]),
+        strictAuditOrgs: Set<OrgID> = [],
+        strictAuditTimeout: Duration = .seconds(5),
         logger: Logger
     ) {
         self.policies = policies
+        self.strictAuditOrgs = strictAuditOrgs
+        self.strictAuditTimeout = strictAuditTimeout
         self.agentTasks = agentTasks
         self.tracing = tracing
         self.keyRing = keyRing

@@ -142,7 +142,17 @@ struct AuditEntryTests {
                 .init(treeSize: 4, rootHash: RFC6962Vectors.roots[4], verifierKey: SignedNoteTests.Go.verifierKey)
             )
         ),
+        AuditEntry(instanceID: "i-3", seq: 1, time: Self.record.startedAt, payload: .requestStarted(.init(Self.record))),
     ]
+
+    @Test func aStartedEntryNamesTheRequestAndWhoAskedBeforeItIsAnswered() {
+        let bytes = Self.entries.last!.canonicalBytes()
+        #expect(
+            String(decoding: bytes, as: UTF8.self)
+                == #"{"instance_id":"i-3","key_id":"key_1","kind":"request_started","operation":"chat.completions","org_id":"org_1","#
+                + #""project_id":"proj_1","request_id":"req_01","requested_model":"gpt-4o-mini","seq":1,"team_id":"team_1","#
+                + #""time":1793491200123456,"user_id":"user_1","v":1}"#)
+    }
 
     @Test func everyKindRoundTripsThroughItsCanonicalBytes() throws {
         #expect(Set(Self.entries.map(\.kind)) == Set(AuditEntry.Kind.allCases))
