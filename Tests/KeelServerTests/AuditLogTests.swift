@@ -334,3 +334,44 @@ struct StrictAuditTests {
         }
     }
 }
+
+@Suite("Admin changes in the audit log")
+struct AdminChangeAuditTests {
+    @Test func everySuccessfulChangeIsAnEntryWithItsActorTargetAndRedactedSummary() async throws {
+        try await TestKeel.run(configure: AuditLogTests.configure(.sqlite)) { keel in
+            #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
+            #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 409, "a refused change")
+            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status == 201)
+            let created = try await keel.post("/admin/v1/keys", json: #"{"role":"admin","name":"ci"}"#)
+            #expect(created.status == 201)
+            let body = try AuditLogTests.json(created)
+            let secret = try #require(body["key"] as? String, "the answer reaches the client whole: \(created.body)")
+            let keyID = try #require(body["id"] as? String)
+            // A change made by a key with an admin role is attributed to that key.
+            let patched = try await keel.send(.PATCH, "/admin/v1/teams/search", body: #"{"name":"Search 2"}"#, key: secret)
+            #expect(patched.status == 200, "\(patched.body)")
+            #expect(try await keel.send(.DELETE, "/admin/v1/keys/\(keyID)").status == 200)
+            #expect(try await keel.send(.GET, "/admin/v1/keys").status == 200)
+
+            await keel.shutdown()
+            let changes = try await keel.withStores { stores in
+                try await stores.audit.entries(from: 0, to: 1_000).compactMap { stored -> AuditEntry.AdminChange? in
+                    guard case .adminChange(let change) = try AuditEntry(canonicalBytes: stored.bytes).payload else { return nil }
+                    return change
+                }
+            }
+            let expected = [
+                ("orgs.create", "org", "acme"), ("teams.create", "team", "search"), ("keys.create", "key", keyID), ("teams.update", "team", "search"),
+                ("keys.revoke", "key", keyID),
+            ]
+            #expect(changes.map { "\($0.action) \($0.targetType) \($0.targetID)" } == expected.map { "\($0.0) \($0.1) \($0.2)" })
+            #expect(changes.first?.actorKeyID == "admin" && changes.first?.actorRole == .admin)
+            #expect(changes.count == 5 && changes[3].actorKeyID == KeyID(keyID), "the change by the admin-role key is its own")
+            #expect(changes.first?.summary == .object([.init(key: "id", value: .string("acme")), .init(key: "name", value: .string("Acme"))]))
+            let text = try await keel.withStores { stores in
+                try await stores.audit.entries(from: 0, to: 1_000).map { String(decoding: $0.bytes, as: UTF8.self) }.joined()
+            }
+            #expect(!text.contains(secret), "no key secret in the log")
+        }
+    }
+}

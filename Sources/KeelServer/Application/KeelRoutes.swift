@@ -12,6 +12,7 @@ enum KeelRoutes {
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: DialectErrorMiddleware())
+        router.add(middleware: AdminChangeAuditMiddleware(admin: admin, recorder: gateway.recorder))
         router.get("healthz") { _, _ in Gateway.json(#"{"status":"ok"}"#) }
         router.get("readyz") { _, _ in
             do {
