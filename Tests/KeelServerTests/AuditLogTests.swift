@@ -375,3 +375,38 @@ struct AdminChangeAuditTests {
         }
     }
 }
+
+@Suite("One audit log from two instances", .enabled(if: TestKeel.postgresURL != nil))
+struct TwoInstanceAuditTests {
+    @Test func twoGatewaysOnOnePostgreSQLDatabaseWriteOneLogThatVerifies() async throws {
+        let configure = AuditLogTests.configure(.postgres)
+        try await TestKeel.run(configure: configure) { first in
+            let storage = first.app.configuration.storage
+            try await TestKeel.run(configure: { configuration in
+                configure(&configuration)
+                configuration.storage = storage
+            }) { second in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for gateway in [first, second] {
+                        group.addTask {
+                            for index in 0..<20 {
+                                let answer = try await gateway.post("/v1/chat/completions", json: chatBody("two \(index)"))
+                                #expect(answer.status == 200)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                await second.shutdown()
+            }
+            await first.shutdown()
+            let report = try await AuditLogCheck.verify(first.app.configuration, logger: AuditLogTests.logger)
+            guard case .verified(let summary) = report.result else { Issue.record("\(report.result)"); return }
+            // Each instance: its key entry (the first only), its configuration, its 20 requests.
+            #expect(summary.leafCount == 43, "\(summary)")
+            #expect(summary.signedSize == 43)
+            #expect(summary.lastSequence.count == 2)
+            #expect(summary.lastSequence.values.sorted() == [21, 22])
+        }
+    }
+}
