@@ -410,3 +410,34 @@ struct TwoInstanceAuditTests {
         }
     }
 }
+
+@Suite("Content digests in the audit log")
+struct ContentDigestAuditTests {
+    @Test(arguments: TestDatabase.enabled)
+    func promptAndAnswerDigestsAreTheHMACOfTheBytesWithTheOrgsSalt(database: TestDatabase) async throws {
+        try await TestKeel.run(configure: AuditLogTests.configure(database)) { keel in
+            let complete = chatBody("digest me")
+            let streamed = chatBody("digest my stream", extra: #""stream":true"#)
+            let first = try await keel.post("/v1/chat/completions", json: complete)
+            let second = try await keel.post("/v1/chat/completions", json: streamed)
+            #expect(first.status == 200 && second.status == 200)
+            await keel.shutdown()
+            let (salt, entries) = try await keel.withStores { stores in
+                let salt = try await stores.audit.salt(forOrg: "", now: 0)
+                let entries = try await stores.audit.entries(from: 0, to: 100).map { try AuditEntry(canonicalBytes: $0.bytes) }
+                return (salt, entries)
+            }
+            let digester = AuditContentDigester(saltID: salt.id, salt: salt.salt)
+            for (prompt, answer) in [(complete, first), (streamed, second)] {
+                let id = try #require(answer.headers["x-keel-request-id"])
+                let request = try #require(entries.lazy.compactMap { entry -> AuditEntry.Request? in
+                    if case .request(let request) = entry.payload, request.requestID.rawValue == id { return request }
+                    return nil
+                }.first)
+                #expect(request.contentDigests?.saltID == salt.id)
+                #expect(request.contentDigests?.prompt == digester.digest(of: Array(prompt.utf8)))
+                #expect(request.contentDigests?.answer == digester.digest(of: Array(answer.body.utf8)), "stream: \(request.stream)")
+            }
+        }
+    }
+}

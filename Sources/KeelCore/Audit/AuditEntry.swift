@@ -159,7 +159,7 @@ extension AuditEntry {
     }
 
     /// `prompt_sha256`, `answer_sha256` and `digest_salt_id`: ``AuditContentDigester`` digests.
-    public struct ContentDigests: Sendable, Equatable {
+    public struct ContentDigests: Sendable, Equatable, Codable {
         /// The salt (one per organisation) that keyed the digests.
         public var saltID: String
         /// Lowercase hex HMAC-SHA-256 of the request body as received; `nil` when there was none.

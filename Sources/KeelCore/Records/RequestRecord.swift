@@ -99,6 +99,9 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// cut after content reached the client, before the upstream reported its usage. Input is
     /// estimated from the request, output from what the client received.
     public var usageEstimated: Bool
+    /// Salted digests of the request and answer bodies, for the audit log's entry; carried to
+    /// the recorder, not stored with the record.
+    public var contentDigests: AuditEntry.ContentDigests? = nil
 
     public init(
         id: RequestID,

@@ -210,6 +210,7 @@ public final class KeelApp: Sendable {
                 policies: PolicySet(configuration.policies),
                 strictAuditOrgs: configuration.compliance.strictOrgs,
                 strictAuditTimeout: .milliseconds(configuration.compliance.audit.strictTimeoutMs),
+                digesters: AuditDigesters(store: stores.audit, logger: self.logger),
                 logger: self.logger
             )
             let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)

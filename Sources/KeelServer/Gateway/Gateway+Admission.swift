@@ -45,6 +45,9 @@ extension Gateway {
             try self.applyTagHeader(request, to: &record)
             let taskOutcome = try self.applyAgentHeaders(request, to: &record)
             let bytes = try await self.readBody(request)
+            if let digesters = self.digesters, let digester = await digesters.digester(for: principal.orgID) {
+                record.contentDigests = AuditEntry.ContentDigests(saltID: digester.saltID, prompt: digester.digest(of: bytes.readableBytesView), answer: nil)
+            }
             let body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
@@ -190,6 +193,7 @@ extension Gateway {
         record.status = 200
         record.outcome = .success
         record.totalMicros = (ContinuousClock.now - started).microseconds
+        self.digestAnswer(body, of: &record)
         var headers = self.responseHeaders(record, attempts: attempts)
         headers[.contentType] = contentType ?? "application/json"
         headers[.keelCost] = record.cost.decimalString
@@ -198,6 +202,18 @@ extension Gateway {
         await self.recorder.record(record)
         guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
         return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: dialect))
+    }
+
+    /// Adds the digest of a complete answer to the record's content digests.
+    func digestAnswer(_ body: ByteBuffer, of record: inout RequestRecord) {
+        guard record.contentDigests != nil, let digester = self.digesters?.cached(for: record.orgID) else { return }
+        record.contentDigests?.answer = digester.digest(of: body.readableBytesView)
+    }
+
+    /// The digest a streamed answer feeds, when its request has content digests.
+    func answerDigest(for record: RequestRecord) -> AnswerDigest? {
+        guard record.contentDigests != nil, let digester = self.digesters?.cached(for: record.orgID) else { return nil }
+        return AnswerDigest(digester)
     }
 
     /// A complete answer's body that ends the request's span once it has been written.

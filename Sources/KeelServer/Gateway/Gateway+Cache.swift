@@ -77,6 +77,7 @@ extension Gateway {
         case .complete(let body, let contentType):
             headers[.contentType] = contentType ?? "application/json"
             record.totalMicros = (ContinuousClock.now - started).microseconds
+            self.digestAnswer(body, of: &record)
             await holds.settle(record)
             await recorder.record(record)
             guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
@@ -85,9 +86,10 @@ extension Gateway {
         case .stream(let events):
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
+            let answerDigest = self.answerDigest(for: record)
             return Response(status: .ok, headers: headers, body: ResponseBody { [record] writer in
                 var record = record
-                var writer = AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: dialect)
+                var writer = AnswerDigestingWriter.wrapping(AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: dialect), digest: answerDigest)
                 do {
                     try await writer.write(events)
                     record.ttftMicros = (ContinuousClock.now - started).microseconds
@@ -98,6 +100,7 @@ extension Gateway {
                     record.status = KeelError.clientDisconnected.httpStatus
                 }
                 record.totalMicros = (ContinuousClock.now - started).microseconds
+                if let answerDigest { record.contentDigests?.answer = answerDigest.value }
                 trace?.end(record)
                 await holds.settle(record)
                 await recorder.record(record)

@@ -132,7 +132,8 @@ extension Gateway {
                 holds: admitted.holds,
                 lateFailure: self.lateFailureReporter(routed),
                 requestBody: chat.body,
-                trace: admitted.trace
+                trace: admitted.trace,
+                answerDigest: self.answerDigest(for: admitted.record)
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
             let resume = self.streamResume(
@@ -140,7 +141,8 @@ extension Gateway {
                 policy: admitted.policy)
             let trace = admitted.trace
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                var writer = AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: Ingress.dialect)
+                var writer = AnswerDigestingWriter.wrapping(
+                    AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: Ingress.dialect), digest: relay.answerDigest)
                 await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
             })
         }

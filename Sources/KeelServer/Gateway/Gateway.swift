@@ -34,6 +34,8 @@ public final class Gateway: Sendable {
     let strictAuditOrgs: Set<OrgID>
     /// How long a strict organisation's request waits for its entry to be stored.
     let strictAuditTimeout: Duration
+    /// The organisations' content-digest keys, for the audit log; `nil` digests nothing.
+    let digesters: AuditDigesters?
     let logger: Logger
 
     init(
@@ -50,8 +52,10 @@ public final class Gateway: Sendable {
         policies: PolicySet = PolicySet([]),
         strictAuditOrgs: Set<OrgID> = [],
         strictAuditTimeout: Duration = .seconds(5),
+        digesters: AuditDigesters? = nil,
         logger: Logger
     ) {
+        self.digesters = digesters
         self.policies = policies
         self.strictAuditOrgs = strictAuditOrgs
         self.strictAuditTimeout = strictAuditTimeout

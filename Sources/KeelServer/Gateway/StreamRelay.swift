@@ -30,6 +30,9 @@ struct StreamRelay: Sendable {
     /// The request's spans (tracing on): the stream's attempt ends with the upstream stream, the
     /// request's once the client has the last byte.
     var trace: RequestTrace? = nil
+    /// The digest of what the client is sent (the audit log's `answer_sha256`), fed by the
+    /// response's ``AnswerDigestingWriter``.
+    var answerDigest: AnswerDigest? = nil
 
     /// Relays `start` to `writer` and records the request. With `resume` (`models[].stream_resume`),
     /// a stream cut after content is continued on another deployment before it is ended.
@@ -112,6 +115,7 @@ struct StreamRelay: Sendable {
             try? await writer.finish(nil)
         }
         self.trace?.end(record, finishReason: accounting.finishReason, responseModel: accounting.responseModel)
+        if let answerDigest = self.answerDigest { record.contentDigests?.answer = answerDigest.value }
         await self.holds.settle(record)
         await self.recorder.record(record)
     }

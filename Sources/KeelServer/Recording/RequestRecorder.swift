@@ -356,7 +356,7 @@ public final class RequestRecorder: Service, Sendable {
                 switch item {
                 case .record(let record):
                     records.append(record)
-                    entry = AuditEntry(instanceID: instanceID, seq: seq, time: record.startedAt, payload: .request(AuditEntry.Request(record)))
+                    entry = AuditEntry(instanceID: instanceID, seq: seq, time: record.startedAt, payload: .request(AuditEntry.Request(record, contentDigests: record.contentDigests)))
                 case .entry(let payload, let time, _):
                     entry = AuditEntry(instanceID: instanceID, seq: seq, time: time, payload: payload)
                 }

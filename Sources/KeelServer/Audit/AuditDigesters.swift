@@ -1,0 +1,88 @@
+import HTTPTypes
+import Hummingbird
+import KeelCore
+import KeelStorage
+import Logging
+import NIOCore
+import Synchronization
+
+/// The content-digest keys of the organisations, loaded from the store on an organisation's
+/// first request and kept: the audit log's `prompt_sha256` and `answer_sha256` are HMAC-SHA-256
+/// of the bodies keyed with them (``AuditContentDigester``).
+final class AuditDigesters: Sendable {
+    private let store: any AuditLogStore
+    private let logger: Logger
+    private let loaded = Mutex<[String: AuditContentDigester]>([:])
+
+    init(store: any AuditLogStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// The digester of `org` (requests without an organisation share one); `nil` when its salt
+    /// cannot be read now, and the request's entry then carries no digests.
+    func digester(for org: OrgID?) async -> AuditContentDigester? {
+        let name = org?.rawValue ?? ""
+        if let known = self.cached(name) { return known }
+        do {
+            let (id, salt) = try await self.store.salt(forOrg: name, now: WallClock.unixMicros())
+            let digester = AuditContentDigester(saltID: id, salt: salt)
+            self.loaded.withLock { $0[name] = digester }
+            return digester
+        } catch {
+            self.logger.warning("The audit digest salt could not be read; entries go without digests", metadata: ["error.message": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The digester of `org` when it is loaded already.
+    func cached(for org: OrgID?) -> AuditContentDigester? {
+        self.cached(org?.rawValue ?? "")
+    }
+
+    private func cached(_ name: String) -> AuditContentDigester? {
+        self.loaded.withLock { $0[name] }
+    }
+}
+
+/// The digest of a streamed answer, fed by ``AnswerDigestingWriter`` with every byte the client
+/// is sent and read by the stream's recorder when the stream ends.
+final class AnswerDigest: Sendable {
+    private let digest: Mutex<AuditContentDigester.IncrementalDigest>
+
+    init(_ digester: AuditContentDigester) {
+        self.digest = Mutex(digester.makeDigest())
+    }
+
+    func update(_ buffer: ByteBuffer) {
+        self.digest.withLock { $0.update(buffer.readableBytesView) }
+    }
+
+    var value: String { self.digest.withLock { $0.finalize() } }
+}
+
+/// A response writer that passes every byte on and adds it to the answer's digest.
+struct AnswerDigestingWriter: ResponseBodyWriter {
+    private var inner: any ResponseBodyWriter
+    private let digest: AnswerDigest
+
+    /// `writer` itself when there is no digest to keep.
+    static func wrapping(_ writer: any ResponseBodyWriter, digest: AnswerDigest?) -> any ResponseBodyWriter {
+        guard let digest else { return writer }
+        return AnswerDigestingWriter(inner: writer, digest: digest)
+    }
+
+    private init(inner: any ResponseBodyWriter, digest: AnswerDigest) {
+        self.inner = inner
+        self.digest = digest
+    }
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        try await self.inner.write(buffer)
+        self.digest.update(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await self.inner.finish(trailingHeaders)
+    }
+}
