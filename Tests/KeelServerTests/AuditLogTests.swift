@@ -282,7 +282,8 @@ struct StrictAuditTests {
         try await TestKeel.run(configure: { configuration in
             base(&configuration)
             configuration.compliance.orgs = [.init(org: "strict-org", audit: .strict), .init(org: "plain-org")]
-            configuration.compliance.audit.strictTimeoutMs = 500
+            // Long enough for a loaded machine's write, short enough for the refusal below.
+            configuration.compliance.audit.strictTimeoutMs = 3_000
         }) { keel in
             var keys: [String: String] = [:]
             for org in ["strict-org", "plain-org"] {
@@ -438,6 +439,39 @@ struct ContentDigestAuditTests {
                 #expect(request.contentDigests?.prompt == digester.digest(of: Array(prompt.utf8)))
                 #expect(request.contentDigests?.answer == digester.digest(of: Array(answer.body.utf8)), "stream: \(request.stream)")
             }
+        }
+    }
+}
+
+@Suite("Audit completeness monitor")
+struct AuditCompletenessTests {
+    @Test(arguments: TestDatabase.enabled)
+    func aGapInAnInstancesSequenceFiresAuditGapAndShowsInMetrics(database: TestDatabase) async throws {
+        try await TestKeel.run(configure: AuditLogTests.configure(database)) { keel in
+            #expect(try await keel.post("/v1/chat/completions", json: chatBody("before")).status == 200)
+            // Another writer's entries: seq 1 and 2, then 4 — entry 3 never reached the log.
+            try await keel.withStores { stores in
+                for seqs in [[UInt64(1), 2], [4]] {
+                    let leaves = try seqs.map { seq in
+                        AuditLeaf(
+                            AuditEntry(
+                                instanceID: "keel-other", seq: seq, time: 1_796_000_000_000_000,
+                                payload: .adminChange(
+                                    try .init(actorKeyID: "admin", actorRole: .admin, action: "keys.create", targetType: "key", targetID: "k\(seq)"))))
+                    }
+                    try await stores.audit.append(leaves)
+                    try await Task.sleep(for: .milliseconds(600))
+                }
+            }
+            var metrics = try await keel.send(.GET, "/metrics", key: nil)
+            for _ in 0..<100 where !metrics.body.contains("keel_audit_gap 1") {
+                try await Task.sleep(for: .milliseconds(100))
+                metrics = try await keel.send(.GET, "/metrics", key: nil)
+            }
+            #expect(metrics.body.contains("keel_audit_gap 1"))
+            let alerts = try await keel.send(.GET, "/admin/v1/alerts")
+            #expect(alerts.body.contains(#""rule":"audit_gap""#), "\(alerts.body)")
+            #expect(alerts.body.contains("keel-other"), "\(alerts.body)")
         }
     }
 }

@@ -95,7 +95,8 @@ struct PostgresBackendTests {
                 schema)
             #expect(
                 tables == [
-                    "agent_task", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
+                    "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt", "audit_signer_lease",
+                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
                     "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ])
@@ -129,7 +130,7 @@ struct PostgresBackendTests {
                 backend,
                 """
                 SELECT table_name::text || '.' || collation_name::text FROM information_schema.columns
-                WHERE table_schema = $1 AND column_name = 'id' ORDER BY 1
+                WHERE table_schema = $1 AND column_name = 'id' AND collation_name IS NOT NULL ORDER BY 1
                 """, schema)
             #expect(
                 collations == [
