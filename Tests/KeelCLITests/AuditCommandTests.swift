@@ -1,0 +1,74 @@
+import Foundation
+import KeelTesting
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keel audit verify` and `keel audit checkpoint` as a user runs them, after `keel serve`
+/// stopped: exit 0 on the untouched log, 1 naming the first bad index after tampering, 2 when it
+/// cannot run; and the exported checkpoint checked by `scripts/audit-verify.py`, an Ed25519 and
+/// Merkle implementation independent of Keel's.
+@Suite("keel audit")
+struct AuditCommandTests {
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/audit-verify.py").path
+
+    @Test func verifyExitsZeroOneOrTwoAndTheCheckpointVerifiesWithoutKeel() async throws {
+        let directory = try KeelProcessTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try GatewayProcess.writeConfig(in: directory, extra: "compliance: { audit: { checkpoint_interval_ms: 1000 } }")
+        let started = try await GatewayProcess.start(config: config, log: directory.appendingPathComponent("keel.log"))
+        defer { started.server.signal(SIGKILL) }
+        for index in 0..<5 {
+            let answered = try await KeelProcessTests.shell(
+                "curl -s http://127.0.0.1:\(started.port)/v1/chat/completions -H 'authorization: Bearer \(GatewayProcess.adminKey)' "
+                    + "-H 'content-type: application/json' -d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"n \(index)\"}]}'")
+            #expect(answered.contains("chat.completion"))
+        }
+        let key = try await KeelProcessTests.shell(
+            "curl -s http://127.0.0.1:\(started.port)/admin/v1/audit/key -H 'authorization: Bearer \(GatewayProcess.adminKey)'")
+        started.server.signal(SIGTERM)
+        _ = await started.server.wait()
+
+        let good = try await KeelProcessTests.run(["audit", "verify", "--config", config.path])
+        #expect(good.status == 0, "\(good.output)")
+        #expect(good.output.contains("audit log ok: 7 entries"), "\(good.output)")
+
+        // The exported checkpoint and the entries, checked by the Python script alone.
+        let checkpoint = directory.appendingPathComponent("checkpoint.txt")
+        let exported = try await KeelProcessTests.run(["audit", "checkpoint", "--config", config.path, "--out", checkpoint.path])
+        #expect(exported.status == 0, "\(exported.output)")
+        let entries = directory.appendingPathComponent("entries.jsonl")
+        let database = directory.appendingPathComponent("keel.sqlite").path
+        _ = try await KeelProcessTests.shell(
+            "python3 -c \"import sqlite3,sys; c=sqlite3.connect('\(database)'); "
+                + "sys.stdout.buffer.write(b''.join(r[0]+b'\\\\n' for r in c.execute('SELECT entry FROM audit_entry ORDER BY idx')))\" > \(entries.path)")
+        let independent = try await ChildProcess.run(
+            "/usr/bin/env", ["python3", Self.script, entries.path, "--checkpoint", checkpoint.path, "--key", key.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(independent.termination == .exited(0), "\(independent.output)")
+        #expect(independent.output.contains("checkpoint ok keel/audit 7"), "\(independent.output)")
+
+        // One byte of entry 4 changed in the database.
+        _ = try await KeelProcessTests.shell(
+            "python3 -c \"import sqlite3; c=sqlite3.connect('\(database)'); b=bytearray(c.execute('SELECT entry FROM audit_entry WHERE idx=4').fetchone()[0]); "
+                + "b[10]^=1; c.execute('UPDATE audit_entry SET entry=? WHERE idx=4',(bytes(b),)); c.commit()\"")
+        let bad = try await KeelProcessTests.run(["audit", "verify", "--config", config.path])
+        #expect(bad.status == 1, "\(bad.output)")
+        #expect(bad.output.contains("first bad index: 4"), "\(bad.output)")
+
+        #expect(try await KeelProcessTests.run(["audit", "verify", "--config", directory.appendingPathComponent("missing.yaml").path]).status == 2)
+        #expect(try await KeelProcessTests.run(["audit", "verify", "--no-such-option"]).status == 2)
+        let elsewhere = try GatewayProcess.writeConfig(in: directory.appendingPathComponent("empty", isDirectory: true).creatingDirectory())
+        #expect(try await KeelProcessTests.run(["audit", "verify", "--config", elsewhere.path]).status == 2, "no database there")
+    }
+}
+
+extension URL {
+    fileprivate func creatingDirectory() throws -> URL {
+        try FileManager.default.createDirectory(at: self, withIntermediateDirectories: true)
+        return self
+    }
+}
