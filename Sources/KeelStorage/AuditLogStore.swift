@@ -16,6 +16,14 @@ public protocol AuditLogStore: MerkleNodeSource {
     /// The number of entries, and the root of the tree over them.
     func head() async throws -> AuditTreeHead
 
+    /// Entries below this index were purged by retention (their leaf hashes stay).
+    func purgedBefore() async throws -> UInt64
+
+    /// Purges the longest prefix of the log whose entries all happened before `time` (µs),
+    /// keeping their leaf hashes and every tree node, so the tree and its checkpoints still
+    /// verify; returns the new purge boundary and how many entries were deleted.
+    func purge(before time: Int64) async throws -> (purgedBefore: UInt64, rows: Int)
+
     /// The entries with index in `start ..< end` that are stored, in index order.
     func entries(from start: UInt64, to end: UInt64) async throws -> [StoredAuditEntry]
 

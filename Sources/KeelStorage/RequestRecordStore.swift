@@ -22,6 +22,18 @@ public protocol RequestRecordStore: Sendable {
 
     /// How many records match `query`'s filters (its limit and cursor are ignored).
     func count(matching query: RequestRecordQuery) async throws -> Int
+
+    /// Deletes the records of `scope` that started before `time` (µs): retention. The cost
+    /// rollups keep their sums. Returns how many were deleted.
+    func purge(startedBefore time: Int64, scope: RetentionScope) async throws -> Int
+}
+
+/// Whose records a retention sweep deletes.
+public enum RetentionScope: Sendable, Equatable {
+    /// The records of one organisation.
+    case org(OrgID)
+    /// Every record not of these organisations, those without one included.
+    case allExcept(Set<OrgID>)
 }
 
 /// Filters and a page cursor for reading the request log.

@@ -96,6 +96,10 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
         try await self.store.records(matching: query)
     }
 
+    func purge(startedBefore time: Int64, scope: RetentionScope) async throws -> Int {
+        try await self.store.purge(startedBefore: time, scope: scope)
+    }
+
     func count(matching query: RequestRecordQuery) async throws -> Int {
         try await self.store.count(matching: query)
     }

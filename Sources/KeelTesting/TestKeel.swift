@@ -172,7 +172,7 @@ public final class TestGateway: Sendable {
                 throw error
             }
         }
-        let backend = try await SQLiteBackend.open(path: self.databasePath, logger: logger)
+        let backend = try await SQLiteBackend.open(path: storage.sqlitePath ?? self.databasePath, logger: logger)
         defer { try? backend.close() }
         return try await body(backend.stores)
     }

@@ -475,3 +475,119 @@ struct AuditCompletenessTests {
         }
     }
 }
+
+@Suite("Retention")
+struct RetentionTests {
+    static let day: Int64 = 86_400_000_000
+
+    @Test(arguments: TestDatabase.enabled)
+    func expiredRecordsAndTheLogsOldPrefixArePurgedLoggedAndTheTreeStillVerifies(database: TestDatabase) async throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-retention-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let schema = TestKeel.uniquePostgresSchema()
+        var storage = KeelConfiguration.Storage()
+        storage.url = "sqlite://" + directory.appendingPathComponent("keel.sqlite").path
+        if database == .postgres, let url = TestKeel.postgresURL { storage = .init(url: url, schema: schema, maxConnections: 4) }
+
+        // A log and records from before this gateway: three entries older than six years, one
+        // of 100 days; records of 40 days without an organisation and of a HIPAA organisation.
+        let old = [RequestRecord.fixtureForRetention("old-plain", at: now - 40 * Self.day, org: nil),
+                   RequestRecord.fixtureForRetention("old-acme", at: now - 40 * Self.day, org: "acme"),
+                   RequestRecord.fixtureForRetention("recent", at: now - Self.day, org: nil)]
+        let times = [now - 3_000 * Self.day, now - 2_900 * Self.day, now - 2_800 * Self.day, now - 100 * Self.day]
+        let leaves = try times.enumerated().map { index, time in
+            AuditLeaf(AuditEntry(
+                instanceID: "keel-earlier", seq: UInt64(index + 1), time: time,
+                payload: .adminChange(try .init(actorKeyID: "admin", actorRole: .admin, action: "orgs.create", targetType: "org", targetID: "o\(index)"))))
+        }
+        var seeding = KeelConfiguration()
+        seeding.storage = storage
+        try await AuditLogCheck.withStores(seeding, logger: AuditLogTests.logger, creating: true) { stores in
+            try await stores.requests.append(old, audit: leaves)
+        }
+
+        try await TestKeel.run(configure: { [storage] configuration in
+            configuration.storage = storage
+            configuration.compliance.retentionDays = 30
+            configuration.compliance.retentionSweepIntervalMs = 1_000
+            configuration.compliance.orgs = [.init(org: "acme", hipaa: true)]
+            configuration.compliance.audit.checkpointIntervalMs = 1_000
+        }) { keel in
+            var purges: [AuditEntry.Purge] = []
+            for _ in 0..<100 where purges.count < 2 {
+                try await Task.sleep(for: .milliseconds(100))
+                purges = try await keel.withStores { stores in
+                    try await stores.audit.entries(from: 0, to: 1_000).compactMap { stored in
+                        guard case .purge(let purge) = try AuditEntry(canonicalBytes: stored.bytes).payload else { return nil }
+                        return purge
+                    }
+                }
+            }
+            #expect(Set(purges.map { "\($0.target) \($0.rows)" }) == ["request_log 1", "audit_log 3"], "\(purges)")
+            await keel.shutdown()
+            let ids = try await keel.records().map(\.id.rawValue)
+            #expect(!ids.contains("old-plain"), "past compliance.retention_days")
+            #expect(ids.contains("old-acme"), "a HIPAA organisation keeps six years")
+            #expect(ids.contains("recent"))
+
+            try await keel.withStores { stores in
+                #expect(try await stores.audit.purgedBefore() == 3)
+                #expect(try await stores.audit.entries(from: 0, to: 10).first?.index == 3)
+                // A purged entry's inclusion proof still checks against the current root.
+                let head = try await stores.audit.head()
+                let proof = try await MerkleProof.inclusion(leafIndex: 1, treeSize: head.size, from: stores.audit)
+                try MerkleProof.verifyInclusion(leafIndex: 1, treeSize: head.size, leafHash: leaves[1].hash, proof: proof, rootHash: head.rootHash)
+            }
+            let report = try await AuditLogCheck.verify(keel.app.configuration, logger: AuditLogTests.logger)
+            guard case .verified(let summary) = report.result else { Issue.record("\(report.result)"); return }
+            #expect(summary.signedSize == summary.leafCount)
+        }
+    }
+}
+
+extension RequestRecord {
+    static func fixtureForRetention(_ id: String, at startedAt: Int64, org: OrgID?) -> RequestRecord {
+        RequestRecord(
+            id: RequestID(id), startedAt: startedAt, operation: "chat.completions", orgID: org, requestedModel: "keel-sim-chat", status: 200,
+            outcome: .success, totalMicros: 1_000)
+    }
+}
+
+@Suite("Compliance configuration")
+struct ComplianceConfigurationTests {
+    @Test func complianceIsReadFromYAMLAndMistakesNamed() throws {
+        let valid = try KeelConfiguration.parse(
+            yaml: """
+                compliance:
+                  retention_days: 200
+                  retention_sweep_interval_ms: 60000
+                  audit: { origin: acme.example/audit, signing_key_file: /etc/keel/audit.key, checkpoint_interval_ms: 30000, checkpoint_entries: 500, strict_timeout_ms: 2000 }
+                  orgs:
+                    - { org: acme-health, audit: strict, hipaa: true }
+                    - { org: acme-eu, retention_days: 400 }
+                """, environment: [:])
+        let compliance = valid.compliance
+        #expect(compliance.audit.origin == "acme.example/audit" && compliance.audit.signingKeyFile == "/etc/keel/audit.key")
+        #expect(compliance.audit.checkpointIntervalMs == 30_000 && compliance.audit.checkpointEntries == 500 && compliance.audit.strictTimeoutMs == 2_000)
+        #expect(compliance.strictOrgs == ["acme-health"])
+        #expect(compliance.orgs.map { compliance.retentionDays(of: $0) } == [2_190, 400])
+        #expect(compliance.auditRetentionDays == 2_190)
+        #expect(compliance.retentionDays == 200 && compliance.retentionSweepIntervalMs == 60_000)
+        #expect(KeelConfiguration.Compliance().retentionDays == 183)
+
+        let error = try #require(throws: ConfigurationError.self) {
+            try KeelConfiguration.parse(
+                yaml: """
+                    compliance:
+                      audit: { origin: "two words", trusted_keys: [nonsense], checkpoint_interval_ms: 120000 }
+                      orgs: [ { org: a, audit: paranoid }, { audit: strict } ]
+                    """, environment: [:])
+        }
+        #expect(
+            Set(error.issues.map(\.key))
+                == ["compliance.audit.origin", "compliance.audit.trusted_keys[0]", "compliance.audit.checkpoint_interval_ms", "compliance.orgs[0].audit", "compliance.orgs[1].org"],
+            "\(error)")
+    }
+}

@@ -99,6 +99,8 @@ public struct AuditLogVerifier: Sendable {
     private var nextCheckpoint = 0
     private var verifiedSize: UInt64 = 0
     private var lastSequence: [String: UInt64] = [:]
+    /// Leaves whose entries were purged by retention: only their hashes are left.
+    private var purgedLeaves: UInt64 = 0
 
     /// A verifier for the log `origin` whose checkpoints are signed by one of `keys` (several
     /// while a key is being rotated). `checkpoints` are signed notes in any order.
@@ -165,7 +167,8 @@ public struct AuditLogVerifier: Sendable {
             self.failure = Failure(index: index, problem: .unreadableEntry(error))
             return
         }
-        let expected = (self.lastSequence[entry.instanceID] ?? 0) + 1
+        // After a purge, an instance's first remaining entry may have any number.
+        let expected = self.lastSequence[entry.instanceID].map { $0 + 1 } ?? (self.purgedLeaves > 0 ? entry.seq : 1)
         if entry.seq > expected {
             self.failure = Failure(
                 index: index,
@@ -181,6 +184,16 @@ public struct AuditLogVerifier: Sendable {
             return
         }
         self.lastSequence[entry.instanceID] = entry.seq
+        self.appender.append(leafHash)
+        self.checkCheckpointsAtCurrentSize()
+    }
+
+    /// Adds a leaf whose entry a retention sweep purged: its stored hash stands for it, so the
+    /// tree and every checkpoint still verify; its entry and sequence cannot be checked. Purged
+    /// leaves are a prefix of the log.
+    public mutating func addPurged(leafHash: MerkleHash) {
+        guard self.failure == nil else { return }
+        self.purgedLeaves += 1
         self.appender.append(leafHash)
         self.checkCheckpointsAtCurrentSize()
     }

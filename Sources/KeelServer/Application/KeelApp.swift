@@ -249,7 +249,8 @@ public final class KeelApp: Sendable {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 // Before the recorder, so stopped after it: the final checkpoint covers every record.
                 .init(service: checkpointer),
-                .init(service: recorder), .init(service: rateLimitSync), .init(service: budgetService), .init(service: alerts), .init(service: server),
+                .init(service: recorder),
+                .init(service: RetentionSweeper(compliance: configuration.compliance, stores: stores, recorder: recorder, instanceID: instanceID, logger: self.logger)), .init(service: rateLimitSync), .init(service: budgetService), .init(service: alerts), .init(service: server),
             ]
             // First in the list, so stopped last: after the server has finished the requests in
             // flight (ending their spans), the processor exports what it holds.

@@ -1,6 +1,6 @@
 import FoundationEssentials
 public import KeelCore
-import KeelStorage
+public import KeelStorage
 public import Logging
 import NIOPosix
 
@@ -34,7 +34,19 @@ public enum AuditLogCheck {
             var verifier = AuditLogVerifier(keys: keys.keys, origin: keys.origin, checkpoints: checkpoints.map(\.note))
             let size = try await stores.audit.head().size
             // Read past the head too: entries a tamperer appended without moving it still count.
+            // Entries purged by retention: their stored leaf hashes stand for them.
+            let purged = try await stores.audit.purgedBefore()
             var start: UInt64 = 0
+            while start < purged && verifier.failure == nil {
+                let hashes = try await stores.audit.leafHashes(from: start, to: min(start + Self.pageSize, purged))
+                guard hashes.count == Int(min(start + Self.pageSize, purged) - start) else {
+                    return Report(
+                        result: .failed(.init(index: start + UInt64(hashes.count), problem: .missingEntry(storedSize: size))),
+                        keys: keys.keys.map(\.description), storedSize: size)
+                }
+                for hash in hashes { verifier.addPurged(leafHash: hash) }
+                start += UInt64(hashes.count)
+            }
             while verifier.failure == nil {
                 let entries = try await stores.audit.entries(from: start, to: start + Self.pageSize)
                 let hashes = try await stores.audit.leafHashes(from: start, to: start + Self.pageSize)
@@ -97,10 +109,12 @@ public enum AuditLogCheck {
         return (keys, signer.name)
     }
 
-    private static func withStores<Result: Sendable>(
-        _ configuration: KeelConfiguration, logger: Logger, _ body: (KeelStores) async throws -> Result
+    /// Runs `body` with the stores of `configuration`'s database, opened (and migrated) on their
+    /// own; unless `creating`, a missing SQLite file is ``Unavailable`` rather than created.
+    public static func withStores<Result: Sendable>(
+        _ configuration: KeelConfiguration, logger: Logger, creating: Bool = false, _ body: (KeelStores) async throws -> Result
     ) async throws -> Result {
-        if !configuration.storage.isPostgres, let path = configuration.storage.sqlitePath, !FileManager.default.fileExists(atPath: path) {
+        if !creating, !configuration.storage.isPostgres, let path = configuration.storage.sqlitePath, !FileManager.default.fileExists(atPath: path) {
             throw Unavailable(description: "There is no database at '\(path)'.")
         }
         let backend = try await StorageBackend.open(configuration.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)

@@ -7,6 +7,25 @@ extension KeelConfiguration {
         public var audit = Audit()
         /// `compliance.orgs[]`: organisations with settings of their own.
         public var orgs: [Org] = []
+        /// `compliance.retention_days`: how long records are kept, for organisations without a
+        /// retention of their own (and requests without an organisation).
+        public var retentionDays = 183
+        /// `compliance.retention_sweep_interval_ms`: how often retention deletes what expired.
+        public var retentionSweepIntervalMs = 3_600_000
+
+        /// HIPAA keeps documentation six years (§164.316(b)(2)).
+        public static let hipaaRetentionDays = 2_190
+
+        /// How long `org`'s records are kept.
+        public func retentionDays(of org: Org) -> Int {
+            org.retentionDays ?? (org.hipaa ? Self.hipaaRetentionDays : self.retentionDays)
+        }
+
+        /// How long the audit log keeps entries: the longest retention of any records, since the
+        /// log is one for every organisation.
+        public var auditRetentionDays: Int {
+            self.orgs.map { self.retentionDays(of: $0) }.reduce(self.retentionDays, max)
+        }
 
         public init(audit: Audit = Audit(), orgs: [Org] = []) {
             self.audit = audit
@@ -41,10 +60,17 @@ extension KeelConfiguration {
             /// `strict`: a request is answered only after its `request_started` entry is durably
             /// stored; `standard`: entries are written with the records, off the request path.
             public var audit: AuditMode
+            /// Days its records are kept; `nil`: 2,190 (six years) under `hipaa`, else
+            /// `compliance.retention_days`.
+            public var retentionDays: Int?
+            /// The organisation handles PHI under HIPAA: records kept six years unless set.
+            public var hipaa: Bool
 
-            public init(org: OrgID, audit: AuditMode = .standard) {
+            public init(org: OrgID, audit: AuditMode = .standard, retentionDays: Int? = nil, hipaa: Bool = false) {
                 self.org = org
                 self.audit = audit
+                self.retentionDays = retentionDays
+                self.hipaa = hipaa
             }
         }
 
@@ -88,10 +114,13 @@ extension KeelConfiguration.LoadedFrom {
 
 extension KeelConfiguration {
     /// Reads `compliance:` {`audit` {`origin`, `signing_key_file`, `trusted_keys`,
-    /// `checkpoint_interval_ms`, `checkpoint_entries`, `strict_timeout_ms`}, `orgs[]` {`org`, `audit`}}.
+    /// `checkpoint_interval_ms`, `checkpoint_entries`, `strict_timeout_ms`}, `orgs[]` {`org`, `audit`,
+    /// `retention_days`, `hipaa`}, `retention_days`, `retention_sweep_interval_ms`}.
     static func readCompliance(_ node: ConfigNode) -> Compliance {
-        node.expectKeys(["audit", "orgs"])
+        node.expectKeys(["audit", "orgs", "retention_days", "retention_sweep_interval_ms"])
         var compliance = Compliance()
+        compliance.retentionDays = node.child("retention_days").int(default: 183, range: 1...36_500)
+        compliance.retentionSweepIntervalMs = node.child("retention_sweep_interval_ms").int(default: 3_600_000, range: 1_000...86_400_000)
         let audit = node.child("audit")
         audit.expectKeys(["origin", "signing_key_file", "trusted_keys", "checkpoint_interval_ms", "checkpoint_entries", "strict_timeout_ms"])
         if let origin = audit.child("origin").text {
@@ -113,14 +142,18 @@ extension KeelConfiguration {
         compliance.audit.strictTimeoutMs = audit.child("strict_timeout_ms").int(default: 5_000, range: 100...60_000)
         var seen: Set<String> = []
         for element in node.child("orgs").elements {
-            element.expectKeys(["org", "audit"])
+            element.expectKeys(["org", "audit", "retention_days", "hipaa"])
             guard let org = element.child("org").text else {
                 element.context.report(element.child("org").path, "is required")
                 continue
             }
             if !seen.insert(org).inserted { element.context.report(element.child("org").path, "is listed twice: '\(org)'") }
+            let retention = element.child("retention_days")
             compliance.orgs.append(
-                Compliance.Org(org: OrgID(org), audit: element.child("audit").choice(default: .standard, allowed: [.standard, .strict])))
+                Compliance.Org(
+                    org: OrgID(org), audit: element.child("audit").choice(default: .standard, allowed: [.standard, .strict]),
+                    retentionDays: retention.text == nil ? nil : retention.int(default: 183, range: 1...36_500),
+                    hipaa: element.child("hipaa").bool(default: false)))
         }
         return compliance
     }

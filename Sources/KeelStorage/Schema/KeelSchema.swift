@@ -473,11 +473,14 @@ public enum KeelSchema {
 
                 -- The tree's size: one row, updated by the transaction that appends, which holds
                 -- the audit-log lock, so instances sharing the database append one after another.
+                -- purged_before: entries below this index were purged by retention; their leaf
+                -- hashes stay in audit_node, so the tree still verifies.
                 CREATE TABLE audit_head (
-                    id        \(Self.integer) PRIMARY KEY NOT NULL CHECK (id = 1),
-                    tree_size \(Self.integer) NOT NULL CHECK (tree_size >= 0)
+                    id            \(Self.integer) PRIMARY KEY NOT NULL CHECK (id = 1),
+                    tree_size     \(Self.integer) NOT NULL CHECK (tree_size >= 0),
+                    purged_before \(Self.integer) NOT NULL DEFAULT 0 CHECK (purged_before >= 0 AND purged_before <= tree_size)
                 )\(Self.strict);
-                INSERT INTO audit_head (id, tree_size) VALUES (1, 0);
+                INSERT INTO audit_head (id, tree_size, purged_before) VALUES (1, 0, 0);
 
                 -- Signed checkpoints (C2SP signed notes), one per signed size.
                 CREATE TABLE audit_checkpoint (

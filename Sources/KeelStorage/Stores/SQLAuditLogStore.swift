@@ -193,6 +193,31 @@ package final class SQLAuditLogStore: AuditLogStore {
         }
     }
 
+    package func purgedBefore() async throws -> UInt64 {
+        guard let row = try await self.database.row("SELECT purged_before FROM audit_head WHERE id = 1"),
+            let value = UInt64(exactly: try row.decode("purged_before", as: Int64.self))
+        else { throw StorageError.invalidStoredValue(table: "audit_head", column: "purged_before") }
+        return value
+    }
+
+    package func purge(before time: Int64) async throws -> (purgedBefore: UInt64, rows: Int) {
+        try await self.database.transaction { tx in
+            try await tx.lock("audit-log")
+            guard let head = try await tx.row("SELECT tree_size, purged_before FROM audit_head WHERE id = 1") else {
+                throw StorageError.invalidStoredValue(table: "audit_head", column: "tree_size")
+            }
+            let size: Int64 = try head.decode("tree_size")
+            let purged: Int64 = try head.decode("purged_before")
+            // The first entry at or after `time` ends the prefix: everything before it is older.
+            let first = try await tx.row("SELECT MIN(idx) AS first FROM audit_entry WHERE time_us >= \(time)")
+            let boundary = max(purged, try first?.decode("first", as: Int64?.self) ?? size)
+            guard boundary > purged else { return (UInt64(purged), 0) }
+            let rows = try await tx.run("DELETE FROM audit_entry WHERE idx >= \(purged) AND idx < \(boundary)")
+            try await tx.run("UPDATE audit_head SET purged_before = \(boundary) WHERE id = 1")
+            return (UInt64(boundary), rows)
+        }
+    }
+
     // MARK: Checkpoints, salts, lease
 
     package func addCheckpoint(_ checkpoint: StoredAuditCheckpoint) async throws {

@@ -74,6 +74,18 @@ package struct SQLRequestRecordStore: RequestRecordStore {
         return try await self.database.rows(query.pageStatement, RequestRecord.init(row:))
     }
 
+    package func purge(startedBefore time: Int64, scope: RetentionScope) async throws -> Int {
+        switch scope {
+        case .org(let org):
+            return try await self.database.run("DELETE FROM request_record WHERE org_id = \(org.rawValue) AND started_at < \(time)")
+        case .allExcept(let orgs) where orgs.isEmpty:
+            return try await self.database.run("DELETE FROM request_record WHERE started_at < \(time)")
+        case .allExcept(let orgs):
+            return try await self.database.run(
+                "DELETE FROM request_record WHERE started_at < \(time) AND (org_id IS NULL OR org_id NOT IN (\(list: orgs.map(\.rawValue).sorted())))")
+        }
+    }
+
     package func count(matching query: RequestRecordQuery) async throws -> Int {
         try await self.database.row(query.countStatement)?.decodeFirst(as: Int.self) ?? 0
     }
