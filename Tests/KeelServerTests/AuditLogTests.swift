@@ -591,3 +591,41 @@ struct ComplianceConfigurationTests {
             "\(error)")
     }
 }
+
+@Suite("Compliance status")
+struct ComplianceStatusTests {
+    static func statuses(_ body: [String: Any]) -> [String: String] {
+        var result: [String: String] = [:]
+        for control in body["controls"] as? [[String: Any]] ?? [] {
+            result["\(control["framework"] ?? "") \(control["reference"] ?? "") \(control["check"] ?? "")"] = control["status"] as? String
+        }
+        return result
+    }
+
+    @Test func everyMappedControlHasAStatusAndAReason() async throws {
+        try await TestKeel.run(configure: { configuration in
+            AuditLogTests.configure(.sqlite)(&configuration)
+            configuration.compliance.orgs = [.init(org: "acme-health", hipaa: true), .init(org: "short", retentionDays: 30, hipaa: true)]
+        }) { keel in
+            let all = try AuditLogTests.json(try await keel.send(.GET, "/admin/v1/compliance/status"))
+            let controls = try #require(all["controls"] as? [[String: Any]])
+            #expect(Set(controls.compactMap { $0["framework"] as? String }) == ["soc2", "hipaa", "eu-ai-act"])
+            #expect(controls.allSatisfy { ($0["reason"] as? String)?.isEmpty == false })
+            let status = Self.statuses(all)
+            #expect(status["hipaa §164.312(c)(1) audit_log_integrity"] == "pass")
+            #expect(status["hipaa §164.312(b) audit_completeness"] == "pass")
+            #expect(status["soc2 CC6.7 ingress_encryption"] == "not_applicable", "plain HTTP on loopback")
+            #expect(status["soc2 CC6.7 upstream_encryption"] == "pass", "the simulator on loopback")
+            #expect(status["hipaa §164.312(a)(1) phi_routing"] == "fail", "HIPAA orgs without a baa_required policy")
+            #expect(status["hipaa §164.316(b)(2) hipaa_retention"] == "fail", "a HIPAA org kept 30 days")
+            #expect(status["eu-ai-act Art. 19, 26(6) record_retention"] == "fail", "an org kept 30 days")
+            let summary = try #require(all["summary"] as? [String: Int])
+            #expect(summary["fail"] == 3)
+
+            let hipaa = try AuditLogTests.json(try await keel.send(.GET, "/admin/v1/compliance/status?framework=hipaa"))
+            #expect((hipaa["controls"] as? [[String: Any]])?.allSatisfy { $0["framework"] as? String == "hipaa" } == true)
+            #expect(hipaa["framework"] as? String == "hipaa")
+            #expect(try await keel.send(.GET, "/admin/v1/compliance/status?framework=iso").status == 400)
+        }
+    }
+}

@@ -217,7 +217,9 @@ public final class KeelApp: Sendable {
             let router = KeelRoutes.build(
                 gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts,
                 extraMetrics: { completeness.prometheusText() })
-            KeelRoutes.addAudit(to: router, api: AuditAPI(admin: admin, store: stores.audit, signer: checkpointer.signer, completeness: completeness))
+            KeelRoutes.addAudit(
+                to: router, api: AuditAPI(admin: admin, store: stores.audit, signer: checkpointer.signer, completeness: completeness),
+                status: ComplianceStatus(configuration: configuration, stores: stores, signer: checkpointer.signer, completeness: completeness))
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             let host = configuration.server.host
             let tls = try configuration.server.tls.map { try ServerTLS(configuration: $0, logger: self.logger) }

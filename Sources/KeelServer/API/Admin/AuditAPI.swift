@@ -15,6 +15,10 @@ struct AuditAPI: Sendable {
     /// The most entries one `entries` call returns.
     static let maximumEntries: UInt64 = 1_000
 
+    func authorizeAuditor(_ request: Request) throws(KeelError) {
+        try self.authorize(request)
+    }
+
     private func authorize(_ request: Request) throws(KeelError) {
         let caller = try self.admin.authenticate(request)
         guard caller.role == .admin || caller.role == .auditor else {
@@ -120,7 +124,8 @@ struct AuditAPI: Sendable {
 
 extension KeelRoutes {
     /// The `/admin/v1/audit` routes.
-    static func addAudit(to router: Router<BasicRequestContext>, api: AuditAPI) {
+    static func addAudit(to router: Router<BasicRequestContext>, api: AuditAPI, status: ComplianceStatus) {
+        router.get("admin/v1/compliance/status") { request, _ in try await api.complianceStatus(request, status: status) }
         let audit = router.group("admin/v1/audit")
         audit.get("checkpoint") { request, _ in try await api.checkpoint(request) }
         audit.get("key") { request, _ in try api.key(request) }
