@@ -51,6 +51,29 @@ struct AuditCommandTests {
         #expect(independent.termination == .exited(0), "\(independent.output)")
         #expect(independent.output.contains("checkpoint ok keel/audit 7"), "\(independent.output)")
 
+        // An evidence pack of the day: the five requests, their digest, proofs, access review.
+        let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let tomorrow = ISO8601DateFormatter.string(from: Date().addingTimeInterval(86_400), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let pack = directory.appendingPathComponent("evidence")
+        let evidence = try await KeelProcessTests.run(
+            ["compliance", "evidence", "--config", config.path, "--framework", "hipaa", "--from", today, "--to", tomorrow, "--out", pack.path])
+        #expect(evidence.status == 0, "\(evidence.output)")
+        #expect(evidence.output.contains("5 records"), "\(evidence.output)")
+        let population = try String(contentsOf: pack.appendingPathComponent("population/requests.jsonl"), encoding: .utf8)
+        #expect(population.split(separator: "\n").count == 5)
+        let digest = try await KeelProcessTests.shell("cd \(pack.path)/population && sha256sum -c requests.sha256")
+        #expect(digest.contains("requests.jsonl: OK"), "\(digest)")
+        let controls = try String(contentsOf: pack.appendingPathComponent("controls.json"), encoding: .utf8)
+        #expect(controls.contains("§164.312(b)") && controls.contains(#""evidence":["#))
+        let proofs = try String(contentsOf: pack.appendingPathComponent("audit/inclusion-proofs.jsonl"), encoding: .utf8)
+        #expect(proofs.split(separator: "\n").count == 7, "every entry of the day is in the sample of 25")
+        let review = try String(contentsOf: pack.appendingPathComponent("access-review.csv"), encoding: .utf8)
+        #expect(review.hasPrefix("key_id,name,role,org,team,project,user,state,created_at,last_used_at,flag\n"))
+        let manifest = try String(contentsOf: pack.appendingPathComponent("manifest.json"), encoding: .utf8)
+        #expect(manifest.contains(#""framework":"hipaa""#) && manifest.contains("population/requests.jsonl"))
+        #expect(try await KeelProcessTests.run(
+            ["compliance", "evidence", "--config", config.path, "--framework", "iso", "--from", today, "--to", tomorrow, "--out", pack.path]).status != 0)
+
         // One byte of entry 4 changed in the database.
         _ = try await KeelProcessTests.shell(
             "python3 -c \"import sqlite3; c=sqlite3.connect('\(database)'); b=bytearray(c.execute('SELECT entry FROM audit_entry WHERE idx=4').fetchone()[0]); "

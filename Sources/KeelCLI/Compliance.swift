@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import KeelServer
+
+/// `keel compliance evidence`: an evidence pack for a framework and period, from the store
+/// `keel serve` uses.
+struct Compliance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Compliance evidence from the store.", subcommands: [Evidence.self])
+
+    struct Evidence: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write an evidence pack (controls, population, checkpoints and proofs, policies, access review) into a directory.")
+
+        @Option(name: .long, help: "soc2, hipaa or eu-ai-act.")
+        var framework: String
+
+        @Option(name: .long, help: "First day of the period, YYYY-MM-DD (UTC).")
+        var from: String
+
+        @Option(name: .long, help: "Day after the period, YYYY-MM-DD (UTC).")
+        var to: String
+
+        @Option(name: .long, help: "Directory to write the pack into (created).")
+        var out: String
+
+        @Option(name: .long, help: "Path of keel.yaml (default: $KEEL_CONFIG, else the built-in configuration).")
+        var config: String?
+
+        func run() async throws {
+            guard let from = Self.day(self.from), let to = Self.day(self.to), from < to else {
+                throw ValidationError("--from and --to are days YYYY-MM-DD, --from before --to.")
+            }
+            let started = Date()
+            let pack = EvidencePack(framework: self.framework, from: from, to: to)
+            let written = try await Audit.running {
+                let configuration = try Audit.loadConfiguration(self.config)
+                let written = try await pack.build(configuration, logger: Audit.logger)
+                try EvidencePack.write(written, to: self.out)
+                return written
+            }
+            print("evidence pack for \(self.framework), \(self.from) to \(self.to): \(written.records) records, \(written.files.count) files in \(self.out) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+        }
+
+        /// Midnight UTC of `YYYY-MM-DD`, µs since the epoch.
+        static func day(_ text: String) -> Int64? {
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            guard let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else { return nil }
+            return Int64(date.timeIntervalSince1970) * 1_000_000
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import Crypto
+import FoundationEssentials
+public import KeelCore
+public import KeelStorage
+public import Logging
+
+/// An evidence pack for one framework and period, written into a directory: what an auditor asks
+/// for, generated from the live store instead of screenshots.
+///
+/// - `controls.json`: each mapped control → its automated check → result → evidence files;
+/// - `population/requests.jsonl`: every request record of the period (newest first), with
+///   `population/requests.sha256` and `population/query.sql`, the exact statement that produced it;
+/// - `audit/checkpoint.txt`, `audit/verifier-key.txt` and `audit/inclusion-proofs.jsonl`: the
+///   latest signed checkpoint, its key, and inclusion proofs of a random sample of the period's
+///   entries against it;
+/// - `policies/policies.json` and `policies/changes.jsonl`: the policy set and every admin change
+///   of the period (`admin_change` entries);
+/// - `access-review.csv`: every key with its role, bindings, state and last use; active keys
+///   unused for 90 days flagged;
+/// - `manifest.json`: the framework, period, generation time and SHA-256 of every file.
+public struct EvidencePack: Sendable {
+    public let framework: String
+    /// The period, µs since the epoch, `[from, to)`.
+    public let from: Int64
+    public let to: Int64
+    /// Entries of the period whose inclusion proofs are included.
+    public var sampleSize = 25
+
+    public init(framework: String, from: Int64, to: Int64) {
+        self.framework = framework
+        self.from = from
+        self.to = to
+    }
+
+    /// What a pack holds, by relative path.
+    public struct Written: Sendable {
+        public var files: [String: [UInt8]] = [:]
+        public var records = 0
+    }
+
+    /// Builds the pack from `configuration`'s store (opened as `keel serve` does).
+    public func build(_ configuration: KeelConfiguration, logger: Logger) async throws -> Written {
+        guard let framework = ComplianceFramework(rawValue: self.framework) else {
+            throw AuditLogCheck.Unavailable(description: "Unknown framework '\(self.framework)': one of soc2, hipaa, eu-ai-act.")
+        }
+        return try await AuditLogCheck.withStores(configuration, logger: logger) { stores in
+            let keys = try await AuditLogCheck.trustedKeys(configuration, stores: stores)
+            var signer: NoteSigner?
+            if let path = configuration.compliance.audit.signingKeyFile {
+                signer = try AuditSigningKey.read(path)
+            } else if let stored = try await stores.settings.value(for: AuditSigningKey.settingName) {
+                signer = try NoteSigner(parsing: Secret(stored))
+            }
+            guard let signer else { throw AuditLogCheck.Unavailable(description: "The database holds no audit log key.") }
+            return try await self.build(framework: framework, configuration: configuration, stores: stores, signer: signer, keys: keys.keys)
+        }
+    }
+
+    func build(
+        framework: ComplianceFramework, configuration: KeelConfiguration, stores: KeelStores, signer: NoteSigner, keys: [NoteVerifierKey]
+    ) async throws -> Written {
+        var written = Written()
+        func put(_ path: String, _ text: String) { written.files[path] = Array(text.utf8) }
+
+        // The population, page by page.
+        var query = RequestRecordQuery(from: self.from, to: self.to, limit: 1_000)
+        put("population/query.sql", query.pageStatement.rendered(for: stores.database.dialect).sql + "\n")
+        var population: [UInt8] = []
+        var hasher = SHA256()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        while true {
+            let page = try await stores.requests.records(matching: query)
+            for record in page {
+                var line = Array(try encoder.encode(AdminAPI.RecordView(record: record)))
+                line.append(0x0A)
+                hasher.update(data: line)
+                population += line
+            }
+            written.records += page.count
+            guard page.count == query.limit, let last = page.last else { break }
+            query.before = .init(startedAt: last.startedAt, id: last.id)
+        }
+        written.files["population/requests.jsonl"] = population
+        put("population/requests.sha256", HexCoding.encode(hasher.finalize()) + "  requests.jsonl\n")
+
+        // The audit log: the latest checkpoint, and proofs for a sample of the period's entries.
+        if let latest = try await stores.audit.latestCheckpoint() {
+            put("audit/checkpoint.txt", latest.note)
+            put("audit/verifier-key.txt", signer.verifierKey.description + "\n")
+            let period = try await stores.database.rows(
+                "SELECT idx FROM audit_entry WHERE time_us >= \(self.from) AND time_us < \(self.to) AND idx < \(Int64(latest.treeSize)) ORDER BY idx")
+            let indexes = try period.map { UInt64(try $0.decode("idx", as: Int64.self)) }
+            var generator = SystemRandomNumberGenerator()
+            let sample = Array(indexes.shuffled(using: &generator).prefix(self.sampleSize)).sorted()
+            var lines = ""
+            for index in sample {
+                guard let entry = try await stores.audit.entries(from: index, to: index + 1).first else { continue }
+                let proof = try await MerkleProof.inclusion(leafIndex: index, treeSize: latest.treeSize, from: stores.audit)
+                lines += #"{"index":\#(index),"tree_size":\#(latest.treeSize),"entry":""# + Base64Coding.encode(entry.bytes)
+                lines += #"","hashes":["# + proof.map { #""\#($0.base64)""# }.joined(separator: ",") + "]}\n"
+            }
+            put("audit/inclusion-proofs.jsonl", lines)
+            put("audit/entries-in-period.txt", "\(indexes.count) entries of the period are covered by the checkpoint; \(sample.count) sampled.\n")
+        }
+
+        // Policies and the period's changes.
+        put("policies/policies.json", Self.policiesJSON(configuration.policies))
+        var changes = ""
+        let changeRows = try await stores.database.rows(
+            "SELECT entry FROM audit_entry WHERE kind = 'admin_change' AND time_us >= \(self.from) AND time_us < \(self.to) ORDER BY idx")
+        for row in changeRows { changes += String(decoding: try row.decode("entry", as: [UInt8].self), as: UTF8.self) + "\n" }
+        put("policies/changes.jsonl", changes)
+
+        // Access review.
+        put("access-review.csv", try await Self.accessReview(stores: stores, now: self.to))
+
+        // Controls, pointing at the files above.
+        let status = ComplianceStatus(configuration: configuration, stores: stores, signer: signer, completeness: nil)
+        put("controls.json", await status.evidenceJSON(for: framework))
+
+        // The manifest last: a digest of every file.
+        var manifest = #"{"framework":""# + framework.rawValue + #"","from":\#(self.from / 1_000_000),"to":\#(self.to / 1_000_000)"#
+        manifest += #","generated_at":\#(WallClock.unixMicros() / 1_000_000),"records":\#(written.records),"files":{"#
+        manifest += written.files.keys.sorted().map { path in
+            #""\#(path)":""# + HexCoding.encode(SHA256.hash(data: written.files[path]!)) + #"""#
+        }.joined(separator: ",")
+        put("manifest.json", manifest + "}}\n")
+        return written
+    }
+
+    /// Writes `written` under `directory`.
+    public static func write(_ written: Written, to directory: String) throws {
+        for (path, bytes) in written.files {
+            let full = directory + "/" + path
+            let parent = String(full[..<(full.lastIndex(of: "/") ?? full.endIndex)])
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: full, contents: Data(bytes)) else {
+                throw AuditLogCheck.Unavailable(description: "Cannot write \(full).")
+            }
+        }
+    }
+
+    static func policiesJSON(_ policies: [Policy]) -> String {
+        func list(_ values: [String]) -> String { "[" + values.map { #""\#($0)""# }.joined(separator: ",") + "]" }
+        let items = policies.map { policy in
+            var scope: [String] = []
+            if let org = policy.scope.org { scope.append(#""org":"\#(org.rawValue)""#) }
+            if let team = policy.scope.team { scope.append(#""team":"\#(team.rawValue)""#) }
+            if let key = policy.scope.key { scope.append(#""key":"\#(key.rawValue)""#) }
+            if let model = policy.scope.model { scope.append(#""model":"\#(model)""#) }
+            return #"{"id":"\#(policy.id)","scope":{\#(scope.joined(separator: ","))},"models":{"allow":\#(list(policy.models.allow)),"deny":\#(list(policy.models.deny))},"#
+                + #""providers":{"allow":\#(list(policy.providers.allow)),"deny":\#(list(policy.providers.deny))},"regions":\#(list(policy.regions)),"baa_required":\#(policy.baaRequired)}"#
+        }
+        return "[" + items.joined(separator: ",") + "]\n"
+    }
+
+    /// `key_id,name,role,org,team,project,user,state,created_at,last_used_at,flag` (times in Unix
+    /// seconds): every key,
+    /// active keys without a request in the 90 days before `now` flagged `unused_90_days`.
+    static func accessReview(stores: KeelStores, now: Int64) async throws -> String {
+        let lastUse = try await stores.database.rows("SELECT key_id, MAX(started_at) AS last_used FROM request_record WHERE key_id IS NOT NULL GROUP BY key_id")
+        var lastUsed: [String: Int64] = [:]
+        for row in lastUse { lastUsed[try row.decode("key_id")] = try row.decode("last_used") }
+        var csv = "key_id,name,role,org,team,project,user,state,created_at,last_used_at,flag\n"
+        let cutoff = now - 90 * 86_400_000_000
+        for key in try await stores.keys.allKeys().sorted(by: { $0.id.rawValue < $1.id.rawValue }) {
+            let state = key.revokedAt != nil ? "revoked" : (key.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
+            let used = lastUsed[key.id.rawValue]
+            let flag = state == "active" && (used ?? key.createdAt) < cutoff ? "unused_90_days" : ""
+            let fields = [
+                key.id.rawValue, key.name ?? "", key.role.rawValue, key.orgID?.rawValue ?? "", key.teamID?.rawValue ?? "",
+                key.projectID?.rawValue ?? "", key.userID?.rawValue ?? "", state, String(key.createdAt / 1_000_000), used.map { String($0 / 1_000_000) } ?? "", flag,
+            ]
+            csv += fields.map(Self.csvField).joined(separator: ",") + "\n"
+        }
+        return csv
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacing("\"", with: "\"\"") + "\"" : text
+    }
+}
+
+extension ComplianceStatus {
+    /// The control mapping of an evidence pack: each control, its check, result and evidence files.
+    func evidenceJSON(for framework: ComplianceFramework) async -> String {
+        let results = await self.checks(for: framework)
+        let files: [ComplianceCheck.Name: [String]] = [
+            .auditLogIntegrity: ["audit/checkpoint.txt", "audit/verifier-key.txt", "audit/inclusion-proofs.jsonl"],
+            .auditCompleteness: ["population/requests.jsonl", "population/requests.sha256", "population/query.sql"],
+            .checkpointFreshness: ["audit/checkpoint.txt"],
+            .authentication: ["access-review.csv"],
+            .modelPolicies: ["policies/policies.json", "policies/changes.jsonl"],
+            .phiRouting: ["policies/policies.json"],
+        ]
+        var items: [String] = []
+        for control in Self.controls where control.framework == framework {
+            guard let result = results[control.check] else { continue }
+            var item = #"{"reference":"#
+            JSONWriter.appendString(control.reference, to: &item)
+            item += #","title":"#
+            JSONWriter.appendString(control.title, to: &item)
+            item += #","check":""# + control.check.rawValue + #"","result":""# + result.status.rawValue + #"","reason":"#
+            JSONWriter.appendString(result.reason, to: &item)
+            item += #","evidence":["# + (files[control.check] ?? []).map { #""\#($0)""# }.joined(separator: ",") + "]}"
+            items.append(item)
+        }
+        return #"{"framework":""# + framework.rawValue + #"","controls":["# + items.joined(separator: ",") + "]}\n"
+    }
+}
