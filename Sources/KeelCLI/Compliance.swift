@@ -27,7 +27,7 @@ struct Compliance: AsyncParsableCommand {
         var config: String?
 
         func run() async throws {
-            guard let from = Self.day(self.from), let to = Self.day(self.to), from < to else {
+            guard let from = EvidencePack.day(self.from), let to = EvidencePack.day(self.to), from < to else {
                 throw ValidationError("--from and --to are days YYYY-MM-DD, --from before --to.")
             }
             let started = Date()
@@ -39,16 +39,6 @@ struct Compliance: AsyncParsableCommand {
                 return written
             }
             print("evidence pack for \(self.framework), \(self.from) to \(self.to): \(written.records) records, \(written.files.count) files in \(self.out) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
-        }
-
-        /// Midnight UTC of `YYYY-MM-DD`, µs since the epoch.
-        static func day(_ text: String) -> Int64? {
-            let parts = text.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            guard let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else { return nil }
-            return Int64(date.timeIntervalSince1970) * 1_000_000
         }
     }
 }

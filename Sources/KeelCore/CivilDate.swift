@@ -20,6 +20,12 @@ public struct CivilDate: Sendable, Equatable {
         self.year = yearOfEra + era * 400 + (self.month <= 2 ? 1 : 0)
     }
 
+    public init(year: Int64, month: Int64, day: Int64) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
     /// The UTC date of `micros` microseconds since the epoch.
     public init(unixMicros micros: Int64) {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000

@@ -629,3 +629,29 @@ struct ComplianceStatusTests {
         }
     }
 }
+
+@Suite("Evidence pack over the admin API")
+struct EvidenceEndpointTests {
+    @Test func theEvidencePackIsAZipEveryToolOpens() async throws {
+        try await TestKeel.run(configure: AuditLogTests.configure(.sqlite)) { keel in
+            #expect(try await keel.post("/v1/chat/completions", json: chatBody("evidence")).status == 200)
+            let day = CivilDate(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let next = CivilDate(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000) + 86_400_000_000)
+            func text(_ date: CivilDate) -> String { "\(date.year)-\(CivilDate.padded(date.month, 2))-\(CivilDate.padded(date.day, 2))" }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-evidence-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let url = "\(keel.baseURL)/admin/v1/compliance/evidence?framework=soc2&from=\(text(day))&to=\(text(next))"
+            let listing = try await ChildProcess.run(
+                "/bin/sh",
+                ["-c", "curl -s -D headers.txt -o pack.zip -H 'authorization: Bearer \(TestKeel.adminKey)' '\(url)' && python3 -m zipfile -t pack.zip && python3 -m zipfile -l pack.zip && cat headers.txt"],
+                directory: directory.path)
+            #expect(listing.termination == .exited(0), "\(listing.output)")
+            for file in ["controls.json", "manifest.json", "population/requests.jsonl", "audit/checkpoint.txt", "access-review.csv"] {
+                #expect(listing.output.contains(file), "\(file): \(listing.output)")
+            }
+            #expect(listing.output.lowercased().contains("content-type: application/zip"))
+            #expect(try await keel.send(.GET, "/admin/v1/compliance/evidence?framework=soc2&from=2026-13-01&to=2027-01-01").status == 400)
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import KeelCore
 public import NIOCore
 
 /// Splits an `application/vnd.amazon.eventstream` byte stream into messages, across chunk
@@ -100,24 +101,5 @@ public struct AWSEventStreamDecoder: Sendable {
             bytes.moveReaderIndex(forwardBy: skip)
         }
         return headers
-    }
-}
-
-/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as the event-stream format uses.
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { index in
-        var crc = UInt32(index)
-        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        return crc
-    }
-
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = Self.table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
-    }
-
-    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        Array(bytes).withUnsafeBytes { Self.checksum($0) }
     }
 }

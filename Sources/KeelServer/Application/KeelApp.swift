@@ -219,7 +219,8 @@ public final class KeelApp: Sendable {
                 extraMetrics: { completeness.prometheusText() })
             KeelRoutes.addAudit(
                 to: router, api: AuditAPI(admin: admin, store: stores.audit, signer: checkpointer.signer, completeness: completeness),
-                status: ComplianceStatus(configuration: configuration, stores: stores, signer: checkpointer.signer, completeness: completeness))
+                status: ComplianceStatus(configuration: configuration, stores: stores, signer: checkpointer.signer, completeness: completeness),
+                configuration: configuration, stores: stores)
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             let host = configuration.server.host
             let tls = try configuration.server.tls.map { try ServerTLS(configuration: $0, logger: self.logger) }

@@ -1,8 +1,11 @@
 import Crypto
 import FoundationEssentials
+import HTTPTypes
+import Hummingbird
 public import KeelCore
 public import KeelStorage
 public import Logging
+import NIOCore
 
 /// An evidence pack for one framework and period, written into a directory: what an auditor asks
 /// for, generated from the live store instead of screenshots.
@@ -129,6 +132,23 @@ public struct EvidencePack: Sendable {
         return written
     }
 
+    /// Midnight UTC of `YYYY-MM-DD`, µs since the epoch.
+    public static func day(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        // Days from civil (Howard Hinnant), the inverse of `CivilDate`.
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        guard CivilDate(daysSince1970: days) == CivilDate(year: year, month: month, day: day) else { return nil }
+        return days * 86_400_000_000
+    }
+
     /// Writes `written` under `directory`.
     public static func write(_ written: Written, to directory: String) throws {
         for (path, bytes) in written.files {
@@ -179,6 +199,30 @@ public struct EvidencePack: Sendable {
 
     static func csvField(_ text: String) -> String {
         text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacing("\"", with: "\"\"") + "\"" : text
+    }
+}
+
+extension AuditAPI {
+    /// `GET /admin/v1/compliance/evidence?framework=…&from=YYYY-MM-DD&to=YYYY-MM-DD`: the evidence
+    /// pack of `keel compliance evidence`, as a zip.
+    func evidence(_ request: Request, configuration: KeelConfiguration, stores: KeelStores, status: ComplianceStatus) async throws -> Response {
+        try self.authorizeAuditor(request)
+        let parameters = request.uri.queryParameters
+        guard let framework = parameters["framework"].flatMap({ ComplianceFramework(rawValue: String($0)) }) else {
+            throw KeelError.invalidRequest("Invalid 'framework': one of soc2, hipaa, eu-ai-act.", param: "framework")
+        }
+        guard let from = parameters["from"].flatMap({ EvidencePack.day(String($0)) }),
+            let to = parameters["to"].flatMap({ EvidencePack.day(String($0)) }), from < to
+        else {
+            throw KeelError.invalidRequest("'from' and 'to' are days YYYY-MM-DD (UTC), 'from' before 'to'.", param: "from")
+        }
+        let pack = EvidencePack(framework: framework.rawValue, from: from, to: to)
+        let written = try await pack.build(
+            framework: framework, configuration: configuration, stores: stores, signer: self.signer, keys: [self.signer.verifierKey])
+        let archive = ZipArchive.make(written.files.keys.sorted().map { ($0, written.files[$0]!) })
+        var headers: HTTPFields = [.contentType: "application/zip"]
+        headers[.contentDisposition] = #"attachment; filename="keel-evidence-\#(framework.rawValue)-\#(parameters["from"]!)-\#(parameters["to"]!).zip""#
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive)))
     }
 }
 

@@ -124,8 +124,13 @@ struct AuditAPI: Sendable {
 
 extension KeelRoutes {
     /// The `/admin/v1/audit` routes.
-    static func addAudit(to router: Router<BasicRequestContext>, api: AuditAPI, status: ComplianceStatus) {
+    static func addAudit(
+        to router: Router<BasicRequestContext>, api: AuditAPI, status: ComplianceStatus, configuration: KeelConfiguration, stores: KeelStores
+    ) {
         router.get("admin/v1/compliance/status") { request, _ in try await api.complianceStatus(request, status: status) }
+        router.get("admin/v1/compliance/evidence") { request, _ in
+            try await api.evidence(request, configuration: configuration, stores: stores, status: status)
+        }
         let audit = router.group("admin/v1/audit")
         audit.get("checkpoint") { request, _ in try await api.checkpoint(request) }
         audit.get("key") { request, _ in try api.key(request) }
