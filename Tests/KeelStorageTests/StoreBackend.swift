@@ -56,9 +56,12 @@ extension StoreBackend {
         switch self {
         case .sqlite:
             return try await withTemporaryDirectory { directory in
-                let first = try await SQLiteBackend.open(path: directory + "/keel.sqlite", logger: .quiet)
+                // Two writers of one file wait for each other's transactions: on a loaded machine
+                // longer than the default busy timeout.
+                let patient = SQLiteBackend.Configuration(busyTimeout: .seconds(60))
+                let first = try await SQLiteBackend.open(path: directory + "/keel.sqlite", configuration: patient, logger: .quiet)
                 defer { try? first.close() }
-                let second = try await SQLiteBackend.open(path: directory + "/keel.sqlite", logger: .quiet)
+                let second = try await SQLiteBackend.open(path: directory + "/keel.sqlite", configuration: patient, logger: .quiet)
                 defer { try? second.close() }
                 return try await body(first.stores, second.stores)
             }
