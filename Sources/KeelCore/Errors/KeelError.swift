@@ -25,6 +25,9 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case rateLimitExceeded = "rate_limit_exceeded"
         /// A compliance policy forbids the request (its model, or every provider that could serve it).
         case policyViolation = "policy_violation"
+        /// A content rule of a policy refuses what the request (or its answer) holds: personal
+        /// data, a credential, a prompt injection.
+        case contentPolicyViolation = "content_policy_violation"
         case internalError = "internal_error"
     }
 
@@ -133,6 +136,12 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.policyViolation, message: message)
     }
 
+    /// A content rule refuses the request or its answer; `message` names the policy and the
+    /// finding types, never the matched text.
+    public static func contentPolicyViolation(_ message: String, param: String? = nil) -> Self {
+        Self(.contentPolicyViolation, message: message, param: param)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -148,7 +157,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
             true
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
-            .budgetExceeded, .rateLimitExceeded, .policyViolation:
+            .budgetExceeded, .rateLimitExceeded, .policyViolation, .contentPolicyViolation:
             false
         }
     }

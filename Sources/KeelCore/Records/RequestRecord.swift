@@ -99,6 +99,9 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// cut after content reached the client, before the upstream reported its usage. Input is
     /// estimated from the request, output from what the client received.
     public var usageEstimated: Bool
+    /// What the content guard found and did (policies' `pii`, `secrets`, `injection` rules);
+    /// `nil` when no content rule applied or nothing was found.
+    public var guardVerdict: GuardVerdict?
 
     public init(
         id: RequestID,
@@ -132,9 +135,11 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         agentID: String? = nil,
         taskID: String? = nil,
         taskOutcome: AgentTask.Outcome? = nil,
-        usageEstimated: Bool = false
+        usageEstimated: Bool = false,
+        guardVerdict: GuardVerdict? = nil
     ) {
         self.usageEstimated = usageEstimated
+        self.guardVerdict = guardVerdict
         self.agentID = agentID
         self.taskID = taskID
         self.taskOutcome = taskOutcome

@@ -60,7 +60,8 @@ public enum AttemptOutcome: Sendable, Equatable {
             default: self = .inconclusive
             }
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
-            .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded, .policyViolation:
+            .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded, .policyViolation,
+            .contentPolicyViolation:
             self = .inconclusive
         }
     }

@@ -189,9 +189,11 @@ public final class KeelApp: Sendable {
                     store: stores.agentTasks, requests: stores.requests, monitoring: monitoring, logger: self.logger),
                 tracing: tracing,
                 policies: PolicySet(configuration.policies),
+                injectionThreshold: configuration.contentGuard.injectionThreshold,
                 logger: self.logger
             )
-            let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
+            var admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
+            admin.contentScanner = ContentScanner(configuration: .init(injectionThreshold: configuration.contentGuard.injectionThreshold))
             let router = KeelRoutes.build(gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts)
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             let host = configuration.server.host

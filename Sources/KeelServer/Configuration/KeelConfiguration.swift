@@ -29,6 +29,8 @@ public struct KeelConfiguration: Sendable {
     public var tracing = Tracing()
     /// `policies:` — compliance policies checked on the request path (``Policy``).
     public var policies: [Policy] = []
+    /// `guard:` — settings of the content detectors that policies' content rules use.
+    public var contentGuard = Guard()
 
     public init(
         server: Server = Server(),

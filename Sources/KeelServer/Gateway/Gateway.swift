@@ -30,6 +30,8 @@ public final class Gateway: Sendable {
     let tracing: GatewayTracing?
     /// Compliance policies (`policies:`); empty, the request path does no policy work.
     let policies: PolicySet
+    /// The `Guard` stage: the policies' content rules (`pii`, `secrets`, `injection`).
+    let contentGuard: ContentGuard
     let logger: Logger
 
     init(
@@ -44,9 +46,11 @@ public final class Gateway: Sendable {
         agentTasks: AgentTaskOutcomes,
         tracing: GatewayTracing? = nil,
         policies: PolicySet = PolicySet([]),
+        injectionThreshold: Double = 0.5,
         logger: Logger
     ) {
         self.policies = policies
+        self.contentGuard = ContentGuard(injectionThreshold: injectionThreshold)
         self.agentTasks = agentTasks
         self.tracing = tracing
         self.keyRing = keyRing

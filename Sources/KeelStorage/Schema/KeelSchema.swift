@@ -441,5 +441,15 @@ public enum KeelSchema {
                     CHECK (estimated_cost_nanos >= 0);
                 """
         ),
+        SQLMigration(
+            id: "0016_request_record_guard_verdict",
+            statement: """
+                -- What the content guard (policies' pii, secrets and injection rules) found in a
+                -- request and its answer and what it did: finding types and counts, the injection
+                -- score, the strongest action. NULL when no content rule applied or nothing was
+                -- found; never a matched value.
+                ALTER TABLE request_record ADD COLUMN guard_verdict \(Self.json("guard_verdict", .object));
+                """
+        ),
     ]
 }
