@@ -3,6 +3,7 @@ import KeelCore
 import KeelServer
 import KeelTesting
 import NIOHTTP1
+import Synchronization
 import Testing
 
 /// The `Guard` stage on the request path: policies' `pii`, `secrets` and `injection` rules in

@@ -11,7 +11,8 @@ import Testing
 /// A loopback upstream for the content guard's tests that speaks OpenAI, Anthropic and Gemini,
 /// keeps every request body it receives, and answers with the text of the request's last message
 /// (an echo), or with ``answer`` when a test sets it. Streams go out in pieces of
-/// ``pieceLength`` characters, one event each, so placeholders and values are split across events.
+/// ``pieceLength`` characters, one event each, 2 ms apart, so placeholders and values are split
+/// across events and reads.
 final class GuardUpstream: Sendable {
     /// Every request body received, in order.
     let bodies = Mutex<[String]>([])
@@ -102,7 +103,11 @@ final class GuardUpstream: Sendable {
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream"],
                 body: ResponseBody { writer in
-                    for event in events { try await writer.write(ByteBuffer(string: event)) }
+                    for event in events {
+                        try await writer.write(ByteBuffer(string: event))
+                        // Apart, so the gateway reads them as they come, not as one chunk.
+                        try await Task.sleep(for: .milliseconds(2))
+                    }
                     try await writer.finish(nil)
                 })
         }
