@@ -66,18 +66,21 @@ public struct AnswerTextGuard: Sendable {
 
     /// Screens a whole text at once (a complete answer).
     public static func screen(_ text: String, scanner: ContentScanner, block: GuardTypeSet, map: inout RedactionMap) -> Release {
+        let scan = scanner.scan(text, role: .assistant)
+        if scan.pii.isEmpty && scan.secrets.isEmpty { return Release(text: text) }
         var screen = AnswerTextGuard(scanner: scanner, block: block)
         screen.held = text
-        return screen.release(final: true, map: &map)
+        return screen.release(final: true, map: &map, scanned: scan)
     }
 
-    private mutating func release(final: Bool, map: inout RedactionMap) -> Release {
+    /// Releases what can go now; `scanned` is the scan of the window when the caller has it.
+    private mutating func release(final: Bool, map: inout RedactionMap, scanned: ContentScan? = nil) -> Release {
         guard !self.held.isEmpty else { return Release(text: "") }
         let window = self.context + self.held
         let scalars = Array(window.unicodeScalars)
         let lower = self.context.unicodeScalars.count
         let total = scalars.count
-        let findings = self.scanner.scan(window, role: .assistant).findings.filter { $0.end > lower }
+        let findings = (scanned ?? self.scanner.scan(window, role: .assistant)).findings.filter { $0.end > lower }
         let blocked = findings.filter { self.block.contains($0.type) }.map(\.type)
         if !blocked.isEmpty {
             self.held = ""
