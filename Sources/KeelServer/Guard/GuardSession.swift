@@ -79,20 +79,15 @@ extension GuardText {
         var reader = JSONReader(bytes)
         try reader.enterObject()
         while let key = try reader.nextMember() {
-            if dialect == .openAI, reader.key(key, is: "choices"), try reader.peek() == .array {
-                try reader.enterArray()
-                while try reader.nextElement() {
-                    guard try reader.peek() == .object else {
-                        try reader.skipValue()
-                        continue
-                    }
-                    try reader.enterObject()
+            if dialect == .openAI, reader.key(key, is: "choices") {
+                try reader.forEachElement { reader throws(JSONScanner.SyntaxError) in
+                    guard try reader.enterObjectIfAny() else { return }
                     while let key = try reader.nextMember() {
-                        guard reader.key(key, is: "message"), try reader.peek() == .object else {
+                        guard reader.key(key, is: "message") else {
                             try reader.skipValue()
                             continue
                         }
-                        try reader.enterObject()
+                        guard try reader.enterObjectIfAny() else { continue }
                         while let key = try reader.nextMember() {
                             if reader.key(key, is: "content"), try reader.peek() == .string {
                                 ranges.append(try reader.skipValue())
@@ -102,9 +97,8 @@ extension GuardText {
                         }
                     }
                 }
-            } else if dialect == .anthropic, reader.key(key, is: "content"), try reader.peek() == .array {
-                try reader.enterArray()
-                while try reader.nextElement() {
+            } else if dialect == .anthropic, reader.key(key, is: "content") {
+                try reader.forEachElement { reader throws(JSONScanner.SyntaxError) in
                     if let text = try Self.textPart(&reader, accepting: ["text"]) { ranges.append(text) }
                 }
             } else {

@@ -47,17 +47,8 @@ struct GuardText: Sendable, Equatable {
     /// `[{"role": …, "content": …}, …]`: the role may come after the content, so the texts of a
     /// message get its role once the message is read.
     private static func messages(_ reader: inout JSONReader, into texts: inout [GuardText], content: ContentReader) throws(JSONScanner.SyntaxError) {
-        guard try reader.peek() == .array else {
-            try reader.skipValue()
-            return
-        }
-        try reader.enterArray()
-        while try reader.nextElement() {
-            guard try reader.peek() == .object else {
-                try reader.skipValue()
-                continue
-            }
-            try reader.enterObject()
+        try reader.forEachElement { reader throws(JSONScanner.SyntaxError) in
+            guard try reader.enterObjectIfAny() else { return }
             let first = texts.count
             var role = ContentRole.user
             while let key = try reader.nextMember() {
@@ -86,86 +77,65 @@ struct GuardText: Sendable, Equatable {
         }
     }
 
+    /// A string, given to `string`; or an array, each of whose elements `element` reads.
+    private static func stringOrArray(
+        _ reader: inout JSONReader,
+        string: (Range<Int>) -> Void,
+        element: (inout JSONReader) throws(JSONScanner.SyntaxError) -> Void
+    ) throws(JSONScanner.SyntaxError) {
+        if try reader.peek() == .string {
+            string(try reader.skipValue())
+        } else {
+            try reader.forEachElement(element)
+        }
+    }
+
     /// OpenAI content: a string, or parts of which `{"type":"text","text":…}` are read.
     private static func openAIContent(_ reader: inout JSONReader, role: ContentRole, into texts: inout [GuardText]) throws(JSONScanner.SyntaxError) {
-        switch try reader.peek() {
-        case .string:
-            texts.append(GuardText(range: try reader.skipValue(), role: role))
-        case .array:
-            try reader.enterArray()
-            while try reader.nextElement() {
-                if let text = try Self.textPart(&reader, accepting: ["text"]) {
-                    texts.append(GuardText(range: text, role: role))
-                }
-            }
-        default:
-            try reader.skipValue()
+        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) { reader throws(JSONScanner.SyntaxError) in
+            if let text = try Self.textPart(&reader, accepting: ["text"]) { texts.append(GuardText(range: text, role: role)) }
         }
     }
 
     /// Anthropic content: a string, or blocks: `text` blocks, and `tool_result` blocks whose
     /// own content (a string or text blocks) is the tool's.
     private static func anthropicContent(_ reader: inout JSONReader, role: ContentRole, into texts: inout [GuardText]) throws(JSONScanner.SyntaxError) {
-        switch try reader.peek() {
-        case .string:
-            texts.append(GuardText(range: try reader.skipValue(), role: role))
-        case .array:
-            try reader.enterArray()
-            while try reader.nextElement() {
-                guard try reader.peek() == .object else {
+        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) { reader throws(JSONScanner.SyntaxError) in
+            guard try reader.enterObjectIfAny() else { return }
+            var type: String?
+            var text: Range<Int>?
+            var toolTexts: [GuardText] = []
+            while let key = try reader.nextMember() {
+                if reader.key(key, is: "type") {
+                    type = try reader.readString()
+                } else if reader.key(key, is: "text"), try reader.peek() == .string {
+                    text = try reader.skipValue()
+                } else if reader.key(key, is: "content") {
+                    try Self.anthropicContent(&reader, role: .tool, into: &toolTexts)
+                } else {
                     try reader.skipValue()
-                    continue
                 }
-                try reader.enterObject()
-                var type: String?
-                var text: Range<Int>?
-                var toolTexts: [GuardText] = []
-                while let key = try reader.nextMember() {
-                    if reader.key(key, is: "type") {
-                        type = try reader.readString()
-                    } else if reader.key(key, is: "text"), try reader.peek() == .string {
-                        text = try reader.skipValue()
-                    } else if reader.key(key, is: "content") {
-                        try Self.anthropicContent(&reader, role: .tool, into: &toolTexts)
-                    } else {
-                        try reader.skipValue()
-                    }
-                }
-                if type == "text", let text { texts.append(GuardText(range: text, role: role)) }
-                if type == "tool_result" { texts += toolTexts }
             }
-        default:
-            try reader.skipValue()
+            if type == "text", let text { texts.append(GuardText(range: text, role: role)) }
+            if type == "tool_result" { texts += toolTexts }
         }
     }
 
     /// A string, or an array of which the strings are read.
     private static func strings(_ reader: inout JSONReader, role: ContentRole, into texts: inout [GuardText]) throws(JSONScanner.SyntaxError) {
-        switch try reader.peek() {
-        case .string:
-            texts.append(GuardText(range: try reader.skipValue(), role: role))
-        case .array:
-            try reader.enterArray()
-            while try reader.nextElement() {
-                if try reader.peek() == .string {
-                    texts.append(GuardText(range: try reader.skipValue(), role: role))
-                } else {
-                    try reader.skipValue()
-                }
+        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) { reader throws(JSONScanner.SyntaxError) in
+            if try reader.peek() == .string {
+                texts.append(GuardText(range: try reader.skipValue(), role: role))
+            } else {
+                try reader.skipValue()
             }
-        default:
-            try reader.skipValue()
         }
     }
 
     /// The `text` string of an object part whose `type` is one of `types`; `nil` for any other
     /// value (which is skipped).
     static func textPart(_ reader: inout JSONReader, accepting types: Set<String>) throws(JSONScanner.SyntaxError) -> Range<Int>? {
-        guard try reader.peek() == .object else {
-            try reader.skipValue()
-            return nil
-        }
-        try reader.enterObject()
+        guard try reader.enterObjectIfAny() else { return nil }
         var type: String?
         var text: Range<Int>?
         while let key = try reader.nextMember() {
@@ -179,5 +149,29 @@ struct GuardText: Sendable, Equatable {
         }
         guard let type, types.contains(type) else { return nil }
         return text
+    }
+}
+
+extension JSONReader {
+    /// Opens the next value when it is an object (read its members with `nextMember()`);
+    /// otherwise steps over it and returns `false`.
+    mutating func enterObjectIfAny() throws(JSONScanner.SyntaxError) -> Bool {
+        guard try self.peek() == .object else {
+            try self.skipValue()
+            return false
+        }
+        try self.enterObject()
+        return true
+    }
+
+    /// Calls `element` for each element of the next value when it is an array (each call must
+    /// read or skip its element); otherwise steps over the value.
+    mutating func forEachElement(_ element: (inout JSONReader) throws(JSONScanner.SyntaxError) -> Void) throws(JSONScanner.SyntaxError) {
+        guard try self.peek() == .array else {
+            try self.skipValue()
+            return
+        }
+        try self.enterArray()
+        while try self.nextElement() { try element(&self) }
     }
 }

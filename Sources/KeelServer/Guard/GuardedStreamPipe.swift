@@ -149,26 +149,20 @@ struct GuardedStreamPipe: StreamPipe {
         var reader = JSONReader(bytes)
         try reader.enterObject()
         while let key = try reader.nextMember() {
-            guard reader.key(key, is: "choices"), try reader.peek() == .array else {
+            guard reader.key(key, is: "choices") else {
                 try reader.skipValue()
                 continue
             }
-            try reader.enterArray()
-            while try reader.nextElement() {
-                guard try reader.peek() == .object else {
-                    try reader.skipValue()
-                    continue
-                }
+            try reader.forEachElement { reader throws(JSONScanner.SyntaxError) in
+                guard try reader.enterObjectIfAny() else { return }
                 var choice = Choice(index: 0, content: nil, finishes: false)
-                try reader.enterObject()
                 while let key = try reader.nextMember() {
                     if reader.key(key, is: "index") {
                         choice.index = try reader.readInt() ?? 0
                     } else if reader.key(key, is: "finish_reason") {
                         choice.finishes = try reader.peek() != .null
                         try reader.skipValue()
-                    } else if reader.key(key, is: "delta"), try reader.peek() == .object {
-                        try reader.enterObject()
+                    } else if reader.key(key, is: "delta"), try reader.enterObjectIfAny() {
                         while let key = try reader.nextMember() {
                             if reader.key(key, is: "content"), try reader.peek() == .string {
                                 choice.content = try reader.skipValue()
@@ -176,7 +170,7 @@ struct GuardedStreamPipe: StreamPipe {
                                 try reader.skipValue()
                             }
                         }
-                    } else {
+                    } else if !reader.key(key, is: "delta") {  // a delta that is no object was stepped over
                         try reader.skipValue()
                     }
                 }
