@@ -255,6 +255,24 @@ struct GuardStageTests {
         }
     }
 
+    @Test func anthropicTokenCountsAreScreenedLikeMessages() async throws {
+        let configure = Self.policy(pii: ContentRule(action: .redact, types: .personalData), secrets: ContentRule(action: .block, types: .secrets))
+        try await GuardUpstream.run(configure: configure) { upstream, keel in
+            let headers = [("anthropic-version", "2023-06-01")]
+            let counted = try await keel.post(
+                "/v1/messages/count_tokens", json: #"{"model":"echo-anthropic","system":"Reply to dana@example.com","messages":[{"role":"user","content":"hi"}]}"#,
+                headers: headers)
+            #expect(counted.status == 200, "\(counted.body)")
+            let received = try #require(upstream.received.last)
+            #expect(received.contains("[EMAIL_1]") && !received.contains("dana@example.com"), "\(received)")
+            let refused = try await keel.post(
+                "/v1/messages/count_tokens", json: #"{"model":"echo-anthropic","messages":[{"role":"user","content":"use \#(Self.apiKey)"}]}"#,
+                headers: headers)
+            #expect(refused.status == 400 && refused.json?["type"] as? String == "error")
+            #expect(upstream.received.count == 1)
+        }
+    }
+
     @Test func withoutContentRulesTheRequestBytesPassThroughUnchanged() async throws {
         let configure: @Sendable (inout KeelConfiguration) -> Void = { configuration in
             configuration.policies = [Policy(id: "routing-only", providers: .init(deny: ["sim-bedrock"]))]

@@ -71,6 +71,11 @@ final class GuardUpstream: Sendable {
         let router = Router()
         router.post("v1/chat/completions") { request, _ in try await self.respond(request, dialect: .openAI) }
         router.post("v1/messages") { request, _ in try await self.respond(request, dialect: .anthropic) }
+        router.post("v1/messages/count_tokens") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            self.bodies.withLock { $0.append(String(buffer: body)) }
+            return Self.json(#"{"input_tokens":5}"#)
+        }
         router.post("v1beta/**") { request, _ in try await self.respond(request, dialect: .gemini) }
         router.post("v1/embeddings") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
