@@ -3,11 +3,12 @@
 ///
 /// Each piece is scanned together with what is still held and a short tail of the text already
 /// released (context words such as "password:" come before their value). What can no longer be
-/// part of a finding is released at once: only the word still being written is held (with the
-/// groups of a number written with spaces, `+1 415 555`), and a finding that reaches the end
-/// (it may still grow: `bob@example.co…`) is held whole. So the text is delayed by about one
-/// event, and a value split across events is caught whole. What is released has each
-/// redacted value replaced by its placeholder from `map`; a blocking finding stops the text.
+/// part of a finding is released at once: only the word still being written is held (a run of
+/// printable ASCII, with the groups of a number written with spaces, `+1 415 555`), and a finding
+/// that reaches the end (it may still grow: `bob@example.co…`) is held whole. So the text is
+/// delayed by about one event, and a value split across events is caught whole. What is released
+/// has each redacted value replaced by its placeholder from `map`; a blocking finding stops the
+/// text.
 ///
 /// A multi-word value that the detectors recognise only from a later word (a name after
 /// "Dr.", an address) may have had its first words released before it is recognised; only its
@@ -120,17 +121,21 @@ public struct AnswerTextGuard: Sendable {
 
     /// Where the released text may end: before the word still being written, and before the
     /// groups of a number written with spaces that it continues (`+1 415 555`, `4111 1111`).
+    ///
+    /// A word here is a run of printable ASCII: what credentials, numbers, addresses and URLs
+    /// are written in. Text in a script without spaces (Chinese, Japanese) is thus released as
+    /// it comes, apart from an ASCII run at its end.
     static func safeEnd(_ scalars: [Unicode.Scalar], lower: Int) -> Int {
         let total = scalars.count
         if total - lower > Self.maxHeldScalars { return total }
         var cut = total
-        while cut > lower, !scalars[cut - 1].properties.isWhitespace { cut -= 1 }
+        while cut > lower, (0x21...0x7E).contains(scalars[cut - 1].value) { cut -= 1 }
         let tail = scalars[cut..<total]
         guard tail.isEmpty || Self.isNumberGroup(tail) else { return cut }
         for _ in 0..<6 {
             guard cut - 1 > lower, scalars[cut - 1] == " " else { break }
             var start = cut - 1
-            while start > lower, !scalars[start - 1].properties.isWhitespace { start -= 1 }
+            while start > lower, (0x21...0x7E).contains(scalars[start - 1].value) { start -= 1 }
             guard start < cut - 1, Self.isNumberGroup(scalars[start..<(cut - 1)]) else { break }
             cut = start
         }

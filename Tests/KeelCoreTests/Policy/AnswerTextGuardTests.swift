@@ -38,6 +38,15 @@ struct AnswerTextGuardTests {
         #expect(screen.finish(map: &map).text == "you?")
     }
 
+    @Test func textWithoutSpacesIsReleasedAsItComesButForATrailingASCIIRun() {
+        var map = RedactionMap()
+        var screen = AnswerTextGuard(scanner: Self.scanner, block: [])
+        #expect(screen.feed("你好，", map: &map).text == "你好，")
+        #expect(screen.feed("请写信给bob@exa", map: &map).text == "请写信给")
+        #expect(screen.feed("mple.org, 谢谢", map: &map).text == "[EMAIL_1], 谢谢")
+        #expect(screen.finish(map: &map).text == "")
+    }
+
     @Test func aPhoneNumberWrittenInGroupsIsHeldUntilItEnds() {
         var map = RedactionMap()
         let releases = Self.stream("Call +1 415 555 0134 now, please.", pieces: 4, map: &map)
