@@ -240,6 +240,22 @@ struct GuardStageTests {
         }
     }
 
+    @Test(arguments: Ingress.allCases)
+    func aStreamWhoseFirstContentBlocksIsRefusedBeforeAnythingIsSent(ingress: Ingress) async throws {
+        try await GuardUpstream.run(configure: Self.policy(secrets: ContentRule(action: .block, types: .secrets))) { upstream, keel in
+            upstream.answer.withLock { $0 = "\(Self.apiKey) is the key you asked for." }
+            upstream.pieceLength.withLock { $0 = 1_000 }
+            let response = try await Self.send(keel, ingress, model: "echo-openai", text: "Go on.", stream: true)
+            #expect(response.status == 400, "\(response.body)")
+            #expect(response.headers["content-type"]?.hasPrefix("application/json") == true)
+            #expect(!response.body.contains(Self.apiKey))
+            await keel.shutdown()
+            let record = try #require(try await keel.records().first)
+            #expect(record.stream && record.status == 400 && record.errorClass == "content_policy_violation")
+            #expect(record.guardVerdict?.answerFindings == [.init(type: .openAIKey, count: 1, action: .block)])
+        }
+    }
+
     @Test func embeddingsInputIsRedactedOrRefusedToo() async throws {
         let configure = Self.policy(pii: ContentRule(action: .redact, types: .personalData), secrets: ContentRule(action: .block, types: .secrets))
         try await GuardUpstream.run(configure: configure) { upstream, keel in

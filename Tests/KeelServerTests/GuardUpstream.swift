@@ -18,7 +18,8 @@ final class GuardUpstream: Sendable {
     let bodies = Mutex<[String]>([])
     /// The text every answer carries instead of the echo.
     let answer = Mutex<String?>(nil)
-    let pieceLength = 3
+    /// Characters per stream event (tests may make it the whole answer).
+    let pieceLength = Mutex(3)
 
     var received: [String] { self.bodies.withLock { $0 } }
 
@@ -100,9 +101,10 @@ final class GuardUpstream: Sendable {
         if stream {
             var pieces: [String] = []
             var rest = Substring(answer)
+            let length = self.pieceLength.withLock { $0 }
             while !rest.isEmpty {
-                pieces.append(String(rest.prefix(self.pieceLength)))
-                rest = rest.dropFirst(self.pieceLength)
+                pieces.append(String(rest.prefix(length)))
+                rest = rest.dropFirst(length)
             }
             let events = Self.streamEvents(pieces, dialect: dialect)
             return Response(

@@ -127,11 +127,10 @@ extension Gateway {
 
         case .stream(var start, let totalTimeout):
             if let session {
-                switch session.guardStream(start, dialect: Ingress.dialect) {
-                case .success(let guarded):
-                    start = guarded
-                case .failure(let refusal):
+                start = session.guardStream(start, dialect: Ingress.dialect)
+                if let refusal = start.pipe.refusal {
                     admitted.trace?.endStreamAttempt(failure: refusal)
+                    admitted.record.addAnswerVerdict(start.pipe.guardVerdict)
                     await self.refuseAnswer(refusal, usage: start.pipe.accounting.usage, admitted: &admitted)
                     throw RecordedFailure(error: refusal, requestID: admitted.record.id.rawValue)
                 }

@@ -61,3 +61,14 @@ extension Gateway {
         await self.recordFailure(&admitted.record, error: refusal, started: admitted.started, holds: admitted.holds, trace: admitted.trace)
     }
 }
+
+extension RequestRecord {
+    /// Adds what the content guard found in the answer (screened apart from the request) to the
+    /// record's verdict.
+    mutating func addAnswerVerdict(_ answer: GuardVerdict?) {
+        guard let answer else { return }
+        var verdict = self.guardVerdict ?? GuardVerdict()
+        verdict.merge(answer)
+        self.guardVerdict = verdict
+    }
+}

@@ -90,11 +90,7 @@ struct StreamRelay: Sendable {
             failure = await resume.resume(after: failure, pipe: &observer, record: &record, writer: &writer, clientGone: &clientGone)
         }
         let accounting = observer.accounting
-        if let answer = observer.guardVerdict {
-            var verdict = record.guardVerdict ?? GuardVerdict()
-            verdict.merge(answer)
-            record.guardVerdict = verdict
-        }
+        record.addAnswerVerdict(observer.guardVerdict)
         if failure == nil && !clientGone && !accounting.isComplete {
             failure = accounting.sawErrorEvent || accounting.sawMalformedEvent
                 ? .upstreamBadResponse("The upstream stream carried an error or a malformed event.")

@@ -60,14 +60,13 @@ struct GuardSession: Sendable {
         }
     }
 
-    /// `start`'s stream, screened and restored on its way to the client; the refusal when what
-    /// was read before the first token already carries a blocking finding (nothing has reached
-    /// the client yet).
-    func guardStream(_ start: StreamStart, dialect: APIDialect) -> Result<StreamStart, KeelError> {
+    /// `start`'s stream, screened and restored on its way to the client. When what was read
+    /// before the first token already carries a blocking finding, the pipe's `refusal` is set
+    /// at once (nothing has reached the client yet).
+    func guardStream(_ start: StreamStart, dialect: APIDialect) -> StreamStart {
         var pipe = GuardedStreamPipe(inner: start.pipe, dialect: dialect, session: self)
         let pending = pipe.screen(start.pending)
-        if let refusal = pipe.refusal { return .failure(refusal) }
-        return .success(StreamStart(pending: pending, pipe: pipe, rest: start.rest, contentAt: start.contentAt))
+        return StreamStart(pending: pending, pipe: pipe, rest: start.rest, contentAt: start.contentAt)
     }
 }
 
