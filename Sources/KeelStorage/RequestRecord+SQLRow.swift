@@ -10,11 +10,11 @@ extension RequestRecord {
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
         cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome, \
-        usage_estimated
+        usage_estimated, guard_verdict
         """
 
     /// Parameters of one row of ``insertRow``.
-    static let insertParameterCount = 38
+    static let insertParameterCount = 39
 
     /// The columns ``init(row:)`` reads. PostgreSQL stores the JSON columns as `JSONB` and
     /// returns them as text only when asked.
@@ -25,7 +25,8 @@ extension RequestRecord {
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, \
         \(sqlite: "attempt_log", postgres: "attempt_log::text AS attempt_log"), org_id, \
         \(sqlite: "tags", postgres: "tags::text AS tags"), cache_hit, cache_saved_nanos, features, prompt_prefix_hash, \
-        agent_id, task_id, task_outcome, usage_estimated
+        agent_id, task_id, task_outcome, usage_estimated, \
+        \(sqlite: "guard_verdict", postgres: "guard_verdict::text AS guard_verdict")
         """
 
     /// The record's values as one parenthesised row of an insert of ``insertColumns``.
@@ -34,6 +35,7 @@ extension RequestRecord {
     /// `INTEGER` and refuses a value out of range (`invalidValue`) instead of this code trapping.
     var insertRow: SQLStatement {
         let attemptLog = self.attemptLog.isEmpty ? nil : Self.attemptLogJSON(self.attemptLog)
+        let guardVerdict = self.guardVerdict.map(Self.guardVerdictJSON)
         let usage = self.usage
         return """
             (\(self.id), \(self.startedAt), \(self.operation), \(self.keyID), \(self.teamID), \(self.projectID), \
@@ -43,7 +45,8 @@ extension RequestRecord {
             \(usage.cachedInputTokens), \(usage.cacheWriteTokens), \(usage.cacheWrite1hTokens), \(usage.reasoningTokens), \
             \(self.cost), \(usage.webSearchRequests), \(json: attemptLog), \(self.orgID), \
             \(json: AttributionTags.json(self.tags)), \(self.cacheHit), \(self.cacheSavedCost), \(self.features.rawValue), \
-            \(self.promptPrefixHash), \(self.agentID), \(self.taskID), \(self.taskOutcome?.rawValue), \(self.usageEstimated))
+            \(self.promptPrefixHash), \(self.agentID), \(self.taskID), \(self.taskOutcome?.rawValue), \(self.usageEstimated), \
+            \(json: guardVerdict))
             """
     }
 
@@ -93,6 +96,7 @@ extension RequestRecord {
         let taskID: String? = try row.decode("task_id")
         let taskOutcome = try Self.taskOutcome(fromStored: row.decode("task_outcome", as: String?.self))
         let usageEstimated: Bool = try row.decode("usage_estimated")
+        let guardVerdict = try row.decode("guard_verdict", as: String?.self).map(Self.guardVerdict(fromJSON:))
         self.init(
             id: id, startedAt: startedAt, operation: operation, keyID: keyID, orgID: orgID, teamID: teamID,
             projectID: projectID, userID: userID, requestedModel: requestedModel, model: model, provider: provider,
@@ -100,7 +104,7 @@ extension RequestRecord {
             attempts: attempts, attemptLog: attemptLog, ttftMicros: ttftMicros, upstreamMicros: upstreamMicros,
             totalMicros: totalMicros, usage: usage, cost: cost, tags: tags, cacheHit: cacheHit,
             cacheSavedCost: cacheSavedCost, features: features, promptPrefixHash: promptPrefixHash, agentID: agentID,
-            taskID: taskID, taskOutcome: taskOutcome, usageEstimated: usageEstimated
+            taskID: taskID, taskOutcome: taskOutcome, usageEstimated: usageEstimated, guardVerdict: guardVerdict
         )
     }
 }

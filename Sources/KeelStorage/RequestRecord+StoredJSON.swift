@@ -6,9 +6,9 @@ package import KeelCore
     import Foundation
 #endif
 
-// The JSON columns of `request_record` (`attempt_log`, `tags`), written and read the same way by
-// every backend: PostgreSQL stores them as JSONB (which may reorder members and add spaces; the
-// decoders do not mind), SQLite as checked text.
+// The JSON columns of `request_record` (`attempt_log`, `tags`, `guard_verdict`), written and read
+// the same way by every backend: PostgreSQL stores them as JSONB (which may reorder members and
+// add spaces; the decoders do not mind), SQLite as checked text.
 extension RequestRecord {
     /// The attempt log as a JSON array, written by hand: it is encoded on the writer's path.
     package static func attemptLogJSON(_ attempts: [Attempt]) -> String {
@@ -44,6 +44,37 @@ extension RequestRecord {
             }
         } catch {
             throw StorageError.invalidStoredValue(table: "request_record", column: "attempt_log")
+        }
+    }
+
+    /// The guard verdict as a JSON object (``GuardVerdict``'s shape), written by hand like the
+    /// attempt log: it is encoded on the writer's path.
+    package static func guardVerdictJSON(_ verdict: GuardVerdict) -> String {
+        func quoted(_ name: String) -> String { "\"" + name + "\"" }
+        func counts(_ counts: [GuardVerdict.Count]) -> String {
+            let items = counts.map {
+                #"{"type":"# + quoted($0.type.rawValue) + #","count":\#($0.count),"action":"# + quoted($0.action.rawValue) + "}"
+            }
+            return "[" + items.joined(separator: ",") + "]"
+        }
+        var json = #"{"action":"# + (verdict.action.map { quoted($0.rawValue) } ?? "null")
+        json += #","findings":"# + counts(verdict.findings)
+        json += #","answer_findings":"# + counts(verdict.answerFindings)
+        if let injection = verdict.injection {
+            json += #","injection":{"score":\#(injection.score),"flagged":\#(injection.flagged),"action":"#
+            json += injection.action.map { quoted($0.rawValue) } ?? "null"
+            json += #","role":"# + quoted(injection.role.rawValue) + #","signals":["#
+            json += injection.signals.map { quoted($0.rawValue) }.joined(separator: ",") + "]}"
+        }
+        return json + "}"
+    }
+
+    /// Reads a guard verdict written by ``guardVerdictJSON(_:)``.
+    package static func guardVerdict(fromJSON text: String) throws -> GuardVerdict {
+        do {
+            return try JSONDecoder().decode(GuardVerdict.self, from: Data(text.utf8))
+        } catch {
+            throw StorageError.invalidStoredValue(table: "request_record", column: "guard_verdict")
         }
     }
 

@@ -72,4 +72,56 @@ struct JSONScannerTests {
             #expect(index.arrayCount(try #require(index["empty"])) == 0)
         }
     }
+
+    @Test(arguments: [
+        (#""plain text""#, "plain text"), (#""a\nb""#, "a\nb"), (#""\\\"\/\b\f\r\t""#, "\\\"/\u{08}\u{0C}\r\t"),
+        (#""long run, then\n""#, "long run, then\n"), (#""\u00e9t\u00e9 \ud83d\ude00!""#, "été 😀!"),
+        (#""lone \ud800 high""#, "lone \u{FFFD} high"), (#""ünïcödé\tend""#, "ünïcödé\tend"),
+    ])
+    func decodesStringsCopyingTheRunsBetweenEscapes(literal: String, expected: String) {
+        Array(literal.utf8).withUnsafeBytes { bytes in
+            #expect(JSONScanner.decodeString(bytes, 0..<bytes.count) == expected)
+        }
+    }
+
+    @Test(arguments: [#""bad \x""#, #""cut \""#, #""\u12""#, #"no quotes"#])
+    func refusesStringsWithBrokenEscapes(literal: String) {
+        Array(literal.utf8).withUnsafeBytes { bytes in
+            #expect(JSONScanner.decodeString(bytes, 0..<bytes.count) == nil)
+        }
+    }
+}
+
+extension JSONScannerTests {
+    /// Strings are stepped over eight bytes at a time; a control character, an escape or a
+    /// quote at any position of such a run is still seen.
+    @Test func aSpecialByteAtAnyPositionOfALongStringIsSeen() {
+        let plain = Array("abcdefghijklmnopqrstuvwxyzäöü0123456789".utf8)
+        for position in plain.indices {
+            for control: UInt8 in [UInt8(ascii: "\n"), 0x01, 0x1F] {
+                var text = plain
+                text[position] = control
+                let body = Array(#"{"s":""#.utf8) + text + Array(#""}"#.utf8)
+                body.withUnsafeBytes { bytes in
+                    #expect((try? JSONScanner.indexObject(bytes)) == nil, "control \(control) at \(position)")
+                }
+            }
+            var quoted = plain
+            quoted.insert(contentsOf: Array(#"\""#.utf8), at: position)
+            let body = Array(#"{"s":""#.utf8) + quoted + Array(#""}"#.utf8)
+            body.withUnsafeBytes { bytes in
+                guard let index = try? JSONScanner.indexObject(bytes), let member = index["s"] else {
+                    Issue.record("escaped quote at \(position) refused")
+                    return
+                }
+                #expect(index.string(member) == String(decoding: plain[..<position], as: UTF8.self) + "\"" + String(decoding: plain[position...], as: UTF8.self))
+            }
+            var cut = plain
+            cut[position] = UInt8(ascii: "\"")
+            let broken = Array(#"{"s":""#.utf8) + cut + Array(#""}"#.utf8)
+            broken.withUnsafeBytes { bytes in
+                #expect((try? JSONScanner.indexObject(bytes)) == nil, "a bare quote at \(position) ends the string early")
+            }
+        }
+    }
 }

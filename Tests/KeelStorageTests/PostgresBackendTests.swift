@@ -113,7 +113,7 @@ struct PostgresBackendTests {
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
                     "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
-                    "agent_id", "task_id", "task_outcome", "usage_estimated",
+                    "agent_id", "task_id", "task_outcome", "usage_estimated", "guard_verdict",
                 ])
             let indexes = try await Self.strings(
                 backend,

@@ -42,7 +42,13 @@ struct RequestRecordStoreConformanceTests {
             cost: USDNanos(Int64.max),
             agentID: "agent ~!\"'; --",
             taskID: String(repeating: "t", count: AgentTask.maxLength),
-            taskOutcome: .failure
+            taskOutcome: .failure,
+            guardVerdict: GuardVerdict(
+                action: .blocked,
+                findings: [.init(type: .email, count: 2, action: .redact), .init(type: .usSSN, count: 1, action: .log)],
+                answerFindings: [.init(type: .openAIKey, count: 1, action: .block)],
+                injection: .init(score: 0.8231, flagged: true, action: .flag, role: .tool, signals: [.instructionOverride, .fakeTurn])
+            )
         )
         let onlyRequired = RequestRecord(
             id: "req-minimal",

@@ -3,7 +3,7 @@ extension KeelError {
     /// The HTTP status that carries this error to the client.
     public var httpStatus: Int {
         switch self.code {
-        case .invalidRequest: 400
+        case .invalidRequest, .contentPolicyViolation: 400
         case .unauthenticated: 401
         case .permissionDenied, .policyViolation: 403
         case .modelNotFound, .notFound: 404
@@ -33,7 +33,8 @@ extension KeelError {
     /// The OpenAI `error.type` for this error.
     public var openAIType: String {
         switch self.code {
-        case .invalidRequest, .modelNotFound, .notFound, .conflict, .payloadTooLarge, .upstreamRejected: "invalid_request_error"
+        case .invalidRequest, .modelNotFound, .notFound, .conflict, .payloadTooLarge, .upstreamRejected, .contentPolicyViolation:
+            "invalid_request_error"
         case .unauthenticated: "authentication_error"
         case .permissionDenied, .policyViolation: "permission_error"
         case .upstreamRateLimited, .rateLimitExceeded: "rate_limit_error"
@@ -68,7 +69,7 @@ extension KeelError {
         case .invalidRequest, .modelNotFound, .upstreamRejected:
             self.httpStatus == 404 ? "not_found_error" : "invalid_request_error"
         case .notFound: "not_found_error"
-        case .conflict: "invalid_request_error"
+        case .conflict, .contentPolicyViolation: "invalid_request_error"
         case .payloadTooLarge: "request_too_large"
         case .unauthenticated: "authentication_error"
         case .permissionDenied, .policyViolation: "permission_error"

@@ -27,6 +27,9 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case policyViolation = "policy_violation"
         /// Strict audit mode could not log the request before answering it.
         case auditUnavailable = "audit_unavailable"
+        /// A content rule of a policy refuses what the request (or its answer) holds: personal
+        /// data, a credential, a prompt injection.
+        case contentPolicyViolation = "content_policy_violation"
         case internalError = "internal_error"
     }
 
@@ -141,6 +144,12 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.auditUnavailable, message: message)
     }
 
+    /// A content rule refuses the request or its answer; `message` names the policy and the
+    /// finding types, never the matched text.
+    public static func contentPolicyViolation(_ message: String, param: String? = nil) -> Self {
+        Self(.contentPolicyViolation, message: message, param: param)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -156,7 +165,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
             true
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
-            .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable:
+            .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable, .contentPolicyViolation:
             false
         }
     }

@@ -124,6 +124,8 @@ extension JSONScanner {
         mutating func string() throws(SyntaxError) {
             self.position += 1  // opening quote
             while self.position < self.bytes.count {
+                self.skipPlainBytes()
+                guard self.position < self.bytes.count else { break }
                 let byte = self.bytes[self.position]
                 switch byte {
                 case UInt8(ascii: "\""):
@@ -152,6 +154,23 @@ extension JSONScanner {
                 }
             }
             throw self.fail(.unexpectedEnd)
+        }
+
+        /// Steps over string bytes that need no look (not `"`, `\`, or a control character),
+        /// eight at a time: prompts are long runs of them.
+        private mutating func skipPlainBytes() {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while self.position + 8 <= self.bytes.count {
+                let word = UInt64(littleEndian: self.bytes.loadUnaligned(fromByteOffset: self.position, as: UInt64.self))
+                let quote = word ^ 0x2222_2222_2222_2222
+                let backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+                // A zero byte in `quote` or `backslash`, or a byte under 0x20 in `word`, sets its
+                // high bit here (the classic "has zero byte" / "has byte less than" tests).
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- 0x2020_2020_2020_2020) & ~word)
+                if special & highs != 0 { return }
+                self.position += 8
+            }
         }
 
         private mutating func literal(_ word: StaticString) throws(SyntaxError) {

@@ -70,36 +70,32 @@ public enum JSONScanner {
         return kind
     }
 
-    /// Decodes the JSON string literal at `range` (quotes included), resolving escapes.
+    /// Decodes the JSON string literal at `range` (quotes included), resolving escapes. The runs
+    /// between escapes are copied whole, so a long text with a few `\n` costs about a copy.
     public static func decodeString(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String? {
         guard range.count >= 2, bytes[range.lowerBound] == UInt8(ascii: "\""), bytes[range.upperBound - 1] == UInt8(ascii: "\"")
         else { return nil }
         let inner = (range.lowerBound + 1)..<(range.upperBound - 1)
         let slice = UnsafeRawBufferPointer(rebasing: bytes[inner])
-        if !slice.contains(UInt8(ascii: "\\")) {
+        guard var escape = ByteSearch.firstIndex(of: UInt8(ascii: "\\"), in: slice) else {
             return String(decoding: slice, as: UTF8.self)
         }
-        var scalars: [UInt8] = []
-        scalars.reserveCapacity(slice.count)
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(slice.count)
         var index = 0
-        while index < slice.count {
-            let byte = slice[index]
-            guard byte == UInt8(ascii: "\\") else {
-                scalars.append(byte)
-                index += 1
-                continue
-            }
-            index += 1
+        while true {
+            decoded.append(contentsOf: UnsafeRawBufferPointer(rebasing: slice[index..<escape]))
+            index = escape + 1
             guard index < slice.count else { return nil }
             switch slice[index] {
-            case UInt8(ascii: "\""): scalars.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): scalars.append(UInt8(ascii: "\\"))
-            case UInt8(ascii: "/"): scalars.append(UInt8(ascii: "/"))
-            case UInt8(ascii: "b"): scalars.append(0x08)
-            case UInt8(ascii: "f"): scalars.append(0x0C)
-            case UInt8(ascii: "n"): scalars.append(0x0A)
-            case UInt8(ascii: "r"): scalars.append(0x0D)
-            case UInt8(ascii: "t"): scalars.append(0x09)
+            case UInt8(ascii: "\""): decoded.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): decoded.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "/"): decoded.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "b"): decoded.append(0x08)
+            case UInt8(ascii: "f"): decoded.append(0x0C)
+            case UInt8(ascii: "n"): decoded.append(0x0A)
+            case UInt8(ascii: "r"): decoded.append(0x0D)
+            case UInt8(ascii: "t"): decoded.append(0x09)
             case UInt8(ascii: "u"):
                 guard let unit = hex4(slice, index + 1) else { return nil }
                 index += 4
@@ -111,14 +107,17 @@ public enum JSONScanner {
                     scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                     index += 6
                 }
-                let scalar = Unicode.Scalar(scalarValue) ?? "\u{FFFD}"
-                scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                UTF8.encode(Unicode.Scalar(scalarValue) ?? "\u{FFFD}") { decoded.append($0) }
             default:
                 return nil
             }
             index += 1
+            guard let next = ByteSearch.firstIndex(of: UInt8(ascii: "\\"), in: slice, from: index) else {
+                decoded.append(contentsOf: UnsafeRawBufferPointer(rebasing: slice[index...]))
+                return String(decoding: decoded, as: UTF8.self)
+            }
+            escape = next
         }
-        return String(decoding: scalars, as: UTF8.self)
     }
 
     private static func hex4(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> UInt16? {

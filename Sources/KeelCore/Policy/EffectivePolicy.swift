@@ -5,12 +5,17 @@
 /// - Regions: a provider's region must be in every applying policy's list that has one (a
 ///   provider without a region passes none of them).
 /// - A business associate agreement is needed when any applying policy requires it.
+/// - Content: each finding type gets the strictest action (block > redact > log), each role the
+///   strictest injection action (block > flag) (``GuardRules``).
 public struct EffectivePolicy: Sendable, Equatable {
     /// The applying policies, in configuration order (their ids go into records and evidence).
     public let policies: [Policy]
+    /// Their content rules, merged; empty when none has one.
+    public let rules: GuardRules
 
     public init(_ policies: [Policy]) {
         self.policies = policies
+        self.rules = policies.isEmpty ? GuardRules() : GuardRules(policies)
     }
 
     /// No policy applies: everything is allowed, and the request path does no policy work.
@@ -37,6 +42,37 @@ public struct EffectivePolicy: Sendable, Equatable {
             if policy.baaRequired, !provider.baa { return Refusal(policy: policy, reason: .noBAA) }
         }
         return nil
+    }
+
+    /// The refusal of content holding `types` (in the request's `param`, or in its answer when
+    /// `answer`): names the first policy that blocks one of them and every type found, never a
+    /// value.
+    public func contentRefusal(types: [GuardFindingType], answer: Bool = false, param: String = "messages") -> KeelError {
+        let blocking = self.policies.first { policy in
+            types.contains { type in
+                [policy.pii, policy.secrets].contains { $0?.action == .block && $0?.types.contains(type) == true }
+            }
+        }
+        let names = Self.uniqueNames(types.map(\.rawValue))
+        let subject = answer ? "the answer" : "this request"
+        return .contentPolicyViolation(
+            "Policy '\(blocking?.id ?? "?")' blocks \(subject): it contains \(names.joined(separator: ", ")).",
+            param: answer ? nil : param
+        )
+    }
+
+    /// The refusal of content of `role` that scored as a prompt injection.
+    public func injectionRefusal(role: ContentRole, score: Double) -> KeelError {
+        let blocking = self.policies.first { $0.injection?.action == .block && $0.injection?.roles.contains(role) == true }
+        return .contentPolicyViolation(
+            "Policy '\(blocking?.id ?? "?")' blocks this request: prompt injection detected in \(role.rawValue) content (score \(score)).",
+            param: "messages"
+        )
+    }
+
+    private static func uniqueNames(_ names: [String]) -> [String] {
+        var seen: Set<String> = []
+        return names.filter { seen.insert($0).inserted }
     }
 
     /// The compliance facts of a provider a policy reads.

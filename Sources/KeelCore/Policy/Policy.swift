@@ -1,5 +1,5 @@
 /// A compliance policy: rules the requests in its scope must keep, checked before a request
-/// leaves the gateway.
+/// leaves the gateway (and, for content rules, on its answer).
 ///
 /// Policies are data (YAML `policies:`); several may apply to one request, and then the
 /// strictest reading of each rule holds (``EffectivePolicy``). A rule a policy leaves out does not
@@ -18,11 +18,21 @@ public struct Policy: Sendable, Equatable {
     /// Only providers under a business associate agreement (`providers[].baa`) may serve these
     /// requests, fallbacks included: with none left the request is refused, never sent elsewhere.
     public var baaRequired: Bool
+    /// Personal and health data in the requests' content (and their answers): block, redact or log.
+    public var pii: ContentRule?
+    /// Credentials in the requests' content (and their answers): block, redact or log.
+    public var secrets: ContentRule?
+    /// Prompt injection in the content of the roles it names: block or flag.
+    public var injection: InjectionRule?
 
     public init(
         id: String, name: String? = nil, scope: Scope = Scope(), models: NameRule = NameRule(), providers: NameRule = NameRule(),
-        regions: [String] = [], baaRequired: Bool = false
+        regions: [String] = [], baaRequired: Bool = false, pii: ContentRule? = nil, secrets: ContentRule? = nil,
+        injection: InjectionRule? = nil
     ) {
+        self.pii = pii
+        self.secrets = secrets
+        self.injection = injection
         self.id = id
         self.name = name
         self.scope = scope

@@ -102,6 +102,9 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// Salted digests of the request and answer bodies, for the audit log's entry; carried to
     /// the recorder, not stored with the record.
     public var contentDigests: AuditEntry.ContentDigests? = nil
+    /// What the content guard found and did (policies' `pii`, `secrets`, `injection` rules);
+    /// `nil` when no content rule applied or nothing was found.
+    public var guardVerdict: GuardVerdict?
 
     public init(
         id: RequestID,
@@ -135,9 +138,11 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         agentID: String? = nil,
         taskID: String? = nil,
         taskOutcome: AgentTask.Outcome? = nil,
-        usageEstimated: Bool = false
+        usageEstimated: Bool = false,
+        guardVerdict: GuardVerdict? = nil
     ) {
         self.usageEstimated = usageEstimated
+        self.guardVerdict = guardVerdict
         self.agentID = agentID
         self.taskID = taskID
         self.taskOutcome = taskOutcome

@@ -10,7 +10,7 @@ public import KeelCore
 /// | `rate_limit` | `upstream_rate_limited`, `overloaded` | 429 |
 /// | `timeout` | `upstream_timeout` | 408, 504 |
 /// | `upstream` | `upstream_unavailable`, `upstream_bad_response`, `stream_interrupted`, `internal_error` | 5xx and anything else |
-/// | `content_filter` | `content_filter`, `content_filtered`, `guardrail_blocked`, `policy_violation` | — |
+/// | `content_filter` | `content_filter`, `content_filtered`, `guardrail_blocked`, `policy_violation`, `content_policy_violation` | — |
 /// | `client` | `invalid_request`, `invalid_api_key`, `permission_denied`, `model_not_found`, `not_found`, `payload_too_large`, `upstream_rejected`, `client_disconnected` | other 4xx |
 ///
 /// A `success` outcome is never an error. An `interrupted` outcome without an error class is
@@ -69,6 +69,7 @@ public enum MonitoringErrorClass: String, Sendable, Hashable, Codable, CaseItera
         "content_filtered": .contentFilter,
         "guardrail_blocked": .contentFilter,
         "policy_violation": .contentFilter,
+        "content_policy_violation": .contentFilter,
         "invalid_request": .client,
         "invalid_api_key": .client,
         "permission_denied": .client,

@@ -211,9 +211,11 @@ public final class KeelApp: Sendable {
                 strictAuditOrgs: configuration.compliance.strictOrgs,
                 strictAuditTimeout: .milliseconds(configuration.compliance.audit.strictTimeoutMs),
                 digesters: AuditDigesters(store: stores.audit, logger: self.logger),
+                injectionThreshold: configuration.contentGuard.injectionThreshold,
                 logger: self.logger
             )
-            let admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
+            var admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
+            admin.contentScanner = ContentScanner(configuration: .init(injectionThreshold: configuration.contentGuard.injectionThreshold))
             let router = KeelRoutes.build(
                 gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts,
                 extraMetrics: { completeness.prometheusText() })

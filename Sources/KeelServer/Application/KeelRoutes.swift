@@ -31,7 +31,10 @@ enum KeelRoutes {
                 status: .ok,
                 headers: [.contentType: MonitoringEngine.prometheusContentType],
                 body: ResponseBody(
-                    byteBuffer: ByteBuffer(string: monitoring.prometheusText(extraGauges: metrics.gauges()) + (gateway.tracing?.prometheusText() ?? "") + extraMetrics())
+                    byteBuffer: ByteBuffer(
+                        string: monitoring.prometheusText(extraGauges: metrics.gauges()) + (gateway.tracing?.prometheusText() ?? "")
+                            + gateway.contentGuard.counters.prometheusText() + extraMetrics()
+                    )
                 )
             )
         }
@@ -60,6 +63,7 @@ enum KeelRoutes {
         adminRoutes.get("metrics/summary") { request, _ in try metrics.summary(request) }
         adminRoutes.get("deployments") { request, _ in try metrics.deployments(request) }
         adminRoutes.get("alerts") { request, _ in try metrics.alerts(request) }
+        adminRoutes.post("guard/scan") { request, _ in try await admin.scanContent(request) }
         Self.addCollection("orgs", to: adminRoutes, admin: admin, AdminAPI.organizations)
         Self.addCollection("teams", to: adminRoutes, admin: admin, AdminAPI.teams)
         Self.addCollection("projects", to: adminRoutes, admin: admin, AdminAPI.projects)

@@ -59,6 +59,7 @@ extension KeelConfiguration {
     ///   (`parentbased_always_on`), `sampler_arg`, `protocol` (`http/protobuf` | `http/json`),
     ///   `max_queue_size` (2048), `max_export_batch_size` (512), `schedule_delay_ms` (5000),
     ///   `export_timeout_ms` (30000); the `OTEL_*` variables apply over it (see ``readTracing(_:)``).
+    /// - `guard`: `injection_threshold` (number in 0–1, default 0.5) (see ``readContentGuard(_:)``).
     public static func parse(yaml: String, environment: [String: String]) throws -> KeelConfiguration {
         let context = ConfigContext(environment: environment)
         let root: Yams.Node?
@@ -68,7 +69,7 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies", "compliance"])
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies", "compliance", "guard"])
 
         var configuration = KeelConfiguration()
         configuration.loadedFrom = LoadedFrom(source: "inline", text: yaml)
@@ -97,6 +98,7 @@ extension KeelConfiguration {
         configuration.budgets = Self.readBudgets(node.child("budgets"))
         configuration.rateLimits = Self.readRateLimits(node.child("rate_limits"), models: Set(configuration.models.map(\.name)))
         configuration.policies = Self.readPolicies(node.child("policies"), providers: configuration.providers)
+        configuration.contentGuard = Self.readContentGuard(node.child("guard"))
         configuration.rateLimiting = Self.readRateLimiting(node.child("rate_limiting"))
         configuration.tracing = Self.readTracing(node.child("tracing"))
         configuration.compliance = Self.readCompliance(node.child("compliance"))

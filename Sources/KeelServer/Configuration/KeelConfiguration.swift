@@ -33,6 +33,8 @@ public struct KeelConfiguration: Sendable {
     public var compliance = Compliance()
     /// Where this configuration was read from (not a YAML key).
     public var loadedFrom = LoadedFrom(source: "default", sha256: "")
+    /// `guard:` — settings of the content detectors that policies' content rules use.
+    public var contentGuard = Guard()
 
     public init(
         server: Server = Server(),

@@ -8,7 +8,8 @@ extension Gateway {
     /// A request admitted to the data plane: its record so far and its parsed body.
     struct Admitted<Body: Sendable>: Sendable {
         var record: RequestRecord
-        let body: Body
+        /// The parsed body; the `Guard` stage replaces it when it redacts content.
+        var body: Body
         let started: ContinuousClock.Instant
         /// Its reservations against budgets and rate limits, settled with its record.
         let holds: AdmissionHolds

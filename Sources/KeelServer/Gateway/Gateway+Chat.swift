@@ -55,13 +55,19 @@ extension Gateway {
             record.features = body.traits.features
             record.promptPrefixHash = body.traits.prefixHash
         }
+        let content = admitted.body.body
+        let session = try await self.screen(
+            &admitted, content: content, shape: Ingress.dialect == .anthropic ? .anthropicMessages : .openAIChat,
+            answers: true, parse: Ingress.parse)
         let chat = admitted.body
         let maxDepth = self.limits.maxJSONDepth
         let canonical = Decoded { () throws(KeelError) in try Ingress.ClientDialect.decodeRequest(chat.body, maxDepth: maxDepth) }
         if let trace = admitted.trace, trace.capturesContent, let prompt = try? canonical.get() {
             trace.recordPrompt(prompt)
         }
-        let cache = self.cacheTicket(request, chat, record: admitted.record)
+        // A guarded answer is the client's own (restored values, redacted findings): never
+        // served to another request from the cache, nor stored there.
+        let cache = session == nil ? self.cacheTicket(request, chat, record: admitted.record) : nil
         if let hit = cache?.hit { return await self.respondFromCache(hit, admitted, dialect: Ingress.dialect) }
         let forwarded = Ingress.forwardedHeaders(request)
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(
@@ -102,7 +108,10 @@ extension Gateway {
         }
 
         switch routed.value {
-        case .complete(let body, let contentType, let usage):
+        case .complete(var body, let contentType, let usage):
+            if let session {
+                body = try await self.screenAnswer(body, usage: usage, session: session, dialect: Ingress.dialect, admitted: &admitted)
+            }
             let response = await self.respondComplete(
                 &admitted.record,
                 started: admitted.started,
@@ -116,7 +125,16 @@ extension Gateway {
             )
             return self.cachingComplete(response, cache, record: admitted.record, body: body, contentType: contentType)
 
-        case .stream(let start, let totalTimeout):
+        case .stream(var start, let totalTimeout):
+            if let session {
+                start = session.guardStream(start, dialect: Ingress.dialect)
+                if let refusal = start.pipe.refusal {
+                    admitted.trace?.endStreamAttempt(failure: refusal)
+                    admitted.record.addAnswerVerdict(start.pipe.guardVerdict)
+                    await self.refuseAnswer(refusal, usage: start.pipe.accounting.usage, admitted: &admitted)
+                    throw RecordedFailure(error: refusal, requestID: admitted.record.id.rawValue)
+                }
+            }
             var headers = self.responseHeaders(admitted.record, attempts: routed.attempts)
             admitted.holds.addHeaders(to: &headers)
             cache?.addHeader(to: &headers)
@@ -136,9 +154,14 @@ extension Gateway {
                 answerDigest: self.answerDigest(for: admitted.record)
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
-            let resume = self.streamResume(
-                Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout, trace: admitted.trace,
-                policy: admitted.policy)
+            // A continuation would be asked from the text the client received (restored values
+            // included) and relayed past the guard: a guarded stream is not resumed.
+            let resume =
+                session != nil
+                ? nil
+                : self.streamResume(
+                    Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout,
+                    trace: admitted.trace, policy: admitted.policy)
             let trace = admitted.trace
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 var writer = AnswerDigestingWriter.wrapping(
@@ -243,6 +266,8 @@ extension Gateway {
         var admitted = try await self.admit(request, operation: "count_tokens", parse: AnthropicCountTokensRequest.parse) { body, record in
             record.requestedModel = body.model
         }
+        let content = admitted.body.body
+        _ = try await self.screen(&admitted, content: content, shape: .anthropicMessages, answers: false, parse: AnthropicCountTokensRequest.parse)
         let count = admitted.body
         let forwarded = AnthropicMessagesRequest.forwardedHeaders(request)
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in

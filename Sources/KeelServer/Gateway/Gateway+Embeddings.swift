@@ -15,6 +15,8 @@ extension Gateway {
         ) { body, record in
             record.requestedModel = body.model
         }
+        let content = admitted.body.body
+        _ = try await self.screen(&admitted, content: content, shape: .openAIEmbeddings, answers: false, parse: OpenAIEmbeddingsRequest.parse)
         let embeddings = admitted.body
         let body = embeddings.body
         let canonical = Decoded { () throws(KeelError) in try OpenAIEmbeddings.decodeRequest(body) }

@@ -36,6 +36,8 @@ public final class Gateway: Sendable {
     let strictAuditTimeout: Duration
     /// The organisations' content-digest keys, for the audit log; `nil` digests nothing.
     let digesters: AuditDigesters?
+    /// The `Guard` stage: the policies' content rules (`pii`, `secrets`, `injection`).
+    let contentGuard: ContentGuard
     let logger: Logger
 
     init(
@@ -53,12 +55,14 @@ public final class Gateway: Sendable {
         strictAuditOrgs: Set<OrgID> = [],
         strictAuditTimeout: Duration = .seconds(5),
         digesters: AuditDigesters? = nil,
+        injectionThreshold: Double = 0.5,
         logger: Logger
     ) {
         self.digesters = digesters
         self.policies = policies
         self.strictAuditOrgs = strictAuditOrgs
         self.strictAuditTimeout = strictAuditTimeout
+        self.contentGuard = ContentGuard(injectionThreshold: injectionThreshold)
         self.agentTasks = agentTasks
         self.tracing = tracing
         self.keyRing = keyRing

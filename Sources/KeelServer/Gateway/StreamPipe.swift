@@ -24,6 +24,18 @@ protocol StreamPipe: Sendable {
 
     /// The event that ends a broken stream, in the client's dialect.
     mutating func failure(_ error: KeelError) -> ByteBuffer
+
+    /// Why the pipe stopped the stream itself (a content rule blocks what the answer carries):
+    /// the relay ends the stream with this error. `nil` while it flows.
+    var refusal: KeelError? { get }
+
+    /// What the content guard found in the answer so far, for the request's record.
+    var guardVerdict: GuardVerdict? { get }
+}
+
+extension StreamPipe {
+    var refusal: KeelError? { nil }
+    var guardVerdict: GuardVerdict? { nil }
 }
 
 /// Same dialect, OpenAI: bytes pass through; the usage chunk the gateway asked for is removed

@@ -55,6 +55,7 @@ struct StreamRelay: Sendable {
             }
             guard let chunk else {
                 clientGone = !(await writer.deliver(observer.end()))
+                failure = observer.refusal
                 break relay
             }
             let forward = observer.process(chunk)
@@ -63,6 +64,10 @@ struct StreamRelay: Sendable {
             }
             guard await writer.deliver(forward) else {
                 clientGone = true
+                break relay
+            }
+            if let refusal = observer.refusal {
+                failure = refusal
                 break relay
             }
             if !self.holds.isEmpty, let refusal = await self.holds.allowStream(outputTokens: observer.accounting.outputEvents, step: Self.extensionStep) {
@@ -88,6 +93,7 @@ struct StreamRelay: Sendable {
             failure = await resume.resume(after: failure, pipe: &observer, record: &record, writer: &writer, clientGone: &clientGone)
         }
         let accounting = observer.accounting
+        record.addAnswerVerdict(observer.guardVerdict)
         if failure == nil && !clientGone && !accounting.isComplete {
             failure = accounting.sawErrorEvent || accounting.sawMalformedEvent
                 ? .upstreamBadResponse("The upstream stream carried an error or a malformed event.")

@@ -510,5 +510,15 @@ public enum KeelSchema {
                 )\(Self.strict);
                 """
         ),
+        SQLMigration(
+            id: "0017_request_record_guard_verdict",
+            statement: """
+                -- What the content guard (policies' pii, secrets and injection rules) found in a
+                -- request and its answer and what it did: finding types and counts, the injection
+                -- score, the strongest action. NULL when no content rule applied or nothing was
+                -- found; never a matched value.
+                ALTER TABLE request_record ADD COLUMN guard_verdict \(Self.json("guard_verdict", .object));
+                """
+        ),
     ]
 }

@@ -18,6 +18,7 @@ extension AdminAPI {
             case costNanos = "cost_nanos", costUSD = "cost_usd", attemptLog = "attempt_log"
             case cacheHit = "cache_hit", cacheSavedNanos = "cache_saved_nanos", cacheSavedUSD = "cache_saved_usd"
             case usageEstimated = "usage_estimated"
+            case guardVerdict = "guard_verdict"
         }
 
         struct AttemptView: Encodable {
@@ -92,6 +93,7 @@ extension AdminAPI {
             try container.encode(record.cacheHit, forKey: .cacheHit)
             try container.encode(record.cacheSavedCost.rawValue, forKey: .cacheSavedNanos)
             try container.encode(record.cacheSavedCost.decimalString, forKey: .cacheSavedUSD)
+            try container.encode(record.guardVerdict, forKey: .guardVerdict)
         }
     }
 

@@ -21,6 +21,9 @@ struct AdminAPI: Sendable {
     var prices = PriceCatalog.builtIn()
     /// The data plane's budgets, reloaded at once when a budget changes here.
     var budgets: BudgetLimit?
+    /// Every content detector on, with the configured injection threshold
+    /// (`POST /admin/v1/guard/scan`).
+    var contentScanner = ContentScanner()
 
     /// The caller of `request`, refused when it may not use the admin API at all.
     func authenticate(_ request: Request) throws(KeelError) -> AdminCaller {
