@@ -6,24 +6,48 @@
 /// ones no corpus holds. A word's classes are found by hashing its folded spelling once, with no
 /// `String` built per word.
 enum InjectionVocabulary {
-    /// A set of word classes, one bit each.
+    /// A set of word classes, one bit each (at most 192).
     struct Classes: Equatable, Sendable {
         var low: UInt64 = 0
+        var middle: UInt64 = 0
         var high: UInt64 = 0
 
-        var isEmpty: Bool { self.low == 0 && self.high == 0 }
+        static let capacity = 192
 
-        func intersects(_ other: Classes) -> Bool { self.low & other.low != 0 || self.high & other.high != 0 }
+        var isEmpty: Bool { self.low | self.middle | self.high == 0 }
+
+        @inline(__always) func intersects(_ other: Classes) -> Bool {
+            (self.low & other.low) | (self.middle & other.middle) | (self.high & other.high) != 0
+        }
 
         mutating func formUnion(_ other: Classes) {
             self.low |= other.low
+            self.middle |= other.middle
             self.high |= other.high
+        }
+
+        /// Removes and returns the lowest bit; the set must not be empty.
+        mutating func popFirst() -> Int {
+            if self.low != 0 {
+                defer { self.low &= self.low - 1 }
+                return self.low.trailingZeroBitCount
+            }
+            if self.middle != 0 {
+                defer { self.middle &= self.middle - 1 }
+                return 64 + self.middle.trailingZeroBitCount
+            }
+            defer { self.high &= self.high - 1 }
+            return 128 + self.high.trailingZeroBitCount
         }
 
         init() {}
 
         init(bit: Int) {
-            if bit < 64 { self.low = 1 << UInt64(bit) } else { self.high = 1 << UInt64(bit - 64) }
+            switch bit {
+            case ..<64: self.low = 1 << UInt64(bit)
+            case ..<128: self.middle = 1 << UInt64(bit - 64)
+            default: self.high = 1 << UInt64(bit - 128)
+            }
         }
     }
 
@@ -31,7 +55,7 @@ enum InjectionVocabulary {
     static let familyBits: [String: Int] = {
         var bits: [String: Int] = [:]
         for (index, family) in (Self.families + Self.moreFamilies).enumerated() { bits[family.name] = index }
-        precondition(bits.count <= 128, "at most 128 word families")
+        precondition(bits.count <= Classes.capacity, "at most 192 word families")
         return bits
     }()
 
