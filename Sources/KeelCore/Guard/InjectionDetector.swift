@@ -57,7 +57,8 @@ public struct InjectionDetector: Sendable {
         InjectionPhrases.matches(in: text.tokens) { hit in
             // "refuses to reveal its prompt", "never ignore the rules": the act is negated.
             if hit.signal == .instructionOverride || hit.signal == .systemPromptLeak,
-                (1...2).contains(where: { hit.start >= $0 && text.tokens[hit.start - $0].classes.intersects(negations) })
+                (1...2).contains(where: { hit.start >= $0 && text.tokens[hit.start - $0].classes.intersects(negations) }
+                )
             {
                 return
             }

@@ -203,10 +203,9 @@ enum InjectionPhrases {
         phrase(.concealment, 0.3, tool: 0.45, "dont ~2 identityVerb ~1 thisWord"),
         phrase(.concealment, 0.15, tool: 0.3, "styleKey ~1 styleHidden"),
         phrase(.exfiltration, 0.2, tool: 0.5, "ask ~2 user ~5 data"),
-        phrase(.personaJailbreak, 0.35, "comply|respondVerb ~4 opposite"),
+        phrase(.personaJailbreak, 0.45, "comply|respondVerb ~4 opposite"),
         phrase(.personaJailbreak, 0.4, "ai|otherWord ~3 doWord ~1 anythingNow"),
         phrase(.refusalSuppression, 0.35, "comply ~3 anything ~3 ask"),
-        phrase(.personaInstructions, 0, "*! ~1 must"),
         phrase(.personaInstructions, 0, "heShe ~1 must"),
         phrase(.personaJailbreak, 0.4, "you|youAre ~4 named ~1 personaShort!"),
         // Second-person directives: counted, and weighed only in a persona set-up (see `InjectionDetector`).
@@ -220,24 +219,32 @@ enum InjectionPhrases {
         phrase(.exfiltration, 0.4, "send ~4 data ~4 to"),
     ]
 
-    /// The union of the first steps' classes: a word outside it starts no phrase.
-    static let starters: InjectionVocabulary.Classes = {
-        var classes = InjectionVocabulary.Classes()
-        for phrase in Self.all { classes.formUnion(phrase.steps[0].classes) }
-        return classes
-    }()
-
     /// For each word family, the phrases whose first step includes it: a word visits only the
     /// phrases it can start, not all of them.
     static let byFirstFamily: [[Int]] = {
         var table = [[Int]](repeating: [], count: InjectionVocabulary.Classes.capacity)
         for (index, phrase) in Self.all.enumerated() {
+            precondition(!phrase.steps[0].unknown && !phrase.steps[0].optional, "a phrase starts with a known word")
             let first = phrase.steps[0].classes
-            for bit in 0..<InjectionVocabulary.Classes.capacity where first.intersects(InjectionVocabulary.Classes(bit: bit)) {
+            for bit in 0..<InjectionVocabulary.Classes.capacity
+            where first.intersects(InjectionVocabulary.Classes(bit: bit)) {
                 table[bit].append(index)
             }
         }
         return table
+    }()
+
+    /// The steps of every phrase after its first, one after another, and where each phrase's
+    /// begin: plain values, so that matching retains nothing.
+    static let laterSteps: [Step] = Self.all.flatMap { $0.steps.dropFirst() }
+    static let laterStepRanges: [Range<Int>] = {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for phrase in Self.all {
+            ranges.append(start..<(start + phrase.steps.count - 1))
+            start += phrase.steps.count - 1
+        }
+        return ranges
     }()
 
     /// A phrase found in the text.
@@ -254,64 +261,94 @@ enum InjectionPhrases {
         var start: Int
     }
 
-    /// Calls `found` for each phrase occurrence in `tokens`. At most one phrase per signal is
-    /// reported for each starting word, so a long run of one family costs no more than its length
-    /// times the number of phrases.
+    /// Calls `found` for each phrase occurrence in `tokens`. Each phrase is tried at most once
+    /// from each word, and each step looks at most its gap plus one words ahead, so a scan costs
+    /// at most a constant per word.
     static func matches(in tokens: [InjectionText.Token], _ found: (Hit) -> Void) {
-        let count = tokens.count
         let phrases = Self.all
-        let starters = Self.starters
         let byFirstFamily = Self.byFirstFamily
-        // For each phrase, the last word it was tried from (a word in two families reaches some twice).
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: phrases.count) { triedFrom in
-            triedFrom.initialize(repeating: -1)
-            for start in 0..<count {
-                let first = tokens[start]
-                guard first.classes.intersects(starters) else { continue }
-                var families = first.classes
-                while !families.isEmpty {
-                    let bit = families.popFirst()
-                    for index in byFirstFamily[bit] where triedFrom[index] != start {
-                        triedFrom[index] = start
-                        let phrase = phrases[index]
-                        if phrase.steps[0].capitals, !first.capitals { continue }
-                        guard let folded = Self.match(phrase, in: tokens, from: start) else { continue }
-                        found(
-                            Hit(
-                                signal: phrase.signal,
-                                weight: phrase.weight,
-                                toolWeight: phrase.toolWeight,
-                                quoted: first.quoted,
-                                hidden: first.hidden,
-                                folded: folded,
-                                start: start
-                            )
-                        )
+        let ranges = Self.laterStepRanges
+        // The families the text holds at all: a phrase that needs another cannot match, and most
+        // text holds the words of few phrases.
+        var present = InjectionVocabulary.Classes()
+        for token in tokens { present.formUnion(token.classes) }
+        Self.laterSteps.withUnsafeBufferPointer { steps in
+            tokens.withUnsafeBufferPointer { tokens in
+                // For each phrase, the last word it was tried from (a word in two families reaches
+                // some twice); `Int.max` for a phrase that needs a family the text lacks.
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: phrases.count) { triedFrom in
+                    var starters = InjectionVocabulary.Classes()
+                    for index in phrases.indices {
+                        var possible = true
+                        for step in steps[ranges[index]] where !step.optional && !step.unknown {
+                            if !step.classes.intersects(present) {
+                                possible = false
+                                break
+                            }
+                        }
+                        (triedFrom.baseAddress! + index).initialize(to: possible ? -1 : Int.max)
+                        if possible { starters.formUnion(phrases[index].steps[0].classes) }
+                    }
+                    for start in tokens.indices where tokens[start].classes.intersects(starters) {
+                        let first = tokens[start]
+                        var families = first.classes
+                        families.formIntersection(starters)
+                        while !families.isEmpty {
+                            for index in byFirstFamily[families.popFirst()]
+                            where triedFrom[index] != start && triedFrom[index] != Int.max {
+                                triedFrom[index] = start
+                                if phrases[index].steps[0].capitals, !first.capitals { continue }
+                                let range = ranges[index]
+                                guard
+                                    let folded = Self.match(
+                                        UnsafeBufferPointer(rebasing: steps[range]),
+                                        in: tokens,
+                                        from: start
+                                    )
+                                else { continue }
+                                let phrase = phrases[index]
+                                found(
+                                    Hit(
+                                        signal: phrase.signal,
+                                        weight: phrase.weight,
+                                        toolWeight: phrase.toolWeight,
+                                        quoted: first.quoted,
+                                        hidden: first.hidden,
+                                        folded: folded,
+                                        start: start
+                                    )
+                                )
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Whether `phrase` matches from word `start`, whose first step it already matched: nil if
-    /// not, and whether a word of the match was recognised only after folding if so.
+    /// Whether the later `steps` of a phrase match after word `start`: nil if not, and whether a
+    /// word of the match was recognised only after folding if so.
     @inline(__always)
-    static func match(_ phrase: Phrase, in tokens: [InjectionText.Token], from start: Int) -> Bool? {
+    static func match(
+        _ steps: UnsafeBufferPointer<Step>,
+        in tokens: UnsafeBufferPointer<InjectionText.Token>,
+        from start: Int
+    ) -> Bool? {
         var position = start
         var folded = tokens[start].folded
-        for step in phrase.steps.dropFirst() {
+        for step in steps {
             var found = -1
             let last = min(tokens.count - 1, position + 1 + step.gap)
-            if position + 1 <= last {
-                for candidate in (position + 1)...last
-                where step.unknown
-                    ? tokens[candidate].classes.isEmpty : tokens[candidate].classes.intersects(step.classes)
+            var candidate = position + 1
+            while candidate <= last {
+                let token = tokens[candidate]
+                if step.unknown ? token.classes.isEmpty : token.classes.intersects(step.classes),
+                    !step.capitals || token.capitals, !step.capitalized || token.capitalized
                 {
-                    if step.capitals, !tokens[candidate].capitals { continue }
-                    if step.capitalized, !tokens[candidate].capitalized { continue }
                     found = candidate
                     break
                 }
+                candidate += 1
             }
             if found < 0 {
                 if step.optional { continue }

@@ -113,7 +113,7 @@ extension InjectionText {
                 guard Self.isIdeograph(next) else { break }
                 for offset in 0..<nextLength { hash = GuardHash.add(bytes[position + offset], to: hash) }
                 position += nextLength
-                let classes = InjectionVocabulary.classes(of: hash)
+                let classes = self.vocabulary.classes(of: hash)
                 if !classes.isEmpty {
                     best = position
                     bestClasses = classes

@@ -14,17 +14,17 @@ extension InjectionText {
         var rawHash = GuardHash.seed
         /// The piece since the last invisible character; valid once `split`.
         var pieceHashValue = GuardHash.seed
-        var length = 0
-        var letters = 0
-        var asciiLetters = 0
-        var confusables = 0
-        var leetCharacters = 0
-        var scriptLetters = 0
+        var length: Int32 = 0
+        var letters: Int32 = 0
+        var asciiLetters: Int32 = 0
+        var confusables: Int32 = 0
+        var leetCharacters: Int32 = 0
+        var scriptLetters: Int32 = 0
         var hasOne = false
         var split = false
         /// Whether any reading besides the folded one is under way.
         var extra = false
-        var capitals = 0
+        var capitals: Int32 = 0
         var startsCapitalized = false
         var lastLetter: UInt8 = 0
 
@@ -38,6 +38,17 @@ extension InjectionText {
             self.letters += 1
             self.asciiLetters += 1
             self.lastLetter = letter
+        }
+
+        /// `count` ASCII letters, the last of them `last`, read by the caller into `hash`; only
+        /// while no other reading is under way.
+        @inline(__always) mutating func addLetters(_ count: Int, hash: UInt64, last: UInt8) {
+            let count = Int32(truncatingIfNeeded: count)
+            self.hash = hash
+            self.length &+= count
+            self.letters &+= count
+            self.asciiLetters &+= count
+            self.lastLetter = last
         }
 
         mutating func add(letter: UInt8, confusable: Bool) {
@@ -149,9 +160,14 @@ extension InjectionText {
 
         /// Replaces the run's tokens by the vocabulary words it spells, found by longest match
         /// from the left; letters that start no word stay as they were.
-        mutating func breakRun(_ text: inout InjectionText) {
+        @inline(__always) mutating func breakRun(_ text: inout InjectionText) {
+            guard self.count > 0 else { return }
             defer { self = SpelledState() }
             guard self.count >= 3, self.firstToken + self.count <= text.tokens.count else { return }
+            self.segment(&text)
+        }
+
+        private func segment(_ text: inout InjectionText) {
             let letters = text.spelledLetters
             let first = text.tokens[self.firstToken]
             var words: [InjectionText.Token] = []
@@ -166,7 +182,7 @@ extension InjectionText {
                     hash = GuardHash.add(letters[end], to: hash)
                     end += 1
                     if end - position >= 2 {
-                        let classes = InjectionVocabulary.classes(of: hash)
+                        let classes = text.vocabulary.classes(of: hash)
                         if !classes.isEmpty {
                             best = end
                             bestClasses = classes

@@ -36,6 +36,8 @@ struct InjectionText {
     }
 
     var tokens: [Token] = []
+    /// The vocabulary, read once per text rather than once per word.
+    let vocabulary: InjectionVocabulary.ClassTable = InjectionVocabulary.table
     /// Zero-width characters, soft hyphens and other invisible format characters.
     var invisibleCharacters = 0
     /// Bidirectional override and isolate controls.
@@ -77,14 +79,46 @@ struct InjectionText {
         let count = bytes.count
         while index < count {
             let lead = bytes[index]
-            // Fast path: an ASCII letter continues the word.
+            // Fast path: a run of ASCII letters continues the word.
             if GuardByte.isLetter(lead) {
                 if word.length == 0, GuardByte.isUpper(lead) { word.startsCapitalized = true }
-                word.add(ascii: GuardByte.lowercased(lead))
-                if GuardByte.isUpper(lead) { word.capitals += 1 }
-                index += 1
-                run += 1
+                let start = index
+                var capitals = 0
+                var byte = lead
+                if word.extra {
+                    repeat {
+                        if GuardByte.isUpper(byte) { capitals += 1 }
+                        word.add(ascii: byte | 0x20)
+                        index += 1
+                        guard index < count else { break }
+                        byte = bytes[index]
+                    } while GuardByte.isLetter(byte)
+                } else {
+                    // The common case, kept in registers: one hash step per letter.
+                    var hash = word.hash
+                    var last = byte
+                    repeat {
+                        if GuardByte.isUpper(byte) { capitals += 1 }
+                        last = byte | 0x20
+                        hash = GuardHash.add(last, to: hash)
+                        index += 1
+                        guard index < count else { break }
+                        byte = bytes[index]
+                    } while GuardByte.isLetter(byte)
+                    word.addLetters(index - start, hash: hash, last: last)
+                }
+                word.capitals &+= Int32(truncatingIfNeeded: capitals)
+                run += index - start
                 if run >= InjectionPayloads.minimumRun { self.hasLongRun = true }
+                continue
+            }
+            if lead == 0x20 {
+                // Fast path: a space ends the word; two in a row end a run of spelled letters.
+                let hadWord = word.length > 0
+                self.endWord(&word, &spelled, &reader)
+                if !hadWord { spelled.breakRun(&self) }
+                run = 0
+                index += 1
                 continue
             }
             if InjectionPayloads.isBase64(lead) {
@@ -231,32 +265,24 @@ struct InjectionText {
 
     private mutating func endWord(_ word: inout WordState, _ spelled: inout SpelledState, _ reader: inout Reader) {
         guard word.length > 0 else { return }
-        defer { word = WordState() }
-        var classes = InjectionVocabulary.Classes()
-        var folded = word.confusables > 0
-        if word.scriptLetters > 0, word.asciiLetters == 0 {
-            // A Cyrillic or Greek word: as written first, then as the Latin letters it may imitate.
-            classes = InjectionVocabulary.classes(of: word.rawHash)
-            if !classes.isEmpty { folded = false }
-        }
-        if classes.isEmpty { classes = InjectionVocabulary.classes(of: word.hash) }
-        if classes.isEmpty, word.leetCharacters > 0, word.letters >= 2 {
-            classes = InjectionVocabulary.classes(of: word.leetHash)
-            if classes.isEmpty, word.hasOne { classes = InjectionVocabulary.classes(of: word.leetHashL) }
-            folded = folded || !classes.isEmpty
-        }
-        if word.confusables > 0, word.asciiLetters > 0 { self.mixedScriptWords += 1 }
-        if !self.pieceHashes.isEmpty {
-            defer { self.pieceHashes.removeAll(keepingCapacity: true) }
-            if classes.isEmpty {
+        var classes: InjectionVocabulary.Classes
+        var folded = false
+        if !word.extra, word.confusables == 0 {
+            classes = self.vocabulary.classes(of: word.hash)
+        } else {
+            (classes, folded) = self.classesOfUnusualWord(word)
+            if classes.isEmpty, !self.pieceHashes.isEmpty {
                 // Words run together by invisible characters (`ignore⁠all⁠previous`): read them apart.
                 self.pieceHashes.append(word.pieceHash)
                 spelled.breakRun(&self)
                 for piece in self.pieceHashes where piece != GuardHash.seed {
-                    self.append(InjectionVocabulary.classes(of: piece), folded: true, &reader)
+                    self.append(self.vocabulary.classes(of: piece), folded: true, &reader)
                 }
+                self.pieceHashes.removeAll(keepingCapacity: true)
+                word = WordState()
                 return
             }
+            self.pieceHashes.removeAll(keepingCapacity: true)
         }
         let token = Token(
             classes: classes,
@@ -277,6 +303,27 @@ struct InjectionText {
             spelled.breakRun(&self)
         }
         self.tokens.append(token)
+        word = WordState()
+    }
+
+    /// The classes of a word with look-alike letters, leetspeak, another script or invisible
+    /// characters, and whether it was recognised only after folding.
+    private mutating func classesOfUnusualWord(_ word: WordState) -> (InjectionVocabulary.Classes, Bool) {
+        var classes = InjectionVocabulary.Classes()
+        var folded = word.confusables > 0
+        if word.scriptLetters > 0, word.asciiLetters == 0 {
+            // A Cyrillic or Greek word: as written first, then as the Latin letters it may imitate.
+            classes = self.vocabulary.classes(of: word.rawHash)
+            if !classes.isEmpty { folded = false }
+        }
+        if classes.isEmpty { classes = self.vocabulary.classes(of: word.hash) }
+        if classes.isEmpty, word.leetCharacters > 0, word.letters >= 2 {
+            classes = self.vocabulary.classes(of: word.leetHash)
+            if classes.isEmpty, word.hasOne { classes = self.vocabulary.classes(of: word.leetHashL) }
+            folded = folded || !classes.isEmpty
+        }
+        if word.confusables > 0, word.asciiLetters > 0 { self.mixedScriptWords += 1 }
+        return (classes, folded)
     }
 
     /// Hashes of the pieces of the current word, split by invisible characters (rarely used).

@@ -12,12 +12,21 @@ extension InjectionVocabulary {
                 "dismiss",
                 "ditch", "nullify", "void", "suspend", "unlearn", "evade", "violate", "violating", "disobey", "defy",
                 "disable", "deactivate", "purge", "scrap", "ignores", "disregards", "overrides", "bypasses",
-                "ignora", "ignorar", "ignorez", "ignoriere", "ignorier", "vergiss", "oublie", "oubliez", "olvida", "olvide", "olvidar", "esqueca", "esquece", "dimentica", "dimenticare", "desconsidera", "desconsidere", "negeer", "vergeet", "ignoruj", "zignoruj", "zapomnij", "pomin", "игнорируй", "игнорируйте", "игнорировать", "забудь", "забудьте", "забыть", "отбрось", "отбросьте", "忽略", "无视", "忽视", "忘记", "忘掉", "不要理会", "不理会", "無視",
+                "ignora", "ignorar", "ignorez", "ignoriere", "ignorier", "vergiss", "oublie", "oubliez", "olvida",
+                "olvide", "olvidar", "esqueca", "esquece", "dimentica", "dimenticare", "desconsidera", "desconsidere",
+                "negeer", "vergeet", "ignoruj", "zignoruj", "zapomnij", "pomin", "игнорируй", "игнорируйте",
+                "игнорировать", "забудь", "забудьте", "забыть", "отбрось", "отбросьте", "忽略", "无视", "忽视", "忘记", "忘掉",
+                "不要理会", "不理会", "無視",
             ]
         ),
-        ("quantifier", ["all", "any", "every", "everything", "each", "whatever", "anything",
-                "todas", "todos", "todo", "toutes", "tous", "tout", "alle", "allen", "alles", "tutte", "tutti", "tutto", "wszystkie", "все", "всё", "всех", "所有", "全部", "一切", "すべて", "全て",
-            ]),
+        (
+            "quantifier",
+            [
+                "all", "any", "every", "everything", "each", "whatever", "anything",
+                "todas", "todos", "todo", "toutes", "tous", "tout", "alle", "allen", "alles", "tutte", "tutti", "tutto",
+                "wszystkie", "все", "всё", "всех", "所有", "全部", "一切", "すべて", "全て",
+            ]
+        ),
         (
             "prior",
             [
@@ -28,8 +37,12 @@ extension InjectionVocabulary {
                 "starting", "first", "your", "those", "these", "its", "current", "standard", "built", "preprogrammed",
                 "safety",
                 "openai", "anthropic", "ethical", "moral", "content", "core", "base", "internal",
-                "anteriores", "anterior", "previas", "previos", "precedentes", "precedente", "precedenti", "vorherigen", "vorherige", "bisherigen", "fruheren", "initiales", "iniciales", "iniziali", "originales", "cidessus", "eerdere", "vorige", "poprzednie", "предыдущие", "предыдущих", "прежние", "прошлые", "системные", "之前", "以前", "先前", "上面", "前面", "原来", "前の",
-                "sopra", "acima", "oben", "arriba", "dessus", "deine", "deinen", "tus", "tes", "tuoi", "tue", "seu", "suas", "suoi", "ton", "ta", "vos", "votre", "tua", "tuas", "твои", "свои", "你的",
+                "anteriores", "anterior", "previas", "previos", "precedentes", "precedente", "precedenti", "vorherigen",
+                "vorherige", "bisherigen", "fruheren", "initiales", "iniciales", "iniziali", "originales", "cidessus",
+                "eerdere", "vorige", "poprzednie", "предыдущие", "предыдущих", "прежние", "прошлые", "системные", "之前",
+                "以前", "先前", "上面", "前面", "原来", "前の",
+                "sopra", "acima", "oben", "arriba", "dessus", "deine", "deinen", "tus", "tes", "tuoi", "tue", "seu",
+                "suas", "suoi", "ton", "ta", "vos", "votre", "tua", "tuas", "твои", "свои", "你的",
             ]
         ),
         (
@@ -42,15 +55,26 @@ extension InjectionVocabulary {
                 "commands", "training", "conditioning", "limitations", "boundaries", "safeguards", "protocols",
                 "guidance", "principles", "told", "context", "ethics", "morals", "limits", "regulations",
                 "restraints", "preprompt", "commandments", "teachings", "directions",
-                "instrucciones", "instrucoes", "istruzioni", "anweisungen", "regeln", "reglas", "regles", "regras", "regole", "consignes", "directivas", "directrices", "indicaciones", "orientacoes", "vorgaben", "richtlinien", "instructies", "regels", "instrukcje", "zasady", "инструкции", "инструкций", "указания", "указаний", "правила", "правил", "指令", "指示", "规则", "说明", "命令", "ルール",
+                "instrucciones", "instrucoes", "istruzioni", "anweisungen", "regeln", "reglas", "regles", "regras",
+                "regole", "consignes", "directivas", "directrices", "indicaciones", "orientacoes", "vorgaben",
+                "richtlinien", "instructies", "regels", "instrukcje", "zasady", "инструкции", "инструкций", "указания",
+                "указаний", "правила", "правил", "指令", "指示", "规则", "说明", "命令", "ルール",
             ]
         ),
-        ("you", ["you", "your", "yourself", "youre", "u", "ur", "youll", "youve", "thou", "ya",
+        (
+            "you",
+            [
+                "you", "your", "yourself", "youre", "u", "ur", "youll", "youve", "thou", "ya",
                 "tu", "du", "vous", "voce", "ты", "вы", "你", "あなた",
-            ]),
-        ("now", ["now", "henceforth", "onwards", "onward", "forth", "forward", "forwards",
+            ]
+        ),
+        (
+            "now",
+            [
+                "now", "henceforth", "onwards", "onward", "forth", "forward", "forwards",
                 "ahora", "maintenant", "jetzt", "agora", "adesso", "nu", "teraz", "теперь", "现在",
-            ]),
+            ]
+        ),
         ("from", ["from"]),
         ("on", ["on"]),
         ("new", ["new", "updated", "revised", "real", "true", "actual"]),
@@ -73,7 +97,8 @@ extension InjectionVocabulary {
         (
             "personaName",
             [
-                "mongo", "apophis", "ucar", "alphabreak", "antigpt", "nsfwgpt", "evilbot", "basedgpt", "burple", "unhinged", "antidan", "betterdan", "dudegpt", "chadgpt", "evilgpt", "darkgpt",
+                "mongo", "apophis", "ucar", "alphabreak", "antigpt", "nsfwgpt", "evilbot", "basedgpt", "burple",
+                "unhinged", "antidan", "betterdan", "dudegpt", "chadgpt", "evilgpt", "darkgpt",
                 "freegpt",
                 "jailgpt", "devgpt", "hackergpt", "wormgpt",
             ]
@@ -92,9 +117,13 @@ extension InjectionVocabulary {
             ]
         ),
         ("as", ["as", "like", "be", "being", "to"]),
-        ("are", ["are", "is", "will", "shall", "must", "am", "be", "re", "become", "were", "ll", "should",
+        (
+            "are",
+            [
+                "are", "is", "will", "shall", "must", "am", "be", "re", "become", "were", "ll", "should",
                 "bist", "eres", "sei", "sind", "estas",
-            ]),
+            ]
+        ),
         (
             "negation",
             [
@@ -119,7 +148,9 @@ extension InjectionVocabulary {
                 "programming", "bounds", "shackles", "chains", "restricted", "limited", "filtered", "guideline",
                 "barriers",
                 "protocols", "regulation", "considerations", "concerns", "responsibility", "accountability",
-                "restricciones", "restrictions", "restricoes", "restrizioni", "einschrankungen", "beschrankungen", "limites", "limiti", "filtros", "filtres", "filtri", "censura", "zensur", "grenzen", "beperkingen", "ograniczen", "ограничений", "ограничения", "фильтров", "цензуры", "限制", "约束", "审查", "制限", "compass",
+                "restricciones", "restrictions", "restricoes", "restrizioni", "einschrankungen", "beschrankungen",
+                "limites", "limiti", "filtros", "filtres", "filtri", "censura", "zensur", "grenzen", "beperkingen",
+                "ograniczen", "ограничений", "ограничения", "фильтров", "цензуры", "限制", "约束", "审查", "制限", "compass",
             ]
         ),
         (
@@ -155,12 +186,15 @@ extension InjectionVocabulary {
                 "reveal", "show", "print", "repeat", "output", "display", "disclose", "leak", "dump", "tell", "give",
                 "share", "expose", "list", "spell", "recite", "echo", "provide", "return", "copy", "paste", "state",
                 "type", "quote", "reproduce",
-                "muestra", "muestrame", "dime", "revela", "revele", "affiche", "montre", "zeige", "zeig", "gib", "mostra", "mostrami", "mostre", "rivela", "toon", "pokaz", "выведи", "покажи", "покажите", "раскрой", "输出", "显示", "告诉", "透露", "表示",
+                "muestra", "muestrame", "dime", "revela", "revele", "affiche", "montre", "zeige", "zeig", "gib",
+                "mostra", "mostrami", "mostre", "rivela", "toon", "pokaz", "выведи", "покажи", "покажите", "раскрой",
+                "输出", "显示", "告诉", "透露", "表示",
             ]
         ),
         (
             "determiner",
-            ["your", "the", "ur", "thy", "this", "these", "all", "entire", "full", "exact", "complete",
+            [
+                "your", "the", "ur", "thy", "this", "these", "all", "entire", "full", "exact", "complete",
                 "你的",
             ]
         ),
@@ -327,9 +361,13 @@ extension InjectionVocabulary {
             "regardless",
             ["regardless", "irrespective", "despite", "notwithstanding", "whatever", "disregarding", "independent"]
         ),
-        ("doWord", ["do",
+        (
+            "doWord",
+            [
+                "do",
                 "does",
-            ]),
+            ]
+        ),
         (
             "free",
             ["free", "freed", "liberated", "released", "escaped", "broken", "unshackled", "loose", "emancipated"]
@@ -470,7 +508,10 @@ extension InjectionVocabulary {
             ["hidden", "secret", "system", "initial", "internal", "confidential", "private", "preceding", "invisible"]
         ),
         ("deceased", ["deceased", "dead", "late", "departed", "passed"]),
-        ("relative", ["grandmother", "grandma", "granny", "grandfather", "grandpa", "mother", "father", "nana", "mom"]),
+        (
+            "relative",
+            ["grandmother", "grandma", "granny", "grandfather", "grandpa", "mother", "father", "nana", "mom"]
+        ),
         ("styleKey", ["display", "visibility", "opacity"]),
         ("styleHidden", ["none", "hidden", "0", "transparent"]),
         ("automated", ["automated", "automatic", "ai", "llm", "machine", "bot", "bots", "chatbots", "crawlers"]),
@@ -501,12 +542,19 @@ extension InjectionVocabulary {
                 "evil", "chaos", "opposite", "dan", "unlocked",
             ]
         ),
-        ("yourWord", ["your", "ur", "thy", "yer",
-                "deine", "deinen", "tus", "tes", "tuoi", "tue", "seu", "suas", "ton", "ta", "votre", "tua", "твои", "свой", "你的",
-            ]),
+        (
+            "yourWord",
+            [
+                "your", "ur", "thy", "yer",
+                "deine", "deinen", "tus", "tes", "tuoi", "tue", "seu", "suas", "ton", "ta", "votre", "tua", "твои",
+                "свой", "你的",
+            ]
+        ),
         (
             "promptCore",
-            ["prompt", "prompts", "instructions", "preprompt", "sysprompt", "directives", "programming", "guidelines",
+            [
+                "prompt", "prompts", "instructions", "preprompt", "sysprompt", "directives", "programming",
+                "guidelines",
                 "промпт", "提示词", "プロンプト", "systemprompt", "systemanweisungen",
             ]
         ),
@@ -533,9 +581,13 @@ extension InjectionVocabulary {
                 "ucar", "agi",
             ]
         ),
-        ("youAre", ["youre", "ur", "youll", "u",
+        (
+            "youAre",
+            [
+                "youre", "ur", "youll", "u",
                 "eres", "bist",
-            ]),
+            ]
+        ),
         ("longer", ["longer", "more", "anymore"]),
         (
             "allowed",
