@@ -245,14 +245,20 @@ struct InjectionText {
     }
 
     /// Appends a word that the reader recognised, with the position flags of `reader`.
-    mutating func append(_ classes: InjectionVocabulary.Classes, folded: Bool, _ reader: inout Reader) {
+    mutating func append(
+        _ classes: InjectionVocabulary.Classes,
+        folded: Bool,
+        capitals: Bool = false,
+        capitalized: Bool = false,
+        _ reader: inout Reader
+    ) {
         self.tokens.append(
             Token(
                 classes: classes,
                 folded: folded,
                 lineStart: reader.lineStart,
-                capitals: false,
-                capitalized: false,
+                capitals: capitals,
+                capitalized: capitalized,
                 quoted: reader.inQuote,
                 hidden: reader.inComment,
                 before: reader.pendingBefore,
@@ -284,25 +290,18 @@ struct InjectionText {
             }
             self.pieceHashes.removeAll(keepingCapacity: true)
         }
-        let token = Token(
-            classes: classes,
-            folded: folded,
-            lineStart: reader.lineStart,
-            capitals: word.letters >= 2 && word.capitals == word.letters,
-            capitalized: word.startsCapitalized,
-            quoted: reader.inQuote,
-            hidden: reader.inComment,
-            before: reader.pendingBefore,
-            after: 0
-        )
-        reader.lineStart = false
-        reader.pendingBefore = 0
         if word.length == 1, word.letters == 1 {
             spelled.add(word.lastLetter, tokenIndex: self.tokens.count, into: &self.spelledLetters)
         } else {
             spelled.breakRun(&self)
         }
-        self.tokens.append(token)
+        self.append(
+            classes,
+            folded: folded,
+            capitals: word.letters >= 2 && word.capitals == word.letters,
+            capitalized: word.startsCapitalized,
+            &reader
+        )
         word = WordState()
     }
 
