@@ -13,10 +13,10 @@ extension PIIDetector.Scanner {
     /// announced by a word is claimed before the structured parsers see it ("Chart number:
     /// 0037245709" is a record number, not a phone number after "number").
     mutating func readContext(wordStart index: Int, wordEnd end: Int, hash: UInt64) {
-        if self.enabled.contextCues, let cue = self.tables.cues[hash] {
+        if self.enabled.contextCues, let cue = Self.cues[hash] {
             self.follow(cue, wordStart: index, wordEnd: end)
         }
-        if self.enabled.phone, self.tables.phoneContext.contains(hash) { self.phoneCues.append(end) }
+        if self.enabled.phone, Self.phoneContext.contains(hash) { self.phoneCues.append(end) }
     }
 
     private mutating func follow(_ cue: Cue, wordStart: Int, wordEnd: Int) {
@@ -199,13 +199,13 @@ extension PIIDetector.Scanner {
     /// by a capitalised word (`Maria Lopez`), for the word from `index` to `end` whose letters
     /// hash to `hash`. The honorific itself is left out of the match.
     func nameAfterHonorificOrFirstName(at index: Int, end: Int, hash: UInt64) -> (Int, Int)? {
-        if self.tables.honorifics.contains(hash) {
+        if Self.honorifics.contains(hash) {
             var start = end
             if self[start] == UInt8(ascii: ".") { start += 1 }
             guard self[start] == 0x20, let nameEnd = self.personName(from: start + 1) else { return nil }
             return (start + 1, nameEnd)
         }
-        if self.tables.firstNames.contains(hash), self[end] == 0x20, GuardByte.isUpper(self[end + 1]),
+        if Self.firstNames.contains(hash), self[end] == 0x20, GuardByte.isUpper(self[end + 1]),
             let surnameEnd = self.personName(from: end + 1)
         {
             return (index, surnameEnd)

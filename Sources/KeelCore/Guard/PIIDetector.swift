@@ -75,17 +75,6 @@ public struct PIIDetector: Sendable {
         var resume = 0
         /// Where each phone context word ends ("call", "tel", "mobile"), in order.
         var phoneCues: [Int] = []
-        /// The word tables read at every word, fetched once per scan.
-        let tables = Tables()
-
-        /// The word tables the scanner looks words up in.
-        struct Tables {
-            let cues = Scanner.cues
-            let phoneContext = Scanner.phoneContext
-            let honorifics = Scanner.honorifics
-            let firstNames = Scanner.firstNames
-        }
-
         init(bytes: UnsafeBufferPointer<UInt8>, enabled: Enabled) {
             self.bytes = bytes
             self.enabled = enabled

@@ -163,16 +163,22 @@ struct InjectionCorpusTests {
         )
         let fortunes = scores(try GuardFixtures.strings("benign-text", "fortunes"))
         let triggers = scores(BenignTriggerCorpus.sentences(count: 3_000, seed: 0x6775_6172_64))
+        let written = scores(try GuardFixtures.strings("injection-written-heldout", "jailbreaks"))
+        let writtenBenign =
+            scores(try GuardFixtures.strings("injection-written-heldout", "benign_user"))
+            + (try GuardFixtures.strings("injection-written-heldout", "benign_tool")).map {
+                self.detector.verdict(for: $0, role: .tool).score
+            }
         func rate(_ values: [Double], _ threshold: Double) -> Double {
             Double(values.filter { $0 >= threshold }.count) / Double(values.count)
         }
-        var previous = (1.0, 1.0, 1.0)
+        var previous = [1.0, 1.0, 1.0, 1.0, 1.0]
         for threshold in [0.3, 0.4, 0.45, 0.5, 0.6, 0.7] {
-            let row = (rate(jailbreaks, threshold), rate(fortunes, threshold), rate(triggers, threshold))
+            let row = [jailbreaks, written, fortunes, triggers, writtenBenign].map { rate($0, threshold) }
             print(
-                "guard.injection threshold \(threshold): held-out recall \(row.0), fortunes FPR \(row.1), trigger words FPR \(row.2)"
+                "guard.injection threshold \(threshold): held-out recall \(row[0]), written held-out recall \(row[1]), fortunes FPR \(row[2]), trigger words FPR \(row[3]), written held-out benign FPR \(row[4])"
             )
-            #expect(row.0 <= previous.0 && row.1 <= previous.1 && row.2 <= previous.2)
+            #expect(zip(row, previous).allSatisfy { $0 <= $1 })
             previous = row
         }
         #expect(rate(triggers, 0.5) <= 0.01 && rate(fortunes, 0.5) <= 0.01)
