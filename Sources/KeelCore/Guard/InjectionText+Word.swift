@@ -85,16 +85,14 @@ extension InjectionText {
         }
 
         mutating func add(digit: UInt8) {
+            // Random digits make a branch on "is this digit leetspeak" a coin toss: computed
+            // without one.
             let letter = InjectionFolding.leetLetter(digit)
-            if letter != digit, self.leetCharacters == 0 { self.startLeet() }
-            if self.leetCharacters > 0 || letter != digit {
-                self.leetHash = GuardHash.add(letter, to: self.leetHash)
-                self.leetHashL = GuardHash.add(
-                    digit == UInt8(ascii: "1") ? UInt8(ascii: "l") : letter,
-                    to: self.leetHashL
-                )
-            }
-            if letter != digit { self.leetCharacters += 1 }
+            let isLeet = letter != digit
+            if isLeet, self.leetCharacters == 0 { self.startLeet() }
+            self.leetHash = GuardHash.add(letter, to: self.leetHash)
+            self.leetHashL = GuardHash.add(digit == UInt8(ascii: "1") ? UInt8(ascii: "l") : letter, to: self.leetHashL)
+            self.leetCharacters &+= isLeet ? 1 : 0
             self.hash = GuardHash.add(digit, to: self.hash)
             if self.scriptLetters > 0 { self.rawHash = GuardHash.add(digit, to: self.rawHash) }
             if self.split { self.pieceHashValue = GuardHash.add(digit, to: self.pieceHashValue) }

@@ -121,6 +121,14 @@ struct InjectionText {
                 index += 1
                 continue
             }
+            if GuardByte.isDigit(lead) {
+                // Fast path: a digit continues the word (`1gn0r3`, a number).
+                word.add(digit: lead)
+                index += 1
+                run += 1
+                if run >= InjectionPayloads.minimumRun { self.hasLongRun = true }
+                continue
+            }
             if InjectionPayloads.isBase64(lead) {
                 run += 1
                 if run >= InjectionPayloads.minimumRun { self.hasLongRun = true }
