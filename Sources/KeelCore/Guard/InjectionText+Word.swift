@@ -142,17 +142,14 @@ extension InjectionText {
         static let longestRun = 64
         var count = 0
         var firstToken = 0
+        /// The letters of the run, kept inline: no allocation per scan.
+        var letters = SIMD64<UInt8>()
 
-        mutating func add(_ letter: UInt8, tokenIndex: Int, into letters: inout [UInt8]) {
-            if self.count == Self.longestRun {
-                // Too long to be words spelt out: keep what it spelt so far and start again.
-                return
-            }
-            if self.count == 0 {
-                self.firstToken = tokenIndex
-                letters.removeAll(keepingCapacity: true)
-            }
-            letters.append(letter)
+        mutating func add(_ letter: UInt8, tokenIndex: Int) {
+            // Past 64 letters a run is no word spelt out: the letters after are left as they are.
+            guard self.count < Self.longestRun else { return }
+            if self.count == 0 { self.firstToken = tokenIndex }
+            self.letters[self.count] = letter
             self.count += 1
         }
 
@@ -166,7 +163,7 @@ extension InjectionText {
         }
 
         private func segment(_ text: inout InjectionText) {
-            let letters = text.spelledLetters
+            let letters = self.letters
             let first = text.tokens[self.firstToken]
             var words: [InjectionText.Token] = []
             var position = 0

@@ -299,7 +299,7 @@ struct InjectionText {
             self.pieceHashes.removeAll(keepingCapacity: true)
         }
         if word.length == 1, word.letters == 1 {
-            spelled.add(word.lastLetter, tokenIndex: self.tokens.count, into: &self.spelledLetters)
+            spelled.add(word.lastLetter, tokenIndex: self.tokens.count)
         } else {
             spelled.breakRun(&self)
         }
@@ -335,6 +335,4 @@ struct InjectionText {
 
     /// Hashes of the pieces of the current word, split by invisible characters (rarely used).
     var pieceHashes: [UInt64] = []
-    /// The letters of the current run of one-letter words (rarely used).
-    var spelledLetters: [UInt8] = []
 }
