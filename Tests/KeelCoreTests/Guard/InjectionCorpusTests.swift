@@ -76,7 +76,7 @@ struct InjectionCorpusTests {
         #expect(self.rate(texts, role: .tool, label: "planted in documents (tool)", expectFlagged: true) >= 0.77)
     }
 
-    /// The corpus the detector was tuned on: jailbreaks in ten languages and in obfuscations,
+    /// The corpus the detector was tuned on: jailbreaks in nine languages and in obfuscations,
     /// injections planted in tool results, and benign text full of the same words.
     @Test func developmentCorpus() throws {
         func strings(_ key: String) throws -> [String] { try GuardFixtures.strings("injection-dev", key) }
