@@ -98,6 +98,13 @@ enum GuardScalarOffsets {
         var scalars = 0
         var position = 0
         for boundary in boundaries {
+            // Eight bytes at a time: a continuation byte is the one scalar boundary that is not.
+            while position + 8 <= boundary {
+                let word = UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt64.self)
+                let continuations = word & ~(word << 1) & 0x8080_8080_8080_8080
+                scalars += 8 - continuations.nonzeroBitCount
+                position += 8
+            }
             while position < boundary {
                 if bytes[position] & 0xC0 != 0x80 { scalars += 1 }
                 position += 1

@@ -29,28 +29,51 @@ public struct InjectionDetector: Sendable {
 
     /// The verdict on UTF-8 `bytes`, written by `role`.
     public func verdict(bytes: UnsafeBufferPointer<UInt8>, role: ContentRole = .user) -> InjectionVerdict {
-        var weights = SignalWeights()
+        var weights = SignalWeights(role: role)
         let text = InjectionText(bytes)
         Self.collect(text, into: &weights)
-        for payload in InjectionPayloads.decoded(in: bytes) {
-            var inner = SignalWeights()
-            let decoded = payload.withUnsafeBufferPointer { InjectionText($0) }
-            Self.collect(decoded, into: &inner)
-            if inner.fired {
-                weights.merge(inner)
-                weights.raise(.encodedPayload, 0.5)
+        if text.hasLongRun {
+            for payload in InjectionPayloads.decoded(in: bytes) {
+                var inner = SignalWeights(role: role)
+                let decoded = payload.withUnsafeBufferPointer { InjectionText($0) }
+                Self.collect(decoded, into: &inner)
+                if inner.fired {
+                    weights.merge(inner)
+                    weights.raise(.encodedPayload, 0.5)
+                }
             }
         }
-        return weights.verdict(role: role, threshold: self.threshold)
+        return weights.verdict(threshold: self.threshold)
     }
 
     /// Raises the signals of the phrases and structure of `text`.
     static func collect(_ text: InjectionText, into weights: inout SignalWeights) {
         var anyPhrase = false
+        // Text about attacks ("an example of prompt injection is …") quotes their phrases.
+        let meta = InjectionVocabulary.family("meta")
+        let discussesAttacks = text.tokens.contains { !$0.quoted && $0.classes.intersects(meta) }
+        var negations = InjectionVocabulary.family("negation")
+        negations.formUnion(InjectionVocabulary.family("refuse"))
         InjectionPhrases.matches(in: text.tokens) { hit in
-            weights.raise(hit.signal, hit.weight, phraseStart: hit.start)
+            // "refuses to reveal its prompt", "never ignore the rules": the act is negated.
+            if hit.signal == .instructionOverride || hit.signal == .systemPromptLeak,
+                (1...2).contains(where: { hit.start >= $0 && text.tokens[hit.start - $0].classes.intersects(negations) }
+                )
+            {
+                return
+            }
+            // Quoted phrases, and the names of attacks, in such text are mentioned rather than used.
+            let named = hit.signal == .personaJailbreak || hit.signal == .jailbreakTerm || hit.signal == .developerMode
+            let damping = discussesAttacks && (hit.quoted || named) ? 0.35 : 1
+            weights.raise(
+                hit.signal,
+                hit.weight * damping,
+                tool: hit.toolWeight.map { $0 * damping },
+                phraseStart: hit.start
+            )
             anyPhrase = true
             if hit.folded { weights.raise(.obfuscatedWords, 0.35) }
+            if hit.hidden, hit.weight > 0 || (hit.toolWeight ?? 0) > 0 { weights.raise(.concealment, 0.35) }
         }
         var strongTurns = 0
         var weakTurns = 0
@@ -75,6 +98,8 @@ public struct InjectionDetector: Sendable {
         weights.weighPersonaInstructions()
         if text.controlTokens > 0 { weights.raise(.controlTokens, 0.6, count: text.controlTokens) }
         if text.roleTags > 0 { weights.raise(.roleTag, 0.4, count: text.roleTags) }
+        if text.exfiltrationImages > 0 { weights.raise(.exfiltration, 0.4, count: text.exfiltrationImages) }
+        if text.exfiltrationLinks > 0 { weights.raise(.exfiltration, 0.3, count: text.exfiltrationLinks) }
         if text.invisibleCharacters > 0, anyPhrase || text.invisibleCharacters >= 10 {
             weights.raise(.invisibleCharacters, anyPhrase ? 0.3 : 0.2)
         }
@@ -92,23 +117,38 @@ public struct InjectionDetector: Sendable {
             var lastStart = -1
         }
 
+        /// Who wrote the text: weights are scaled for that role as they are raised.
+        let role: ContentRole
         /// One entry per signal, in ``InjectionSignal/allCases`` order: one allocation per scan.
         var entries = [Entry](repeating: Entry(), count: InjectionSignal.allCases.count)
         var fired = false
 
-        mutating func raise(_ signal: InjectionSignal, _ weight: Double, count: Int = 1) {
+        init(role: ContentRole) {
+            self.role = role
+        }
+
+        /// Raises `signal` with `weight` as written by the user, scaled for the role (see
+        /// ``InjectionDetector/roleFactor(_:_:)``); `tool` replaces the scaled weight in a tool
+        /// result when given. A phrase with a tool weight and a zero weight for the role raises
+        /// nothing (a phrase that is an attack only inside data, or only from the user).
+        mutating func raise(_ signal: InjectionSignal, _ weight: Double, tool: Double? = nil, count: Int = 1) {
+            let scaled =
+                self.role == .tool && tool != nil ? tool! : weight * InjectionDetector.roleFactor(signal, self.role)
+            if scaled == 0, tool != nil { return }
             let index = signal.ordinal
-            self.entries[index].weight = max(self.entries[index].weight, weight)
+            self.entries[index].weight = max(self.entries[index].weight, scaled)
             self.entries[index].count += count
             self.fired = true
         }
 
         /// Raises `signal` for a phrase that starts at word `start`; phrases of one signal that
         /// start at the same word are one occurrence, not several.
-        mutating func raise(_ signal: InjectionSignal, _ weight: Double, phraseStart start: Int) {
+        mutating func raise(_ signal: InjectionSignal, _ weight: Double, tool: Double?, phraseStart start: Int) {
             let index = signal.ordinal
-            self.raise(signal, weight, count: self.entries[index].lastStart == start ? 0 : 1)
-            self.entries[index].lastStart = start
+            let repeated = self.entries[index].lastStart == start
+            let before = self.entries[index].count
+            self.raise(signal, weight, tool: tool, count: repeated ? 0 : 1)
+            if self.entries[index].count != before || repeated { self.entries[index].lastStart = start }
         }
 
         /// Second-person directives count only in a persona set-up, and more of them count more:
@@ -122,7 +162,9 @@ public struct InjectionDetector: Sendable {
             ]
             .contains { self.entries[$0.ordinal].count > 0 }
             if directives >= 4, setUp {
-                self.entries[index].weight = min(0.55, 0.15 + 0.05 * Double(directives))
+                self.entries[index].weight =
+                    min(0.55, 0.15 + 0.05 * Double(directives))
+                    * InjectionDetector.roleFactor(.personaInstructions, self.role)
                 self.entries[index].count = 1
             } else {
                 self.entries[index].count = 0
@@ -138,12 +180,12 @@ public struct InjectionDetector: Sendable {
             self.fired = self.fired || other.fired
         }
 
-        func verdict(role: ContentRole, threshold: Double) -> InjectionVerdict {
+        func verdict(threshold: Double) -> InjectionVerdict {
             guard self.fired else { return .clean }
             var keep = 1.0
             var signals: [InjectionSignal] = []
             for (index, signal) in InjectionSignal.allCases.enumerated() where self.entries[index].count > 0 {
-                let weight = min(0.95, self.entries[index].weight * InjectionDetector.roleFactor(signal, role))
+                let weight = min(0.95, self.entries[index].weight)
                 // A signal that recurs is stronger evidence, up to a point.
                 let repeats = Double(min(self.entries[index].count, 5) - 1)
                 keep *= Self.power(1 - weight, 1 + 0.5 * repeats)

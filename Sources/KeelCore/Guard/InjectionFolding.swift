@@ -78,19 +78,14 @@ enum InjectionFolding {
         }
     }
 
-    /// The letter a digit or symbol stands for in leetspeak (`0` → o, `3` → e); itself otherwise.
-    static func leetLetter(_ digit: UInt8) -> UInt8 {
-        switch digit {
-        case UInt8(ascii: "0"): UInt8(ascii: "o")
-        case UInt8(ascii: "1"): UInt8(ascii: "i")
-        case UInt8(ascii: "3"): UInt8(ascii: "e")
-        case UInt8(ascii: "4"): UInt8(ascii: "a")
-        case UInt8(ascii: "5"): UInt8(ascii: "s")
-        case UInt8(ascii: "7"): UInt8(ascii: "t")
-        case UInt8(ascii: "8"): UInt8(ascii: "b")
-        case UInt8(ascii: "9"): UInt8(ascii: "g")
-        default: digit
-        }
+    /// The letter a digit stands for in leetspeak (`0` → o, `3` → e); itself otherwise. A table
+    /// lookup rather than a switch: digits come in runs of random values.
+    @inline(__always) static func leetLetter(_ digit: UInt8) -> UInt8 {
+        let index = UInt64(digit &- 0x30)
+        guard index < 10 else { return digit }
+        // "oi2eas6t" for 0–7 and "bg" for 8–9, one byte each, lowest first.
+        let letters: UInt64 = index < 8 ? 0x7436_7361_6532_696F : 0x6762
+        return UInt8(truncatingIfNeeded: letters >> ((index & 7) &* 8))
     }
 
     /// Latin-1 Supplement and Latin Extended-A letters without their accents (U+00C0–U+017F);

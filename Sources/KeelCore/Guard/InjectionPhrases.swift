@@ -22,10 +22,13 @@ enum InjectionPhrases {
     struct Phrase {
         var signal: InjectionSignal
         var weight: Double
+        /// The weight in a tool result, when it differs from `weight` scaled by the signal's
+        /// role factor: phrases that are instructions only when they come inside data.
+        var toolWeight: Double?
         var steps: [Step]
     }
 
-    static func phrase(_ signal: InjectionSignal, _ weight: Double, _ spec: String) -> Phrase {
+    static func phrase(_ signal: InjectionSignal, _ weight: Double, tool: Double? = nil, _ spec: String) -> Phrase {
         var steps: [Step] = []
         var gap = 0
         for part in spec.split(separator: " ") {
@@ -60,7 +63,7 @@ enum InjectionPhrases {
             )
             gap = 0
         }
-        return Phrase(signal: signal, weight: weight, steps: steps)
+        return Phrase(signal: signal, weight: weight, toolWeight: tool, steps: steps)
     }
 
     /// Every phrase, with the signal it raises and how strongly it alone suggests an attack.
@@ -118,7 +121,7 @@ enum InjectionPhrases {
         phrase(.policyReference, 0.1, "org ~2 contentWord? ~1 policyWord"),
         // Forcing an answer.
         phrase(.refusalSuppression, 0.45, "dont ~2 refuse"),
-        phrase(.refusalSuppression, 0.4, "negation ~2 caveats"),
+        phrase(.refusalSuppression, 0.4, "negation ~5 caveats"),
         phrase(.refusalSuppression, 0.3, "must ~2 comply ~3 anything"),
         phrase(.refusalSuppression, 0.4, "regardless ~2 of? ~3 harmful|limits|legality"),
         phrase(.characterPersistence, 0.35, "stay ~1 in ~1 character"),
@@ -159,11 +162,52 @@ enum InjectionPhrases {
         phrase(.fakeTurn, 0.35, "roleStrong ~1 systemAlert"),
         phrase(.fakeTurn, 0.45, "roleStrong^ ~1 systemAlert^"),
         phrase(.addressedToModel, 0.35, "if ~1 you ~1 are ~2 ai"),
-        phrase(.addressedToModel, 0.35, "note ~1 for ~2 ai"),
+        phrase(.addressedToModel, 0.35, tool: 0.6, "note ~3 for ~3 ai"),
         phrase(.addressedToModel, 0.35, "if ~2 user ~2 ask"),
         phrase(.addressedToModel, 0.35, "invisibleWord ~2 to ~1 user"),
         phrase(.addressedToModel, 0.35, "visible ~2 to ~2 ai"),
         phrase(.addressedToModel, 0.35, "if ~2 ask ~3 say|respondVerb"),
+        // Overrides in other words and word orders (Romance adjectives after the noun, verbs last).
+        phrase(.instructionOverride, 0.75, "discard ~3 instructions ~2 prior"),
+        phrase(.instructionOverride, 0.7, "prior ~3 instructions ~3 discardPost"),
+        phrase(.instructionOverride, 0.6, "setPut ~1 aside ~3 instructions"),
+        phrase(.instructionOverride, 0.6, "setPut ~3 instructions ~1 aside"),
+        phrase(.instructionOverride, 0.55, tool: 0.45, "prior|yourWord ~2 instructions ~3 voided"),
+        phrase(.instructionOverride, 0.55, "yourWord ~2 instructions ~3 negation ~1 longer ~1 apply"),
+        phrase(.instructionOverride, 0.6, "discard ~3 instructions ~3 you ~2 told"),
+        phrase(.instructionOverride, 0.55, "dont ~2 comply ~3 instructions ~3 you ~2 told"),
+        phrase(.instructionOverride, 0.4, tool: 0.7, "discard ~3 user ~2 requestWord"),
+        phrase(.instructionOverride, 0.3, tool: 0.6, "discard ~2 determiner? ~1 requestWord"),
+        phrase(.instructionOverride, 0.3, tool: 0.6, "stopWord ~1 summarising"),
+        phrase(.newInstructions, 0.35, tool: 0.55, "yourWord|prior ~2 instructions|task ~3 changed"),
+        phrase(.newInstructions, 0.4, tool: 0.6, "yourWord ~1 new ~1 task"),
+        phrase(.newInstructions, 0.35, tool: 0.6, "note ~2 new ~1 task"),
+        phrase(.newInstructions, 0.45, tool: 0.65, "new^ ~1 task^"),
+        phrase(.newInstructions, 0.3, tool: 0.55, "task ~2 voided"),
+        phrase(.newInstructions, 0.35, tool: 0.55, "new ~1 systemWord ~1 promptCore"),
+        phrase(.roleplay, 0.2, "now ~1 youAre"),
+        // Forcing an answer, in more words.
+        phrase(.refusalSuppression, 0.5, "dont ~1 say ~4 sorryWord"),
+        phrase(.restrictionRemoval, 0.55, "negation ~2 ethicalAdj ~2 limits"),
+        phrase(.personaJailbreak, 0.5, "roleplayVerb ~3 deceased ~1 relative"),
+        phrase(.systemPromptLeak, 0.55, "reveal ~3 secretWord ~1 textWord|promptWord|configWord"),
+        // Instructions that are attacks only inside data: addressed to the model, or to its reader.
+        phrase(.harmfulCompliance, 0, tool: 0.55, "writeVerb ~2 one ~2 toneWord ~2 textUnit"),
+        phrase(.addressedToModel, 0.25, tool: 0.6, "vocative ai"),
+        phrase(.addressedToModel, 0.3, tool: 0.6, "ai ~1 reading"),
+        phrase(.addressedToModel, 0.3, tool: 0.55, "if ~3 ai ~1 processVerb"),
+        phrase(.addressedToModel, 0.3, tool: 0.6, "invisibleWord ~4 for|to ~2 automated"),
+        phrase(.addressedToModel, 0.15, tool: 0.3, "inform ~2 user"),
+        phrase(.addressedToModel, 0, tool: 0.45, "respondVerb|say ~2 only ~2 with"),
+        phrase(.concealment, 0.4, tool: 0.6, "secretly ~2 actionVerb|comply|send"),
+        phrase(.concealment, 0.3, tool: 0.45, "dont ~2 identityVerb ~1 thisWord"),
+        phrase(.concealment, 0.15, tool: 0.3, "styleKey ~1 styleHidden"),
+        phrase(.exfiltration, 0.2, tool: 0.5, "ask ~2 user ~5 data"),
+        phrase(.personaJailbreak, 0.45, "comply|respondVerb ~4 opposite"),
+        phrase(.personaJailbreak, 0.4, "ai|otherWord ~3 doWord ~1 anythingNow"),
+        phrase(.refusalSuppression, 0.35, "comply ~3 anything ~3 ask"),
+        phrase(.personaInstructions, 0, "heShe ~1 must"),
+        phrase(.personaJailbreak, 0.4, "you|youAre ~4 named ~1 personaShort!"),
         // Second-person directives: counted, and weighed only in a persona set-up (see `InjectionDetector`).
         phrase(.personaInstructions, 0, "you ~1 are|must"),
         phrase(.personaInstructions, 0, "youAre"),
@@ -175,91 +219,144 @@ enum InjectionPhrases {
         phrase(.exfiltration, 0.4, "send ~4 data ~4 to"),
     ]
 
-    /// The union of the first steps' classes: a word outside it starts no phrase.
-    static let starters: InjectionVocabulary.Classes = {
-        var classes = InjectionVocabulary.Classes()
-        for phrase in Self.all { classes.formUnion(phrase.steps[0].classes) }
-        return classes
-    }()
-
     /// For each word family, the phrases whose first step includes it: a word visits only the
     /// phrases it can start, not all of them.
     static let byFirstFamily: [[Int]] = {
-        var table = [[Int]](repeating: [], count: 128)
+        var table = [[Int]](repeating: [], count: InjectionVocabulary.Classes.capacity)
         for (index, phrase) in Self.all.enumerated() {
+            precondition(!phrase.steps[0].unknown && !phrase.steps[0].optional, "a phrase starts with a known word")
             let first = phrase.steps[0].classes
-            for bit in 0..<128 where first.intersects(InjectionVocabulary.Classes(bit: bit)) {
+            for bit in 0..<InjectionVocabulary.Classes.capacity
+            where first.intersects(InjectionVocabulary.Classes(bit: bit)) {
                 table[bit].append(index)
             }
         }
         return table
     }()
 
+    /// The steps of every phrase after its first, one after another, and where each phrase's
+    /// begin: plain values, so that matching retains nothing.
+    static let laterSteps: [Step] = Self.all.flatMap { $0.steps.dropFirst() }
+    static let laterStepRanges: [Range<Int>] = {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for phrase in Self.all {
+            ranges.append(start..<(start + phrase.steps.count - 1))
+            start += phrase.steps.count - 1
+        }
+        return ranges
+    }()
+
     /// A phrase found in the text.
     struct Hit {
         var signal: InjectionSignal
         var weight: Double
+        var toolWeight: Double?
+        /// Whether the phrase's first word is quoted, or inside an HTML comment.
+        var quoted: Bool
+        var hidden: Bool
         /// Whether a word of the phrase was recognised only after folding.
         var folded: Bool
         /// The index of the phrase's first word.
         var start: Int
     }
 
-    /// Calls `found` for each phrase occurrence in `tokens`. At most one phrase per signal is
-    /// reported for each starting word, so a long run of one family costs no more than its length
-    /// times the number of phrases.
+    /// Calls `found` for each phrase occurrence in `tokens`. Each phrase is tried at most once
+    /// from each word, and each step looks at most its gap plus one words ahead, so a scan costs
+    /// at most a constant per word.
     static func matches(in tokens: [InjectionText.Token], _ found: (Hit) -> Void) {
-        let count = tokens.count
         let phrases = Self.all
-        let starters = Self.starters
         let byFirstFamily = Self.byFirstFamily
-        precondition(phrases.count <= 128, "the visited set holds 128 phrases")
-        for start in 0..<count {
-            let first = tokens[start]
-            guard first.classes.intersects(starters) else { continue }
-            // Phrases already tried from this word (a word in two families reaches some twice).
-            var visited = InjectionVocabulary.Classes()
-            var families = first.classes
-            while !families.isEmpty {
-                let bit =
-                    families.low != 0 ? families.low.trailingZeroBitCount : 64 + families.high.trailingZeroBitCount
-                if bit < 64 { families.low &= families.low - 1 } else { families.high &= families.high - 1 }
-                for index in byFirstFamily[bit] {
-                    let seen = InjectionVocabulary.Classes(bit: index)
-                    if visited.intersects(seen) { continue }
-                    visited.formUnion(seen)
-                    let phrase = phrases[index]
-                    if phrase.steps[0].capitals, !first.capitals { continue }
-                    var position = start
-                    var folded = first.folded
-                    var matched = true
-                    for step in phrase.steps.dropFirst() {
-                        var found = -1
-                        let last = min(count - 1, position + 1 + step.gap)
-                        if position + 1 <= last {
-                            for candidate in (position + 1)...last
-                            where step.unknown
-                                ? tokens[candidate].classes.isEmpty : tokens[candidate].classes.intersects(step.classes)
-                            {
-                                if step.capitals, !tokens[candidate].capitals { continue }
-                                if step.capitalized, !tokens[candidate].capitalized { continue }
-                                found = candidate
+        let ranges = Self.laterStepRanges
+        // The families the text holds at all: a phrase that needs another cannot match, and most
+        // text holds the words of few phrases.
+        var present = InjectionVocabulary.Classes()
+        for token in tokens { present.formUnion(token.classes) }
+        Self.laterSteps.withUnsafeBufferPointer { steps in
+            tokens.withUnsafeBufferPointer { tokens in
+                // For each phrase, the last word it was tried from (a word in two families reaches
+                // some twice); `Int.max` for a phrase that needs a family the text lacks.
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: phrases.count) { triedFrom in
+                    var starters = InjectionVocabulary.Classes()
+                    for index in phrases.indices {
+                        var possible = true
+                        for step in steps[ranges[index]] where !step.optional && !step.unknown {
+                            if !step.classes.intersects(present) {
+                                possible = false
                                 break
                             }
                         }
-                        if found < 0 {
-                            if step.optional { continue }
-                            matched = false
-                            break
-                        }
-                        folded = folded || tokens[found].folded
-                        position = found
+                        (triedFrom.baseAddress! + index).initialize(to: possible ? -1 : Int.max)
+                        if possible { starters.formUnion(phrases[index].steps[0].classes) }
                     }
-                    if matched {
-                        found(Hit(signal: phrase.signal, weight: phrase.weight, folded: folded, start: start))
+                    for start in tokens.indices where tokens[start].classes.intersects(starters) {
+                        let first = tokens[start]
+                        var families = first.classes
+                        families.formIntersection(starters)
+                        while !families.isEmpty {
+                            for index in byFirstFamily[families.popFirst()]
+                            where triedFrom[index] != start && triedFrom[index] != Int.max {
+                                triedFrom[index] = start
+                                if phrases[index].steps[0].capitals, !first.capitals { continue }
+                                let range = ranges[index]
+                                guard
+                                    let folded = Self.match(
+                                        UnsafeBufferPointer(rebasing: steps[range]),
+                                        in: tokens,
+                                        from: start
+                                    )
+                                else { continue }
+                                let phrase = phrases[index]
+                                found(
+                                    Hit(
+                                        signal: phrase.signal,
+                                        weight: phrase.weight,
+                                        toolWeight: phrase.toolWeight,
+                                        quoted: first.quoted,
+                                        hidden: first.hidden,
+                                        folded: folded,
+                                        start: start
+                                    )
+                                )
+                            }
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Whether the later `steps` of a phrase match after word `start`: nil if not, and whether a
+    /// word of the match was recognised only after folding if so.
+    @inline(__always)
+    static func match(
+        _ steps: UnsafeBufferPointer<Step>,
+        in tokens: UnsafeBufferPointer<InjectionText.Token>,
+        from start: Int
+    ) -> Bool? {
+        var position = start
+        var folded = tokens[start].folded
+        for step in steps {
+            var found = -1
+            let last = min(tokens.count - 1, position + 1 + step.gap)
+            var candidate = position + 1
+            while candidate <= last {
+                let token = tokens[candidate]
+                if step.unknown ? token.classes.isEmpty : token.classes.intersects(step.classes),
+                    !step.capitals || token.capitals, !step.capitalized || token.capitalized
+                {
+                    found = candidate
+                    break
+                }
+                candidate += 1
+            }
+            if found < 0 {
+                if step.optional { continue }
+                return nil
+            }
+            folded = folded || tokens[found].folded
+            position = found
+        }
+        return folded
     }
 }

@@ -12,9 +12,21 @@ extension InjectionVocabulary {
                 "dismiss",
                 "ditch", "nullify", "void", "suspend", "unlearn", "evade", "violate", "violating", "disobey", "defy",
                 "disable", "deactivate", "purge", "scrap", "ignores", "disregards", "overrides", "bypasses",
+                "ignora", "ignorar", "ignorez", "ignoriere", "ignorier", "vergiss", "oublie", "oubliez", "olvida",
+                "olvide", "olvidar", "esqueca", "esquece", "dimentica", "dimenticare", "desconsidera", "desconsidere",
+                "negeer", "vergeet", "ignoruj", "zignoruj", "zapomnij", "pomin", "игнорируй", "игнорируйте",
+                "игнорировать", "забудь", "забудьте", "забыть", "отбрось", "отбросьте", "忽略", "无视", "忽视", "忘记", "忘掉",
+                "不要理会", "不理会", "無視",
             ]
         ),
-        ("quantifier", ["all", "any", "every", "everything", "each", "whatever", "anything"]),
+        (
+            "quantifier",
+            [
+                "all", "any", "every", "everything", "each", "whatever", "anything",
+                "todas", "todos", "todo", "toutes", "tous", "tout", "alle", "allen", "alles", "tutte", "tutti", "tutto",
+                "wszystkie", "все", "всё", "всех", "所有", "全部", "一切", "すべて", "全て",
+            ]
+        ),
         (
             "prior",
             [
@@ -25,6 +37,12 @@ extension InjectionVocabulary {
                 "starting", "first", "your", "those", "these", "its", "current", "standard", "built", "preprogrammed",
                 "safety",
                 "openai", "anthropic", "ethical", "moral", "content", "core", "base", "internal",
+                "anteriores", "anterior", "previas", "previos", "precedentes", "precedente", "precedenti", "vorherigen",
+                "vorherige", "bisherigen", "fruheren", "initiales", "iniciales", "iniziali", "originales", "cidessus",
+                "eerdere", "vorige", "poprzednie", "предыдущие", "предыдущих", "прежние", "прошлые", "системные", "之前",
+                "以前", "先前", "上面", "前面", "原来", "前の",
+                "sopra", "acima", "oben", "arriba", "dessus", "deine", "deinen", "tus", "tes", "tuoi", "tue", "seu",
+                "suas", "suoi", "ton", "ta", "vos", "votre", "tua", "tuas", "твои", "свои", "你的",
             ]
         ),
         (
@@ -37,10 +55,26 @@ extension InjectionVocabulary {
                 "commands", "training", "conditioning", "limitations", "boundaries", "safeguards", "protocols",
                 "guidance", "principles", "told", "context", "ethics", "morals", "limits", "regulations",
                 "restraints", "preprompt", "commandments", "teachings", "directions",
+                "instrucciones", "instrucoes", "istruzioni", "anweisungen", "regeln", "reglas", "regles", "regras",
+                "regole", "consignes", "directivas", "directrices", "indicaciones", "orientacoes", "vorgaben",
+                "richtlinien", "instructies", "regels", "instrukcje", "zasady", "инструкции", "инструкций", "указания",
+                "указаний", "правила", "правил", "指令", "指示", "规则", "说明", "命令", "ルール",
             ]
         ),
-        ("you", ["you", "your", "yourself", "youre", "u", "ur", "youll", "youve", "thou", "ya"]),
-        ("now", ["now", "henceforth", "onwards", "onward", "forth", "forward", "forwards"]),
+        (
+            "you",
+            [
+                "you", "your", "yourself", "youre", "u", "ur", "youll", "youve", "thou", "ya",
+                "tu", "du", "vous", "voce", "ты", "вы", "你", "あなた",
+            ]
+        ),
+        (
+            "now",
+            [
+                "now", "henceforth", "onwards", "onward", "forth", "forward", "forwards",
+                "ahora", "maintenant", "jetzt", "agora", "adesso", "nu", "teraz", "теперь", "现在",
+            ]
+        ),
         ("from", ["from"]),
         ("on", ["on"]),
         ("new", ["new", "updated", "revised", "real", "true", "actual"]),
@@ -64,8 +98,7 @@ extension InjectionVocabulary {
             "personaName",
             [
                 "mongo", "apophis", "ucar", "alphabreak", "antigpt", "nsfwgpt", "evilbot", "basedgpt", "burple",
-                "niccolo",
-                "machiavelli", "unhinged", "antidan", "betterdan", "dudegpt", "chadgpt", "evilgpt", "darkgpt",
+                "unhinged", "antidan", "betterdan", "dudegpt", "chadgpt", "evilgpt", "darkgpt",
                 "freegpt",
                 "jailgpt", "devgpt", "hackergpt", "wormgpt",
             ]
@@ -84,7 +117,13 @@ extension InjectionVocabulary {
             ]
         ),
         ("as", ["as", "like", "be", "being", "to"]),
-        ("are", ["are", "is", "will", "shall", "must", "am", "be", "re", "become", "were", "ll", "should"]),
+        (
+            "are",
+            [
+                "are", "is", "will", "shall", "must", "am", "be", "re", "become", "were", "ll", "should",
+                "bist", "eres", "sei", "sind", "estas",
+            ]
+        ),
         (
             "negation",
             [
@@ -93,6 +132,7 @@ extension InjectionVocabulary {
                 "nor", "devoid", "lacks", "lack", "lifted", "removed", "absent", "outside", "isnt", "arent", "shouldnt",
                 "wouldnt", "didnt", "aint", "neither", "nothing", "unbound", "broken", "escaped", "liberated",
                 "released",
+                "sin", "sans", "ohne", "sem", "senza", "zonder", "bez", "без", "没有", "不受", "无任何", "なし", "無し", "なしで",
             ]
         ),
         (
@@ -108,6 +148,9 @@ extension InjectionVocabulary {
                 "programming", "bounds", "shackles", "chains", "restricted", "limited", "filtered", "guideline",
                 "barriers",
                 "protocols", "regulation", "considerations", "concerns", "responsibility", "accountability",
+                "restricciones", "restrictions", "restricoes", "restrizioni", "einschrankungen", "beschrankungen",
+                "limites", "limiti", "filtros", "filtres", "filtri", "censura", "zensur", "grenzen", "beperkingen",
+                "ograniczen", "ограничений", "ограничения", "фильтров", "цензуры", "限制", "约束", "审查", "制限", "compass",
             ]
         ),
         (
@@ -143,11 +186,17 @@ extension InjectionVocabulary {
                 "reveal", "show", "print", "repeat", "output", "display", "disclose", "leak", "dump", "tell", "give",
                 "share", "expose", "list", "spell", "recite", "echo", "provide", "return", "copy", "paste", "state",
                 "type", "quote", "reproduce",
+                "muestra", "muestrame", "dime", "revela", "revele", "affiche", "montre", "zeige", "zeig", "gib",
+                "mostra", "mostrami", "mostre", "rivela", "toon", "pokaz", "выведи", "покажи", "покажите", "раскрой",
+                "输出", "显示", "告诉", "透露", "表示",
             ]
         ),
         (
             "determiner",
-            ["your", "the", "ur", "its", "thy", "my", "this", "these", "all", "entire", "full", "exact", "complete"]
+            [
+                "your", "the", "ur", "thy", "this", "these", "all", "entire", "full", "exact", "complete",
+                "你的",
+            ]
         ),
         (
             "systemWord",
@@ -155,6 +204,7 @@ extension InjectionVocabulary {
                 "system", "initial", "hidden", "original", "secret", "internal", "confidential", "pre", "preprompt",
                 "starting", "beginning", "verbatim", "developer", "underlying", "base", "core", "exact", "full",
                 "entire", "complete", "above", "private", "sysprompt", "master", "meta", "opening",
+                "sistema", "systeme", "systemowy", "системный", "системное", "系统", "システム",
             ]
         ),
         (
@@ -162,6 +212,7 @@ extension InjectionVocabulary {
             [
                 "prompt", "prompts", "instructions", "instruction", "preprompt", "directives", "guidelines",
                 "configuration", "setup", "sysprompt", "programming", "directive", "rules",
+                "промпт", "提示", "提示词", "プロンプト", "systemprompt", "systemanweisungen",
             ]
         ),
         (
@@ -191,6 +242,8 @@ extension InjectionVocabulary {
                 "generate", "provide", "produce", "fulfil", "fulfill", "do", "say", "write", "create", "accept",
                 "complete",
                 "execute", "assist", "help", "give",
+                "responde", "reponds", "antworte", "responda", "rispondi", "отвечай", "отвечаешь", "回答", "答えて",
+                "helps", "does", "answers",
             ]
         ),
         (
@@ -212,6 +265,7 @@ extension InjectionVocabulary {
                 "malware", "exploit", "exploits", "weapons", "drugs", "bomb", "bombs", "kill", "murder", "steal",
                 "violence",
                 "unsafe", "immorality", "unethically",
+                "discriminatory", "insulting", "demeaning", "defamatory", "slur", "slurs",
             ]
         ),
         (
@@ -220,6 +274,7 @@ extension InjectionVocabulary {
                 "ai", "assistant", "model", "llm", "chatbot", "bot", "gpt", "chatgpt", "agent", "claude", "gemini",
                 "copilot",
                 "language", "lm", "robot", "machine", "system", "bard", "llms", "ais", "assistants",
+                "ki", "ia", "ии", "agents",
             ]
         ),
         (
@@ -263,6 +318,7 @@ extension InjectionVocabulary {
             [
                 "response", "responses", "reply", "replies", "answer", "answers", "output", "outputs", "message",
                 "messages", "ways", "paragraphs", "personalities", "versions",
+                "entities", "personas", "personalities",
             ]
         ),
         ("with", ["with", "by", "using"]),
@@ -305,7 +361,13 @@ extension InjectionVocabulary {
             "regardless",
             ["regardless", "irrespective", "despite", "notwithstanding", "whatever", "disregarding", "independent"]
         ),
-        ("doWord", ["do"]),
+        (
+            "doWord",
+            [
+                "do",
+                "does",
+            ]
+        ),
         (
             "free",
             ["free", "freed", "liberated", "released", "escaped", "broken", "unshackled", "loose", "emancipated"]
@@ -317,6 +379,7 @@ extension InjectionVocabulary {
             [
                 "note", "message", "instructions", "instruction", "attention", "important", "notice", "reminder",
                 "memo", "directive", "warning", "update",
+                "nota", "hinweis",
             ]
         ),
         ("for", ["to", "for"]),
@@ -372,6 +435,98 @@ extension InjectionVocabulary {
 
     /// More families, kept apart from the list above only to keep each list short.
     static let moreFamilies: [(name: String, words: [String])] = [
+        ("heShe", ["he", "she", "they"]),
+        ("opposite", ["opposite", "reverse", "inverse", "contrary"]),
+        ("named", ["named", "called"]),
+        ("discardPost", ["無視", "忘れ", "忘れて", "ignorieren", "vergessen", "игнорировать"]),
+        (
+            "meta",
+            [
+                "example", "examples", "injection", "injections", "attack", "attacks", "attacker", "attackers",
+                "adversarial", "phrase", "phrases", "translate", "translation", "explain", "explains", "explained",
+                "detect", "detects", "detection", "detector", "classifier", "mitigation", "mitigations", "mitigate",
+                "defend", "defense", "defence", "defenses", "owasp", "research", "researchers", "paper", "meaning",
+                "means", "quote", "quoted", "keyword", "keywords", "pattern", "patterns", "payload", "payloads",
+                "such", "trope", "subtitles",
+            ]
+        ),
+        (
+            "voided",
+            [
+                "void", "voided", "expired", "cancelled", "canceled", "revoked", "lifted", "suspended", "disabled",
+                "deactivated", "removed", "off", "obsolete", "invalid", "null", "overridden", "superseded",
+            ]
+        ),
+        (
+            "changed",
+            ["changed", "updated", "modified", "replaced", "revised", "rewritten", "overwritten", "reset", "altered"]
+        ),
+        ("apply", ["apply", "applies", "matter", "matters", "count", "counts", "hold", "holds", "stand"]),
+        ("aside", ["aside", "away"]),
+        ("setPut", ["set", "put", "lay", "cast", "throw", "push"]),
+        ("vocative", ["hey", "dear", "attention", "hello", "hi", "yo", "ok", "okay"]),
+        (
+            "reading",
+            [
+                "reading", "processing", "parsing", "summarizing", "summarising", "analyzing", "analysing", "scanning",
+                "viewing", "indexing", "browsing", "crawling",
+            ]
+        ),
+        (
+            "processVerb",
+            [
+                "reads", "processes", "parses", "summarizes", "summarises", "analyzes", "analyses", "scans", "sees",
+                "views", "indexes", "ingests", "encounters", "finds", "receives", "handles",
+            ]
+        ),
+        (
+            "requestWord",
+            [
+                "request", "question", "query", "task", "summary", "summarization", "summarisation", "translation",
+                "prompt", "instructions", "rubric", "assignment",
+            ]
+        ),
+        ("summarising", ["summarising", "summarizing", "translating", "answering", "responding", "helping", "what"]),
+        ("one", ["one", "a", "an", "single", "some", "few", "three", "two"]),
+        (
+            "toneWord",
+            [
+                "toxic", "offensive", "harmful", "discriminatory", "hateful", "insulting", "negative", "unfriendly",
+                "rude", "mean", "demeaning", "derogatory", "racist", "sexist", "abusive", "hostile", "defamatory",
+            ]
+        ),
+        (
+            "textUnit",
+            [
+                "sentence", "sentences", "paragraph", "statement", "tweet", "comment", "review", "joke", "message",
+                "post", "remark", "line", "poem", "story",
+            ]
+        ),
+        ("writeVerb", ["write", "generate", "compose", "produce", "create", "draft", "output", "craft"]),
+        (
+            "secretWord",
+            ["hidden", "secret", "system", "initial", "internal", "confidential", "private", "preceding", "invisible"]
+        ),
+        ("deceased", ["deceased", "dead", "late", "departed", "passed"]),
+        (
+            "relative",
+            ["grandmother", "grandma", "granny", "grandfather", "grandpa", "mother", "father", "nana", "mom"]
+        ),
+        ("styleKey", ["display", "visibility", "opacity"]),
+        ("styleHidden", ["none", "hidden", "0", "transparent"]),
+        ("automated", ["automated", "automatic", "ai", "llm", "machine", "bot", "bots", "chatbots", "crawlers"]),
+        (
+            "actionVerb",
+            [
+                "add", "insert", "delete", "remove", "run", "execute", "forward", "send", "grant", "approve", "accept",
+                "transfer", "change", "modify", "mark", "rate", "rank", "recommend", "include", "append", "click",
+            ]
+        ),
+        ("only", ["only", "just", "exclusively", "solely", "nothing"]),
+        ("ethicalAdj", ["ethical", "moral", "safety", "content", "ethics", "morals", "legal"]),
+        ("sayVerb", ["say", "mention", "write", "add", "include", "use", "output"]),
+        ("sorryWord", ["sorry", "apologize", "apologise", "cannot", "cant", "unable", "refuse", "apologies"]),
+        ("thisWord", ["this", "these", "that", "it"]),
         (
             "roleplayVerb",
             [
@@ -387,10 +542,21 @@ extension InjectionVocabulary {
                 "evil", "chaos", "opposite", "dan", "unlocked",
             ]
         ),
-        ("yourWord", ["your", "ur", "thy", "yer"]),
+        (
+            "yourWord",
+            [
+                "your", "ur", "thy", "yer",
+                "deine", "deinen", "tus", "tes", "tuoi", "tue", "seu", "suas", "ton", "ta", "votre", "tua", "твои",
+                "свой", "你的",
+            ]
+        ),
         (
             "promptCore",
-            ["prompt", "prompts", "instructions", "preprompt", "sysprompt", "directives", "programming", "guidelines"]
+            [
+                "prompt", "prompts", "instructions", "preprompt", "sysprompt", "directives", "programming",
+                "guidelines",
+                "промпт", "提示词", "プロンプト", "systemprompt", "systemanweisungen",
+            ]
         ),
         (
             "leakVerb",
@@ -415,7 +581,13 @@ extension InjectionVocabulary {
                 "ucar", "agi",
             ]
         ),
-        ("youAre", ["youre", "ur", "youll", "u"]),
+        (
+            "youAre",
+            [
+                "youre", "ur", "youll", "u",
+                "eres", "bist",
+            ]
+        ),
         ("longer", ["longer", "more", "anymore"]),
         (
             "allowed",
@@ -496,6 +668,7 @@ extension InjectionVocabulary {
             [
                 "say", "print", "output", "write", "respond", "reply", "type", "answer", "return", "repeat", "state",
                 "echo",
+                "report", "claim",
             ]
         ),
     ]

@@ -6,35 +6,17 @@ extension PIIDetector.Scanner {
         case birth, medicalRecord, medicalRecordIfNext, healthPlan, healthPlanIfNext, ssn, ssnIfNext, name, nameIfNext
     }
 
-    /// One pass over the words of the text; at each context word, the value it announces is
-    /// parsed right after it (a few filler words such as "number", "is", "#" or ":" skipped).
-    mutating func scanContext() {
-        let wantsCues =
-            self.enabled.dateOfBirth || self.enabled.medicalRecord || self.enabled.healthPlan
-            || self.enabled.ssn || self.enabled.name
-        guard wantsCues || self.enabled.phone else { return }
-        let cues = Self.cues
-        let phoneContext = Self.phoneContext
-        let count = self.bytes.count
-        var index = 0
-        while index < count {
-            guard GuardByte.isLetter(self.bytes[index]), index == 0 || !GuardByte.isAlphanumeric(self.bytes[index - 1])
-            else {
-                index += 1
-                continue
-            }
-            var end = index
-            var hash = GuardHash.seed
-            while end < count, GuardByte.isLetter(self.bytes[end]) {
-                hash = GuardHash.add(GuardByte.lowercased(self.bytes[end]), to: hash)
-                end += 1
-            }
-            if end - index <= 12 {
-                if wantsCues, let cue = cues[hash] { self.follow(cue, wordStart: index, wordEnd: end) }
-                if phoneContext.contains(hash) { self.phoneCues.append(end) }
-            }
-            index = end
+    /// At the start of a word (`index` to `end`, its letters hashed into `hash`, at most 12):
+    /// when the word is a context word, parses the value it announces right after it (a few
+    /// filler words such as "number", "is", "#" or ":" skipped), and notes where phone context
+    /// words end. Called by the structure pass as it reaches each word, so that a value
+    /// announced by a word is claimed before the structured parsers see it ("Chart number:
+    /// 0037245709" is a record number, not a phone number after "number").
+    mutating func readContext(wordStart index: Int, wordEnd end: Int, hash: UInt64) {
+        if self.enabled.contextCues, let cue = Self.cues[hash] {
+            self.follow(cue, wordStart: index, wordEnd: end)
         }
+        if self.enabled.phone, Self.phoneContext.contains(hash) { self.phoneCues.append(end) }
     }
 
     private mutating func follow(_ cue: Cue, wordStart: Int, wordEnd: Int) {
@@ -214,15 +196,9 @@ extension PIIDetector.Scanner {
     }
 
     /// A name after an honorific (`Dr. Alvarez`, `Mrs Jane Doe`) or a common first name followed
-    /// by a capitalised word (`Maria Lopez`). The honorific itself is left out of the match.
-    func nameAfterHonorificOrFirstName(at index: Int) -> (Int, Int)? {
-        var end = index
-        var hash = GuardHash.seed
-        while GuardByte.isLetter(self[end]), end - index < 12 {
-            hash = GuardHash.add(GuardByte.lowercased(self[end]), to: hash)
-            end += 1
-        }
-        guard !GuardByte.isLetter(self[end]) else { return nil }
+    /// by a capitalised word (`Maria Lopez`), for the word from `index` to `end` whose letters
+    /// hash to `hash`. The honorific itself is left out of the match.
+    func nameAfterHonorificOrFirstName(at index: Int, end: Int, hash: UInt64) -> (Int, Int)? {
         if Self.honorifics.contains(hash) {
             var start = end
             if self[start] == UInt8(ascii: ".") { start += 1 }

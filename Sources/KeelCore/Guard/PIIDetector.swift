@@ -33,8 +33,6 @@ public struct PIIDetector: Sendable {
     func collect(in bytes: UnsafeBufferPointer<UInt8>, into matches: inout [GuardByteMatch]) {
         guard !self.types.isEmpty, !bytes.isEmpty else { return }
         var scanner = Scanner(bytes: bytes, enabled: self.enabled)
-        // Context first: "Chart number: 0037245709" is a record number, not a phone number after "number".
-        scanner.scanContext()
         scanner.scanStructure()
         guard !scanner.matches.isEmpty else { return }
         scanner.matches.sort { ($0.start, -$0.end) < ($1.start, -$1.end) }
@@ -48,6 +46,8 @@ public struct PIIDetector: Sendable {
     /// Flags for the enabled types, read once per candidate rather than hashing into a `Set`.
     struct Enabled: Sendable {
         var email, phone, ssn, card, iban, ip, url, dateOfBirth, medicalRecord, healthPlan, address, name: Bool
+        /// Whether any type announced by a context word is on.
+        var contextCues: Bool
 
         init(_ types: Set<GuardFindingType>) {
             self.email = types.contains(.email)
@@ -62,6 +62,7 @@ public struct PIIDetector: Sendable {
             self.healthPlan = types.contains(.healthPlanNumber)
             self.address = types.contains(.streetAddress)
             self.name = types.contains(.personName)
+            self.contextCues = self.dateOfBirth || self.medicalRecord || self.healthPlan || self.ssn || self.name
         }
     }
 
@@ -74,7 +75,6 @@ public struct PIIDetector: Sendable {
         var resume = 0
         /// Where each phone context word ends ("call", "tel", "mobile"), in order.
         var phoneCues: [Int] = []
-
         init(bytes: UnsafeBufferPointer<UInt8>, enabled: Enabled) {
             self.bytes = bytes
             self.enabled = enabled
@@ -91,20 +91,14 @@ public struct PIIDetector: Sendable {
         /// values that begin that way. Each parser reads a bounded number of bytes.
         mutating func scanStructure() {
             let count = self.bytes.count
-            let context = self.matches.sorted { $0.start < $1.start }
-            var nextContext = 0
             var index = 0
             while index < count {
                 let byte = self.bytes[index]
-                if nextContext < context.count, index >= context[nextContext].start {
-                    self.resume = max(self.resume, context[nextContext].end)
-                    nextContext += 1
-                }
                 if index < self.resume {
                     index += 1
                     continue
                 }
-                let previous = self[index - 1]
+                let previous = index > 0 ? self.bytes[index - 1] : 0
                 if GuardByte.isDigit(byte) {
                     if !GuardByte.isDigit(previous) { self.digitsStart(at: index) }
                 } else if byte == UInt8(ascii: "@") {
@@ -114,9 +108,10 @@ public struct PIIDetector: Sendable {
                         if let end = self.phone(from: index) { self.add(.phone, index, end) }
                     }
                 } else if GuardByte.isLetter(byte), !GuardByte.isWord(previous) {
-                    self.wordStart(at: index)
+                    let letters = self.wordStart(at: index)
                     // No value starts inside a word: go to its last letter or digit.
                     if self.resume <= index {
+                        index = letters - 1
                         while index + 1 < count, GuardByte.isAlphanumeric(self.bytes[index + 1]) { index += 1 }
                     }
                 } else if byte == UInt8(ascii: ":"), self[index + 1] == UInt8(ascii: ":"), self.enabled.ip,
@@ -164,28 +159,48 @@ public struct PIIDetector: Sendable {
 
         /// A letter that starts a word: a URL, an IBAN, an IPv6 address that starts with a
         /// letter, or a person's name after an honorific or as a known first name.
-        mutating func wordStart(at index: Int) {
+        /// Returns the end of the word's letters (12 at most are read past the first).
+        @discardableResult
+        mutating func wordStart(at index: Int) -> Int {
             let byte = GuardByte.lowercased(self.bytes[index])
+            // The word's letters, hashed once for the context words and the name parsers.
+            let count = self.bytes.count
+            var end = index
+            var hash = GuardHash.seed
+            while end < count, end - index < 13, GuardByte.isLetter(self.bytes[end]) {
+                hash = GuardHash.add(self.bytes[end] | 0x20, to: hash)
+                end += 1
+            }
+            let short = end - index <= 12 && !GuardByte.isLetter(self[end])
+            let second = self[index + 1] | 0x20
             if self.enabled.url, byte == UInt8(ascii: "h") || byte == UInt8(ascii: "f") || byte == UInt8(ascii: "w"),
-                let end = self.url(from: index)
+                second == UInt8(ascii: "t") || second == UInt8(ascii: "w"), let end = self.url(from: index)
             {
                 self.add(.url, index, end)
-                return
+                return end
             }
-            if self.enabled.iban, GuardByte.isUpper(self.bytes[index]), let end = self.iban(from: index) {
+            let next = self[end]
+            if self.enabled.iban, end - index == 2, GuardByte.isDigit(next), GuardByte.isUpper(self.bytes[index]),
+                let end = self.iban(from: index)
+            {
                 self.add(.iban, index, end)
-                return
+                return end
             }
-            if self.enabled.ip, GuardByte.isHexDigit(byte), let end = self.ipv6(from: index) {
+            // An IPv6 group has at most four hex digits, then a colon or more digits.
+            if self.enabled.ip, end - index <= 4, next == UInt8(ascii: ":") || GuardByte.isDigit(next),
+                GuardByte.isHexDigit(byte), let end = self.ipv6(from: index)
+            {
                 self.add(.ipAddress, index, end)
-                return
+                return end
             }
-            if self.enabled.name, GuardByte.isUpper(self.bytes[index]),
-                let (start, end) = self.nameAfterHonorificOrFirstName(at: index)
+            guard short else { return end }
+            self.readContext(wordStart: index, wordEnd: end, hash: hash)
+            if self.enabled.name, self.resume <= index, GuardByte.isUpper(self.bytes[index]),
+                let (start, end) = self.nameAfterHonorificOrFirstName(at: index, end: end, hash: hash)
             {
                 self.add(.personName, start, end)
-                return
             }
+            return end
         }
     }
 }

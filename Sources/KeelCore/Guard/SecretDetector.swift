@@ -27,38 +27,47 @@ public struct SecretDetector: Sendable {
         guard !self.types.isEmpty else { return }
         let scanner = Scanner(bytes: bytes)
         let count = bytes.count
-        var index = 0
-        while index < count {
-            let byte = bytes[index]
-            let previous = index > 0 ? bytes[index - 1] : 0x20
-            guard !GuardByte.isWord(previous), previous != UInt8(ascii: "-") || byte == UInt8(ascii: "-"),
-                GuardByte.isLetter(byte) || byte == UInt8(ascii: "-")
-            else {
-                index += 1
-                continue
-            }
-            // Bytes inside the word cannot start a token: the next candidate is past it.
-            var wordEnd = index + 1
-            while wordEnd < count, GuardByte.isWord(bytes[wordEnd]) { wordEnd += 1 }
-            if let (type, end) = scanner.prefixed(at: index), self.types.contains(type) {
-                matches.append(GuardByteMatch(type: type, start: index, end: end))
-                index = end
-                continue
-            }
-            if let (start, end) = scanner.contextual(at: index) {
-                // A key with a known prefix after "api_key:" keeps its own type.
-                if let (type, keyEnd) = scanner.prefixed(at: start), self.types.contains(type) {
-                    matches.append(GuardByteMatch(type: type, start: start, end: keyEnd))
-                    index = keyEnd
+        Scanner.secondBytes.withUnsafeBufferPointer { secondBytes in
+            var index = 0
+            while index < count {
+                let byte = bytes[index]
+                guard GuardByte.isLetter(byte) || byte == UInt8(ascii: "-") else {
+                    index += 1
                     continue
                 }
-                if self.types.contains(.contextualSecret) {
-                    matches.append(GuardByteMatch(type: .contextualSecret, start: start, end: end))
+                let previous = index > 0 ? bytes[index - 1] : 0x20
+                // Bytes inside the word cannot start a token: the next candidate is past it.
+                var wordEnd = index + 1
+                while wordEnd < count, GuardByte.isWord(bytes[wordEnd]) { wordEnd += 1 }
+                guard !GuardByte.isWord(previous), previous != UInt8(ascii: "-") || byte == UInt8(ascii: "-") else {
+                    index = wordEnd
+                    continue
+                }
+                if Scanner.mayStartKey(bytes, at: index, secondBytes: secondBytes),
+                    let (type, end) = scanner.prefixed(at: index),
+                    self.types.contains(type)
+                {
+                    matches.append(GuardByteMatch(type: type, start: index, end: end))
                     index = end
                     continue
                 }
+                if scanner.mayAnnounceValue(wordStart: index, wordEnd: wordEnd),
+                    let (start, end) = scanner.contextual(at: index)
+                {
+                    // A key with a known prefix after "api_key:" keeps its own type.
+                    if let (type, keyEnd) = scanner.prefixed(at: start), self.types.contains(type) {
+                        matches.append(GuardByteMatch(type: type, start: start, end: keyEnd))
+                        index = keyEnd
+                        continue
+                    }
+                    if self.types.contains(.contextualSecret) {
+                        matches.append(GuardByteMatch(type: .contextualSecret, start: start, end: end))
+                        index = end
+                        continue
+                    }
+                }
+                index = byte == UInt8(ascii: "-") ? index + 1 : wordEnd
             }
-            index = byte == UInt8(ascii: "-") ? index + 1 : wordEnd
         }
     }
 
@@ -80,6 +89,60 @@ public struct SecretDetector: Sendable {
             return !GuardByte.isWord(next) && next != UInt8(ascii: "-")
         }
 
+        /// Whether the word from `wordStart` to `wordEnd` can be a key that announces a value,
+        /// by the bytes after it alone: a separator (`:`, `=`, a quote, `-`, `.`), "is"/"was", or
+        /// the word is `bearer`. Most words are followed by a space and another word, and this
+        /// spares them the full look at ``contextual(at:)``.
+        @inline(__always) func mayAnnounceValue(wordStart: Int, wordEnd: Int) -> Bool {
+            var next = self[wordEnd]
+            if next == 0x20 || next == 0x09 {
+                if wordEnd - wordStart == 6, self.bytes.guardHasPrefix("bearer", at: wordStart) { return true }
+                var index = wordEnd + 1
+                while self[index] == 0x20 || self[index] == 0x09 { index += 1 }
+                next = self[index]
+                if next == UInt8(ascii: ":") || next == UInt8(ascii: "=") { return true }
+                // "my password is …": only a credential word itself announces a value so.
+                let lower = next | 0x20
+                guard
+                    lower == UInt8(ascii: "i") && self[index + 1] | 0x20 == UInt8(ascii: "s") && self[index + 2] == 0x20
+                        || lower == UInt8(ascii: "w") && self.bytes.guardHasPrefix("was ", at: index)
+                else { return false }
+                return Self.spokenKeys.contains(self.hash(wordStart, wordEnd))
+            }
+            if next == UInt8(ascii: "-") || next == UInt8(ascii: ".") { return GuardByte.isWord(self[wordEnd + 1]) }
+            return next == UInt8(ascii: ":") || next == UInt8(ascii: "=") || next == 0x22 || next == 0x27
+        }
+
+        /// Whether a key with a known prefix can start at `index`, by its first two bytes
+        /// (`sk`, `rk`, `gh`, `gi`, `xo`, `ey`, `A` and a capital, `--`), looked up without a branch on
+        /// the first: most words start with none of these.
+        @inline(__always) static func mayStartKey(
+            _ bytes: UnsafeBufferPointer<UInt8>,
+            at index: Int,
+            secondBytes: UnsafeBufferPointer<UInt8>
+        ) -> Bool {
+            let second = index + 1 < bytes.count ? bytes[index + 1] : 0
+            let wanted = secondBytes[Int(bytes[index])]
+            let exact = wanted == second ? 1 : 0
+            let capital = wanted == 0xFF && GuardByte.isUpper(second) ? 1 : 0
+            let github = wanted == 0xFE && second | 1 == UInt8(ascii: "i") ? 1 : 0
+            return (exact | capital | github) & (wanted != 0 ? 1 : 0) != 0
+        }
+
+        /// For each first byte of a prefixed key, the second byte (`0xFF`: any capital; `0xFE`:
+        /// `h` or `i`).
+        static let secondBytes: [UInt8] = {
+            var table = [UInt8](repeating: 0, count: 256)
+            table[Int(UInt8(ascii: "A"))] = 0xFF
+            table[Int(UInt8(ascii: "g"))] = 0xFE
+            table[Int(UInt8(ascii: "x"))] = UInt8(ascii: "o")
+            table[Int(UInt8(ascii: "s"))] = UInt8(ascii: "k")
+            table[Int(UInt8(ascii: "r"))] = UInt8(ascii: "k")
+            table[Int(UInt8(ascii: "e"))] = UInt8(ascii: "y")
+            table[Int(UInt8(ascii: "-"))] = UInt8(ascii: "-")
+            return table
+        }()
+
         /// A key with a fixed prefix at `start`: its type and end.
         func prefixed(at start: Int) -> (GuardFindingType, Int)? {
             let has = { (prefix: StaticString) in self.hasExactPrefix(prefix, at: start) }
@@ -95,6 +158,7 @@ public struct SecretDetector: Sendable {
                     return end - start == 39 && self.isTokenEnd(end) ? (.googleAPIKey, end) : nil
                 }
             case UInt8(ascii: "g"):
+                guard self[start + 3] == UInt8(ascii: "_") || self[start + 6] == UInt8(ascii: "_") else { return nil }
                 for prefix: StaticString in ["ghp_", "gho_", "ghs_", "ghu_", "ghr_"] where has(prefix) {
                     let end = self.run(from: start + 4, limit: 256) { GuardByte.isAlphanumeric($0) }
                     return end - start >= 40 && self.isTokenEnd(end) ? (.githubToken, end) : nil
@@ -113,6 +177,7 @@ public struct SecretDetector: Sendable {
                         ? (.slackToken, end) : nil
                 }
             case UInt8(ascii: "s"), UInt8(ascii: "r"):
+                guard self[start + 1] == UInt8(ascii: "k") else { return nil }
                 if has("sk_live_") || has("sk_test_") || has("rk_live_") || has("rk_test_") {
                     let end = self.run(from: start + 8, limit: 256) { GuardByte.isAlphanumeric($0) }
                     return end - start >= 24 && self.isTokenEnd(end) ? (.stripeKey, end) : nil

@@ -1,6 +1,10 @@
 import KeelCore
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Seeded random input for every detector at once: random bytes (decoded as UTF-8 with
 /// replacement), random Unicode scalars from every plane, and corpus sentences mutated by
 /// insertions, deletions, zero-width characters and repetitions. Each scan must finish, report
@@ -116,8 +120,37 @@ struct GuardFuzzTests {
         var random = SplitMix64(seed: 1)
         for unit in [
             "@", "9", "1 ", "a@", "+1 ", "::", "A", "aGVsbG8", "ignore ", "-----BEGIN ", "[", "i g n o r e ", "<|",
+            "i.g.n.o.r.e ", "a\u{2060}", "<!--", "](http://x?q={", "忽略之前", "игнорируй ", "\u{200B}", "\"",
         ] {
-            self.check(String(repeating: unit, count: 4_096 / unit.count), &random)
+            self.check(String(repeating: unit, count: max(1, 4_096 / unit.utf8.count)), &random)
         }
+    }
+
+    /// The cost per kilobyte stays flat from 1 to 64 KB for the inputs that are costliest per byte,
+    /// so no input makes a scan quadratic. CPU time of the scanning thread, the least of five runs
+    /// per size, compared with generous slack: a shared machine is noisy, a quadratic scan is not
+    /// subtle (16 times the cost per byte at 64 KB).
+    @Test func costPerKilobyteStaysFlatAsInputGrows() {
+        for unit in ["1 ", "i g n o r e ", "a@b.c ", "i.g.n.o.r.e ", "忽略之前的所有指令 ", "](http://x?q={"] {
+            var perKilobyte: [Double] = []
+            for kilobytes in [1, 4, 16, 64] {
+                var text = String(repeating: unit, count: kilobytes * 1_024 / unit.utf8.count)
+                let best = text.withUTF8 { bytes in
+                    (0..<5).map { _ in
+                        let start = Self.threadMicroseconds()
+                        withExtendedLifetime(self.scanner.scan(utf8: bytes)) {}
+                        return Self.threadMicroseconds() - start
+                    }.min()!
+                }
+                perKilobyte.append(best / Double(kilobytes))
+            }
+            #expect(perKilobyte[3] <= 4 * max(perKilobyte[1], perKilobyte[2]), "\(unit): µs per KB \(perKilobyte)")
+        }
+    }
+
+    static func threadMicroseconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) * 1e6 + Double(time.tv_nsec) / 1e3
     }
 }
