@@ -86,27 +86,31 @@ public enum AuditLogCheck {
 
     /// The keys checkpoints may be signed by: the signer's, and `compliance.audit.trusted_keys`.
     static func trustedKeys(_ configuration: KeelConfiguration, stores: KeelStores) async throws -> (keys: [NoteVerifierKey], origin: String) {
-        let signer: NoteSigner
-        if let path = configuration.compliance.audit.signingKeyFile {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw Unavailable(description: "The audit signing key file '\(path)' does not exist.")
-            }
-            signer = try AuditSigningKey.read(path)
-        } else {
-            guard let stored = try await stores.settings.value(for: AuditSigningKey.settingName) else {
-                throw Unavailable(description: "The database holds no audit log key: `keel serve` has not run on it.")
-            }
-            do {
-                signer = try NoteSigner(parsing: Secret(stored))
-            } catch {
-                throw Unavailable(description: "The audit signing key in the database is not a signer key.")
-            }
-        }
+        let signer = try await Self.existingSigner(configuration, stores: stores)
         var keys = [signer.verifierKey]
         for text in configuration.compliance.audit.trustedKeys {
             if let key = try? NoteVerifierKey(parsing: text), key.name == signer.name, !keys.contains(key) { keys.append(key) }
         }
         return (keys, signer.name)
+    }
+
+    /// The log's signing key as `keel serve` left it (from `signing_key_file` or the database);
+    /// unlike ``AuditSigningKey/load(_:settings:)`` it never generates one.
+    static func existingSigner(_ configuration: KeelConfiguration, stores: KeelStores) async throws -> NoteSigner {
+        if let path = configuration.compliance.audit.signingKeyFile {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw Unavailable(description: "The audit signing key file '\(path)' does not exist.")
+            }
+            return try AuditSigningKey.read(path)
+        }
+        guard let stored = try await stores.settings.value(for: AuditSigningKey.settingName) else {
+            throw Unavailable(description: "The database holds no audit log key: `keel serve` has not run on it.")
+        }
+        do {
+            return try NoteSigner(parsing: Secret(stored))
+        } catch {
+            throw Unavailable(description: "The audit signing key in the database is not a signer key.")
+        }
     }
 
     /// Runs `body` with the stores of `configuration`'s database, opened (and migrated) on their

@@ -139,8 +139,8 @@ struct ComplianceStatus: Sendable {
             return .init(name: name, status: .pass, reason: "The latest checkpoint (size \(latest.treeSize)) was signed \(age / 1_000_000) s ago.")
         case .ingressEncryption:
             let server = self.configuration.server
-            if server.tls != nil {
-                return .init(name: name, status: .pass, reason: "The gateway terminates TLS (\(server.tls!.minimumVersion.rawValue) minimum).")
+            if let tls = server.tls {
+                return .init(name: name, status: .pass, reason: "The gateway terminates TLS (\(tls.minimumVersion.rawValue) minimum).")
             }
             if ["127.0.0.1", "::1", "localhost"].contains(server.host) {
                 return .init(name: name, status: .notApplicable, reason: "Plain HTTP on loopback only (\(server.host)): traffic never leaves the host.")

@@ -47,20 +47,13 @@ public struct EvidencePack: Sendable {
             throw AuditLogCheck.Unavailable(description: "Unknown framework '\(self.framework)': one of soc2, hipaa, eu-ai-act.")
         }
         return try await AuditLogCheck.withStores(configuration, logger: logger) { stores in
-            let keys = try await AuditLogCheck.trustedKeys(configuration, stores: stores)
-            var signer: NoteSigner?
-            if let path = configuration.compliance.audit.signingKeyFile {
-                signer = try AuditSigningKey.read(path)
-            } else if let stored = try await stores.settings.value(for: AuditSigningKey.settingName) {
-                signer = try NoteSigner(parsing: Secret(stored))
-            }
-            guard let signer else { throw AuditLogCheck.Unavailable(description: "The database holds no audit log key.") }
-            return try await self.build(framework: framework, configuration: configuration, stores: stores, signer: signer, keys: keys.keys)
+            let signer = try await AuditLogCheck.existingSigner(configuration, stores: stores)
+            return try await self.build(framework: framework, configuration: configuration, stores: stores, signer: signer)
         }
     }
 
     func build(
-        framework: ComplianceFramework, configuration: KeelConfiguration, stores: KeelStores, signer: NoteSigner, keys: [NoteVerifierKey]
+        framework: ComplianceFramework, configuration: KeelConfiguration, stores: KeelStores, signer: NoteSigner
     ) async throws -> Written {
         var written = Written()
         func put(_ path: String, _ text: String) { written.files[path] = Array(text.utf8) }
@@ -218,7 +211,7 @@ extension AuditAPI {
         }
         let pack = EvidencePack(framework: framework.rawValue, from: from, to: to)
         let written = try await pack.build(
-            framework: framework, configuration: configuration, stores: stores, signer: self.signer, keys: [self.signer.verifierKey])
+            framework: framework, configuration: configuration, stores: stores, signer: self.signer)
         let archive = ZipArchive.make(written.files.keys.sorted().map { ($0, written.files[$0]!) })
         var headers: HTTPFields = [.contentType: "application/zip"]
         headers[.contentDisposition] = #"attachment; filename="keel-evidence-\#(framework.rawValue)-\#(parameters["from"]!)-\#(parameters["to"]!).zip""#
