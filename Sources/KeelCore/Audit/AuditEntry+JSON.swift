@@ -1,6 +1,15 @@
 extension AuditEntry {
     /// The entry as RFC 8785 canonical JSON: the bytes stored and hashed as its leaf.
+    ///
+    /// Request and request-started entries, one per request, are written straight from their
+    /// fields in canonical member order; the other kinds go through ``jsonValue``. Both give the
+    /// same bytes (the tests compare them).
     public func canonicalBytes() -> [UInt8] {
+        switch self.payload {
+        case .request(let request): return self.canonicalBytes(request)
+        case .requestStarted(let started): return self.canonicalBytes(started)
+        default: break
+        }
         do {
             return try CanonicalJSON.encode(self.jsonValue)
         } catch {
@@ -159,5 +168,166 @@ extension AuditEntry.AdminChange {
                 ])
             )
         )
+    }
+}
+
+extension AuditEntry {
+    /// A request entry's canonical bytes, members written in canonical order.
+    private func canonicalBytes(_ request: Request) -> [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 768)
+        let digests = request.contentDigests
+        writer.string("agent_id", request.agentID)
+        writer.string("answer_sha256", digests?.answer)
+        writer.integer("attempts", request.attempts)
+        writer.bool("cache_hit", request.cacheHit)
+        writer.integer("cost_nanos", request.cost.rawValue)
+        writer.string("deployment", request.deployment)
+        writer.string("digest_salt_id", digests?.saltID)
+        writer.string("error_class", request.errorClass)
+        writer.string("instance_id", self.instanceID)
+        writer.string("key_id", request.keyID?.rawValue)
+        writer.string("kind", self.kind.rawValue)
+        writer.string("model", request.model)
+        writer.string("operation", request.operation)
+        writer.string("org_id", request.orgID?.rawValue)
+        writer.string("outcome", request.outcome.rawValue)
+        writer.string("project_id", request.projectID?.rawValue)
+        writer.string("prompt_sha256", digests?.prompt)
+        writer.string("provider", request.provider)
+        writer.string("request_id", request.requestID.rawValue)
+        writer.string("requested_model", request.requestedModel)
+        writer.integer("seq", self.seq)
+        writer.integer("status", request.status)
+        writer.bool("stream", request.stream)
+        writer.string("task_id", request.taskID)
+        writer.string("task_outcome", request.taskOutcome?.rawValue)
+        writer.string("team_id", request.teamID?.rawValue)
+        writer.integer("time", self.time)
+        let usage = request.usage
+        writer.object("tokens") { tokens in
+            tokens.integer("cache_write", usage.cacheWriteTokens)
+            tokens.integer("cache_write_1h", usage.cacheWrite1hTokens)
+            tokens.integer("cached_input", usage.cachedInputTokens)
+            tokens.integer("input", usage.inputTokens)
+            tokens.integer("output", usage.outputTokens)
+            tokens.integer("reasoning", usage.reasoningTokens)
+            tokens.integer("web_searches", usage.webSearchRequests)
+        }
+        writer.integer("total_us", request.totalMicros)
+        writer.integer("ttft_us", request.ttftMicros)
+        writer.integer("upstream_us", request.upstreamMicros)
+        writer.bool("usage_estimated", request.usageEstimated)
+        writer.string("user_id", request.userID?.rawValue)
+        writer.integer("v", self.version)
+        return writer.finish()
+    }
+
+    /// A request-started entry's canonical bytes, members written in canonical order.
+    private func canonicalBytes(_ started: RequestStarted) -> [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 384)
+        writer.string("instance_id", self.instanceID)
+        writer.string("key_id", started.keyID?.rawValue)
+        writer.string("kind", self.kind.rawValue)
+        writer.string("operation", started.operation)
+        writer.string("org_id", started.orgID?.rawValue)
+        writer.string("project_id", started.projectID?.rawValue)
+        writer.string("request_id", started.requestID.rawValue)
+        writer.string("requested_model", started.requestedModel)
+        writer.integer("seq", self.seq)
+        writer.string("team_id", started.teamID?.rawValue)
+        writer.integer("time", self.time)
+        writer.string("user_id", started.userID?.rawValue)
+        writer.integer("v", self.version)
+        return writer.finish()
+    }
+}
+
+/// Writes one JSON object's members, given in canonical order, as RFC 8785 bytes: the entry
+/// kinds written once per request skip building a ``JSONValue`` and sorting it. A member whose
+/// value is `nil` is left out. Debug builds check that names arrive in canonical order.
+struct CanonicalObjectWriter {
+    private var bytes: [UInt8]
+    private var empty = true
+    #if DEBUG
+    private var lastName: String?
+    #endif
+
+    init(capacity: Int) {
+        self.bytes = []
+        self.bytes.reserveCapacity(capacity)
+        self.bytes.append(UInt8(ascii: "{"))
+    }
+
+    /// A nested object, written into its parent's bytes (``object(_:_:)``).
+    private init() {
+        self.bytes = []
+    }
+
+    /// Starts a member: its name and the colon; its value comes next.
+    mutating func key(_ name: StaticString) {
+        #if DEBUG
+        let text = name.description
+        if let lastName = self.lastName {
+            assert(CanonicalJSON.precedes(lastName, text), "members out of canonical order: \(lastName), \(text)")
+        }
+        self.lastName = text
+        #endif
+        if !self.empty { self.bytes.append(UInt8(ascii: ",")) }
+        self.empty = false
+        self.bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { self.bytes.append(contentsOf: $0) }
+        self.bytes.append(UInt8(ascii: "\""))
+        self.bytes.append(UInt8(ascii: ":"))
+    }
+
+    mutating func string(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        self.key(name)
+        CanonicalJSON.appendString(value, to: &self.bytes)
+    }
+
+    mutating func bool(_ name: StaticString, _ value: Bool) {
+        self.key(name)
+        let literal: StaticString = value ? "true" : "false"
+        literal.withUTF8Buffer { self.bytes.append(contentsOf: $0) }
+    }
+
+    /// An integer within I-JSON's exact range, ±(2^53 − 1), written as its decimal digits (its
+    /// canonical form); beyond it is a programmer error (no count, time or cost of Keel's comes near).
+    mutating func integer(_ name: StaticString, _ value: (some BinaryInteger)?) {
+        guard let value else { return }
+        guard let exact = Int64(exactly: value), exact.magnitude < 1 << 53 else {
+            preconditionFailure("audit entry integers stay within ±(2^53 − 1)")
+        }
+        self.key(name)
+        if exact < 0 { self.bytes.append(UInt8(ascii: "-")) }
+        var magnitude = exact.magnitude
+        var digits: (UInt64, UInt64) = (0, 0)  // 16 bytes: room for 2^53's 16 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var end = buffer.count
+            repeat {
+                end -= 1
+                buffer[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            self.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[end...]))
+        }
+    }
+
+    /// A member whose value is an object, its members written by `members`.
+    mutating func object(_ name: StaticString, _ members: (inout CanonicalObjectWriter) -> Void) {
+        self.key(name)
+        var nested = CanonicalObjectWriter()
+        swap(&nested.bytes, &self.bytes)  // one buffer, never copied
+        nested.bytes.append(UInt8(ascii: "{"))
+        members(&nested)
+        swap(&nested.bytes, &self.bytes)
+        self.bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// The object's bytes, closed.
+    consuming func finish() -> [UInt8] {
+        self.bytes.append(UInt8(ascii: "}"))
+        return self.bytes
     }
 }

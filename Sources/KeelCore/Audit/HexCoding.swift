@@ -12,6 +12,17 @@ public enum HexCoding {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Lowercase hex of raw bytes, written straight into the string's storage.
+    public static func encode(bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+            for (index, byte) in bytes.enumerated() {
+                output[2 * index] = Self.digits[Int(byte >> 4)]
+                output[2 * index + 1] = Self.digits[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
+        }
+    }
+
     /// The bytes of an even number of hex digits (either case); `nil` for anything else.
     public static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)

@@ -55,7 +55,7 @@ final class AnswerDigest: Sendable {
     }
 
     func update(_ buffer: ByteBuffer) {
-        self.digest.withLock { $0.update(buffer.readableBytesView) }
+        self.digest.withLock { $0.update(buffer) }
     }
 
     var value: String { self.digest.withLock { $0.finalize() } }

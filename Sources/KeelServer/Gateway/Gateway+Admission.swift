@@ -47,7 +47,7 @@ extension Gateway {
             let taskOutcome = try self.applyAgentHeaders(request, to: &record)
             let bytes = try await self.readBody(request)
             if let digesters = self.digesters, let digester = await digesters.digester(for: principal.orgID) {
-                record.contentDigests = AuditEntry.ContentDigests(saltID: digester.saltID, prompt: digester.digest(of: bytes.readableBytesView), answer: nil)
+                record.contentDigests = AuditEntry.ContentDigests(saltID: digester.saltID, prompt: digester.digest(of: bytes), answer: nil)
             }
             let body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)
@@ -208,7 +208,7 @@ extension Gateway {
     /// Adds the digest of a complete answer to the record's content digests.
     func digestAnswer(_ body: ByteBuffer, of record: inout RequestRecord) {
         guard record.contentDigests != nil, let digester = self.digesters?.cached(for: record.orgID) else { return }
-        record.contentDigests?.answer = digester.digest(of: body.readableBytesView)
+        record.contentDigests?.answer = digester.digest(of: body)
     }
 
     /// The digest a streamed answer feeds, when its request has content digests.

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import NIOCore
 import Testing
 
 @Suite("Audit entries: versioned canonical JSON")
@@ -74,8 +75,8 @@ struct AuditEntryTests {
                 == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
         )
         var incremental = Self.digester.makeDigest()
-        incremental.update(Array("Hi ".utf8))
-        incremental.update("There".utf8)
+        Array("Hi ".utf8).withUnsafeBytes { incremental.update($0) }
+        incremental.update(ByteBuffer(string: "There"))
         #expect(incremental.finalize() == Self.digester.digest(of: Array("Hi There".utf8)))
         let otherOrg = AuditContentDigester(saltID: "org_2/2026-01", salt: AuditContentDigester.generateSalt())
         #expect(otherOrg.digest(of: Array("Hi There".utf8)) != Self.digester.digest(of: Array("Hi There".utf8)))
@@ -163,6 +164,59 @@ struct AuditEntryTests {
             #expect(!bytes.contains(0x0A), "one entry per line in an export")
             // Built in canonical order already, so encoding does not sort.
             #expect(entry.jsonValue.jsonText == String(decoding: bytes, as: UTF8.self), "\(entry.kind)")
+        }
+    }
+
+    /// Request and request-started entries are written straight from their fields; the bytes must
+    /// be those of the general encoder for every shape of record: fields absent or present,
+    /// strings to escape, characters beyond ASCII, negative and large integers.
+    @Test func requestEntriesWrittenFromTheirFieldsEqualTheGeneralEncoding() throws {
+        var generator = SystemRandomNumberGenerator()
+        let texts = ["", "a", "quote \" and \\ slash", "line\nbreak\u{01}\u{1F}", "Zürich ✓ 𝄞", "\u{7F}\u{FEFF}"]
+        func text() -> String { texts.randomElement(using: &generator)! + String(Int.random(in: 0...999, using: &generator)) }
+        func maybe<T>(_ value: @autoclosure () -> T) -> T? { Bool.random(using: &generator) ? value() : nil }
+        func int64() -> Int64 { [0, 1, -1, 9, 10, 99_999, (1 << 53) - 1, -((1 << 53) - 1), Int64.random(in: -(1 << 40)...(1 << 40), using: &generator)].randomElement(using: &generator)! }
+        for round in 0..<500 {
+            var record = Self.record
+            record.id = RequestID(text())
+            record.operation = text()
+            record.orgID = maybe(OrgID(text()))
+            record.teamID = maybe(TeamID(text()))
+            record.projectID = maybe(ProjectID(text()))
+            record.userID = maybe(UserID(text()))
+            record.keyID = maybe(KeyID(text()))
+            record.agentID = maybe(text())
+            record.taskID = maybe(text())
+            record.taskOutcome = maybe(AgentTask.Outcome.allCases.randomElement(using: &generator)!)
+            record.requestedModel = text()
+            record.model = maybe(text())
+            record.provider = maybe(text())
+            record.deployment = maybe(text())
+            record.stream = Bool.random(using: &generator)
+            record.status = Int(int64() % 1000)
+            record.outcome = RequestRecord.Outcome.allCases.randomElement(using: &generator)!
+            record.errorClass = maybe(text())
+            record.attempts = Int(int64())
+            record.usage = TokenUsage(
+                inputTokens: int64(), outputTokens: int64(), cachedInputTokens: int64(), cacheWriteTokens: int64(),
+                cacheWrite1hTokens: int64(), reasoningTokens: int64(), webSearchRequests: int64())
+            record.cost = USDNanos(int64())
+            record.cacheHit = Bool.random(using: &generator)
+            record.usageEstimated = Bool.random(using: &generator)
+            record.ttftMicros = maybe(int64())
+            record.upstreamMicros = maybe(int64())
+            record.totalMicros = int64()
+            let digests = maybe(
+                AuditEntry.ContentDigests(
+                    saltID: text(), prompt: maybe(Self.digester.digest(of: Array(text().utf8))),
+                    answer: maybe(Self.digester.digest(of: Array(text().utf8)))))
+            let time = int64()
+            for payload in [AuditEntry.Payload.request(.init(record, contentDigests: digests)), .requestStarted(.init(record))] {
+                let entry = AuditEntry(instanceID: text(), seq: UInt64(round + 1) * 1_000_003, time: time, payload: payload)
+                let direct = entry.canonicalBytes()
+                #expect(direct == (try CanonicalJSON.encode(entry.jsonValue)), "\(String(decoding: direct, as: UTF8.self))")
+                #expect(try AuditEntry(canonicalBytes: direct) == entry)
+            }
         }
     }
 
