@@ -16,6 +16,13 @@ public protocol RequestRecordStore: Sendable {
     @discardableResult
     func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult?
 
+    /// ``append(_:audit:)`` for the request recorder, which says whether it is `behind`: it holds
+    /// a full batch or more beyond this one. A store that writes its batches in the background at
+    /// low priority (SQLite, on the gateway's own cores) writes at normal priority while behind,
+    /// so that it catches up instead of stalling requests on a full buffer. The default ignores it.
+    @discardableResult
+    func append(_ records: [RequestRecord], audit leaves: [AuditLeaf], behind: Bool) async throws -> AuditAppendResult?
+
     /// Records matching `query`, newest first (by `startedAt`, then `id` descending), at most
     /// `query.limit` of them.
     func records(matching query: RequestRecordQuery) async throws -> [RequestRecord]
@@ -134,5 +141,12 @@ public struct RequestRecordQuery: Sendable, Equatable {
         self.before = before
         self.limit = limit
         self.within = within
+    }
+}
+
+extension RequestRecordStore {
+    @discardableResult
+    public func append(_ records: [RequestRecord], audit leaves: [AuditLeaf], behind: Bool) async throws -> AuditAppendResult? {
+        try await self.append(records, audit: leaves)
     }
 }

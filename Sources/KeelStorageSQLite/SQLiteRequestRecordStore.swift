@@ -16,10 +16,6 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
     /// The audit log a batch's entries are appended to, in the batch's transaction.
     let auditLog: SQLAuditLogStore
 
-    /// Batches up to this many records are written on the background writer thread; larger ones
-    /// (a backlog: the recorder is behind) on GRDB's writer at normal priority.
-    static let backgroundBatchLimit = 128
-
     /// A started one-thread pool for ``backgroundWriter``.
     static func makeBackgroundWriter() -> NIOThreadPool {
         let threads = NIOThreadPool(numberOfThreads: 1)
@@ -31,25 +27,33 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
 
     /// Writes `records` in one transaction.
     ///
-    /// A small batch (the recorder keeping up) is written from a thread of its own at the lowest
-    /// scheduling priority (nice 19; SQLite runs on the calling thread of a synchronous write), so
-    /// that on a shared core the threads serving requests preempt it: a transaction of a few
-    /// dozen records takes most of a millisecond, which otherwise delayed the requests that
-    /// arrived meanwhile. A large batch means a backlog, and is written at normal priority so the
-    /// recorder catches up (a low-priority writer would fall behind under saturation until the
-    /// buffer's backpressure stalled requests).
+    /// The recorder's batches are written from a thread of their own at the lowest scheduling
+    /// priority (nice 19; SQLite runs on the calling thread of a synchronous write), so that on a
+    /// shared core the threads serving requests preempt it: a transaction of a few dozen records
+    /// and their audit entries takes a millisecond or more, which otherwise delayed the requests
+    /// that arrived meanwhile. While the recorder is `behind` (a full batch or more waiting), the
+    /// batch is written at normal priority so the recorder catches up: a low-priority writer would
+    /// fall behind under saturation until the buffer's backpressure stalled requests.
+    ///
+    /// Batch size alone does not tell a backlog: a low-priority write under load takes longer, so
+    /// the next batch is larger, and a size limit sent every few batches to normal priority in
+    /// the middle of serving (a stall of several milliseconds at one connection).
     func append(_ records: [RequestRecord]) async throws {
-        try await self.append(records, audit: [])
+        try await self.append(records, audit: [], behind: false)
     }
 
     func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult? {
+        try await self.append(records, audit: leaves, behind: false)
+    }
+
+    func append(_ records: [RequestRecord], audit leaves: [AuditLeaf], behind: Bool) async throws -> AuditAppendResult? {
         guard !records.isEmpty || !leaves.isEmpty else { return nil }
         let pool = self.database.pool
         let auditLog = self.auditLog
         let appended: SQLAuditLogStore.Appended?
         do {
             appended = try await self.database.writer.withLock {
-                if records.count <= Self.backgroundBatchLimit {
+                if !behind {
                     try await self.backgroundWriter.runIfActive {
                         LowPriorityThread.lowerCurrent()
                         return try pool.write { db in try Self.insert(records, leaves, auditLog: auditLog, db: db) }

@@ -243,7 +243,7 @@ public final class RequestRecorder: Service, Sendable {
 
     private func drainLoop() async {
         while true {
-            enum Next { case write([Item], [CheckedContinuation<Void, Never>]), collect, wait, stop }
+            enum Next { case write([Item], behind: Bool, [CheckedContinuation<Void, Never>]), collect, wait, stop }
             let next = self.state.withLock { state -> Next in
                 if !state.buffer.isEmpty && state.buffer.count < self.batchSize && !state.shuttingDown && !state.collected && !state.urgent {
                     state.collected = true
@@ -258,7 +258,7 @@ public final class RequestRecorder: Service, Sendable {
                     state.buffer.removeFirst(count)
                     let producers = state.waitingProducers
                     state.waitingProducers = []
-                    return .write(batch, producers)
+                    return .write(batch, behind: state.buffer.count >= self.batchSize, producers)
                 }
                 return state.shuttingDown ? .stop : .wait
             }
@@ -277,7 +277,7 @@ public final class RequestRecorder: Service, Sendable {
                 }
             case .collect:
                 await self.collect(until: ContinuousClock.now + self.flushInterval)
-            case .write(let batch, let producers):
+            case .write(let batch, let behind, let producers):
                 for producer in producers { producer.resume() }
                 if let observe = self.observe {
                     let records = batch.compactMap { item -> RequestRecord? in
@@ -286,7 +286,7 @@ public final class RequestRecorder: Service, Sendable {
                     }
                     if !records.isEmpty { observe(records) }
                 }
-                await self.write(batch)
+                await self.write(batch, behind: behind)
             }
         }
     }
@@ -324,14 +324,14 @@ public final class RequestRecorder: Service, Sendable {
     /// someone waits for are given up at once (strict mode refuses that request). A batch the
     /// store refuses for good (a duplicate id, a value the schema forbids) is written item by
     /// item, so only the refused record is set aside — logged by id, never retried forever.
-    private func write(_ batch: [Item]) async {
+    private func write(_ batch: [Item], behind: Bool) async {
         var batch = batch
         var delay: Duration = .milliseconds(50)
         while !batch.isEmpty {
             let firstSeq = self.state.withLock { $0.nextSeq }
             let (records, leaves) = await self.encode(batch, firstSeq: firstSeq)
             do {
-                let result = try await self.store.append(records, audit: leaves)
+                let result = try await self.store.append(records, audit: leaves, behind: behind)
                 self.state.withLock { state in
                     state.written += records.count
                     state.nextSeq = firstSeq + UInt64(leaves.count)
@@ -345,7 +345,7 @@ public final class RequestRecorder: Service, Sendable {
                 return
             } catch let error as StorageError where error.code == .conflict || error.code == .invalidValue {
                 if batch.count > 1 {
-                    for item in batch { await self.write([item]) }
+                    for item in batch { await self.write([item], behind: behind) }
                 } else {
                     if case .entry(_, _, let written?) = batch.first { written.finish(false) }
                     if case .record = batch.first { self.state.withLock { $0.counts.recordsSetAside += 1 } }
