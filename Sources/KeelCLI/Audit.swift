@@ -4,13 +4,15 @@ import KeelCore
 import KeelServer
 import Logging
 
-/// `keel audit verify` and `keel audit checkpoint`: the audit log in the store `keel serve` uses.
+/// `keel audit verify`, `keel audit checkpoint` and `keel audit export`: the audit log in the
+/// store `keel serve` uses.
 ///
 /// Exit status: 0 when the log verifies, 1 when it was altered (an entry changed, deleted,
 /// inserted, reordered or cut), 2 when the check cannot run (usage, configuration, I/O).
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify the audit log, or export its latest checkpoint.", subcommands: [Verify.self, Checkpoint.self])
+        abstract: "Verify the audit log, or export its latest checkpoint or its entries.",
+        subcommands: [Verify.self, Checkpoint.self, Export.self])
 
     /// The exit status of a check that cannot run.
     static let cannotRun: Int32 = 2
@@ -62,6 +64,31 @@ struct Audit: AsyncParsableCommand {
                 Audit.fail("cannot write \(self.out)")
             }
             print("checkpoint of size \(note.split(separator: "\n").dropFirst().first ?? "?") written to \(self.out)")
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the audit log's entries, one per line (each the exact leaf bytes), for scripts/audit-verify.py or an archive.")
+
+        @Option(name: .long, help: "Path of keel.yaml (default: $KEEL_CONFIG, else the built-in configuration).")
+        var config: String?
+
+        @Option(name: .long, help: "Where to write the entries (JSON Lines); '-' prints them.")
+        var out: String
+
+        func run() async throws {
+            let path = self.out == "-" ? "/dev/stdout" : self.out
+            guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+                Audit.fail("cannot write \(self.out)")
+            }
+            defer { try? file.close() }
+            let count = try await Audit.running {
+                try await AuditLogCheck.exportEntries(try Audit.loadConfiguration(self.config), logger: Audit.logger) { lines in
+                    try file.write(contentsOf: lines)
+                }
+            }
+            if self.out != "-" { print("\(count) entries written to \(self.out)") }
         }
     }
 

@@ -65,8 +65,23 @@ public struct AuditLeaf: Sendable {
     public var requestID: RequestID?
     public var bytes: [UInt8]
     public var hash: MerkleHash
+    /// How the entry is kept in the store.
+    public var storage: Storage
 
-    /// `entry` encoded (RFC 8785) and hashed.
+    /// How an entry's bytes are kept.
+    public enum Storage: Sendable, Equatable {
+        /// The canonical bytes themselves.
+        case bytes
+        /// A request's entry, appended with its record in one transaction: the record row holds
+        /// every field the entry has but its content digests, so the store keeps those digests
+        /// and rebuilds the bytes from the row when they are read. A request's entry then costs
+        /// a row of ids and digests instead of a second copy of the record, and altering the
+        /// record row alters its entry: the log covers the request log itself. Before retention
+        /// deletes a record, its entry's bytes are written out in full.
+        case record(AuditEntry.ContentDigests?)
+    }
+
+    /// `entry` encoded (RFC 8785) and hashed, kept as its bytes.
     public init(_ entry: AuditEntry) {
         self.instanceID = entry.instanceID
         self.seq = entry.seq
@@ -79,6 +94,22 @@ public struct AuditLeaf: Sendable {
         }
         self.bytes = entry.canonicalBytes()
         self.hash = MerkleTree.leafHash(of: self.bytes)
+        self.storage = .bytes
+    }
+
+    /// The entry of a request whose record is appended in the same transaction, kept as a
+    /// reference to that record (``Storage/record(_:)``). Other kinds, and digests that are not
+    /// 64 lowercase hex digits (they are stored as 32 bytes), are kept as bytes.
+    public init(recordedWith entry: AuditEntry) {
+        self.init(entry)
+        guard case .request(let request) = entry.payload else { return }
+        if let digests = request.contentDigests {
+            for digest in [digests.prompt, digests.answer] {
+                guard let digest else { continue }
+                guard digest.utf8.count == 64, HexCoding.decode(digest).map(HexCoding.encode) == digest else { return }
+            }
+        }
+        self.storage = .record(request.contentDigests)
     }
 }
 

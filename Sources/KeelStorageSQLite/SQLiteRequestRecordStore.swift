@@ -90,7 +90,8 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
             tree = try MerkleTreeAppender(size: size, frontier: SQLAuditLogStore.hashes(ids, from: rows))
         }
         let nodes = tree.append(contentsOf: leaves.lazy.map(\.hash))
-        for statement in SQLAuditLogStore.writeStatements(leaves, firstIndex: size, nodes: nodes, treeSize: tree.size, dialect: .sqlite) {
+        for statement in SQLAuditLogStore.writeStatements(
+            leaves, firstIndex: size, nodes: nodes, treeSize: tree.size, records: records, dialect: .sqlite) {
             _ = try SQLiteDatabase.execute(statement, in: db)
         }
         return SQLAuditLogStore.Appended(result: AuditAppendResult(firstIndex: size, treeSize: tree.size), tree: tree)

@@ -156,16 +156,21 @@ struct AuditLogTests {
     }
 
     /// A stored log's rows, to put back after each tampering.
+    /// The audit tables as they were, and the request records' columns a test alters, to put
+    /// back after each kind of tampering.
     struct SavedLog {
         var entries: [SQLRow]
         var nodes: [SQLRow]
         var size: Int64
+        var records: [SQLRow]
 
         static func save(_ database: any SQLDatabase) async throws -> SavedLog {
             SavedLog(
-                entries: try await database.rows("SELECT idx, instance_id, seq, kind, time_us, request_id, entry FROM audit_entry ORDER BY idx"),
+                entries: try await database.rows(
+                    "SELECT idx, instance_id, seq, kind, time_us, request_id, entry, digest_salt_id, prompt_digest, answer_digest FROM audit_entry ORDER BY idx"),
                 nodes: try await database.rows("SELECT level, idx, hash FROM audit_node"),
-                size: try #require(try await database.row("SELECT tree_size FROM audit_head")).decode("tree_size"))
+                size: try #require(try await database.row("SELECT tree_size FROM audit_head")).decode("tree_size"),
+                records: try await database.rows("SELECT id, total_us FROM request_record"))
         }
 
         func restore(_ database: any SQLDatabase) async throws {
@@ -179,14 +184,18 @@ struct AuditLogTests {
                 for row in self.nodes {
                     try await tx.run("INSERT INTO audit_node (level, idx, hash) VALUES (\(try row.value("level")), \(try row.value("idx")), \(try row.value("hash")))")
                 }
+                for row in self.records {
+                    try await tx.run("UPDATE request_record SET total_us = \(try row.value("total_us")) WHERE id = \(try row.value("id"))")
+                }
             }
         }
 
         static func insertEntry(_ row: SQLRow, index: Int64, bytes: [UInt8]? = nil) throws -> SQLStatement {
             let entry: SQLValue = try bytes.map { .blob($0) } ?? row.value("entry")
             return """
-                INSERT INTO audit_entry (idx, instance_id, seq, kind, time_us, request_id, entry) VALUES \
-                (\(index), \(try row.value("instance_id")), \(try row.value("seq")), \(try row.value("kind")), \(try row.value("time_us")), \(try row.value("request_id")), \(entry))
+                INSERT INTO audit_entry (idx, instance_id, seq, kind, time_us, request_id, entry, digest_salt_id, prompt_digest, answer_digest) VALUES \
+                (\(index), \(try row.value("instance_id")), \(try row.value("seq")), \(try row.value("kind")), \(try row.value("time_us")), \
+                \(try row.value("request_id")), \(entry), \(try row.value("digest_salt_id")), \(try row.value("prompt_digest")), \(try row.value("answer_digest")))
                 """
         }
     }
@@ -218,8 +227,14 @@ struct AuditLogTests {
                     }
                 }
 
+                // The entries' bytes as verification reads them (a request's are rebuilt from its
+                // record row: its stored entry is empty).
+                let bytes = try await stores.audit.entries(from: 0, to: 12).map(\.bytes)
+                #expect(try saved.entries[5].decode("kind", as: String.self) == "request")
+                #expect(try saved.entries[5].decode("entry", as: [UInt8].self).isEmpty, "a request's entry refers to its record")
+
                 // One byte of one entry changed.
-                var flipped: [UInt8] = try saved.entries[5].decode("entry")
+                var flipped = bytes[5]
                 flipped[flipped.count / 2] ^= 0x01
                 try await database.run("UPDATE audit_entry SET entry = \(flipped) WHERE idx = 5")
                 try await expectFailure(at: 5, "a flipped byte")
@@ -230,6 +245,11 @@ struct AuditLogTests {
                 let caught = try await verify()
                 guard case .failed = caught else { Issue.record("a rewritten leaf hash: the log still verifies"); return }
                 try await saved.restore(database)
+
+                // A request's record row altered: its entry with it.
+                let requestID: String = try saved.entries[6].decode("request_id")
+                try await database.run("UPDATE request_record SET total_us = total_us + 1 WHERE id = \(requestID)")
+                try await expectFailure(at: 6, "an altered record")
 
                 // One entry deleted.
                 try await database.run("DELETE FROM audit_entry WHERE idx = 7")
@@ -251,8 +271,7 @@ struct AuditLogTests {
                 try await expectFailure(at: 4, "an inserted entry")
 
                 // Two entries swapped.
-                let third: [UInt8] = try saved.entries[3].decode("entry")
-                let fourth: [UInt8] = try saved.entries[4].decode("entry")
+                let (third, fourth) = (bytes[3], bytes[4])
                 try await database.run("UPDATE audit_entry SET entry = \(fourth) WHERE idx = 3")
                 try await database.run("UPDATE audit_entry SET entry = \(third) WHERE idx = 4")
                 try await expectFailure(at: 3, "two entries reordered")
@@ -267,6 +286,12 @@ struct AuditLogTests {
                     try await tx.run("UPDATE audit_head SET tree_size = 9")
                 }
                 try await expectFailure(at: 9, "a truncated log")
+
+                // A record deleted outside retention (which writes its entry out first).
+                try await database.run("DELETE FROM request_record WHERE id = \(requestID)")
+                let gone = try await verify()
+                guard case .failed(let failure) = gone else { Issue.record("a deleted record: the log still verifies"); return }
+                #expect(failure.index == 6, "a deleted record: \(failure)")
             }
         }
     }
@@ -497,11 +522,17 @@ struct RetentionTests {
                    RequestRecord.fixtureForRetention("old-acme", at: now - 40 * Self.day, org: "acme"),
                    RequestRecord.fixtureForRetention("recent", at: now - Self.day, org: nil)]
         let times = [now - 3_000 * Self.day, now - 2_900 * Self.day, now - 2_800 * Self.day, now - 100 * Self.day]
-        let leaves = try times.enumerated().map { index, time in
+        let adminLeaves = try times.enumerated().map { index, time in
             AuditLeaf(AuditEntry(
                 instanceID: "keel-earlier", seq: UInt64(index + 1), time: time,
                 payload: .adminChange(try .init(actorKeyID: "admin", actorRole: .admin, action: "orgs.create", targetType: "org", targetID: "o\(index)"))))
         }
+        // The records' own entries refer to them; the audit log outlives "old-plain".
+        let requestEntries = old.enumerated().map { index, record in
+            AuditEntry(instanceID: "keel-earlier", seq: UInt64(times.count + index + 1), time: record.startedAt, payload: .request(.init(record)))
+        }
+        let leaves = adminLeaves + requestEntries.map { AuditLeaf(recordedWith: $0) }
+        #expect(leaves.last?.storage == .record(nil))
         var seeding = KeelConfiguration()
         seeding.storage = storage
         try await AuditLogCheck.withStores(seeding, logger: AuditLogTests.logger, creating: true) { stores in
@@ -534,6 +565,12 @@ struct RetentionTests {
 
             try await keel.withStores { stores in
                 #expect(try await stores.audit.purgedBefore() == 3)
+                // The purged record's entry was written out in full before the record went.
+                let written = try await stores.database.row("SELECT length(entry) AS bytes FROM audit_entry WHERE request_id = 'old-plain'")
+                #expect(try written?.decode("bytes", as: Int64.self) ?? 0 > 0)
+                let entry = try #require(try await stores.audit.entry(forRequest: "old-plain"))
+                #expect(entry.bytes == requestEntries[0].canonicalBytes())
+                #expect(try await stores.audit.entry(forRequest: "recent")?.bytes == requestEntries[2].canonicalBytes())
                 #expect(try await stores.audit.entries(from: 0, to: 10).first?.index == 3)
                 // A purged entry's inclusion proof still checks against the current root.
                 let head = try await stores.audit.head()

@@ -79,6 +79,51 @@ struct AuditLogStoreConformanceTests {
         }
     }
 
+    /// A request's entry is kept as a reference to its record and rebuilt on reading: the bytes
+    /// read back are the bytes hashed, for records of every shape, with and without digests.
+    @Test(arguments: StoreBackend.enabled)
+    func requestEntriesKeptAsTheirRecordsReadBackAsTheBytesHashed(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            var records: [RequestRecord] = []
+            var entries: [AuditEntry] = []
+            let digester = AuditContentDigester(saltID: "org-x/2026-12", salt: AuditContentDigester.generateSalt())
+            for index in 0..<40 {
+                var record = RequestRecord.fixture(
+                    "ref-\(index)", at: 1_700_000_000_000_000 + Int64(index), keyID: index % 3 == 0 ? nil : KeyID("key-\(index)"),
+                    teamID: index % 4 == 0 ? nil : "team \"q\" \\ ü", model: index % 5 == 0 ? nil : "model-𝄞-\(index)",
+                    status: [200, 429, 502][index % 3], outcome: [.success, .error, .interrupted][index % 3],
+                    cost: Int64(index) * 1_234_567, orgID: index % 2 == 0 ? "org-x" : nil, agentID: index % 6 == 0 ? "agent" : nil,
+                    taskID: index % 6 == 0 ? "task-\(index)" : nil)
+                record.stream = index % 2 == 1
+                record.ttftMicros = index % 2 == 1 ? Int64(index) * 10 : nil
+                record.usage = TokenUsage(
+                    inputTokens: Int64(index) * 1_000, outputTokens: 7, cachedInputTokens: Int64(index), cacheWriteTokens: 3,
+                    cacheWrite1hTokens: 2, reasoningTokens: 1, webSearchRequests: Int64(index % 2))
+                record.cacheHit = index % 7 == 0
+                record.usageEstimated = index % 8 == 0
+                record.errorClass = record.outcome == .success ? nil : "line\nbreak"
+                let digests: AuditEntry.ContentDigests? = switch index % 3 {
+                case 0: nil
+                case 1: digester.contentDigests(prompt: Array("prompt \(index)".utf8), answer: nil)
+                default: digester.contentDigests(prompt: Array("prompt \(index)".utf8), answer: Array("answer".utf8))
+                }
+                records.append(record)
+                entries.append(AuditEntry(instanceID: "i-ref", seq: UInt64(index + 1), time: record.startedAt, payload: .request(.init(record, contentDigests: digests))))
+            }
+            let leaves = entries.map { AuditLeaf(recordedWith: $0) }
+            #expect(leaves.allSatisfy { if case .record = $0.storage { true } else { false } })
+            // An entry of a record not in the batch is kept as bytes.
+            let stray = AuditLeaf(recordedWith: AuditEntry(instanceID: "i-ref", seq: 41, time: 5, payload: .request(.init(.fixture("elsewhere", at: 5)))))
+            try await stores.requests.append(records, audit: leaves + [stray])
+            let stored = try await stores.audit.entries(from: 0, to: 41)
+            #expect(stored.map(\.bytes) == entries.map { $0.canonicalBytes() } + [stray.bytes])
+            #expect(try await stores.audit.head().rootHash == MerkleTree.rootHash(ofEntries: stored.map(\.bytes)))
+            #expect(try await stores.audit.entry(forRequest: "ref-7")?.bytes == entries[7].canonicalBytes())
+            let kept = try await stores.database.rows("SELECT length(entry) AS bytes FROM audit_entry ORDER BY idx").map { try $0.decode("bytes", as: Int64.self) }
+            #expect(kept.dropLast().allSatisfy { $0 == 0 } && kept.last == Int64(stray.bytes.count))
+        }
+    }
+
     @Test(arguments: StoreBackend.enabled)
     func twoInstancesAppendOneLog(backend: StoreBackend) async throws {
         try await backend.withTwoInstances { first, second async throws in

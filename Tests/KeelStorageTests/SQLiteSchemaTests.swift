@@ -67,7 +67,7 @@ struct SQLiteSchemaTests {
             #expect(columns["setting"] == ["name", "value"])
             #expect(columns["agent_task"] == ["task_id", "agent_id", "outcome", "ended_at", "key_id", "team_id"])
             #expect(columns["schema_migration"] == ["id", "applied_at"])
-            #expect(columns["audit_entry"] == ["idx", "instance_id", "seq", "kind", "time_us", "request_id", "entry"])
+            #expect(columns["audit_entry"] == ["idx", "instance_id", "seq", "kind", "time_us", "request_id", "entry", "digest_salt_id", "prompt_digest", "answer_digest"])
             #expect(columns["audit_node"] == ["level", "idx", "hash"])
             #expect(
                 indexes == [

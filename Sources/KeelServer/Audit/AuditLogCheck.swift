@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 public import KeelCore
 public import KeelStorage
 public import Logging
@@ -81,6 +81,33 @@ public enum AuditLogCheck {
                 throw Unavailable(description: "The audit log has no checkpoint yet (start `keel serve` once).")
             }
             return latest.note
+        }
+    }
+
+    /// Hands `write` the log's entries in index order, each entry's exact bytes and a newline, a
+    /// thousand at a time; returns how many there were. A log whose oldest entries retention
+    /// purged has no bytes for them to export: ``Unavailable``, naming the first one kept.
+    public static func exportEntries(
+        _ configuration: KeelConfiguration, logger: Logger, write: @Sendable (Data) throws -> Void
+    ) async throws -> UInt64 {
+        try await Self.withStores(configuration, logger: logger) { stores in
+            let purged = try await stores.audit.purgedBefore()
+            guard purged == 0 else {
+                throw Unavailable(description: "Retention purged the first \(purged) entries; only their leaf hashes are kept, so there is no whole log to export.")
+            }
+            let size = try await stores.audit.head().size
+            var start: UInt64 = 0
+            while start < size {
+                let end = min(size, start + 1_000)
+                var lines = Data()
+                for entry in try await stores.audit.entries(from: start, to: end) {
+                    lines.append(contentsOf: entry.bytes)
+                    lines.append(0x0A)
+                }
+                try write(lines)
+                start = end
+            }
+            return size
         }
     }
 

@@ -388,15 +388,14 @@ public final class RequestRecorder: Service, Sendable {
             leaves.reserveCapacity(batch.count)
             var seq = firstSeq
             for item in batch {
-                let entry: AuditEntry
                 switch item {
                 case .record(let record):
                     records.append(record)
-                    entry = AuditEntry(instanceID: instanceID, seq: seq, time: record.startedAt, payload: .request(AuditEntry.Request(record, contentDigests: record.contentDigests)))
+                    let entry = AuditEntry(instanceID: instanceID, seq: seq, time: record.startedAt, payload: .request(AuditEntry.Request(record, contentDigests: record.contentDigests)))
+                    leaves.append(AuditLeaf(recordedWith: entry))
                 case .entry(let payload, let time, _):
-                    entry = AuditEntry(instanceID: instanceID, seq: seq, time: time, payload: payload)
+                    leaves.append(AuditLeaf(AuditEntry(instanceID: instanceID, seq: seq, time: time, payload: payload)))
                 }
-                leaves.append(AuditLeaf(entry))
                 seq += 1
             }
             return (records, leaves)

@@ -520,5 +520,17 @@ public enum KeelSchema {
                 ALTER TABLE request_record ADD COLUMN guard_verdict \(Self.json("guard_verdict", .object));
                 """
         ),
+        SQLMigration(
+            id: "0018_audit_entry_record_reference",
+            statement: """
+                -- A request's entry appended with its record keeps no copy of it: entry is empty
+                -- and the bytes are rebuilt from the request_record row and the content digests
+                -- kept here (digest_salt_id NULL: the entry has none; a digest NULL: that body had
+                -- none). Retention writes the bytes out in full before it deletes the record.
+                ALTER TABLE audit_entry ADD COLUMN digest_salt_id TEXT;
+                ALTER TABLE audit_entry ADD COLUMN prompt_digest \(Self.bytes);
+                ALTER TABLE audit_entry ADD COLUMN answer_digest \(Self.bytes);
+                """
+        ),
     ]
 }

@@ -30,14 +30,14 @@ package final class SQLAuditLogStore: AuditLogStore {
     }
 
     package func append(_ leaves: [AuditLeaf]) async throws -> AuditAppendResult {
-        let appended = try await self.database.transaction { tx in try await self.append(leaves, in: tx) }
+        let appended = try await self.database.transaction { tx in try await self.append(leaves, in: tx, records: []) }
         self.committed(appended)
         return appended.result
     }
 
-    /// Appends `leaves` in the open transaction `tx` (a record batch's): call ``committed(_:)``
-    /// with the result after the transaction commits.
-    package func append(_ leaves: [AuditLeaf], in tx: any SQLTransaction) async throws -> Appended {
+    /// Appends `leaves` in the open transaction `tx` (a record batch's, which appends `records`):
+    /// call ``committed(_:)`` with the result after the transaction commits.
+    package func append(_ leaves: [AuditLeaf], in tx: any SQLTransaction, records: [RequestRecord]) async throws -> Appended {
         try await tx.lock("audit-log")
         let size = try await Self.decodeSize(tx.row(Self.headStatement))
         var tree: MerkleTreeAppender
@@ -48,7 +48,7 @@ package final class SQLAuditLogStore: AuditLogStore {
             tree = try MerkleTreeAppender(size: size, frontier: Self.hashes(ids, from: ids.isEmpty ? [] : try await tx.rows(Self.nodesStatement(ids))))
         }
         let nodes = tree.append(contentsOf: leaves.lazy.map(\.hash))
-        for statement in Self.writeStatements(leaves, firstIndex: size, nodes: nodes, treeSize: tree.size, dialect: tx.dialect) {
+        for statement in Self.writeStatements(leaves, firstIndex: size, nodes: nodes, treeSize: tree.size, records: records, dialect: tx.dialect) {
             try await tx.run(statement)
         }
         return Appended(result: AuditAppendResult(firstIndex: size, treeSize: tree.size), tree: tree)
@@ -69,6 +69,9 @@ package final class SQLAuditLogStore: AuditLogStore {
     // MARK: Statements, shared with backends' tuned writers
 
     package static let headStatement: SQLStatement = "SELECT tree_size FROM audit_head WHERE id = 1"
+
+    /// The `entry` of a request's entry kept as a reference to its record.
+    private static let noBytes: [UInt8] = []
 
     package static func decodeSize(_ row: SQLRow?) throws -> UInt64 {
         guard let row, let size = UInt64(exactly: try row.decode("tree_size", as: Int64.self)) else {
@@ -101,17 +104,35 @@ package final class SQLAuditLogStore: AuditLogStore {
     }
 
     /// The inserts of `leaves` from `firstIndex` and of the complete `nodes` they finish, then the
-    /// tree's new size.
+    /// tree's new size. A leaf kept as a reference to its record (``AuditLeaf/Storage/record(_:)``)
+    /// is written so only when that record is among `records`, appended in the same transaction;
+    /// otherwise its bytes are written.
     package static func writeStatements(
-        _ leaves: [AuditLeaf], firstIndex: UInt64, nodes: [MerkleNode], treeSize: UInt64, dialect: SQLDialect
+        _ leaves: [AuditLeaf], firstIndex: UInt64, nodes: [MerkleNode], treeSize: UInt64, records: [RequestRecord],
+        dialect: SQLDialect
     ) -> [SQLStatement] {
         var statements: [SQLStatement] = []
+        let recordIDs = Set(records.lazy.map(\.id))
         let indexed = Array(leaves.enumerated())
         for chunk in indexed.statementChunks(for: dialect) {
             let rows = chunk.lazy.map { offset, leaf -> SQLStatement in
-                "(\(Int64(firstIndex) + Int64(offset)), \(leaf.instanceID), \(Int64(leaf.seq)), \(leaf.kind.rawValue), \(leaf.time), \(leaf.requestID?.rawValue), \(leaf.bytes))"
+                let index = Int64(firstIndex) + Int64(offset)
+                if case .record(let digests) = leaf.storage, let id = leaf.requestID, recordIDs.contains(id) {
+                    return """
+                        (\(index), \(leaf.instanceID), \(Int64(leaf.seq)), \(leaf.kind.rawValue), \(leaf.time), \(id.rawValue), \(Self.noBytes), \
+                        \(digests?.saltID), \(digests?.prompt.flatMap(HexCoding.decode)), \(digests?.answer.flatMap(HexCoding.decode)))
+                        """
+                }
+                return """
+                    (\(index), \(leaf.instanceID), \(Int64(leaf.seq)), \(leaf.kind.rawValue), \(leaf.time), \(leaf.requestID?.rawValue), \
+                    \(leaf.bytes), NULL, NULL, NULL)
+                    """
             }
-            statements.append("INSERT INTO audit_entry (idx, instance_id, seq, kind, time_us, request_id, entry) VALUES \(SQLStatement.joined(rows, separator: ", "))")
+            statements.append(
+                """
+                INSERT INTO audit_entry (idx, instance_id, seq, kind, time_us, request_id, entry, digest_salt_id, prompt_digest, answer_digest) \
+                VALUES \(SQLStatement.joined(rows, separator: ", "))
+                """)
         }
         for chunk in nodes.statementChunks(for: dialect) {
             let rows = chunk.lazy.map { node -> SQLStatement in "(\(Int64(node.id.level)), \(Int64(node.id.index)), \(node.hash.bytes))" }
@@ -148,7 +169,7 @@ package final class SQLAuditLogStore: AuditLogStore {
     package func entries(from start: UInt64, to end: UInt64) async throws -> [StoredAuditEntry] {
         guard start < end else { return [] }
         return try await self.database.rows(
-            "SELECT idx, entry FROM audit_entry WHERE idx >= \(Int64(clamping: start)) AND idx < \(Int64(clamping: end)) ORDER BY idx",
+            "\(Self.entrySelect) WHERE e.idx >= \(Int64(clamping: start)) AND e.idx < \(Int64(clamping: end)) ORDER BY e.idx",
             Self.storedEntry)
     }
 
@@ -166,15 +187,68 @@ package final class SQLAuditLogStore: AuditLogStore {
 
     package func entry(forRequest id: RequestID) async throws -> StoredAuditEntry? {
         try await self.database.row(
-            "SELECT idx, entry FROM audit_entry WHERE request_id = \(id.rawValue) AND kind = 'request' ORDER BY idx LIMIT 1",
+            "\(Self.entrySelect) WHERE e.request_id = \(id.rawValue) AND e.kind = 'request' ORDER BY e.idx LIMIT 1",
             Self.storedEntry)
     }
 
-    private static func storedEntry(_ row: SQLRow) throws -> StoredAuditEntry {
-        guard let index = UInt64(exactly: try row.decode("idx", as: Int64.self)) else {
+    /// Entries with what rebuilds those kept as a reference to their record: the record's columns
+    /// (`NULL` when the entry keeps its bytes, or its record is gone) and the digests.
+    static let entrySelect: SQLStatement = """
+        SELECT e.idx AS audit_idx, e.entry AS audit_entry_bytes, e.instance_id AS audit_instance_id, e.seq AS audit_seq, \
+        e.time_us AS audit_time_us, e.digest_salt_id AS audit_digest_salt_id, e.prompt_digest AS audit_prompt_digest, \
+        e.answer_digest AS audit_answer_digest, CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS audit_has_record, \
+        \(RequestRecord.selectColumns) \
+        FROM audit_entry e LEFT JOIN request_record r ON length(e.entry) = 0 AND r.id = e.request_id
+        """
+
+    /// An entry read with ``entrySelect``. An entry kept as a reference whose record is gone reads
+    /// as no bytes, which no leaf hash matches: verification names its index.
+    static func storedEntry(_ row: SQLRow) throws -> StoredAuditEntry {
+        guard let index = UInt64(exactly: try row.decode("audit_idx", as: Int64.self)) else {
             throw StorageError.invalidStoredValue(table: "audit_entry", column: "idx")
         }
-        return StoredAuditEntry(index: index, bytes: try row.decode("entry"))
+        let bytes: [UInt8] = try row.decode("audit_entry_bytes")
+        guard bytes.isEmpty, try row.decode("audit_has_record", as: Int64.self) == 1 else {
+            return StoredAuditEntry(index: index, bytes: bytes)
+        }
+        return StoredAuditEntry(index: index, bytes: try Self.rebuiltEntry(row).canonicalBytes())
+    }
+
+    /// The request entry an ``entrySelect`` row keeps as a reference to its record.
+    static func rebuiltEntry(_ row: SQLRow) throws -> AuditEntry {
+        let record = try RequestRecord(row: row)
+        guard let seq = UInt64(exactly: try row.decode("audit_seq", as: Int64.self)) else {
+            throw StorageError.invalidStoredValue(table: "audit_entry", column: "seq")
+        }
+        func hex(_ column: String) throws -> String? {
+            try row.decode(column, as: [UInt8]?.self).map { HexCoding.encode($0) }
+        }
+        let digests = try row.decode("audit_digest_salt_id", as: String?.self).map { saltID in
+            AuditEntry.ContentDigests(saltID: saltID, prompt: try hex("audit_prompt_digest"), answer: try hex("audit_answer_digest"))
+        }
+        return AuditEntry(
+            instanceID: try row.decode("audit_instance_id"), seq: seq, time: try row.decode("audit_time_us"),
+            payload: .request(AuditEntry.Request(record, contentDigests: digests)))
+    }
+
+    /// Writes out in full the bytes of the entries kept as a reference to a record that
+    /// `condition` (over `request_record`'s columns) selects, for the first `limit` such records
+    /// in id order — the ones a purge deletes next — in the open transaction `tx`.
+    package func writeOutEntries(ofRecordsWhere condition: SQLStatement, limit: Int, in tx: any SQLTransaction) async throws {
+        let rows = try await tx.rows(
+            """
+            \(Self.entrySelect) WHERE length(e.entry) = 0 AND e.request_id IN \
+            (SELECT id FROM request_record WHERE \(condition) ORDER BY id LIMIT \(limit))
+            """)
+        for row in rows {
+            guard try row.decode("audit_has_record", as: Int64.self) == 1 else { continue }
+            let entry = try Self.storedEntry(row)
+            try await tx.run(
+                """
+                UPDATE audit_entry SET entry = \(entry.bytes), digest_salt_id = NULL, prompt_digest = NULL, answer_digest = NULL \
+                WHERE idx = \(Int64(clamping: entry.index))
+                """)
+        }
     }
 
     package func sequenceSummary(from start: UInt64) async throws -> [AuditSequenceSummary] {

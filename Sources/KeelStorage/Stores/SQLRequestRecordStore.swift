@@ -32,7 +32,7 @@ package struct SQLRequestRecordStore: RequestRecordStore {
         let dialect = self.database.dialect
         let appended = try await self.database.transaction { transaction -> SQLAuditLogStore.Appended? in
             for statement in Self.appendStatements(records, dialect: dialect) { try await transaction.run(statement) }
-            return leaves.isEmpty ? nil : try await self.auditLog.append(leaves, in: transaction)
+            return leaves.isEmpty ? nil : try await self.auditLog.append(leaves, in: transaction, records: records)
         }
         guard let appended else { return nil }
         self.auditLog.committed(appended)
@@ -74,17 +74,34 @@ package struct SQLRequestRecordStore: RequestRecordStore {
         return try await self.database.rows(query.pageStatement, RequestRecord.init(row:))
     }
 
+    /// Deletes the records of `scope` that started before `time`. The audit entries kept as a
+    /// reference to one of them (``AuditLeaf/Storage/record(_:)``) get their bytes written out in
+    /// full first, in the same transaction, so the log outlives the records it covers.
     package func purge(startedBefore time: Int64, scope: RetentionScope) async throws -> Int {
+        let condition: SQLStatement
         switch scope {
         case .org(let org):
-            return try await self.database.run("DELETE FROM request_record WHERE org_id = \(org.rawValue) AND started_at < \(time)")
+            condition = "org_id = \(org.rawValue) AND started_at < \(time)"
         case .allExcept(let orgs) where orgs.isEmpty:
-            return try await self.database.run("DELETE FROM request_record WHERE started_at < \(time)")
+            condition = "started_at < \(time)"
         case .allExcept(let orgs):
-            return try await self.database.run(
-                "DELETE FROM request_record WHERE started_at < \(time) AND (org_id IS NULL OR org_id NOT IN (\(list: orgs.map(\.rawValue).sorted())))")
+            condition = "started_at < \(time) AND (org_id IS NULL OR org_id NOT IN (\(list: orgs.map(\.rawValue).sorted())))"
+        }
+        var deleted = 0
+        while true {
+            // A chunk at a time: a purge of millions of rows neither holds one long transaction
+            // nor reads every entry into memory at once.
+            let rows = try await self.database.transaction { tx -> Int in
+                try await self.auditLog.writeOutEntries(ofRecordsWhere: condition, limit: Self.purgeChunk, in: tx)
+                return try await tx.run("DELETE FROM request_record WHERE id IN (SELECT id FROM request_record WHERE \(condition) ORDER BY id LIMIT \(Self.purgeChunk))")
+            }
+            deleted += rows
+            if rows < Self.purgeChunk { return deleted }
         }
     }
+
+    /// Records deleted per transaction by ``purge(startedBefore:scope:)``.
+    static let purgeChunk = 5_000
 
     package func count(matching query: RequestRecordQuery) async throws -> Int {
         try await self.database.row(query.countStatement)?.decodeFirst(as: Int.self) ?? 0
