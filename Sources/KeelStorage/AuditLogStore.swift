@@ -104,12 +104,17 @@ public struct AuditLeaf: Sendable {
         self.init(entry)
         guard case .request(let request) = entry.payload else { return }
         if let digests = request.contentDigests {
-            for digest in [digests.prompt, digests.answer] {
-                guard let digest else { continue }
-                guard digest.utf8.count == 64, HexCoding.decode(digest).map(HexCoding.encode) == digest else { return }
-            }
+            guard Self.isDigest(digests.prompt), Self.isDigest(digests.answer) else { return }
         }
         self.storage = .record(request.contentDigests)
+    }
+
+    /// `nil`, or 64 lowercase hex digits: what 32 stored bytes give back exactly.
+    private static func isDigest(_ text: String?) -> Bool {
+        guard var text else { return true }
+        return text.withUTF8 { bytes in
+            bytes.count == 64 && bytes.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        }
     }
 }
 
