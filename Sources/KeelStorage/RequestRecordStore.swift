@@ -16,8 +16,8 @@ public protocol RequestRecordStore: Sendable {
     @discardableResult
     func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult?
 
-    /// ``append(_:audit:)`` for the request recorder, which says whether it is `behind`: it holds
-    /// a full batch or more beyond this one. A store that writes its batches in the background at
+    /// ``append(_:audit:)`` for the request recorder, which says whether it is `behind`: two full
+    /// batches or more were waiting when it took this one. A store that writes its batches in the background at
     /// low priority (SQLite, on the gateway's own cores) writes at normal priority while behind,
     /// so that it catches up instead of stalling requests on a full buffer. The default ignores it.
     @discardableResult

@@ -31,8 +31,8 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
     /// priority (nice 19; SQLite runs on the calling thread of a synchronous write), so that on a
     /// shared core the threads serving requests preempt it: a transaction of a few dozen records
     /// and their audit entries takes a millisecond or more, which otherwise delayed the requests
-    /// that arrived meanwhile. While the recorder is `behind` (a full batch or more waiting), the
-    /// batch is written at normal priority so the recorder catches up: a low-priority writer would
+    /// that arrived meanwhile. While the recorder is `behind` (two full batches or more waiting), it
+    /// sends short batches, written at normal priority so that it catches up: a low-priority writer would
     /// fall behind under saturation until the buffer's backpressure stalled requests.
     ///
     /// Batch size alone does not tell a backlog: a low-priority write under load takes longer, so

@@ -91,6 +91,9 @@ public final class RequestRecorder: Service, Sendable {
         public var buffered = 0
     }
 
+    /// The largest batch written while the recorder is behind (see `drainLoop`).
+    static let catchUpBatch = 128
+
     private let state = Mutex(State())
     private let store: any RequestRecordStore
     private let capacity: Int
@@ -253,12 +256,16 @@ public final class RequestRecorder: Service, Sendable {
                 if !state.buffer.isEmpty {
                     state.collected = false
                     state.urgent = false
-                    let count = min(self.batchSize, state.buffer.count)
+                    // Behind (two batches or more waiting), the store writes at normal priority
+                    // to catch up, in batches of at most `catchUpBatch` records: each such write
+                    // holds the core the requests are served on, so a short one bounds their wait.
+                    let behind = state.buffer.count >= 2 * self.batchSize
+                    let count = min(behind ? Self.catchUpBatch : self.batchSize, state.buffer.count)
                     let batch = Array(state.buffer.prefix(count))
                     state.buffer.removeFirst(count)
                     let producers = state.waitingProducers
                     state.waitingProducers = []
-                    return .write(batch, behind: state.buffer.count >= self.batchSize, producers)
+                    return .write(batch, behind: behind, producers)
                 }
                 return state.shuttingDown ? .stop : .wait
             }
