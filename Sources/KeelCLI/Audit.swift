@@ -12,14 +12,16 @@ import Logging
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify the audit log, or export its latest checkpoint or its entries.",
-        subcommands: [Verify.self, Checkpoint.self, Export.self])
+        subcommands: [Verify.self, Checkpoint.self, Export.self]
+    )
 
     /// The exit status of a check that cannot run.
     static let cannotRun: Int32 = 2
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the audit log's tree and check every checkpoint; exit 0 ok, 1 altered, 2 cannot run.")
+            abstract: "Recompute the audit log's tree and check every checkpoint; exit 0 ok, 1 altered, 2 cannot run."
+        )
 
         @Option(name: .long, help: "Path of keel.yaml (default: $KEEL_CONFIG, else the built-in configuration).")
         var config: String?
@@ -44,7 +46,8 @@ struct Audit: AsyncParsableCommand {
 
     struct Checkpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the latest signed checkpoint to a file, to keep it elsewhere (a witness, an object store).")
+            abstract: "Write the latest signed checkpoint to a file, to keep it elsewhere (a witness, an object store)."
+        )
 
         @Option(name: .long, help: "Path of keel.yaml (default: $KEEL_CONFIG, else the built-in configuration).")
         var config: String?
@@ -69,7 +72,9 @@ struct Audit: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the audit log's entries, one per line (each the exact leaf bytes), for scripts/audit-verify.py or an archive.")
+            abstract:
+                "Write the audit log's entries, one per line (each the exact leaf bytes), for scripts/audit-verify.py or an archive."
+        )
 
         @Option(name: .long, help: "Path of keel.yaml (default: $KEEL_CONFIG, else the built-in configuration).")
         var config: String?
@@ -79,12 +84,15 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             let path = self.out == "-" ? "/dev/stdout" : self.out
-            guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let file = FileHandle(forWritingAtPath: path)
+            else {
                 Audit.fail("cannot write \(self.out)")
             }
             defer { try? file.close() }
             let count = try await Audit.running {
-                try await AuditLogCheck.exportEntries(try Audit.loadConfiguration(self.config), logger: Audit.logger) { lines in
+                try await AuditLogCheck.exportEntries(try Audit.loadConfiguration(self.config), logger: Audit.logger) {
+                    lines in
                     try file.write(contentsOf: lines)
                 }
             }
@@ -125,10 +133,13 @@ struct Audit: AsyncParsableCommand {
         case .conflictingCheckpoints(let size): "two checkpoints of size \(size) have different roots"
         case .unreadableEntry(let error): "an entry is not a canonical entry of a known version (\(error))"
         case .leafHashMismatch: "an entry's bytes do not match the leaf hash stored for its position"
-        case .sequenceGap(let instance, let expected, let found): "instance \(instance) skips from seq \(expected - 1) to \(found)"
-        case .sequenceRegression(let instance, let expected, let found): "instance \(instance) repeats or reorders: seq \(found) where \(expected) was next"
+        case .sequenceGap(let instance, let expected, let found):
+            "instance \(instance) skips from seq \(expected - 1) to \(found)"
+        case .sequenceRegression(let instance, let expected, let found):
+            "instance \(instance) repeats or reorders: seq \(found) where \(expected) was next"
         case .checkpointRootMismatch(let size, _, _): "the entries do not give the root signed at size \(size)"
-        case .truncated(let count, let size): "the log holds \(count) entries, less than the \(size) a checkpoint covers"
+        case .truncated(let count, let size):
+            "the log holds \(count) entries, less than the \(size) a checkpoint covers"
         case .missingEntry(let size): "an entry is missing from the store (its size is \(size))"
         }
     }

@@ -16,12 +16,13 @@ public protocol RequestRecordStore: Sendable {
     @discardableResult
     func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult?
 
-    /// ``append(_:audit:)`` for the request recorder, which says whether it is `behind`: two full
-    /// batches or more were waiting when it took this one. A store that writes its batches in the background at
-    /// low priority (SQLite, on the gateway's own cores) writes at normal priority while behind,
-    /// so that it catches up instead of stalling requests on a full buffer. The default ignores it.
+    /// ``append(_:audit:)`` for the request recorder, which says whether the batch is `urgent`:
+    /// the recorder is behind (two full batches or more waiting), or someone waits for an entry
+    /// of the batch to be stored (strict mode). A store that writes its batches in the background
+    /// at low priority (SQLite, on the gateway's own cores) writes an urgent one at normal
+    /// priority. The default ignores it.
     @discardableResult
-    func append(_ records: [RequestRecord], audit leaves: [AuditLeaf], behind: Bool) async throws -> AuditAppendResult?
+    func append(_ records: [RequestRecord], audit leaves: [AuditLeaf], urgent: Bool) async throws -> AuditAppendResult?
 
     /// Records matching `query`, newest first (by `startedAt`, then `id` descending), at most
     /// `query.limit` of them.
@@ -146,7 +147,11 @@ public struct RequestRecordQuery: Sendable, Equatable {
 
 extension RequestRecordStore {
     @discardableResult
-    public func append(_ records: [RequestRecord], audit leaves: [AuditLeaf], behind: Bool) async throws -> AuditAppendResult? {
+    public func append(
+        _ records: [RequestRecord],
+        audit leaves: [AuditLeaf],
+        urgent: Bool
+    ) async throws -> AuditAppendResult? {
         try await self.append(records, audit: leaves)
     }
 }

@@ -1,7 +1,7 @@
 import GRDB
-import NIOPosix
 import KeelCore
 import KeelStorage
+import NIOPosix
 
 /// The request log on SQLite: ``SQLRequestRecordStore``'s statements, with the recorder's batches
 /// written from a thread of their own at low priority.
@@ -31,29 +31,31 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
     /// priority (nice 19; SQLite runs on the calling thread of a synchronous write), so that on a
     /// shared core the threads serving requests preempt it: a transaction of a few dozen records
     /// and their audit entries takes a millisecond or more, which otherwise delayed the requests
-    /// that arrived meanwhile. While the recorder is `behind` (two full batches or more waiting), it
-    /// sends short batches, written at normal priority so that it catches up: a low-priority writer would
-    /// fall behind under saturation until the buffer's backpressure stalled requests.
+    /// that arrived meanwhile. An `urgent` batch is written at normal priority: while the recorder
+    /// is behind it sends short urgent batches, so that it catches up (a low-priority writer would
+    /// fall behind under saturation until the buffer's backpressure stalled requests), and a batch
+    /// with an entry someone waits for (strict mode) is not left to the scheduler's leftovers.
     ///
     /// Batch size alone does not tell a backlog: a low-priority write under load takes longer, so
     /// the next batch is larger, and a size limit sent every few batches to normal priority in
     /// the middle of serving (a stall of several milliseconds at one connection).
     func append(_ records: [RequestRecord]) async throws {
-        try await self.append(records, audit: [], behind: false)
+        try await self.append(records, audit: [], urgent: false)
     }
 
     func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult? {
-        try await self.append(records, audit: leaves, behind: false)
+        try await self.append(records, audit: leaves, urgent: false)
     }
 
-    func append(_ records: [RequestRecord], audit leaves: [AuditLeaf], behind: Bool) async throws -> AuditAppendResult? {
+    func append(_ records: [RequestRecord], audit leaves: [AuditLeaf], urgent: Bool) async throws -> AuditAppendResult?
+    {
         guard !records.isEmpty || !leaves.isEmpty else { return nil }
         let pool = self.database.pool
         let auditLog = self.auditLog
         let appended: SQLAuditLogStore.Appended?
         do {
             appended = try await self.database.writer.withLock {
-                if !behind {
+                if !urgent {
                     try await self.backgroundWriter.runIfActive {
                         LowPriorityThread.lowerCurrent()
                         return try pool.write { db in try Self.insert(records, leaves, auditLog: auditLog, db: db) }
@@ -63,7 +65,10 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
                 }
             }
         } catch {
-            throw StorageError.mappingSQLite(error, table: leaves.isEmpty || !records.isEmpty ? "request_record" : "audit_entry")
+            throw StorageError.mappingSQLite(
+                error,
+                table: leaves.isEmpty || !records.isEmpty ? "request_record" : "audit_entry"
+            )
         }
         guard let appended else { return nil }
         auditLog.committed(appended)
@@ -74,7 +79,10 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
     /// synchronous form of ``SQLAuditLogStore/append(_:in:)`` (SQLite's transactions already run
     /// one at a time, so there is no lock to take).
     private static func insert(
-        _ records: [RequestRecord], _ leaves: [AuditLeaf], auditLog: SQLAuditLogStore, db: Database
+        _ records: [RequestRecord],
+        _ leaves: [AuditLeaf],
+        auditLog: SQLAuditLogStore,
+        db: Database
     ) throws -> SQLAuditLogStore.Appended? {
         for statement in SQLRequestRecordStore.appendStatements(records, dialect: .sqlite) {
             _ = try SQLiteDatabase.execute(statement, in: db)
@@ -91,7 +99,13 @@ struct SQLiteRequestRecordStore: RequestRecordStore {
         }
         let nodes = tree.append(contentsOf: leaves.lazy.map(\.hash))
         for statement in SQLAuditLogStore.writeStatements(
-            leaves, firstIndex: size, nodes: nodes, treeSize: tree.size, records: records, dialect: .sqlite) {
+            leaves,
+            firstIndex: size,
+            nodes: nodes,
+            treeSize: tree.size,
+            records: records,
+            dialect: .sqlite
+        ) {
             _ = try SQLiteDatabase.execute(statement, in: db)
         }
         return SQLAuditLogStore.Appended(result: AuditAppendResult(firstIndex: size, treeSize: tree.size), tree: tree)

@@ -49,7 +49,10 @@ struct AuditLogTests {
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any], "\(response.body)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+            "\(response.body)"
+        )
     }
 
     @Test(arguments: TestDatabase.enabled)
@@ -67,7 +70,10 @@ struct AuditLogTests {
             let located = try Self.json(found)
             let entryBytes = try Self.bytes(located["entry"])
             let entry = try AuditEntry(canonicalBytes: entryBytes)
-            guard case .request(let request) = entry.payload else { Issue.record("not a request entry: \(entry)"); return }
+            guard case .request(let request) = entry.payload else {
+                Issue.record("not a request entry: \(entry)")
+                return
+            }
             #expect(request.requestID.rawValue == ids[5])
             #expect(request.status == 404)
             #expect(entry.instanceID.hasPrefix("keel-"))
@@ -86,10 +92,16 @@ struct AuditLogTests {
             #expect(keyText.headers["content-type"]?.hasPrefix("text/plain") == true)
             let key = try NoteVerifierKey(parsing: String(keyText.body.dropLast()))
             #expect(keyText.body.hasSuffix("\n") && !keyText.body.dropLast().contains("\n"))
-            var checkpoint = try AuditCheckpoint.verified(try await keel.send(.GET, "/admin/v1/audit/checkpoint").body, by: key)
+            var checkpoint = try AuditCheckpoint.verified(
+                try await keel.send(.GET, "/admin/v1/audit/checkpoint").body,
+                by: key
+            )
             for _ in 0..<200 where checkpoint.size < 8 {
                 try await Task.sleep(for: .milliseconds(50))
-                checkpoint = try AuditCheckpoint.verified(try await keel.send(.GET, "/admin/v1/audit/checkpoint").body, by: key)
+                checkpoint = try AuditCheckpoint.verified(
+                    try await keel.send(.GET, "/admin/v1/audit/checkpoint").body,
+                    by: key
+                )
             }
             #expect(checkpoint.size == 8, "two start entries and six requests")
             #expect(checkpoint.origin == key.name)
@@ -100,23 +112,39 @@ struct AuditLogTests {
             #expect(all.count == 8)
             #expect(MerkleTree.rootHash(ofEntries: all) == checkpoint.rootHash)
             for index in 0..<8 {
-                let proof = try Self.json(try await keel.send(.GET, "/admin/v1/audit/proof/inclusion?index=\(index)&tree_size=8"))
+                let proof = try Self.json(
+                    try await keel.send(.GET, "/admin/v1/audit/proof/inclusion?index=\(index)&tree_size=8")
+                )
                 #expect(proof["index"] as? Int == index && proof["tree_size"] as? Int == 8)
                 let hashes = try Self.hashes(proof["hashes"])
                 try MerkleProof.verifyInclusion(
-                    leafIndex: UInt64(index), treeSize: 8, leafHash: MerkleTree.leafHash(of: all[index]), proof: hashes, rootHash: checkpoint.rootHash)
+                    leafIndex: UInt64(index),
+                    treeSize: 8,
+                    leafHash: MerkleTree.leafHash(of: all[index]),
+                    proof: hashes,
+                    rootHash: checkpoint.rootHash
+                )
             }
-            let consistency = try Self.json(try await keel.send(.GET, "/admin/v1/audit/proof/consistency?first=3&second=8"))
+            let consistency = try Self.json(
+                try await keel.send(.GET, "/admin/v1/audit/proof/consistency?first=3&second=8")
+            )
             #expect(consistency["first"] as? Int == 3 && consistency["second"] as? Int == 8)
             try MerkleProof.verifyConsistency(
-                oldSize: 3, newSize: 8, oldRoot: MerkleTree.rootHash(ofEntries: all.prefix(3)), newRoot: checkpoint.rootHash,
-                proof: try Self.hashes(consistency["hashes"]))
+                oldSize: 3,
+                newSize: 8,
+                oldRoot: MerkleTree.rootHash(ofEntries: all.prefix(3)),
+                newRoot: checkpoint.rootHash,
+                proof: try Self.hashes(consistency["hashes"])
+            )
 
             // Bad ranges are the client's error.
             for path in [
-                "/admin/v1/audit/entries?start=5&end=5", "/admin/v1/audit/entries?start=99&end=100", "/admin/v1/audit/entries?start=x&end=2",
-                "/admin/v1/audit/proof/inclusion?index=8&tree_size=8", "/admin/v1/audit/proof/inclusion?index=0&tree_size=999",
-                "/admin/v1/audit/proof/consistency?first=0&second=8", "/admin/v1/audit/proof/consistency?first=5&second=4",
+                "/admin/v1/audit/entries?start=5&end=5", "/admin/v1/audit/entries?start=99&end=100",
+                "/admin/v1/audit/entries?start=x&end=2",
+                "/admin/v1/audit/proof/inclusion?index=8&tree_size=8",
+                "/admin/v1/audit/proof/inclusion?index=0&tree_size=999",
+                "/admin/v1/audit/proof/consistency?first=0&second=8",
+                "/admin/v1/audit/proof/consistency?first=5&second=4",
             ] {
                 let refused = try await keel.send(.GET, path)
                 #expect(refused.status == 400, "\(path): \(refused.status) \(refused.body)")
@@ -128,7 +156,10 @@ struct AuditLogTests {
             await keel.shutdown()
             // The final checkpoint covers everything, and the whole stored log verifies.
             let report = try await AuditLogCheck.verify(keel.app.configuration, logger: Self.logger)
-            guard case .verified(let summary) = report.result else { Issue.record("\(report.result)"); return }
+            guard case .verified(let summary) = report.result else {
+                Issue.record("\(report.result)")
+                return
+            }
             #expect(summary.leafCount == 8 && summary.signedSize == 8)
             #expect(report.keys == [key.description])
         }
@@ -167,10 +198,12 @@ struct AuditLogTests {
         static func save(_ database: any SQLDatabase) async throws -> SavedLog {
             SavedLog(
                 entries: try await database.rows(
-                    "SELECT idx, instance_id, seq, kind, time_us, request_id, entry, digest_salt_id, prompt_digest, answer_digest FROM audit_entry ORDER BY idx"),
+                    "SELECT idx, instance_id, seq, kind, time_us, request_id, entry, digest_salt_id, prompt_digest, answer_digest FROM audit_entry ORDER BY idx"
+                ),
                 nodes: try await database.rows("SELECT level, idx, hash FROM audit_node"),
                 size: try #require(try await database.row("SELECT tree_size FROM audit_head")).decode("tree_size"),
-                records: try await database.rows("SELECT id, total_us FROM request_record"))
+                records: try await database.rows("SELECT id, total_us FROM request_record")
+            )
         }
 
         func restore(_ database: any SQLDatabase) async throws {
@@ -182,10 +215,14 @@ struct AuditLogTests {
                     try await tx.run(Self.insertEntry(row, index: try row.decode("idx")))
                 }
                 for row in self.nodes {
-                    try await tx.run("INSERT INTO audit_node (level, idx, hash) VALUES (\(try row.value("level")), \(try row.value("idx")), \(try row.value("hash")))")
+                    try await tx.run(
+                        "INSERT INTO audit_node (level, idx, hash) VALUES (\(try row.value("level")), \(try row.value("idx")), \(try row.value("hash")))"
+                    )
                 }
                 for row in self.records {
-                    try await tx.run("UPDATE request_record SET total_us = \(try row.value("total_us")) WHERE id = \(try row.value("id"))")
+                    try await tx.run(
+                        "UPDATE request_record SET total_us = \(try row.value("total_us")) WHERE id = \(try row.value("id"))"
+                    )
                 }
             }
         }
@@ -206,14 +243,23 @@ struct AuditLogTests {
             _ = try await Self.traffic(keel, count: 10)
             await keel.shutdown()
             let configuration = keel.app.configuration
-            func verify() async throws -> AuditLogVerifier.Result { try await AuditLogCheck.verify(configuration, logger: Self.logger).result }
-            guard case .verified(let summary) = try await verify() else { Issue.record("the untouched log must verify"); return }
+            func verify() async throws -> AuditLogVerifier.Result {
+                try await AuditLogCheck.verify(configuration, logger: Self.logger).result
+            }
+            guard case .verified(let summary) = try await verify() else {
+                Issue.record("the untouched log must verify")
+                return
+            }
             #expect(summary.leafCount == 12 && summary.signedSize == 12)
 
             try await keel.withStores { stores in
                 let database = stores.database
                 let saved = try await SavedLog.save(database)
-                func expectFailure(at index: UInt64, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                func expectFailure(
+                    at index: UInt64,
+                    _ what: String,
+                    sourceLocation: SourceLocation = #_sourceLocation
+                ) async throws {
                     let result = try await verify()
                     guard case .failed(let failure) = result else {
                         Issue.record("\(what): the log still verifies", sourceLocation: sourceLocation)
@@ -231,7 +277,10 @@ struct AuditLogTests {
                 // record row: its stored entry is empty).
                 let bytes = try await stores.audit.entries(from: 0, to: 12).map(\.bytes)
                 #expect(try saved.entries[5].decode("kind", as: String.self) == "request")
-                #expect(try saved.entries[5].decode("entry", as: [UInt8].self).isEmpty, "a request's entry refers to its record")
+                #expect(
+                    try saved.entries[5].decode("entry", as: [UInt8].self).isEmpty,
+                    "a request's entry refers to its record"
+                )
 
                 // One byte of one entry changed.
                 var flipped = bytes[5]
@@ -241,9 +290,14 @@ struct AuditLogTests {
 
                 // One byte changed, and its leaf hash rewritten to match: the checkpoint catches it.
                 try await database.run("UPDATE audit_entry SET entry = \(flipped) WHERE idx = 5")
-                try await database.run("UPDATE audit_node SET hash = \(MerkleTree.leafHash(of: flipped).bytes) WHERE level = 0 AND idx = 5")
+                try await database.run(
+                    "UPDATE audit_node SET hash = \(MerkleTree.leafHash(of: flipped).bytes) WHERE level = 0 AND idx = 5"
+                )
                 let caught = try await verify()
-                guard case .failed = caught else { Issue.record("a rewritten leaf hash: the log still verifies"); return }
+                guard case .failed = caught else {
+                    Issue.record("a rewritten leaf hash: the log still verifies")
+                    return
+                }
                 try await saved.restore(database)
 
                 // A request's record row altered: its entry with it.
@@ -260,13 +314,17 @@ struct AuditLogTests {
                     try await tx.run("UPDATE audit_entry SET idx = idx + 1000 WHERE idx >= 4")
                     try await tx.run("UPDATE audit_entry SET idx = idx - 999 WHERE idx >= 1000")
                     let forged = AuditEntry(
-                        instanceID: "keel-forged", seq: 1, time: 1_796_000_000_000_000,
-                        payload: .configLoaded(.init(configSHA256: String(repeating: "0", count: 64), source: "forged")))
+                        instanceID: "keel-forged",
+                        seq: 1,
+                        time: 1_796_000_000_000_000,
+                        payload: .configLoaded(.init(configSHA256: String(repeating: "0", count: 64), source: "forged"))
+                    )
                     try await tx.run(
                         """
                         INSERT INTO audit_entry (idx, instance_id, seq, kind, time_us, request_id, entry) \
                         VALUES (4, 'keel-forged', 1, 'config_loaded', 1796000000000000, NULL, \(forged.canonicalBytes()))
-                        """)
+                        """
+                    )
                 }
                 try await expectFailure(at: 4, "an inserted entry")
 
@@ -281,7 +339,9 @@ struct AuditLogTests {
                     try await tx.run("DELETE FROM audit_entry WHERE idx >= 9")
                     // Keep only the complete subtrees within the first 9 leaves.
                     for level in 0..<8 {
-                        try await tx.run("DELETE FROM audit_node WHERE level = \(Int64(level)) AND idx >= \(Int64(9 >> level))")
+                        try await tx.run(
+                            "DELETE FROM audit_node WHERE level = \(Int64(level)) AND idx >= \(Int64(9 >> level))"
+                        )
                     }
                     try await tx.run("UPDATE audit_head SET tree_size = 9")
                 }
@@ -290,7 +350,10 @@ struct AuditLogTests {
                 // A record deleted outside retention (which writes its entry out first).
                 try await database.run("DELETE FROM request_record WHERE id = \(requestID)")
                 let gone = try await verify()
-                guard case .failed(let failure) = gone else { Issue.record("a deleted record: the log still verifies"); return }
+                guard case .failed(let failure) = gone else {
+                    Issue.record("a deleted record: the log still verifies")
+                    return
+                }
                 #expect(failure.index == 6, "a deleted record: \(failure)")
             }
         }
@@ -312,8 +375,13 @@ struct StrictAuditTests {
         }) { keel in
             var keys: [String: String] = [:]
             for org in ["strict-org", "plain-org"] {
-                #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"\#(org)","name":"\#(org)"}"#).status == 201)
-                #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"\#(org)-team","org":"\#(org)","name":"t"}"#).status == 201)
+                #expect(
+                    try await keel.post("/admin/v1/orgs", json: #"{"id":"\#(org)","name":"\#(org)"}"#).status == 201
+                )
+                #expect(
+                    try await keel.post("/admin/v1/teams", json: #"{"id":"\#(org)-team","org":"\#(org)","name":"t"}"#)
+                        .status == 201
+                )
                 let created = try await keel.post("/admin/v1/keys", json: #"{"team":"\#(org)-team"}"#)
                 keys[org] = try #require((try AuditLogTests.json(created))["key"] as? String, "\(created.body)")
             }
@@ -327,8 +395,16 @@ struct StrictAuditTests {
             let (refused, plain) = try await keel.withStores { stores in
                 try await stores.database.transaction { tx in
                     try await tx.run("UPDATE audit_head SET tree_size = tree_size WHERE id = 1")
-                    let refused = try await keel.post("/v1/chat/completions", json: chatBody("strict"), key: keys["strict-org"])
-                    let plain = try await keel.post("/v1/chat/completions", json: chatBody("plain"), key: keys["plain-org"])
+                    let refused = try await keel.post(
+                        "/v1/chat/completions",
+                        json: chatBody("strict"),
+                        key: keys["strict-org"]
+                    )
+                    let plain = try await keel.post(
+                        "/v1/chat/completions",
+                        json: chatBody("plain"),
+                        key: keys["plain-org"]
+                    )
                     return (refused, plain)
                 }
             }
@@ -352,8 +428,14 @@ struct StrictAuditTests {
                 return false
             }
             #expect(started != nil && finished != nil && started! < finished!, "started before its record's entry")
-            #expect(entries.filter { if case .request = $0.payload { return true } else { return false } }.count == records.count)
-            guard case .verified = try await AuditLogCheck.verify(keel.app.configuration, logger: AuditLogTests.logger).result else {
+            #expect(
+                entries.filter { if case .request = $0.payload { return true } else { return false } }.count
+                    == records.count
+            )
+            guard
+                case .verified = try await AuditLogCheck.verify(keel.app.configuration, logger: AuditLogTests.logger)
+                    .result
+            else {
                 Issue.record("the log verifies")
                 return
             }
@@ -366,15 +448,26 @@ struct AdminChangeAuditTests {
     @Test func everySuccessfulChangeIsAnEntryWithItsActorTargetAndRedactedSummary() async throws {
         try await TestKeel.run(configure: AuditLogTests.configure(.sqlite)) { keel in
             #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 409, "a refused change")
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status == 201)
+            #expect(
+                try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 409,
+                "a refused change"
+            )
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status
+                    == 201
+            )
             let created = try await keel.post("/admin/v1/keys", json: #"{"role":"admin","name":"ci"}"#)
             #expect(created.status == 201)
             let body = try AuditLogTests.json(created)
             let secret = try #require(body["key"] as? String, "the answer reaches the client whole: \(created.body)")
             let keyID = try #require(body["id"] as? String)
             // A change made by a key with an admin role is attributed to that key.
-            let patched = try await keel.send(.PATCH, "/admin/v1/teams/search", body: #"{"name":"Search 2"}"#, key: secret)
+            let patched = try await keel.send(
+                .PATCH,
+                "/admin/v1/teams/search",
+                body: #"{"name":"Search 2"}"#,
+                key: secret
+            )
             #expect(patched.status == 200, "\(patched.body)")
             #expect(try await keel.send(.DELETE, "/admin/v1/keys/\(keyID)").status == 200)
             #expect(try await keel.send(.GET, "/admin/v1/keys").status == 200)
@@ -382,20 +475,33 @@ struct AdminChangeAuditTests {
             await keel.shutdown()
             let changes = try await keel.withStores { stores in
                 try await stores.audit.entries(from: 0, to: 1_000).compactMap { stored -> AuditEntry.AdminChange? in
-                    guard case .adminChange(let change) = try AuditEntry(canonicalBytes: stored.bytes).payload else { return nil }
+                    guard case .adminChange(let change) = try AuditEntry(canonicalBytes: stored.bytes).payload else {
+                        return nil
+                    }
                     return change
                 }
             }
             let expected = [
-                ("orgs.create", "org", "acme"), ("teams.create", "team", "search"), ("keys.create", "key", keyID), ("teams.update", "team", "search"),
+                ("orgs.create", "org", "acme"), ("teams.create", "team", "search"), ("keys.create", "key", keyID),
+                ("teams.update", "team", "search"),
                 ("keys.revoke", "key", keyID),
             ]
-            #expect(changes.map { "\($0.action) \($0.targetType) \($0.targetID)" } == expected.map { "\($0.0) \($0.1) \($0.2)" })
+            #expect(
+                changes.map { "\($0.action) \($0.targetType) \($0.targetID)" }
+                    == expected.map { "\($0.0) \($0.1) \($0.2)" }
+            )
             #expect(changes.first?.actorKeyID == "admin" && changes.first?.actorRole == .admin)
-            #expect(changes.count == 5 && changes[3].actorKeyID == KeyID(keyID), "the change by the admin-role key is its own")
-            #expect(changes.first?.summary == .object([.init(key: "id", value: .string("acme")), .init(key: "name", value: .string("Acme"))]))
+            #expect(
+                changes.count == 5 && changes[3].actorKeyID == KeyID(keyID),
+                "the change by the admin-role key is its own"
+            )
+            #expect(
+                changes.first?.summary
+                    == .object([.init(key: "id", value: .string("acme")), .init(key: "name", value: .string("Acme"))])
+            )
             let text = try await keel.withStores { stores in
-                try await stores.audit.entries(from: 0, to: 1_000).map { String(decoding: $0.bytes, as: UTF8.self) }.joined()
+                try await stores.audit.entries(from: 0, to: 1_000).map { String(decoding: $0.bytes, as: UTF8.self) }
+                    .joined()
             }
             #expect(!text.contains(secret), "no key secret in the log")
         }
@@ -416,7 +522,10 @@ struct TwoInstanceAuditTests {
                     for gateway in [first, second] {
                         group.addTask {
                             for index in 0..<20 {
-                                let answer = try await gateway.post("/v1/chat/completions", json: chatBody("two \(index)"))
+                                let answer = try await gateway.post(
+                                    "/v1/chat/completions",
+                                    json: chatBody("two \(index)")
+                                )
                                 #expect(answer.status == 200)
                             }
                         }
@@ -427,7 +536,10 @@ struct TwoInstanceAuditTests {
             }
             await first.shutdown()
             let report = try await AuditLogCheck.verify(first.app.configuration, logger: AuditLogTests.logger)
-            guard case .verified(let summary) = report.result else { Issue.record("\(report.result)"); return }
+            guard case .verified(let summary) = report.result else {
+                Issue.record("\(report.result)")
+                return
+            }
             // Each instance: its key entry (the first only), its configuration, its 20 requests.
             #expect(summary.leafCount == 43, "\(summary)")
             #expect(summary.signedSize == 43)
@@ -450,19 +562,28 @@ struct ContentDigestAuditTests {
             await keel.shutdown()
             let (salt, entries) = try await keel.withStores { stores in
                 let salt = try await stores.audit.salt(forOrg: "", now: 0)
-                let entries = try await stores.audit.entries(from: 0, to: 100).map { try AuditEntry(canonicalBytes: $0.bytes) }
+                let entries = try await stores.audit.entries(from: 0, to: 100).map {
+                    try AuditEntry(canonicalBytes: $0.bytes)
+                }
                 return (salt, entries)
             }
             let digester = AuditContentDigester(saltID: salt.id, salt: salt.salt)
             for (prompt, answer) in [(complete, first), (streamed, second)] {
                 let id = try #require(answer.headers["x-keel-request-id"])
-                let request = try #require(entries.lazy.compactMap { entry -> AuditEntry.Request? in
-                    if case .request(let request) = entry.payload, request.requestID.rawValue == id { return request }
-                    return nil
-                }.first)
+                let request = try #require(
+                    entries.lazy.compactMap { entry -> AuditEntry.Request? in
+                        if case .request(let request) = entry.payload, request.requestID.rawValue == id {
+                            return request
+                        }
+                        return nil
+                    }.first
+                )
                 #expect(request.contentDigests?.saltID == salt.id)
                 #expect(request.contentDigests?.prompt == digester.digest(of: Array(prompt.utf8)))
-                #expect(request.contentDigests?.answer == digester.digest(of: Array(answer.body.utf8)), "stream: \(request.stream)")
+                #expect(
+                    request.contentDigests?.answer == digester.digest(of: Array(answer.body.utf8)),
+                    "stream: \(request.stream)"
+                )
             }
         }
     }
@@ -480,9 +601,20 @@ struct AuditCompletenessTests {
                     let leaves = try seqs.map { seq in
                         AuditLeaf(
                             AuditEntry(
-                                instanceID: "keel-other", seq: seq, time: 1_796_000_000_000_000,
+                                instanceID: "keel-other",
+                                seq: seq,
+                                time: 1_796_000_000_000_000,
                                 payload: .adminChange(
-                                    try .init(actorKeyID: "admin", actorRole: .admin, action: "keys.create", targetType: "key", targetID: "k\(seq)"))))
+                                    try .init(
+                                        actorKeyID: "admin",
+                                        actorRole: .admin,
+                                        action: "keys.create",
+                                        targetType: "key",
+                                        targetID: "k\(seq)"
+                                    )
+                                )
+                            )
+                        )
                     }
                     try await stores.audit.append(leaves)
                     try await Task.sleep(for: .milliseconds(600))
@@ -508,28 +640,52 @@ struct RetentionTests {
     @Test(arguments: TestDatabase.enabled)
     func expiredRecordsAndTheLogsOldPrefixArePurgedLoggedAndTheTreeStillVerifies(database: TestDatabase) async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-retention-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keel-retention-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let schema = TestKeel.uniquePostgresSchema()
         var storage = KeelConfiguration.Storage()
         storage.url = "sqlite://" + directory.appendingPathComponent("keel.sqlite").path
-        if database == .postgres, let url = TestKeel.postgresURL { storage = .init(url: url, schema: schema, maxConnections: 4) }
+        if database == .postgres, let url = TestKeel.postgresURL {
+            storage = .init(url: url, schema: schema, maxConnections: 4)
+        }
 
         // A log and records from before this gateway: three entries older than six years, one
         // of 100 days; records of 40 days without an organisation and of a HIPAA organisation.
-        let old = [RequestRecord.fixtureForRetention("old-plain", at: now - 40 * Self.day, org: nil),
-                   RequestRecord.fixtureForRetention("old-acme", at: now - 40 * Self.day, org: "acme"),
-                   RequestRecord.fixtureForRetention("recent", at: now - Self.day, org: nil)]
+        let old = [
+            RequestRecord.fixtureForRetention("old-plain", at: now - 40 * Self.day, org: nil),
+            RequestRecord.fixtureForRetention("old-acme", at: now - 40 * Self.day, org: "acme"),
+            RequestRecord.fixtureForRetention("recent", at: now - Self.day, org: nil),
+        ]
         let times = [now - 3_000 * Self.day, now - 2_900 * Self.day, now - 2_800 * Self.day, now - 100 * Self.day]
         let adminLeaves = try times.enumerated().map { index, time in
-            AuditLeaf(AuditEntry(
-                instanceID: "keel-earlier", seq: UInt64(index + 1), time: time,
-                payload: .adminChange(try .init(actorKeyID: "admin", actorRole: .admin, action: "orgs.create", targetType: "org", targetID: "o\(index)"))))
+            AuditLeaf(
+                AuditEntry(
+                    instanceID: "keel-earlier",
+                    seq: UInt64(index + 1),
+                    time: time,
+                    payload: .adminChange(
+                        try .init(
+                            actorKeyID: "admin",
+                            actorRole: .admin,
+                            action: "orgs.create",
+                            targetType: "org",
+                            targetID: "o\(index)"
+                        )
+                    )
+                )
+            )
         }
         // The records' own entries refer to them; the audit log outlives "old-plain".
         let requestEntries = old.enumerated().map { index, record in
-            AuditEntry(instanceID: "keel-earlier", seq: UInt64(times.count + index + 1), time: record.startedAt, payload: .request(.init(record)))
+            AuditEntry(
+                instanceID: "keel-earlier",
+                seq: UInt64(times.count + index + 1),
+                time: record.startedAt,
+                payload: .request(.init(record))
+            )
         }
         let leaves = adminLeaves + requestEntries.map { AuditLeaf(recordedWith: $0) }
         #expect(leaves.last?.storage == .record(nil))
@@ -551,7 +707,9 @@ struct RetentionTests {
                 try await Task.sleep(for: .milliseconds(100))
                 purges = try await keel.withStores { stores in
                     try await stores.audit.entries(from: 0, to: 1_000).compactMap { stored in
-                        guard case .purge(let purge) = try AuditEntry(canonicalBytes: stored.bytes).payload else { return nil }
+                        guard case .purge(let purge) = try AuditEntry(canonicalBytes: stored.bytes).payload else {
+                            return nil
+                        }
                         return purge
                     }
                 }
@@ -566,7 +724,9 @@ struct RetentionTests {
             try await keel.withStores { stores in
                 #expect(try await stores.audit.purgedBefore() == 3)
                 // The purged record's entry was written out in full before the record went.
-                let written = try await stores.database.row("SELECT length(entry) AS bytes FROM audit_entry WHERE request_id = 'old-plain'")
+                let written = try await stores.database.row(
+                    "SELECT length(entry) AS bytes FROM audit_entry WHERE request_id = 'old-plain'"
+                )
                 #expect(try written?.decode("bytes", as: Int64.self) ?? 0 > 0)
                 let entry = try #require(try await stores.audit.entry(forRequest: "old-plain"))
                 #expect(entry.bytes == requestEntries[0].canonicalBytes())
@@ -575,10 +735,19 @@ struct RetentionTests {
                 // A purged entry's inclusion proof still checks against the current root.
                 let head = try await stores.audit.head()
                 let proof = try await MerkleProof.inclusion(leafIndex: 1, treeSize: head.size, from: stores.audit)
-                try MerkleProof.verifyInclusion(leafIndex: 1, treeSize: head.size, leafHash: leaves[1].hash, proof: proof, rootHash: head.rootHash)
+                try MerkleProof.verifyInclusion(
+                    leafIndex: 1,
+                    treeSize: head.size,
+                    leafHash: leaves[1].hash,
+                    proof: proof,
+                    rootHash: head.rootHash
+                )
             }
             let report = try await AuditLogCheck.verify(keel.app.configuration, logger: AuditLogTests.logger)
-            guard case .verified(let summary) = report.result else { Issue.record("\(report.result)"); return }
+            guard case .verified(let summary) = report.result else {
+                Issue.record("\(report.result)")
+                return
+            }
             #expect(summary.signedSize == summary.leafCount)
         }
     }
@@ -587,8 +756,15 @@ struct RetentionTests {
 extension RequestRecord {
     static func fixtureForRetention(_ id: String, at startedAt: Int64, org: OrgID?) -> RequestRecord {
         RequestRecord(
-            id: RequestID(id), startedAt: startedAt, operation: "chat.completions", orgID: org, requestedModel: "keel-sim-chat", status: 200,
-            outcome: .success, totalMicros: 1_000)
+            id: RequestID(id),
+            startedAt: startedAt,
+            operation: "chat.completions",
+            orgID: org,
+            requestedModel: "keel-sim-chat",
+            status: 200,
+            outcome: .success,
+            totalMicros: 1_000
+        )
     }
 }
 
@@ -604,10 +780,17 @@ struct ComplianceConfigurationTests {
                   orgs:
                     - { org: acme-health, audit: strict, hipaa: true }
                     - { org: acme-eu, retention_days: 400 }
-                """, environment: [:])
+                """,
+            environment: [:]
+        )
         let compliance = valid.compliance
-        #expect(compliance.audit.origin == "acme.example/audit" && compliance.audit.signingKeyFile == "/etc/keel/audit.key")
-        #expect(compliance.audit.checkpointIntervalMs == 30_000 && compliance.audit.checkpointEntries == 500 && compliance.audit.strictTimeoutMs == 2_000)
+        #expect(
+            compliance.audit.origin == "acme.example/audit" && compliance.audit.signingKeyFile == "/etc/keel/audit.key"
+        )
+        #expect(
+            compliance.audit.checkpointIntervalMs == 30_000 && compliance.audit.checkpointEntries == 500
+                && compliance.audit.strictTimeoutMs == 2_000
+        )
         #expect(compliance.strictOrgs == ["acme-health"])
         #expect(compliance.orgs.map { compliance.retentionDays(of: $0) } == [2_190, 400])
         #expect(compliance.auditRetentionDays == 2_190)
@@ -620,12 +803,18 @@ struct ComplianceConfigurationTests {
                     compliance:
                       audit: { origin: "two words", trusted_keys: [nonsense], checkpoint_interval_ms: 120000 }
                       orgs: [ { org: a, audit: paranoid }, { audit: strict } ]
-                    """, environment: [:])
+                    """,
+                environment: [:]
+            )
         }
         #expect(
             Set(error.issues.map(\.key))
-                == ["compliance.audit.origin", "compliance.audit.trusted_keys[0]", "compliance.audit.checkpoint_interval_ms", "compliance.orgs[0].audit", "compliance.orgs[1].org"],
-            "\(error)")
+                == [
+                    "compliance.audit.origin", "compliance.audit.trusted_keys[0]",
+                    "compliance.audit.checkpoint_interval_ms", "compliance.orgs[0].audit", "compliance.orgs[1].org",
+                ],
+            "\(error)"
+        )
     }
 }
 
@@ -634,7 +823,8 @@ struct ComplianceStatusTests {
     static func statuses(_ body: [String: Any]) -> [String: String] {
         var result: [String: String] = [:]
         for control in body["controls"] as? [[String: Any]] ?? [] {
-            result["\(control["framework"] ?? "") \(control["reference"] ?? "") \(control["check"] ?? "")"] = control["status"] as? String
+            result["\(control["framework"] ?? "") \(control["reference"] ?? "") \(control["check"] ?? "")"] =
+                control["status"] as? String
         }
         return result
     }
@@ -642,7 +832,9 @@ struct ComplianceStatusTests {
     @Test func everyMappedControlHasAStatusAndAReason() async throws {
         try await TestKeel.run(configure: { configuration in
             AuditLogTests.configure(.sqlite)(&configuration)
-            configuration.compliance.orgs = [.init(org: "acme-health", hipaa: true), .init(org: "short", retentionDays: 30, hipaa: true)]
+            configuration.compliance.orgs = [
+                .init(org: "acme-health", hipaa: true), .init(org: "short", retentionDays: 30, hipaa: true),
+            ]
         }) { keel in
             let all = try AuditLogTests.json(try await keel.send(.GET, "/admin/v1/compliance/status"))
             let controls = try #require(all["controls"] as? [[String: Any]])
@@ -660,7 +852,9 @@ struct ComplianceStatusTests {
             #expect(summary["fail"] == 3)
 
             let hipaa = try AuditLogTests.json(try await keel.send(.GET, "/admin/v1/compliance/status?framework=hipaa"))
-            #expect((hipaa["controls"] as? [[String: Any]])?.allSatisfy { $0["framework"] as? String == "hipaa" } == true)
+            #expect(
+                (hipaa["controls"] as? [[String: Any]])?.allSatisfy { $0["framework"] as? String == "hipaa" } == true
+            )
             #expect(hipaa["framework"] as? String == "hipaa")
             #expect(try await keel.send(.GET, "/admin/v1/compliance/status?framework=iso").status == 400)
         }
@@ -674,21 +868,35 @@ struct EvidenceEndpointTests {
             #expect(try await keel.post("/v1/chat/completions", json: chatBody("evidence")).status == 200)
             let day = CivilDate(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
             let next = CivilDate(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000) + 86_400_000_000)
-            func text(_ date: CivilDate) -> String { "\(date.year)-\(CivilDate.padded(date.month, 2))-\(CivilDate.padded(date.day, 2))" }
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-evidence-\(UUID().uuidString)")
+            func text(_ date: CivilDate) -> String {
+                "\(date.year)-\(CivilDate.padded(date.month, 2))-\(CivilDate.padded(date.day, 2))"
+            }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "keel-evidence-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let url = "\(keel.baseURL)/admin/v1/compliance/evidence?framework=soc2&from=\(text(day))&to=\(text(next))"
             let listing = try await ChildProcess.run(
                 "/bin/sh",
-                ["-c", "curl -s -D headers.txt -o pack.zip -H 'authorization: Bearer \(TestKeel.adminKey)' '\(url)' && python3 -m zipfile -t pack.zip && python3 -m zipfile -l pack.zip && cat headers.txt"],
-                directory: directory.path)
+                [
+                    "-c",
+                    "curl -s -D headers.txt -o pack.zip -H 'authorization: Bearer \(TestKeel.adminKey)' '\(url)' && python3 -m zipfile -t pack.zip && python3 -m zipfile -l pack.zip && cat headers.txt",
+                ],
+                directory: directory.path
+            )
             #expect(listing.termination == .exited(0), "\(listing.output)")
-            for file in ["controls.json", "manifest.json", "population/requests.jsonl", "audit/checkpoint.txt", "access-review.csv"] {
+            for file in [
+                "controls.json", "manifest.json", "population/requests.jsonl", "audit/checkpoint.txt",
+                "access-review.csv",
+            ] {
                 #expect(listing.output.contains(file), "\(file): \(listing.output)")
             }
             #expect(listing.output.lowercased().contains("content-type: application/zip"))
-            #expect(try await keel.send(.GET, "/admin/v1/compliance/evidence?framework=soc2&from=2026-13-01&to=2027-01-01").status == 400)
+            #expect(
+                try await keel.send(.GET, "/admin/v1/compliance/evidence?framework=soc2&from=2026-13-01&to=2027-01-01")
+                    .status == 400
+            )
         }
     }
 }

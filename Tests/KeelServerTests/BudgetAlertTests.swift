@@ -26,10 +26,13 @@ struct BudgetAlertTests {
         }
     }
 
-    static func waitFor(_ receiver: AlertTests.Receiver, rule: String, seconds: Int = 10) async throws -> [String: Any]? {
+    static func waitFor(_ receiver: AlertTests.Receiver, rule: String, seconds: Int = 10) async throws -> [String: Any]?
+    {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
-            let bodies = receiver.bodies("/hooks/json").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            let bodies = receiver.bodies("/hooks/json").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
             if let match = bodies.first(where: { $0["rule"] as? String == rule }) { return match }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -39,11 +42,22 @@ struct BudgetAlertTests {
     @Test func crossingTheSoftLimitNotifiesOncePerPeriod() async throws {
         try await Self.withReceiver { receiverPort, receiver in
             try await TestKeel.run(configure: Self.configure(receiverPort)) { keel in
-                let (key, budget) = try await BudgetEnforcementTests.teamWithBudget(keel, limitUSD: "10", team: "search")
-                let patched = try await keel.send(.PATCH, "/admin/v1/budgets/\(budget)", body: #"{"soft_limit_usd":"0.00005"}"#)
+                let (key, budget) = try await BudgetEnforcementTests.teamWithBudget(
+                    keel,
+                    limitUSD: "10",
+                    team: "search"
+                )
+                let patched = try await keel.send(
+                    .PATCH,
+                    "/admin/v1/budgets/\(budget)",
+                    body: #"{"soft_limit_usd":"0.00005"}"#
+                )
                 #expect(patched.status == 200, "\(patched.body)")
                 for index in 0..<3 {
-                    #expect(try await keel.post("/v1/chat/completions", json: chatBody("hello \(index)"), key: key).status == 200)
+                    #expect(
+                        try await keel.post("/v1/chat/completions", json: chatBody("hello \(index)"), key: key).status
+                            == 200
+                    )
                 }
                 let firing = try #require(try await Self.waitFor(receiver, rule: "budget_soft_limit"))
                 #expect(firing["status"] as? String == "firing")
@@ -91,11 +105,18 @@ struct BudgetAlertTests {
                 }
                 try await backend.stores.requests.append(history)
                 try backend.close()
-                #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"ads","org":"acme","name":"ads"}"#).status == 201)
-                // A daily budget of $2 on a team that spends about $10 a day runs out today.
+                #expect(
+                    try await keel.post("/admin/v1/teams", json: #"{"id":"ads","org":"acme","name":"ads"}"#).status
+                        == 201
+                )
+                // A daily budget of half what a team that spends about $10 a day spends in the rest
+                // of today (UTC, the budget's calendar) runs out today, whatever the hour.
+                let secondsLeft = 86_400 - Double(now % 86_400)
+                let limit = String(format: "%.9f", max(0.000_001, 10 * secondsLeft / 86_400 / 2))
                 let created = try await keel.post(
                     "/admin/v1/budgets",
-                    json: #"{"id":"ads-daily","name":"ads daily","scope":"team","scope_id":"ads","period":"daily","limit_usd":"2"}"#
+                    json:
+                        #"{"id":"ads-daily","name":"ads daily","scope":"team","scope_id":"ads","period":"daily","limit_usd":"\#(limit)"}"#
                 )
                 #expect(created.status == 201, "\(created.body)")
                 let firing = try #require(try await Self.waitFor(receiver, rule: "budget_projected_exhaustion"))

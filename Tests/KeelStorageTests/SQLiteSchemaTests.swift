@@ -24,58 +24,78 @@ struct SQLiteSchemaTests {
             defer { try? backend.close() }
             let (tables, columns, indexes) = try await backend.pool.read { db in
                 let tables = try String.fetchAll(
-                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                    db,
+                    sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
                 var columns: [String: [String]] = [:]
                 for table in tables {
                     columns[table] = try Row.fetchAll(
-                        db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]
+                        db,
+                        sql: "SELECT name FROM pragma_table_info(?)",
+                        arguments: [table]
                     )
                     .map { $0["name"] as String }
                 }
                 let indexes = try String.fetchAll(
-                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+                    db,
+                    sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+                )
                 return (tables, columns, indexes)
             }
             #expect(
                 tables == [
-                    "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt", "audit_signer_lease",
-                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
+                    "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
+                    "audit_signer_lease",
+                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease",
+                    "rate_limit_rule", "rate_limit_window",
                     "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
-                ])
+                ]
+            )
             #expect(
                 columns["request_record"] == [
                     "id", "started_at", "operation", "key_id", "team_id", "project_id", "user_id", "requested_model",
                     "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
-                    "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
+                    "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log",
+                    "web_search_requests",
                     "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
                     "agent_id", "task_id", "task_outcome", "usage_estimated", "guard_verdict",
-                ])
+                ]
+            )
             #expect(
                 columns["virtual_key"] == [
                     "id", "hash", "prefix", "name", "team_id", "project_id", "user_id", "models", "created_at",
                     "expires_at", "revoked_at", "org_id", "role", "tags",
-                ])
+                ]
+            )
             #expect(columns["org"] == ["id", "name", "created_at", "updated_at"])
             #expect(columns["team"] == ["id", "org_id", "name", "created_at", "updated_at"])
             #expect(columns["project"] == ["id", "team_id", "name", "created_at", "updated_at"])
             #expect(
                 columns["user_account"] == [
                     "id", "org_id", "name", "email", "default_team_id", "created_at", "updated_at",
-                ])
+                ]
+            )
             #expect(columns["setting"] == ["name", "value"])
             #expect(columns["agent_task"] == ["task_id", "agent_id", "outcome", "ended_at", "key_id", "team_id"])
             #expect(columns["schema_migration"] == ["id", "applied_at"])
-            #expect(columns["audit_entry"] == ["idx", "instance_id", "seq", "kind", "time_us", "request_id", "entry", "digest_salt_id", "prompt_digest", "answer_digest"])
+            #expect(
+                columns["audit_entry"] == [
+                    "idx", "instance_id", "seq", "kind", "time_us", "request_id", "entry", "digest_salt_id",
+                    "prompt_digest", "answer_digest",
+                ]
+            )
             #expect(columns["audit_node"] == ["level", "idx", "hash"])
             #expect(
                 indexes == [
-                    "audit_entry_request", "audit_entry_time", "audit_salt_org", "request_record_key_started_at", "request_record_model_started_at", "request_record_org_started_at",
+                    "audit_entry_request", "audit_entry_time", "audit_salt_org", "request_record_key_started_at",
+                    "request_record_model_started_at", "request_record_org_started_at",
                     "request_record_started_at", "request_record_task_started_at",
                     "request_record_team_started_at", "user_account_default_team", "user_account_org",
                     "virtual_key_team",
-                ])
+                ]
+            )
         }
     }
 
@@ -171,7 +191,9 @@ struct SQLiteSchemaTests {
         ),
     ])
     func anIndexedFilterReadsItsPageFromTheIndexWithoutSorting(
-        name: String, query: RequestRecordQuery, index: String
+        name: String,
+        query: RequestRecordQuery,
+        index: String
     ) async throws {
         try await withTemporaryDirectory { directory in
             let backend = try await SQLiteBackend.open(path: directory + "/keel.sqlite", logger: .quiet)

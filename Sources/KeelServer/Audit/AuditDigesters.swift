@@ -30,7 +30,10 @@ final class AuditDigesters: Sendable {
             self.loaded.withLock { $0[name] = digester }
             return digester
         } catch {
-            self.logger.warning("The audit digest salt could not be read; entries go without digests", metadata: ["error.message": "\(error)"])
+            self.logger.warning(
+                "The audit digest salt could not be read; entries go without digests",
+                metadata: ["error.message": "\(error)"]
+            )
             return nil
         }
     }

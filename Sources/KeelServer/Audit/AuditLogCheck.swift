@@ -41,8 +41,12 @@ public enum AuditLogCheck {
                 let hashes = try await stores.audit.leafHashes(from: start, to: min(start + Self.pageSize, purged))
                 guard hashes.count == Int(min(start + Self.pageSize, purged) - start) else {
                     return Report(
-                        result: .failed(.init(index: start + UInt64(hashes.count), problem: .missingEntry(storedSize: size))),
-                        keys: keys.keys.map(\.description), storedSize: size)
+                        result: .failed(
+                            .init(index: start + UInt64(hashes.count), problem: .missingEntry(storedSize: size))
+                        ),
+                        keys: keys.keys.map(\.description),
+                        storedSize: size
+                    )
                 }
                 for hash in hashes { verifier.addPurged(leafHash: hash) }
                 start += UInt64(hashes.count)
@@ -52,11 +56,20 @@ public enum AuditLogCheck {
                 let hashes = try await stores.audit.leafHashes(from: start, to: start + Self.pageSize)
                 for (offset, entry) in entries.enumerated() where verifier.failure == nil {
                     let index = start + UInt64(offset)
-                    verifier.add(AuditLogVerifier.Leaf(bytes: entry.bytes, storedLeafHash: offset < hashes.count ? hashes[offset] : nil))
+                    verifier.add(
+                        AuditLogVerifier.Leaf(
+                            bytes: entry.bytes,
+                            storedLeafHash: offset < hashes.count ? hashes[offset] : nil
+                        )
+                    )
                     // A missing entry: the next one stands in its place. The verifier almost
                     // always sees it (leaf hash, seq, checkpoint root); if not, it is named here.
                     if entry.index != index && verifier.failure == nil {
-                        return Report(result: .failed(.init(index: index, problem: .missingEntry(storedSize: size))), keys: keys.keys.map(\.description), storedSize: size)
+                        return Report(
+                            result: .failed(.init(index: index, problem: .missingEntry(storedSize: size))),
+                            keys: keys.keys.map(\.description),
+                            storedSize: size
+                        )
                     }
                 }
                 if verifier.failure != nil { break }
@@ -64,7 +77,11 @@ public enum AuditLogCheck {
                     let end = start + UInt64(entries.count)
                     if end < size {
                         // The log's size counts entries the store no longer holds.
-                        return Report(result: .failed(.init(index: end, problem: .missingEntry(storedSize: size))), keys: keys.keys.map(\.description), storedSize: size)
+                        return Report(
+                            result: .failed(.init(index: end, problem: .missingEntry(storedSize: size))),
+                            keys: keys.keys.map(\.description),
+                            storedSize: size
+                        )
                     }
                     break
                 }
@@ -88,12 +105,17 @@ public enum AuditLogCheck {
     /// thousand at a time; returns how many there were. A log whose oldest entries retention
     /// purged has no bytes for them to export: ``Unavailable``, naming the first one kept.
     public static func exportEntries(
-        _ configuration: KeelConfiguration, logger: Logger, write: @Sendable (Data) throws -> Void
+        _ configuration: KeelConfiguration,
+        logger: Logger,
+        write: @Sendable (Data) throws -> Void
     ) async throws -> UInt64 {
         try await Self.withStores(configuration, logger: logger) { stores in
             let purged = try await stores.audit.purgedBefore()
             guard purged == 0 else {
-                throw Unavailable(description: "Retention purged the first \(purged) entries; only their leaf hashes are kept, so there is no whole log to export.")
+                throw Unavailable(
+                    description:
+                        "Retention purged the first \(purged) entries; only their leaf hashes are kept, so there is no whole log to export."
+                )
             }
             let size = try await stores.audit.head().size
             var start: UInt64 = 0
@@ -112,11 +134,16 @@ public enum AuditLogCheck {
     }
 
     /// The keys checkpoints may be signed by: the signer's, and `compliance.audit.trusted_keys`.
-    static func trustedKeys(_ configuration: KeelConfiguration, stores: KeelStores) async throws -> (keys: [NoteVerifierKey], origin: String) {
+    static func trustedKeys(
+        _ configuration: KeelConfiguration,
+        stores: KeelStores
+    ) async throws -> (keys: [NoteVerifierKey], origin: String) {
         let signer = try await Self.existingSigner(configuration, stores: stores)
         var keys = [signer.verifierKey]
         for text in configuration.compliance.audit.trustedKeys {
-            if let key = try? NoteVerifierKey(parsing: text), key.name == signer.name, !keys.contains(key) { keys.append(key) }
+            if let key = try? NoteVerifierKey(parsing: text), key.name == signer.name, !keys.contains(key) {
+                keys.append(key)
+            }
         }
         return (keys, signer.name)
     }
@@ -143,12 +170,21 @@ public enum AuditLogCheck {
     /// Runs `body` with the stores of `configuration`'s database, opened (and migrated) on their
     /// own; unless `creating`, a missing SQLite file is ``Unavailable`` rather than created.
     public static func withStores<Result: Sendable>(
-        _ configuration: KeelConfiguration, logger: Logger, creating: Bool = false, _ body: (KeelStores) async throws -> Result
+        _ configuration: KeelConfiguration,
+        logger: Logger,
+        creating: Bool = false,
+        _ body: (KeelStores) async throws -> Result
     ) async throws -> Result {
-        if !creating, !configuration.storage.isPostgres, let path = configuration.storage.sqlitePath, !FileManager.default.fileExists(atPath: path) {
+        if !creating, !configuration.storage.isPostgres, let path = configuration.storage.sqlitePath,
+            !FileManager.default.fileExists(atPath: path)
+        {
             throw Unavailable(description: "There is no database at '\(path)'.")
         }
-        let backend = try await StorageBackend.open(configuration.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let backend = try await StorageBackend.open(
+            configuration.storage,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: logger
+        )
         do {
             let result = try await body(backend.stores)
             await backend.close()

@@ -40,14 +40,23 @@ extension Gateway {
     ) async throws -> Admitted<Body> {
         let started = ContinuousClock.now
         let principal = try self.authenticate(request)
-        var record = self.newRecord(operation: operation, principal: principal, request: request, startedAt: WallClock.unixMicros())
+        var record = self.newRecord(
+            operation: operation,
+            principal: principal,
+            request: request,
+            startedAt: WallClock.unixMicros()
+        )
         let trace = self.tracing?.startRequest(request, operation: operation)
         do {
             try self.applyTagHeader(request, to: &record)
             let taskOutcome = try self.applyAgentHeaders(request, to: &record)
             let bytes = try await self.readBody(request)
             if let digesters = self.digesters, let digester = await digesters.digester(for: principal.orgID) {
-                record.contentDigests = AuditEntry.ContentDigests(saltID: digester.saltID, prompt: digester.digest(of: bytes), answer: nil)
+                record.contentDigests = AuditEntry.ContentDigests(
+                    saltID: digester.saltID,
+                    prompt: digester.digest(of: bytes),
+                    answer: nil
+                )
             }
             let body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)
@@ -59,8 +68,14 @@ extension Gateway {
                 // becomes of this last request; a task already ended is refused (409), recorded.
                 try await self.agentTasks.end(
                     AgentTaskEnd(
-                        taskID: taskID, agentID: record.agentID, outcome: taskOutcome, endedAt: record.startedAt,
-                        keyID: principal.keyID, teamID: principal.teamID))
+                        taskID: taskID,
+                        agentID: record.agentID,
+                        outcome: taskOutcome,
+                        endedAt: record.startedAt,
+                        keyID: principal.keyID,
+                        teamID: principal.teamID
+                    )
+                )
                 record.taskOutcome = taskOutcome
             }
             // Refused by a limit or not, this record carries the task's outcome to monitoring.
@@ -77,9 +92,15 @@ extension Gateway {
     /// Strict audit mode: returns once the request's `request_started` entry is durably stored;
     /// throws (503) when the store fails or does not answer within `strict_timeout_ms`.
     func logStart(of record: RequestRecord) async throws(KeelError) {
-        let logged = await self.recorder.appendDurably(.requestStarted(.init(record)), time: record.startedAt, timeout: self.strictAuditTimeout)
+        let logged = await self.recorder.appendDurably(
+            .requestStarted(.init(record)),
+            time: record.startedAt,
+            timeout: self.strictAuditTimeout
+        )
         guard logged else {
-            throw .auditUnavailable("This organisation's requests are answered only once audited, and the audit log cannot be written now.")
+            throw .auditUnavailable(
+                "This organisation's requests are answered only once audited, and the audit log cannot be written now."
+            )
         }
     }
 
@@ -87,7 +108,12 @@ extension Gateway {
     /// them does not allow the model.
     func policy(for principal: Principal, model: String) throws(KeelError) -> EffectivePolicy {
         guard !self.policies.isEmpty else { return EffectivePolicy([]) }
-        let policy = self.policies.effective(org: principal.orgID, team: principal.teamID, key: principal.keyID, model: model)
+        let policy = self.policies.effective(
+            org: principal.orgID,
+            team: principal.teamID,
+            key: principal.keyID,
+            model: model
+        )
         if let violation = policy.violation(model: model) { throw violation }
         return policy
     }
@@ -127,10 +153,22 @@ extension Gateway {
             admitted.record.model = failure.model?.name
             admitted.record.provider = failure.deployment?.provider.name
             admitted.record.deployment = failure.deployment?.upstreamModel
-            await self.recordFailure(&admitted.record, error: failure.error, started: admitted.started, holds: admitted.holds, trace: admitted.trace)
+            await self.recordFailure(
+                &admitted.record,
+                error: failure.error,
+                started: admitted.started,
+                holds: admitted.holds,
+                trace: admitted.trace
+            )
             throw RecordedFailure(error: failure.error, requestID: admitted.record.id.rawValue)
         } catch {
-            await self.recordFailure(&admitted.record, error: .clientDisconnected, started: admitted.started, holds: admitted.holds, trace: admitted.trace)
+            await self.recordFailure(
+                &admitted.record,
+                error: .clientDisconnected,
+                started: admitted.started,
+                holds: admitted.holds,
+                trace: admitted.trace
+            )
             throw error
         }
     }
@@ -202,7 +240,11 @@ extension Gateway {
         await holds.settle(record)
         await self.recorder.record(record)
         guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
-        return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: dialect))
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: Self.tracedBody(body, trace: trace, record: record, dialect: dialect)
+        )
     }
 
     /// Adds the digest of a complete answer to the record's content digests.
@@ -218,7 +260,12 @@ extension Gateway {
     }
 
     /// A complete answer's body that ends the request's span once it has been written.
-    static func tracedBody(_ body: ByteBuffer, trace: RequestTrace, record: RequestRecord, dialect: APIDialect) -> ResponseBody {
+    static func tracedBody(
+        _ body: ByteBuffer,
+        trace: RequestTrace,
+        record: RequestRecord,
+        dialect: APIDialect
+    ) -> ResponseBody {
         let finishReason = RequestTrace.finishReason(ofComplete: body, dialect: dialect)
         trace.recordAnswer(complete: body, dialect: dialect)
         return ResponseBody(contentLength: body.readableBytes) { writer in

@@ -171,7 +171,10 @@ public final class RequestRecorder: Service, Sendable {
 
     private func enqueue(_ item: Item) async {
         while true {
-            enum Next { case done(CheckedContinuation<Void, Never>?, CheckedContinuation<Void, Never>?), wait }
+            enum Next {
+                case done(CheckedContinuation<Void, Never>?, CheckedContinuation<Void, Never>?)
+                case wait
+            }
             let next = self.state.withLock { state -> Next in
                 guard state.buffer.count < self.capacity else { return .wait }
                 state.buffer.append(item)
@@ -246,9 +249,14 @@ public final class RequestRecorder: Service, Sendable {
 
     private func drainLoop() async {
         while true {
-            enum Next { case write([Item], behind: Bool, [CheckedContinuation<Void, Never>]), collect, wait, stop }
+            enum Next {
+                case write([Item], urgent: Bool, [CheckedContinuation<Void, Never>])
+                case collect, wait, stop
+            }
             let next = self.state.withLock { state -> Next in
-                if !state.buffer.isEmpty && state.buffer.count < self.batchSize && !state.shuttingDown && !state.collected && !state.urgent {
+                if !state.buffer.isEmpty && state.buffer.count < self.batchSize && !state.shuttingDown
+                    && !state.collected && !state.urgent
+                {
                     state.collected = true
                     state.collectorReleased = false
                     return .collect
@@ -265,13 +273,20 @@ public final class RequestRecorder: Service, Sendable {
                     state.buffer.removeFirst(count)
                     let producers = state.waitingProducers
                     state.waitingProducers = []
-                    return .write(batch, behind: behind, producers)
+                    let awaited = batch.contains { item in
+                        if case .entry(_, _, .some) = item { return true }
+                        return false
+                    }
+                    return .write(batch, urgent: behind || awaited, producers)
                 }
                 return state.shuttingDown ? .stop : .wait
             }
             switch next {
             case .stop:
-                self.logger.debug("Request recorder drained", metadata: ["keel.records.written": "\(self.writtenCount)"])
+                self.logger.debug(
+                    "Request recorder drained",
+                    metadata: ["keel.records.written": "\(self.writtenCount)"]
+                )
                 return
             case .wait:
                 await withCheckedContinuation { continuation in
@@ -284,7 +299,7 @@ public final class RequestRecorder: Service, Sendable {
                 }
             case .collect:
                 await self.collect(until: ContinuousClock.now + self.flushInterval)
-            case .write(let batch, let behind, let producers):
+            case .write(let batch, let urgent, let producers):
                 for producer in producers { producer.resume() }
                 if let observe = self.observe {
                     let records = batch.compactMap { item -> RequestRecord? in
@@ -293,7 +308,7 @@ public final class RequestRecorder: Service, Sendable {
                     }
                     if !records.isEmpty { observe(records) }
                 }
-                await self.write(batch, behind: behind)
+                await self.write(batch, urgent: urgent)
             }
         }
     }
@@ -331,14 +346,14 @@ public final class RequestRecorder: Service, Sendable {
     /// someone waits for are given up at once (strict mode refuses that request). A batch the
     /// store refuses for good (a duplicate id, a value the schema forbids) is written item by
     /// item, so only the refused record is set aside — logged by id, never retried forever.
-    private func write(_ batch: [Item], behind: Bool) async {
+    private func write(_ batch: [Item], urgent: Bool) async {
         var batch = batch
         var delay: Duration = .milliseconds(50)
         while !batch.isEmpty {
             let firstSeq = self.state.withLock { $0.nextSeq }
             let (records, leaves) = await self.encode(batch, firstSeq: firstSeq)
             do {
-                let result = try await self.store.append(records, audit: leaves, behind: behind)
+                let result = try await self.store.append(records, audit: leaves, urgent: urgent)
                 self.state.withLock { state in
                     state.written += records.count
                     state.nextSeq = firstSeq + UInt64(leaves.count)
@@ -352,13 +367,16 @@ public final class RequestRecorder: Service, Sendable {
                 return
             } catch let error as StorageError where error.code == .conflict || error.code == .invalidValue {
                 if batch.count > 1 {
-                    for item in batch { await self.write([item], behind: behind) }
+                    for item in batch { await self.write([item], urgent: urgent) }
                 } else {
                     if case .entry(_, _, let written?) = batch.first { written.finish(false) }
                     if case .record = batch.first { self.state.withLock { $0.counts.recordsSetAside += 1 } }
                     self.logger.critical(
                         "A request record or audit entry was refused by the store and set aside",
-                        metadata: ["keel.request_id": "\(records.first?.id.rawValue ?? "")", "error.message": "\(error.message)"]
+                        metadata: [
+                            "keel.request_id": "\(records.first?.id.rawValue ?? "")",
+                            "error.message": "\(error.message)",
+                        ]
                     )
                 }
                 return
@@ -375,7 +393,10 @@ public final class RequestRecorder: Service, Sendable {
                     return true
                 }
                 if Task.isCancelled {
-                    self.logger.critical("Request records lost: the recorder was cancelled while the store failed", metadata: ["keel.records.count": "\(records.count)"])
+                    self.logger.critical(
+                        "Request records lost: the recorder was cancelled while the store failed",
+                        metadata: ["keel.records.count": "\(records.count)"]
+                    )
                     return
                 }
                 try? await Task.sleep(for: delay)
@@ -398,7 +419,12 @@ public final class RequestRecorder: Service, Sendable {
                 switch item {
                 case .record(let record):
                     records.append(record)
-                    let entry = AuditEntry(instanceID: instanceID, seq: seq, time: record.startedAt, payload: .request(AuditEntry.Request(record, contentDigests: record.contentDigests)))
+                    let entry = AuditEntry(
+                        instanceID: instanceID,
+                        seq: seq,
+                        time: record.startedAt,
+                        payload: .request(AuditEntry.Request(record, contentDigests: record.contentDigests))
+                    )
                     leaves.append(AuditLeaf(recordedWith: entry))
                 case .entry(let payload, let time, _):
                     leaves.append(AuditLeaf(AuditEntry(instanceID: instanceID, seq: seq, time: time, payload: payload)))

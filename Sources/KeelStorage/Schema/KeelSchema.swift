@@ -50,7 +50,8 @@ public enum KeelSchema {
     static func boolean(_ column: String, default value: Bool? = nil) -> SQLStatement {
         let sqliteDefault = value.map { " DEFAULT \($0 ? 1 : 0)" } ?? ""
         let postgresDefault = value.map { " DEFAULT \($0 ? "TRUE" : "FALSE")" } ?? ""
-        return "\(sqlite: "INTEGER NOT NULL\(sqliteDefault) CHECK (\(column) IN (0, 1))", postgres: "BOOLEAN NOT NULL\(postgresDefault)")"
+        return
+            "\(sqlite: "INTEGER NOT NULL\(sqliteDefault) CHECK (\(column) IN (0, 1))", postgres: "BOOLEAN NOT NULL\(postgresDefault)")"
     }
 
     enum JSONKind: String {
@@ -63,11 +64,15 @@ public enum KeelSchema {
         let type = kind.rawValue
         let checkIndent = "\n                    CHECK "
         guard let value else {
-            let sqlite = "TEXT" + checkIndent + "(\(column) IS NULL OR (json_valid(\(column)) AND json_type(\(column)) = '\(type)'))"
+            let sqlite =
+                "TEXT" + checkIndent
+                + "(\(column) IS NULL OR (json_valid(\(column)) AND json_type(\(column)) = '\(type)'))"
             let postgres = "JSONB" + checkIndent + "(\(column) IS NULL OR jsonb_typeof(\(column)) = '\(type)')"
             return "\(sqlite: sqlite, postgres: postgres)"
         }
-        let sqlite = "TEXT NOT NULL DEFAULT '\(value)'" + checkIndent + "(json_valid(\(column)) AND json_type(\(column)) = '\(type)')"
+        let sqlite =
+            "TEXT NOT NULL DEFAULT '\(value)'" + checkIndent
+            + "(json_valid(\(column)) AND json_type(\(column)) = '\(type)')"
         let postgres = "JSONB NOT NULL DEFAULT '\(value)'" + checkIndent + "(jsonb_typeof(\(column)) = '\(type)')"
         return "\(sqlite: sqlite, postgres: postgres)"
     }

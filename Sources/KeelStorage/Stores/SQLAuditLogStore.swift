@@ -37,7 +37,11 @@ package final class SQLAuditLogStore: AuditLogStore {
 
     /// Appends `leaves` in the open transaction `tx` (a record batch's, which appends `records`):
     /// call ``committed(_:)`` with the result after the transaction commits.
-    package func append(_ leaves: [AuditLeaf], in tx: any SQLTransaction, records: [RequestRecord]) async throws -> Appended {
+    package func append(
+        _ leaves: [AuditLeaf],
+        in tx: any SQLTransaction,
+        records: [RequestRecord]
+    ) async throws -> Appended {
         try await tx.lock("audit-log")
         let size = try await Self.decodeSize(tx.row(Self.headStatement))
         var tree: MerkleTreeAppender
@@ -45,10 +49,20 @@ package final class SQLAuditLogStore: AuditLogStore {
             tree = cached
         } else {
             let ids = MerkleTreeAppender.frontierNodeIDs(size: size)
-            tree = try MerkleTreeAppender(size: size, frontier: Self.hashes(ids, from: ids.isEmpty ? [] : try await tx.rows(Self.nodesStatement(ids))))
+            tree = try MerkleTreeAppender(
+                size: size,
+                frontier: Self.hashes(ids, from: ids.isEmpty ? [] : try await tx.rows(Self.nodesStatement(ids)))
+            )
         }
         let nodes = tree.append(contentsOf: leaves.lazy.map(\.hash))
-        for statement in Self.writeStatements(leaves, firstIndex: size, nodes: nodes, treeSize: tree.size, records: records, dialect: tx.dialect) {
+        for statement in Self.writeStatements(
+            leaves,
+            firstIndex: size,
+            nodes: nodes,
+            treeSize: tree.size,
+            records: records,
+            dialect: tx.dialect
+        ) {
             try await tx.run(statement)
         }
         return Appended(result: AuditAppendResult(firstIndex: size, treeSize: tree.size), tree: tree)
@@ -92,7 +106,8 @@ package final class SQLAuditLogStore: AuditLogStore {
         for row in rows {
             let level: Int64 = try row.decode("level")
             let index: Int64 = try row.decode("idx")
-            guard let hash = MerkleHash(bytes: try row.decode("hash", as: [UInt8].self)), let level = UInt8(exactly: level),
+            guard let hash = MerkleHash(bytes: try row.decode("hash", as: [UInt8].self)),
+                let level = UInt8(exactly: level),
                 let index = UInt64(exactly: index)
             else { throw StorageError.invalidStoredValue(table: "audit_node", column: "hash") }
             found[MerkleNodeID(level: level, index: index)] = hash
@@ -108,7 +123,11 @@ package final class SQLAuditLogStore: AuditLogStore {
     /// is written so only when that record is among `records`, appended in the same transaction;
     /// otherwise its bytes are written.
     package static func writeStatements(
-        _ leaves: [AuditLeaf], firstIndex: UInt64, nodes: [MerkleNode], treeSize: UInt64, records: [RequestRecord],
+        _ leaves: [AuditLeaf],
+        firstIndex: UInt64,
+        nodes: [MerkleNode],
+        treeSize: UInt64,
+        records: [RequestRecord],
         dialect: SQLDialect
     ) -> [SQLStatement] {
         var statements: [SQLStatement] = []
@@ -132,11 +151,16 @@ package final class SQLAuditLogStore: AuditLogStore {
                 """
                 INSERT INTO audit_entry (idx, instance_id, seq, kind, time_us, request_id, entry, digest_salt_id, prompt_digest, answer_digest) \
                 VALUES \(SQLStatement.joined(rows, separator: ", "))
-                """)
+                """
+            )
         }
         for chunk in nodes.statementChunks(for: dialect) {
-            let rows = chunk.lazy.map { node -> SQLStatement in "(\(Int64(node.id.level)), \(Int64(node.id.index)), \(node.hash.bytes))" }
-            statements.append("INSERT INTO audit_node (level, idx, hash) VALUES \(SQLStatement.joined(rows, separator: ", "))")
+            let rows = chunk.lazy.map { node -> SQLStatement in
+                "(\(Int64(node.id.level)), \(Int64(node.id.index)), \(node.hash.bytes))"
+            }
+            statements.append(
+                "INSERT INTO audit_node (level, idx, hash) VALUES \(SQLStatement.joined(rows, separator: ", "))"
+            )
         }
         statements.append("UPDATE audit_head SET tree_size = \(Int64(treeSize)) WHERE id = 1")
         return statements
@@ -170,7 +194,8 @@ package final class SQLAuditLogStore: AuditLogStore {
         guard start < end else { return [] }
         return try await self.database.rows(
             "\(Self.entrySelect) WHERE e.idx >= \(Int64(clamping: start)) AND e.idx < \(Int64(clamping: end)) ORDER BY e.idx",
-            Self.storedEntry)
+            Self.storedEntry
+        )
     }
 
     package func leafHashes(from start: UInt64, to end: UInt64) async throws -> [MerkleHash] {
@@ -188,7 +213,8 @@ package final class SQLAuditLogStore: AuditLogStore {
     package func entry(forRequest id: RequestID) async throws -> StoredAuditEntry? {
         try await self.database.row(
             "\(Self.entrySelect) WHERE e.request_id = \(id.rawValue) AND e.kind = 'request' ORDER BY e.idx LIMIT 1",
-            Self.storedEntry)
+            Self.storedEntry
+        )
     }
 
     /// Entries with what rebuilds those kept as a reference to their record: the record's columns
@@ -224,22 +250,34 @@ package final class SQLAuditLogStore: AuditLogStore {
             try row.decode(column, as: [UInt8]?.self).map { HexCoding.encode($0) }
         }
         let digests = try row.decode("audit_digest_salt_id", as: String?.self).map { saltID in
-            AuditEntry.ContentDigests(saltID: saltID, prompt: try hex("audit_prompt_digest"), answer: try hex("audit_answer_digest"))
+            AuditEntry.ContentDigests(
+                saltID: saltID,
+                prompt: try hex("audit_prompt_digest"),
+                answer: try hex("audit_answer_digest")
+            )
         }
         return AuditEntry(
-            instanceID: try row.decode("audit_instance_id"), seq: seq, time: try row.decode("audit_time_us"),
-            payload: .request(AuditEntry.Request(record, contentDigests: digests)))
+            instanceID: try row.decode("audit_instance_id"),
+            seq: seq,
+            time: try row.decode("audit_time_us"),
+            payload: .request(AuditEntry.Request(record, contentDigests: digests))
+        )
     }
 
     /// Writes out in full the bytes of the entries kept as a reference to a record that
     /// `condition` (over `request_record`'s columns) selects, for the first `limit` such records
     /// in id order — the ones a purge deletes next — in the open transaction `tx`.
-    package func writeOutEntries(ofRecordsWhere condition: SQLStatement, limit: Int, in tx: any SQLTransaction) async throws {
+    package func writeOutEntries(
+        ofRecordsWhere condition: SQLStatement,
+        limit: Int,
+        in tx: any SQLTransaction
+    ) async throws {
         let rows = try await tx.rows(
             """
             \(Self.entrySelect) WHERE length(e.entry) = 0 AND e.request_id IN \
             (SELECT id FROM request_record WHERE \(condition) ORDER BY id LIMIT \(limit))
-            """)
+            """
+        )
         for row in rows {
             guard try row.decode("audit_has_record", as: Int64.self) == 1 else { continue }
             let entry = try Self.storedEntry(row)
@@ -247,7 +285,8 @@ package final class SQLAuditLogStore: AuditLogStore {
                 """
                 UPDATE audit_entry SET entry = \(entry.bytes), digest_salt_id = NULL, prompt_digest = NULL, answer_digest = NULL \
                 WHERE idx = \(Int64(clamping: entry.index))
-                """)
+                """
+            )
         }
     }
 
@@ -263,7 +302,8 @@ package final class SQLAuditLogStore: AuditLogStore {
                 firstSeq: UInt64(clamping: try row.decode("first_seq", as: Int64.self)),
                 lastSeq: UInt64(clamping: try row.decode("last_seq", as: Int64.self)),
                 count: UInt64(clamping: try row.decode("entries", as: Int64.self)),
-                lastIndex: UInt64(clamping: try row.decode("last_idx", as: Int64.self)))
+                lastIndex: UInt64(clamping: try row.decode("last_idx", as: Int64.self))
+            )
         }
     }
 
@@ -300,19 +340,22 @@ package final class SQLAuditLogStore: AuditLogStore {
             INSERT INTO audit_checkpoint (tree_size, root_hash, note, signed_at, instance_id) \
             VALUES (\(Int64(clamping: checkpoint.treeSize)), \(checkpoint.rootHash.bytes), \(checkpoint.note), \(checkpoint.signedAt), \(checkpoint.instanceID)) \
             ON CONFLICT (tree_size) DO NOTHING
-            """)
+            """
+        )
     }
 
     package func latestCheckpoint() async throws -> StoredAuditCheckpoint? {
         try await self.database.row(
             "SELECT tree_size, root_hash, note, signed_at, instance_id FROM audit_checkpoint ORDER BY tree_size DESC LIMIT 1",
-            Self.storedCheckpoint)
+            Self.storedCheckpoint
+        )
     }
 
     package func checkpoints() async throws -> [StoredAuditCheckpoint] {
         try await self.database.rows(
             "SELECT tree_size, root_hash, note, signed_at, instance_id FROM audit_checkpoint ORDER BY tree_size",
-            Self.storedCheckpoint)
+            Self.storedCheckpoint
+        )
     }
 
     private static func storedCheckpoint(_ row: SQLRow) throws -> StoredAuditCheckpoint {
@@ -320,8 +363,12 @@ package final class SQLAuditLogStore: AuditLogStore {
             let root = MerkleHash(bytes: try row.decode("root_hash", as: [UInt8].self))
         else { throw StorageError.invalidStoredValue(table: "audit_checkpoint", column: "root_hash") }
         return StoredAuditCheckpoint(
-            treeSize: size, rootHash: root, note: try row.decode("note"), signedAt: try row.decode("signed_at"),
-            instanceID: try row.decode("instance_id"))
+            treeSize: size,
+            rootHash: root,
+            note: try row.decode("note"),
+            signedAt: try row.decode("signed_at"),
+            instanceID: try row.decode("instance_id")
+        )
     }
 
     package func salt(forOrg org: String, now: Int64) async throws -> (id: String, salt: Secret<[UInt8]>) {
@@ -334,7 +381,8 @@ package final class SQLAuditLogStore: AuditLogStore {
                 """
                 INSERT INTO audit_salt (salt_id, org_id, salt, created_at) \
                 VALUES (\(saltID), \(org), \(fresh.withExposedValue { $0 }), \(now)) ON CONFLICT DO NOTHING
-                """)
+                """
+            )
             guard let row = try await tx.row("SELECT salt_id, salt FROM audit_salt WHERE org_id = \(org)") else {
                 throw StorageError.invalidStoredValue(table: "audit_salt", column: "salt")
             }
@@ -358,7 +406,8 @@ package final class SQLAuditLogStore: AuditLogStore {
             INSERT INTO audit_signer_lease (id, instance_id, expires_at) VALUES (1, \(instanceID), \(expiresAt)) \
             ON CONFLICT (id) DO UPDATE SET instance_id = excluded.instance_id, expires_at = excluded.expires_at \
             WHERE audit_signer_lease.instance_id = excluded.instance_id OR audit_signer_lease.expires_at < \(now)
-            """)
+            """
+        )
         return changed > 0
     }
 }

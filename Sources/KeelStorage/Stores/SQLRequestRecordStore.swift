@@ -60,7 +60,8 @@ package struct SQLRequestRecordStore: RequestRecordStore {
 
         package mutating func next() -> SQLStatement? {
             if let chunk = self.chunks.next() {
-                return "INSERT INTO request_record (\(raw: RequestRecord.insertColumns)) VALUES \(SQLStatement.joined(chunk.lazy.map(\.insertRow), separator: ", "))"
+                return
+                    "INSERT INTO request_record (\(raw: RequestRecord.insertColumns)) VALUES \(SQLStatement.joined(chunk.lazy.map(\.insertRow), separator: ", "))"
             }
             if self.upserts == nil {
                 self.upserts = CostRollupBatch(self.records).upsertStatements(for: self.dialect).makeIterator()
@@ -85,7 +86,8 @@ package struct SQLRequestRecordStore: RequestRecordStore {
         case .allExcept(let orgs) where orgs.isEmpty:
             condition = "started_at < \(time)"
         case .allExcept(let orgs):
-            condition = "started_at < \(time) AND (org_id IS NULL OR org_id NOT IN (\(list: orgs.map(\.rawValue).sorted())))"
+            condition =
+                "started_at < \(time) AND (org_id IS NULL OR org_id NOT IN (\(list: orgs.map(\.rawValue).sorted())))"
         }
         var deleted = 0
         while true {
@@ -93,7 +95,9 @@ package struct SQLRequestRecordStore: RequestRecordStore {
             // nor reads every entry into memory at once.
             let rows = try await self.database.transaction { tx -> Int in
                 try await self.auditLog.writeOutEntries(ofRecordsWhere: condition, limit: Self.purgeChunk, in: tx)
-                return try await tx.run("DELETE FROM request_record WHERE id IN (SELECT id FROM request_record WHERE \(condition) ORDER BY id LIMIT \(Self.purgeChunk))")
+                return try await tx.run(
+                    "DELETE FROM request_record WHERE id IN (SELECT id FROM request_record WHERE \(condition) ORDER BY id LIMIT \(Self.purgeChunk))"
+                )
             }
             deleted += rows
             if rows < Self.purgeChunk { return deleted }
@@ -109,7 +113,11 @@ package struct SQLRequestRecordStore: RequestRecordStore {
 
     /// The number and total cost of the records of `taskID`, only those `within` the scope when
     /// one is given: ``AgentTaskStore/totals(ofTask:within:)`` on every backend.
-    package static func totals(ofTask taskID: String, within: RequestRecordQuery.Scope?, in database: any SQLDatabase) async throws -> AgentTaskTotals {
+    package static func totals(
+        ofTask taskID: String,
+        within: RequestRecordQuery.Scope?,
+        in database: any SQLDatabase
+    ) async throws -> AgentTaskTotals {
         var query = RequestRecordQuery(within: within)
         query.taskID = taskID
         let statement: SQLStatement = """

@@ -143,7 +143,12 @@ struct AuditEntryTests {
                 .init(treeSize: 4, rootHash: RFC6962Vectors.roots[4], verifierKey: SignedNoteTests.Go.verifierKey)
             )
         ),
-        AuditEntry(instanceID: "i-3", seq: 1, time: Self.record.startedAt, payload: .requestStarted(.init(Self.record))),
+        AuditEntry(
+            instanceID: "i-3",
+            seq: 1,
+            time: Self.record.startedAt,
+            payload: .requestStarted(.init(Self.record))
+        ),
     ]
 
     @Test func aStartedEntryNamesTheRequestAndWhoAskedBeforeItIsAnswered() {
@@ -152,7 +157,8 @@ struct AuditEntryTests {
             String(decoding: bytes, as: UTF8.self)
                 == #"{"instance_id":"i-3","key_id":"key_1","kind":"request_started","operation":"chat.completions","org_id":"org_1","#
                 + #""project_id":"proj_1","request_id":"req_01","requested_model":"gpt-4o-mini","seq":1,"team_id":"team_1","#
-                + #""time":1793491200123456,"user_id":"user_1","v":1}"#)
+                + #""time":1793491200123456,"user_id":"user_1","v":1}"#
+        )
     }
 
     @Test func everyKindRoundTripsThroughItsCanonicalBytes() throws {
@@ -173,9 +179,16 @@ struct AuditEntryTests {
     @Test func requestEntriesWrittenFromTheirFieldsEqualTheGeneralEncoding() throws {
         var generator = SystemRandomNumberGenerator()
         let texts = ["", "a", "quote \" and \\ slash", "line\nbreak\u{01}\u{1F}", "Zürich ✓ 𝄞", "\u{7F}\u{FEFF}"]
-        func text() -> String { texts.randomElement(using: &generator)! + String(Int.random(in: 0...999, using: &generator)) }
+        func text() -> String {
+            texts.randomElement(using: &generator)! + String(Int.random(in: 0...999, using: &generator))
+        }
         func maybe<T>(_ value: @autoclosure () -> T) -> T? { Bool.random(using: &generator) ? value() : nil }
-        func int64() -> Int64 { [0, 1, -1, 9, 10, 99_999, (1 << 53) - 1, -((1 << 53) - 1), Int64.random(in: -(1 << 40)...(1 << 40), using: &generator)].randomElement(using: &generator)! }
+        func int64() -> Int64 {
+            [
+                0, 1, -1, 9, 10, 99_999, (1 << 53) - 1, -((1 << 53) - 1),
+                Int64.random(in: -(1 << 40)...(1 << 40), using: &generator),
+            ].randomElement(using: &generator)!
+        }
         for round in 0..<500 {
             var record = Self.record
             record.id = RequestID(text())
@@ -198,8 +211,14 @@ struct AuditEntryTests {
             record.errorClass = maybe(text())
             record.attempts = Int(int64())
             record.usage = TokenUsage(
-                inputTokens: int64(), outputTokens: int64(), cachedInputTokens: int64(), cacheWriteTokens: int64(),
-                cacheWrite1hTokens: int64(), reasoningTokens: int64(), webSearchRequests: int64())
+                inputTokens: int64(),
+                outputTokens: int64(),
+                cachedInputTokens: int64(),
+                cacheWriteTokens: int64(),
+                cacheWrite1hTokens: int64(),
+                reasoningTokens: int64(),
+                webSearchRequests: int64()
+            )
             record.cost = USDNanos(int64())
             record.cacheHit = Bool.random(using: &generator)
             record.usageEstimated = Bool.random(using: &generator)
@@ -208,13 +227,26 @@ struct AuditEntryTests {
             record.totalMicros = int64()
             let digests = maybe(
                 AuditEntry.ContentDigests(
-                    saltID: text(), prompt: maybe(Self.digester.digest(of: Array(text().utf8))),
-                    answer: maybe(Self.digester.digest(of: Array(text().utf8)))))
+                    saltID: text(),
+                    prompt: maybe(Self.digester.digest(of: Array(text().utf8))),
+                    answer: maybe(Self.digester.digest(of: Array(text().utf8)))
+                )
+            )
             let time = int64()
-            for payload in [AuditEntry.Payload.request(.init(record, contentDigests: digests)), .requestStarted(.init(record))] {
-                let entry = AuditEntry(instanceID: text(), seq: UInt64(round + 1) * 1_000_003, time: time, payload: payload)
+            for payload in [
+                AuditEntry.Payload.request(.init(record, contentDigests: digests)), .requestStarted(.init(record)),
+            ] {
+                let entry = AuditEntry(
+                    instanceID: text(),
+                    seq: UInt64(round + 1) * 1_000_003,
+                    time: time,
+                    payload: payload
+                )
                 let direct = entry.canonicalBytes()
-                #expect(direct == (try CanonicalJSON.encode(entry.jsonValue)), "\(String(decoding: direct, as: UTF8.self))")
+                #expect(
+                    direct == (try CanonicalJSON.encode(entry.jsonValue)),
+                    "\(String(decoding: direct, as: UTF8.self))"
+                )
                 #expect(try AuditEntry(canonicalBytes: direct) == entry)
             }
         }
