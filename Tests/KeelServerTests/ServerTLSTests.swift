@@ -145,6 +145,7 @@ struct ServerTLSTests {
                 keel.port, certificates, arguments: ["--cert", certificates.path("forged.pem"), "--key", certificates.path("forged.key")])
             #expect(forged.status == 0, "\(forged)")
 
+            await keel.shutdown()  // every record written
             let records = try await keel.records()
             let billingRecords = records.filter { $0.teamID == TeamID("billing") }
             #expect(billingRecords.count == 1, "the certificate's request is the billing key's")
