@@ -83,13 +83,18 @@ struct Audit: AsyncParsableCommand {
         var out: String
 
         func run() async throws {
-            let path = self.out == "-" ? "/dev/stdout" : self.out
-            guard FileManager.default.createFile(atPath: path, contents: nil),
-                let file = FileHandle(forWritingAtPath: path)
-            else {
-                Audit.fail("cannot write \(self.out)")
+            let file: FileHandle
+            if self.out == "-" {
+                file = FileHandle.standardOutput
+            } else {
+                guard FileManager.default.createFile(atPath: self.out, contents: nil),
+                    let opened = FileHandle(forWritingAtPath: self.out)
+                else {
+                    Audit.fail("cannot write \(self.out)")
+                }
+                file = opened
             }
-            defer { try? file.close() }
+            defer { if self.out != "-" { try? file.close() } }
             let count = try await Audit.running {
                 try await AuditLogCheck.exportEntries(try Audit.loadConfiguration(self.config), logger: Audit.logger) {
                     lines in

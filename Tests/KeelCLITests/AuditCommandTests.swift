@@ -52,6 +52,9 @@ struct AuditCommandTests {
         let database = directory.appendingPathComponent("keel.sqlite").path
         let export = try await KeelProcessTests.run(["audit", "export", "--config", config.path, "--out", entries.path])
         #expect(export.status == 0 && export.output.contains("7 entries written"), "\(export.output)")
+        let printed = try await KeelProcessTests.run(["audit", "export", "--config", config.path, "--out", "-"])
+        #expect(printed.status == 0)
+        #expect(printed.output == (try String(contentsOf: entries, encoding: .utf8)), "'-' prints the same lines")
         let independent = try await ChildProcess.run(
             "/usr/bin/env",
             [
