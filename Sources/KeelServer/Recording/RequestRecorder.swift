@@ -22,7 +22,11 @@ import Synchronization
 /// hashed on a thread of the recorder's own at low priority, not on the threads serving requests.
 public final class RequestRecorder: Service, Sendable {
     /// What the buffer holds: a request's record, or an audit entry of its own.
-    enum Item: Sendable {
+    ///
+    /// Indirect: a record is about 2 KB inline, and the buffer (4,096 slots reserved) and each
+    /// batch would otherwise hold and copy that much per slot. Removing a batch from the front
+    /// of the buffer reallocated it whole, so two 8.7 MB buffers were live at a time under load.
+    indirect enum Item: Sendable {
         case record(RequestRecord)
         case entry(AuditEntry.Payload, time: Int64, written: DurableWrite?)
     }
