@@ -237,6 +237,26 @@ struct AuditLogTests {
         }
     }
 
+    /// `checkpoint_entries` arriving signs a checkpoint at once, not at the next tick (here 5 s
+    /// away: a quarter of a 20 s interval, at most 5 s).
+    @Test func enoughEntriesAreSignedWithoutWaitingForTheTick() async throws {
+        try await TestKeel.run(configure: { configuration in
+            configuration.compliance.audit.checkpointIntervalMs = 20_000
+            configuration.compliance.audit.checkpointEntries = 4
+        }) { keel in
+            try await Task.sleep(for: .milliseconds(300))  // the first tick has run
+            let started = ContinuousClock.now
+            _ = try await Self.traffic(keel, count: 6)
+            var size = 0
+            while size < 4, ContinuousClock.now - started < .seconds(4) {
+                try await Task.sleep(for: .milliseconds(50))
+                let note = try await keel.send(.GET, "/admin/v1/audit/checkpoint").body
+                size = Int(note.split(separator: "\n").dropFirst().first ?? "") ?? 0
+            }
+            #expect(size >= 4, "signed within \(ContinuousClock.now - started) of the first request")
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func verifyNamesTheFirstIndexOfEveryKindOfTampering(database: TestDatabase) async throws {
         try await TestKeel.run(configure: Self.configure(database)) { keel in

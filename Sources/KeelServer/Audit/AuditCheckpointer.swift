@@ -63,7 +63,11 @@ final class AuditCheckpointer: Service, Sendable {
         guard !signedBefore else { return nil }
         let stored = try await self.store.latestCheckpoint()
         guard let stored else { return nil }
-        return AuditEntry.CheckpointSigned(treeSize: stored.treeSize, rootHash: stored.rootHash, verifierKey: key.description)
+        return AuditEntry.CheckpointSigned(
+            treeSize: stored.treeSize,
+            rootHash: stored.rootHash,
+            verifierKey: key.description
+        )
     }
 
     /// The recorder wrote entries: sign early once `checkpoint_entries` have arrived.
@@ -103,7 +107,7 @@ final class AuditCheckpointer: Service, Sendable {
     }
 
     private func sleep(_ duration: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in
                     let now = self.state.withLock { state -> Bool in
@@ -116,16 +120,26 @@ final class AuditCheckpointer: Service, Sendable {
                     }
                     if now { continuation.resume() }
                 }
+                return true
             }
             group.addTask {
                 try? await Task.sleep(for: duration)
-                let wake = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.wake = nil }
-                    return state.wake
-                }
-                wake?.resume()
+                return false
             }
-            await group.waitForAll()
+            // Whichever ends first ends the sleep: a wake-up (entries arrived, shutdown) cancels
+            // the timer; the timer releases the waiter, or marks it woken if it has not waited yet.
+            let woken = await group.next() ?? true
+            group.cancelAll()
+            guard !woken else { return }
+            let wake = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let wake = state.wake else {
+                    state.woken = true
+                    return nil
+                }
+                state.wake = nil
+                return wake
+            }
+            wake?.resume()
         }
         self.state.withLock { $0.woken = false }
     }
@@ -141,7 +155,10 @@ final class AuditCheckpointer: Service, Sendable {
                 try await self.sign(force: false, dueAfter: now)
             }
         } catch {
-            self.logger.error("Audit checkpoint failed; retrying at the next tick", metadata: ["error.message": "\(error)"])
+            self.logger.error(
+                "Audit checkpoint failed; retrying at the next tick",
+                metadata: ["error.message": "\(error)"]
+            )
         }
         await self.monitor.withLock { $0 }?.check()
     }
@@ -158,7 +175,9 @@ final class AuditCheckpointer: Service, Sendable {
         if !force {
             guard let latest, head.size > latest.treeSize else { return }
             if let now {
-                let due = now - latest.signedAt >= self.intervalMicros || head.size - latest.treeSize >= self.entriesPerCheckpoint
+                let due =
+                    now - latest.signedAt >= self.intervalMicros
+                    || head.size - latest.treeSize >= self.entriesPerCheckpoint
                 guard due else { return }
             }
         }
@@ -166,7 +185,13 @@ final class AuditCheckpointer: Service, Sendable {
         let note = try checkpoint.signedNote(by: self.signer)
         try await self.store.addCheckpoint(
             StoredAuditCheckpoint(
-                treeSize: head.size, rootHash: head.rootHash, note: note, signedAt: WallClock.unixMicros(), instanceID: self.instanceID))
+                treeSize: head.size,
+                rootHash: head.rootHash,
+                note: note,
+                signedAt: WallClock.unixMicros(),
+                instanceID: self.instanceID
+            )
+        )
         self.state.withLock { $0.signedSize = max($0.signedSize, head.size) }
     }
 }
