@@ -27,9 +27,10 @@ final class AuditCheckpointer: Service, Sendable {
         /// The size of the last checkpoint this instance signed or saw stored.
         var signedSize: UInt64 = 0
         var appendedSize: UInt64 = 0
-        var wake: CheckedContinuation<Void, Never>?
-        var woken = false
     }
+
+    /// The tick's sleep, ended early when enough entries arrived or at shutdown.
+    private let sleeper = WakeableSleep()
 
     init(
         store: any AuditLogStore,
@@ -72,31 +73,23 @@ final class AuditCheckpointer: Service, Sendable {
 
     /// The recorder wrote entries: sign early once `checkpoint_entries` have arrived.
     func appended(_ result: AuditAppendResult) {
-        let wake = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let due = self.state.withLock { state -> Bool in
             state.appendedSize = max(state.appendedSize, result.treeSize)
-            guard state.appendedSize >= state.signedSize + self.entriesPerCheckpoint else { return nil }
-            state.woken = true
-            defer { state.wake = nil }
-            return state.wake
+            return state.appendedSize >= state.signedSize + self.entriesPerCheckpoint
         }
-        wake?.resume()
+        if due { self.sleeper.wake() }
     }
 
     func run() async throws {
         let tick = min(self.interval / 4, .seconds(5))
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                await self.sleep(tick)
+                await self.sleeper.sleep(until: .now + tick)
                 if Task.isShuttingDownGracefully { break }
                 await self.tick()
             }
         } onGracefulShutdown: {
-            let wake = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.woken = true
-                defer { state.wake = nil }
-                return state.wake
-            }
-            wake?.resume()
+            self.sleeper.wake()
         }
         // The recorder has stopped (it is stopped first): what it wrote is in the final checkpoint.
         do {
@@ -104,44 +97,6 @@ final class AuditCheckpointer: Service, Sendable {
         } catch {
             self.logger.error("The final audit checkpoint could not be signed", metadata: ["error.message": "\(error)"])
         }
-    }
-
-    private func sleep(_ duration: Duration) async {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let now = self.state.withLock { state -> Bool in
-                        if state.woken {
-                            state.woken = false
-                            return true
-                        }
-                        state.wake = continuation
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: duration)
-                return false
-            }
-            // Whichever ends first ends the sleep: a wake-up (entries arrived, shutdown) cancels
-            // the timer; the timer releases the waiter, or marks it woken if it has not waited yet.
-            let woken = await group.next() ?? true
-            group.cancelAll()
-            guard !woken else { return }
-            let wake = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                guard let wake = state.wake else {
-                    state.woken = true
-                    return nil
-                }
-                state.wake = nil
-                return wake
-            }
-            wake?.resume()
-        }
-        self.state.withLock { $0.woken = false }
     }
 
     /// One tick: renew the lease; the holder signs when the interval has passed or enough entries

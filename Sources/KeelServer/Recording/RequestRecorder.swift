@@ -29,6 +29,12 @@ public final class RequestRecorder: Service, Sendable {
     indirect enum Item: Sendable {
         case record(RequestRecord)
         case entry(AuditEntry.Payload, time: Int64, written: DurableWrite?)
+
+        /// An entry someone waits for (strict mode).
+        var isAwaited: Bool {
+            if case .entry(_, _, .some) = self { return true }
+            return false
+        }
     }
 
     /// Someone waiting until an entry is durably stored (strict mode), told once.
@@ -61,10 +67,6 @@ public final class RequestRecorder: Service, Sendable {
         var buffer: [Item] = []
         var waitingProducers: [CheckedContinuation<Void, Never>] = []
         var waitingConsumer: CheckedContinuation<Void, Never>?
-        /// The drain loop waiting out a partial batch's flush interval, and whether that wait is
-        /// over (see ``collect(until:)``).
-        var collector: CheckedContinuation<Void, Never>?
-        var collectorReleased = false
         var shuttingDown = false
         var written = 0
         /// The partial batch in the buffer has already waited its flush interval.
@@ -99,6 +101,8 @@ public final class RequestRecorder: Service, Sendable {
     static let catchUpBatch = 128
 
     private let state = Mutex(State())
+    /// The drain loop's wait for a partial batch to fill up.
+    private let collecting = WakeableSleep()
     private let store: any RequestRecordStore
     private let capacity: Int
     private let batchSize: Int
@@ -176,30 +180,29 @@ public final class RequestRecorder: Service, Sendable {
     private func enqueue(_ item: Item) async {
         while true {
             enum Next {
-                case done(CheckedContinuation<Void, Never>?, CheckedContinuation<Void, Never>?)
+                case done(CheckedContinuation<Void, Never>?, urgent: Bool)
                 case wait
             }
             let next = self.state.withLock { state -> Next in
                 guard state.buffer.count < self.capacity else { return .wait }
                 state.buffer.append(item)
-                var collector: CheckedContinuation<Void, Never>?
+                var urgent = false
                 switch item {
                 case .record: state.counts.recordsAccepted += 1
                 case .entry(_, _, let written):
                     if written != nil {
                         state.urgent = true
-                        collector = state.collector
-                        state.collector = nil
+                        urgent = true
                     }
                 }
                 let consumer = state.waitingConsumer
                 state.waitingConsumer = nil
-                return .done(consumer, collector)
+                return .done(consumer, urgent: urgent)
             }
             switch next {
-            case .done(let consumer, let collector):
+            case .done(let consumer, let urgent):
                 consumer?.resume()
-                collector?.resume()
+                if urgent { self.collecting.wake() }
                 return
             case .wait:
                 await withCheckedContinuation { continuation in
@@ -242,13 +245,13 @@ public final class RequestRecorder: Service, Sendable {
     }
 
     private func beginShutdown() {
-        let (consumer, collector) = self.state.withLock { state in
+        let consumer = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.shuttingDown = true
-            defer { (state.waitingConsumer, state.collector) = (nil, nil) }
-            return (state.waitingConsumer, state.collector)
+            defer { state.waitingConsumer = nil }
+            return state.waitingConsumer
         }
         consumer?.resume()
-        collector?.resume()
+        self.collecting.wake()
     }
 
     private func drainLoop() async {
@@ -262,7 +265,6 @@ public final class RequestRecorder: Service, Sendable {
                     && !state.collected && !state.urgent
                 {
                     state.collected = true
-                    state.collectorReleased = false
                     return .collect
                 }
                 if !state.buffer.isEmpty {
@@ -277,11 +279,7 @@ public final class RequestRecorder: Service, Sendable {
                     state.buffer.removeFirst(count)
                     let producers = state.waitingProducers
                     state.waitingProducers = []
-                    let awaited = batch.contains { item in
-                        if case .entry(_, _, .some) = item { return true }
-                        return false
-                    }
-                    return .write(batch, urgent: behind || awaited, producers)
+                    return .write(batch, urgent: behind || batch.contains(where: \.isAwaited), producers)
                 }
                 return state.shuttingDown ? .stop : .wait
             }
@@ -302,7 +300,10 @@ public final class RequestRecorder: Service, Sendable {
                     if resumeNow { continuation.resume() }
                 }
             case .collect:
-                await self.collect(until: ContinuousClock.now + self.flushInterval)
+                // A partial batch waits its flush interval to fill up, cut short by shutdown or by
+                // an entry someone waits for (strict mode). One sleep per interval: waking the
+                // drain loop more often took the serving core from requests.
+                await self.collecting.sleep(until: .now + self.flushInterval)
             case .write(let batch, let urgent, let producers):
                 for producer in producers { producer.resume() }
                 if let observe = self.observe {
@@ -314,34 +315,6 @@ public final class RequestRecorder: Service, Sendable {
                 }
                 await self.write(batch, urgent: urgent)
             }
-        }
-    }
-
-    /// A partial batch waits its flush interval to fill up, cut short by shutdown or by an entry
-    /// someone waits for (strict mode). One sleep and one wake-up per interval: the drain loop
-    /// shares a core with the threads serving requests, and waking it more often took that core
-    /// from them (requests' p99 grew with every wake-up).
-    private func collect(until deadline: ContinuousClock.Instant) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let now = self.state.withLock { state -> Bool in
-                        if state.collectorReleased || state.urgent || state.shuttingDown { return true }
-                        state.collector = continuation
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-            }
-            _ = await group.next()
-            group.cancelAll()  // ends the sleep
-            let collector = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.collectorReleased = true
-                defer { state.collector = nil }
-                return state.collector
-            }
-            collector?.resume()  // ends the wait
         }
     }
 
@@ -410,7 +383,9 @@ public final class RequestRecorder: Service, Sendable {
     }
 
     /// The batch's records, and its audit entries numbered from `firstSeq`, encoded and hashed on
-    /// the recorder's own thread at low priority.
+    /// the recorder's own thread at low priority — except a batch with an entry someone waits for
+    /// (strict mode), encoded right here: on a busy core the low-priority thread could keep that
+    /// request waiting for seconds.
     private func encode(_ batch: [Item], firstSeq: UInt64) async -> ([RequestRecord], [AuditLeaf]) {
         let instanceID = self.instanceID
         let work: @Sendable () -> ([RequestRecord], [AuditLeaf]) = {
@@ -437,6 +412,7 @@ public final class RequestRecorder: Service, Sendable {
             }
             return (records, leaves)
         }
+        if batch.contains(where: \.isAwaited) { return work() }
         do {
             return try await self.encoder.runIfActive {
                 LowPriorityThread.lowerCurrent()

@@ -241,7 +241,7 @@ package final class SQLAuditLogStore: AuditLogStore {
     }
 
     /// The request entry an ``entrySelect`` row keeps as a reference to its record.
-    static func rebuiltEntry(_ row: SQLRow) throws -> AuditEntry {
+    private static func rebuiltEntry(_ row: SQLRow) throws -> AuditEntry {
         let record = try RequestRecord(row: row)
         guard let seq = UInt64(exactly: try row.decode("audit_seq", as: Int64.self)) else {
             throw StorageError.invalidStoredValue(table: "audit_entry", column: "seq")
@@ -279,7 +279,6 @@ package final class SQLAuditLogStore: AuditLogStore {
             """
         )
         for row in rows {
-            guard try row.decode("audit_has_record", as: Int64.self) == 1 else { continue }
             let entry = try Self.storedEntry(row)
             try await tx.run(
                 """
