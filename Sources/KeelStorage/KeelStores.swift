@@ -20,6 +20,8 @@ public struct KeelStores: Sendable {
     public let rateLimits: any RateLimitStore
     /// The agent tasks that ended, and what their requests add up to.
     public let agentTasks: any AgentTaskStore
+    /// Compliance policies made through the admin API, and the policy probes' results.
+    public let policies: any PolicyStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -42,6 +44,7 @@ public struct KeelStores: Sendable {
         self.budgets = SQLBudgetStore(database: database)
         self.rateLimits = SQLRateLimitStore(database: database)
         self.agentTasks = SQLAgentTaskStore(database: database)
+        self.policies = SQLPolicyStore(database: database)
         self.backendDescription = backendDescription
         self.ping = ping
     }

@@ -1,3 +1,4 @@
+import Hummingbird
 import KeelCore
 import KeelOps
 import KeelProviders
@@ -10,7 +11,6 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
-import Hummingbird
 
 /// The `keel serve` process: storage, simulators, providers, the data plane, the admin API and the
 /// recorder, run together and stopped together.
@@ -73,12 +73,20 @@ public final class KeelApp: Sendable {
     public func run(onReady: @escaping @Sendable (StartupInfo) async -> Void = { _ in }) async throws {
         defer { self.state.withLock { $0.stopped = true } }
         let configuration = self.configuration
-        let ownedGroup = self.sharedEventLoopGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads) : nil
+        let ownedGroup =
+            self.sharedEventLoopGroup == nil
+            ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.threads) : nil
         let group: any EventLoopGroup = self.sharedEventLoopGroup ?? ownedGroup!
         let backend = try await StorageBackend.open(configuration.storage, eventLoopGroup: group, logger: self.logger)
         let stores = backend.stores
         do {
-            try await self.serve(configuration, stores: stores, storageDescription: backend.description, group: group, onReady: onReady)
+            try await self.serve(
+                configuration,
+                stores: stores,
+                storageDescription: backend.description,
+                group: group,
+                onReady: onReady
+            )
         } catch {
             await backend.close()
             try? await ownedGroup?.shutdownGracefully()
@@ -116,21 +124,44 @@ public final class KeelApp: Sendable {
                     simulatorLogger.logLevel = max(self.logger.logLevel, .warning)
                     let simulator = KeelSimulator(configuration: simulatorConfiguration, logger: simulatorLogger)
                     let simulatorGroup = ServiceGroup(
-                        configuration: .init(services: [.init(service: simulator)], gracefulShutdownSignals: [], logger: self.logger)
+                        configuration: .init(
+                            services: [.init(service: simulator)],
+                            gracefulShutdownSignals: [],
+                            logger: self.logger
+                        )
                     )
                     simulatorGroups.append(simulatorGroup)
                     tasks.addTask { try await simulatorGroup.run() }
                     let port = try await simulator.listeningPort()
-                    providers[provider.name] = try Self.makeSimulatorClient(provider, port: port, group: group, propagatesTraceContext: traced)
+                    providers[provider.name] = try Self.makeSimulatorClient(
+                        provider,
+                        port: port,
+                        group: group,
+                        propagatesTraceContext: traced
+                    )
                     upstreamAddresses[provider.name] = .init(host: "127.0.0.1", port: port)
                 default:
-                    providers[provider.name] = try Self.makeProvider(provider, group: group, propagatesTraceContext: traced)
+                    providers[provider.name] = try Self.makeProvider(
+                        provider,
+                        group: group,
+                        propagatesTraceContext: traced
+                    )
                     upstreamAddresses[provider.name] = provider.baseURL.flatMap(Self.upstreamAddress(baseURL:))
                 }
             }
-            let tracing = try traced ? GatewayTracing(configuration: configuration.tracing, upstreamAddresses: upstreamAddresses, logger: self.logger) : nil
+            let tracing =
+                try traced
+                ? GatewayTracing(
+                    configuration: configuration.tracing,
+                    upstreamAddresses: upstreamAddresses,
+                    logger: self.logger
+                ) : nil
 
-            let registry = ModelRegistry(configuration: configuration, providers: providers, created: WallClock.unixMicros() / 1_000_000)
+            let registry = ModelRegistry(
+                configuration: configuration,
+                providers: providers,
+                created: WallClock.unixMicros() / 1_000_000
+            )
             let monitoring = try MonitoringEngine(
                 configuration: .init(
                     maxDeploymentSeries: configuration.monitoring.maxDeploymentSeries,
@@ -138,7 +169,12 @@ public final class KeelApp: Sendable {
                     rules: configuration.monitoring.rules
                 )
             )
-            let alerts = try AlertService(monitoring: monitoring, configuration: configuration.monitoring, eventLoopGroup: group, logger: self.logger)
+            let alerts = try AlertService(
+                monitoring: monitoring,
+                configuration: configuration.monitoring,
+                eventLoopGroup: group,
+                logger: self.logger
+            )
             let instanceID = Self.instanceID()
             let checkpointer = AuditCheckpointer(
                 store: stores.audit,
@@ -157,7 +193,9 @@ public final class KeelApp: Sendable {
                 observe: { batch in
                     // A record carries its task's outcome only when its request ended the task, and
                     // the store let it end only once (`AgentTaskOutcomes`).
-                    for record in batch { monitoring.ingest(record, agentTaskSucceeded: record.taskOutcome.map { $0 == .success }) }
+                    for record in batch {
+                        monitoring.ingest(record, agentTaskSucceeded: record.taskOutcome.map { $0 == .success })
+                    }
                 },
                 appended: { checkpointer.appended($0) }
             )
@@ -167,17 +205,33 @@ public final class KeelApp: Sendable {
             if let key = try await checkpointer.start() {
                 await recorder.append(.checkpoint(key), time: WallClock.unixMicros())
             }
-            await recorder.append(.configLoaded(configuration.loadedFrom.entry(of: configuration)), time: WallClock.unixMicros())
-            let completeness = AuditCompletenessMonitor(store: stores.audit, recorder: recorder, startIndex: auditStart, alerts: alerts, logger: self.logger)
+            await recorder.append(
+                .configLoaded(configuration.loadedFrom.entry(of: configuration)),
+                time: WallClock.unixMicros()
+            )
+            let completeness = AuditCompletenessMonitor(
+                store: stores.audit,
+                recorder: recorder,
+                startIndex: auditStart,
+                alerts: alerts,
+                logger: self.logger
+            )
             checkpointer.watch(with: completeness)
             let rateLimiter = RateLimiter(
                 configured: configuration.rateLimits,
                 store: stores.rateLimits,
-                settings: .init(sliceFraction: configuration.rateLimiting.sliceFraction, leaseTTL: configuration.rateLimiting.leaseTTL),
+                settings: .init(
+                    sliceFraction: configuration.rateLimiting.sliceFraction,
+                    leaseTTL: configuration.rateLimiting.leaseTTL
+                ),
                 logger: self.logger
             )
             try await rateLimiter.reload()
-            let rateLimitSync = RateLimitSync(limiter: rateLimiter, interval: configuration.rateLimiting.syncInterval, logger: self.logger)
+            let rateLimitSync = RateLimitSync(
+                limiter: rateLimiter,
+                interval: configuration.rateLimiting.syncInterval,
+                logger: self.logger
+            )
             let budgetLimit = BudgetLimit(
                 store: stores.budgets,
                 instanceID: instanceID,
@@ -195,6 +249,13 @@ public final class KeelApp: Sendable {
                 alertInterval: configuration.budgets.alertInterval,
                 logger: self.logger
             )
+            let policyBook = PolicyBook(
+                configured: configuration.policies,
+                store: stores.policies,
+                providerNames: configuration.providers.map(\.name),
+                logger: self.logger
+            )
+            try await policyBook.reload()
             let gateway = Gateway(
                 keyRing: keyRing,
                 registry: registry,
@@ -205,25 +266,76 @@ public final class KeelApp: Sendable {
                 reserveOutputTokens: configuration.budgets.reserveOutputTokens,
                 responseCache: ResponseCache(configuration: configuration),
                 agentTasks: AgentTaskOutcomes(
-                    store: stores.agentTasks, requests: stores.requests, monitoring: monitoring, logger: self.logger),
+                    store: stores.agentTasks,
+                    requests: stores.requests,
+                    monitoring: monitoring,
+                    logger: self.logger
+                ),
                 tracing: tracing,
-                policies: PolicySet(configuration.policies),
+                policies: policyBook,
                 strictAuditOrgs: configuration.compliance.strictOrgs,
                 strictAuditTimeout: .milliseconds(configuration.compliance.audit.strictTimeoutMs),
                 digesters: AuditDigesters(store: stores.audit, logger: self.logger),
                 injectionThreshold: configuration.contentGuard.injectionThreshold,
                 logger: self.logger
             )
-            var admin = AdminAPI(keyRing: keyRing, stores: stores, registry: registry, prices: .builtIn(overrides: configuration.prices), budgets: budgetLimit)
-            admin.contentScanner = ContentScanner(configuration: .init(injectionThreshold: configuration.contentGuard.injectionThreshold))
+            var admin = AdminAPI(
+                keyRing: keyRing,
+                stores: stores,
+                registry: registry,
+                prices: .builtIn(overrides: configuration.prices),
+                budgets: budgetLimit
+            )
+            admin.contentScanner = ContentScanner(
+                configuration: .init(injectionThreshold: configuration.contentGuard.injectionThreshold)
+            )
             let router = KeelRoutes.build(
-                gateway: gateway, admin: admin, stores: stores, monitoring: monitoring, alerts: alerts,
-                extraMetrics: { completeness.prometheusText() })
+                gateway: gateway,
+                admin: admin,
+                stores: stores,
+                monitoring: monitoring,
+                alerts: alerts,
+                extraMetrics: { completeness.prometheusText() }
+            )
             KeelRoutes.addAudit(
-                to: router, api: AuditAPI(admin: admin, store: stores.audit, signer: checkpointer.signer, completeness: completeness),
-                status: ComplianceStatus(configuration: configuration, stores: stores, signer: checkpointer.signer, completeness: completeness),
-                configuration: configuration, stores: stores)
+                to: router,
+                api: AuditAPI(
+                    admin: admin,
+                    store: stores.audit,
+                    signer: checkpointer.signer,
+                    completeness: completeness
+                ),
+                status: ComplianceStatus(
+                    configuration: configuration,
+                    stores: stores,
+                    signer: checkpointer.signer,
+                    completeness: completeness
+                ),
+                configuration: configuration,
+                stores: stores
+            )
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
+            KeelRoutes.addPolicies(to: router, admin: admin, book: policyBook)
+            let prober = PolicyProber(
+                gateway: gateway,
+                book: policyBook,
+                store: stores.policies,
+                alerts: alerts,
+                instanceID: instanceID,
+                interval: .milliseconds(configuration.compliance.probes.intervalMs),
+                logger: self.logger
+            )
+            AuditAPI.addProbes(
+                to: router,
+                api: AuditAPI(
+                    admin: admin,
+                    store: stores.audit,
+                    signer: checkpointer.signer,
+                    completeness: completeness
+                ),
+                store: stores.policies,
+                prober: prober
+            )
             let host = configuration.server.host
             let tls = try configuration.server.tls.map { try ServerTLS(configuration: $0, logger: self.logger) }
             let server = GatewayHTTPServer(
@@ -255,8 +367,25 @@ public final class KeelApp: Sendable {
                 // Before the recorder, so stopped after it: the final checkpoint covers every record.
                 .init(service: checkpointer),
                 .init(service: recorder),
-                .init(service: RetentionSweeper(compliance: configuration.compliance, stores: stores, recorder: recorder, instanceID: instanceID, logger: self.logger)), .init(service: rateLimitSync), .init(service: budgetService), .init(service: alerts), .init(service: server),
+                .init(
+                    service: RetentionSweeper(
+                        compliance: configuration.compliance,
+                        stores: stores,
+                        recorder: recorder,
+                        instanceID: instanceID,
+                        logger: self.logger
+                    )
+                ), .init(service: rateLimitSync),
+                .init(
+                    service: PolicySync(
+                        book: policyBook,
+                        interval: .milliseconds(configuration.compliance.policySyncIntervalMs),
+                        logger: self.logger
+                    )
+                ),
+                .init(service: budgetService), .init(service: alerts), .init(service: server),
             ]
+            if configuration.compliance.probes.enabled { services.append(.init(service: prober)) }
             // First in the list, so stopped last: after the server has finished the requests in
             // flight (ending their spans), the processor exports what it holds.
             if let tracing { services.insert(.init(service: tracing), at: 0) }
@@ -364,7 +493,8 @@ public final class KeelApp: Sendable {
         keyRing.replaceKeys(keys)
         keyRing.setClientIdentities(clientIdentities)
 
-        let configured = self.configuration.adminKey ?? self.environment["KEEL_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : Secret($0) }
+        let configured =
+            self.configuration.adminKey ?? self.environment["KEEL_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : Secret($0) }
         if let configured {
             keyRing.setAdminHash(configured.withExposedValue { KeyMaterial.hash($0) })
             return nil

@@ -15,25 +15,39 @@ struct AdminChangeAuditMiddleware<Context: RequestContext>: RouterMiddleware {
     let admin: AdminAPI
     let recorder: RequestRecorder
 
-    /// `POST` routes that change nothing (their bodies, such as text to scan, stay out of the log).
-    static var readOnly: Set<String> { ["/admin/v1/guard/scan"] }
+    /// `POST` routes that change nothing (their bodies, such as text to scan, stay out of the log;
+    /// a probe run keeps its results as evidence of its own).
+    static var readOnly: Set<String> { ["/admin/v1/guard/scan", "/admin/v1/compliance/probes/run"] }
 
     /// The largest change body kept as a summary; larger ones are summarised by size.
     static var maximumSummaryBytes: Int { 64 << 10 }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.isChange(request.method), request.uri.path.hasPrefix("/admin/v1/"), !Self.readOnly.contains(request.uri.path) else {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard Self.isChange(request.method), request.uri.path.hasPrefix("/admin/v1/"),
+            !Self.readOnly.contains(request.uri.path)
+        else {
             return try await next(request, context)
         }
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
         var response = try await next(request, context)
-        guard (200..<300).contains(response.status.code), let caller = try? self.admin.authenticate(request) else { return response }
+        guard (200..<300).contains(response.status.code), let caller = try? self.admin.authenticate(request) else {
+            return response
+        }
         let collector = BodyCollector()
         try await response.body.write(collector)
         response.body = ResponseBody(byteBuffer: collector.buffer)
         let entry = try? Self.change(
-            method: request.method, path: request.uri.path, caller: caller, requestBody: body, responseBody: collector.buffer)
+            method: request.method,
+            path: request.uri.path,
+            caller: caller,
+            requestBody: body,
+            responseBody: collector.buffer
+        )
         if let entry { await self.recorder.append(.adminChange(entry), time: WallClock.unixMicros()) }
         return response
     }
@@ -44,7 +58,11 @@ struct AdminChangeAuditMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The entry of one successful change.
     static func change(
-        method: HTTPRequest.Method, path: String, caller: AdminCaller, requestBody: ByteBuffer, responseBody: ByteBuffer
+        method: HTTPRequest.Method,
+        path: String,
+        caller: AdminCaller,
+        requestBody: ByteBuffer,
+        responseBody: ByteBuffer
     ) throws -> AuditEntry.AdminChange {
         let segments = path.dropFirst("/admin/v1/".count).split(separator: "/").map(String.init)
         let area = (segments.first ?? "admin").replacing("-", with: "_")
@@ -54,10 +72,13 @@ struct AdminChangeAuditMiddleware<Context: RequestContext>: RouterMiddleware {
             case .delete: area == "keys" ? "revoke" : "delete"
             default: "update"
             }
-        let targetType = area.hasSuffix("s") ? String(area.dropLast()) : area
+        let targetType =
+            area.hasSuffix("ies") ? area.dropLast(3) + "y" : area.hasSuffix("s") ? String(area.dropLast()) : area
         let answer = Self.json(responseBody)
         var targetID = segments.count > 1 ? segments[1] : nil
-        if targetID == nil, case .object(let members)? = answer, case .string(let id)? = members.first(where: { $0.key == "id" })?.value {
+        if targetID == nil, case .object(let members)? = answer,
+            case .string(let id)? = members.first(where: { $0.key == "id" })?.value
+        {
             targetID = id
         }
         let summary: JSONValue =
@@ -65,8 +86,13 @@ struct AdminChangeAuditMiddleware<Context: RequestContext>: RouterMiddleware {
             ? .object([.init(key: "body_bytes", value: .int(requestBody.readableBytes))])
             : Self.json(requestBody) ?? .object([])
         return try AuditEntry.AdminChange(
-            actorKeyID: caller.keyID ?? KeyID("admin"), actorRole: caller.role, action: "\(area).\(verb)", targetType: targetType,
-            targetID: targetID ?? "", summary: summary)
+            actorKeyID: caller.keyID ?? KeyID("admin"),
+            actorRole: caller.role,
+            action: "\(area).\(verb)",
+            targetType: targetType,
+            targetID: targetID ?? "",
+            summary: summary
+        )
     }
 
     static func json(_ buffer: ByteBuffer) -> JSONValue? {

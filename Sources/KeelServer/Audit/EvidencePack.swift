@@ -16,8 +16,9 @@ import NIOCore
 /// - `audit/checkpoint.txt`, `audit/verifier-key.txt` and `audit/inclusion-proofs.jsonl`: the
 ///   latest signed checkpoint, its key, and inclusion proofs of a random sample of the period's
 ///   entries against it;
-/// - `policies/policies.json` and `policies/changes.jsonl`: the policy set and every admin change
-///   of the period (`admin_change` entries);
+/// - `policies/policies.json`, `policies/changes.jsonl` and `policies/probes.jsonl`: the policy
+///   set in force (the configuration's and the admin API's), every admin change of the period
+///   (`admin_change` entries), and every policy probe result of the period;
 /// - `access-review.csv`: every key with its role, bindings, state and last use; active keys
 ///   unused for 90 days flagged;
 /// - `manifest.json`: the framework, period, generation time and SHA-256 of every file.
@@ -44,16 +45,26 @@ public struct EvidencePack: Sendable {
     /// Builds the pack from `configuration`'s store (opened as `keel serve` does).
     public func build(_ configuration: KeelConfiguration, logger: Logger) async throws -> Written {
         guard let framework = ComplianceFramework(rawValue: self.framework) else {
-            throw AuditLogCheck.Unavailable(description: "Unknown framework '\(self.framework)': one of soc2, hipaa, eu-ai-act.")
+            throw AuditLogCheck.Unavailable(
+                description: "Unknown framework '\(self.framework)': one of soc2, hipaa, eu-ai-act."
+            )
         }
         return try await AuditLogCheck.withStores(configuration, logger: logger) { stores in
             let signer = try await AuditLogCheck.existingSigner(configuration, stores: stores)
-            return try await self.build(framework: framework, configuration: configuration, stores: stores, signer: signer)
+            return try await self.build(
+                framework: framework,
+                configuration: configuration,
+                stores: stores,
+                signer: signer
+            )
         }
     }
 
     func build(
-        framework: ComplianceFramework, configuration: KeelConfiguration, stores: KeelStores, signer: NoteSigner
+        framework: ComplianceFramework,
+        configuration: KeelConfiguration,
+        stores: KeelStores,
+        signer: NoteSigner
     ) async throws -> Written {
         var written = Written()
         func put(_ path: String, _ text: String) { written.files[path] = Array(text.utf8) }
@@ -85,27 +96,60 @@ public struct EvidencePack: Sendable {
             put("audit/checkpoint.txt", latest.note)
             put("audit/verifier-key.txt", signer.verifierKey.description + "\n")
             let period = try await stores.database.rows(
-                "SELECT idx FROM audit_entry WHERE time_us >= \(self.from) AND time_us < \(self.to) AND idx < \(Int64(latest.treeSize)) ORDER BY idx")
+                "SELECT idx FROM audit_entry WHERE time_us >= \(self.from) AND time_us < \(self.to) AND idx < \(Int64(latest.treeSize)) ORDER BY idx"
+            )
             let indexes = try period.map { UInt64(try $0.decode("idx", as: Int64.self)) }
             var generator = SystemRandomNumberGenerator()
             let sample = Array(indexes.shuffled(using: &generator).prefix(self.sampleSize)).sorted()
             var lines = ""
             for index in sample {
                 guard let entry = try await stores.audit.entries(from: index, to: index + 1).first else { continue }
-                let proof = try await MerkleProof.inclusion(leafIndex: index, treeSize: latest.treeSize, from: stores.audit)
-                lines += #"{"index":\#(index),"tree_size":\#(latest.treeSize),"entry":""# + Base64Coding.encode(entry.bytes)
+                let proof = try await MerkleProof.inclusion(
+                    leafIndex: index,
+                    treeSize: latest.treeSize,
+                    from: stores.audit
+                )
+                lines +=
+                    #"{"index":\#(index),"tree_size":\#(latest.treeSize),"entry":""# + Base64Coding.encode(entry.bytes)
                 lines += #"","hashes":["# + proof.map { #""\#($0.base64)""# }.joined(separator: ",") + "]}\n"
             }
             put("audit/inclusion-proofs.jsonl", lines)
-            put("audit/entries-in-period.txt", "\(indexes.count) entries of the period are covered by the checkpoint; \(sample.count) sampled.\n")
+            put(
+                "audit/entries-in-period.txt",
+                "\(indexes.count) entries of the period are covered by the checkpoint; \(sample.count) sampled.\n"
+            )
         }
 
         // Policies and the period's changes.
-        put("policies/policies.json", Self.policiesJSON(configuration.policies))
+        let policies = try await PolicyBook.inForce(
+            configuration,
+            stores: stores,
+            logger: Logger(label: "keel.evidence")
+        )
+        put("policies/policies.json", "[" + policies.map(\.json).joined(separator: ",") + "]\n")
+        var probes = ""
+        var probeFrom = self.from
+        while true {
+            var page = try await stores.policies.probeResults(from: probeFrom, to: self.to, limit: 10_000)
+            let full = page.count == 10_000
+            // A full page may end inside a run: that run is read again whole with the next page.
+            if full, let last = page.last, page.first?.runAt != last.runAt {
+                page.removeAll { $0.runAt == last.runAt }
+                probeFrom = last.runAt
+            } else if let last = page.last {
+                probeFrom = last.runAt + 1
+            }
+            for result in page { probes += AuditAPI.probeJSON(result) + "\n" }
+            guard full else { break }
+        }
+        put("policies/probes.jsonl", probes)
         var changes = ""
         let changeRows = try await stores.database.rows(
-            "SELECT entry FROM audit_entry WHERE kind = 'admin_change' AND time_us >= \(self.from) AND time_us < \(self.to) ORDER BY idx")
-        for row in changeRows { changes += String(decoding: try row.decode("entry", as: [UInt8].self), as: UTF8.self) + "\n" }
+            "SELECT entry FROM audit_entry WHERE kind = 'admin_change' AND time_us >= \(self.from) AND time_us < \(self.to) ORDER BY idx"
+        )
+        for row in changeRows {
+            changes += String(decoding: try row.decode("entry", as: [UInt8].self), as: UTF8.self) + "\n"
+        }
         put("policies/changes.jsonl", changes)
 
         // Access review.
@@ -116,7 +160,9 @@ public struct EvidencePack: Sendable {
         put("controls.json", await status.evidenceJSON(for: framework))
 
         // The manifest last: a digest of every file.
-        var manifest = #"{"framework":""# + framework.rawValue + #"","from":\#(self.from / 1_000_000),"to":\#(self.to / 1_000_000)"#
+        var manifest =
+            #"{"framework":""# + framework.rawValue
+            + #"","from":\#(self.from / 1_000_000),"to":\#(self.to / 1_000_000)"#
         manifest += #","generated_at":\#(WallClock.unixMicros() / 1_000_000),"records":\#(written.records),"files":{"#
         manifest += written.files.keys.sorted().map { path in
             #""\#(path)":""# + HexCoding.encode(SHA256.hash(data: written.files[path]!)) + #"""#
@@ -129,7 +175,8 @@ public struct EvidencePack: Sendable {
     public static func day(_ text: String) -> Int64? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]), (1...12).contains(month), (1...31).contains(day)
+            let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]),
+            (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         // Days from civil (Howard Hinnant), the inverse of `CivilDate`.
         let shiftedYear = month <= 2 ? year - 1 : year
@@ -154,36 +201,27 @@ public struct EvidencePack: Sendable {
         }
     }
 
-    static func policiesJSON(_ policies: [Policy]) -> String {
-        func list(_ values: [String]) -> String { "[" + values.map { #""\#($0)""# }.joined(separator: ",") + "]" }
-        let items = policies.map { policy in
-            var scope: [String] = []
-            if let org = policy.scope.org { scope.append(#""org":"\#(org.rawValue)""#) }
-            if let team = policy.scope.team { scope.append(#""team":"\#(team.rawValue)""#) }
-            if let key = policy.scope.key { scope.append(#""key":"\#(key.rawValue)""#) }
-            if let model = policy.scope.model { scope.append(#""model":"\#(model)""#) }
-            return #"{"id":"\#(policy.id)","scope":{\#(scope.joined(separator: ","))},"models":{"allow":\#(list(policy.models.allow)),"deny":\#(list(policy.models.deny))},"#
-                + #""providers":{"allow":\#(list(policy.providers.allow)),"deny":\#(list(policy.providers.deny))},"regions":\#(list(policy.regions)),"baa_required":\#(policy.baaRequired)}"#
-        }
-        return "[" + items.joined(separator: ",") + "]\n"
-    }
-
     /// `key_id,name,role,org,team,project,user,state,created_at,last_used_at,flag` (times in Unix
     /// seconds): every key,
     /// active keys without a request in the 90 days before `now` flagged `unused_90_days`.
     static func accessReview(stores: KeelStores, now: Int64) async throws -> String {
-        let lastUse = try await stores.database.rows("SELECT key_id, MAX(started_at) AS last_used FROM request_record WHERE key_id IS NOT NULL GROUP BY key_id")
+        let lastUse = try await stores.database.rows(
+            "SELECT key_id, MAX(started_at) AS last_used FROM request_record WHERE key_id IS NOT NULL GROUP BY key_id"
+        )
         var lastUsed: [String: Int64] = [:]
         for row in lastUse { lastUsed[try row.decode("key_id")] = try row.decode("last_used") }
         var csv = "key_id,name,role,org,team,project,user,state,created_at,last_used_at,flag\n"
         let cutoff = now - 90 * 86_400_000_000
         for key in try await stores.keys.allKeys().sorted(by: { $0.id.rawValue < $1.id.rawValue }) {
-            let state = key.revokedAt != nil ? "revoked" : (key.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
+            let state =
+                key.revokedAt != nil ? "revoked" : (key.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active"
             let used = lastUsed[key.id.rawValue]
             let flag = state == "active" && (used ?? key.createdAt) < cutoff ? "unused_90_days" : ""
             let fields = [
-                key.id.rawValue, key.name ?? "", key.role.rawValue, key.orgID?.rawValue ?? "", key.teamID?.rawValue ?? "",
-                key.projectID?.rawValue ?? "", key.userID?.rawValue ?? "", state, String(key.createdAt / 1_000_000), used.map { String($0 / 1_000_000) } ?? "", flag,
+                key.id.rawValue, key.name ?? "", key.role.rawValue, key.orgID?.rawValue ?? "",
+                key.teamID?.rawValue ?? "",
+                key.projectID?.rawValue ?? "", key.userID?.rawValue ?? "", state, String(key.createdAt / 1_000_000),
+                used.map { String($0 / 1_000_000) } ?? "", flag,
             ]
             csv += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
@@ -191,14 +229,20 @@ public struct EvidencePack: Sendable {
     }
 
     static func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacing("\"", with: "\"\"") + "\"" : text
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+            ? "\"" + text.replacing("\"", with: "\"\"") + "\"" : text
     }
 }
 
 extension AuditAPI {
     /// `GET /admin/v1/compliance/evidence?framework=…&from=YYYY-MM-DD&to=YYYY-MM-DD`: the evidence
     /// pack of `keel compliance evidence`, as a zip.
-    func evidence(_ request: Request, configuration: KeelConfiguration, stores: KeelStores, status: ComplianceStatus) async throws -> Response {
+    func evidence(
+        _ request: Request,
+        configuration: KeelConfiguration,
+        stores: KeelStores,
+        status: ComplianceStatus
+    ) async throws -> Response {
         try self.authorizeAuditor(request)
         let parameters = request.uri.queryParameters
         guard let framework = parameters["framework"].flatMap({ ComplianceFramework(rawValue: String($0)) }) else {
@@ -207,14 +251,22 @@ extension AuditAPI {
         guard let from = parameters["from"].flatMap({ EvidencePack.day(String($0)) }),
             let to = parameters["to"].flatMap({ EvidencePack.day(String($0)) }), from < to
         else {
-            throw KeelError.invalidRequest("'from' and 'to' are days YYYY-MM-DD (UTC), 'from' before 'to'.", param: "from")
+            throw KeelError.invalidRequest(
+                "'from' and 'to' are days YYYY-MM-DD (UTC), 'from' before 'to'.",
+                param: "from"
+            )
         }
         let pack = EvidencePack(framework: framework.rawValue, from: from, to: to)
         let written = try await pack.build(
-            framework: framework, configuration: configuration, stores: stores, signer: self.signer)
+            framework: framework,
+            configuration: configuration,
+            stores: stores,
+            signer: self.signer
+        )
         let archive = ZipArchive.make(written.files.keys.sorted().map { ($0, written.files[$0]!) })
         var headers: HTTPFields = [.contentType: "application/zip"]
-        headers[.contentDisposition] = #"attachment; filename="keel-evidence-\#(framework.rawValue)-\#(parameters["from"]!)-\#(parameters["to"]!).zip""#
+        headers[.contentDisposition] =
+            #"attachment; filename="keel-evidence-\#(framework.rawValue)-\#(parameters["from"]!)-\#(parameters["to"]!).zip""#
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: archive)))
     }
 }
@@ -229,6 +281,7 @@ extension ComplianceStatus {
             .checkpointFreshness: ["audit/checkpoint.txt"],
             .authentication: ["access-review.csv"],
             .modelPolicies: ["policies/policies.json", "policies/changes.jsonl"],
+            .policyProbes: ["policies/probes.jsonl", "policies/policies.json"],
             .phiRouting: ["policies/policies.json"],
         ]
         var items: [String] = []
@@ -238,7 +291,8 @@ extension ComplianceStatus {
             JSONWriter.appendString(control.reference, to: &item)
             item += #","title":"#
             JSONWriter.appendString(control.title, to: &item)
-            item += #","check":""# + control.check.rawValue + #"","result":""# + result.status.rawValue + #"","reason":"#
+            item +=
+                #","check":""# + control.check.rawValue + #"","result":""# + result.status.rawValue + #"","reason":"#
             JSONWriter.appendString(result.reason, to: &item)
             item += #","evidence":["# + (files[control.check] ?? []).map { #""\#($0)""# }.joined(separator: ",") + "]}"
             items.append(item)

@@ -19,7 +19,13 @@ final class RetentionSweeper: Service, Sendable {
     private let instanceID: String
     private let logger: Logger
 
-    init(compliance: KeelConfiguration.Compliance, stores: KeelStores, recorder: RequestRecorder, instanceID: String, logger: Logger) {
+    init(
+        compliance: KeelConfiguration.Compliance,
+        stores: KeelStores,
+        recorder: RequestRecorder,
+        instanceID: String,
+        logger: Logger
+    ) {
         self.compliance = compliance
         self.stores = stores
         self.recorder = recorder
@@ -45,7 +51,10 @@ final class RetentionSweeper: Service, Sendable {
             guard winner == self.instanceID else { return }
             try await self.sweep(now: now)
         } catch {
-            self.logger.error("The retention sweep failed; it runs again next interval", metadata: ["error.message": "\(error)"])
+            self.logger.error(
+                "The retention sweep failed; it runs again next interval",
+                metadata: ["error.message": "\(error)"]
+            )
         }
     }
 
@@ -56,16 +65,33 @@ final class RetentionSweeper: Service, Sendable {
         for org in self.compliance.orgs {
             let before = cutoff(days: self.compliance.retentionDays(of: org))
             let rows = try await self.stores.requests.purge(startedBefore: before, scope: .org(org.org))
-            if rows > 0 { purges.append(AuditEntry.Purge(target: "request_log:\(org.org.rawValue)", before: before, rows: Int64(rows))) }
+            if rows > 0 {
+                purges.append(
+                    AuditEntry.Purge(target: "request_log:\(org.org.rawValue)", before: before, rows: Int64(rows))
+                )
+            }
         }
         let before = cutoff(days: self.compliance.retentionDays)
-        let rows = try await self.stores.requests.purge(startedBefore: before, scope: .allExcept(Set(self.compliance.orgs.map(\.org))))
+        let rows = try await self.stores.requests.purge(
+            startedBefore: before,
+            scope: .allExcept(Set(self.compliance.orgs.map(\.org)))
+        )
         if rows > 0 { purges.append(AuditEntry.Purge(target: "request_log", before: before, rows: Int64(rows))) }
         let auditBefore = cutoff(days: self.compliance.auditRetentionDays)
         let audit = try await self.stores.audit.purge(before: auditBefore)
-        if audit.rows > 0 { purges.append(AuditEntry.Purge(target: "audit_log", before: auditBefore, rows: Int64(audit.rows))) }
+        if audit.rows > 0 {
+            purges.append(AuditEntry.Purge(target: "audit_log", before: auditBefore, rows: Int64(audit.rows)))
+        }
+        // Probe results are evidence of the policies: kept as long as the audit log.
+        let probes = try await self.stores.policies.purgeProbeResults(before: auditBefore)
+        if probes > 0 {
+            purges.append(AuditEntry.Purge(target: "policy_probe_results", before: auditBefore, rows: Int64(probes)))
+        }
         for purge in purges {
-            self.logger.notice("Retention purged", metadata: ["keel.purge.target": "\(purge.target)", "keel.purge.rows": "\(purge.rows)"])
+            self.logger.notice(
+                "Retention purged",
+                metadata: ["keel.purge.target": "\(purge.target)", "keel.purge.rows": "\(purge.rows)"]
+            )
             await self.recorder.append(.purge(purge), time: now)
         }
     }

@@ -15,7 +15,11 @@ struct ConfigNode {
     }
 
     func child(_ key: String) -> ConfigNode {
-        ConfigNode(node: self.node?.mapping?[key], path: self.path.isEmpty ? key : "\(self.path).\(key)", context: self.context)
+        ConfigNode(
+            node: self.node?.mapping?[key],
+            path: self.path.isEmpty ? key : "\(self.path).\(key)",
+            context: self.context
+        )
     }
 
     /// Reports keys of this mapping that are not in `allowed` (typos fail loudly).
@@ -28,7 +32,10 @@ struct ConfigNode {
         for key in mapping.keys {
             guard let name = key.string else { continue }
             if !allowed.contains(name) {
-                self.context.report(self.path.isEmpty ? name : "\(self.path).\(name)", "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
+                self.context.report(
+                    self.path.isEmpty ? name : "\(self.path).\(name)",
+                    "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))"
+                )
             }
         }
     }
@@ -58,10 +65,14 @@ struct ConfigNode {
 
     /// One of a fixed set of words (`Value`'s raw values), or `value` when absent; anything else
     /// is reported with the words allowed.
-    func choice<Value: RawRepresentable>(default value: Value, allowed: [Value]) -> Value where Value.RawValue == String {
+    func choice<Value: RawRepresentable>(default value: Value, allowed: [Value]) -> Value
+    where Value.RawValue == String {
         guard let text = self.text else { return value }
         guard let parsed = Value(rawValue: text) else {
-            self.context.report(self.path, "must be one of \(allowed.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            self.context.report(
+                self.path,
+                "must be one of \(allowed.map(\.rawValue).joined(separator: ", ")), got '\(text)'"
+            )
             return value
         }
         return parsed
@@ -82,7 +93,10 @@ struct ConfigNode {
     func int(default value: Int, range: ClosedRange<Int>) -> Int {
         guard let text = self.text else { return value }
         guard let number = Int(text), range.contains(number) else {
-            self.context.report(self.path, "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+            self.context.report(
+                self.path,
+                "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'"
+            )
             return value
         }
         return number
@@ -131,10 +145,14 @@ struct ConfigNode {
 /// Shared state of one configuration read: the environment and the problems found.
 final class ConfigContext {
     let environment: [String: String]
+    /// Whether `${…}` placeholders are resolved: not in documents that come from clients (the
+    /// admin API), whose text must never reach the environment.
+    let interpolates: Bool
     private(set) var issues: [ConfigurationError.Issue] = []
 
-    init(environment: [String: String]) {
+    init(environment: [String: String], interpolates: Bool = true) {
         self.environment = environment
+        self.interpolates = interpolates
     }
 
     func report(_ key: String, _ reason: String) {
@@ -166,7 +184,7 @@ final class ConfigContext {
     }
 
     func interpolate(_ text: String, at path: String) -> String {
-        guard text.contains(Self.placeholderStart) else { return text }
+        guard self.interpolates, text.contains(Self.placeholderStart) else { return text }
         var output = ""
         var rest = Substring(text)
         while let open = rest.firstRange(of: Self.placeholderStart),

@@ -12,6 +12,23 @@ extension KeelConfiguration {
         public var retentionDays = 183
         /// `compliance.retention_sweep_interval_ms`: how often retention deletes what expired.
         public var retentionSweepIntervalMs = 3_600_000
+        /// `compliance.policy_sync_interval_ms`: how often an instance reloads the policies made
+        /// through the admin API (on another instance).
+        public var policySyncIntervalMs = 2_000
+        /// `compliance.probes`: the policy probes.
+        public var probes = Probes()
+
+        /// `compliance.probes`: synthetic requests that show each policy in force still works.
+        public struct Probes: Sendable, Equatable {
+            public var enabled = true
+            /// How often every policy is probed.
+            public var intervalMs = 300_000
+
+            public init(enabled: Bool = true, intervalMs: Int = 300_000) {
+                self.enabled = enabled
+                self.intervalMs = intervalMs
+            }
+        }
 
         /// HIPAA keeps documentation six years (§164.316(b)(2)).
         public static let hipaaRetentionDays = 2_190
@@ -107,7 +124,9 @@ extension KeelConfiguration.LoadedFrom {
     /// The `config_loaded` entry: the text's digest, or for a configuration not read from text
     /// (the built-in default, one built in code) the digest of its description, secrets redacted.
     func entry(of configuration: KeelConfiguration) -> AuditEntry.ConfigLoaded {
-        let digest = self.sha256.isEmpty ? HexCoding.encode(SHA256.hash(data: Array(String(reflecting: configuration).utf8))) : self.sha256
+        let digest =
+            self.sha256.isEmpty
+            ? HexCoding.encode(SHA256.hash(data: Array(String(reflecting: configuration).utf8))) : self.sha256
         return AuditEntry.ConfigLoaded(configSHA256: digest, source: self.source)
     }
 }
@@ -115,14 +134,30 @@ extension KeelConfiguration.LoadedFrom {
 extension KeelConfiguration {
     /// Reads `compliance:` {`audit` {`origin`, `signing_key_file`, `trusted_keys`,
     /// `checkpoint_interval_ms`, `checkpoint_entries`, `strict_timeout_ms`}, `orgs[]` {`org`, `audit`,
-    /// `retention_days`, `hipaa`}, `retention_days`, `retention_sweep_interval_ms`}.
+    /// `retention_days`, `hipaa`}, `retention_days`, `retention_sweep_interval_ms`,
+    /// `policy_sync_interval_ms`, `probes` {`enabled`, `interval_ms`}}.
     static func readCompliance(_ node: ConfigNode) -> Compliance {
-        node.expectKeys(["audit", "orgs", "retention_days", "retention_sweep_interval_ms"])
+        node.expectKeys([
+            "audit", "orgs", "retention_days", "retention_sweep_interval_ms", "policy_sync_interval_ms", "probes",
+        ])
         var compliance = Compliance()
         compliance.retentionDays = node.child("retention_days").int(default: 183, range: 1...36_500)
-        compliance.retentionSweepIntervalMs = node.child("retention_sweep_interval_ms").int(default: 3_600_000, range: 1_000...86_400_000)
+        compliance.retentionSweepIntervalMs = node.child("retention_sweep_interval_ms").int(
+            default: 3_600_000,
+            range: 1_000...86_400_000
+        )
+        compliance.policySyncIntervalMs = node.child("policy_sync_interval_ms").int(default: 2_000, range: 10...60_000)
+        let probes = node.child("probes")
+        probes.expectKeys(["enabled", "interval_ms"])
+        compliance.probes = Compliance.Probes(
+            enabled: probes.child("enabled").bool(default: true),
+            intervalMs: probes.child("interval_ms").int(default: 300_000, range: 1_000...86_400_000)
+        )
         let audit = node.child("audit")
-        audit.expectKeys(["origin", "signing_key_file", "trusted_keys", "checkpoint_interval_ms", "checkpoint_entries", "strict_timeout_ms"])
+        audit.expectKeys([
+            "origin", "signing_key_file", "trusted_keys", "checkpoint_interval_ms", "checkpoint_entries",
+            "strict_timeout_ms",
+        ])
         if let origin = audit.child("origin").text {
             if SignedNote.isValidKeyName(origin) {
                 compliance.audit.origin = origin
@@ -133,11 +168,17 @@ extension KeelConfiguration {
         compliance.audit.signingKeyFile = audit.child("signing_key_file").text
         for (index, key) in audit.child("trusted_keys").stringList().enumerated() {
             if (try? NoteVerifierKey(parsing: key)) == nil {
-                node.context.report(audit.child("trusted_keys").path + "[\(index)]", "is not a verifier key (name+keyid+base64)")
+                node.context.report(
+                    audit.child("trusted_keys").path + "[\(index)]",
+                    "is not a verifier key (name+keyid+base64)"
+                )
             }
             compliance.audit.trustedKeys.append(key)
         }
-        compliance.audit.checkpointIntervalMs = audit.child("checkpoint_interval_ms").int(default: 60_000, range: 1_000...60_000)
+        compliance.audit.checkpointIntervalMs = audit.child("checkpoint_interval_ms").int(
+            default: 60_000,
+            range: 1_000...60_000
+        )
         compliance.audit.checkpointEntries = audit.child("checkpoint_entries").int(default: 10_000, range: 1...10_000)
         compliance.audit.strictTimeoutMs = audit.child("strict_timeout_ms").int(default: 5_000, range: 100...60_000)
         var seen: Set<String> = []
@@ -147,13 +188,18 @@ extension KeelConfiguration {
                 element.context.report(element.child("org").path, "is required")
                 continue
             }
-            if !seen.insert(org).inserted { element.context.report(element.child("org").path, "is listed twice: '\(org)'") }
+            if !seen.insert(org).inserted {
+                element.context.report(element.child("org").path, "is listed twice: '\(org)'")
+            }
             let retention = element.child("retention_days")
             compliance.orgs.append(
                 Compliance.Org(
-                    org: OrgID(org), audit: element.child("audit").choice(default: .standard, allowed: [.standard, .strict]),
+                    org: OrgID(org),
+                    audit: element.child("audit").choice(default: .standard, allowed: [.standard, .strict]),
                     retentionDays: retention.text == nil ? nil : retention.int(default: 183, range: 1...36_500),
-                    hipaa: element.child("hipaa").bool(default: false)))
+                    hipaa: element.child("hipaa").bool(default: false)
+                )
+            )
         }
         return compliance
     }

@@ -1,4 +1,5 @@
 import KeelCore
+import Yams
 
 extension KeelConfiguration {
     /// Reads `policies:`, a list of compliance policies {`id` (default `config-<index>`), `name`,
@@ -13,41 +14,83 @@ extension KeelConfiguration {
         var ids: Set<String> = []
         let providerNames = providers.map(\.name)
         for (index, element) in node.elements.enumerated() {
-            element.expectKeys(["id", "name", "scope", "models", "providers", "regions", "baa_required", "pii", "secrets", "injection"])
-            let scope = element.child("scope")
-            scope.expectKeys(["org", "team", "key", "model"])
-            let policy = Policy(
-                id: element.child("id").text ?? "config-\(index)",
-                name: element.child("name").text,
-                scope: Policy.Scope(
-                    org: scope.child("org").text.map { OrgID($0) },
-                    team: scope.child("team").text.map { TeamID($0) },
-                    key: scope.child("key").text.map { KeyID($0) },
-                    model: scope.child("model").text
-                ),
-                models: Self.readNameRule(element.child("models")),
-                providers: Self.readNameRule(element.child("providers")),
-                regions: element.child("regions").stringList(),
-                baaRequired: element.child("baa_required").bool(default: false),
-                pii: Self.readContentRule(element.child("pii"), kind: .personalData, kindName: "personal data"),
-                secrets: Self.readContentRule(element.child("secrets"), kind: .secrets, kindName: "credential"),
-                injection: Self.readInjectionRule(element.child("injection"))
-            )
+            let policy = Self.readPolicy(element, defaultID: "config-\(index)", providerNames: providerNames)
             if !ids.insert(policy.id).inserted {
                 element.context.report(element.child("id").path, "is used by another policy: '\(policy.id)'")
-            }
-            for pattern in policy.providers.allow + policy.providers.deny
-            where !providerNames.contains(where: { NamePattern.matches(pattern, $0) }) {
-                element.context.report(element.child("providers").path, "'\(pattern)' matches no configured provider")
-            }
-            if policy.models.isEmpty, policy.providers.isEmpty, policy.regions.isEmpty, !policy.baaRequired, policy.pii == nil,
-                policy.secrets == nil, policy.injection == nil
-            {
-                element.context.report(element.path, "sets no rule (models, providers, regions, baa_required, pii, secrets or injection)")
             }
             policies.append(policy)
         }
         return policies
+    }
+
+    /// Reads one policy (an entry of `policies:`, or a document of the admin API). With
+    /// `providerNames`, a provider pattern that matches none of them is an error.
+    static func readPolicy(_ element: ConfigNode, defaultID: String, providerNames: [String]?) -> Policy {
+        element.expectKeys([
+            "id", "name", "scope", "models", "providers", "regions", "baa_required", "pii", "secrets", "injection",
+        ])
+        let scope = element.child("scope")
+        scope.expectKeys(["org", "team", "key", "model"])
+        let policy = Policy(
+            id: element.child("id").text ?? defaultID,
+            name: element.child("name").text,
+            scope: Policy.Scope(
+                org: scope.child("org").text.map { OrgID($0) },
+                team: scope.child("team").text.map { TeamID($0) },
+                key: scope.child("key").text.map { KeyID($0) },
+                model: scope.child("model").text
+            ),
+            models: Self.readNameRule(element.child("models")),
+            providers: Self.readNameRule(element.child("providers")),
+            regions: element.child("regions").stringList(),
+            baaRequired: element.child("baa_required").bool(default: false),
+            pii: Self.readContentRule(element.child("pii"), kind: .personalData, kindName: "personal data"),
+            secrets: Self.readContentRule(element.child("secrets"), kind: .secrets, kindName: "credential"),
+            injection: Self.readInjectionRule(element.child("injection"))
+        )
+        if let providerNames {
+            for pattern in policy.providers.allow + policy.providers.deny
+            where !providerNames.contains(where: { NamePattern.matches(pattern, $0) }) {
+                element.context.report(element.child("providers").path, "'\(pattern)' matches no configured provider")
+            }
+        }
+        if policy.models.isEmpty, policy.providers.isEmpty, policy.regions.isEmpty, !policy.baaRequired,
+            policy.pii == nil,
+            policy.secrets == nil, policy.injection == nil
+        {
+            element.context.report(
+                element.path,
+                "sets no rule (models, providers, regions, baa_required, pii, secrets or injection)"
+            )
+        }
+        return policy
+    }
+
+    /// Reads a policy from a JSON document (the admin API's body, a stored policy), validated as
+    /// an entry of `policies:` is; `${…}` is not interpolated. Throws the problems found, each
+    /// named by its key path.
+    static func policy(
+        json text: String,
+        defaultID: String,
+        providerNames: [String]?
+    ) throws(ConfigurationError) -> Policy {
+        let context = ConfigContext(environment: [:], interpolates: false)
+        let root: Yams.Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(issues: [.init(key: "(root)", reason: "is not JSON")])
+        }
+        guard case .mapping? = root else {
+            throw ConfigurationError(issues: [.init(key: "(root)", reason: "must be a JSON object")])
+        }
+        let policy = Self.readPolicy(
+            ConfigNode(node: root, path: "", context: context),
+            defaultID: defaultID,
+            providerNames: providerNames
+        )
+        if !context.issues.isEmpty { throw ConfigurationError(issues: context.issues) }
+        return policy
     }
 
     private static func readNameRule(_ node: ConfigNode) -> Policy.NameRule {
@@ -97,12 +140,17 @@ extension KeelConfiguration {
         let typesNode = node.child("types")
         if typesNode.isPresent {
             let names = typesNode.stringList()
-            if names.isEmpty { typesNode.context.report(typesNode.path, "must name at least one type (leave it out for all)") }
+            if names.isEmpty {
+                typesNode.context.report(typesNode.path, "must name at least one type (leave it out for all)")
+            }
             types = GuardTypeSet()
             for name in names {
                 guard let type = GuardFindingType(rawValue: name), kind.contains(type) else {
                     let allowed = kind.types.map(\.rawValue).joined(separator: ", ")
-                    typesNode.context.report(typesNode.path, "'\(name)' is not a \(kindName) type (allowed: \(allowed))")
+                    typesNode.context.report(
+                        typesNode.path,
+                        "'\(name)' is not a \(kindName) type (allowed: \(allowed))"
+                    )
                     continue
                 }
                 types.insert(GuardTypeSet(types: [type]))
@@ -132,12 +180,17 @@ extension KeelConfiguration {
         var roles = ContentRoleSet()
         for name in rolesNode.stringList() {
             guard let role = ContentRole(rawValue: name) else {
-                rolesNode.context.report(rolesNode.path, "'\(name)' is not a role (allowed: user, tool, system, assistant)")
+                rolesNode.context.report(
+                    rolesNode.path,
+                    "'\(name)' is not a role (allowed: user, tool, system, assistant)"
+                )
                 continue
             }
             roles.insert(ContentRoleSet(roles: [role]))
         }
-        if roles.isEmpty { rolesNode.context.report(rolesNode.path, "must name at least one role (leave it out for user, tool)") }
+        if roles.isEmpty {
+            rolesNode.context.report(rolesNode.path, "must name at least one role (leave it out for user, tool)")
+        }
         return InjectionRule(action: action, roles: roles)
     }
 }

@@ -107,8 +107,8 @@ extension Gateway {
     /// The policies that apply to a request of `principal` naming `model`; throws when one of
     /// them does not allow the model.
     func policy(for principal: Principal, model: String) throws(KeelError) -> EffectivePolicy {
-        guard !self.policies.isEmpty else { return EffectivePolicy([]) }
-        let policy = self.policies.effective(
+        guard let policies = self.policies?.current, !policies.isEmpty else { return EffectivePolicy([]) }
+        let policy = policies.effective(
             org: principal.orgID,
             team: principal.teamID,
             key: principal.keyID,

@@ -28,8 +28,9 @@ public final class Gateway: Sendable {
     let agentTasks: AgentTaskOutcomes
     /// OpenTelemetry traces; `nil` when `tracing` is off (the request path then makes no span).
     let tracing: GatewayTracing?
-    /// Compliance policies (`policies:`); empty, the request path does no policy work.
-    let policies: PolicySet
+    /// Compliance policies (`policies:` and `/admin/v1/policies`); `nil` or empty, the request
+    /// path does no policy work.
+    let policies: PolicyBook?
     /// Organisations in strict audit mode: their requests are answered only once logged.
     let strictAuditOrgs: Set<OrgID>
     /// How long a strict organisation's request waits for its entry to be stored.
@@ -51,7 +52,7 @@ public final class Gateway: Sendable {
         responseCache: ResponseCache? = nil,
         agentTasks: AgentTaskOutcomes,
         tracing: GatewayTracing? = nil,
-        policies: PolicySet = PolicySet([]),
+        policies: PolicyBook? = nil,
         strictAuditOrgs: Set<OrgID> = [],
         strictAuditTimeout: Duration = .seconds(5),
         digesters: AuditDigesters? = nil,
@@ -83,11 +84,15 @@ public final class Gateway: Sendable {
             // A service on mTLS: its certificate stands for the key mapped to it.
             if self.keyRing.identifiesClients {
                 let identities = request.headers[values: .keelClientCertificate]
-                if !identities.isEmpty, let principal = self.keyRing.authenticate(clientIdentities: identities, now: WallClock.unixMicros()) {
+                if !identities.isEmpty,
+                    let principal = self.keyRing.authenticate(clientIdentities: identities, now: WallClock.unixMicros())
+                {
                     return principal
                 }
             }
-            throw .unauthenticated("You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.")
+            throw .unauthenticated(
+                "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'."
+            )
         }
         guard let principal = self.keyRing.authenticate(presented, now: WallClock.unixMicros()) else {
             throw .unauthenticated("Incorrect API key provided.")
@@ -164,7 +169,10 @@ public final class Gateway: Sendable {
         record.taskID = try AgentTask.validatedID(request.headers[.keelTask], name: "x-keel-task")
         let outcome = try AgentTask.validatedOutcome(request.headers[.keelTaskOutcome], name: "x-keel-task-outcome")
         if outcome != nil, record.taskID == nil {
-            throw .invalidRequest("'x-keel-task-outcome' needs 'x-keel-task': the task it ends.", param: "x-keel-task-outcome")
+            throw .invalidRequest(
+                "'x-keel-task-outcome' needs 'x-keel-task': the task it ends.",
+                param: "x-keel-task-outcome"
+            )
         }
         return outcome
     }

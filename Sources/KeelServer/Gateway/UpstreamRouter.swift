@@ -67,27 +67,27 @@ struct UpstreamRouter: Sendable {
         var attempts = 0
         var log: [RequestRecord.Attempt] = []
         var lastFailure: Failure?
-        // Why the policies left a model or deployment out, for the refusal when nothing was left.
-        var policyRefusal: KeelError?
         var generator = SystemRandomNumberGenerator()
-        for entry in self.registry.candidates(for: name) {
-            if !policy.isEmpty, let violation = policy.violation(model: entry.name) {
-                policyRefusal = policyRefusal ?? violation
-                continue
-            }
+        let admissible = self.candidates(for: name, policy: policy)
+        for (entry, allowed) in admissible.entries {
             var plan = entry.group.plan(estimatedTokens: estimatedTokens).filter { candidate in
-                let deployment = entry.deployments[candidate.deployment]
-                if skip(deployment) { return false }
-                guard !policy.isEmpty, let refusal = policy.refusal(provider: deployment.compliance) else { return true }
-                policyRefusal = policyRefusal ?? refusal.error(provider: deployment.compliance, model: entry.name)
-                return false
+                allowed?[candidate.deployment] != false && !skip(entry.deployments[candidate.deployment])
             }[...]
             if let hedgeAfter = entry.hedgeAfter, plan.count >= 2 {
                 let race = await self.hedge(
-                    entry, plan[plan.startIndex], plan[plan.startIndex + 1],
-                    after: hedgeAfter, estimatedTokens: estimatedTokens, usedTokens: usedTokens, firstTokenAt: firstTokenAt,
-                    trace: trace, firstAttempt: attempts + 1, resumed: resumed, holdsStream: holdsStream,
-                    logger: logger, attempt: attempt
+                    entry,
+                    plan[plan.startIndex],
+                    plan[plan.startIndex + 1],
+                    after: hedgeAfter,
+                    estimatedTokens: estimatedTokens,
+                    usedTokens: usedTokens,
+                    firstTokenAt: firstTokenAt,
+                    trace: trace,
+                    firstAttempt: attempts + 1,
+                    resumed: resumed,
+                    holdsStream: holdsStream,
+                    logger: logger,
+                    attempt: attempt
                 )
                 plan = plan.dropFirst(2)
                 for attempted in race.attempts {
@@ -95,13 +95,29 @@ struct UpstreamRouter: Sendable {
                     log.append(Self.entry(attempted.deployment, error: attempted.error, since: attempted.started))
                 }
                 if let (value, deployment) = race.winner {
-                    return Routed(value: value, model: entry, deployment: deployment, attempts: attempts, attemptLog: log)
+                    return Routed(
+                        value: value,
+                        model: entry,
+                        deployment: deployment,
+                        attempts: attempts,
+                        attemptLog: log
+                    )
                 }
                 for attempted in race.attempts {
                     guard let error = attempted.error else { continue }
-                    lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: attempted.deployment)
+                    lastFailure = Failure(
+                        error: error,
+                        attempts: attempts,
+                        attemptLog: log,
+                        model: entry,
+                        deployment: attempted.deployment
+                    )
                     // The request itself is bad: no other deployment will take it either.
-                    if case .stop = entry.retryPolicy.decision(after: error, retry: entry.retryPolicy.maxRetries, using: &generator) {
+                    if case .stop = entry.retryPolicy.decision(
+                        after: error,
+                        retry: entry.retryPolicy.maxRetries,
+                        using: &generator
+                    ) {
                         if !error.isRetryable { throw lastFailure! }
                     }
                 }
@@ -110,11 +126,20 @@ struct UpstreamRouter: Sendable {
                 let deployment = entry.deployments[candidate.deployment]
                 var retry = 0
                 while true {
-                    guard case .started(let lease) = entry.group.begin(candidate, estimatedTokens: estimatedTokens) else {
+                    guard case .started(let lease) = entry.group.begin(candidate, estimatedTokens: estimatedTokens)
+                    else {
                         // Its breaker opened or its limit filled since the plan: the next one.
                         if lastFailure == nil {
-                            let error = KeelError.overloaded("Every deployment of '\(entry.name)' is cooling down or at its rate limit.")
-                            lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
+                            let error = KeelError.overloaded(
+                                "Every deployment of '\(entry.name)' is cooling down or at its rate limit."
+                            )
+                            lastFailure = Failure(
+                                error: error,
+                                attempts: attempts,
+                                attemptLog: log,
+                                model: entry,
+                                deployment: deployment
+                            )
                         }
                         break
                     }
@@ -123,7 +148,9 @@ struct UpstreamRouter: Sendable {
                     let attemptTrace = trace?.startAttempt(deployment, number: attempts, resumed: resumed)
                     do {
                         let value = try await Self.call(attempt, deployment, attemptTrace)
-                        if let attemptTrace { Self.succeeded(attemptTrace, value, trace: trace, holdsStream: holdsStream) }
+                        if let attemptTrace {
+                            Self.succeeded(attemptTrace, value, trace: trace, holdsStream: holdsStream)
+                        }
                         entry.group.complete(
                             lease,
                             outcome: Self.success(started: started, firstTokenAt: firstTokenAt(value)),
@@ -134,25 +161,56 @@ struct UpstreamRouter: Sendable {
                         if !log.isEmpty {
                             log.append(Self.entry(deployment, error: nil, since: started))
                         }
-                        return Routed(value: value, model: entry, deployment: deployment, attempts: attempts, attemptLog: log)
+                        return Routed(
+                            value: value,
+                            model: entry,
+                            deployment: deployment,
+                            attempts: attempts,
+                            attemptLog: log
+                        )
                     } catch let refusal as DeploymentCannotServe {
                         // Not sent upstream: no attempt counted, no retry; the next deployment
                         // may serve it, else the client learns why none could.
-                        entry.group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                        entry.group.complete(
+                            lease,
+                            outcome: .inconclusive,
+                            usedTokens: 0,
+                            deployment: deployment.upstreamModel,
+                            logger: logger
+                        )
                         attemptTrace?.fail(refusal.error)
                         attempts -= 1
                         log.append(Self.entry(deployment, error: refusal.error, since: started))
-                        lastFailure = Failure(error: refusal.error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
+                        lastFailure = Failure(
+                            error: refusal.error,
+                            attempts: attempts,
+                            attemptLog: log,
+                            model: entry,
+                            deployment: deployment
+                        )
                         break
                     } catch let error as KeelError {
-                        entry.group.complete(lease, outcome: AttemptOutcome(error), usedTokens: nil, deployment: deployment.upstreamModel, logger: logger)
+                        entry.group.complete(
+                            lease,
+                            outcome: AttemptOutcome(error),
+                            usedTokens: nil,
+                            deployment: deployment.upstreamModel,
+                            logger: logger
+                        )
                         attemptTrace?.fail(error)
                         log.append(Self.entry(deployment, error: error, since: started))
-                        lastFailure = Failure(error: error, attempts: attempts, attemptLog: log, model: entry, deployment: deployment)
+                        lastFailure = Failure(
+                            error: error,
+                            attempts: attempts,
+                            attemptLog: log,
+                            model: entry,
+                            deployment: deployment
+                        )
                         logger.debug(
                             "Upstream attempt failed",
                             metadata: [
-                                LogKey.provider: "\(deployment.provider.name)", LogKey.model: "\(deployment.upstreamModel)",
+                                LogKey.provider: "\(deployment.provider.name)",
+                                LogKey.model: "\(deployment.upstreamModel)",
                                 LogKey.errorType: "\(error.metricLabel)", "keel.attempt": "\(attempts)",
                             ]
                         )
@@ -167,7 +225,13 @@ struct UpstreamRouter: Sendable {
                             continue
                         }
                     } catch {
-                        entry.group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                        entry.group.complete(
+                            lease,
+                            outcome: .inconclusive,
+                            usedTokens: 0,
+                            deployment: deployment.upstreamModel,
+                            logger: logger
+                        )
                         attemptTrace?.fail(errorType: KeelError.clientDisconnected.metricLabel)
                         throw error
                     }
@@ -176,7 +240,46 @@ struct UpstreamRouter: Sendable {
             }
         }
         if let lastFailure { throw lastFailure }
-        throw Failure(error: policyRefusal ?? .modelNotFound(name), attempts: attempts, attemptLog: log, model: nil, deployment: nil)
+        throw Failure(
+            error: admissible.refusal ?? .modelNotFound(name),
+            attempts: attempts,
+            attemptLog: log,
+            model: nil,
+            deployment: nil
+        )
+    }
+
+    /// The models a request naming `name` may reach under `policy` (the model, then its
+    /// fallbacks), each with the deployments the policy lets serve it (`nil`: all of them).
+    struct Admissible: Sendable {
+        var entries: [(entry: ModelRegistry.Entry, allowed: [Bool]?)] = []
+        /// Why the policy left the first model or deployment out, for the refusal when nothing
+        /// is left to try.
+        var refusal: KeelError?
+    }
+
+    /// What `policy` leaves of `name`'s candidates. The router plans only these; the policy
+    /// probes read them without routing anything.
+    func candidates(for name: String, policy: EffectivePolicy) -> Admissible {
+        var admissible = Admissible()
+        for entry in self.registry.candidates(for: name) {
+            guard !policy.isEmpty else {
+                admissible.entries.append((entry, nil))
+                continue
+            }
+            if let violation = policy.violation(model: entry.name) {
+                admissible.refusal = admissible.refusal ?? violation
+                continue
+            }
+            let allowed = entry.deployments.map { deployment in
+                guard let refusal = policy.refusal(provider: deployment.compliance) else { return true }
+                admissible.refusal =
+                    admissible.refusal ?? refusal.error(provider: deployment.compliance, model: entry.name)
+                return false
+            }
+            admissible.entries.append((entry, allowed))
+        }
+        return admissible
     }
 
     /// What a hedged pair of attempts produced.
@@ -216,29 +319,52 @@ struct UpstreamRouter: Sendable {
         let group = entry.group
         @Sendable func run(_ candidate: DeploymentGroup.Table.Candidate, number: Int) async -> Event {
             let deployment = entry.deployments[candidate.deployment]
-            guard case .started(let lease) = group.begin(candidate, estimatedTokens: estimatedTokens) else { return .notStarted }
+            guard case .started(let lease) = group.begin(candidate, estimatedTokens: estimatedTokens) else {
+                return .notStarted
+            }
             let started = ContinuousClock.now
             let attemptTrace = trace?.startAttempt(deployment, number: number, resumed: resumed)
             do {
                 let value = try await Self.call(attempt, deployment, attemptTrace)
                 if let attemptTrace { Self.succeeded(attemptTrace, value, trace: trace, holdsStream: holdsStream) }
                 group.complete(
-                    lease, outcome: Self.success(started: started, firstTokenAt: firstTokenAt(value)),
-                    usedTokens: usedTokens(value), deployment: deployment.upstreamModel, logger: logger
+                    lease,
+                    outcome: Self.success(started: started, firstTokenAt: firstTokenAt(value)),
+                    usedTokens: usedTokens(value),
+                    deployment: deployment.upstreamModel,
+                    logger: logger
                 )
                 return .finished(.init(deployment: deployment, started: started, error: nil), value)
             } catch let refusal as DeploymentCannotServe {
-                group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                group.complete(
+                    lease,
+                    outcome: .inconclusive,
+                    usedTokens: 0,
+                    deployment: deployment.upstreamModel,
+                    logger: logger
+                )
                 attemptTrace?.fail(refusal.error)
                 return .finished(.init(deployment: deployment, started: started, error: refusal.error), nil)
             } catch let error as KeelError where !Task.isCancelled {
-                group.complete(lease, outcome: AttemptOutcome(error), usedTokens: nil, deployment: deployment.upstreamModel, logger: logger)
+                group.complete(
+                    lease,
+                    outcome: AttemptOutcome(error),
+                    usedTokens: nil,
+                    deployment: deployment.upstreamModel,
+                    logger: logger
+                )
                 attemptTrace?.fail(error)
                 return .finished(.init(deployment: deployment, started: started, error: error), nil)
             } catch {
                 // Cancelled because the other attempt won (its transport may report the closed
                 // connection as an upstream error): says nothing about this deployment.
-                group.complete(lease, outcome: .inconclusive, usedTokens: 0, deployment: deployment.upstreamModel, logger: logger)
+                group.complete(
+                    lease,
+                    outcome: .inconclusive,
+                    usedTokens: 0,
+                    deployment: deployment.upstreamModel,
+                    logger: logger
+                )
                 attemptTrace?.fail(errorType: KeelError.hedgeLost.metricLabel)
                 return .finished(.init(deployment: deployment, started: started, error: .hedgeLost), nil)
             }
@@ -296,7 +422,12 @@ struct UpstreamRouter: Sendable {
 
     /// Ends a successful attempt's span, or hands it to the request's trace when it opened a
     /// stream (it ends with the stream).
-    private static func succeeded<Value>(_ attempt: AttemptTrace, _ value: Value, trace: RequestTrace?, holdsStream: (Value) -> Bool) {
+    private static func succeeded<Value>(
+        _ attempt: AttemptTrace,
+        _ value: Value,
+        trace: RequestTrace?,
+        holdsStream: (Value) -> Bool
+    ) {
         if let trace, holdsStream(value) {
             trace.holdStreamAttempt(attempt)
         } else {
@@ -310,7 +441,11 @@ struct UpstreamRouter: Sendable {
         .success(timeToFirstToken: firstTokenAt.map { $0 - started }, latency: ContinuousClock.now - started)
     }
 
-    private static func entry(_ deployment: ModelRegistry.Deployment, error: KeelError?, since started: ContinuousClock.Instant) -> RequestRecord.Attempt {
+    private static func entry(
+        _ deployment: ModelRegistry.Deployment,
+        error: KeelError?,
+        since started: ContinuousClock.Instant
+    ) -> RequestRecord.Attempt {
         RequestRecord.Attempt(
             provider: deployment.provider.name,
             deployment: deployment.upstreamModel,

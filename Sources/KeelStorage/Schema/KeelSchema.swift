@@ -537,5 +537,32 @@ public enum KeelSchema {
                 ALTER TABLE audit_entry ADD COLUMN answer_digest \(Self.bytes);
                 """
         ),
+        SQLMigration(
+            id: "0019_policy",
+            statement: """
+                -- Compliance policies made through the admin API (those of the configuration file
+                -- are not stored): document is the policy as a JSON object, with the keys of the
+                -- configuration's policies[] entries. Times are Unix µs.
+                CREATE TABLE policy (
+                    id         TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                    document   \(Self.json("document", .object, default: "{}")),
+                    created_at \(Self.integer) NOT NULL,
+                    updated_at \(Self.integer) NOT NULL
+                )\(Self.strict);
+
+                -- What each policy probe observed: one row per probe of one run (run_at, Unix µs,
+                -- the run's start) of one instance. Kept as long as the audit log.
+                CREATE TABLE policy_probe_result (
+                    run_at      \(Self.integer) NOT NULL,
+                    instance_id TEXT NOT NULL,
+                    policy_id   TEXT\(Self.byteOrder) NOT NULL,
+                    probe       TEXT\(Self.byteOrder) NOT NULL,
+                    passed      \(Self.boolean("passed")),
+                    expected    TEXT NOT NULL,
+                    observed    TEXT NOT NULL,
+                    PRIMARY KEY (run_at, instance_id, policy_id, probe)
+                )\(Self.strictWithoutRowID);
+                """
+        ),
     ]
 }

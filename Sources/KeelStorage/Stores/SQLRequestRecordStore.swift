@@ -24,7 +24,7 @@ package struct SQLRequestRecordStore: RequestRecordStore {
     }
 
     package func append(_ records: [RequestRecord]) async throws {
-        try await self.append(records, audit: [])
+        _ = try await self.append(records, audit: [])
     }
 
     package func append(_ records: [RequestRecord], audit leaves: [AuditLeaf]) async throws -> AuditAppendResult? {

@@ -216,6 +216,7 @@ extension AdminResource: CustomStringConvertible {
         case .budget: "budget"
         case .keyRateLimit: "key's rate limit"
         case .rateLimit: "rate limit"
+        case .policy: "policy"
         }
     }
 }

@@ -46,6 +46,8 @@ enum AdminResource: String, Sendable, CaseIterable {
     case keyRateLimit
     /// A rate limit on a team or a model: only admins change it.
     case rateLimit
+    /// A compliance policy (`/admin/v1/policies`): only admins change it.
+    case policy
 }
 
 /// What a call does with an object. A list is a `read` of each object it returns.
@@ -114,7 +116,8 @@ enum AdminAuthorization {
         case .auditor, .viewer: operation == .read
         case .teamAdmin:
             switch (operation, resource) {
-            case (.read, _), (_, .project), (_, .key), (_, .budget), (_, .keyRateLimit), (.update, .userMembership): caller.teamID != nil
+            case (.read, _), (_, .project), (_, .key), (_, .budget), (_, .keyRateLimit), (.update, .userMembership):
+                caller.teamID != nil
             default: false
             }
         case .dataPlane: false
