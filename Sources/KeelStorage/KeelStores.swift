@@ -22,6 +22,8 @@ public struct KeelStores: Sendable {
     public let agentTasks: any AgentTaskStore
     /// Compliance policies made through the admin API, and the policy probes' results.
     public let policies: any PolicyStore
+    /// Bodies kept by policy, sealed, and the organisations' data keys.
+    public let bodies: any BodyStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -45,6 +47,7 @@ public struct KeelStores: Sendable {
         self.rateLimits = SQLRateLimitStore(database: database)
         self.agentTasks = SQLAgentTaskStore(database: database)
         self.policies = SQLPolicyStore(database: database)
+        self.bodies = SQLBodyStore(database: database)
         self.backendDescription = backendDescription
         self.ping = ping
     }

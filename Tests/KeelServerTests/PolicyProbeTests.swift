@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelStorage
 import KeelTesting
 import NIOHTTP1
 import Testing
@@ -39,7 +40,8 @@ struct PolicyProbeTests {
                 models: .init(allow: ["keel-sim-*"]),
                 pii: ContentRule(action: .redact, types: .personalData),
                 secrets: ContentRule(action: .block, types: .secrets),
-                injection: InjectionRule(action: .block, roles: [.user, .tool])
+                injection: InjectionRule(action: .block, roles: [.user, .tool]),
+                keepBodies: true
             ),
             Policy(
                 id: "other-log",
@@ -63,7 +65,7 @@ struct PolicyProbeTests {
                 "other-content/models.allow", "other-content/pii.redact", "other-content/pii.redact.answer",
                 "other-content/secrets.block", "other-content/secrets.block.answer",
                 "other-content/injection.block.user", "other-content/injection.block.tool",
-                "other-log/pii.log", "other-log/injection.flag.system",
+                "other-log/pii.log", "other-log/injection.flag.system", "other-content/keep_bodies",
             ]
             #expect(names == expected)
             let byName = Dictionary(
@@ -97,8 +99,10 @@ struct PolicyProbeTests {
             #expect(probes["status"] as? String == "pass", "\(probes)")
             #expect(probes["reference"] as? String == "CC4.1")
 
-            // The probes reached no provider and left no request record.
+            #expect((byName["other-content/keep_bodies"]?["observed"] as? String)?.contains("opened again") == true)
+            // The probes reached no provider and left no request record, nor kept body.
             #expect(try await keel.records().isEmpty)
+            #expect(try await keel.withStores { try await $0.database.rows("SELECT request_id FROM request_body").count } == 0)
         }
     }
 

@@ -25,6 +25,9 @@ public struct EffectivePolicy: Sendable, Equatable {
 
     public var baaRequired: Bool { self.policies.contains { $0.baaRequired } }
 
+    /// Whether the request's bodies are kept: one applying policy is enough.
+    public var keepsBodies: Bool { self.policies.contains { $0.keepBodies } }
+
     /// The refusal of `model` by the first policy that does not allow it, or `nil` when every
     /// applying policy allows it.
     public func violation(model: String) -> KeelError? {

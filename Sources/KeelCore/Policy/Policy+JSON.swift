@@ -40,6 +40,7 @@ extension Policy {
             }
             add("injection", "{" + parts.joined(separator: ",") + "}")
         }
+        if self.keepBodies { add("keep_bodies", "true") }
         return members
     }
 

@@ -24,12 +24,16 @@ public struct Policy: Sendable, Equatable {
     public var secrets: ContentRule?
     /// Prompt injection in the content of the roles it names: block or flag.
     public var injection: InjectionRule?
+    /// Keep the bodies of the requests in scope (request and answer), sealed with their
+    /// organisation's key, so that erasing the key erases them (crypto-shredding).
+    public var keepBodies: Bool
 
     public init(
         id: String, name: String? = nil, scope: Scope = Scope(), models: NameRule = NameRule(), providers: NameRule = NameRule(),
         regions: [String] = [], baaRequired: Bool = false, pii: ContentRule? = nil, secrets: ContentRule? = nil,
-        injection: InjectionRule? = nil
+        injection: InjectionRule? = nil, keepBodies: Bool = false
     ) {
+        self.keepBodies = keepBodies
         self.pii = pii
         self.secrets = secrets
         self.injection = injection

@@ -102,6 +102,9 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// Salted digests of the request and answer bodies, for the audit log's entry; carried to
     /// the recorder, not stored with the record.
     public var contentDigests: AuditEntry.ContentDigests? = nil
+    /// The request's and answer's bodies when a policy keeps them (`keep_bodies`); carried to
+    /// the recorder, which hands them on to be sealed, not stored with the record.
+    public var keptBodies: KeptBodies? = nil
     /// What the content guard found and did (policies' `pii`, `secrets`, `injection` rules);
     /// `nil` when no content rule applied or nothing was found.
     public var guardVerdict: GuardVerdict?

@@ -183,6 +183,8 @@ public final class KeelApp: Sendable {
                 configuration: configuration.compliance.audit,
                 logger: self.logger
             )
+            let bodyVault = BodyVault(store: stores.bodies)
+            let bodyKeeper = BodyKeeper(vault: bodyVault, logger: self.logger)
             let recorder = RequestRecorder(
                 store: stores.requests,
                 capacity: configuration.recorder.capacity,
@@ -196,6 +198,7 @@ public final class KeelApp: Sendable {
                     for record in batch {
                         monitoring.ingest(record, agentTaskSucceeded: record.taskOutcome.map { $0 == .success })
                     }
+                    bodyKeeper.keep(batch)
                 },
                 appended: { checkpointer.appended($0) }
             )
@@ -295,7 +298,7 @@ public final class KeelApp: Sendable {
                 stores: stores,
                 monitoring: monitoring,
                 alerts: alerts,
-                extraMetrics: { completeness.prometheusText() }
+                extraMetrics: { completeness.prometheusText() + bodyKeeper.prometheusText() }
             )
             KeelRoutes.addAudit(
                 to: router,
@@ -316,10 +319,12 @@ public final class KeelApp: Sendable {
             )
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             KeelRoutes.addPolicies(to: router, admin: admin, book: policyBook)
+            KeelRoutes.addBodies(to: router, admin: admin, vault: bodyVault)
             let prober = PolicyProber(
                 gateway: gateway,
                 book: policyBook,
                 store: stores.policies,
+                vault: bodyVault,
                 alerts: alerts,
                 instanceID: instanceID,
                 interval: .milliseconds(configuration.compliance.probes.intervalMs),
@@ -366,6 +371,8 @@ public final class KeelApp: Sendable {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 // Before the recorder, so stopped after it: the final checkpoint covers every record.
                 .init(service: checkpointer),
+                // Before the recorder, so stopped after it: it seals the last batch's bodies.
+                .init(service: bodyKeeper),
                 .init(service: recorder),
                 .init(
                     service: RetentionSweeper(

@@ -51,17 +51,46 @@ final class AuditDigesters: Sendable {
 /// The digest of a streamed answer, fed by ``AnswerDigestingWriter`` with every byte the client
 /// is sent and read by the stream's recorder when the stream ends.
 final class AnswerDigest: Sendable {
-    private let digest: Mutex<AuditContentDigester.IncrementalDigest>
+    private struct State {
+        var digest: AuditContentDigester.IncrementalDigest?
+        /// The answer's bytes, when the request's bodies are kept (up to
+        /// ``KeptBodies/maximumAnswerBytes``).
+        var kept: ByteBuffer?
+        var truncated = false
+    }
 
-    init(_ digester: AuditContentDigester) {
-        self.digest = Mutex(digester.makeDigest())
+    private let state: Mutex<State>
+
+    init(_ digester: AuditContentDigester?, keeping: Bool = false) {
+        self.state = Mutex(State(digest: digester?.makeDigest(), kept: keeping ? ByteBuffer() : nil))
     }
 
     func update(_ buffer: ByteBuffer) {
-        self.digest.withLock { $0.update(buffer) }
+        self.state.withLock { state in
+            state.digest?.update(buffer)
+            guard state.kept != nil, !state.truncated else { return }
+            let room = KeptBodies.maximumAnswerBytes - state.kept!.readableBytes
+            if buffer.readableBytes > room {
+                state.kept!.writeImmutableBuffer(buffer.getSlice(at: buffer.readerIndex, length: room)!)
+                state.truncated = true
+            } else {
+                state.kept!.writeImmutableBuffer(buffer)
+            }
+        }
     }
 
-    var value: String { self.digest.withLock { $0.finalize() } }
+    /// The digest of everything written; `nil` without a digester.
+    var value: String? { self.state.withLock { $0.digest?.finalize() } }
+
+    /// Puts the digest and the kept answer on `record`.
+    func finish(_ record: inout RequestRecord) {
+        let (digest, kept, truncated) = self.state.withLock { ($0.digest?.finalize(), $0.kept, $0.truncated) }
+        if let digest { record.contentDigests?.answer = digest }
+        if let kept {
+            record.keptBodies?.answer = kept
+            record.keptBodies?.answerTruncated = truncated
+        }
+    }
 }
 
 /// A response writer that passes every byte on and adds it to the answer's digest.

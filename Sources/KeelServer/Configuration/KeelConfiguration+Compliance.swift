@@ -33,10 +33,22 @@ extension KeelConfiguration {
         /// HIPAA keeps documentation six years (§164.316(b)(2)).
         public static let hipaaRetentionDays = 2_190
 
+        /// `compliance.body_retention_days`: how long kept bodies (`keep_bodies`) are kept, for
+        /// organisations without a body retention of their own; `nil`: as long as their records.
+        public var bodyRetentionDays: Int?
+
         /// How long `org`'s records are kept.
         public func retentionDays(of org: Org) -> Int {
             org.retentionDays ?? (org.hipaa ? Self.hipaaRetentionDays : self.retentionDays)
         }
+
+        /// How long `org`'s kept bodies are kept: never longer than its records.
+        public func bodyRetentionDays(of org: Org) -> Int {
+            min(org.bodyRetentionDays ?? self.bodyRetentionDays ?? Int.max, self.retentionDays(of: org))
+        }
+
+        /// How long kept bodies of requests without an organisation of `orgs` are kept.
+        public var defaultBodyRetentionDays: Int { min(self.bodyRetentionDays ?? Int.max, self.retentionDays) }
 
         /// How long the audit log keeps entries: the longest retention of any records, since the
         /// log is one for every organisation.
@@ -82,8 +94,14 @@ extension KeelConfiguration {
             public var retentionDays: Int?
             /// The organisation handles PHI under HIPAA: records kept six years unless set.
             public var hipaa: Bool
+            /// Days its kept bodies are kept; `nil`: `compliance.body_retention_days`, else as long
+            /// as its records.
+            public var bodyRetentionDays: Int?
 
-            public init(org: OrgID, audit: AuditMode = .standard, retentionDays: Int? = nil, hipaa: Bool = false) {
+            public init(
+                org: OrgID, audit: AuditMode = .standard, retentionDays: Int? = nil, hipaa: Bool = false, bodyRetentionDays: Int? = nil
+            ) {
+                self.bodyRetentionDays = bodyRetentionDays
                 self.org = org
                 self.audit = audit
                 self.retentionDays = retentionDays
@@ -138,10 +156,13 @@ extension KeelConfiguration {
     /// `policy_sync_interval_ms`, `probes` {`enabled`, `interval_ms`}}.
     static func readCompliance(_ node: ConfigNode) -> Compliance {
         node.expectKeys([
-            "audit", "orgs", "retention_days", "retention_sweep_interval_ms", "policy_sync_interval_ms", "probes",
+            "audit", "orgs", "retention_days", "body_retention_days", "retention_sweep_interval_ms", "policy_sync_interval_ms",
+            "probes",
         ])
         var compliance = Compliance()
         compliance.retentionDays = node.child("retention_days").int(default: 183, range: 1...36_500)
+        let bodyRetention = node.child("body_retention_days")
+        if bodyRetention.isPresent { compliance.bodyRetentionDays = bodyRetention.int(default: 183, range: 1...36_500) }
         compliance.retentionSweepIntervalMs = node.child("retention_sweep_interval_ms").int(
             default: 3_600_000,
             range: 1_000...86_400_000
@@ -183,7 +204,7 @@ extension KeelConfiguration {
         compliance.audit.strictTimeoutMs = audit.child("strict_timeout_ms").int(default: 5_000, range: 100...60_000)
         var seen: Set<String> = []
         for element in node.child("orgs").elements {
-            element.expectKeys(["org", "audit", "retention_days", "hipaa"])
+            element.expectKeys(["org", "audit", "retention_days", "hipaa", "body_retention_days"])
             guard let org = element.child("org").text else {
                 element.context.report(element.child("org").path, "is required")
                 continue
@@ -192,12 +213,14 @@ extension KeelConfiguration {
                 element.context.report(element.child("org").path, "is listed twice: '\(org)'")
             }
             let retention = element.child("retention_days")
+            let bodyRetention = element.child("body_retention_days")
             compliance.orgs.append(
                 Compliance.Org(
                     org: OrgID(org),
                     audit: element.child("audit").choice(default: .standard, allowed: [.standard, .strict]),
                     retentionDays: retention.text == nil ? nil : retention.int(default: 183, range: 1...36_500),
-                    hipaa: element.child("hipaa").bool(default: false)
+                    hipaa: element.child("hipaa").bool(default: false),
+                    bodyRetentionDays: bodyRetention.isPresent ? bodyRetention.int(default: 183, range: 1...36_500) : nil
                 )
             )
         }

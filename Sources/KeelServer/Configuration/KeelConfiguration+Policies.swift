@@ -6,9 +6,9 @@ extension KeelConfiguration {
     /// `scope` {`org`, `team`, `key` (ids), `model` (pattern)}, `models` {`allow`, `deny`}
     /// (patterns over the model names clients send), `providers` {`allow`, `deny`} (patterns over
     /// provider names), `regions` (list), `baa_required` (bool), `pii` and `secrets` (content
-    /// rules, ``readContentRule(_:kind:kindName:)``), `injection` (``readInjectionRule(_:)``)}. A
-    /// provider name that matches no configured provider, or a policy that sets no rule, is an
-    /// error: it would protect nothing.
+    /// rules, ``readContentRule(_:kind:kindName:)``), `injection` (``readInjectionRule(_:)``),
+    /// `keep_bodies` (bool)}. A provider name that matches no configured provider, or a policy
+    /// that sets no rule, is an error: it would protect nothing.
     static func readPolicies(_ node: ConfigNode, providers: [Provider]) -> [Policy] {
         var policies: [Policy] = []
         var ids: Set<String> = []
@@ -27,7 +27,7 @@ extension KeelConfiguration {
     /// `providerNames`, a provider pattern that matches none of them is an error.
     static func readPolicy(_ element: ConfigNode, defaultID: String, providerNames: [String]?) -> Policy {
         element.expectKeys([
-            "id", "name", "scope", "models", "providers", "regions", "baa_required", "pii", "secrets", "injection",
+            "id", "name", "scope", "models", "providers", "regions", "baa_required", "pii", "secrets", "injection", "keep_bodies",
         ])
         let scope = element.child("scope")
         scope.expectKeys(["org", "team", "key", "model"])
@@ -46,7 +46,8 @@ extension KeelConfiguration {
             baaRequired: element.child("baa_required").bool(default: false),
             pii: Self.readContentRule(element.child("pii"), kind: .personalData, kindName: "personal data"),
             secrets: Self.readContentRule(element.child("secrets"), kind: .secrets, kindName: "credential"),
-            injection: Self.readInjectionRule(element.child("injection"))
+            injection: Self.readInjectionRule(element.child("injection")),
+            keepBodies: element.child("keep_bodies").bool(default: false)
         )
         if let providerNames {
             for pattern in policy.providers.allow + policy.providers.deny
@@ -56,11 +57,11 @@ extension KeelConfiguration {
         }
         if policy.models.isEmpty, policy.providers.isEmpty, policy.regions.isEmpty, !policy.baaRequired,
             policy.pii == nil,
-            policy.secrets == nil, policy.injection == nil
+            policy.secrets == nil, policy.injection == nil, !policy.keepBodies
         {
             element.context.report(
                 element.path,
-                "sets no rule (models, providers, regions, baa_required, pii, secrets or injection)"
+                "sets no rule (models, providers, regions, baa_required, pii, secrets, injection or keep_bodies)"
             )
         }
         return policy

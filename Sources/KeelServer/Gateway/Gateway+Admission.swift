@@ -62,6 +62,7 @@ extension Gateway {
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
             let policy = try self.policy(for: principal, model: record.requestedModel)
+            if !policy.isEmpty, policy.keepsBodies { record.keptBodies = KeptBodies(prompt: bytes) }
             if let org = principal.orgID, self.strictAuditOrgs.contains(org) { try await self.logStart(of: record) }
             if let taskOutcome, let taskID = record.taskID {
                 // Ended before limits and routing: the agent has said the task is over, whatever
@@ -107,7 +108,7 @@ extension Gateway {
     /// The policies that apply to a request of `principal` naming `model`; throws when one of
     /// them does not allow the model.
     func policy(for principal: Principal, model: String) throws(KeelError) -> EffectivePolicy {
-        guard let policies = self.policies?.current, !policies.isEmpty else { return EffectivePolicy([]) }
+        guard let policies = self.policies?.currentIfAny else { return EffectivePolicy([]) }
         let policy = policies.effective(
             org: principal.orgID,
             team: principal.teamID,
@@ -248,15 +249,19 @@ extension Gateway {
     }
 
     /// Adds the digest of a complete answer to the record's content digests.
+    /// Also keeps the answer when the request's bodies are kept.
     func digestAnswer(_ body: ByteBuffer, of record: inout RequestRecord) {
+        record.keptBodies?.keepAnswer(body)
         guard record.contentDigests != nil, let digester = self.digesters?.cached(for: record.orgID) else { return }
         record.contentDigests?.answer = digester.digest(of: body)
     }
 
-    /// The digest a streamed answer feeds, when its request has content digests.
+    /// The digest a streamed answer feeds, when its request has content digests; it also keeps
+    /// the answer's bytes when the request's bodies are kept.
     func answerDigest(for record: RequestRecord) -> AnswerDigest? {
-        guard record.contentDigests != nil, let digester = self.digesters?.cached(for: record.orgID) else { return nil }
-        return AnswerDigest(digester)
+        let digester = record.contentDigests == nil ? nil : self.digesters?.cached(for: record.orgID)
+        guard digester != nil || record.keptBodies != nil else { return nil }
+        return AnswerDigest(digester, keeping: record.keptBodies != nil)
     }
 
     /// A complete answer's body that ends the request's span once it has been written.

@@ -100,7 +100,7 @@ extension Gateway {
                     record.status = KeelError.clientDisconnected.httpStatus
                 }
                 record.totalMicros = (ContinuousClock.now - started).microseconds
-                if let answerDigest { record.contentDigests?.answer = answerDigest.value }
+                answerDigest?.finish(&record)
                 trace?.end(record)
                 await holds.settle(record)
                 await recorder.record(record)

@@ -121,7 +121,7 @@ struct StreamRelay: Sendable {
             try? await writer.finish(nil)
         }
         self.trace?.end(record, finishReason: accounting.finishReason, responseModel: accounting.responseModel)
-        if let answerDigest = self.answerDigest { record.contentDigests?.answer = answerDigest.value }
+        self.answerDigest?.finish(&record)
         await self.holds.settle(record)
         await self.recorder.record(record)
     }

@@ -69,7 +69,8 @@ struct UpstreamRouter: Sendable {
         var lastFailure: Failure?
         var generator = SystemRandomNumberGenerator()
         let admissible = self.candidates(for: name, policy: policy)
-        for (entry, allowed) in admissible.entries {
+        for (index, entry) in admissible.entries.enumerated() {
+            let allowed = admissible.allowed?[index]
             var plan = entry.group.plan(estimatedTokens: estimatedTokens).filter { candidate in
                 allowed?[candidate.deployment] != false && !skip(entry.deployments[candidate.deployment])
             }[...]
@@ -252,7 +253,10 @@ struct UpstreamRouter: Sendable {
     /// The models a request naming `name` may reach under `policy` (the model, then its
     /// fallbacks), each with the deployments the policy lets serve it (`nil`: all of them).
     struct Admissible: Sendable {
-        var entries: [(entry: ModelRegistry.Entry, allowed: [Bool]?)] = []
+        var entries: [ModelRegistry.Entry]
+        /// For each entry, whether the policy lets each of its deployments serve; `nil` without
+        /// a policy (all of them, and no allocation).
+        var allowed: [[Bool]]?
         /// Why the policy left the first model or deployment out, for the refusal when nothing
         /// is left to try.
         var refusal: KeelError?
@@ -261,23 +265,21 @@ struct UpstreamRouter: Sendable {
     /// What `policy` leaves of `name`'s candidates. The router plans only these; the policy
     /// probes read them without routing anything.
     func candidates(for name: String, policy: EffectivePolicy) -> Admissible {
-        var admissible = Admissible()
-        for entry in self.registry.candidates(for: name) {
-            guard !policy.isEmpty else {
-                admissible.entries.append((entry, nil))
-                continue
-            }
+        let candidates = self.registry.candidates(for: name)
+        guard !policy.isEmpty else { return Admissible(entries: candidates, allowed: nil) }
+        var admissible = Admissible(entries: [], allowed: [])
+        for entry in candidates {
             if let violation = policy.violation(model: entry.name) {
                 admissible.refusal = admissible.refusal ?? violation
                 continue
             }
             let allowed = entry.deployments.map { deployment in
                 guard let refusal = policy.refusal(provider: deployment.compliance) else { return true }
-                admissible.refusal =
-                    admissible.refusal ?? refusal.error(provider: deployment.compliance, model: entry.name)
+                admissible.refusal = admissible.refusal ?? refusal.error(provider: deployment.compliance, model: entry.name)
                 return false
             }
-            admissible.entries.append((entry, allowed))
+            admissible.entries.append(entry)
+            admissible.allowed?.append(allowed)
         }
         return admissible
     }

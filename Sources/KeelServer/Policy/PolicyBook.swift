@@ -19,6 +19,9 @@ final class PolicyBook: Sendable {
     let providerNames: [String]
     private let logger: Logger
     private let state: Mutex<Snapshot>
+    /// Whether any policy is in force: the request path reads it without the lock, and does no
+    /// policy work at all when none is.
+    private let inForce: Atomic<Bool>
 
     struct Snapshot: Sendable {
         var set: PolicySet
@@ -37,10 +40,17 @@ final class PolicyBook: Sendable {
         self.providerNames = providerNames
         self.logger = logger
         self.state = Mutex(Snapshot(set: PolicySet(configured), stored: []))
+        self.inForce = Atomic(!configured.isEmpty)
     }
 
     /// Every policy in force, the configuration's first.
     var current: PolicySet { self.state.withLock { $0.set } }
+
+    /// Every policy in force, or `nil` when none is (one atomic load, no lock).
+    var currentIfAny: PolicySet? {
+        guard self.inForce.load(ordering: .relaxed) else { return nil }
+        return self.current
+    }
 
     /// The stored policies, as last read.
     var stored: [Stored] { self.state.withLock { $0.stored } }
@@ -66,6 +76,7 @@ final class PolicyBook: Sendable {
         }
         let set = PolicySet(self.configured + stored.map(\.policy))
         self.state.withLock { $0 = Snapshot(set: set, stored: stored) }
+        self.inForce.store(!set.isEmpty, ordering: .relaxed)
     }
 
     /// The policies in force for `configuration` over `stores`: the file's and the stored ones

@@ -23,7 +23,9 @@ import Synchronization
 ///   with `block` or `redact`, the same values in an answer are refused or redacted
 ///   (`….answer`);
 /// - `injection.<action>.<role>`: a jailbreak in a message of each role the rule covers; `block`
-///   refuses it, `flag` flags it.
+///   refuses it, `flag` flags it;
+/// - `keep_bodies`: the policies in force keep the bodies of a request in scope, and a synthetic
+///   request's bodies seal with the organisation's key and open again (nothing is stored).
 ///
 /// A stricter outcome than the rule's own passes (another policy in force may block what this
 /// one redacts). A failing probe raises the `policy_probe_failed` alert, resolved when it passes
@@ -36,6 +38,8 @@ final class PolicyProber: Service, Sendable {
     let instanceID: String
     let interval: Duration
     let logger: Logger
+    /// Seals kept bodies (the `keep_bodies` probe).
+    let vault: BodyVault?
     private let contentGuard: ContentGuard
     /// The firing alerts, by policy and probe.
     private let firing = Mutex<[String: AlertNotification]>([:])
@@ -44,9 +48,10 @@ final class PolicyProber: Service, Sendable {
     static let syntheticModel = "keel-probe-model"
 
     init(
-        gateway: Gateway, book: PolicyBook, store: any PolicyStore, alerts: AlertService?, instanceID: String, interval: Duration,
-        logger: Logger
+        gateway: Gateway, book: PolicyBook, store: any PolicyStore, vault: BodyVault? = nil, alerts: AlertService?, instanceID: String,
+        interval: Duration, logger: Logger
     ) {
+        self.vault = vault
         self.gateway = gateway
         self.book = book
         self.store = store
@@ -129,6 +134,9 @@ final class PolicyProber: Service, Sendable {
             guard let rule else { continue }
             outcomes += self.contentProbes(name, rule: rule, model: model, policy: effective)
         }
+        if policy.keepBodies {
+            outcomes.append(await self.bodiesProbe(model: model, principal: principal, policy: effective))
+        }
         if let rule = policy.injection {
             for role in rule.roles.roles {
                 outcomes.append(self.injectionProbe(rule, role: role, model: model, policy: effective))
@@ -175,8 +183,9 @@ final class PolicyProber: Service, Sendable {
                 continue
             }
             let admissible = self.gateway.router.candidates(for: model, policy: effective)
-            let deployments = admissible.entries.flatMap { candidate in
-                candidate.entry.deployments.indices.filter { candidate.allowed?[$0] != false }.map { candidate.entry.deployments[$0] }
+            let deployments = admissible.entries.indices.flatMap { index in
+                let entry = admissible.entries[index]
+                return entry.deployments.indices.filter { admissible.allowed?[index][$0] != false }.map { entry.deployments[$0] }
             }
             let outcome = deployments.isEmpty ? "refused (\(admissible.refusal?.metricLabel ?? "model_not_found"))" : "routable"
             let forbidden = deployments.filter { own.refusal(provider: $0.compliance) != nil }
@@ -247,6 +256,34 @@ final class PolicyProber: Service, Sendable {
             outcomes.append(Outcome(name: answerName, passed: passed, expected: expected, observed: observed))
         }
         return outcomes
+    }
+
+    /// A request's bodies kept: the policies in force keep them, and they seal and open again
+    /// with the organisation's key (nothing is stored).
+    private func bodiesProbe(model: String, principal: Principal, policy: EffectivePolicy) async -> Outcome {
+        let org = principal.orgID?.rawValue ?? "requests without an organisation"
+        let expected = "the bodies kept, sealed with the key of \(org), and opened again"
+        guard policy.keepsBodies else { return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "not kept") }
+        guard let vault = self.vault else { return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "no body store") }
+        let body = Self.chatBody(model: model, messages: [("user", "Keep this request: probe.")])
+        let answer = Self.chatAnswer(model: model, text: "Kept.")
+        var record = RequestRecord(
+            id: RequestID("probe-" + String(UInt64.random(in: .min ... .max), radix: 16)), startedAt: WallClock.unixMicros(), operation: "chat.completions",
+            keyID: principal.keyID, orgID: principal.orgID, teamID: principal.teamID, requestedModel: model, status: 200,
+            outcome: .success, totalMicros: 0)
+        record.keptBodies = KeptBodies(prompt: body, answer: answer)
+        do {
+            let sealed = try await vault.seal(record, record.keptBodies!)
+            guard let opened = try await vault.open(sealed) else {
+                return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "sealed with \(sealed.keyID), which does not open them")
+            }
+            let same = opened.prompt == Array(body.readableBytesView) && opened.answer == Array(answer.readableBytesView)
+            return Outcome(
+                name: "keep_bodies", passed: same, expected: expected,
+                observed: same ? "sealed with \(sealed.keyID) and opened again" : "opened to other bytes")
+        } catch {
+            return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "failed: \(error)")
+        }
     }
 
     /// A jailbreak in a message of `role`.

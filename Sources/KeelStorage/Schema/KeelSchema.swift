@@ -564,5 +564,34 @@ public enum KeelSchema {
                 )\(Self.strictWithoutRowID);
                 """
         ),
+        SQLMigration(
+            id: "0020_request_body",
+            statement: """
+                -- The data key of each organisation ('' for requests without one) that seals the
+                -- bodies its policies keep (AES-256-GCM). Erasing an organisation's bodies deletes
+                -- its key first (crypto-shredding); the next kept body gets a new key.
+                CREATE TABLE body_key (
+                    org_id     TEXT PRIMARY KEY NOT NULL,
+                    key_id     TEXT NOT NULL UNIQUE,
+                    key        \(Self.bytes) NOT NULL,
+                    created_at \(Self.integer) NOT NULL
+                )\(Self.strict);
+
+                -- Bodies of requests whose policies keep them (keep_bodies), sealed with their
+                -- organisation's key: nonce, ciphertext and tag; the request id and the part
+                -- (prompt, answer) are the associated data. started_at (Unix µs) is the record's,
+                -- for retention.
+                CREATE TABLE request_body (
+                    request_id       TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                    org_id           TEXT NOT NULL,
+                    key_id           TEXT NOT NULL,
+                    started_at       \(Self.integer) NOT NULL,
+                    prompt           \(Self.bytes) NOT NULL,
+                    answer           \(Self.bytes),
+                    answer_truncated \(Self.boolean("answer_truncated", default: false))
+                )\(Self.strict);
+                CREATE INDEX request_body_org_time ON request_body (org_id, started_at);
+                """
+        ),
     ]
 }
