@@ -96,8 +96,8 @@ struct PostgresBackendTests {
             #expect(
                 tables == [
                     "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt", "audit_signer_lease",
-                    "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "project", "rate_limit_lease", "rate_limit_rule", "rate_limit_window",
-                    "request_record", "schema_migration", "setting",
+                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy", "policy_probe_result", "project",
+                    "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record", "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ])
             let columns = try await Self.strings(
@@ -134,7 +134,7 @@ struct PostgresBackendTests {
                 """, schema)
             #expect(
                 collations == [
-                    "budget.C", "org.C", "project.C", "rate_limit_rule.C", "request_record.C", "schema_migration.C", "team.C",
+                    "budget.C", "org.C", "policy.C", "project.C", "rate_limit_rule.C", "request_record.C", "schema_migration.C", "team.C",
                     "user_account.C", "virtual_key.C",
                 ])
             await backend.shutdown()
