@@ -34,11 +34,9 @@ struct Compliance: AsyncParsableCommand {
             let pack = EvidencePack(framework: self.framework, from: from, to: to)
             let written = try await Audit.running {
                 let configuration = try Audit.loadConfiguration(self.config)
-                let written = try await pack.build(configuration, logger: Audit.logger)
-                try EvidencePack.write(written, to: self.out)
-                return written
+                return try await pack.build(configuration, logger: Audit.logger, into: self.out)
             }
-            print("evidence pack for \(self.framework), \(self.from) to \(self.to): \(written.records) records, \(written.files.count) files in \(self.out) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+            print("evidence pack for \(self.framework), \(self.from) to \(self.to): \(written.records) records, \(written.digests.count) files in \(self.out) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
         }
     }
 }

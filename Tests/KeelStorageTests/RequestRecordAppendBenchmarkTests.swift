@@ -66,13 +66,30 @@ struct RequestRecordAppendBenchmarkTests {
 
     /// Appends every record of `records` in batches, one after another; returns the wall-clock
     /// and process CPU seconds taken.
-    static func append(_ records: [RequestRecord], to stores: KeelStores) async throws -> (wall: Double, cpu: Double) {
+    ///
+    /// With `audit`, each record's audit entry is made as the recorder makes it — the request
+    /// entry with both content digests, encoded and hashed (``AuditLeaf/init(recordedWith:)``) —
+    /// and appended with its batch: the whole cost of the audit log's write path.
+    static func append(_ records: [RequestRecord], to stores: KeelStores, audit: Bool = false) async throws -> (wall: Double, cpu: Double) {
         let start = ContinuousClock.now
         let cpuStart = Self.processCPUSeconds()
         var offset = 0
+        let digest = String(repeating: "ab", count: 32)
         while offset < records.count {
             let end = min(offset + Self.batchSize, records.count)
-            try await stores.requests.append(Array(records[offset..<end]))
+            let batch = Array(records[offset..<end])
+            if audit {
+                let leaves = batch.enumerated().map { index, record in
+                    let digests = AuditEntry.ContentDigests(saltID: "salt-1", prompt: digest, answer: digest)
+                    return AuditLeaf(
+                        recordedWith: AuditEntry(
+                            instanceID: "keel-bench", seq: UInt64(offset + index + 1), time: record.startedAt,
+                            payload: .request(.init(record, contentDigests: digests))))
+                }
+                _ = try await stores.requests.append(batch, audit: leaves)
+            } else {
+                try await stores.requests.append(batch)
+            }
             offset = end
         }
         let elapsed = ContinuousClock.now - start
@@ -86,23 +103,24 @@ struct RequestRecordAppendBenchmarkTests {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
-    static func measure(_ backend: StoreBackend) async throws {
+    static func measure(_ backend: StoreBackend, audit: Bool = false) async throws {
         var rates: [Double] = []
         var cpuRates: [Double] = []
+        let label = "recorder bench (\(backend)\(audit ? ", with audit entries" : ""))"
         for run in 0..<Self.runs {
             let records = Self.records(run: run)
             let (wall, cpu) = try await backend.withStores { stores in
-                let taken = try await Self.append(records, to: stores)
+                let taken = try await Self.append(records, to: stores, audit: audit)
                 #expect(try await stores.requests.count(matching: .init()) == records.count)
                 return taken
             }
             rates.append(Double(records.count) / wall)
             cpuRates.append(Double(records.count) / cpu)
-            print("recorder bench (\(backend)): run \(run + 1): \(Int(rates.last!)) records/s wall, \(Int(cpuRates.last!)) records/s of CPU")
+            print("\(label): run \(run + 1): \(Int(rates.last!)) records/s wall, \(Int(cpuRates.last!)) records/s of CPU")
         }
         func median(_ values: [Double]) -> Int { Int(values.sorted()[values.count / 2]) }
         print(
-            "recorder bench (\(backend)): median of \(Self.runs) runs: \(median(rates)) records/s wall "
+            "\(label): median of \(Self.runs) runs: \(median(rates)) records/s wall "
                 + "(min \(Int(rates.min()!)), max \(Int(rates.max()!))), \(median(cpuRates)) records/s of CPU; "
                 + "\(Self.total) records in batches of \(Self.batchSize)")
     }
@@ -114,5 +132,14 @@ struct RequestRecordAppendBenchmarkTests {
     @Test(.enabled(if: PostgresTestDatabase.url != nil))
     func appendingOnPostgreSQL() async throws {
         try await Self.measure(.postgres)
+    }
+
+    @Test func appendingWithAuditEntriesOnSQLite() async throws {
+        try await Self.measure(.sqlite, audit: true)
+    }
+
+    @Test(.enabled(if: PostgresTestDatabase.url != nil))
+    func appendingWithAuditEntriesOnPostgreSQL() async throws {
+        try await Self.measure(.postgres, audit: true)
     }
 }

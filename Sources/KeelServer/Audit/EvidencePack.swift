@@ -1,4 +1,7 @@
 import Crypto
+#if canImport(Glibc)
+    import Glibc
+#endif
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
@@ -38,16 +41,20 @@ public struct EvidencePack: Sendable {
 
     /// What a pack holds, by relative path.
     public struct Written: Sendable {
+        /// Every file's bytes, when the pack was built in memory (none when it was written into a
+        /// directory as it was made).
         public var files: [String: [UInt8]] = [:]
+        /// Every file's SHA-256, lowercase hex.
+        public var digests: [String: String] = [:]
         public var records = 0
     }
 
-    /// Builds the pack from `configuration`'s store (opened as `keel serve` does).
-    public func build(_ configuration: KeelConfiguration, logger: Logger) async throws -> Written {
+    /// Builds the pack from `configuration`'s store (opened as `keel serve` does): in memory, or,
+    /// with `directory`, into that directory as each file is made (a population of millions of
+    /// records never sits in memory whole).
+    public func build(_ configuration: KeelConfiguration, logger: Logger, into directory: String? = nil) async throws -> Written {
         guard let framework = ComplianceFramework(rawValue: self.framework) else {
-            throw AuditLogCheck.Unavailable(
-                description: "Unknown framework '\(self.framework)': one of soc2, hipaa, eu-ai-act."
-            )
+            throw AuditLogCheck.Unavailable(description: "Unknown framework '\(self.framework)': one of soc2, hipaa, eu-ai-act.")
         }
         return try await AuditLogCheck.withStores(configuration, logger: logger) { stores in
             let signer = try await AuditLogCheck.existingSigner(configuration, stores: stores)
@@ -55,8 +62,51 @@ public struct EvidencePack: Sendable {
                 framework: framework,
                 configuration: configuration,
                 stores: stores,
-                signer: signer
+                signer: signer,
+                output: Output(directory: directory)
             )
+        }
+    }
+
+    /// Where a pack's files go as they are made, each file's SHA-256 computed on the way.
+    final class Output {
+        let directory: String?
+        var files: [String: [UInt8]] = [:]
+        var hashers: [String: SHA256] = [:]
+        var handles: [String: UnsafeMutablePointer<FILE>] = [:]
+
+        init(directory: String?) {
+            self.directory = directory
+        }
+
+        /// Adds `bytes` to the end of the file at `path`.
+        func append(_ path: String, _ bytes: [UInt8]) throws {
+            self.hashers[path, default: SHA256()].update(data: bytes)
+            guard let directory = self.directory else {
+                self.files[path, default: []] += bytes
+                return
+            }
+            if self.handles[path] == nil {
+                let full = directory + "/" + path
+                let parent = String(full[..<(full.lastIndex(of: "/") ?? full.endIndex)])
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+                guard let handle = fopen(full, "wb") else { throw AuditLogCheck.Unavailable(description: "Cannot write \(full).") }
+                self.handles[path] = handle
+            }
+            guard bytes.isEmpty || bytes.withUnsafeBytes({ fwrite($0.baseAddress, 1, $0.count, self.handles[path]!) }) == bytes.count else {
+                throw AuditLogCheck.Unavailable(description: "Cannot write \(directory)/\(path).")
+            }
+        }
+
+        func put(_ path: String, _ text: String) throws { try self.append(path, Array(text.utf8)) }
+
+        /// Closes the files; every file's digest.
+        func finish() throws -> [String: String] {
+            defer { self.handles = [:] }
+            for (path, handle) in self.handles where fclose(handle) != 0 {
+                throw AuditLogCheck.Unavailable(description: "Cannot write \(self.directory ?? "")/\(path).")
+            }
+            return self.hashers.mapValues { HexCoding.encode($0.finalize()) }
         }
     }
 
@@ -64,37 +114,36 @@ public struct EvidencePack: Sendable {
         framework: ComplianceFramework,
         configuration: KeelConfiguration,
         stores: KeelStores,
-        signer: NoteSigner
+        signer: NoteSigner,
+        output: Output = Output(directory: nil)
     ) async throws -> Written {
         var written = Written()
-        func put(_ path: String, _ text: String) { written.files[path] = Array(text.utf8) }
+        func put(_ path: String, _ text: String) throws { try output.put(path, text) }
 
         // The population, page by page.
         var query = RequestRecordQuery(from: self.from, to: self.to, limit: 1_000)
-        put("population/query.sql", query.pageStatement.rendered(for: stores.database.dialect).sql + "\n")
-        var population: [UInt8] = []
-        var hasher = SHA256()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        try put("population/query.sql", query.pageStatement.rendered(for: stores.database.dialect).sql + "\n")
+        try output.append("population/requests.jsonl", [])
         while true {
             let page = try await stores.requests.records(matching: query)
+            var text = ""
+            text.reserveCapacity(page.count * 900)
             for record in page {
-                var line = Array(try encoder.encode(AdminAPI.RecordView(record: record)))
-                line.append(0x0A)
-                hasher.update(data: line)
-                population += line
+                AdminAPI.RecordView(record: record).json(into: &text)
+                text += "\n"
             }
+            try output.append("population/requests.jsonl", Array(text.utf8))
             written.records += page.count
             guard page.count == query.limit, let last = page.last else { break }
             query.before = .init(startedAt: last.startedAt, id: last.id)
         }
-        written.files["population/requests.jsonl"] = population
-        put("population/requests.sha256", HexCoding.encode(hasher.finalize()) + "  requests.jsonl\n")
+        let populationDigest = output.hashers["population/requests.jsonl"]!.finalize()
+        try put("population/requests.sha256", HexCoding.encode(populationDigest) + "  requests.jsonl\n")
 
         // The audit log: the latest checkpoint, and proofs for a sample of the period's entries.
         if let latest = try await stores.audit.latestCheckpoint() {
-            put("audit/checkpoint.txt", latest.note)
-            put("audit/verifier-key.txt", signer.verifierKey.description + "\n")
+            try put("audit/checkpoint.txt", latest.note)
+            try put("audit/verifier-key.txt", signer.verifierKey.description + "\n")
             let period = try await stores.database.rows(
                 "SELECT idx FROM audit_entry WHERE time_us >= \(self.from) AND time_us < \(self.to) AND idx < \(Int64(latest.treeSize)) ORDER BY idx"
             )
@@ -113,8 +162,8 @@ public struct EvidencePack: Sendable {
                     #"{"index":\#(index),"tree_size":\#(latest.treeSize),"entry":""# + Base64Coding.encode(entry.bytes)
                 lines += #"","hashes":["# + proof.map { #""\#($0.base64)""# }.joined(separator: ",") + "]}\n"
             }
-            put("audit/inclusion-proofs.jsonl", lines)
-            put(
+            try put("audit/inclusion-proofs.jsonl", lines)
+            try put(
                 "audit/entries-in-period.txt",
                 "\(indexes.count) entries of the period are covered by the checkpoint; \(sample.count) sampled.\n"
             )
@@ -126,7 +175,7 @@ public struct EvidencePack: Sendable {
             stores: stores,
             logger: Logger(label: "keel.evidence")
         )
-        put("policies/policies.json", "[" + policies.map(\.json).joined(separator: ",") + "]\n")
+        try put("policies/policies.json", "[" + policies.map(\.json).joined(separator: ",") + "]\n")
         var probes = ""
         var probeFrom = self.from
         while true {
@@ -142,7 +191,7 @@ public struct EvidencePack: Sendable {
             for result in page { probes += AuditAPI.probeJSON(result) + "\n" }
             guard full else { break }
         }
-        put("policies/probes.jsonl", probes)
+        try put("policies/probes.jsonl", probes)
         var changes = ""
         let changeRows = try await stores.database.rows(
             "SELECT entry FROM audit_entry WHERE kind = 'admin_change' AND time_us >= \(self.from) AND time_us < \(self.to) ORDER BY idx"
@@ -150,24 +199,25 @@ public struct EvidencePack: Sendable {
         for row in changeRows {
             changes += String(decoding: try row.decode("entry", as: [UInt8].self), as: UTF8.self) + "\n"
         }
-        put("policies/changes.jsonl", changes)
+        try put("policies/changes.jsonl", changes)
 
         // Access review.
-        put("access-review.csv", try await Self.accessReview(stores: stores, now: self.to))
+        try put("access-review.csv", try await Self.accessReview(stores: stores, now: self.to))
 
         // Controls, pointing at the files above.
         let status = ComplianceStatus(configuration: configuration, stores: stores, signer: signer, completeness: nil)
-        put("controls.json", await status.evidenceJSON(for: framework))
+        try put("controls.json", await status.evidenceJSON(for: framework))
 
         // The manifest last: a digest of every file.
         var manifest =
             #"{"framework":""# + framework.rawValue
             + #"","from":\#(self.from / 1_000_000),"to":\#(self.to / 1_000_000)"#
         manifest += #","generated_at":\#(WallClock.unixMicros() / 1_000_000),"records":\#(written.records),"files":{"#
-        manifest += written.files.keys.sorted().map { path in
-            #""\#(path)":""# + HexCoding.encode(SHA256.hash(data: written.files[path]!)) + #"""#
-        }.joined(separator: ",")
-        put("manifest.json", manifest + "}}\n")
+        let digests = output.hashers.mapValues { HexCoding.encode($0.finalize()) }
+        manifest += digests.keys.sorted().map { path in #""\#(path)":""# + digests[path]! + #"""# }.joined(separator: ",")
+        try put("manifest.json", manifest + "}}\n")
+        written.digests = try output.finish()
+        written.files = output.files
         return written
     }
 
@@ -187,18 +237,6 @@ public struct EvidencePack: Sendable {
         let days = era * 146_097 + dayOfEra - 719_468
         guard CivilDate(daysSince1970: days) == CivilDate(year: year, month: month, day: day) else { return nil }
         return days * 86_400_000_000
-    }
-
-    /// Writes `written` under `directory`.
-    public static func write(_ written: Written, to directory: String) throws {
-        for (path, bytes) in written.files {
-            let full = directory + "/" + path
-            let parent = String(full[..<(full.lastIndex(of: "/") ?? full.endIndex)])
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: full, contents: Data(bytes)) else {
-                throw AuditLogCheck.Unavailable(description: "Cannot write \(full).")
-            }
-        }
     }
 
     /// `key_id,name,role,org,team,project,user,state,created_at,last_used_at,flag` (times in Unix

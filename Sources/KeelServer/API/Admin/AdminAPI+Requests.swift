@@ -97,15 +97,6 @@ extension AdminAPI {
         }
     }
 
-    struct Page: Encodable {
-        let data: [RecordView]
-        let nextCursor: String?
-        enum CodingKeys: String, CodingKey {
-            case data
-            case nextCursor = "next_cursor"
-        }
-    }
-
     /// `GET /admin/v1/requests?key_id&org&team&project&user&model&provider&tag&agent&task&outcome&status&from&to&limit&cursor`.
     /// `tag` is `key:value` (the first `:` separates them); `agent` and `task` match the
     /// `x-keel-agent` and `x-keel-task` a request carried.
@@ -149,7 +140,13 @@ extension AdminAPI {
         }
         let records = try await self.stores.requests.records(matching: query)
         let next = records.count == limit ? records.last.map { "\($0.startedAt):\($0.id.rawValue)" } : nil
-        return try Self.encode(Page(data: records.map(RecordView.init), nextCursor: next))
+        var body = #"{"data":["#
+        for (index, record) in records.enumerated() {
+            if index > 0 { body += "," }
+            RecordView(record: record).json(into: &body)
+        }
+        body += #"],"next_cursor":"# + (next.map(JSONWriter.quoted) ?? "null") + "}"
+        return Gateway.json(body)
     }
 
     /// A `tag` parameter, `key:value`, split at its first `:`.
