@@ -38,13 +38,21 @@ extension RequestRecordQuery {
         if let outcome = self.outcome { conditions.append("outcome = \(outcome)") }
         if let status = self.status { conditions.append("status = \(Int64(status))") }
         if let from = self.from { conditions.append("started_at >= \(from)") }
-        if let to = self.to { conditions.append("started_at < \(to)") }
+        // One upper bound on started_at: given two (the period's end and the cursor's), SQLite's
+        // planner bounds the index range by one of them, and with the period's it read every
+        // newer row again for each page (quadratic over a long export).
+        let cursor = includingCursor ? self.before : nil
+        if let cursor, self.to.map({ cursor.startedAt < $0 }) ?? true {
+            conditions.append("started_at <= \(cursor.startedAt)")
+        } else if let to = self.to {
+            conditions.append("started_at < \(to)")
+        }
         if let within = self.within {
             let teams = SQLStatement.values(ofJSONArray: within.teamIDs.map(\.rawValue))
             let keys = SQLStatement.values(ofJSONArray: within.keyIDs.map(\.rawValue))
             conditions.append("(team_id IN (\(teams)) OR key_id IN (\(keys)))")
         }
-        if includingCursor, let cursor = self.before {
+        if let cursor {
             conditions.append("(started_at, id) < (\(cursor.startedAt), \(cursor.id))")
         }
         return conditions.isEmpty ? "TRUE" : .joined(conditions, separator: " AND ")
