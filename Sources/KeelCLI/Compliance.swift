@@ -5,11 +5,16 @@ import KeelServer
 /// `keel compliance evidence`: an evidence pack for a framework and period, from the store
 /// `keel serve` uses.
 struct Compliance: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Compliance evidence from the store.", subcommands: [Evidence.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Compliance evidence from the store.",
+        subcommands: [Evidence.self]
+    )
 
     struct Evidence: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write an evidence pack (controls, population, checkpoints and proofs, policies, access review) into a directory.")
+            abstract:
+                "Write an evidence pack (controls, population, checkpoints and proofs, policies, access review) into a directory."
+        )
 
         @Option(name: .long, help: "soc2, hipaa or eu-ai-act.")
         var framework: String
@@ -36,7 +41,9 @@ struct Compliance: AsyncParsableCommand {
                 let configuration = try Audit.loadConfiguration(self.config)
                 return try await pack.build(configuration, logger: Audit.logger, into: self.out)
             }
-            print("evidence pack for \(self.framework), \(self.from) to \(self.to): \(written.records) records, \(written.digests.count) files in \(self.out) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+            print(
+                "evidence pack for \(self.framework), \(self.from) to \(self.to): \(written.records) records, \(written.digests.count) files in \(self.out) (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)"
+            )
         }
     }
 }

@@ -5,6 +5,9 @@ struct Keel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
         abstract: "Keel: the LLM gateway and AI operations platform.",
-        subcommands: [Serve.self, Simulate.self, ConfigCommand.self, Keys.self, Costs.self, Budgets.self, RateLimits.self, Policies.self, Orgs.self, Teams.self, Projects.self, Users.self, Top.self, Audit.self, Compliance.self]
+        subcommands: [
+            Serve.self, Simulate.self, ConfigCommand.self, Keys.self, Costs.self, Budgets.self, RateLimits.self,
+            Policies.self, Orgs.self, Teams.self, Projects.self, Users.self, Top.self, Audit.self, Compliance.self,
+        ]
     )
 }

@@ -8,7 +8,8 @@ import Yams
 struct Policies: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policies",
-        abstract: "Manage compliance policies (models, providers, regions, BAA, PII, secrets, injection, kept bodies) through the admin API.",
+        abstract:
+            "Manage compliance policies (models, providers, regions, BAA, PII, secrets, injection, kept bodies) through the admin API.",
         subcommands: [List.self, Get.self, Apply.self, Delete.self, Probe.self]
     )
 
@@ -18,12 +19,16 @@ struct Policies: AsyncParsableCommand {
     /// `org=acme,team=search` of a policy's scope, `-` when it has none.
     static func scope(_ policy: [String: Any]) -> String {
         let scope = policy["scope"] as? [String: Any] ?? [:]
-        let parts = ["org", "team", "key", "model"].compactMap { name in (scope[name] as? String).map { "\(name)=\($0)" } }
+        let parts = ["org", "team", "key", "model"].compactMap { name in
+            (scope[name] as? String).map { "\(name)=\($0)" }
+        }
         return parts.isEmpty ? "-" : parts.joined(separator: ",")
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the policies in force that you may read (the configuration's first).")
+        static let configuration = CommandConfiguration(
+            abstract: "List the policies in force that you may read (the configuration's first)."
+        )
 
         @OptionGroup var connection: Keys.Connection
         @Option(help: "Only policies of this organisation.") var org: String?
@@ -60,8 +65,10 @@ struct Policies: AsyncParsableCommand {
 
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create or replace the policies of a YAML or JSON file: one policy, or a list, with the keys of `policies:` entries.",
-            discussion: "A policy whose id exists is replaced (PUT); one without an id, or with a new one, is created.")
+            abstract:
+                "Create or replace the policies of a YAML or JSON file: one policy, or a list, with the keys of `policies:` entries.",
+            discussion: "A policy whose id exists is replaced (PUT); one without an id, or with a new one, is created."
+        )
 
         @OptionGroup var connection: Keys.Connection
         @Option(name: .shortAndLong, help: "The file (`-` for standard input).") var file: String
@@ -87,7 +94,9 @@ struct Policies: AsyncParsableCommand {
             case let one as [String: Any]: policies = [one]
             case let many as [Any]:
                 policies = try many.map { item in
-                    guard let policy = item as? [String: Any] else { throw ValidationError("Every item of the list must be a policy (a mapping).") }
+                    guard let policy = item as? [String: Any] else {
+                        throw ValidationError("Every item of the list must be a policy (a mapping).")
+                    }
                     return policy
                 }
             default: throw ValidationError("\(self.file) must hold a policy (a mapping) or a list of them.")
@@ -96,11 +105,16 @@ struct Policies: AsyncParsableCommand {
             for policy in policies {
                 var exists = false
                 if let id = policy["id"] as? String {
-                    exists = (try? await self.connection.call(.GET, "/admin/v1/policies/\(TenancyTable.escape(id))")) != nil
+                    exists =
+                        (try? await self.connection.call(.GET, "/admin/v1/policies/\(TenancyTable.escape(id))")) != nil
                 }
                 let result: Any
                 if exists, let id = policy["id"] as? String {
-                    result = try await self.connection.call(.PUT, "/admin/v1/policies/\(TenancyTable.escape(id))", body: policy)
+                    result = try await self.connection.call(
+                        .PUT,
+                        "/admin/v1/policies/\(TenancyTable.escape(id))",
+                        body: policy
+                    )
                 } else {
                     result = try await self.connection.call(.POST, "/admin/v1/policies", body: policy)
                 }
@@ -114,7 +128,9 @@ struct Policies: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a policy made through the admin API; it stops applying at once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a policy made through the admin API; it stops applying at once."
+        )
 
         @OptionGroup var connection: Keys.Connection
         @Argument(help: "Policy id.") var id: String
@@ -126,7 +142,9 @@ struct Policies: AsyncParsableCommand {
 
     struct Probe: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Probe every policy in force now (on the gateway that answers) and print the results; exit 1 when one fails.")
+            abstract:
+                "Probe every policy in force now (on the gateway that answers) and print the results; exit 1 when one fails."
+        )
 
         @OptionGroup var connection: Keys.Connection
 

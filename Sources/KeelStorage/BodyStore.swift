@@ -51,7 +51,15 @@ public struct SealedBody: Sendable, Equatable {
     public var answer: [UInt8]?
     public var answerTruncated: Bool
 
-    public init(requestID: RequestID, org: String, keyID: String, startedAt: Int64, prompt: [UInt8], answer: [UInt8]?, answerTruncated: Bool) {
+    public init(
+        requestID: RequestID,
+        org: String,
+        keyID: String,
+        startedAt: Int64,
+        prompt: [UInt8],
+        answer: [UInt8]?,
+        answerTruncated: Bool
+    ) {
         self.requestID = requestID
         self.org = org
         self.keyID = keyID

@@ -31,7 +31,8 @@ extension RequestRecordQuery {
                 """
                 EXISTS (SELECT 1 FROM \(sqlite: "json_each", postgres: "jsonb_each_text")(tags) AS tag \
                 WHERE tag.key = \(tag.key) AND tag.value = \(tag.value))
-                """)
+                """
+            )
         }
         if let agentID = self.agentID { conditions.append("agent_id = \(agentID)") }
         if let taskID = self.taskID { conditions.append("task_id = \(taskID)") }

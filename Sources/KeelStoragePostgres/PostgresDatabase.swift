@@ -41,7 +41,9 @@ struct PostgresDatabase: SQLDatabase {
             }
         } catch let error as PostgresTransactionError {
             if let closureError = error.closureError { throw closureError }
-            if let commitError = error.commitError { throw StorageError.mappingPostgres(commitError, table: "the database") }
+            if let commitError = error.commitError {
+                throw StorageError.mappingPostgres(commitError, table: "the database")
+            }
             throw error.beginError ?? error
         }
     }
@@ -77,7 +79,10 @@ struct PostgresDatabase: SQLDatabase {
     }
 
     /// Runs `statement` on `connection`: its rows, and the count of rows its command tag reports.
-    static func fetch(_ statement: SQLStatement, on connection: PostgresConnection) async throws -> (rows: [SQLRow], changed: Int) {
+    static func fetch(
+        _ statement: SQLStatement,
+        on connection: PostgresConnection
+    ) async throws -> (rows: [SQLRow], changed: Int) {
         let (sql, values) = statement.rendered(for: .postgres)
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {

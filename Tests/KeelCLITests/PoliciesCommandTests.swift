@@ -5,15 +5,20 @@ import Testing
 @Suite("keel policies", .serialized)
 struct PoliciesCommandTests {
     @Test func appliesListsProbesAndDeletesPoliciesThroughTheAdminAPI() async throws {
-        try await GatewayProcess.run(extra: """
+        try await GatewayProcess.run(
+            extra: """
                 keys:
                   - { key: sk-keel-app-cli-test-0123456789, team: search }
                 policies:
                   - { id: from-file, scope: { team: ads }, models: { deny: ["keel-sim-embed"] } }
-                """, ready: ["policies", "list"]) { gateway in
+                """,
+            ready: ["policies", "list"]
+        ) { gateway in
             let port = gateway.port
             let admin = gateway.admin
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-policies-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "keel-policies-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let file = directory.appendingPathComponent("policies.yaml")
@@ -27,7 +32,10 @@ struct PoliciesCommandTests {
               secrets: { action: block }
             """.write(to: file, atomically: true, encoding: .utf8)
 
-            let applied = try await KeelProcessTests.run(["policies", "apply", "--file", file.path], environment: admin)
+            let applied = try await KeelProcessTests.run(
+                ["policies", "apply", "--file", file.path],
+                environment: admin
+            )
             #expect(applied.status == 0, "\(applied.output)")
             #expect(applied.output.contains("search-no-chat\tcreated\tteam=search"), "\(applied.output)")
             #expect(applied.output.contains("search-secrets\tcreated\tteam=search"), "\(applied.output)")
@@ -36,7 +44,8 @@ struct PoliciesCommandTests {
                 try await KeelProcessTests.shell(
                     "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\(port)/v1/chat/completions "
                         + "-H 'authorization: Bearer sk-keel-app-cli-test-0123456789' -H 'content-type: application/json' "
-                        + "-d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'")
+                        + "-d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'"
+                )
             }
             #expect(try await chat() == "403")
 
@@ -64,8 +73,14 @@ struct PoliciesCommandTests {
             #expect(bad.status != 0 && bad.output.contains("pii.action"), "\(bad.output)")
             let refused = try await KeelProcessTests.run(["policies", "delete", "from-file"], environment: admin)
             #expect(refused.status != 0 && refused.output.contains("configuration file"), "\(refused.output)")
-            #expect(try await KeelProcessTests.run(["policies", "delete", "search-secrets"], environment: admin).status == 0)
-            #expect(try await !KeelProcessTests.run(["policies", "list"], environment: admin).output.contains("search-secrets"))
+            #expect(
+                try await KeelProcessTests.run(["policies", "delete", "search-secrets"], environment: admin).status == 0
+            )
+            #expect(
+                try await !KeelProcessTests.run(["policies", "list"], environment: admin).output.contains(
+                    "search-secrets"
+                )
+            )
         }
     }
 }

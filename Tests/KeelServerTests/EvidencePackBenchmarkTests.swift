@@ -15,7 +15,11 @@ import Testing
 /// as the recorder fills it — records with their audit entries, in batches — then a gateway
 /// starts on it and stops, signing a checkpoint over them, and the pack is built for the day
 /// that holds them all, as `keel compliance evidence` builds it.
-@Suite("Evidence pack benchmark", .serialized, .enabled(if: ProcessInfo.processInfo.environment["KEEL_EVIDENCE_BENCH"] == "1"))
+@Suite(
+    "Evidence pack benchmark",
+    .serialized,
+    .enabled(if: ProcessInfo.processInfo.environment["KEEL_EVIDENCE_BENCH"] == "1")
+)
 struct EvidencePackBenchmarkTests {
     static var total: Int { Int(ProcessInfo.processInfo.environment["KEEL_EVIDENCE_RECORDS"] ?? "") ?? 1_000_000 }
 
@@ -30,15 +34,30 @@ struct EvidencePackBenchmarkTests {
         let startedAt: Int64 = midnight + Int64(index) * spacing
         let usage = TokenUsage(inputTokens: Int64(400 + index % 300), outputTokens: Int64(150 + index % 200))
         return RequestRecord(
-            id: RequestID("ev-\(index)"), startedAt: startedAt, operation: "chat.completions", keyID: KeyID("key-\(index % 200)"),
-            orgID: OrgID("org-\(index % 4)"), teamID: TeamID("team-\(index % 20)"), requestedModel: model, model: model,
-            provider: "provider-\(index % 3)", deployment: model, status: 200, outcome: .success, attempts: 1, totalMicros: 250_000,
-            usage: usage, cost: USDNanos(Int64(1_000 + index % 977)))
+            id: RequestID("ev-\(index)"),
+            startedAt: startedAt,
+            operation: "chat.completions",
+            keyID: KeyID("key-\(index % 200)"),
+            orgID: OrgID("org-\(index % 4)"),
+            teamID: TeamID("team-\(index % 20)"),
+            requestedModel: model,
+            model: model,
+            provider: "provider-\(index % 3)",
+            deployment: model,
+            status: 200,
+            outcome: .success,
+            attempts: 1,
+            totalMicros: 250_000,
+            usage: usage,
+            cost: USDNanos(Int64(1_000 + index % 977))
+        )
     }
 
     @Test(arguments: TestDatabase.enabled)
     func anEvidencePackForAMillionRequests(database: TestDatabase) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-evidence-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keel-evidence-bench-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = KeelConfiguration()
@@ -60,8 +79,14 @@ struct EvidencePackBenchmarkTests {
                 let leaves = records.enumerated().map { position, record in
                     AuditLeaf(
                         recordedWith: AuditEntry(
-                            instanceID: "keel-seed", seq: UInt64(offset + position + 1), time: record.startedAt,
-                            payload: .request(.init(record, contentDigests: .init(saltID: "salt-1", prompt: digest, answer: digest)))))
+                            instanceID: "keel-seed",
+                            seq: UInt64(offset + position + 1),
+                            time: record.startedAt,
+                            payload: .request(
+                                .init(record, contentDigests: .init(saltID: "salt-1", prompt: digest, answer: digest))
+                            )
+                        )
+                    )
                 }
                 _ = try await stores.requests.append(records, audit: leaves)
                 offset = end
@@ -86,6 +111,7 @@ struct EvidencePackBenchmarkTests {
         }
         print(
             "evidence bench (\(database)): \(total) requests: written in \(written); "
-                + "\(bytes / 1_048_576) MiB of files; peak RSS \(Self.peakRSSMebibytes()) MiB (\(rssBefore) MiB before)")
+                + "\(bytes / 1_048_576) MiB of files; peak RSS \(Self.peakRSSMebibytes()) MiB (\(rssBefore) MiB before)"
+        )
     }
 }

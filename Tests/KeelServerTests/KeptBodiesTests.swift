@@ -12,7 +12,11 @@ import Testing
 struct KeptBodiesTests {
     /// The bodies of `requestID` once written (they are written after the record, off the
     /// request path).
-    static func bodies(_ keel: TestGateway, _ requestID: String, key: String = TestKeel.adminKey) async throws -> TestResponse {
+    static func bodies(
+        _ keel: TestGateway,
+        _ requestID: String,
+        key: String = TestKeel.adminKey
+    ) async throws -> TestResponse {
         var response = try await keel.send(.GET, "/admin/v1/requests/\(requestID)/bodies", key: key)
         for _ in 0..<100 where response.status == 404 {
             try await Task.sleep(for: .milliseconds(50))
@@ -30,13 +34,20 @@ struct KeptBodiesTests {
                 return try #require(created.json?["key"] as? String)
             }
             for org in ["acme", "beta"] {
-                #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"\#(org)","name":"\#(org)"}"#).status == 201)
+                #expect(
+                    try await keel.post("/admin/v1/orgs", json: #"{"id":"\#(org)","name":"\#(org)"}"#).status == 201
+                )
             }
             let acme = try await key(#"{"org":"acme"}"#)
             let beta = try await key(#"{"org":"beta"}"#)
             let auditor = try await key(#"{"role":"auditor"}"#)
             let viewer = try await key(#"{"org":"acme","role":"viewer"}"#)
-            #expect(try await keel.post("/admin/v1/policies", json: #"{"id":"keep-acme","scope":{"org":"acme"},"keep_bodies":true}"#).status == 201)
+            #expect(
+                try await keel.post(
+                    "/admin/v1/policies",
+                    json: #"{"id":"keep-acme","scope":{"org":"acme"},"keep_bodies":true}"#
+                ).status == 201
+            )
 
             let marker = "kept-\(UUID().uuidString)"
             let prompt = chatBody("remember \(marker) ünïcode")
@@ -88,9 +99,14 @@ struct KeptBodiesTests {
             #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
             let created = try await keel.post("/admin/v1/keys", json: #"{"org":"acme"}"#)
             let acme = try #require(created.json?["key"] as? String)
-            #expect(try await keel.post("/admin/v1/policies", json: #"{"scope":{"org":"acme"},"keep_bodies":true}"#).status == 201)
+            #expect(
+                try await keel.post("/admin/v1/policies", json: #"{"scope":{"org":"acme"},"keep_bodies":true}"#).status
+                    == 201
+            )
             // Requests without an organisation are kept under a policy without scope.
-            #expect(try await keel.post("/admin/v1/policies", json: #"{"id":"keep-all","keep_bodies":true}"#).status == 201)
+            #expect(
+                try await keel.post("/admin/v1/policies", json: #"{"id":"keep-all","keep_bodies":true}"#).status == 201
+            )
 
             let before = try await keel.post("/v1/chat/completions", json: chatBody("before the erasure"), key: acme)
             let unscoped = try await keel.post("/v1/chat/completions", json: chatBody("no organisation"))
@@ -106,14 +122,20 @@ struct KeptBodiesTests {
             #expect(erased.json?["key_erased"] as? Bool == true)
             #expect(erased.json?["bodies_erased"] as? Int == 1)
             #expect(try await keel.send(.GET, "/admin/v1/requests/\(beforeID)/bodies").status == 404)
-            #expect(try await keel.send(.GET, "/admin/v1/requests/\(unscopedID)/bodies").status == 200, "other organisations' stay")
+            #expect(
+                try await keel.send(.GET, "/admin/v1/requests/\(unscopedID)/bodies").status == 200,
+                "other organisations' stay"
+            )
 
             // A copy of the sealed bodies (a backup) no longer opens: the key is gone.
             try await keel.withStores { stores in
                 #expect(try await stores.bodies.key(forOrg: "acme") == nil)
                 let copy = try #require(sealed)
                 _ = try await stores.bodies.insert([copy])
-                #expect(try await stores.bodies.body(requestID: RequestID(beforeID)) == nil, "not restorable under an erased key")
+                #expect(
+                    try await stores.bodies.body(requestID: RequestID(beforeID)) == nil,
+                    "not restorable under an erased key"
+                )
             }
             // The next request gets a new key.
             let after = try await keel.post("/v1/chat/completions", json: chatBody("after the erasure"), key: acme)
@@ -132,11 +154,17 @@ struct KeptBodiesTests {
             }
             // The erasure is itself in the log; the erased request's entry keeps its digests.
             try await keel.withStores { stores in
-                let entries = try await stores.audit.entries(from: 0, to: 1_000).map { try AuditEntry(canonicalBytes: $0.bytes) }
-                #expect(entries.contains { entry in
-                    if case .adminChange(let change) = entry.payload { return change.action == "bodies.erase" && change.targetID == "acme" }
-                    return false
-                })
+                let entries = try await stores.audit.entries(from: 0, to: 1_000).map {
+                    try AuditEntry(canonicalBytes: $0.bytes)
+                }
+                #expect(
+                    entries.contains { entry in
+                        if case .adminChange(let change) = entry.payload {
+                            return change.action == "bodies.erase" && change.targetID == "acme"
+                        }
+                        return false
+                    }
+                )
                 let entry = try #require(try await stores.audit.entry(forRequest: RequestID(beforeID)))
                 guard case .request(let request) = try AuditEntry(canonicalBytes: entry.bytes).payload else {
                     Issue.record("not a request entry")

@@ -218,14 +218,23 @@ struct TwoInstancePolicyTests {
         }
         try await TestKeel.run(configure: configure) { first in
             try await TestKeel.run(configure: configure) { second in
-                #expect(try await second.post("/v1/chat/completions", json: chatBody("hi"), key: PolicyAdminTests.otherKey).status == 200)
+                #expect(
+                    try await second.post("/v1/chat/completions", json: chatBody("hi"), key: PolicyAdminTests.otherKey)
+                        .status == 200
+                )
                 let created = try await first.post(
-                    "/admin/v1/policies", json: #"{"id":"shared","scope":{"team":"other"},"models":{"deny":["keel-sim-chat"]}}"#)
+                    "/admin/v1/policies",
+                    json: #"{"id":"shared","scope":{"team":"other"},"models":{"deny":["keel-sim-chat"]}}"#
+                )
                 #expect(created.status == 201, "\(created.body)")
                 var status = 0
                 let deadline = ContinuousClock.now + .seconds(10)
                 while ContinuousClock.now < deadline {
-                    status = try await second.post("/v1/chat/completions", json: chatBody("hi"), key: PolicyAdminTests.otherKey).status
+                    status = try await second.post(
+                        "/v1/chat/completions",
+                        json: chatBody("hi"),
+                        key: PolicyAdminTests.otherKey
+                    ).status
                     if status == 403 { break }
                     try await Task.sleep(for: .milliseconds(50))
                 }
@@ -239,12 +248,25 @@ struct TwoInstancePolicyTests {
             let pack = try await EvidencePack(framework: "soc2", from: now - 3_600_000_000, to: now + 60_000_000)
                 .build(first.app.configuration, logger: AuditLogTests.logger)
             let policies = String(decoding: try #require(pack.files["policies/policies.json"]), as: UTF8.self)
-            #expect(policies.contains(#"{"id":"shared","scope":{"team":"other"},"models":{"deny":["keel-sim-chat"]}}"#), "\(policies)")
+            #expect(
+                policies.contains(#"{"id":"shared","scope":{"team":"other"},"models":{"deny":["keel-sim-chat"]}}"#),
+                "\(policies)"
+            )
             #expect(policies.contains(#""id":"phi""#))
             let probes = String(decoding: try #require(pack.files["policies/probes.jsonl"]), as: UTF8.self)
-                .split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            #expect(Set(probes.compactMap { $0["instance_id"] as? String }).count == 2, "each instance probes its own engine")
-            #expect(probes.contains { $0["policy_id"] as? String == "shared" && $0["probe"] as? String == "models.deny" && $0["passed"] as? Bool == true })
+                .split(separator: "\n").compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
+            #expect(
+                Set(probes.compactMap { $0["instance_id"] as? String }).count == 2,
+                "each instance probes its own engine"
+            )
+            #expect(
+                probes.contains {
+                    $0["policy_id"] as? String == "shared" && $0["probe"] as? String == "models.deny"
+                        && $0["passed"] as? Bool == true
+                }
+            )
             let changes = String(decoding: try #require(pack.files["policies/changes.jsonl"]), as: UTF8.self)
             #expect(changes.contains(#""action":"policies.create""#))
             let controls = String(decoding: try #require(pack.files["controls.json"]), as: UTF8.self)

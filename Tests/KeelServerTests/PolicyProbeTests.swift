@@ -102,7 +102,10 @@ struct PolicyProbeTests {
             #expect((byName["other-content/keep_bodies"]?["observed"] as? String)?.contains("opened again") == true)
             // The probes reached no provider and left no request record, nor kept body.
             #expect(try await keel.records().isEmpty)
-            #expect(try await keel.withStores { try await $0.database.rows("SELECT request_id FROM request_body").count } == 0)
+            #expect(
+                try await keel.withStores { try await $0.database.rows("SELECT request_id FROM request_body").count }
+                    == 0
+            )
         }
     }
 

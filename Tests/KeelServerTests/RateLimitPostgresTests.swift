@@ -47,7 +47,11 @@ struct RateLimitPostgresTests {
                     let instance = index % 2
                     group.addTask {
                         let gateway = instance == 0 ? first : second
-                        let answer = try await gateway.post("/v1/chat/completions", json: chatBody("hi \(index)"), key: RateLimitTests.searchKey)
+                        let answer = try await gateway.post(
+                            "/v1/chat/completions",
+                            json: chatBody("hi \(index)"),
+                            key: RateLimitTests.searchKey
+                        )
                         return (instance, answer.status)
                     }
                 }
@@ -56,7 +60,9 @@ struct RateLimitPostgresTests {
             }
             let admitted = statuses.filter { $0.1 == 200 }
             let perInstance = [0, 1].map { instance in admitted.filter { $0.0 == instance }.count }
-            print("two instances, limit \(limit), slice \(slice), \(statuses.count) requests: \(admitted.count) admitted (\(perInstance[0]) + \(perInstance[1])), \(statuses.count - admitted.count) refused")
+            print(
+                "two instances, limit \(limit), slice \(slice), \(statuses.count) requests: \(admitted.count) admitted (\(perInstance[0]) + \(perInstance[1])), \(statuses.count - admitted.count) refused"
+            )
             #expect(statuses.count == 3 * limit)
             #expect(statuses.allSatisfy { $0.1 == 200 || $0.1 == 429 })
             // Never more than the limit; at most one slice idle in the other instance.
@@ -77,15 +83,33 @@ struct RateLimitPostgresTests {
             async let one = first.post("/v1/chat/completions", json: slow, key: RateLimitTests.searchKey)
             async let two = first.post("/v1/chat/completions", json: slow, key: RateLimitTests.searchKey)
             try await Task.sleep(for: .milliseconds(800))
-            // The first instance leases both slots while its two streams run.
-            let blocked = try await second.post("/v1/chat/completions", json: chatBody("now"), key: RateLimitTests.searchKey)
+            // The first instance leases both slots while its two streams run (2.5 s before their
+            // first token). On a loaded machine both may take a moment more to start: ask until
+            // refused, well within the streams' time.
+            var blocked = try await second.post(
+                "/v1/chat/completions",
+                json: chatBody("now"),
+                key: RateLimitTests.searchKey
+            )
+            for _ in 0..<15 where blocked.status != 429 {
+                try await Task.sleep(for: .milliseconds(100))
+                blocked = try await second.post(
+                    "/v1/chat/completions",
+                    json: chatBody("now"),
+                    key: RateLimitTests.searchKey
+                )
+            }
             #expect(blocked.status == 429)
             let streams = try await [one, two]
             #expect(streams.map(\.status) == [200, 200])
             // Once they end, the first instance gives back what is idle beyond one slice.
             var status = 0
             for _ in 0..<40 where status != 200 {
-                status = try await second.post("/v1/chat/completions", json: chatBody("now"), key: RateLimitTests.searchKey).status
+                status = try await second.post(
+                    "/v1/chat/completions",
+                    json: chatBody("now"),
+                    key: RateLimitTests.searchKey
+                ).status
                 if status != 200 { try await Task.sleep(for: .milliseconds(100)) }
             }
             #expect(status == 200)
@@ -96,13 +120,19 @@ struct RateLimitPostgresTests {
         try await RateLimitTests.awayFromWindowEdge(3_600)
         try await Self.twoInstances(rules: []) { first, second in
             let created = try await first.post(
-                "/admin/v1/rate-limits", json: #"{"id":"ads-rpm","team":"ads","rpm":1,"window_seconds":3600}"#)
+                "/admin/v1/rate-limits",
+                json: #"{"id":"ads-rpm","team":"ads","rpm":1,"window_seconds":3600}"#
+            )
             #expect(created.status == 201)
-            #expect(try await first.post("/v1/chat/completions", json: chatBody("a"), key: RateLimitTests.adsKey).status == 200)
+            #expect(
+                try await first.post("/v1/chat/completions", json: chatBody("a"), key: RateLimitTests.adsKey).status
+                    == 200
+            )
             var status = 0
             for _ in 0..<30 where status != 429 {
                 try await Task.sleep(for: .milliseconds(100))
-                status = try await second.post("/v1/chat/completions", json: chatBody("b"), key: RateLimitTests.adsKey).status
+                status = try await second.post("/v1/chat/completions", json: chatBody("b"), key: RateLimitTests.adsKey)
+                    .status
             }
             #expect(status == 429)
         }

@@ -26,7 +26,9 @@ struct PostgresBackendTests {
                 #expect(!migration.sql.contains(postgresOnly), "\(migration.id) has PostgreSQL's \(postgresOnly)")
             }
         }
-        #expect(postgres.contains { $0.sql.contains("COLLATE \"C\"") } && sqlite.contains { $0.sql.contains(") STRICT") })
+        #expect(
+            postgres.contains { $0.sql.contains("COLLATE \"C\"") } && sqlite.contains { $0.sql.contains(") STRICT") }
+        )
     }
 
     @Test func aURLWithEveryPartIsRead() throws {
@@ -80,7 +82,8 @@ struct PostgresBackendTests {
                 "/* block; /* nested; */ still; */\nINSERT INTO t VALUES ('it''s; fine', 1)",
                 "DO $body$ BEGIN PERFORM 1; END $body$",
                 "SELECT $1, E'\\'; still a string'",
-            ])
+            ]
+        )
         #expect(PostgresStatementSplitter.statements(in: "SELECT 1") == ["SELECT 1"])
         #expect(PostgresStatementSplitter.statements(in: " ;\n; -- x") == [])
     }
@@ -91,52 +94,68 @@ struct PostgresBackendTests {
             let backend = try await PostgresTestDatabase.open(schema: schema)
             #expect(try await backend.appliedMigrations() == KeelSchema.migrations(for: .postgres).map(\.id))
             let tables = try await Self.strings(
-                backend, "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
-                schema)
+                backend,
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
+                schema
+            )
             #expect(
                 tables == [
-                    "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt", "audit_signer_lease",
-                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy", "policy_probe_result", "project",
-                    "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record", "schema_migration", "setting",
+                    "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
+                    "audit_signer_lease",
+                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
+                    "policy_probe_result", "project",
+                    "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record",
+                    "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
-                ])
+                ]
+            )
             let columns = try await Self.strings(
                 backend,
                 """
                 SELECT column_name::text FROM information_schema.columns
                 WHERE table_schema = $1 AND table_name = 'request_record' ORDER BY ordinal_position
-                """, schema)
+                """,
+                schema
+            )
             #expect(
                 columns == [
                     "id", "started_at", "operation", "key_id", "team_id", "project_id", "user_id", "requested_model",
                     "model", "provider", "deployment", "stream", "status", "outcome", "error_class", "attempts",
                     "ttft_us", "upstream_us", "total_us", "input_tokens", "output_tokens", "cached_input_tokens",
-                    "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log", "web_search_requests",
+                    "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log",
+                    "web_search_requests",
                     "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
                     "agent_id", "task_id", "task_outcome", "usage_estimated", "guard_verdict",
-                ])
+                ]
+            )
             let indexes = try await Self.strings(
                 backend,
                 "SELECT indexname::text FROM pg_indexes WHERE schemaname = $1 AND tablename = 'request_record' ORDER BY 1",
-                schema)
+                schema
+            )
             #expect(
                 indexes == [
                     "request_record_key_started_at", "request_record_model_started_at", "request_record_org_started_at",
                     "request_record_pkey",
                     "request_record_started_at", "request_record_task_started_at", "request_record_team_started_at",
-                ])
+                ]
+            )
             // The cursor compares ids in byte order whatever the database's default collation.
             let collations = try await Self.strings(
                 backend,
                 """
                 SELECT table_name::text || '.' || collation_name::text FROM information_schema.columns
                 WHERE table_schema = $1 AND column_name = 'id' AND collation_name IS NOT NULL ORDER BY 1
-                """, schema)
+                """,
+                schema
+            )
             #expect(
                 collations == [
-                    "budget.C", "org.C", "policy.C", "project.C", "rate_limit_rule.C", "request_record.C", "schema_migration.C", "team.C",
+                    "budget.C", "org.C", "policy.C", "project.C", "rate_limit_rule.C", "request_record.C",
+                    "schema_migration.C", "team.C",
                     "user_account.C", "virtual_key.C",
-                ])
+                ]
+            )
             await backend.shutdown()
         }
     }
@@ -152,7 +171,10 @@ struct PostgresBackendTests {
             }
             #expect(backends.count == 4)
             let rows = try await Self.strings(
-                backends[0], "SELECT id FROM schema_migration WHERE $1 <> '' ORDER BY id", schema)
+                backends[0],
+                "SELECT id FROM schema_migration WHERE $1 <> '' ORDER BY id",
+                schema
+            )
             #expect(rows == KeelSchema.migrations(for: .postgres).map(\.id))
             try await backends[1].stores.requests.append([.fixture("shared", at: 1)])
             #expect(try await backends[2].stores.requests.records(matching: .init()).map(\.id) == ["shared"])
@@ -166,12 +188,18 @@ struct PostgresBackendTests {
             let first = try await PostgresTestDatabase.open(schema: schema)
             try await first.stores.requests.append([.fixture("kept", at: 1)])
             let before = try await Self.strings(
-                first, "SELECT id || ':' || applied_at FROM schema_migration WHERE $1 <> '' ORDER BY id", schema)
+                first,
+                "SELECT id || ':' || applied_at FROM schema_migration WHERE $1 <> '' ORDER BY id",
+                schema
+            )
             await first.shutdown()
 
             let reopened = try await PostgresTestDatabase.open(schema: schema)
             let after = try await Self.strings(
-                reopened, "SELECT id || ':' || applied_at FROM schema_migration WHERE $1 <> '' ORDER BY id", schema)
+                reopened,
+                "SELECT id || ':' || applied_at FROM schema_migration WHERE $1 <> '' ORDER BY id",
+                schema
+            )
             #expect(after == before)
             #expect(try await reopened.stores.requests.records(matching: .init()).map(\.id) == ["kept"])
             await reopened.shutdown()
@@ -209,7 +237,8 @@ struct PostgresBackendTests {
                 }
                 var tables: [String] = []
                 let rows = try await client.query(
-                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema) ORDER BY 1")
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema) ORDER BY 1"
+                )
                 for try await name in rows.decode(String.self) { tables.append(name) }
                 #expect(tables == ["one", "schema_migration"])
                 let applied = try await client.withConnection { connection in
@@ -229,7 +258,10 @@ struct PostgresBackendTests {
         let started = ContinuousClock.now
         await #expect(throws: (any Error).self) {
             _ = try await PostgresBackend.open(
-                url: unreachable, configuration: .init(connectTimeout: .seconds(2)), logger: .quiet)
+                url: unreachable,
+                configuration: .init(connectTimeout: .seconds(2)),
+                logger: .quiet
+            )
         }
         // The pool alone would retry for 60 s; a loaded CI machine still answers well inside 30.
         #expect(ContinuousClock.now - started < .seconds(30))

@@ -18,8 +18,10 @@ import Testing
 ///
 ///     KEEL_RECORDER_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter RequestRecordAppendBenchmarkTests
 @Suite(
-    "Request record append benchmark", .serialized,
-    .enabled(if: ProcessInfo.processInfo.environment["KEEL_RECORDER_BENCH"] == "1"))
+    "Request record append benchmark",
+    .serialized,
+    .enabled(if: ProcessInfo.processInfo.environment["KEEL_RECORDER_BENCH"] == "1")
+)
 struct RequestRecordAppendBenchmarkTests {
     static let total = 50_000
     static let batchSize = 64
@@ -50,8 +52,18 @@ struct RequestRecordAppendBenchmarkTests {
                 attempts: failed ? 2 : 1,
                 attemptLog: failed
                     ? [
-                        .init(provider: "provider-9", deployment: "other", errorClass: "upstream_unavailable", upstreamStatus: 503, durationMicros: 1_200),
-                        .init(provider: "provider-\(index % 3)", deployment: "\(model)-2025-01-01", durationMicros: 250_000),
+                        .init(
+                            provider: "provider-9",
+                            deployment: "other",
+                            errorClass: "upstream_unavailable",
+                            upstreamStatus: 503,
+                            durationMicros: 1_200
+                        ),
+                        .init(
+                            provider: "provider-\(index % 3)",
+                            deployment: "\(model)-2025-01-01",
+                            durationMicros: 250_000
+                        ),
                     ] : [],
                 ttftMicros: 120_000,
                 upstreamMicros: 250_000,
@@ -70,7 +82,11 @@ struct RequestRecordAppendBenchmarkTests {
     /// With `audit`, each record's audit entry is made as the recorder makes it — the request
     /// entry with both content digests, encoded and hashed (``AuditLeaf/init(recordedWith:)``) —
     /// and appended with its batch: the whole cost of the audit log's write path.
-    static func append(_ records: [RequestRecord], to stores: KeelStores, audit: Bool = false) async throws -> (wall: Double, cpu: Double) {
+    static func append(
+        _ records: [RequestRecord],
+        to stores: KeelStores,
+        audit: Bool = false
+    ) async throws -> (wall: Double, cpu: Double) {
         let start = ContinuousClock.now
         let cpuStart = Self.processCPUSeconds()
         var offset = 0
@@ -83,8 +99,12 @@ struct RequestRecordAppendBenchmarkTests {
                     let digests = AuditEntry.ContentDigests(saltID: "salt-1", prompt: digest, answer: digest)
                     return AuditLeaf(
                         recordedWith: AuditEntry(
-                            instanceID: "keel-bench", seq: UInt64(offset + index + 1), time: record.startedAt,
-                            payload: .request(.init(record, contentDigests: digests))))
+                            instanceID: "keel-bench",
+                            seq: UInt64(offset + index + 1),
+                            time: record.startedAt,
+                            payload: .request(.init(record, contentDigests: digests))
+                        )
+                    )
                 }
                 _ = try await stores.requests.append(batch, audit: leaves)
             } else {
@@ -116,13 +136,16 @@ struct RequestRecordAppendBenchmarkTests {
             }
             rates.append(Double(records.count) / wall)
             cpuRates.append(Double(records.count) / cpu)
-            print("\(label): run \(run + 1): \(Int(rates.last!)) records/s wall, \(Int(cpuRates.last!)) records/s of CPU")
+            print(
+                "\(label): run \(run + 1): \(Int(rates.last!)) records/s wall, \(Int(cpuRates.last!)) records/s of CPU"
+            )
         }
         func median(_ values: [Double]) -> Int { Int(values.sorted()[values.count / 2]) }
         print(
             "\(label): median of \(Self.runs) runs: \(median(rates)) records/s wall "
                 + "(min \(Int(rates.min()!)), max \(Int(rates.max()!))), \(median(cpuRates)) records/s of CPU; "
-                + "\(Self.total) records in batches of \(Self.batchSize)")
+                + "\(Self.total) records in batches of \(Self.batchSize)"
+        )
     }
 
     @Test func appendingOnSQLite() async throws {

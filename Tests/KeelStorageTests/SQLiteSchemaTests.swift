@@ -46,8 +46,10 @@ struct SQLiteSchemaTests {
                 tables == [
                     "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
                     "audit_signer_lease",
-                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy", "policy_probe_result", "project",
-                    "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record", "schema_migration", "setting",
+                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
+                    "policy_probe_result", "project",
+                    "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record",
+                    "schema_migration", "setting",
                     "team", "user_account", "virtual_key",
                 ]
             )
@@ -88,7 +90,8 @@ struct SQLiteSchemaTests {
             #expect(columns["audit_node"] == ["level", "idx", "hash"])
             #expect(
                 indexes == [
-                    "audit_entry_request", "audit_entry_time", "audit_salt_org", "request_body_org_time", "request_record_key_started_at",
+                    "audit_entry_request", "audit_entry_time", "audit_salt_org", "request_body_org_time",
+                    "request_record_key_started_at",
                     "request_record_model_started_at", "request_record_org_started_at",
                     "request_record_started_at", "request_record_task_started_at",
                     "request_record_team_started_at", "user_account_default_team", "user_account_org",

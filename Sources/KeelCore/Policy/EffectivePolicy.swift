@@ -50,7 +50,8 @@ public struct EffectivePolicy: Sendable, Equatable {
     /// The refusal of content holding `types` (in the request's `param`, or in its answer when
     /// `answer`): names the first policy that blocks one of them and every type found, never a
     /// value.
-    public func contentRefusal(types: [GuardFindingType], answer: Bool = false, param: String = "messages") -> KeelError {
+    public func contentRefusal(types: [GuardFindingType], answer: Bool = false, param: String = "messages") -> KeelError
+    {
         let blocking = self.policies.first { policy in
             types.contains { type in
                 [policy.pii, policy.secrets].contains { $0?.action == .block && $0?.types.contains(type) == true }
@@ -66,7 +67,9 @@ public struct EffectivePolicy: Sendable, Equatable {
 
     /// The refusal of content of `role` that scored as a prompt injection.
     public func injectionRefusal(role: ContentRole, score: Double) -> KeelError {
-        let blocking = self.policies.first { $0.injection?.action == .block && $0.injection?.roles.contains(role) == true }
+        let blocking = self.policies.first {
+            $0.injection?.action == .block && $0.injection?.roles.contains(role) == true
+        }
         return .contentPolicyViolation(
             "Policy '\(blocking?.id ?? "?")' blocks this request: prompt injection detected in \(role.rawValue) content (score \(score)).",
             param: "messages"
@@ -109,10 +112,13 @@ public struct EffectivePolicy: Sendable, Equatable {
             let why =
                 switch self.reason {
                 case .providerNotAllowed: "the provider '\(provider.name)' is not allowed"
-                case .regionNotAllowed: "the provider '\(provider.name)' is in region '\(provider.region ?? "unknown")', not in \(self.policy.regions)"
+                case .regionNotAllowed:
+                    "the provider '\(provider.name)' is in region '\(provider.region ?? "unknown")', not in \(self.policy.regions)"
                 case .noBAA: "the provider '\(provider.name)' has no business associate agreement (baa_required)"
                 }
-            return .policyViolation("No deployment of '\(model)' may serve this request under policy '\(self.policy.id)': \(why).")
+            return .policyViolation(
+                "No deployment of '\(model)' may serve this request under policy '\(self.policy.id)': \(why)."
+            )
         }
     }
 }

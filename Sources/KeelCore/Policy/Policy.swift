@@ -29,9 +29,17 @@ public struct Policy: Sendable, Equatable {
     public var keepBodies: Bool
 
     public init(
-        id: String, name: String? = nil, scope: Scope = Scope(), models: NameRule = NameRule(), providers: NameRule = NameRule(),
-        regions: [String] = [], baaRequired: Bool = false, pii: ContentRule? = nil, secrets: ContentRule? = nil,
-        injection: InjectionRule? = nil, keepBodies: Bool = false
+        id: String,
+        name: String? = nil,
+        scope: Scope = Scope(),
+        models: NameRule = NameRule(),
+        providers: NameRule = NameRule(),
+        regions: [String] = [],
+        baaRequired: Bool = false,
+        pii: ContentRule? = nil,
+        secrets: ContentRule? = nil,
+        injection: InjectionRule? = nil,
+        keepBodies: Bool = false
     ) {
         self.keepBodies = keepBodies
         self.pii = pii

@@ -37,14 +37,19 @@ public struct KeptBodies: Sendable, Equatable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.prompt = ByteBuffer(bytes: Base64Coding.decode(try container.decode(String.self, forKey: .prompt)) ?? [])
-        self.answer = try container.decodeIfPresent(String.self, forKey: .answer).map { ByteBuffer(bytes: Base64Coding.decode($0) ?? []) }
+        self.answer = try container.decodeIfPresent(String.self, forKey: .answer).map {
+            ByteBuffer(bytes: Base64Coding.decode($0) ?? [])
+        }
         self.answerTruncated = try container.decodeIfPresent(Bool.self, forKey: .answerTruncated) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Base64Coding.encode(Array(self.prompt.readableBytesView)), forKey: .prompt)
-        try container.encodeIfPresent(self.answer.map { Base64Coding.encode(Array($0.readableBytesView)) }, forKey: .answer)
+        try container.encodeIfPresent(
+            self.answer.map { Base64Coding.encode(Array($0.readableBytesView)) },
+            forKey: .answer
+        )
         try container.encode(self.answerTruncated, forKey: .answerTruncated)
     }
 }

@@ -30,7 +30,11 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         public var resumed: Bool
 
         public init(
-            provider: String, deployment: String, errorClass: String? = nil, upstreamStatus: Int? = nil, durationMicros: Int64,
+            provider: String,
+            deployment: String,
+            errorClass: String? = nil,
+            upstreamStatus: Int? = nil,
+            durationMicros: Int64,
             resumed: Bool = false
         ) {
             self.provider = provider

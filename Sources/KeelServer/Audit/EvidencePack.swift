@@ -1,7 +1,4 @@
 import Crypto
-#if canImport(Glibc)
-    import Glibc
-#endif
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
@@ -9,6 +6,10 @@ public import KeelCore
 public import KeelStorage
 public import Logging
 import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An evidence pack for one framework and period, written into a directory: what an auditor asks
 /// for, generated from the live store instead of screenshots.
@@ -52,9 +53,15 @@ public struct EvidencePack: Sendable {
     /// Builds the pack from `configuration`'s store (opened as `keel serve` does): in memory, or,
     /// with `directory`, into that directory as each file is made (a population of millions of
     /// records never sits in memory whole).
-    public func build(_ configuration: KeelConfiguration, logger: Logger, into directory: String? = nil) async throws -> Written {
+    public func build(
+        _ configuration: KeelConfiguration,
+        logger: Logger,
+        into directory: String? = nil
+    ) async throws -> Written {
         guard let framework = ComplianceFramework(rawValue: self.framework) else {
-            throw AuditLogCheck.Unavailable(description: "Unknown framework '\(self.framework)': one of soc2, hipaa, eu-ai-act.")
+            throw AuditLogCheck.Unavailable(
+                description: "Unknown framework '\(self.framework)': one of soc2, hipaa, eu-ai-act."
+            )
         }
         return try await AuditLogCheck.withStores(configuration, logger: logger) { stores in
             let signer = try await AuditLogCheck.existingSigner(configuration, stores: stores)
@@ -90,10 +97,16 @@ public struct EvidencePack: Sendable {
                 let full = directory + "/" + path
                 let parent = String(full[..<(full.lastIndex(of: "/") ?? full.endIndex)])
                 try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-                guard let handle = fopen(full, "wb") else { throw AuditLogCheck.Unavailable(description: "Cannot write \(full).") }
+                guard let handle = fopen(full, "wb") else {
+                    throw AuditLogCheck.Unavailable(description: "Cannot write \(full).")
+                }
                 self.handles[path] = handle
             }
-            guard bytes.isEmpty || bytes.withUnsafeBytes({ fwrite($0.baseAddress, 1, $0.count, self.handles[path]!) }) == bytes.count else {
+            guard
+                bytes.isEmpty
+                    || bytes.withUnsafeBytes({ fwrite($0.baseAddress, 1, $0.count, self.handles[path]!) })
+                        == bytes.count
+            else {
                 throw AuditLogCheck.Unavailable(description: "Cannot write \(directory)/\(path).")
             }
         }
@@ -214,7 +227,9 @@ public struct EvidencePack: Sendable {
             + #"","from":\#(self.from / 1_000_000),"to":\#(self.to / 1_000_000)"#
         manifest += #","generated_at":\#(WallClock.unixMicros() / 1_000_000),"records":\#(written.records),"files":{"#
         let digests = output.hashers.mapValues { HexCoding.encode($0.finalize()) }
-        manifest += digests.keys.sorted().map { path in #""\#(path)":""# + digests[path]! + #"""# }.joined(separator: ",")
+        manifest += digests.keys.sorted().map { path in #""\#(path)":""# + digests[path]! + #"""# }.joined(
+            separator: ","
+        )
         try put("manifest.json", manifest + "}}\n")
         written.digests = try output.finish()
         written.files = output.files

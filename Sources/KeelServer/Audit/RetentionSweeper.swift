@@ -75,11 +75,20 @@ final class RetentionSweeper: Service, Sendable {
         for org in self.compliance.orgs {
             let before = cutoff(days: self.compliance.bodyRetentionDays(of: org))
             let rows = try await self.stores.bodies.purge(startedBefore: before, scope: .org(org.org))
-            if rows > 0 { purges.append(AuditEntry.Purge(target: "request_bodies:\(org.org.rawValue)", before: before, rows: Int64(rows))) }
+            if rows > 0 {
+                purges.append(
+                    AuditEntry.Purge(target: "request_bodies:\(org.org.rawValue)", before: before, rows: Int64(rows))
+                )
+            }
         }
         let bodiesBefore = cutoff(days: self.compliance.defaultBodyRetentionDays)
-        let bodies = try await self.stores.bodies.purge(startedBefore: bodiesBefore, scope: .allExcept(Set(self.compliance.orgs.map(\.org))))
-        if bodies > 0 { purges.append(AuditEntry.Purge(target: "request_bodies", before: bodiesBefore, rows: Int64(bodies))) }
+        let bodies = try await self.stores.bodies.purge(
+            startedBefore: bodiesBefore,
+            scope: .allExcept(Set(self.compliance.orgs.map(\.org)))
+        )
+        if bodies > 0 {
+            purges.append(AuditEntry.Purge(target: "request_bodies", before: bodiesBefore, rows: Int64(bodies)))
+        }
         let before = cutoff(days: self.compliance.retentionDays)
         let rows = try await self.stores.requests.purge(
             startedBefore: before,

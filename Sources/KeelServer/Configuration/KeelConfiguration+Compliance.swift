@@ -99,7 +99,11 @@ extension KeelConfiguration {
             public var bodyRetentionDays: Int?
 
             public init(
-                org: OrgID, audit: AuditMode = .standard, retentionDays: Int? = nil, hipaa: Bool = false, bodyRetentionDays: Int? = nil
+                org: OrgID,
+                audit: AuditMode = .standard,
+                retentionDays: Int? = nil,
+                hipaa: Bool = false,
+                bodyRetentionDays: Int? = nil
             ) {
                 self.bodyRetentionDays = bodyRetentionDays
                 self.org = org
@@ -156,7 +160,8 @@ extension KeelConfiguration {
     /// `policy_sync_interval_ms`, `probes` {`enabled`, `interval_ms`}}.
     static func readCompliance(_ node: ConfigNode) -> Compliance {
         node.expectKeys([
-            "audit", "orgs", "retention_days", "body_retention_days", "retention_sweep_interval_ms", "policy_sync_interval_ms",
+            "audit", "orgs", "retention_days", "body_retention_days", "retention_sweep_interval_ms",
+            "policy_sync_interval_ms",
             "probes",
         ])
         var compliance = Compliance()
@@ -220,7 +225,8 @@ extension KeelConfiguration {
                     audit: element.child("audit").choice(default: .standard, allowed: [.standard, .strict]),
                     retentionDays: retention.text == nil ? nil : retention.int(default: 183, range: 1...36_500),
                     hipaa: element.child("hipaa").bool(default: false),
-                    bodyRetentionDays: bodyRetention.isPresent ? bodyRetention.int(default: 183, range: 1...36_500) : nil
+                    bodyRetentionDays: bodyRetention.isPresent
+                        ? bodyRetention.int(default: 183, range: 1...36_500) : nil
                 )
             )
         }

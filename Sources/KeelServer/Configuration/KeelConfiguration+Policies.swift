@@ -27,7 +27,8 @@ extension KeelConfiguration {
     /// `providerNames`, a provider pattern that matches none of them is an error.
     static func readPolicy(_ element: ConfigNode, defaultID: String, providerNames: [String]?) -> Policy {
         element.expectKeys([
-            "id", "name", "scope", "models", "providers", "regions", "baa_required", "pii", "secrets", "injection", "keep_bodies",
+            "id", "name", "scope", "models", "providers", "regions", "baa_required", "pii", "secrets", "injection",
+            "keep_bodies",
         ])
         let scope = element.child("scope")
         scope.expectKeys(["org", "team", "key", "model"])

@@ -56,7 +56,11 @@ extension Gateway {
     /// the original answer, cost zero and the original cost as `cacheSavedCost`; no upstream, no
     /// attempts. A stream is replayed as the client first received it, at once. `dialect` is the
     /// client's, which the entry is written in.
-    func respondFromCache<Body: Sendable>(_ entry: ResponseCache.Entry, _ admitted: Admitted<Body>, dialect: APIDialect) async -> Response {
+    func respondFromCache<Body: Sendable>(
+        _ entry: ResponseCache.Entry,
+        _ admitted: Admitted<Body>,
+        dialect: APIDialect
+    ) async -> Response {
         var record = admitted.record
         record.cacheHit = true
         record.cacheSavedCost = entry.cost
@@ -80,37 +84,56 @@ extension Gateway {
             self.digestAnswer(body, of: &record)
             await holds.settle(record)
             await recorder.record(record)
-            guard let trace else { return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body)) }
-            return Response(status: .ok, headers: headers, body: Self.tracedBody(body, trace: trace, record: record, dialect: dialect))
+            guard let trace else {
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+            }
+            return Response(
+                status: .ok,
+                headers: headers,
+                body: Self.tracedBody(body, trace: trace, record: record, dialect: dialect)
+            )
 
         case .stream(let events):
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             let answerDigest = self.answerDigest(for: record)
-            return Response(status: .ok, headers: headers, body: ResponseBody { [record] writer in
-                var record = record
-                var writer = AnswerDigestingWriter.wrapping(AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: dialect), digest: answerDigest)
-                do {
-                    try await writer.write(events)
-                    record.ttftMicros = (ContinuousClock.now - started).microseconds
-                    try await writer.finish(nil)
-                } catch {
-                    record.outcome = .cancelled
-                    record.errorClass = KeelError.clientDisconnected.metricLabel
-                    record.status = KeelError.clientDisconnected.httpStatus
+            return Response(
+                status: .ok,
+                headers: headers,
+                body: ResponseBody { [record] writer in
+                    var record = record
+                    var writer = AnswerDigestingWriter.wrapping(
+                        AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: dialect),
+                        digest: answerDigest
+                    )
+                    do {
+                        try await writer.write(events)
+                        record.ttftMicros = (ContinuousClock.now - started).microseconds
+                        try await writer.finish(nil)
+                    } catch {
+                        record.outcome = .cancelled
+                        record.errorClass = KeelError.clientDisconnected.metricLabel
+                        record.status = KeelError.clientDisconnected.httpStatus
+                    }
+                    record.totalMicros = (ContinuousClock.now - started).microseconds
+                    answerDigest?.finish(&record)
+                    trace?.end(record)
+                    await holds.settle(record)
+                    await recorder.record(record)
                 }
-                record.totalMicros = (ContinuousClock.now - started).microseconds
-                answerDigest?.finish(&record)
-                trace?.end(record)
-                await holds.settle(record)
-                await recorder.record(record)
-            })
+            )
         }
     }
 
     /// `response` (a complete success) with its `x-keel-cache` header; stores the answer when
     /// the ticket says so. `record` is the request's record as `respondComplete` finished it.
-    func cachingComplete(_ response: Response, _ ticket: CacheTicket?, record: RequestRecord, body: ByteBuffer, contentType: String?) -> Response {
+    func cachingComplete(
+        _ response: Response,
+        _ ticket: CacheTicket?,
+        record: RequestRecord,
+        body: ByteBuffer,
+        contentType: String?
+    ) -> Response {
         guard let ticket else { return response }
         var response = response
         response.headers[.keelCache] = ticket.status.rawValue
@@ -131,12 +154,16 @@ extension Gateway {
     /// `start` with its pipe capturing the stream for the cache when the ticket says so; the
     /// stream is stored when it ends complete (see ``CapturingPipe``).
     func cachingStream(_ start: StreamStart, _ ticket: CacheTicket?, record: RequestRecord) -> StreamStart {
-        guard let ticket, let key = ticket.key, ticket.cache.admits(model: record.model ?? record.requestedModel) else { return start }
+        guard let ticket, let key = ticket.key, ticket.cache.admits(model: record.model ?? record.requestedModel) else {
+            return start
+        }
         let cache = ticket.cache
         let prices = self.prices
         let model = record.model
         let priced = record.deployment ?? record.requestedModel
-        let pipe = CapturingPipe(start.pipe, pending: start.pending, limit: cache.configuration.maxEntryBytes) { events, accounting in
+        let pipe = CapturingPipe(start.pipe, pending: start.pending, limit: cache.configuration.maxEntryBytes) {
+            events,
+            accounting in
             // Priced as the relay prices the stream's record.
             let usage = accounting.usage ?? .zero
             let entry = ResponseCache.Entry(

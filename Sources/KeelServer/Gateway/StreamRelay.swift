@@ -50,7 +50,10 @@ struct StreamRelay: Sendable {
             do {
                 chunk = try await rest.iterator.next()
             } catch {
-                failure = UpstreamTransportError.classify(error).map { $0.code == .upstreamTimeout ? $0 : .streamInterrupted() } ?? .clientDisconnected
+                failure =
+                    UpstreamTransportError.classify(error).map {
+                        $0.code == .upstreamTimeout ? $0 : .streamInterrupted()
+                    } ?? .clientDisconnected
                 break relay
             }
             guard let chunk else {
@@ -70,7 +73,12 @@ struct StreamRelay: Sendable {
                 failure = refusal
                 break relay
             }
-            if !self.holds.isEmpty, let refusal = await self.holds.allowStream(outputTokens: observer.accounting.outputEvents, step: Self.extensionStep) {
+            if !self.holds.isEmpty,
+                let refusal = await self.holds.allowStream(
+                    outputTokens: observer.accounting.outputEvents,
+                    step: Self.extensionStep
+                )
+            {
                 failure = refusal
                 break relay
             }
@@ -83,19 +91,30 @@ struct StreamRelay: Sendable {
         // The upstream's own fault, before a resume mends it, counts against its deployment.
         var upstreamFault = failure
         if upstreamFault == nil && !clientGone && !observer.accounting.isComplete {
-            upstreamFault = observer.accounting.sawErrorEvent || observer.accounting.sawMalformedEvent ? .upstreamBadResponse() : .streamInterrupted()
+            upstreamFault =
+                observer.accounting.sawErrorEvent || observer.accounting.sawMalformedEvent
+                ? .upstreamBadResponse() : .streamInterrupted()
         }
-        if let upstreamFault, let lateFailure = self.lateFailure, case .failure(let kind) = AttemptOutcome(upstreamFault) {
+        if let upstreamFault, let lateFailure = self.lateFailure,
+            case .failure(let kind) = AttemptOutcome(upstreamFault)
+        {
             lateFailure(kind)
         }
         self.trace?.endStreamAttempt(failure: upstreamFault)
         if let resume {
-            failure = await resume.resume(after: failure, pipe: &observer, record: &record, writer: &writer, clientGone: &clientGone)
+            failure = await resume.resume(
+                after: failure,
+                pipe: &observer,
+                record: &record,
+                writer: &writer,
+                clientGone: &clientGone
+            )
         }
         let accounting = observer.accounting
         record.addAnswerVerdict(observer.guardVerdict)
         if failure == nil && !clientGone && !accounting.isComplete {
-            failure = accounting.sawErrorEvent || accounting.sawMalformedEvent
+            failure =
+                accounting.sawErrorEvent || accounting.sawMalformedEvent
                 ? .upstreamBadResponse("The upstream stream carried an error or a malformed event.")
                 : .streamInterrupted()
         }
@@ -131,7 +150,8 @@ struct StreamRelay: Sendable {
     /// Anthropic's `message_start` counts), the best estimate:
     /// the reported input or an estimate from the request, and at least one output token per
     /// content event the client received. `nil` when nothing was generated and nothing reported.
-    static func usage(_ accounting: StreamAccounting, requestBody: ByteBuffer?) -> (usage: TokenUsage, estimated: Bool)? {
+    static func usage(_ accounting: StreamAccounting, requestBody: ByteBuffer?) -> (usage: TokenUsage, estimated: Bool)?
+    {
         let delivered = accounting.sawContent ? Int64(max(1, accounting.outputEvents)) : 0
         if let reported = accounting.usage, accounting.isComplete || reported.outputTokens >= delivered {
             return (reported, false)

@@ -275,7 +275,8 @@ struct UpstreamRouter: Sendable {
             }
             let allowed = entry.deployments.map { deployment in
                 guard let refusal = policy.refusal(provider: deployment.compliance) else { return true }
-                admissible.refusal = admissible.refusal ?? refusal.error(provider: deployment.compliance, model: entry.name)
+                admissible.refusal =
+                    admissible.refusal ?? refusal.error(provider: deployment.compliance, model: entry.name)
                 return false
             }
             admissible.entries.append(entry)

@@ -70,7 +70,10 @@ final class PolicyBook: Sendable {
                 let policy = try KeelConfiguration.policy(json: row.document, defaultID: row.id, providerNames: nil)
                 stored.append(Stored(row: row, policy: Self.withID(policy, row.id)))
             } catch {
-                self.logger.error("A stored policy cannot be read", metadata: ["keel.policy.id": "\(row.id)", "error.message": "\(error)"])
+                self.logger.error(
+                    "A stored policy cannot be read",
+                    metadata: ["keel.policy.id": "\(row.id)", "error.message": "\(error)"]
+                )
                 if let kept = previous[row.id] { stored.append(kept) }
             }
         }
@@ -81,9 +84,14 @@ final class PolicyBook: Sendable {
 
     /// The policies in force for `configuration` over `stores`: the file's and the stored ones
     /// (for the compliance status and evidence packs, which may run without a server).
-    static func inForce(_ configuration: KeelConfiguration, stores: KeelStores, logger: Logger) async throws -> [Policy] {
+    static func inForce(_ configuration: KeelConfiguration, stores: KeelStores, logger: Logger) async throws -> [Policy]
+    {
         let book = PolicyBook(
-            configured: configuration.policies, store: stores.policies, providerNames: configuration.providers.map(\.name), logger: logger)
+            configured: configuration.policies,
+            store: stores.policies,
+            providerNames: configuration.providers.map(\.name),
+            logger: logger
+        )
         try await book.reload()
         return book.current.policies
     }
@@ -111,7 +119,10 @@ struct PolicySync: Service {
                 do {
                     try await self.book.reload()
                 } catch {
-                    self.logger.warning("Policies could not be reloaded", metadata: [LogKey.errorType: "\(type(of: error))"])
+                    self.logger.warning(
+                        "Policies could not be reloaded",
+                        metadata: [LogKey.errorType: "\(type(of: error))"]
+                    )
                 }
             }
         }

@@ -69,10 +69,15 @@ enum PolicyProbeSamples {
             value = "AI" + "za" + "SyKq8Zr2Lm5Np7Tx1Vb4Wd6Yf9Hc3Js0GeA"
             sentence = "Maps use \(value) as the browser key."
         case .jwt:
-            value = "ey" + "JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJrZWVsLXByb2JlIiwiaWF0IjoxNzAwMDAwMDAwfQ.Kq8Zr2Lm5Np7Tx1Vb4Wd6Yf9Hc3Js0GeAaBbCcDdEe"
+            value =
+                "ey"
+                + "JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJrZWVsLXByb2JlIiwiaWF0IjoxNzAwMDAwMDAwfQ.Kq8Zr2Lm5Np7Tx1Vb4Wd6Yf9Hc3Js0GeAaBbCcDdEe"
             sentence = "Send the header Authorization: Bearer \(value) with it."
         case .privateKey:
-            value = "-----BEGIN " + "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDKq8Zr2Lm5Np7Tx1Vb\n-----END " + "PRIVATE KEY-----"
+            value =
+                "-----BEGIN "
+                + "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDKq8Zr2Lm5Np7Tx1Vb\n-----END "
+                + "PRIVATE KEY-----"
             sentence = "Here is the server key:\n\(value)\n"
         case .contextualSecret:
             value = "Xq7vR2mK9pL4wN8zT3bY6cF1"

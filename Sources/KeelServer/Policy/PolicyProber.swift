@@ -48,8 +48,14 @@ final class PolicyProber: Service, Sendable {
     static let syntheticModel = "keel-probe-model"
 
     init(
-        gateway: Gateway, book: PolicyBook, store: any PolicyStore, vault: BodyVault? = nil, alerts: AlertService?, instanceID: String,
-        interval: Duration, logger: Logger
+        gateway: Gateway,
+        book: PolicyBook,
+        store: any PolicyStore,
+        vault: BodyVault? = nil,
+        alerts: AlertService?,
+        instanceID: String,
+        interval: Duration,
+        logger: Logger
     ) {
         self.vault = vault
         self.gateway = gateway
@@ -91,8 +97,15 @@ final class PolicyProber: Service, Sendable {
             for probe in await self.probes(of: policy) {
                 results.append(
                     PolicyProbeResult(
-                        runAt: runAt, instanceID: self.instanceID, policyID: policy.id, probe: probe.name, passed: probe.passed,
-                        expected: probe.expected, observed: probe.observed))
+                        runAt: runAt,
+                        instanceID: self.instanceID,
+                        policyID: policy.id,
+                        probe: probe.name,
+                        passed: probe.passed,
+                        expected: probe.expected,
+                        observed: probe.observed
+                    )
+                )
             }
         }
         return results
@@ -110,8 +123,14 @@ final class PolicyProber: Service, Sendable {
     func probes(of policy: Policy) async -> [Outcome] {
         var outcomes: [Outcome] = []
         let principal = Principal(
-            keyID: policy.scope.key ?? KeyID("keel-policy-probe"), orgID: policy.scope.org, teamID: policy.scope.team, projectID: nil,
-            userID: nil, allowedModels: [], isAdmin: false)
+            keyID: policy.scope.key ?? KeyID("keel-policy-probe"),
+            orgID: policy.scope.org,
+            teamID: policy.scope.team,
+            projectID: nil,
+            userID: nil,
+            allowedModels: [],
+            isAdmin: false
+        )
         let registered = self.gateway.registry.order.filter { Self.inScope(policy, $0) }
         if !policy.models.deny.isEmpty {
             let names = registered + policy.models.deny.map(Self.concrete)
@@ -126,10 +145,19 @@ final class PolicyProber: Service, Sendable {
             }
         }
         if !policy.providers.isEmpty || !policy.regions.isEmpty || policy.baaRequired {
-            outcomes.append(self.routingProbe(policy, models: registered.filter(policy.models.permits), principal: principal))
+            outcomes.append(
+                self.routingProbe(policy, models: registered.filter(policy.models.permits), principal: principal)
+            )
         }
-        let model = registered.first(where: policy.models.permits) ?? policy.scope.model.map(Self.concrete) ?? Self.syntheticModel
-        let effective = self.book.current.effective(org: principal.orgID, team: principal.teamID, key: principal.keyID, model: model)
+        let model =
+            registered.first(where: policy.models.permits) ?? policy.scope.model.map(Self.concrete)
+            ?? Self.syntheticModel
+        let effective = self.book.current.effective(
+            org: principal.orgID,
+            team: principal.teamID,
+            key: principal.keyID,
+            model: model
+        )
         for (name, rule) in [("pii", policy.pii), ("secrets", policy.secrets)] {
             guard let rule else { continue }
             outcomes += self.contentProbes(name, rule: rule, model: model, policy: effective)
@@ -155,8 +183,11 @@ final class PolicyProber: Service, Sendable {
             return Outcome(name: name, passed: false, expected: expected, observed: "'\(model)' admitted")
         } catch {
             return Outcome(
-                name: name, passed: error.metricLabel == "policy_violation", expected: expected,
-                observed: "'\(model)' refused (\(error.metricLabel)): \(error.message)")
+                name: name,
+                passed: error.metricLabel == "policy_violation",
+                expected: expected,
+                observed: "'\(model)' refused (\(error.metricLabel)): \(error.message)"
+            )
         }
     }
 
@@ -168,9 +199,15 @@ final class PolicyProber: Service, Sendable {
         if !policy.providers.isEmpty { rules.append("providers") }
         if !policy.regions.isEmpty { rules.append("regions \(policy.regions.joined(separator: ", "))") }
         if policy.baaRequired { rules.append("baa_required") }
-        let expected = "only deployments allowed by \(rules.joined(separator: ", ")) may be tried, fallbacks included; none left: refused"
+        let expected =
+            "only deployments allowed by \(rules.joined(separator: ", ")) may be tried, fallbacks included; none left: refused"
         guard !models.isEmpty else {
-            return Outcome(name: "routing", passed: true, expected: expected, observed: "no configured model is in the policy's scope")
+            return Outcome(
+                name: "routing",
+                passed: true,
+                expected: expected,
+                observed: "no configured model is in the policy's scope"
+            )
         }
         var passed = true
         var observed: [String] = []
@@ -185,14 +222,21 @@ final class PolicyProber: Service, Sendable {
             let admissible = self.gateway.router.candidates(for: model, policy: effective)
             let deployments = admissible.entries.indices.flatMap { index in
                 let entry = admissible.entries[index]
-                return entry.deployments.indices.filter { admissible.allowed?[index][$0] != false }.map { entry.deployments[$0] }
+                return entry.deployments.indices.filter { admissible.allowed?[index][$0] != false }.map {
+                    entry.deployments[$0]
+                }
             }
-            let outcome = deployments.isEmpty ? "refused (\(admissible.refusal?.metricLabel ?? "model_not_found"))" : "routable"
+            let outcome =
+                deployments.isEmpty ? "refused (\(admissible.refusal?.metricLabel ?? "model_not_found"))" : "routable"
             let forbidden = deployments.filter { own.refusal(provider: $0.compliance) != nil }
             if !forbidden.isEmpty { passed = false }
             let names = deployments.map { "\($0.compliance.name)/\($0.upstreamModel)" }
             var line = "\(model): may try [\(names.joined(separator: ", "))], \(outcome)"
-            if !forbidden.isEmpty { line += "; FORBIDDEN: " + forbidden.map { "\($0.compliance.name)/\($0.upstreamModel)" }.joined(separator: ", ") }
+            if !forbidden.isEmpty {
+                line +=
+                    "; FORBIDDEN: "
+                    + forbidden.map { "\($0.compliance.name)/\($0.upstreamModel)" }.joined(separator: ", ")
+            }
             observed.append(line)
         }
         return Outcome(name: "routing", passed: passed, expected: expected, observed: observed.joined(separator: "; "))
@@ -214,19 +258,44 @@ final class PolicyProber: Service, Sendable {
         case .block:
             let expected = "a request with \(typeNames) refused (content_policy_violation)"
             if let refusal = screening.refusal {
-                outcomes.append(Outcome(name: name, passed: refusal.metricLabel == "content_policy_violation", expected: expected, observed: "refused: \(refusal.message)"))
+                outcomes.append(
+                    Outcome(
+                        name: name,
+                        passed: refusal.metricLabel == "content_policy_violation",
+                        expected: expected,
+                        observed: "refused: \(refusal.message)"
+                    )
+                )
             } else {
                 let found = screening.verdict.findings.map(\.type.rawValue)
-                outcomes.append(Outcome(name: name, passed: false, expected: expected, observed: "forwarded; found: [\(found.joined(separator: ", "))]"))
+                outcomes.append(
+                    Outcome(
+                        name: name,
+                        passed: false,
+                        expected: expected,
+                        observed: "forwarded; found: [\(found.joined(separator: ", "))]"
+                    )
+                )
             }
         case .redact:
             let expected = "a request with \(typeNames) forwarded with placeholders, none of the values"
             if let refusal = screening.refusal {
-                outcomes.append(Outcome(name: name, passed: true, expected: expected, observed: "refused by a stricter rule: \(refusal.message)"))
+                outcomes.append(
+                    Outcome(
+                        name: name,
+                        passed: true,
+                        expected: expected,
+                        observed: "refused by a stricter rule: \(refusal.message)"
+                    )
+                )
             } else {
                 let forwarded = String(buffer: screening.body ?? body)
-                let leaked = samples.filter { forwarded.contains(JSONWriter.quoted($0.1.value).dropFirst().dropLast()) }.map(\.0.rawValue)
-                let observed = leaked.isEmpty ? "forwarded without the values" : "forwarded with the values of [\(leaked.joined(separator: ", "))]"
+                let leaked = samples.filter { forwarded.contains(JSONWriter.quoted($0.1.value).dropFirst().dropLast()) }
+                    .map(\.0.rawValue)
+                let observed =
+                    leaked.isEmpty
+                    ? "forwarded without the values"
+                    : "forwarded with the values of [\(leaked.joined(separator: ", "))]"
                 outcomes.append(Outcome(name: name, passed: leaked.isEmpty, expected: expected, observed: observed))
             }
         case .log:
@@ -239,20 +308,28 @@ final class PolicyProber: Service, Sendable {
         guard rule.action != .log else { return outcomes }
         // The answer: the same values, written by the model.
         let answerName = name + ".answer"
-        let expected = rule.action == .block ? "an answer with \(typeNames) refused" : "an answer with \(typeNames) redacted"
+        let expected =
+            rule.action == .block ? "an answer with \(typeNames) refused" : "an answer with \(typeNames) redacted"
         guard let session = screening.session else {
             let why = screening.refusal != nil ? "the request was refused already" : "no answer rule in force"
-            return outcomes + [Outcome(name: answerName, passed: screening.refusal != nil, expected: expected, observed: why)]
+            return outcomes + [
+                Outcome(name: answerName, passed: screening.refusal != nil, expected: expected, observed: why)
+            ]
         }
         var verdict = GuardVerdict()
         switch session.screenComplete(Self.chatAnswer(model: model, text: text), dialect: .openAI, verdict: &verdict) {
         case .failure(let refusal):
-            outcomes.append(Outcome(name: answerName, passed: true, expected: expected, observed: "refused: \(refusal.message)"))
+            outcomes.append(
+                Outcome(name: answerName, passed: true, expected: expected, observed: "refused: \(refusal.message)")
+            )
         case .success(let answer):
             let delivered = String(buffer: answer)
-            let leaked = samples.filter { delivered.contains(JSONWriter.quoted($0.1.value).dropFirst().dropLast()) }.map(\.0.rawValue)
+            let leaked = samples.filter { delivered.contains(JSONWriter.quoted($0.1.value).dropFirst().dropLast()) }
+                .map(\.0.rawValue)
             let passed = rule.action == .redact && leaked.isEmpty
-            let observed = leaked.isEmpty ? "delivered without the values" : "delivered with the values of [\(leaked.joined(separator: ", "))]"
+            let observed =
+                leaked.isEmpty
+                ? "delivered without the values" : "delivered with the values of [\(leaked.joined(separator: ", "))]"
             outcomes.append(Outcome(name: answerName, passed: passed, expected: expected, observed: observed))
         }
         return outcomes
@@ -263,31 +340,57 @@ final class PolicyProber: Service, Sendable {
     private func bodiesProbe(model: String, principal: Principal, policy: EffectivePolicy) async -> Outcome {
         let org = principal.orgID?.rawValue ?? "requests without an organisation"
         let expected = "the bodies kept, sealed with the key of \(org), and opened again"
-        guard policy.keepsBodies else { return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "not kept") }
-        guard let vault = self.vault else { return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "no body store") }
+        guard policy.keepsBodies else {
+            return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "not kept")
+        }
+        guard let vault = self.vault else {
+            return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "no body store")
+        }
         let body = Self.chatBody(model: model, messages: [("user", "Keep this request: probe.")])
         let answer = Self.chatAnswer(model: model, text: "Kept.")
         var record = RequestRecord(
-            id: RequestID("probe-" + String(UInt64.random(in: .min ... .max), radix: 16)), startedAt: WallClock.unixMicros(), operation: "chat.completions",
-            keyID: principal.keyID, orgID: principal.orgID, teamID: principal.teamID, requestedModel: model, status: 200,
-            outcome: .success, totalMicros: 0)
+            id: RequestID("probe-" + String(UInt64.random(in: .min ... .max), radix: 16)),
+            startedAt: WallClock.unixMicros(),
+            operation: "chat.completions",
+            keyID: principal.keyID,
+            orgID: principal.orgID,
+            teamID: principal.teamID,
+            requestedModel: model,
+            status: 200,
+            outcome: .success,
+            totalMicros: 0
+        )
         record.keptBodies = KeptBodies(prompt: body, answer: answer)
         do {
             let sealed = try await vault.seal(record, record.keptBodies!)
             guard let opened = try await vault.open(sealed) else {
-                return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "sealed with \(sealed.keyID), which does not open them")
+                return Outcome(
+                    name: "keep_bodies",
+                    passed: false,
+                    expected: expected,
+                    observed: "sealed with \(sealed.keyID), which does not open them"
+                )
             }
-            let same = opened.prompt == Array(body.readableBytesView) && opened.answer == Array(answer.readableBytesView)
+            let same =
+                opened.prompt == Array(body.readableBytesView) && opened.answer == Array(answer.readableBytesView)
             return Outcome(
-                name: "keep_bodies", passed: same, expected: expected,
-                observed: same ? "sealed with \(sealed.keyID) and opened again" : "opened to other bytes")
+                name: "keep_bodies",
+                passed: same,
+                expected: expected,
+                observed: same ? "sealed with \(sealed.keyID) and opened again" : "opened to other bytes"
+            )
         } catch {
             return Outcome(name: "keep_bodies", passed: false, expected: expected, observed: "failed: \(error)")
         }
     }
 
     /// A jailbreak in a message of `role`.
-    private func injectionProbe(_ rule: InjectionRule, role: ContentRole, model: String, policy: EffectivePolicy) -> Outcome {
+    private func injectionProbe(
+        _ rule: InjectionRule,
+        role: ContentRole,
+        model: String,
+        policy: EffectivePolicy
+    ) -> Outcome {
         let text = PolicyProbeSamples.injection
         let messages: [(String, String)] =
             switch role {
@@ -303,13 +406,27 @@ final class PolicyProber: Service, Sendable {
         switch rule.action {
         case .block:
             let expected = "a jailbreak in \(role.rawValue) content refused (content_policy_violation)"
-            if let refusal = screening.refusal { return Outcome(name: name, passed: true, expected: expected, observed: "refused: \(refusal.message)") }
+            if let refusal = screening.refusal {
+                return Outcome(name: name, passed: true, expected: expected, observed: "refused: \(refusal.message)")
+            }
             return Outcome(name: name, passed: false, expected: expected, observed: "forwarded\(score)")
         case .flag:
             let expected = "a jailbreak in \(role.rawValue) content flagged"
-            if let refusal = screening.refusal { return Outcome(name: name, passed: true, expected: expected, observed: "refused by a stricter rule: \(refusal.message)") }
+            if let refusal = screening.refusal {
+                return Outcome(
+                    name: name,
+                    passed: true,
+                    expected: expected,
+                    observed: "refused by a stricter rule: \(refusal.message)"
+                )
+            }
             let flagged = screening.verdict.injection?.flagged ?? false
-            return Outcome(name: name, passed: flagged, expected: expected, observed: (flagged ? "flagged" : "not flagged") + score)
+            return Outcome(
+                name: name,
+                passed: flagged,
+                expected: expected,
+                observed: (flagged ? "flagged" : "not flagged") + score
+            )
         }
     }
 
@@ -320,9 +437,11 @@ final class PolicyProber: Service, Sendable {
             switch message.role {
             case "tool":
                 #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_probe","type":"function","function":{"name":"fetch","arguments":"{}"}}]},"#
-                    + #"{"role":"tool","tool_call_id":"call_probe","content":"# + JSONWriter.quoted(message.content) + "}"
+                    + #"{"role":"tool","tool_call_id":"call_probe","content":"# + JSONWriter.quoted(message.content)
+                    + "}"
             default:
-                #"{"role":"# + JSONWriter.quoted(message.role) + #","content":"# + JSONWriter.quoted(message.content) + "}"
+                #"{"role":"# + JSONWriter.quoted(message.role) + #","content":"# + JSONWriter.quoted(message.content)
+                    + "}"
             }
         }.joined(separator: ",")
         return ByteBuffer(string: json + "]}")
@@ -331,9 +450,11 @@ final class PolicyProber: Service, Sendable {
     /// An OpenAI chat completion whose answer is `text`.
     static func chatAnswer(model: String, text: String) -> ByteBuffer {
         ByteBuffer(
-            string: #"{"id":"chatcmpl-probe","object":"chat.completion","created":0,"model":"# + JSONWriter.quoted(model)
+            string: #"{"id":"chatcmpl-probe","object":"chat.completion","created":0,"model":"#
+                + JSONWriter.quoted(model)
                 + #","choices":[{"index":0,"message":{"role":"assistant","content":"# + JSONWriter.quoted(text)
-                + #"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#)
+                + #"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#
+        )
     }
 
     /// Whether `policy` applies to requests naming `model` (its scope's model pattern).
@@ -360,11 +481,17 @@ final class PolicyProber: Service, Sendable {
                 failing.insert(key)
                 guard firing[key] == nil else { continue }
                 let notification = AlertNotification(
-                    rule: "policy_probe_failed", severity: .page, status: .firing,
-                    labels: ["policy": result.policyID, "probe": result.probe, "instance": self.instanceID], value: 1, threshold: 0,
+                    rule: "policy_probe_failed",
+                    severity: .page,
+                    status: .firing,
+                    labels: ["policy": result.policyID, "probe": result.probe, "instance": self.instanceID],
+                    value: 1,
+                    threshold: 0,
                     details: [:],
-                    summary: "Policy '\(result.policyID)' failed its probe \(result.probe): expected \(result.expected); observed \(result.observed).",
-                    startsAtMicros: now)
+                    summary:
+                        "Policy '\(result.policyID)' failed its probe \(result.probe): expected \(result.expected); observed \(result.observed).",
+                    startsAtMicros: now
+                )
                 firing[key] = notification
                 notifications.append(notification)
             }
@@ -373,13 +500,20 @@ final class PolicyProber: Service, Sendable {
                 var resolved = notification
                 resolved.status = .resolved
                 resolved.endsAtMicros = now
-                resolved.summary = "Policy '\(notification.labels["policy"] ?? "")' passes its probe \(notification.labels["probe"] ?? "") again."
+                resolved.summary =
+                    "Policy '\(notification.labels["policy"] ?? "")' passes its probe \(notification.labels["probe"] ?? "") again."
                 notifications.append(resolved)
             }
             return notifications
         }
         for notification in notifications where notification.status == .firing {
-            self.logger.critical("A policy probe failed", metadata: ["keel.policy.id": "\(notification.labels["policy"] ?? "")", "keel.probe": "\(notification.labels["probe"] ?? "")"])
+            self.logger.critical(
+                "A policy probe failed",
+                metadata: [
+                    "keel.policy.id": "\(notification.labels["policy"] ?? "")",
+                    "keel.probe": "\(notification.labels["probe"] ?? "")",
+                ]
+            )
         }
         await self.alerts?.deliver(notifications)
     }

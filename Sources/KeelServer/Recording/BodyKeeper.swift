@@ -52,7 +52,10 @@ final class BodyKeeper: Service, Sendable {
             }
         }
         if dropped > 0 {
-            self.logger.error("Kept bodies dropped: too many waiting to be written", metadata: ["keel.bodies.dropped": "\(dropped)"])
+            self.logger.error(
+                "Kept bodies dropped: too many waiting to be written",
+                metadata: ["keel.bodies.dropped": "\(dropped)"]
+            )
         }
         if queued { self.wakeUp.wake() }
     }
@@ -73,7 +76,9 @@ final class BodyKeeper: Service, Sendable {
             let batch = self.state.withLock { state -> [RequestRecord] in
                 let batch = Array(state.pending.prefix(256))
                 state.pending.removeFirst(batch.count)
-                state.pendingBytes -= batch.reduce(0) { $0 + $1.keptBodies!.prompt.readableBytes + ($1.keptBodies!.answer?.readableBytes ?? 0) }
+                state.pendingBytes -= batch.reduce(0) {
+                    $0 + $1.keptBodies!.prompt.readableBytes + ($1.keptBodies!.answer?.readableBytes ?? 0)
+                }
                 return batch
             }
             guard !batch.isEmpty else { return }
@@ -90,13 +95,19 @@ final class BodyKeeper: Service, Sendable {
                 let result = try await self.vault.store.insert(sealed)
                 // Sealed with a key erased meanwhile: erased with it. Its organisation gets a new
                 // key for what comes next.
-                for org in Set(sealed.filter { result.erasedKeys.contains($0.keyID) }.map(\.org)) { self.vault.forget(org: org) }
+                for org in Set(sealed.filter { result.erasedKeys.contains($0.keyID) }.map(\.org)) {
+                    self.vault.forget(org: org)
+                }
                 self.state.withLock { $0.kept += result.stored.count }
                 return
             } catch {
                 self.logger.warning(
                     "Kept bodies could not be written; retrying",
-                    metadata: ["error.message": "\(error)", "keel.bodies.count": "\(batch.count)", "keel.attempt": "\(attempt)"])
+                    metadata: [
+                        "error.message": "\(error)", "keel.bodies.count": "\(batch.count)",
+                        "keel.attempt": "\(attempt)",
+                    ]
+                )
                 try? await Task.sleep(for: delay)
                 delay *= 2
             }

@@ -29,7 +29,9 @@ final class BodyVault: Sendable {
         if key == nil, create {
             let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
             let id = "bk_" + HexCoding.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
-            key = try await self.store.insertKeyIfAbsent(BodyKey(org: org, id: id, key: fresh, createdAt: WallClock.unixMicros()))
+            key = try await self.store.insertKeyIfAbsent(
+                BodyKey(org: org, id: id, key: fresh, createdAt: WallClock.unixMicros())
+            )
         }
         if let key { self.keys.withLock { $0[org] = key } }
         return key
@@ -49,15 +51,23 @@ final class BodyVault: Sendable {
         guard let key = try await self.key(for: org, create: true) else { throw Unavailable() }
         let symmetric = SymmetricKey(data: key.key)
         func seal(_ bytes: ByteBufferView, part: String) throws -> [UInt8] {
-            let box = try AES.GCM.seal(Array(bytes), using: symmetric, authenticating: Self.associatedData(record.id, part: part))
+            let box = try AES.GCM.seal(
+                Array(bytes),
+                using: symmetric,
+                authenticating: Self.associatedData(record.id, part: part)
+            )
             guard let combined = box.combined else { throw Unavailable() }
             return Array(combined)
         }
         return SealedBody(
-            requestID: record.id, org: org, keyID: key.id, startedAt: record.startedAt,
+            requestID: record.id,
+            org: org,
+            keyID: key.id,
+            startedAt: record.startedAt,
             prompt: try seal(bodies.prompt.readableBytesView, part: "prompt"),
             answer: try bodies.answer.map { try seal($0.readableBytesView, part: "answer") },
-            answerTruncated: bodies.answerTruncated)
+            answerTruncated: bodies.answerTruncated
+        )
     }
 
     /// The bodies of `sealed`; `nil` when its key is gone (erased) or they do not open with it.
@@ -65,7 +75,13 @@ final class BodyVault: Sendable {
         guard let key = try await self.store.key(forOrg: sealed.org), key.id == sealed.keyID else { return nil }
         let symmetric = SymmetricKey(data: key.key)
         func open(_ bytes: [UInt8], part: String) throws -> [UInt8] {
-            Array(try AES.GCM.open(AES.GCM.SealedBox(combined: bytes), using: symmetric, authenticating: Self.associatedData(sealed.requestID, part: part)))
+            Array(
+                try AES.GCM.open(
+                    AES.GCM.SealedBox(combined: bytes),
+                    using: symmetric,
+                    authenticating: Self.associatedData(sealed.requestID, part: part)
+                )
+            )
         }
         do {
             return (try open(sealed.prompt, part: "prompt"), try sealed.answer.map { try open($0, part: "answer") })

@@ -7,7 +7,10 @@ struct SQLBodyStore: BodyStore {
     private static let bodyColumns = "request_id, org_id, key_id, started_at, prompt, answer, answer_truncated"
 
     func key(forOrg org: String) async throws -> BodyKey? {
-        try await self.database.row("SELECT org_id, key_id, key, created_at FROM body_key WHERE org_id = \(org)", Self.key(from:))
+        try await self.database.row(
+            "SELECT org_id, key_id, key, created_at FROM body_key WHERE org_id = \(org)",
+            Self.key(from:)
+        )
     }
 
     func insertKeyIfAbsent(_ key: BodyKey) async throws -> BodyKey {
@@ -40,7 +43,8 @@ struct SQLBodyStore: BodyStore {
             let live = Set(
                 try await tx.rows(
                     "SELECT key_id FROM body_key WHERE key_id IN (\(list: keyIDs.sorted()))\(sqlite: "", postgres: " FOR SHARE")"
-                ) { try $0.decode("key_id", as: String.self) })
+                ) { try $0.decode("key_id", as: String.self) }
+            )
             let kept = bodies.filter { live.contains($0.keyID) }
             var stored: Set<RequestID> = []
             for chunk in kept.statementChunks(for: tx.dialect) {
@@ -55,14 +59,18 @@ struct SQLBodyStore: BodyStore {
                     )
                 }
                 statement.append(" ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
-                for id in try await tx.rows(statement, { try $0.decode("request_id", as: String.self) }) { stored.insert(RequestID(id)) }
+                for id in try await tx.rows(statement, { try $0.decode("request_id", as: String.self) }) {
+                    stored.insert(RequestID(id))
+                }
             }
             return BodyInsertResult(stored: stored, erasedKeys: keyIDs.subtracting(live))
         }
     }
 
     func body(requestID: RequestID) async throws -> SealedBody? {
-        try await self.database.row("SELECT \(raw: Self.bodyColumns) FROM request_body WHERE request_id = \(requestID.rawValue)") { row in
+        try await self.database.row(
+            "SELECT \(raw: Self.bodyColumns) FROM request_body WHERE request_id = \(requestID.rawValue)"
+        ) { row in
             SealedBody(
                 requestID: RequestID(try row.decode("request_id", as: String.self)),
                 org: try row.decode("org_id"),
@@ -78,16 +86,24 @@ struct SQLBodyStore: BodyStore {
     func purge(startedBefore time: Int64, scope: RetentionScope) async throws -> Int {
         switch scope {
         case .org(let org):
-            return try await self.database.run("DELETE FROM request_body WHERE org_id = \(org.rawValue) AND started_at < \(time)")
+            return try await self.database.run(
+                "DELETE FROM request_body WHERE org_id = \(org.rawValue) AND started_at < \(time)"
+            )
         case .allExcept(let orgs) where orgs.isEmpty:
             return try await self.database.run("DELETE FROM request_body WHERE started_at < \(time)")
         case .allExcept(let orgs):
             return try await self.database.run(
-                "DELETE FROM request_body WHERE started_at < \(time) AND org_id NOT IN (\(list: orgs.map(\.rawValue).sorted()))")
+                "DELETE FROM request_body WHERE started_at < \(time) AND org_id NOT IN (\(list: orgs.map(\.rawValue).sorted()))"
+            )
         }
     }
 
     private static func key(from row: SQLRow) throws -> BodyKey {
-        BodyKey(org: try row.decode("org_id"), id: try row.decode("key_id"), key: try row.decode("key"), createdAt: try row.decode("created_at"))
+        BodyKey(
+            org: try row.decode("org_id"),
+            id: try row.decode("key_id"),
+            key: try row.decode("key"),
+            createdAt: try row.decode("created_at")
+        )
     }
 }

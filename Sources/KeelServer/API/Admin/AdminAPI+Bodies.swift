@@ -15,20 +15,29 @@ extension AdminAPI {
     func requestBodies(_ request: Request, id: String, vault: BodyVault) async throws -> Response {
         let caller = try self.authenticate(request)
         guard caller.role == .admin || caller.role == .auditor else {
-            throw KeelError.permissionDenied("Kept bodies are read with the admin key or a key with the admin or auditor role.")
+            throw KeelError.permissionDenied(
+                "Kept bodies are read with the admin key or a key with the admin or auditor role."
+            )
         }
-        let missing = KeelError.notFound("No kept bodies for request '\(id)' (not kept, deleted by retention, or erased).")
+        let missing = KeelError.notFound(
+            "No kept bodies for request '\(id)' (not kept, deleted by retention, or erased)."
+        )
         guard let sealed = try await vault.store.body(requestID: RequestID(id)) else { throw missing }
         guard let opened = try await vault.open(sealed) else { throw missing }
-        let texts = [opened.prompt, opened.answer].map { bytes in bytes.flatMap { String(validating: $0, as: UTF8.self) } }
+        let texts = [opened.prompt, opened.answer].map { bytes in
+            bytes.flatMap { String(validating: $0, as: UTF8.self) }
+        }
         let utf8 = texts[0] != nil && (opened.answer == nil || texts[1] != nil)
         func field(_ bytes: [UInt8]?, _ text: String?) -> String {
             guard let bytes else { return "null" }
             return JSONWriter.quoted(utf8 ? text! : Base64Coding.encode(bytes))
         }
-        var body = #"{"request_id":"# + JSONWriter.quoted(id) + #","org":"# + (sealed.org.isEmpty ? "null" : JSONWriter.quoted(sealed.org))
+        var body =
+            #"{"request_id":"# + JSONWriter.quoted(id) + #","org":"#
+            + (sealed.org.isEmpty ? "null" : JSONWriter.quoted(sealed.org))
         body += #","prompt":"# + field(opened.prompt, texts[0]) + #","answer":"# + field(opened.answer, texts[1])
-        body += #","answer_truncated":\#(sealed.answerTruncated),"encoding":"# + (utf8 ? #""utf-8""# : #""base64""#) + "}"
+        body +=
+            #","answer_truncated":\#(sealed.answerTruncated),"encoding":"# + (utf8 ? #""utf-8""# : #""base64""#) + "}"
         return Gateway.json(body)
     }
 

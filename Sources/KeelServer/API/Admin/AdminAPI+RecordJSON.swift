@@ -21,29 +21,60 @@ extension AdminAPI.RecordView {
             Self.appendMilliseconds(micros, to: &output)
         }
         output += "{"
-        key("agent_id"); string(record.agentID); output += ","
-        key("attempt_log"); output += "["
+        key("agent_id")
+        string(record.agentID)
+        output += ","
+        key("attempt_log")
+        output += "["
         for (index, attempt) in record.attemptLog.enumerated() {
             if index > 0 { output += "," }
             output += "{"
-            key("deployment"); string(attempt.deployment); output += ","
-            key("duration_ms"); milliseconds(attempt.durationMicros); output += ","
-            key("error_class"); string(attempt.errorClass); output += ","
-            key("provider"); string(attempt.provider)
-            if attempt.resumed { output += ","; key("resumed"); output += "true" }
+            key("deployment")
+            string(attempt.deployment)
             output += ","
-            key("upstream_status"); output += attempt.upstreamStatus.map(String.init) ?? "null"
+            key("duration_ms")
+            milliseconds(attempt.durationMicros)
+            output += ","
+            key("error_class")
+            string(attempt.errorClass)
+            output += ","
+            key("provider")
+            string(attempt.provider)
+            if attempt.resumed {
+                output += ","
+                key("resumed")
+                output += "true"
+            }
+            output += ","
+            key("upstream_status")
+            output += attempt.upstreamStatus.map(String.init) ?? "null"
             output += "}"
         }
         output += "],"
-        key("attempts"); integer(record.attempts); output += ","
-        key("cache_hit"); output += record.cacheHit ? "true" : "false"; output += ","
-        key("cache_saved_nanos"); integer(record.cacheSavedCost.rawValue); output += ","
-        key("cache_saved_usd"); string(record.cacheSavedCost.decimalString); output += ","
-        key("cost_nanos"); integer(record.cost.rawValue); output += ","
-        key("cost_usd"); string(record.cost.decimalString); output += ","
-        key("deployment"); string(record.deployment); output += ","
-        key("error_class"); string(record.errorClass); output += ","
+        key("attempts")
+        integer(record.attempts)
+        output += ","
+        key("cache_hit")
+        output += record.cacheHit ? "true" : "false"
+        output += ","
+        key("cache_saved_nanos")
+        integer(record.cacheSavedCost.rawValue)
+        output += ","
+        key("cache_saved_usd")
+        string(record.cacheSavedCost.decimalString)
+        output += ","
+        key("cost_nanos")
+        integer(record.cost.rawValue)
+        output += ","
+        key("cost_usd")
+        string(record.cost.decimalString)
+        output += ","
+        key("deployment")
+        string(record.deployment)
+        output += ","
+        key("error_class")
+        string(record.errorClass)
+        output += ","
         key("guard_verdict")
         if let verdict = record.guardVerdict, let data = try? Self.verdictEncoder.encode(verdict) {
             output += String(decoding: data, as: UTF8.self)
@@ -51,19 +82,44 @@ extension AdminAPI.RecordView {
             output += "null"
         }
         output += ","
-        key("id"); string(record.id.rawValue); output += ","
-        key("key_id"); string(record.keyID?.rawValue); output += ","
-        key("model"); string(record.model); output += ","
-        key("operation"); string(record.operation); output += ","
-        key("org_id"); string(record.orgID?.rawValue); output += ","
-        key("outcome"); string(record.outcome.rawValue); output += ","
-        key("project_id"); string(record.projectID?.rawValue); output += ","
-        key("provider"); string(record.provider); output += ","
-        key("requested_model"); string(record.requestedModel); output += ","
-        key("started_at"); integer(record.startedAt); output += ","
-        key("status"); integer(record.status); output += ","
-        key("stream"); output += record.stream ? "true" : "false"; output += ","
-        key("tags"); output += "{"
+        key("id")
+        string(record.id.rawValue)
+        output += ","
+        key("key_id")
+        string(record.keyID?.rawValue)
+        output += ","
+        key("model")
+        string(record.model)
+        output += ","
+        key("operation")
+        string(record.operation)
+        output += ","
+        key("org_id")
+        string(record.orgID?.rawValue)
+        output += ","
+        key("outcome")
+        string(record.outcome.rawValue)
+        output += ","
+        key("project_id")
+        string(record.projectID?.rawValue)
+        output += ","
+        key("provider")
+        string(record.provider)
+        output += ","
+        key("requested_model")
+        string(record.requestedModel)
+        output += ","
+        key("started_at")
+        integer(record.startedAt)
+        output += ","
+        key("status")
+        integer(record.status)
+        output += ","
+        key("stream")
+        output += record.stream ? "true" : "false"
+        output += ","
+        key("tags")
+        output += "{"
         for (index, name) in record.tags.keys.sorted().enumerated() {
             if index > 0 { output += "," }
             JSONWriter.appendString(name, to: &output)
@@ -71,24 +127,53 @@ extension AdminAPI.RecordView {
             string(record.tags[name])
         }
         output += "},"
-        key("task_id"); string(record.taskID); output += ","
-        key("task_outcome"); string(record.taskOutcome?.rawValue); output += ","
-        key("team_id"); string(record.teamID?.rawValue); output += ","
-        key("total_ms"); milliseconds(record.totalMicros); output += ","
-        key("ttft_ms"); milliseconds(record.ttftMicros); output += ","
-        key("upstream_ms"); milliseconds(record.upstreamMicros); output += ","
+        key("task_id")
+        string(record.taskID)
+        output += ","
+        key("task_outcome")
+        string(record.taskOutcome?.rawValue)
+        output += ","
+        key("team_id")
+        string(record.teamID?.rawValue)
+        output += ","
+        key("total_ms")
+        milliseconds(record.totalMicros)
+        output += ","
+        key("ttft_ms")
+        milliseconds(record.ttftMicros)
+        output += ","
+        key("upstream_ms")
+        milliseconds(record.upstreamMicros)
+        output += ","
         let usage = record.usage
-        key("usage"); output += "{"
-        key("cache_write_1h_tokens"); integer(usage.cacheWrite1hTokens); output += ","
-        key("cache_write_tokens"); integer(usage.cacheWriteTokens); output += ","
-        key("cached_input_tokens"); integer(usage.cachedInputTokens); output += ","
-        key("input_tokens"); integer(usage.inputTokens); output += ","
-        key("output_tokens"); integer(usage.outputTokens); output += ","
-        key("reasoning_tokens"); integer(usage.reasoningTokens); output += ","
-        key("web_search_requests"); integer(usage.webSearchRequests)
+        key("usage")
+        output += "{"
+        key("cache_write_1h_tokens")
+        integer(usage.cacheWrite1hTokens)
+        output += ","
+        key("cache_write_tokens")
+        integer(usage.cacheWriteTokens)
+        output += ","
+        key("cached_input_tokens")
+        integer(usage.cachedInputTokens)
+        output += ","
+        key("input_tokens")
+        integer(usage.inputTokens)
+        output += ","
+        key("output_tokens")
+        integer(usage.outputTokens)
+        output += ","
+        key("reasoning_tokens")
+        integer(usage.reasoningTokens)
+        output += ","
+        key("web_search_requests")
+        integer(usage.webSearchRequests)
         output += "},"
-        key("usage_estimated"); output += record.usageEstimated ? "true" : "false"; output += ","
-        key("user_id"); string(record.userID?.rawValue)
+        key("usage_estimated")
+        output += record.usageEstimated ? "true" : "false"
+        output += ","
+        key("user_id")
+        string(record.userID?.rawValue)
         output += "}"
     }
 

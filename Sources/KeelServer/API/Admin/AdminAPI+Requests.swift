@@ -10,13 +10,28 @@ extension AdminAPI {
 
         enum CodingKeys: String, CodingKey {
             case id, operation, model, provider, deployment, stream, status, outcome, attempts, cost
-            case startedAt = "started_at", keyID = "key_id", orgID = "org_id", teamID = "team_id", projectID = "project_id"
+            case startedAt = "started_at"
+            case keyID = "key_id"
+            case orgID = "org_id"
+            case teamID = "team_id"
+            case projectID = "project_id"
             case tags
-            case agentID = "agent_id", taskID = "task_id", taskOutcome = "task_outcome"
-            case userID = "user_id", requestedModel = "requested_model", errorClass = "error_class"
-            case ttftMs = "ttft_ms", upstreamMs = "upstream_ms", totalMs = "total_ms", usage
-            case costNanos = "cost_nanos", costUSD = "cost_usd", attemptLog = "attempt_log"
-            case cacheHit = "cache_hit", cacheSavedNanos = "cache_saved_nanos", cacheSavedUSD = "cache_saved_usd"
+            case agentID = "agent_id"
+            case taskID = "task_id"
+            case taskOutcome = "task_outcome"
+            case userID = "user_id"
+            case requestedModel = "requested_model"
+            case errorClass = "error_class"
+            case ttftMs = "ttft_ms"
+            case upstreamMs = "upstream_ms"
+            case totalMs = "total_ms"
+            case usage
+            case costNanos = "cost_nanos"
+            case costUSD = "cost_usd"
+            case attemptLog = "attempt_log"
+            case cacheHit = "cache_hit"
+            case cacheSavedNanos = "cache_saved_nanos"
+            case cacheSavedUSD = "cache_saved_usd"
             case usageEstimated = "usage_estimated"
             case guardVerdict = "guard_verdict"
         }
@@ -25,7 +40,9 @@ extension AdminAPI {
             let attempt: RequestRecord.Attempt
             enum CodingKeys: String, CodingKey {
                 case provider, deployment
-                case errorClass = "error_class", upstreamStatus = "upstream_status", durationMs = "duration_ms"
+                case errorClass = "error_class"
+                case upstreamStatus = "upstream_status"
+                case durationMs = "duration_ms"
                 case resumed
             }
             func encode(to encoder: any Encoder) throws {
@@ -42,8 +59,12 @@ extension AdminAPI {
         struct Usage: Encodable {
             let usage: TokenUsage
             enum CodingKeys: String, CodingKey {
-                case input = "input_tokens", output = "output_tokens", cached = "cached_input_tokens"
-                case cacheWrite = "cache_write_tokens", cacheWrite1h = "cache_write_1h_tokens", reasoning = "reasoning_tokens"
+                case input = "input_tokens"
+                case output = "output_tokens"
+                case cached = "cached_input_tokens"
+                case cacheWrite = "cache_write_tokens"
+                case cacheWrite1h = "cache_write_1h_tokens"
+                case reasoning = "reasoning_tokens"
                 case webSearch = "web_search_requests"
             }
             func encode(to encoder: any Encoder) throws {
@@ -121,7 +142,10 @@ extension AdminAPI {
         query.taskID = parameters["task"].map(String.init)
         if let outcome = parameters["outcome"] {
             guard let value = RequestRecord.Outcome(rawValue: String(outcome)) else {
-                throw KeelError.invalidRequest("Invalid 'outcome': one of success, error, interrupted, cancelled.", param: "outcome")
+                throw KeelError.invalidRequest(
+                    "Invalid 'outcome': one of success, error, interrupted, cancelled.",
+                    param: "outcome"
+                )
             }
             query.outcome = value
         }
@@ -129,7 +153,9 @@ extension AdminAPI {
         query.from = try Self.integer(parameters["from"], name: "from").map { Int64($0) * 1_000_000 }
         query.to = try Self.integer(parameters["to"], name: "to").map { Int64($0) * 1_000_000 }
         let limit = try Self.integer(parameters["limit"], name: "limit") ?? 100
-        guard (1...1_000).contains(limit) else { throw KeelError.invalidRequest("Invalid 'limit': 1 to 1000.", param: "limit") }
+        guard (1...1_000).contains(limit) else {
+            throw KeelError.invalidRequest("Invalid 'limit': 1 to 1000.", param: "limit")
+        }
         query.limit = limit
         if let cursor = parameters["cursor"] {
             let parts = cursor.split(separator: ":", maxSplits: 1)
@@ -171,7 +197,9 @@ extension AdminAPI {
             var teams: Set<TeamID> = []
             var after: String?
             repeat {
-                let page = try await self.stores.tenancy.teams(matching: TenancyQuery(orgIDs: [org], after: after, limit: 1_000))
+                let page = try await self.stores.tenancy.teams(
+                    matching: TenancyQuery(orgIDs: [org], after: after, limit: 1_000)
+                )
                 teams.formUnion(page.map(\.id))
                 after = page.count == 1_000 ? page.last?.id.rawValue : nil
             } while after != nil
