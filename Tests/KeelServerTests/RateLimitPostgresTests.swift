@@ -1,6 +1,7 @@
 import Foundation
 import KeelCore
 import KeelServer
+import KeelStorage
 import KeelTesting
 import NIOHTTP1
 import Synchronization
@@ -82,23 +83,24 @@ struct RateLimitPostgresTests {
             let slow = chatBody("[sim ttft_ms=2500 tokens=5] slow", extra: #""stream":true"#)
             async let one = first.post("/v1/chat/completions", json: slow, key: RateLimitTests.searchKey)
             async let two = first.post("/v1/chat/completions", json: slow, key: RateLimitTests.searchKey)
-            try await Task.sleep(for: .milliseconds(800))
             // The first instance leases both slots while its two streams run (2.5 s before their
-            // first token). On a loaded machine both may take a moment more to start: ask until
-            // refused, well within the streams' time.
-            var blocked = try await second.post(
+            // first token). On a loaded machine the streams may take a while to be admitted: wait
+            // until one instance's lease in the shared table holds both slots.
+            var leased = 0
+            for _ in 0..<100 where leased < 2 {
+                try await Task.sleep(for: .milliseconds(20))
+                leased = try await first.withStores { stores in
+                    try await stores.database.row(
+                        "SELECT COALESCE(MAX(slots), 0) AS slots FROM rate_limit_lease WHERE rule_id = 'search-parallel'"
+                    )?.decode("slots", as: Int.self) ?? 0
+                }
+            }
+            #expect(leased == 2)
+            let blocked = try await second.post(
                 "/v1/chat/completions",
                 json: chatBody("now"),
                 key: RateLimitTests.searchKey
             )
-            for _ in 0..<15 where blocked.status != 429 {
-                try await Task.sleep(for: .milliseconds(100))
-                blocked = try await second.post(
-                    "/v1/chat/completions",
-                    json: chatBody("now"),
-                    key: RateLimitTests.searchKey
-                )
-            }
             #expect(blocked.status == 429)
             let streams = try await [one, two]
             #expect(streams.map(\.status) == [200, 200])

@@ -5,7 +5,7 @@ import Testing
 @testable import KeelServer
 
 /// The admin API's and evidence packs' JSON of a record, written directly, says what
-/// `JSONEncoder` says of ``AdminAPI/RecordView``: the same members, values and key order.
+/// `JSONEncoder` says of the view it replaced (``EncodedRecordView``): the same members, values and key order.
 @Suite("Record JSON")
 struct RecordJSONTests {
     static func records() -> [RequestRecord] {
@@ -92,7 +92,7 @@ struct RecordJSONTests {
                 "\(text)"
             )
             let expected = try #require(
-                try JSONSerialization.jsonObject(with: encoder.encode(AdminAPI.RecordView(record: record)))
+                try JSONSerialization.jsonObject(with: encoder.encode(EncodedRecordView(record: record)))
                     as? NSDictionary
             )
             #expect(direct == expected, "\(text)")
@@ -113,5 +113,120 @@ struct RecordJSONTests {
             #expect(output == text)
             #expect(Double(output) == Double(micros) / 1_000)
         }
+    }
+}
+
+/// The record view as `JSONEncoder` wrote it before the admin API wrote it directly: the
+/// reference the direct JSON must match.
+struct EncodedRecordView: Encodable {
+    let record: RequestRecord
+
+    enum CodingKeys: String, CodingKey {
+        case id, operation, model, provider, deployment, stream, status, outcome, attempts, cost
+        case startedAt = "started_at"
+        case keyID = "key_id"
+        case orgID = "org_id"
+        case teamID = "team_id"
+        case projectID = "project_id"
+        case tags
+        case agentID = "agent_id"
+        case taskID = "task_id"
+        case taskOutcome = "task_outcome"
+        case userID = "user_id"
+        case requestedModel = "requested_model"
+        case errorClass = "error_class"
+        case ttftMs = "ttft_ms"
+        case upstreamMs = "upstream_ms"
+        case totalMs = "total_ms"
+        case usage
+        case costNanos = "cost_nanos"
+        case costUSD = "cost_usd"
+        case attemptLog = "attempt_log"
+        case cacheHit = "cache_hit"
+        case cacheSavedNanos = "cache_saved_nanos"
+        case cacheSavedUSD = "cache_saved_usd"
+        case usageEstimated = "usage_estimated"
+        case guardVerdict = "guard_verdict"
+    }
+
+    struct AttemptView: Encodable {
+        let attempt: RequestRecord.Attempt
+        enum CodingKeys: String, CodingKey {
+            case provider, deployment
+            case errorClass = "error_class"
+            case upstreamStatus = "upstream_status"
+            case durationMs = "duration_ms"
+            case resumed
+        }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.attempt.provider, forKey: .provider)
+            try container.encode(self.attempt.deployment, forKey: .deployment)
+            try container.encode(self.attempt.errorClass, forKey: .errorClass)
+            try container.encode(self.attempt.upstreamStatus, forKey: .upstreamStatus)
+            try container.encode(Double(self.attempt.durationMicros) / 1_000, forKey: .durationMs)
+            if self.attempt.resumed { try container.encode(true, forKey: .resumed) }
+        }
+    }
+
+    struct Usage: Encodable {
+        let usage: TokenUsage
+        enum CodingKeys: String, CodingKey {
+            case input = "input_tokens"
+            case output = "output_tokens"
+            case cached = "cached_input_tokens"
+            case cacheWrite = "cache_write_tokens"
+            case cacheWrite1h = "cache_write_1h_tokens"
+            case reasoning = "reasoning_tokens"
+            case webSearch = "web_search_requests"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.usage.inputTokens, forKey: .input)
+            try container.encode(self.usage.outputTokens, forKey: .output)
+            try container.encode(self.usage.cachedInputTokens, forKey: .cached)
+            try container.encode(self.usage.cacheWriteTokens, forKey: .cacheWrite)
+            try container.encode(self.usage.cacheWrite1hTokens, forKey: .cacheWrite1h)
+            try container.encode(self.usage.reasoningTokens, forKey: .reasoning)
+            try container.encode(self.usage.webSearchRequests, forKey: .webSearch)
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        let record = self.record
+        try container.encode(record.id.rawValue, forKey: .id)
+        try container.encode(record.startedAt, forKey: .startedAt)
+        try container.encode(record.operation, forKey: .operation)
+        try container.encode(record.keyID?.rawValue, forKey: .keyID)
+        try container.encode(record.orgID?.rawValue, forKey: .orgID)
+        try container.encode(record.teamID?.rawValue, forKey: .teamID)
+        try container.encode(record.projectID?.rawValue, forKey: .projectID)
+        try container.encode(record.userID?.rawValue, forKey: .userID)
+        try container.encode(record.requestedModel, forKey: .requestedModel)
+        try container.encode(record.model, forKey: .model)
+        try container.encode(record.provider, forKey: .provider)
+        try container.encode(record.deployment, forKey: .deployment)
+        try container.encode(record.stream, forKey: .stream)
+        try container.encode(record.status, forKey: .status)
+        try container.encode(record.outcome.rawValue, forKey: .outcome)
+        try container.encode(record.errorClass, forKey: .errorClass)
+        try container.encode(record.attempts, forKey: .attempts)
+        try container.encode(record.ttftMicros.map { Double($0) / 1_000 }, forKey: .ttftMs)
+        try container.encode(record.upstreamMicros.map { Double($0) / 1_000 }, forKey: .upstreamMs)
+        try container.encode(Double(record.totalMicros) / 1_000, forKey: .totalMs)
+        try container.encode(Usage(usage: record.usage), forKey: .usage)
+        try container.encode(record.cost.rawValue, forKey: .costNanos)
+        try container.encode(record.cost.decimalString, forKey: .costUSD)
+        try container.encode(record.usageEstimated, forKey: .usageEstimated)
+        try container.encode(record.attemptLog.map(AttemptView.init), forKey: .attemptLog)
+        try container.encode(record.tags, forKey: .tags)
+        try container.encode(record.agentID, forKey: .agentID)
+        try container.encode(record.taskID, forKey: .taskID)
+        try container.encode(record.taskOutcome?.rawValue, forKey: .taskOutcome)
+        try container.encode(record.cacheHit, forKey: .cacheHit)
+        try container.encode(record.cacheSavedCost.rawValue, forKey: .cacheSavedNanos)
+        try container.encode(record.cacheSavedCost.decimalString, forKey: .cacheSavedUSD)
+        try container.encode(record.guardVerdict, forKey: .guardVerdict)
     }
 }

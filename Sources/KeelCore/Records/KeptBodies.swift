@@ -19,6 +19,9 @@ public struct KeptBodies: Sendable, Equatable, Codable {
         self.answerTruncated = answerTruncated
     }
 
+    /// The bytes held: the request's and the answer's.
+    public var byteCount: Int { self.prompt.readableBytes + (self.answer?.readableBytes ?? 0) }
+
     /// Keeps `answer`, cut at ``maximumAnswerBytes``.
     public mutating func keepAnswer(_ answer: ByteBuffer) {
         if answer.readableBytes > Self.maximumAnswerBytes {

@@ -300,14 +300,15 @@ public final class KeelApp: Sendable {
                 alerts: alerts,
                 extraMetrics: { completeness.prometheusText() + bodyKeeper.prometheusText() }
             )
+            let auditAPI = AuditAPI(
+                admin: admin,
+                store: stores.audit,
+                signer: checkpointer.signer,
+                completeness: completeness
+            )
             KeelRoutes.addAudit(
                 to: router,
-                api: AuditAPI(
-                    admin: admin,
-                    store: stores.audit,
-                    signer: checkpointer.signer,
-                    completeness: completeness
-                ),
+                api: auditAPI,
                 status: ComplianceStatus(
                     configuration: configuration,
                     stores: stores,
@@ -332,12 +333,7 @@ public final class KeelApp: Sendable {
             )
             AuditAPI.addProbes(
                 to: router,
-                api: AuditAPI(
-                    admin: admin,
-                    store: stores.audit,
-                    signer: checkpointer.signer,
-                    completeness: completeness
-                ),
+                api: auditAPI,
                 store: stores.policies,
                 prober: prober
             )

@@ -54,6 +54,8 @@ struct ComplianceStatus: Sendable {
     let stores: KeelStores
     let signer: NoteSigner
     let completeness: AuditCompletenessMonitor?
+    /// The policies in force, when the caller has read them already (an evidence pack).
+    var policies: [Policy]? = nil
 
     static let controls: [ComplianceControl] = [
         .init(
@@ -187,22 +189,32 @@ struct ComplianceStatus: Sendable {
     /// Runs every check the controls of `framework` (all when `nil`) need, once each.
     func checks(for framework: ComplianceFramework?) async -> [ComplianceCheck.Name: ComplianceCheck] {
         let names = Set(Self.controls.filter { framework == nil || $0.framework == framework }.map(\.check))
+        // The policies in force, read once for every check that needs them.
+        let policies: Result<[Policy], any Error>
+        do {
+            policies = .success(try await self.policiesInForce())
+        } catch {
+            policies = .failure(error)
+        }
         var results: [ComplianceCheck.Name: ComplianceCheck] = [:]
         for name in ComplianceCheck.Name.allCases where names.contains(name) {
-            results[name] = await self.run(name)
+            do {
+                results[name] = try await self.evaluate(name, policies: policies)
+            } catch {
+                results[name] = ComplianceCheck(
+                    name: name,
+                    status: .fail,
+                    reason: "The check could not read the store: \(error)."
+                )
+            }
         }
         return results
     }
 
-    func run(_ name: ComplianceCheck.Name) async -> ComplianceCheck {
-        do {
-            return try await self.evaluate(name)
-        } catch {
-            return ComplianceCheck(name: name, status: .fail, reason: "The check could not read the store: \(error).")
-        }
-    }
-
-    private func evaluate(_ name: ComplianceCheck.Name) async throws -> ComplianceCheck {
+    private func evaluate(
+        _ name: ComplianceCheck.Name,
+        policies: Result<[Policy], any Error>
+    ) async throws -> ComplianceCheck {
         switch name {
         case .auditLogIntegrity:
             guard let latest = try await self.stores.audit.latestCheckpoint() else {
@@ -381,7 +393,7 @@ struct ComplianceStatus: Sendable {
                     reason: "No organisation is marked hipaa in compliance.orgs."
                 )
             }
-            let policies = try await self.policies()
+            let policies = try policies.get()
             let unprotected = hipaa.filter { org in
                 !policies.contains {
                     $0.baaRequired && ($0.scope.org == nil || $0.scope.org == org.org) && $0.scope.team == nil
@@ -402,7 +414,7 @@ struct ComplianceStatus: Sendable {
                 reason: "Every HIPAA organisation's requests go only to providers with baa: true, fallbacks included."
             )
         case .modelPolicies:
-            let policies = try await self.policies()
+            let policies = try policies.get()
             guard !policies.isEmpty else {
                 return .init(
                     name: name,
@@ -416,7 +428,7 @@ struct ComplianceStatus: Sendable {
                 reason: "\(policies.count) policies restrict models, providers, regions or content on the request path."
             )
         case .policyProbes:
-            let policies = try await self.policies()
+            let policies = try policies.get()
             guard !policies.isEmpty else {
                 return .init(name: name, status: .notApplicable, reason: "No policies in force: nothing to probe.")
             }
@@ -469,9 +481,15 @@ struct ComplianceStatus: Sendable {
         }
     }
 
-    /// The policies in force: the configuration's and those made through the admin API.
-    private func policies() async throws -> [Policy] {
-        try await PolicyBook.inForce(self.configuration, stores: self.stores, logger: Logger(label: "keel.compliance"))
+    /// The policies in force: ``policies`` when given, else the configuration's and those made
+    /// through the admin API, read from the store.
+    private func policiesInForce() async throws -> [Policy] {
+        if let policies = self.policies { return policies }
+        return try await PolicyBook.inForce(
+            self.configuration,
+            stores: self.stores,
+            logger: Logger(label: "keel.compliance")
+        )
     }
 }
 

@@ -218,7 +218,13 @@ public struct EvidencePack: Sendable {
         try put("access-review.csv", try await Self.accessReview(stores: stores, now: self.to))
 
         // Controls, pointing at the files above.
-        let status = ComplianceStatus(configuration: configuration, stores: stores, signer: signer, completeness: nil)
+        let status = ComplianceStatus(
+            configuration: configuration,
+            stores: stores,
+            signer: signer,
+            completeness: nil,
+            policies: policies
+        )
         try put("controls.json", await status.evidenceJSON(for: framework))
 
         // The manifest last: a digest of every file.

@@ -62,7 +62,7 @@ extension Gateway {
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
             let policy = try self.policy(for: principal, model: record.requestedModel)
-            if !policy.isEmpty, policy.keepsBodies { record.keptBodies = KeptBodies(prompt: bytes) }
+            if policy.keepsBodies { record.keptBodies = KeptBodies(prompt: bytes) }
             if let org = principal.orgID, self.strictAuditOrgs.contains(org) { try await self.logStart(of: record) }
             if let taskOutcome, let taskID = record.taskID {
                 // Ended before limits and routing: the agent has said the task is over, whatever

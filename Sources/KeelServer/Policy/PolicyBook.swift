@@ -66,6 +66,11 @@ final class PolicyBook: Sendable {
         let previous = Dictionary(self.stored.map { ($0.row.id, $0) }, uniquingKeysWith: { first, _ in first })
         var stored: [Stored] = []
         for row in rows {
+            // Unchanged since the last read (the usual case every sync interval): not parsed again.
+            if let kept = previous[row.id], kept.row == row {
+                stored.append(kept)
+                continue
+            }
             do {
                 let policy = try KeelConfiguration.policy(json: row.document, defaultID: row.id, providerNames: nil)
                 stored.append(Stored(row: row, policy: Self.withID(policy, row.id)))

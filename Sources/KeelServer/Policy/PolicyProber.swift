@@ -184,7 +184,7 @@ final class PolicyProber: Service, Sendable {
         } catch {
             return Outcome(
                 name: name,
-                passed: error.metricLabel == "policy_violation",
+                passed: error.code == .policyViolation,
                 expected: expected,
                 observed: "'\(model)' refused (\(error.metricLabel)): \(error.message)"
             )
@@ -261,7 +261,7 @@ final class PolicyProber: Service, Sendable {
                 outcomes.append(
                     Outcome(
                         name: name,
-                        passed: refusal.metricLabel == "content_policy_violation",
+                        passed: refusal.code == .contentPolicyViolation,
                         expected: expected,
                         observed: "refused: \(refusal.message)"
                     )

@@ -40,7 +40,7 @@ final class BodyKeeper: Service, Sendable {
         self.state.withLock { state in
             for record in records {
                 guard let bodies = record.keptBodies else { continue }
-                let size = bodies.prompt.readableBytes + (bodies.answer?.readableBytes ?? 0)
+                let size = bodies.byteCount
                 guard state.pendingBytes + size <= self.maximumPendingBytes else {
                     state.dropped += 1
                     dropped += 1
@@ -77,7 +77,7 @@ final class BodyKeeper: Service, Sendable {
                 let batch = Array(state.pending.prefix(256))
                 state.pending.removeFirst(batch.count)
                 state.pendingBytes -= batch.reduce(0) {
-                    $0 + $1.keptBodies!.prompt.readableBytes + ($1.keptBodies!.answer?.readableBytes ?? 0)
+                    $0 + $1.keptBodies!.byteCount
                 }
                 return batch
             }

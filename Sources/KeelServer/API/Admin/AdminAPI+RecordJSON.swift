@@ -2,9 +2,9 @@ import FoundationEssentials
 import KeelCore
 
 extension AdminAPI.RecordView {
-    /// The record as the admin API and evidence packs show it: the same members and values as
-    /// ``encode(to:)`` under `JSONEncoder`'s `.sortedKeys`, written directly (a population of a
-    /// million records is encoded in seconds rather than a minute). Milliseconds are the
+    /// The record as the admin API and evidence packs show it: snake_case members in sorted
+    /// order (as `JSONEncoder`'s `.sortedKeys` wrote them before), written directly (a population
+    /// of a million records is encoded in seconds rather than a minute). Milliseconds are the
     /// microseconds as exact decimals; a guard verdict, rare, goes through `JSONEncoder`.
     func json(into output: inout String) {
         let record = self.record
