@@ -24,6 +24,8 @@ public struct KeelStores: Sendable {
     public let policies: any PolicyStore
     /// Bodies kept by policy, sealed, and the organisations' data keys.
     public let bodies: any BodyStore
+    /// The agent registry, agents' versions and suspensions of many agents.
+    public let agents: any AgentStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -48,6 +50,7 @@ public struct KeelStores: Sendable {
         self.agentTasks = SQLAgentTaskStore(database: database)
         self.policies = SQLPolicyStore(database: database)
         self.bodies = SQLBodyStore(database: database)
+        self.agents = SQLAgentStore(database: database)
         self.backendDescription = backendDescription
         self.ping = ping
     }

@@ -5,7 +5,7 @@ extension KeelError {
         switch self.code {
         case .invalidRequest, .contentPolicyViolation: 400
         case .unauthenticated: 401
-        case .permissionDenied, .policyViolation: 403
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: 403
         case .modelNotFound, .notFound: 404
         case .conflict: 409
         case .payloadTooLarge: 413
@@ -36,7 +36,7 @@ extension KeelError {
         case .invalidRequest, .modelNotFound, .notFound, .conflict, .payloadTooLarge, .upstreamRejected, .contentPolicyViolation:
             "invalid_request_error"
         case .unauthenticated: "authentication_error"
-        case .permissionDenied, .policyViolation: "permission_error"
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: "permission_error"
         case .upstreamRateLimited, .rateLimitExceeded: "rate_limit_error"
         // OpenAI's own type for a spent quota, so SDKs treat it as one.
         case .budgetExceeded: "insufficient_quota"
@@ -72,7 +72,7 @@ extension KeelError {
         case .conflict, .contentPolicyViolation: "invalid_request_error"
         case .payloadTooLarge: "request_too_large"
         case .unauthenticated: "authentication_error"
-        case .permissionDenied, .policyViolation: "permission_error"
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: "permission_error"
         case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded: "rate_limit_error"
         case .overloaded: "overloaded_error"
         case .upstreamUnavailable: self.upstreamStatus == 529 ? "overloaded_error" : "api_error"

@@ -30,6 +30,11 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A content rule of a policy refuses what the request (or its answer) holds: personal
         /// data, a credential, a prompt injection.
         case contentPolicyViolation = "content_policy_violation"
+        /// The request's agent is suspended (the kill switch): refused, or cancelled in flight.
+        case agentSuspended = "agent_suspended"
+        /// The request goes beyond its agent's scope: another agent's id, a model or a tool the
+        /// agent may not use, an agent that is not registered where registration is required.
+        case agentScopeViolation = "agent_scope_violation"
         case internalError = "internal_error"
     }
 
@@ -150,6 +155,16 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.contentPolicyViolation, message: message, param: param)
     }
 
+    /// The request's agent is suspended; `message` names the agent (and the suspension's scope).
+    public static func agentSuspended(_ message: String) -> Self {
+        Self(.agentSuspended, message: message)
+    }
+
+    /// The request goes beyond its agent's scope; `message` says how.
+    public static func agentScopeViolation(_ message: String, param: String? = nil) -> Self {
+        Self(.agentScopeViolation, message: message, param: param)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -165,7 +180,8 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
             true
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
-            .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable, .contentPolicyViolation:
+            .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable, .contentPolicyViolation,
+            .agentSuspended, .agentScopeViolation:
             false
         }
     }

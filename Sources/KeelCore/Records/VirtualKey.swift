@@ -21,6 +21,9 @@ public struct VirtualKey: Sendable, Equatable, Codable {
     public var createdAt: Int64
     public var expiresAt: Int64?
     public var revokedAt: Int64?
+    /// The registered agent the key belongs to: its requests are that agent's, and a request
+    /// naming another agent in `x-keel-agent` is refused.
+    public var agentID: String?
 
     public init(
         id: KeyID,
@@ -36,7 +39,8 @@ public struct VirtualKey: Sendable, Equatable, Codable {
         tags: [String: String] = [:],
         createdAt: Int64,
         expiresAt: Int64? = nil,
-        revokedAt: Int64? = nil
+        revokedAt: Int64? = nil,
+        agentID: String? = nil
     ) {
         self.id = id
         self.hash = hash
@@ -52,6 +56,7 @@ public struct VirtualKey: Sendable, Equatable, Codable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.agentID = agentID
     }
 
     /// Whether the key authenticates at `now` (microseconds since the Unix epoch).

@@ -25,7 +25,7 @@ extension HTTP1UpstreamClient {
         }
         switch responseBody {
         case .complete(let buffer): return (head, UpstreamBody(buffer: buffer))
-        case .stream(let stream): return (head, UpstreamBody(.http(stream)))
+        case .stream(let stream, let abort): return (head, UpstreamBody(.http(stream, abort: abort)))
         }
     }
 }

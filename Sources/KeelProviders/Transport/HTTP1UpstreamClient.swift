@@ -41,7 +41,9 @@ public final class HTTP1UpstreamClient: Sendable {
     /// A response body: whole, for answers collected before they are handed over, or streaming.
     public enum ResponseBody: Sendable {
         case complete(ByteBuffer)
-        case stream(Body)
+        /// A streaming body, and what closes its connection from any task (the reader's next
+        /// read then fails).
+        case stream(Body, abort: @Sendable () -> Void)
     }
 
     /// The largest answer collected whole (64 MiB); a larger one fails as invalid.

@@ -106,7 +106,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
                 delegate: delegate
             )
             self.state = .streaming(sequence.source, keepAlive: head.isKeepAlive)
-            promise.succeed((head, .stream(sequence.sequence)))
+            let channel = context.channel
+            promise.succeed((head, .stream(sequence.sequence, abort: { channel.close(promise: nil) })))
         case .body(var buffer):
             switch self.state {
             case .collecting(let promise, let head, var collected):

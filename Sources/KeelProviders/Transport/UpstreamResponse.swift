@@ -22,7 +22,7 @@ public struct UpstreamBody: AsyncSequence, Sendable {
 
     enum Storage: Sendable {
         case complete(ByteBuffer)
-        case http(HTTP1UpstreamClient.Body)
+        case http(HTTP1UpstreamClient.Body, abort: @Sendable () -> Void)
     }
 
     let storage: Storage
@@ -39,7 +39,7 @@ public struct UpstreamBody: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> Iterator {
         switch self.storage {
         case .complete(let buffer): Iterator(state: .complete(buffer))
-        case .http(let body): Iterator(state: .http(body.makeAsyncIterator()))
+        case .http(let body, _): Iterator(state: .http(body.makeAsyncIterator()))
         }
     }
 
@@ -60,6 +60,12 @@ public struct UpstreamBody: AsyncSequence, Sendable {
                 return try await iterator.next()
             }
         }
+    }
+
+    /// Closes the connection a streaming body arrives on, from any task: its reader's next read
+    /// fails. Nothing for a body that is already complete.
+    public func abort() {
+        if case .http(_, let abort) = self.storage { abort() }
     }
 
     /// Collects the whole body, failing past `limit` bytes.

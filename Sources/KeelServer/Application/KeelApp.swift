@@ -259,6 +259,12 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             try await policyBook.reload()
+            let agentBook = AgentBook(
+                store: stores.agents,
+                requiresRegistration: configuration.agents.requireRegistration,
+                logger: self.logger
+            )
+            try await agentBook.reload()
             let gateway = Gateway(
                 keyRing: keyRing,
                 registry: registry,
@@ -276,6 +282,7 @@ public final class KeelApp: Sendable {
                 ),
                 tracing: tracing,
                 policies: policyBook,
+                agents: agentBook,
                 strictAuditOrgs: configuration.compliance.strictOrgs,
                 strictAuditTimeout: .milliseconds(configuration.compliance.audit.strictTimeoutMs),
                 digesters: AuditDigesters(store: stores.audit, logger: self.logger),
@@ -320,6 +327,7 @@ public final class KeelApp: Sendable {
             )
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             KeelRoutes.addPolicies(to: router, admin: admin, book: policyBook)
+            KeelRoutes.addAgents(to: router, admin: admin, book: agentBook)
             KeelRoutes.addBodies(to: router, admin: admin, vault: bodyVault)
             let prober = PolicyProber(
                 gateway: gateway,
@@ -380,10 +388,19 @@ public final class KeelApp: Sendable {
                     )
                 ), .init(service: rateLimitSync),
                 .init(
-                    service: PolicySync(
-                        book: policyBook,
+                    service: PeriodicReload(
+                        name: "policies",
                         interval: .milliseconds(configuration.compliance.policySyncIntervalMs),
-                        logger: self.logger
+                        logger: self.logger,
+                        reload: policyBook.reload
+                    )
+                ),
+                .init(
+                    service: PeriodicReload(
+                        name: "agents",
+                        interval: .milliseconds(configuration.agents.syncIntervalMs),
+                        logger: self.logger,
+                        reload: agentBook.reload
                     )
                 ),
                 .init(service: budgetService), .init(service: alerts), .init(service: server),
@@ -489,7 +506,8 @@ public final class KeelApp: Sendable {
                     projectID: staticKey.project.map { ProjectID($0) },
                     userID: staticKey.user.map { UserID($0) },
                     models: staticKey.models,
-                    createdAt: 0
+                    createdAt: 0,
+                    agentID: staticKey.agent
                 )
             )
         }

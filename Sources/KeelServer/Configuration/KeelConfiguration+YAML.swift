@@ -60,6 +60,8 @@ extension KeelConfiguration {
     ///   `max_queue_size` (2048), `max_export_batch_size` (512), `schedule_delay_ms` (5000),
     ///   `export_timeout_ms` (30000); the `OTEL_*` variables apply over it (see ``readTracing(_:)``).
     /// - `guard`: `injection_threshold` (number in 0–1, default 0.5) (see ``readContentGuard(_:)``).
+    /// - `agents`: `require_registration` (false), `sync_interval_ms` (1000) (see ``readAgents(_:)``);
+    ///   per key `keys[].agent` (the registered agent the key belongs to).
     public static func parse(yaml: String, environment: [String: String]) throws -> KeelConfiguration {
         let context = ConfigContext(environment: environment)
         let root: Yams.Node?
@@ -69,7 +71,7 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies", "compliance", "guard"])
+        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies", "compliance", "guard", "agents"])
 
         var configuration = KeelConfiguration()
         configuration.loadedFrom = LoadedFrom(source: "inline", text: yaml)
@@ -95,6 +97,7 @@ extension KeelConfiguration {
         )
         configuration.monitoring = Self.readMonitoring(node.child("monitoring"))
         configuration.cache = Self.readCache(node.child("cache"))
+        configuration.agents = Self.readAgents(node.child("agents"))
         configuration.budgets = Self.readBudgets(node.child("budgets"))
         configuration.rateLimits = Self.readRateLimits(node.child("rate_limits"), models: Set(configuration.models.map(\.name)))
         configuration.policies = Self.readPolicies(node.child("policies"), providers: configuration.providers)
@@ -312,7 +315,7 @@ extension KeelConfiguration {
     }
 
     private static func readKey(_ node: ConfigNode) -> StaticKey? {
-        node.expectKeys(["key", "name", "team", "project", "user", "models", "client_certificate"])
+        node.expectKeys(["key", "name", "team", "project", "user", "models", "client_certificate", "agent"])
         guard let key = node.child("key").requiredString() else { return nil }
         return StaticKey(
             key: Secret(key),
@@ -321,7 +324,18 @@ extension KeelConfiguration {
             project: node.child("project").text,
             user: node.child("user").text,
             models: node.child("models").stringList(),
-            clientCertificate: node.child("client_certificate").text
+            clientCertificate: node.child("client_certificate").text,
+            agent: Self.agentID(node.child("agent"))
         )
+    }
+
+    /// An agent id (`keys[].agent`): 1 to 128 printable ASCII characters.
+    private static func agentID(_ node: ConfigNode) -> String? {
+        guard let text = node.text else { return nil }
+        guard AgentTask.isValidID(text) else {
+            node.context.report(node.path, "must be an agent id: 1 to \(AgentTask.maxLength) printable ASCII characters")
+            return nil
+        }
+        return text
     }
 }

@@ -19,6 +19,8 @@ public struct KeelConfiguration: Sendable {
     public var prices: [String: ModelPrice]
     /// `cache:` — the exact-match response cache (off unless enabled).
     public var cache = Cache()
+    /// `agents:` — the agent registry's rules on the data plane.
+    public var agents = Agents()
     /// `budgets:` — how budgets are enforced.
     public var budgets = Budgets()
     /// `rate_limits:` — rate-limit rules of the file (more are made through the admin API).
@@ -371,10 +373,12 @@ public struct KeelConfiguration: Sendable {
         /// (a service on mTLS): the certificate's subject common name, or one of its DNS, URI or
         /// e-mail subject alternative names, exactly. Needs `server.tls.client_ca_file`.
         public var clientCertificate: String?
+        /// The registered agent the key belongs to (`keys[].agent`).
+        public var agent: String?
 
         public init(
             key: Secret<String>, name: String? = nil, team: String? = nil, project: String? = nil, user: String? = nil, models: [String] = [],
-            clientCertificate: String? = nil
+            clientCertificate: String? = nil, agent: String? = nil
         ) {
             self.key = key
             self.name = name
@@ -383,6 +387,7 @@ public struct KeelConfiguration: Sendable {
             self.user = user
             self.models = models
             self.clientCertificate = clientCertificate
+            self.agent = agent
         }
     }
 

@@ -17,6 +17,11 @@ extension Gateway {
         var trace: RequestTrace? = nil
         /// The compliance policies that apply to it (empty when none is configured).
         var policy = EffectivePolicy([])
+        /// Its agent's registration (`nil` for a request of no agent, or of an agent name that
+        /// is not registered) and its place among the agents' requests in flight, which the
+        /// kill switch halts.
+        var agent: Agent? = nil
+        var flight: AgentFlight? = nil
     }
 
     /// The tokens a request may use, as the limits reserve them at admission.
@@ -49,7 +54,7 @@ extension Gateway {
         let trace = self.tracing?.startRequest(request, operation: operation)
         do {
             try self.applyTagHeader(request, to: &record)
-            let taskOutcome = try self.applyAgentHeaders(request, to: &record)
+            let taskOutcome = try self.applyAgentHeaders(request, principal: principal, to: &record)
             let bytes = try await self.readBody(request)
             if let digesters = self.digesters, let digester = await digesters.digester(for: principal.orgID) {
                 record.contentDigests = AuditEntry.ContentDigests(
@@ -61,6 +66,11 @@ extension Gateway {
             let body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
+            var agent: Agent?
+            var flight: AgentFlight?
+            if let agentID = record.agentID, let agents = self.agents {
+                (agent, flight) = try agents.admit(agentID: agentID, principal: principal, model: record.requestedModel)
+            }
             let policy = try self.policy(for: principal, model: record.requestedModel)
             if policy.keepsBodies { record.keptBodies = KeptBodies(prompt: bytes) }
             if let org = principal.orgID, self.strictAuditOrgs.contains(org) { try await self.logStart(of: record) }
@@ -81,7 +91,16 @@ extension Gateway {
             }
             // Refused by a limit or not, this record carries the task's outcome to monitoring.
             let holds = try await self.reserve(demand(body), for: record)
-            return Admitted(record: record, body: body, started: started, holds: holds, trace: trace, policy: policy)
+            return Admitted(
+                record: record,
+                body: body,
+                started: started,
+                holds: holds,
+                trace: trace,
+                policy: policy,
+                agent: agent,
+                flight: flight
+            )
         } catch {
             // The block throws only KeelError (typed throws), so `error` is one.
             let failure: KeelError = error
@@ -130,17 +149,30 @@ extension Gateway {
         attempt: @escaping @Sendable (ModelRegistry.Deployment) async throws -> Value
     ) async throws -> UpstreamRouter.Routed<Value> {
         do {
-            let routed = try await self.router.route(
-                model: admitted.record.requestedModel,
-                estimatedTokens: estimatedTokens,
-                usedTokens: usedTokens,
-                firstTokenAt: firstTokenAt,
-                trace: admitted.trace,
-                policy: admitted.policy,
-                holdsStream: holdsStream,
-                logger: self.logger,
-                attempt: attempt
+            let (router, model, trace, policy, logger) = (
+                self.router, admitted.record.requestedModel, admitted.trace, admitted.policy, self.logger
             )
+            // A local function: its context is allocated only when it escapes (an agent's request).
+            @Sendable func route() async throws -> UpstreamRouter.Routed<Value> {
+                try await router.route(
+                    model: model,
+                    estimatedTokens: estimatedTokens,
+                    usedTokens: usedTokens,
+                    firstTokenAt: firstTokenAt,
+                    trace: trace,
+                    policy: policy,
+                    holdsStream: holdsStream,
+                    logger: logger,
+                    attempt: attempt
+                )
+            }
+            // An agent's request runs where the kill switch can cancel it.
+            let routed: UpstreamRouter.Routed<Value>
+            if let flight = admitted.flight {
+                routed = try await flight.run(route)
+            } else {
+                routed = try await route()
+            }
             admitted.record.attempts = routed.attempts
             admitted.record.attemptLog = routed.attemptLog
             admitted.record.model = routed.model.name
@@ -154,15 +186,30 @@ extension Gateway {
             admitted.record.model = failure.model?.name
             admitted.record.provider = failure.deployment?.provider.name
             admitted.record.deployment = failure.deployment?.upstreamModel
+            // An attempt the kill switch cut reads as a transport failure: the halt is the cause.
+            let halt = admitted.flight?.haltError
             await self.recordFailure(
                 &admitted.record,
-                error: failure.error,
+                error: halt ?? failure.error,
                 started: admitted.started,
                 holds: admitted.holds,
-                trace: admitted.trace
+                trace: admitted.trace,
+                inFlight: halt != nil
             )
-            throw RecordedFailure(error: failure.error, requestID: admitted.record.id.rawValue)
+            throw RecordedFailure(error: halt ?? failure.error, requestID: admitted.record.id.rawValue)
         } catch {
+            if let halt = admitted.flight?.haltError {
+                // Cancelled by the kill switch: the client hears why.
+                await self.recordFailure(
+                    &admitted.record,
+                    error: halt,
+                    started: admitted.started,
+                    holds: admitted.holds,
+                    trace: admitted.trace,
+                    inFlight: true
+                )
+                throw RecordedFailure(error: halt, requestID: admitted.record.id.rawValue)
+            }
             await self.recordFailure(
                 &admitted.record,
                 error: .clientDisconnected,

@@ -34,7 +34,15 @@ extension Gateway {
         guard let outcome = try AgentTask.validatedOutcome(body.outcome ?? "", name: "outcome") else {
             throw KeelError.invalidRequest("Invalid 'outcome': success or failure.", param: "outcome")
         }
-        let agentID = try AgentTask.validatedID(body.agent, name: "agent")
+        var agentID = try AgentTask.validatedID(body.agent, name: "agent")
+        if let bound = principal.agentID {
+            // An agent's key reports for its agent only.
+            if let agentID, agentID != bound {
+                throw KeelError.agentScopeViolation(
+                    "This key belongs to the agent '\(bound)'; it cannot report for '\(agentID)'.", param: "agent")
+            }
+            agentID = bound
+        }
         let report = try await self.agentTasks.report(
             taskID: taskID, agentID: agentID, outcome: outcome, principal: principal, now: WallClock.unixMicros())
         var json = #"{"task_id":"#

@@ -151,7 +151,8 @@ extension Gateway {
                 lateFailure: self.lateFailureReporter(routed),
                 requestBody: chat.body,
                 trace: admitted.trace,
-                answerDigest: self.answerDigest(for: admitted.record)
+                answerDigest: self.answerDigest(for: admitted.record),
+                flight: admitted.flight
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
             // A continuation would be asked from the text the client received (restored values

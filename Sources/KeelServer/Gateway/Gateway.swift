@@ -31,6 +31,9 @@ public final class Gateway: Sendable {
     /// Compliance policies (`policies:` and `/admin/v1/policies`); `nil` or empty, the request
     /// path does no policy work.
     let policies: PolicyBook?
+    /// The agent registry, its suspensions and the agents' requests in flight; `nil` (tests
+    /// without a store) admits every agent name as a label.
+    let agents: AgentBook?
     /// Organisations in strict audit mode: their requests are answered only once logged.
     let strictAuditOrgs: Set<OrgID>
     /// How long a strict organisation's request waits for its entry to be stored.
@@ -53,6 +56,7 @@ public final class Gateway: Sendable {
         agentTasks: AgentTaskOutcomes,
         tracing: GatewayTracing? = nil,
         policies: PolicyBook? = nil,
+        agents: AgentBook? = nil,
         strictAuditOrgs: Set<OrgID> = [],
         strictAuditTimeout: Duration = .seconds(5),
         digesters: AuditDigesters? = nil,
@@ -61,6 +65,7 @@ public final class Gateway: Sendable {
     ) {
         self.digesters = digesters
         self.policies = policies
+        self.agents = agents
         self.strictAuditOrgs = strictAuditOrgs
         self.strictAuditTimeout = strictAuditTimeout
         self.contentGuard = ContentGuard(injectionThreshold: injectionThreshold)
@@ -164,8 +169,23 @@ public final class Gateway: Sendable {
     /// - Throws: `invalidRequest` (400, param naming the header) for an id that is not 1–128
     ///   printable ASCII characters, an outcome other than `success` or `failure`, or an outcome
     ///   without `x-keel-task`. The ids read before the failing header stay on the record.
-    func applyAgentHeaders(_ request: Request, to record: inout RequestRecord) throws(KeelError) -> AgentTask.Outcome? {
-        record.agentID = try AgentTask.validatedID(request.headers[.keelAgent], name: "x-keel-agent")
+    func applyAgentHeaders(
+        _ request: Request,
+        principal: Principal,
+        to record: inout RequestRecord
+    ) throws(KeelError) -> AgentTask.Outcome? {
+        let named = try AgentTask.validatedID(request.headers[.keelAgent], name: "x-keel-agent")
+        if let bound = principal.agentID {
+            // The key is the agent's: it cannot speak for another one.
+            if let named, named != bound {
+                record.agentID = bound
+                throw .agentScopeViolation(
+                    "This key belongs to the agent '\(bound)'; it cannot act as '\(named)'.", param: "x-keel-agent")
+            }
+            record.agentID = bound
+        } else {
+            record.agentID = named
+        }
         record.taskID = try AgentTask.validatedID(request.headers[.keelTask], name: "x-keel-task")
         let outcome = try AgentTask.validatedOutcome(request.headers[.keelTaskOutcome], name: "x-keel-task-outcome")
         if outcome != nil, record.taskID == nil {
@@ -184,10 +204,12 @@ public final class Gateway: Sendable {
         error: KeelError,
         started: ContinuousClock.Instant,
         holds: AdmissionHolds = .none,
-        trace: RequestTrace? = nil
+        trace: RequestTrace? = nil,
+        inFlight: Bool = false
     ) async {
         record.status = error.httpStatus
-        record.outcome = error.code == .clientDisconnected ? .cancelled : .error
+        // A request the kill switch stopped in flight was cancelled, not refused.
+        record.outcome = error.code == .clientDisconnected || inFlight ? .cancelled : .error
         record.errorClass = error.metricLabel
         record.totalMicros = (ContinuousClock.now - started).microseconds
         trace?.end(record)

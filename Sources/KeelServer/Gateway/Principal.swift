@@ -14,6 +14,8 @@ public struct Principal: Sendable {
     public var isAdmin: Bool
     /// The key's default attribution tags, overlaid by each request's `x-keel-tags`.
     public var defaultTags: [String: String] = [:]
+    /// The registered agent the key is bound to.
+    public var agentID: String? = nil
 
     public func mayUse(model: String) -> Bool {
         self.isAdmin || self.allowedModels.isEmpty || self.allowedModels.contains(model)
@@ -33,7 +35,8 @@ extension Principal {
             userID: key.userID,
             allowedModels: Set(key.models),
             isAdmin: false,
-            defaultTags: key.tags
+            defaultTags: key.tags,
+            agentID: key.agentID
         )
     }
 }

@@ -33,6 +33,9 @@ struct StreamRelay: Sendable {
     /// The digest of what the client is sent (the audit log's `answer_sha256`), fed by the
     /// response's ``AnswerDigestingWriter``.
     var answerDigest: AnswerDigest? = nil
+    /// The request's place among its agent's requests in flight: when the kill switch halts it,
+    /// the upstream stream is closed and the client gets an `agent_suspended` error event.
+    var flight: AgentFlight? = nil
 
     /// Relays `start` to `writer` and records the request. With `resume` (`models[].stream_resume`),
     /// a stream cut after content is continued on another deployment before it is ended.
@@ -44,6 +47,8 @@ struct StreamRelay: Sendable {
         if let contentAt = start.contentAt {
             record.ttftMicros = (contentAt - self.started).microseconds
         }
+        let haltToken = self.flight.map { flight in flight.onHalt { start.rest?.abort() } }
+        defer { if let haltToken { self.flight?.removeOnHalt(haltToken) } }
         clientGone = !(await writer.deliver(start.pending))
         relay: while !clientGone, let rest = start.rest {
             let chunk: ByteBuffer?
@@ -88,9 +93,12 @@ struct StreamRelay: Sendable {
             }
         }
 
+        // Halted by the kill switch: not the upstream's fault, and not resumed elsewhere.
+        let halt = self.flight?.haltError
+        if let halt { failure = halt }
         // The upstream's own fault, before a resume mends it, counts against its deployment.
-        var upstreamFault = failure
-        if upstreamFault == nil && !clientGone && !observer.accounting.isComplete {
+        var upstreamFault = halt == nil ? failure : nil
+        if halt == nil && upstreamFault == nil && !clientGone && !observer.accounting.isComplete {
             upstreamFault =
                 observer.accounting.sawErrorEvent || observer.accounting.sawMalformedEvent
                 ? .upstreamBadResponse() : .streamInterrupted()
@@ -100,8 +108,8 @@ struct StreamRelay: Sendable {
         {
             lateFailure(kind)
         }
-        self.trace?.endStreamAttempt(failure: upstreamFault)
-        if let resume {
+        self.trace?.endStreamAttempt(failure: upstreamFault ?? halt)
+        if let resume, halt == nil {
             failure = await resume.resume(
                 after: failure,
                 pipe: &observer,
@@ -128,6 +136,12 @@ struct StreamRelay: Sendable {
             record.outcome = .cancelled
             record.errorClass = KeelError.clientDisconnected.metricLabel
             record.status = KeelError.clientDisconnected.httpStatus
+        } else if let halt {
+            // Cancelled in flight by the kill switch; the client is told why.
+            record.outcome = .cancelled
+            record.errorClass = halt.metricLabel
+            try? await writer.write(observer.failure(halt))
+            try? await writer.finish(nil)
         } else if let failure {
             record.outcome = .interrupted
             record.errorClass = failure.metricLabel

@@ -56,10 +56,12 @@ struct StreamStart: Sendable {
                 throw KeelError.upstreamUnavailable(status: nil, "The upstream stream failed before its first token.")
             }
             if accounting.sawContent {
-                return StreamStart(pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator), contentAt: .now)
+                return StreamStart(
+                    pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator, body: response.body), contentAt: .now)
             }
             if accounting.sawTerminator || pending.readableBytes > 64 << 10 {
-                return StreamStart(pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator), contentAt: nil)
+                return StreamStart(
+                    pending: pending, pipe: pipe, rest: UpstreamBodyRemainder(iterator, body: response.body), contentAt: nil)
             }
         }
     }
@@ -69,8 +71,16 @@ struct StreamStart: Sendable {
 /// that finishes it. Owned by one task at a time: the attempt stops touching it when it returns.
 final class UpstreamBodyRemainder: @unchecked Sendable {
     var iterator: UpstreamBody.Iterator
+    /// The body it reads, only to ``abort()`` it.
+    private let body: UpstreamBody
 
-    init(_ iterator: UpstreamBody.Iterator) {
+    init(_ iterator: UpstreamBody.Iterator, body: UpstreamBody) {
         self.iterator = iterator
+        self.body = body
+    }
+
+    /// Closes the upstream connection from any task: the reader's next read ends with an error.
+    func abort() {
+        self.body.abort()
     }
 }

@@ -1,15 +1,14 @@
 import KeelCore
 import KeelStorage
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// The compliance policies the data plane enforces: those of the configuration file
 /// (`policies:`, read-only) followed by those made through `/admin/v1/policies`, oldest first.
 ///
 /// The request path reads ``current``, one lock and no database; a change through the admin API
-/// reloads the snapshot at once on its instance (``reload()``), and ``PolicySync`` reloads it on
-/// every instance within `compliance.policy_sync_interval_ms`.
+/// reloads the snapshot at once on its instance (``reload()``), and ``PeriodicReload`` reloads it on
+/// every instance within `compliance.policy_sync_interval_ms` (``PeriodicReload``).
 final class PolicyBook: Sendable {
     /// The configuration's policies.
     let configured: [Policy]
@@ -106,30 +105,5 @@ final class PolicyBook: Sendable {
         var policy = policy
         policy.id = id
         return policy
-    }
-}
-
-/// Reloads the policy book from the shared database every `interval`, so a policy changed on
-/// another instance applies here within one interval.
-struct PolicySync: Service {
-    let book: PolicyBook
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: self.interval)
-                guard !Task.isCancelled else { break }
-                do {
-                    try await self.book.reload()
-                } catch {
-                    self.logger.warning(
-                        "Policies could not be reloaded",
-                        metadata: [LogKey.errorType: "\(type(of: error))"]
-                    )
-                }
-            }
-        }
     }
 }

@@ -593,5 +593,43 @@ public enum KeelSchema {
                 CREATE INDEX request_body_org_time ON request_body (org_id, started_at);
                 """
         ),
+        SQLMigration(
+            id: "0021_agent",
+            statement: """
+                -- The agent registry: definition is the agent as a JSON object (its settings);
+                -- the columns beside it are what queries and other tables need. Times are Unix µs.
+                CREATE TABLE agent (
+                    id         TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                    org_id     TEXT,
+                    team_id    TEXT,
+                    version    TEXT NOT NULL,
+                    state      TEXT NOT NULL CHECK (state IN ('active', 'suspended')),
+                    definition \(Self.json("definition", .object, default: "{}")),
+                    created_at \(Self.integer) NOT NULL,
+                    updated_at \(Self.integer) NOT NULL
+                )\(Self.strict);
+                CREATE INDEX agent_team ON agent (team_id);
+
+                -- Each version an agent was registered under, from when (kept after the agent is
+                -- deleted, for its tasks' history).
+                CREATE TABLE agent_version (
+                    agent_id TEXT\(Self.byteOrder) NOT NULL,
+                    version  TEXT\(Self.byteOrder) NOT NULL,
+                    since    \(Self.integer) NOT NULL,
+                    PRIMARY KEY (agent_id, version, since)
+                )\(Self.strictWithoutRowID);
+
+                -- Suspensions of many agents at once: scope '*' (every agent) or 'team:<id>'.
+                CREATE TABLE agent_hold (
+                    scope      TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                    team_id    TEXT,
+                    reason     TEXT,
+                    created_at \(Self.integer) NOT NULL
+                )\(Self.strict);
+
+                -- The agent a key is bound to: its requests are that agent's.
+                ALTER TABLE virtual_key ADD COLUMN agent_id TEXT;
+                """
+        ),
     ]
 }

@@ -25,11 +25,11 @@ package struct SQLVirtualKeyStore: VirtualKeyStore {
             """
             INSERT INTO virtual_key
             (id, hash, prefix, name, org_id, team_id, project_id, user_id, models, role, tags,
-            created_at, expires_at, revoked_at)
+            created_at, expires_at, revoked_at, agent_id)
             VALUES (\(key.id), \(key.hash), \(key.prefix), \(key.name), \(key.orgID), \
             \(key.teamID), \(key.projectID), \(key.userID), \(json: models), \
             \(key.role), \(json: AttributionTags.json(key.tags)), \(key.createdAt), \
-            \(key.expiresAt), \(key.revokedAt))
+            \(key.expiresAt), \(key.revokedAt), \(key.agentID))
             """
         )
     }
@@ -56,7 +56,7 @@ package struct SQLVirtualKeyStore: VirtualKeyStore {
     private static let columns: SQLStatement = """
         id, hash, prefix, name, org_id, team_id, project_id, user_id, \
         models\(sqlite: "", postgres: "::text") AS models, role, tags\(sqlite: "", postgres: "::text") AS tags, \
-        created_at, expires_at, revoked_at
+        created_at, expires_at, revoked_at, agent_id
         """
 
     private static func key(from row: SQLRow) throws -> VirtualKey {
@@ -74,7 +74,8 @@ package struct SQLVirtualKeyStore: VirtualKeyStore {
             tags: try Self.decodeJSON([String: String].self, row, "tags"),
             createdAt: try row.decode("created_at"),
             expiresAt: try row.decode("expires_at"),
-            revokedAt: try row.decode("revoked_at")
+            revokedAt: try row.decode("revoked_at"),
+            agentID: try row.decode("agent_id")
         )
     }
 

@@ -17,9 +17,11 @@ extension AdminAPI {
         var tags: [String: String]?
         /// `30d`, `12h`, `45m` or seconds.
         var expiresIn: String?
+        /// A registered agent: the key's requests are that agent's.
+        var agent: String?
 
         enum CodingKeys: String, CodingKey {
-            case name, org, team, project, user, models, role, tags
+            case name, org, team, project, user, models, role, tags, agent
             case expiresIn = "expires_in"
         }
     }
@@ -40,9 +42,10 @@ extension AdminAPI {
         var expiresAt: Int64?
         var revokedAt: Int64?
         var active: Bool
+        var agent: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, key, name, org, team, project, user, models, role, tags, active
+            case id, key, name, org, team, project, user, models, role, tags, active, agent
             case keyPrefix = "key_prefix"
             case createdAt = "created_at"
             case expiresAt = "expires_at"
@@ -66,6 +69,7 @@ extension AdminAPI {
             self.expiresAt = key.expiresAt.map { $0 / 1_000_000 }
             self.revokedAt = key.revokedAt.map { $0 / 1_000_000 }
             self.active = key.isActive(at: now)
+            self.agent = key.agentID
         }
     }
 
@@ -77,8 +81,18 @@ extension AdminAPI {
         let input = try await Self.decode(
             CreateKey.self,
             from: request,
-            shape: "optional name, org, team, project, user, models, role, tags, expires_in"
+            shape: "optional name, org, team, project, user, models, role, tags, expires_in, agent"
         )
+        // An agent's key: the agent must be registered, and gives the key its team.
+        let agent = try await input.agent.asyncMap { id in
+            guard let agent = try await self.stores.agents.agent(id: id) else {
+                throw KeelError.invalidRequest("Unknown agent '\(id)'.", param: "agent")
+            }
+            return agent
+        }
+        if let agent, let team = agent.teamID, let named = input.team, named != team.rawValue {
+            throw KeelError.invalidRequest("Agent '\(agent.id)' belongs to another team.", param: "agent")
+        }
         let role: AdminRole
         if let text = input.role {
             guard let value = AdminRole(rawValue: text) else {
@@ -105,7 +119,8 @@ extension AdminAPI {
         if let project, let team = input.team, project.teamID.rawValue != team {
             throw KeelError.invalidRequest("Project '\(project.id)' belongs to another team.", param: "project")
         }
-        let team = try await self.existingTeam(input.team ?? project?.teamID.rawValue, param: "team")
+        let team = try await self.existingTeam(
+            input.team ?? project?.teamID.rawValue ?? agent?.teamID?.rawValue, param: "team")
         let organization = try await self.existingOrganization(input.org ?? team?.orgID.rawValue)
         if let team, let organization, team.orgID != organization.id {
             throw KeelError.invalidRequest("Team '\(team.id)' belongs to another org.", param: "team")
@@ -160,7 +175,8 @@ extension AdminAPI {
             role: role,
             tags: tags,
             createdAt: now,
-            expiresAt: expiresAt
+            expiresAt: expiresAt,
+            agentID: agent?.id
         )
         try await self.stores.keys.insert(key)
         self.keyRing.upsert(key)
@@ -275,7 +291,7 @@ extension AdminAPI {
 
 extension Optional {
     /// `transform` of the wrapped value, awaited; `nil` stays `nil`.
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async throws -> T? {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async throws -> T? {
         guard let value = self else { return nil }
         return try await transform(value)
     }

@@ -217,6 +217,7 @@ extension AdminResource: CustomStringConvertible {
         case .keyRateLimit: "key's rate limit"
         case .rateLimit: "rate limit"
         case .policy: "policy"
+        case .agent: "agent"
         }
     }
 }

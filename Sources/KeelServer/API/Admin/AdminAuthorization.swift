@@ -48,6 +48,9 @@ enum AdminResource: String, Sendable, CaseIterable {
     case rateLimit
     /// A compliance policy (`/admin/v1/policies`): only admins change it.
     case policy
+    /// A registered agent (`/admin/v1/agents`) and the holds on many agents: team admins
+    /// manage their team's.
+    case agent
 }
 
 /// What a call does with an object. A list is a `read` of each object it returns.
@@ -62,7 +65,7 @@ enum AdminOperation: String, Sendable, CaseIterable {
 /// | `admin` (and the admin key) | everything | everything, any role granted |
 /// | `auditor` | everything | nothing |
 /// | `viewer` | objects in its scope | nothing |
-/// | `team_admin` | objects in its scope (its team) | its team's projects, keys and keys' rate limits (never granting `admin` or `auditor`); users' membership of its team: a user of its team, or of its organisation without a team, may be moved into or out of its team |
+/// | `team_admin` | objects in its scope (its team) | its team's projects, keys, keys' rate limits and agents (never granting `admin` or `auditor`); users' membership of its team: a user of its team, or of its organisation without a team, may be moved into or out of its team |
 /// | `none` | nothing (403 on every admin route) | nothing |
 ///
 /// An object is *in the scope* of a caller bound to a team when it lives in that team (an
@@ -93,7 +96,8 @@ enum AdminAuthorization {
             case (.create, .project), (.update, .project), (.delete, .project),
                 (.create, .key), (.update, .key), (.delete, .key),
                 (.create, .budget), (.update, .budget), (.delete, .budget),
-                (.create, .keyRateLimit), (.update, .keyRateLimit), (.delete, .keyRateLimit):
+                (.create, .keyRateLimit), (.update, .keyRateLimit), (.delete, .keyRateLimit),
+                (.create, .agent), (.update, .agent), (.delete, .agent):
                 return caller.teamID != nil && target.teamID == caller.teamID
             case (.update, .userMembership):
                 guard let team = caller.teamID else { return false }
@@ -116,7 +120,7 @@ enum AdminAuthorization {
         case .auditor, .viewer: operation == .read
         case .teamAdmin:
             switch (operation, resource) {
-            case (.read, _), (_, .project), (_, .key), (_, .budget), (_, .keyRateLimit), (.update, .userMembership):
+            case (.read, _), (_, .project), (_, .key), (_, .budget), (_, .keyRateLimit), (_, .agent), (.update, .userMembership):
                 caller.teamID != nil
             default: false
             }

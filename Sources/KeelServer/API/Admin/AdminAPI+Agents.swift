@@ -1,0 +1,335 @@
+import FoundationEssentials
+import Hummingbird
+import KeelCore
+import KeelStorage
+import NIOCore
+
+// `/admin/v1/agents`: register, list, read, change and delete agents, suspend and resume one;
+// `/admin/v1/agent-holds`: suspend and resume every agent, or a team's (the kill switch).
+//
+// Admins manage every agent; team admins those of their team; other roles read those in their
+// scope. Every change reloads the data plane's agent book at once on this instance (halting the
+// requests in flight of an agent it suspends); other instances reload it within
+// `agents.sync_interval_ms`. Every change is an `admin_change` entry of the audit log.
+extension AdminAPI {
+    struct AgentView: Encodable {
+        var id: String
+        var object = "agent"
+        var name: String
+        var org: String?
+        var team: String?
+        var version: String
+        var description: String
+        var models: [String]?
+        var tools: [String]?
+        var offeredTools: String
+        var state: String
+        var suspendedAt: Int64?
+        var suspendedReason: String?
+        /// Why a request of the agent is refused now, when it is: its own suspension or a hold.
+        var suspendedBy: String?
+        var createdAt: Int64
+        var updatedAt: Int64
+        var versions: [VersionView]?
+
+        struct VersionView: Encodable {
+            var version: String
+            var since: Int64
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, object, name, org, team, version, description, models, tools, state, versions
+            case offeredTools = "offered_tools"
+            case suspendedAt = "suspended_at"
+            case suspendedReason = "suspended_reason"
+            case suspendedBy = "suspended_by"
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
+        }
+
+        init(_ agent: Agent, book: AgentBook, versions: [AgentVersion]? = nil) {
+            self.id = agent.id
+            self.name = agent.name
+            self.org = agent.orgID?.rawValue
+            self.team = agent.teamID?.rawValue
+            self.version = agent.version
+            self.description = agent.description
+            self.models = agent.models
+            self.tools = agent.tools
+            self.offeredTools = agent.offeredTools.rawValue
+            self.state = agent.state.rawValue
+            self.suspendedAt = agent.suspendedAt.map { $0 / 1_000_000 }
+            self.suspendedReason = agent.suspendedReason
+            var snapshot = book.snapshot
+            snapshot.agents[agent.id] = agent
+            self.suspendedBy = AgentBook.suspension(of: agent.id, team: agent.teamID, in: snapshot)
+            self.createdAt = agent.createdAt / 1_000_000
+            self.updatedAt = agent.updatedAt / 1_000_000
+            self.versions = versions?.map { VersionView(version: $0.version, since: $0.since / 1_000_000) }
+        }
+    }
+
+    struct HoldView: Encodable {
+        var id: String
+        var object = "agent_hold"
+        var team: String?
+        var reason: String?
+        var createdAt: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id, object, team, reason
+            case createdAt = "created_at"
+        }
+
+        init(_ hold: AgentHold) {
+            self.id = hold.scope
+            self.team = hold.teamID?.rawValue
+            self.reason = hold.reason
+            self.createdAt = hold.createdAt / 1_000_000
+        }
+    }
+
+    static func scope(of agent: Agent) -> AdminScope {
+        AdminScope(orgID: agent.orgID, teamID: agent.teamID)
+    }
+
+    /// `POST /admin/v1/agents` with `{"id","name","team","version","description","models",
+    /// "tools","offered_tools"}` (`name` required).
+    func createAgent(_ request: Request, book: AgentBook) async throws -> Response {
+        let caller = try self.authenticate(request, .create, .agent)
+        let body = try await Self.agentBody(from: request)
+        let id = try Self.newID(try Self.optionalString(body, "id"), prefix: "agt_")
+        let now = WallClock.unixMicros()
+        var agent = Agent(id: id, name: "", createdAt: now, updatedAt: now)
+        try await self.apply(body, to: &agent, creating: true)
+        try self.require(caller, .create, .agent, in: Self.scope(of: agent))
+        try await self.stores.agents.insert(agent)
+        try await book.reload()
+        let versions = try await self.stores.agents.versions(of: id)
+        return try Self.encode(AgentView(agent, book: book, versions: versions), status: .created)
+    }
+
+    /// `GET /admin/v1/agents?team=&state=`: the agents the caller may read, and the holds in force.
+    func listAgents(_ request: Request, book: AgentBook) async throws -> Response {
+        let caller = try self.authenticate(request, .read, .agent)
+        let parameters = request.uri.queryParameters
+        try await book.reload()
+        let snapshot = book.snapshot
+        var agents: [AgentView] = []
+        for agent in snapshot.agents.values.sorted(by: { $0.id < $1.id }) {
+            if let team = parameters["team"], agent.teamID?.rawValue != String(team) { continue }
+            if let state = parameters["state"], agent.state.rawValue != String(state) { continue }
+            guard AdminAuthorization.allows(caller, .read, .agent, in: Self.scope(of: agent)) else { continue }
+            agents.append(AgentView(agent, book: book))
+        }
+        let holds = ([snapshot.all].compactMap { $0 } + snapshot.teams.values.sorted { $0.scope < $1.scope })
+            .filter { AdminAuthorization.allows(caller, .read, .agent, in: AdminScope(teamID: $0.teamID)) || $0.teamID == nil }
+        struct List: Encodable {
+            var data: [AgentView]
+            var holds: [HoldView]
+        }
+        return try Self.encode(List(data: agents, holds: holds.map(HoldView.init)))
+    }
+
+    /// `GET /admin/v1/agents/{id}`: the agent with its version history.
+    func getAgent(_ request: Request, id: String, book: AgentBook) async throws -> Response {
+        let caller = try self.authenticate(request, .read, .agent)
+        let agent = try await self.existingAgent(id)
+        try self.require(caller, .read, .agent, in: Self.scope(of: agent))
+        let versions = try await self.stores.agents.versions(of: id)
+        return try Self.encode(AgentView(agent, book: book, versions: versions))
+    }
+
+    /// `PATCH /admin/v1/agents/{id}`: changes the members given (`null` clears `models` or
+    /// `tools`: any model, any tool). A new `version` enters the version history.
+    func updateAgent(_ request: Request, id: String, book: AgentBook) async throws -> Response {
+        let caller = try self.authenticate(request, .update, .agent)
+        var agent = try await self.existingAgent(id)
+        try self.require(caller, .update, .agent, in: Self.scope(of: agent))
+        let body = try await Self.agentBody(from: request)
+        if let chosen = try Self.optionalString(body, "id"), chosen != id {
+            throw KeelError.invalidRequest("An agent's id cannot change.", param: "id")
+        }
+        try await self.apply(body, to: &agent, creating: false)
+        try self.require(caller, .update, .agent, in: Self.scope(of: agent))
+        agent.updatedAt = WallClock.unixMicros()
+        guard try await self.stores.agents.update(agent) else { throw KeelError.notFound("No agent with id '\(id)'.") }
+        try await book.reload()
+        let versions = try await self.stores.agents.versions(of: id)
+        return try Self.encode(AgentView(agent, book: book, versions: versions))
+    }
+
+    /// `DELETE /admin/v1/agents/{id}`. Its keys stay bound to the id; its version history stays.
+    func deleteAgent(_ request: Request, id: String, book: AgentBook) async throws -> Response {
+        let caller = try self.authenticate(request, .delete, .agent)
+        let agent = try await self.existingAgent(id)
+        try self.require(caller, .delete, .agent, in: Self.scope(of: agent))
+        guard try await self.stores.agents.delete(id: id) else { throw KeelError.notFound("No agent with id '\(id)'.") }
+        try await book.reload()
+        return try Self.encode(Deleted(id: id, object: "agent"))
+    }
+
+    /// `POST /admin/v1/agents/{id}/suspend` with optional `{"reason"}`, and `…/resume`: the
+    /// kill switch for one agent. A suspension halts the agent's requests in flight here at
+    /// once, and on the other instances within `agents.sync_interval_ms`.
+    func setAgentState(_ request: Request, id: String, suspended: Bool, book: AgentBook) async throws -> Response {
+        let caller = try self.authenticate(request, .update, .agent)
+        var agent = try await self.existingAgent(id)
+        try self.require(caller, .update, .agent, in: Self.scope(of: agent))
+        let reason = try await Self.reason(from: request)
+        let now = WallClock.unixMicros()
+        agent.state = suspended ? .suspended : .active
+        agent.suspendedAt = suspended ? now : nil
+        agent.suspendedReason = suspended ? reason : nil
+        agent.updatedAt = now
+        guard try await self.stores.agents.update(agent) else { throw KeelError.notFound("No agent with id '\(id)'.") }
+        try await book.reload()
+        return try Self.encode(AgentView(agent, book: book))
+    }
+
+    /// `POST /admin/v1/agent-holds` with `{"team","reason"}`: suspends every agent of `team`, or
+    /// every agent when `team` is absent (admins only), registered or only named by
+    /// `x-keel-agent`.
+    func createAgentHold(_ request: Request, book: AgentBook) async throws -> Response {
+        let caller = try self.authenticate(request, .update, .agent)
+        let body = try await Self.agentBody(from: request, allowEmpty: true)
+        let team = try await self.existingTeam(try Self.optionalString(body, "team"), param: "team")
+        try self.require(caller, .update, .agent, in: AdminScope(orgID: team?.orgID, teamID: team?.id))
+        let reason = try Self.optionalString(body, "reason")
+        let hold = AgentHold(teamID: team?.id, reason: reason, createdAt: WallClock.unixMicros())
+        try await self.stores.agents.setHold(hold)
+        try await book.reload()
+        return try Self.encode(HoldView(hold), status: .created)
+    }
+
+    /// `GET /admin/v1/agent-holds`.
+    func listAgentHolds(_ request: Request) async throws -> Response {
+        let caller = try self.authenticate(request, .read, .agent)
+        let holds = try await self.stores.agents.holds().filter {
+            $0.teamID == nil || AdminAuthorization.allows(caller, .read, .agent, in: AdminScope(teamID: $0.teamID))
+        }
+        struct List: Encodable { var data: [HoldView] }
+        return try Self.encode(List(data: holds.map(HoldView.init)))
+    }
+
+    /// `DELETE /admin/v1/agent-holds?team=`: lifts the hold of `team`, or the one on every agent.
+    /// Agents suspended one by one stay suspended.
+    func deleteAgentHold(_ request: Request, book: AgentBook) async throws -> Response {
+        let caller = try self.authenticate(request, .update, .agent)
+        let teamID = request.uri.queryParameters["team"].map { TeamID(String($0)) }
+        let team = try await teamID.asyncMap { id in
+            guard let team = try await self.stores.tenancy.team(id: id) else {
+                throw KeelError.invalidRequest("Unknown team '\(id)'.", param: "team")
+            }
+            return team
+        }
+        try self.require(caller, .update, .agent, in: AdminScope(orgID: team?.orgID, teamID: team?.id))
+        guard try await self.stores.agents.removeHold(teamID: teamID) else {
+            throw KeelError.notFound(teamID.map { "No hold on the agents of team '\($0)'." } ?? "No hold on every agent.")
+        }
+        try await book.reload()
+        let scope = AgentHold(teamID: teamID, reason: nil, createdAt: 0).scope
+        return try Self.encode(Deleted(id: scope, object: "agent_hold"))
+    }
+
+    // MARK: Input
+
+    private func existingAgent(_ id: String) async throws -> Agent {
+        guard let agent = try await self.stores.agents.agent(id: id) else {
+            throw KeelError.notFound("No agent with id '\(id)'.")
+        }
+        return agent
+    }
+
+    private static func agentBody(from request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
+        let body = try await request.body.collect(upTo: 64 << 10)
+        if allowEmpty, body.readableBytes == 0 { return .object([]) }
+        guard let value = try? JSONValue(parsing: body), case .object = value else {
+            throw KeelError.invalidRequest(
+                "The body must be a JSON object: an agent (id, name, team, version, description, models, tools, offered_tools)."
+            )
+        }
+        return value
+    }
+
+    /// The optional `reason` of a suspension (an empty body has none).
+    private static func reason(from request: Request) async throws -> String? {
+        try Self.optionalString(try await Self.agentBody(from: request, allowEmpty: true), "reason")
+    }
+
+    private static func optionalString(_ body: JSONValue, _ key: String) throws(KeelError) -> String? {
+        switch body[key] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        default: throw .invalidRequest("Invalid '\(key)': expected a string.", param: key)
+        }
+    }
+
+    /// `nil` for `null`; `.some(nil)` when absent; the strings otherwise.
+    private static func optionalStrings(_ body: JSONValue, _ key: String) throws(KeelError) -> [String]?? {
+        switch body[key] {
+        case nil: return .none
+        case .null?: return .some(nil)
+        case .array(let items)?:
+            var strings: [String] = []
+            for item in items {
+                guard case .string(let text) = item, !text.isEmpty, text.count <= 200 else {
+                    throw .invalidRequest("Invalid '\(key)': expected an array of non-empty strings.", param: key)
+                }
+                strings.append(text)
+            }
+            return .some(strings)
+        default: throw .invalidRequest("Invalid '\(key)': expected an array of strings, or null.", param: key)
+        }
+    }
+
+    /// Applies the members of `body` to `agent`, checked: `name` (required on creation), a team
+    /// that exists (its organisation becomes the agent's), models that exist (or `*` patterns).
+    private func apply(_ body: JSONValue, to agent: inout Agent, creating: Bool) async throws {
+        guard case .object(let members) = body else { return }
+        let known: Set<String> = ["id", "name", "team", "version", "description", "models", "tools", "offered_tools"]
+        if let unknown = members.first(where: { !known.contains($0.key) }) {
+            throw KeelError.invalidRequest(
+                "Unknown member '\(unknown.key)'; an agent has \(known.sorted().joined(separator: ", ")).", param: unknown.key)
+        }
+        if creating || body["name"] != nil {
+            agent.name = try Self.name(try Self.optionalString(body, "name"))
+        }
+        if body["team"] != nil {
+            let team = try await self.existingTeam(try Self.optionalString(body, "team"), param: "team")
+            agent.teamID = team?.id
+            agent.orgID = team?.orgID
+        }
+        if let version = try Self.optionalString(body, "version") {
+            guard !version.isEmpty, version.count <= 64 else {
+                throw KeelError.invalidRequest("Invalid 'version': 1 to 64 characters.", param: "version")
+            }
+            agent.version = version
+        }
+        if let description = try Self.optionalString(body, "description") {
+            guard description.count <= 2_000 else {
+                throw KeelError.invalidRequest("Invalid 'description': at most 2000 characters.", param: "description")
+            }
+            agent.description = description
+        }
+        if case .some(let models) = try Self.optionalStrings(body, "models") {
+            for model in models ?? [] where !model.contains("*") && self.registry.entries[model] == nil {
+                throw KeelError.invalidRequest("Unknown model '\(model)'.", param: "models")
+            }
+            agent.models = models
+        }
+        if case .some(let tools) = try Self.optionalStrings(body, "tools") {
+            for tool in tools ?? [] where tool.split(separator: "/", omittingEmptySubsequences: false).count > 2 {
+                throw KeelError.invalidRequest(
+                    "Invalid tool '\(tool)': 'tool' or 'server/tool', either part may hold '*'.", param: "tools")
+            }
+            agent.tools = tools
+        }
+        if let text = try Self.optionalString(body, "offered_tools") {
+            guard let action = Agent.OfferedToolAction(rawValue: text) else {
+                throw KeelError.invalidRequest("Invalid 'offered_tools': refuse or remove.", param: "offered_tools")
+            }
+            agent.offeredTools = action
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Hummingbird
+
+extension KeelRoutes {
+    /// `/admin/v1/agents` and `/admin/v1/agent-holds`, answered by `admin` with the data plane's
+    /// agent `book`, which every change reloads.
+    static func addAgents(to router: Router<BasicRequestContext>, admin: AdminAPI, book: AgentBook) {
+        let group = router.group("admin/v1")
+        group.post("agents") { request, _ in
+            try await admin.respond { try await admin.createAgent(request, book: book) }
+        }
+        group.get("agents") { request, _ in try await admin.listAgents(request, book: book) }
+        group.get("agents/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            return try await admin.getAgent(request, id: id, book: book)
+        }
+        group.patch("agents/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            return try await admin.respond { try await admin.updateAgent(request, id: id, book: book) }
+        }
+        group.delete("agents/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            return try await admin.respond { try await admin.deleteAgent(request, id: id, book: book) }
+        }
+        group.post("agents/{id}/suspend") { request, context in
+            let id = try context.parameters.require("id")
+            return try await admin.setAgentState(request, id: id, suspended: true, book: book)
+        }
+        group.post("agents/{id}/resume") { request, context in
+            let id = try context.parameters.require("id")
+            return try await admin.setAgentState(request, id: id, suspended: false, book: book)
+        }
+        group.post("agent-holds") { request, _ in try await admin.createAgentHold(request, book: book) }
+        group.get("agent-holds") { request, _ in try await admin.listAgentHolds(request) }
+        group.delete("agent-holds") { request, _ in try await admin.deleteAgentHold(request, book: book) }
+    }
+}

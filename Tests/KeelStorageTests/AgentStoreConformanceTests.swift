@@ -1,0 +1,88 @@
+import KeelCore
+import KeelStorage
+import Testing
+
+@Suite("AgentStore conformance")
+struct AgentStoreConformanceTests {
+    @Test(arguments: StoreBackend.enabled)
+    func agentsAreRegisteredChangedVersionedAndDeleted(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let store = stores.agents
+            let support = Agent(
+                id: "support-bot",
+                name: "Support \"bot\" ünï",
+                orgID: "acme",
+                teamID: "care",
+                version: "1.0",
+                description: "Answers tickets",
+                models: ["keel-sim-chat", "gpt-4o*"],
+                tools: ["zendesk/*", "search"],
+                offeredTools: .remove,
+                createdAt: 10,
+                updatedAt: 10
+            )
+            let triage = Agent(id: "triage", name: "Triage", createdAt: 5, updatedAt: 5)
+            try await store.insert(support)
+            try await store.insert(triage)
+            #expect(try await store.agents() == [support, triage])
+            #expect(try await store.agent(id: "support-bot") == support)
+            #expect(try await store.agent(id: "missing") == nil)
+            await #expect(throws: StorageError.self) { try await store.insert(triage) }
+
+            // A change of settings alone keeps the version history; a new version enters it.
+            var changed = support
+            changed.tools = nil
+            changed.updatedAt = 20
+            #expect(try await store.update(changed))
+            changed.version = "1.1"
+            changed.state = .suspended
+            changed.suspendedAt = 30
+            changed.suspendedReason = "loops"
+            changed.updatedAt = 30
+            #expect(try await store.update(changed))
+            #expect(try await store.agent(id: "support-bot") == changed)
+            #expect(
+                try await store.versions(of: "support-bot") == [
+                    AgentVersion(agentID: "support-bot", version: "1.0", since: 10),
+                    AgentVersion(agentID: "support-bot", version: "1.1", since: 30),
+                ]
+            )
+            #expect(try await !store.update(Agent(id: "missing", name: "x", createdAt: 0, updatedAt: 0)))
+
+            #expect(try await store.delete(id: "support-bot"))
+            #expect(try await !store.delete(id: "support-bot"))
+            #expect(try await store.agents().map(\.id) == ["triage"])
+            #expect(try await store.versions(of: "support-bot").count == 2, "the history outlives the agent")
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func holdsAreSetReplacedAndLifted(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let store = stores.agents
+            #expect(try await store.holds().isEmpty)
+            try await store.setHold(AgentHold(teamID: "care", reason: "incident 7", createdAt: 1))
+            try await store.setHold(AgentHold(teamID: nil, reason: nil, createdAt: 2))
+            try await store.setHold(AgentHold(teamID: "care", reason: "incident 8", createdAt: 3))
+            #expect(
+                try await store.holds() == [
+                    AgentHold(teamID: nil, reason: nil, createdAt: 2),
+                    AgentHold(teamID: "care", reason: "incident 8", createdAt: 3),
+                ]
+            )
+            #expect(try await store.removeHold(teamID: nil))
+            #expect(try await !store.removeHold(teamID: nil))
+            #expect(try await store.removeHold(teamID: "care"))
+            #expect(try await store.holds().isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
+    func aKeyKeepsTheAgentItIsBoundTo(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let key = VirtualKey(id: "k1", hash: "h1", prefix: "sk-1", createdAt: 1, agentID: "support-bot")
+            try await stores.keys.insert(key)
+            #expect(try await stores.keys.key(id: "k1")?.agentID == "support-bot")
+        }
+    }
+}
