@@ -58,6 +58,7 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "Name shown in lists.") var name: String?
         @Option(help: "Comma-separated model names the key may use (default: all).") var models: String?
         @Option(help: "Lifetime such as 30d, 12h, 45m.") var expiresIn: String?
+        @Option(help: "A registered agent: the key's requests are that agent's.") var agent: String?
 
         func run() async throws {
             var body: [String: Any] = [:]
@@ -70,6 +71,7 @@ struct Keys: AsyncParsableCommand {
             if let name { body["name"] = name }
             if let models { body["models"] = models.split(separator: ",").map { String($0) } }
             if let expiresIn { body["expires_in"] = expiresIn }
+            if let agent { body["agent"] = agent }
             let created = try await self.connection.call(.POST, "/admin/v1/keys", body: body) as? [String: Any] ?? [:]
             let scope = (created["team"] as? String).map { "team \($0)" } ?? (created["org"] as? String).map { "org \($0)" } ?? "no team"
             print("Created key \(created["id"] ?? "?") for \(scope). It is shown only now:")

@@ -100,7 +100,7 @@ struct PostgresBackendTests {
             )
             #expect(
                 tables == [
-                    "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
+                    "agent", "agent_hold", "agent_task", "agent_version", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
                     "audit_signer_lease",
                     "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
                     "policy_probe_result", "project",
@@ -151,7 +151,7 @@ struct PostgresBackendTests {
             )
             #expect(
                 collations == [
-                    "budget.C", "org.C", "policy.C", "project.C", "rate_limit_rule.C", "request_record.C",
+                    "agent.C", "budget.C", "org.C", "policy.C", "project.C", "rate_limit_rule.C", "request_record.C",
                     "schema_migration.C", "team.C",
                     "user_account.C", "virtual_key.C",
                 ]

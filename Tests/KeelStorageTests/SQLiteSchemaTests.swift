@@ -44,7 +44,7 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "agent_task", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
+                    "agent", "agent_hold", "agent_task", "agent_version", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
                     "audit_signer_lease",
                     "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
                     "policy_probe_result", "project",
@@ -67,7 +67,7 @@ struct SQLiteSchemaTests {
             #expect(
                 columns["virtual_key"] == [
                     "id", "hash", "prefix", "name", "team_id", "project_id", "user_id", "models", "created_at",
-                    "expires_at", "revoked_at", "org_id", "role", "tags",
+                    "expires_at", "revoked_at", "org_id", "role", "tags", "agent_id",
                 ]
             )
             #expect(columns["org"] == ["id", "name", "created_at", "updated_at"])
@@ -90,7 +90,7 @@ struct SQLiteSchemaTests {
             #expect(columns["audit_node"] == ["level", "idx", "hash"])
             #expect(
                 indexes == [
-                    "audit_entry_request", "audit_entry_time", "audit_salt_org", "request_body_org_time",
+                    "agent_team", "audit_entry_request", "audit_entry_time", "audit_salt_org", "request_body_org_time",
                     "request_record_key_started_at",
                     "request_record_model_started_at", "request_record_org_started_at",
                     "request_record_started_at", "request_record_task_started_at",
