@@ -140,6 +140,52 @@ struct AgentRegistryTests {
         }
     }
 
+    /// The tools of a request in `dialect`, by name, and a `tool_choice` that requires a call.
+    static func toolsExtra(_ names: [String], dialect: String, stream: Bool) -> String {
+        let tools =
+            dialect == "anthropic"
+            ? names.map { #"{"name":"\#($0)","input_schema":{"type":"object","properties":{}}}"# }
+            : names.map { #"{"type":"function","function":{"name":"\#($0)","parameters":{"type":"object","properties":{}}}}"# }
+        let choice = dialect == "anthropic" ? #"{"type":"any"}"# : #""required""#
+        return #""tools":[\#(tools.joined(separator: ","))],"tool_choice":\#(choice)"# + (stream ? #","stream":true"# : "")
+    }
+
+    static func callWithTools(_ keel: TestGateway, dialect: String, stream: Bool, tools: [String], key: String) async throws
+        -> TestResponse
+    {
+        let extra = Self.toolsExtra(tools, dialect: dialect, stream: stream)
+        if dialect == "anthropic" {
+            return try await keel.post("/v1/messages", json: AnthropicIngressTests.body("look it up", model: "keel-sim-chat", extra: extra), key: key)
+        }
+        return try await keel.post("/v1/chat/completions", json: chatBody("look it up", extra: extra), key: key)
+    }
+
+    @Test(arguments: Self.dialects)
+    func toolsOutsideAnAgentsScopeAreRefusedOrTakenOutOfTheRequest(dialect: String) async throws {
+        try await TestKeel.run { keel in
+            _ = try await Self.register(keel, #"{"id":"strict","name":"Strict","tools":["search","zendesk/*"]}"#)
+            _ = try await Self.register(
+                keel, #"{"id":"lenient","name":"Lenient","tools":["search"],"offered_tools":"remove"}"#)
+            let strict = try await Self.agentKey(keel, agent: "strict")
+            let lenient = try await Self.agentKey(keel, agent: "lenient")
+            for stream in [false, true] {
+                let allowed = try await Self.callWithTools(keel, dialect: dialect, stream: stream, tools: ["search"], key: strict)
+                #expect(allowed.status == 200, "\(allowed.body)")
+                let refused = try await Self.callWithTools(
+                    keel, dialect: dialect, stream: stream, tools: ["search", "delete_db"], key: strict)
+                #expect(refused.status == 403, "\(refused.body)")
+                #expect(refused.body.contains("may not be offered the tools 'delete_db'"), "\(refused.body)")
+
+                // Taken out: the model only sees (and so only calls) the tool in scope.
+                let trimmed = try await Self.callWithTools(
+                    keel, dialect: dialect, stream: stream, tools: ["delete_db", "search"], key: lenient)
+                #expect(trimmed.status == 200, "\(trimmed.body)")
+                #expect(trimmed.body.contains("search"), "\(trimmed.body)")
+                #expect(!trimmed.body.contains("delete_db"), "\(trimmed.body)")
+            }
+        }
+    }
+
     @Test func withRegistrationRequiredOnlyRegisteredAgentsMayBeNamed() async throws {
         try await TestKeel.run(configure: { $0.agents.requireRegistration = true }) { keel in
             _ = try await Self.register(keel, #"{"id":"planner","name":"Planner"}"#)

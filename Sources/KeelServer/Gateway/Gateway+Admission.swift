@@ -63,13 +63,18 @@ extension Gateway {
                     answer: nil
                 )
             }
-            let body = try parse(bytes, self.limits.maxJSONDepth)
+            var body = try parse(bytes, self.limits.maxJSONDepth)
             describe(body, &record)
             try self.resolve(record.requestedModel, for: principal)
             var agent: Agent?
             var flight: AgentFlight?
             if let agentID = record.agentID, let agents = self.agents {
                 (agent, flight) = try agents.admit(agentID: agentID, principal: principal, model: record.requestedModel)
+                if let agent, agent.tools != nil, let kept = try Self.offeredTools(bytes, agent: agent) {
+                    // Tools outside the agent's scope were taken out: the request goes on without them.
+                    body = try parse(kept, self.limits.maxJSONDepth)
+                    describe(body, &record)
+                }
             }
             let policy = try self.policy(for: principal, model: record.requestedModel)
             if policy.keepsBodies { record.keptBodies = KeptBodies(prompt: bytes) }
@@ -106,6 +111,25 @@ extension Gateway {
             let failure: KeelError = error
             await self.recordFailure(&record, error: failure, started: started, trace: trace)
             throw RecordedFailure(error: failure, requestID: record.id.rawValue)
+        }
+    }
+
+    /// Holds the tools `body` offers the model to `agent`'s `tools`: `nil` when every one is in
+    /// scope, the body without the others when the agent's `offered_tools` is `remove`.
+    ///
+    /// - Throws: `agent_scope_violation` (403) naming the tools outside the scope when it is
+    ///   `refuse`.
+    static func offeredTools(_ body: ByteBuffer, agent: Agent) throws(KeelError) -> ByteBuffer? {
+        let outside = OfferedTools.names(in: body).filter { !agent.mayUse(tool: $0) }
+        guard !outside.isEmpty else { return nil }
+        switch agent.offeredTools {
+        case .refuse:
+            throw .agentScopeViolation(
+                "The agent '\(agent.id)' may not be offered the tools " + outside.map { "'\($0)'" }.joined(separator: ", ") + ".",
+                param: "tools"
+            )
+        case .remove:
+            return OfferedTools.removing(Set(outside), from: body)
         }
     }
 
