@@ -87,7 +87,9 @@ struct Agents: AsyncParsableCommand {
         @Argument(help: "Agent id.") var id: String
 
         func run() async throws {
-            try Agents.printJSON(try await self.connection.call(.GET, "/admin/v1/agents/\(TenancyTable.escape(self.id))"))
+            try Agents.printJSON(
+                try await self.connection.call(.GET, "/admin/v1/agents/\(TenancyTable.escape(self.id))")
+            )
         }
     }
 
@@ -119,7 +121,10 @@ struct Agents: AsyncParsableCommand {
         func run() async throws {
             try Agents.printJSON(
                 try await self.connection.call(
-                    .PATCH, "/admin/v1/agents/\(TenancyTable.escape(self.id))", body: self.settings.body)
+                    .PATCH,
+                    "/admin/v1/agents/\(TenancyTable.escape(self.id))",
+                    body: self.settings.body
+                )
             )
         }
     }
@@ -165,7 +170,10 @@ struct Agents: AsyncParsableCommand {
             if let reason { body["reason"] = reason }
             if let id = self.target.id {
                 let agent = try await self.connection.call(
-                    .POST, "/admin/v1/agents/\(TenancyTable.escape(id))/suspend", body: body)
+                    .POST,
+                    "/admin/v1/agents/\(TenancyTable.escape(id))/suspend",
+                    body: body
+                )
                 print("Suspended agent \((agent as? [String: Any])?["id"] as? String ?? id).")
             } else {
                 if let team = self.target.team { body["team"] = team }
@@ -186,12 +194,19 @@ struct Agents: AsyncParsableCommand {
 
         func run() async throws {
             if let id = self.target.id {
-                _ = try await self.connection.call(.POST, "/admin/v1/agents/\(TenancyTable.escape(id))/resume", body: [:])
+                _ = try await self.connection.call(
+                    .POST,
+                    "/admin/v1/agents/\(TenancyTable.escape(id))/resume",
+                    body: [:]
+                )
                 print("Resumed agent \(id).")
             } else {
                 let query = self.target.team.map { "?team=\(TenancyTable.escape($0))" } ?? ""
                 _ = try await self.connection.call(.DELETE, "/admin/v1/agent-holds" + query)
-                print(self.target.team.map { "Lifted the suspension of team \($0)'s agents." } ?? "Lifted the suspension of every agent.")
+                print(
+                    self.target.team.map { "Lifted the suspension of team \($0)'s agents." }
+                        ?? "Lifted the suspension of every agent."
+                )
             }
         }
     }

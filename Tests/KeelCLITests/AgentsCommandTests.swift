@@ -29,21 +29,38 @@ struct AgentsCommandTests {
             #expect(created.status == 0, "\(created.output)")
             #expect(created.output.contains(#""version" : "2.0""#), "\(created.output)")
             #expect(try await chat() == "200")
-            let narrowed = try await KeelProcessTests.run(["agents", "update", "cli-bot", "--models", "gpt-*"], environment: admin)
+            let narrowed = try await KeelProcessTests.run(
+                ["agents", "update", "cli-bot", "--models", "gpt-*"],
+                environment: admin
+            )
             #expect(narrowed.status == 0, "\(narrowed.output)")
             #expect(try await chat() == "403", "outside the agent's models")
-            #expect(try await KeelProcessTests.run(["agents", "update", "cli-bot", "--models", "keel-sim-chat"], environment: admin).status == 0)
+            #expect(
+                try await KeelProcessTests.run(
+                    ["agents", "update", "cli-bot", "--models", "keel-sim-chat"],
+                    environment: admin
+                ).status == 0
+            )
 
             let listed = try await KeelProcessTests.run(["agents", "list"], environment: admin)
             #expect(listed.output.contains("cli-bot\tCLI bot\t-\t2.0\tactive\tkeel-sim-chat\t*"), "\(listed.output)")
 
-            let suspended = try await KeelProcessTests.run(["agents", "suspend", "cli-bot", "--reason", "drill"], environment: admin)
-            #expect(suspended.status == 0 && suspended.output.contains("Suspended agent cli-bot."), "\(suspended.output)")
+            let suspended = try await KeelProcessTests.run(
+                ["agents", "suspend", "cli-bot", "--reason", "drill"],
+                environment: admin
+            )
+            #expect(
+                suspended.status == 0 && suspended.output.contains("Suspended agent cli-bot."),
+                "\(suspended.output)"
+            )
             #expect(try await chat() == "403")
             #expect(try await KeelProcessTests.run(["agents", "resume", "cli-bot"], environment: admin).status == 0)
             #expect(try await chat() == "200")
 
-            let all = try await KeelProcessTests.run(["agents", "suspend", "--all", "--reason", "fleet drill"], environment: admin)
+            let all = try await KeelProcessTests.run(
+                ["agents", "suspend", "--all", "--reason", "fleet drill"],
+                environment: admin
+            )
             #expect(all.output.contains("Suspended every agent."), "\(all.output)")
             #expect(try await chat() == "403")
             let holds = try await KeelProcessTests.run(["agents", "list"], environment: admin)
@@ -51,7 +68,10 @@ struct AgentsCommandTests {
             #expect(try await KeelProcessTests.run(["agents", "resume", "--all"], environment: admin).status == 0)
             #expect(try await chat() == "200")
 
-            let ambiguous = try await KeelProcessTests.run(["agents", "suspend", "cli-bot", "--all"], environment: admin)
+            let ambiguous = try await KeelProcessTests.run(
+                ["agents", "suspend", "cli-bot", "--all"],
+                environment: admin
+            )
             #expect(ambiguous.status != 0)
 
             let shown = try await KeelProcessTests.run(["agents", "show", "cli-bot"], environment: admin)

@@ -33,7 +33,8 @@ struct AgentScopeTests {
 
     @Test func offeredToolsAreReadInBothDialectsAndTakenOut() throws {
         let openAI = ByteBuffer(
-            string: #"{"model":"m","tools":[{"type":"function","function":{"name":"search"}},{"type":"custom","custom":{"name":"shell"}}],"tool_choice":{"type":"function","function":{"name":"shell"}},"temperature":0.25}"#
+            string:
+                #"{"model":"m","tools":[{"type":"function","function":{"name":"search"}},{"type":"custom","custom":{"name":"shell"}}],"tool_choice":{"type":"function","function":{"name":"shell"}},"temperature":0.25}"#
         )
         #expect(OfferedTools.names(in: openAI) == ["search", "shell"])
         let trimmed = try #require(OfferedTools.removing(["shell"], from: openAI))
@@ -43,7 +44,8 @@ struct AgentScopeTests {
             "a choice of a removed tool goes with it"
         )
         let anthropic = ByteBuffer(
-            string: #"{"model":"m","tools":[{"name":"delete_db","input_schema":{}},{"type":"web_search_20250305","name":"web_search"}],"tool_choice":{"type":"any"}}"#
+            string:
+                #"{"model":"m","tools":[{"name":"delete_db","input_schema":{}},{"type":"web_search_20250305","name":"web_search"}],"tool_choice":{"type":"any"}}"#
         )
         #expect(OfferedTools.names(in: anthropic) == ["delete_db", "web_search"])
         #expect(
@@ -51,7 +53,8 @@ struct AgentScopeTests {
                 == #"{"model":"m","tools":[{"type":"web_search_20250305","name":"web_search"}],"tool_choice":{"type":"any"}}"#
         )
         #expect(
-            String(buffer: try #require(OfferedTools.removing(["delete_db", "web_search"], from: anthropic))) == #"{"model":"m"}"#,
+            String(buffer: try #require(OfferedTools.removing(["delete_db", "web_search"], from: anthropic)))
+                == #"{"model":"m"}"#,
             "no tool left: no tools and no tool_choice"
         )
         #expect(OfferedTools.names(in: ByteBuffer(string: #"{"model":"m"}"#)).isEmpty)

@@ -43,14 +43,20 @@ struct AgentRegistryTests {
                 headers: headers
             )
         }
-        return try await keel.post("/v1/chat/completions", json: chatBody(prompt, model: model, extra: extra), key: key, headers: headers)
+        return try await keel.post(
+            "/v1/chat/completions",
+            json: chatBody(prompt, model: model, extra: extra),
+            key: key,
+            headers: headers
+        )
     }
 
     /// The error code of a refusal in either dialect (OpenAI `error.code`, or the message of an
     /// Anthropic error, which carries no code: the test then matches the message).
     static func refusal(_ response: TestResponse) -> String {
         let error = response.json?["error"] as? [String: Any]
-        return (error?["code"] as? String) ?? (error?["type"] as? String ?? "") + ": " + (error?["message"] as? String ?? "")
+        return (error?["code"] as? String) ?? (error?["type"] as? String ?? "") + ": "
+            + (error?["message"] as? String ?? "")
     }
 
     static let dialects = ["openai", "anthropic"]
@@ -78,12 +84,20 @@ struct AgentRegistryTests {
                 #expect(refused.status == 400, "\(body): \(refused.body)")
                 #expect((refused.json?["error"] as? [String: Any])?["param"] as? String == param, "\(refused.body)")
             }
-            #expect(try await keel.post("/admin/v1/agents", json: #"{"id":"support-bot","name":"again"}"#).status == 409)
+            #expect(
+                try await keel.post("/admin/v1/agents", json: #"{"id":"support-bot","name":"again"}"#).status == 409
+            )
 
-            let patched = try await keel.send(.PATCH, "/admin/v1/agents/support-bot", body: #"{"version":"1.1","tools":null}"#)
+            let patched = try await keel.send(
+                .PATCH,
+                "/admin/v1/agents/support-bot",
+                body: #"{"version":"1.1","tools":null}"#
+            )
             #expect(patched.status == 200, "\(patched.body)")
             #expect(patched.json?["tools"] == nil && patched.json?["name"] as? String == "Support bot")
-            #expect((patched.json?["versions"] as? [[String: Any]])?.map { $0["version"] as? String } == ["1.0", "1.1"])
+            #expect(
+                (patched.json?["versions"] as? [[String: Any]])?.map { $0["version"] as? String } == ["1.0", "1.1"]
+            )
 
             let suspended = try await keel.post("/admin/v1/agents/support-bot/suspend", json: #"{"reason":"looping"}"#)
             #expect(suspended.status == 200, "\(suspended.body)")
@@ -91,7 +105,10 @@ struct AgentRegistryTests {
             #expect(suspended.json?["suspended_reason"] as? String == "looping")
             let listed = try await keel.send(.GET, "/admin/v1/agents?state=suspended")
             #expect((listed.json?["data"] as? [[String: Any]])?.map { $0["id"] as? String } == ["support-bot"])
-            #expect(try await keel.post("/admin/v1/agents/support-bot/resume", json: "").json?["state"] as? String == "active")
+            #expect(
+                try await keel.post("/admin/v1/agents/support-bot/resume", json: "").json?["state"] as? String
+                    == "active"
+            )
             #expect(try await keel.send(.GET, "/admin/v1/agents/nobody").status == 404)
             #expect(try await keel.send(.DELETE, "/admin/v1/agents/support-bot").status == 200)
             #expect(try await keel.send(.GET, "/admin/v1/agents/support-bot").status == 404)
@@ -116,13 +133,30 @@ struct AgentRegistryTests {
             for stream in [false, true] {
                 let own = try await Self.call(keel, dialect: dialect, stream: stream, key: key)
                 #expect(own.status == 200, "\(own.body)")
-                let same = try await Self.call(keel, dialect: dialect, stream: stream, key: key, headers: [("x-keel-agent", "writer")])
+                let same = try await Self.call(
+                    keel,
+                    dialect: dialect,
+                    stream: stream,
+                    key: key,
+                    headers: [("x-keel-agent", "writer")]
+                )
                 #expect(same.status == 200, "\(same.body)")
                 let spoofed = try await Self.call(
-                    keel, dialect: dialect, stream: stream, key: key, headers: [("x-keel-agent", "admin-bot")])
+                    keel,
+                    dialect: dialect,
+                    stream: stream,
+                    key: key,
+                    headers: [("x-keel-agent", "admin-bot")]
+                )
                 #expect(spoofed.status == 403, "\(spoofed.body)")
                 #expect(spoofed.body.contains("belongs to the agent 'writer'"), "\(spoofed.body)")
-                let otherModel = try await Self.call(keel, dialect: dialect, stream: stream, model: "via-anthropic", key: key)
+                let otherModel = try await Self.call(
+                    keel,
+                    dialect: dialect,
+                    stream: stream,
+                    model: "via-anthropic",
+                    key: key
+                )
                 #expect(otherModel.status == 403, "\(otherModel.body)")
                 #expect(otherModel.body.contains("may not call the model 'via-anthropic'"), "\(otherModel.body)")
                 if dialect == "openai" {
@@ -135,7 +169,10 @@ struct AgentRegistryTests {
             await keel.shutdown()
             let records = try await keel.records()
             #expect(records.count == 8)
-            #expect(records.allSatisfy { $0.agentID == "writer" }, "a bound key's requests are its agent's, refused or not")
+            #expect(
+                records.allSatisfy { $0.agentID == "writer" },
+                "a bound key's requests are its agent's, refused or not"
+            )
             #expect(records.filter { $0.errorClass == "agent_scope_violation" && $0.status == 403 }.count == 4)
         }
     }
@@ -145,17 +182,30 @@ struct AgentRegistryTests {
         let tools =
             dialect == "anthropic"
             ? names.map { #"{"name":"\#($0)","input_schema":{"type":"object","properties":{}}}"# }
-            : names.map { #"{"type":"function","function":{"name":"\#($0)","parameters":{"type":"object","properties":{}}}}"# }
+            : names.map {
+                #"{"type":"function","function":{"name":"\#($0)","parameters":{"type":"object","properties":{}}}}"#
+            }
         let choice = dialect == "anthropic" ? #"{"type":"any"}"# : #""required""#
-        return #""tools":[\#(tools.joined(separator: ","))],"tool_choice":\#(choice)"# + (stream ? #","stream":true"# : "")
+        return #""tools":[\#(tools.joined(separator: ","))],"tool_choice":\#(choice)"#
+            + (stream ? #","stream":true"# : "")
     }
 
-    static func callWithTools(_ keel: TestGateway, dialect: String, stream: Bool, tools: [String], key: String) async throws
+    static func callWithTools(
+        _ keel: TestGateway,
+        dialect: String,
+        stream: Bool,
+        tools: [String],
+        key: String
+    ) async throws
         -> TestResponse
     {
         let extra = Self.toolsExtra(tools, dialect: dialect, stream: stream)
         if dialect == "anthropic" {
-            return try await keel.post("/v1/messages", json: AnthropicIngressTests.body("look it up", model: "keel-sim-chat", extra: extra), key: key)
+            return try await keel.post(
+                "/v1/messages",
+                json: AnthropicIngressTests.body("look it up", model: "keel-sim-chat", extra: extra),
+                key: key
+            )
         }
         return try await keel.post("/v1/chat/completions", json: chatBody("look it up", extra: extra), key: key)
     }
@@ -165,20 +215,38 @@ struct AgentRegistryTests {
         try await TestKeel.run { keel in
             _ = try await Self.register(keel, #"{"id":"strict","name":"Strict","tools":["search","zendesk/*"]}"#)
             _ = try await Self.register(
-                keel, #"{"id":"lenient","name":"Lenient","tools":["search"],"offered_tools":"remove"}"#)
+                keel,
+                #"{"id":"lenient","name":"Lenient","tools":["search"],"offered_tools":"remove"}"#
+            )
             let strict = try await Self.agentKey(keel, agent: "strict")
             let lenient = try await Self.agentKey(keel, agent: "lenient")
             for stream in [false, true] {
-                let allowed = try await Self.callWithTools(keel, dialect: dialect, stream: stream, tools: ["search"], key: strict)
+                let allowed = try await Self.callWithTools(
+                    keel,
+                    dialect: dialect,
+                    stream: stream,
+                    tools: ["search"],
+                    key: strict
+                )
                 #expect(allowed.status == 200, "\(allowed.body)")
                 let refused = try await Self.callWithTools(
-                    keel, dialect: dialect, stream: stream, tools: ["search", "delete_db"], key: strict)
+                    keel,
+                    dialect: dialect,
+                    stream: stream,
+                    tools: ["search", "delete_db"],
+                    key: strict
+                )
                 #expect(refused.status == 403, "\(refused.body)")
                 #expect(refused.body.contains("may not be offered the tools 'delete_db'"), "\(refused.body)")
 
                 // Taken out: the model only sees (and so only calls) the tool in scope.
                 let trimmed = try await Self.callWithTools(
-                    keel, dialect: dialect, stream: stream, tools: ["delete_db", "search"], key: lenient)
+                    keel,
+                    dialect: dialect,
+                    stream: stream,
+                    tools: ["delete_db", "search"],
+                    key: lenient
+                )
                 #expect(trimmed.status == 200, "\(trimmed.body)")
                 #expect(trimmed.body.contains("search"), "\(trimmed.body)")
                 #expect(!trimmed.body.contains("delete_db"), "\(trimmed.body)")
@@ -190,7 +258,10 @@ struct AgentRegistryTests {
         try await TestKeel.run(configure: { $0.agents.requireRegistration = true }) { keel in
             _ = try await Self.register(keel, #"{"id":"planner","name":"Planner"}"#)
             let headers = { (agent: String) in [("x-keel-agent", agent)] }
-            #expect(try await keel.post("/v1/chat/completions", json: chatBody("hi"), headers: headers("planner")).status == 200)
+            #expect(
+                try await keel.post("/v1/chat/completions", json: chatBody("hi"), headers: headers("planner")).status
+                    == 200
+            )
             let unknown = try await keel.post("/v1/chat/completions", json: chatBody("hi"), headers: headers("ghost"))
             #expect(unknown.status == 403, "\(unknown.body)")
             #expect(unknown.body.contains("not registered"))
@@ -207,10 +278,22 @@ struct AgentRegistryTests {
 
             // One answer that would take 30 s to start, one stream that would take 30 s to end.
             let slowAnswer = Task {
-                try await Self.call(keel, dialect: dialect, stream: false, prompt: "[sim latency_ms=30000 tokens=5] wait", key: key)
+                try await Self.call(
+                    keel,
+                    dialect: dialect,
+                    stream: false,
+                    prompt: "[sim latency_ms=30000 tokens=5] wait",
+                    key: key
+                )
             }
             let slowStream = Task {
-                try await Self.call(keel, dialect: dialect, stream: true, prompt: "[sim ttft_ms=10 tps=10 tokens=300] go", key: key)
+                try await Self.call(
+                    keel,
+                    dialect: dialect,
+                    stream: true,
+                    prompt: "[sim ttft_ms=10 tps=10 tokens=300] go",
+                    key: key
+                )
             }
             try await Task.sleep(for: .milliseconds(600))
             let started = ContinuousClock.now
@@ -223,7 +306,10 @@ struct AgentRegistryTests {
             #expect(answer.status == 403, "\(answer.body)")
             #expect(answer.body.contains("suspended while this request ran"), "\(answer.body)")
             #expect(stream.status == 200)
-            #expect(stream.body.contains("suspended while this request ran"), "the stream ends with an error event: \(stream.body.suffix(400))")
+            #expect(
+                stream.body.contains("suspended while this request ran"),
+                "the stream ends with an error event: \(stream.body.suffix(400))"
+            )
             #expect(!stream.body.contains("[DONE]") && !stream.body.contains("message_stop"))
 
             for streamed in [false, true] {
@@ -237,7 +323,10 @@ struct AgentRegistryTests {
             await keel.shutdown()
             let records = try await keel.records()
             let cancelled = records.filter { $0.outcome == .cancelled && $0.errorClass == "agent_suspended" }
-            #expect(cancelled.count == 2, "both requests in flight are recorded as cancelled: \(records.map { ($0.outcome, $0.errorClass) })")
+            #expect(
+                cancelled.count == 2,
+                "both requests in flight are recorded as cancelled: \(records.map { ($0.outcome, $0.errorClass) })"
+            )
             #expect(records.filter { $0.outcome == .error && $0.errorClass == "agent_suspended" }.count == 2)
             #expect(records.count == 6)
         }
@@ -246,38 +335,71 @@ struct AgentRegistryTests {
     @Test func holdsSuspendATeamsAgentsOrEveryAgentNamedOrRegistered() async throws {
         try await TestKeel.run { keel in
             #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"care","name":"Care","org":"acme"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"ops","name":"Ops","org":"acme"}"#).status == 201)
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"care","name":"Care","org":"acme"}"#).status == 201
+            )
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"ops","name":"Ops","org":"acme"}"#).status == 201
+            )
             _ = try await Self.register(keel, #"{"id":"care-bot","name":"Care bot","team":"care"}"#)
             let careKey = try await Self.agentKey(keel, agent: "care-bot")
-            let opsKey = try #require(try await keel.post("/admin/v1/keys", json: #"{"team":"ops"}"#).json?["key"] as? String)
+            let opsKey = try #require(
+                try await keel.post("/admin/v1/keys", json: #"{"team":"ops"}"#).json?["key"] as? String
+            )
             let label = [("x-keel-agent", "ops-script")]
+            let foreign = try await Self.call(
+                keel,
+                dialect: "openai",
+                stream: false,
+                key: opsKey,
+                headers: [("x-keel-agent", "care-bot")]
+            )
+            #expect(foreign.status == 403 && foreign.body.contains("belongs to another team"), "\(foreign.body)")
 
             // A team admin of ops may not suspend care's agents.
             let opsAdmin = try #require(
-                try await keel.post("/admin/v1/keys", json: #"{"team":"ops","role":"team_admin"}"#).json?["key"] as? String)
-            #expect(try await keel.post("/admin/v1/agent-holds", json: #"{"team":"care"}"#, key: opsAdmin).status == 403)
-            #expect(try await keel.post("/admin/v1/agent-holds", json: "", key: opsAdmin).status == 403, "only admins stop every agent")
+                try await keel.post("/admin/v1/keys", json: #"{"team":"ops","role":"team_admin"}"#).json?["key"]
+                    as? String
+            )
+            #expect(
+                try await keel.post("/admin/v1/agent-holds", json: #"{"team":"care"}"#, key: opsAdmin).status == 403
+            )
+            #expect(
+                try await keel.post("/admin/v1/agent-holds", json: "", key: opsAdmin).status == 403,
+                "only admins stop every agent"
+            )
 
-            #expect(try await keel.post("/admin/v1/agent-holds", json: #"{"team":"care","reason":"incident 12"}"#).status == 201)
+            #expect(
+                try await keel.post("/admin/v1/agent-holds", json: #"{"team":"care","reason":"incident 12"}"#).status
+                    == 201
+            )
             let held = try await Self.call(keel, dialect: "openai", stream: false, key: careKey)
             #expect(held.status == 403 && held.body.contains("team 'care' are suspended: incident 12"), "\(held.body)")
-            #expect(try await Self.call(keel, dialect: "openai", stream: false, key: opsKey, headers: label).status == 200)
+            #expect(
+                try await Self.call(keel, dialect: "openai", stream: false, key: opsKey, headers: label).status == 200
+            )
             #expect(
                 try await keel.send(.GET, "/admin/v1/agents/care-bot").json?["suspended_by"] as? String
-                    == "The agents of team 'care' are suspended: incident 12")
+                    == "The agents of team 'care' are suspended: incident 12"
+            )
 
             #expect(try await keel.post("/admin/v1/agent-holds", json: #"{"reason":"fleet stop"}"#).status == 201)
             let stopped = try await Self.call(keel, dialect: "anthropic", stream: true, key: opsKey, headers: label)
-            #expect(stopped.status == 403 && stopped.body.contains("Every agent is suspended: fleet stop"), "\(stopped.body)")
+            #expect(
+                stopped.status == 403 && stopped.body.contains("Every agent is suspended: fleet stop"),
+                "\(stopped.body)"
+            )
             #expect(
                 try await Self.call(keel, dialect: "openai", stream: false, key: opsKey).status == 200,
-                "a request of no agent is not an agent's")
+                "a request of no agent is not an agent's"
+            )
             #expect((try await keel.send(.GET, "/admin/v1/agent-holds").json?["data"] as? [[String: Any]])?.count == 2)
 
             #expect(try await keel.send(.DELETE, "/admin/v1/agent-holds").status == 200)
             #expect(try await keel.send(.DELETE, "/admin/v1/agent-holds").status == 404)
-            #expect(try await Self.call(keel, dialect: "openai", stream: false, key: opsKey, headers: label).status == 200)
+            #expect(
+                try await Self.call(keel, dialect: "openai", stream: false, key: opsKey, headers: label).status == 200
+            )
             #expect(try await Self.call(keel, dialect: "openai", stream: false, key: careKey).status == 403)
             #expect(try await keel.send(.DELETE, "/admin/v1/agent-holds?team=care").status == 200)
             #expect(try await Self.call(keel, dialect: "openai", stream: false, key: careKey).status == 200)
@@ -299,17 +421,30 @@ struct TwoInstanceKillSwitchTests {
         try await TestKeel.run(configure: configure) { first in
             try await TestKeel.run(configure: configure) { second in
                 _ = try await AgentRegistryTests.register(first, #"{"id":"fleet-1","name":"Fleet 1"}"#)
-                #expect(try await AgentRegistryTests.call(second, dialect: "openai", stream: false, key: Self.agentKey).status == 200)
+                #expect(
+                    try await AgentRegistryTests.call(second, dialect: "openai", stream: false, key: Self.agentKey)
+                        .status == 200
+                )
                 let inFlight = Task {
                     try await AgentRegistryTests.call(
-                        second, dialect: "openai", stream: true, prompt: "[sim ttft_ms=10 tps=10 tokens=300] go", key: Self.agentKey)
+                        second,
+                        dialect: "openai",
+                        stream: true,
+                        prompt: "[sim ttft_ms=10 tps=10 tokens=300] go",
+                        key: Self.agentKey
+                    )
                 }
                 try await Task.sleep(for: .milliseconds(500))
                 let suspended = ContinuousClock.now
                 #expect(try await first.post("/admin/v1/agents/fleet-1/suspend", json: "").status == 200)
                 var refusedAfter: Duration?
                 while ContinuousClock.now - suspended < .seconds(5) {
-                    let response = try await AgentRegistryTests.call(second, dialect: "openai", stream: false, key: Self.agentKey)
+                    let response = try await AgentRegistryTests.call(
+                        second,
+                        dialect: "openai",
+                        stream: false,
+                        key: Self.agentKey
+                    )
                     if response.status == 403 {
                         refusedAfter = ContinuousClock.now - suspended
                         break
@@ -319,10 +454,14 @@ struct TwoInstanceKillSwitchTests {
                 let stream = try await inFlight.value
                 let haltedAfter = ContinuousClock.now - suspended
                 let propagation = try #require(refusedAfter, "the other instance refuses the agent")
-                print("kill switch propagation: refused after \(propagation), in-flight stream ended after \(haltedAfter)")
+                print(
+                    "kill switch propagation: refused after \(propagation), in-flight stream ended after \(haltedAfter)"
+                )
                 #expect(propagation < .seconds(2))
                 #expect(haltedAfter < .seconds(2.5))
-                #expect(stream.body.contains("agent_suspended") || stream.body.contains("suspended while this request ran"))
+                #expect(
+                    stream.body.contains("agent_suspended") || stream.body.contains("suspended while this request ran")
+                )
                 await second.shutdown()
             }
             await first.shutdown()

@@ -127,32 +127,10 @@ public struct AgentToolPattern: Sendable, Equatable {
     }
 
     /// Whether `text` matches `pattern`, where `*` stands for any run of characters (none
-    /// included). Linear in practice, O(pattern × text) at worst: no backtracking blow-up.
+    /// included): ``NamePattern/matches(_:_:)``, the policies' matcher (linear in practice, no
+    /// backtracking blow-up).
     public static func glob(_ pattern: String, matches text: String) -> Bool {
-        if !pattern.utf8.contains(UInt8(ascii: "*")) { return pattern == text }
-        let p = Array(pattern.utf8)
-        let t = Array(text.utf8)
-        var (pi, ti) = (0, 0)
-        var star = -1
-        var resume = 0
-        while ti < t.count {
-            if pi < p.count, p[pi] == UInt8(ascii: "*") {
-                star = pi
-                resume = ti
-                pi += 1
-            } else if pi < p.count, p[pi] == t[ti] {
-                pi += 1
-                ti += 1
-            } else if star >= 0 {
-                pi = star + 1
-                resume += 1
-                ti = resume
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
-        return pi == p.count
+        NamePattern.matches(pattern, text)
     }
 }
 

@@ -18,7 +18,9 @@ public enum OfferedTools {
     /// chooses among those left). `nil` when the body is not a JSON object.
     public static func removing(_ removed: Set<String>, from body: ByteBuffer) -> ByteBuffer? {
         guard let value = try? JSONValue(parsing: body), case .object(let members) = value else { return nil }
-        let kept = (value["tools"]?.array ?? []).filter { tool in Self.name(of: tool).map { !removed.contains($0) } ?? true }
+        let kept = (value["tools"]?.array ?? []).filter { tool in
+            Self.name(of: tool).map { !removed.contains($0) } ?? true
+        }
         let choice = value["tool_choice"]
         let choiceNamesRemoved = choice.map { Self.choiceName($0).map(removed.contains) ?? false } ?? false
         var rewritten: [JSONValue.Member] = []

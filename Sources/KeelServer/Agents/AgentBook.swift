@@ -49,10 +49,13 @@ final class AgentBook: Sendable {
 
     /// Halts the flights that `snapshot` no longer admits.
     private func haltSuspended(_ snapshot: Snapshot) {
-        guard snapshot.all != nil || !snapshot.teams.isEmpty || snapshot.agents.values.contains(where: { $0.state == .suspended })
+        guard
+            snapshot.all != nil || !snapshot.teams.isEmpty
+                || snapshot.agents.values.contains(where: { $0.state == .suspended })
         else { return }
         let halted = self.flights.halt(with: .agentSuspended("The agent was suspended while this request ran.")) {
-            agentID, teamID in
+            agentID,
+            teamID in
             Self.suspension(of: agentID, team: teamID, in: snapshot) != nil
         }
         if halted > 0 {
@@ -90,7 +93,9 @@ final class AgentBook: Sendable {
         if let agent {
             if principal.agentID == nil, !principal.isAdmin, Self.belongsElsewhere(agent, principal) {
                 throw .agentScopeViolation(
-                    "The agent '\(agentID)' belongs to another team; this key cannot act as it.", param: "x-keel-agent")
+                    "The agent '\(agentID)' belongs to another team; this key cannot act as it.",
+                    param: "x-keel-agent"
+                )
             }
             if !agent.mayCall(model: model) {
                 throw .agentScopeViolation("The agent '\(agentID)' may not call the model '\(model)'.", param: "model")

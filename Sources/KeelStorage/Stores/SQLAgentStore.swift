@@ -76,13 +76,22 @@ struct SQLAgentStore: AgentStore {
         try await self.database.rows(
             "SELECT agent_id, version, since FROM agent_version WHERE agent_id = \(agentID) ORDER BY since, version"
         ) { row in
-            AgentVersion(agentID: try row.decode("agent_id"), version: try row.decode("version"), since: try row.decode("since"))
+            AgentVersion(
+                agentID: try row.decode("agent_id"),
+                version: try row.decode("version"),
+                since: try row.decode("since")
+            )
         }
     }
 
     func holds() async throws -> [AgentHold] {
-        try await self.database.rows("SELECT scope, team_id, reason, created_at FROM agent_hold ORDER BY scope") { row in
-            AgentHold(teamID: try row.decode("team_id"), reason: try row.decode("reason"), createdAt: try row.decode("created_at"))
+        try await self.database.rows("SELECT scope, team_id, reason, created_at FROM agent_hold ORDER BY scope") {
+            row in
+            AgentHold(
+                teamID: try row.decode("team_id"),
+                reason: try row.decode("reason"),
+                createdAt: try row.decode("created_at")
+            )
         }
     }
 

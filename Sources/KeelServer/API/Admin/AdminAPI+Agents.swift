@@ -123,7 +123,9 @@ extension AdminAPI {
             agents.append(AgentView(agent, book: book))
         }
         let holds = ([snapshot.all].compactMap { $0 } + snapshot.teams.values.sorted { $0.scope < $1.scope })
-            .filter { AdminAuthorization.allows(caller, .read, .agent, in: AdminScope(teamID: $0.teamID)) || $0.teamID == nil }
+            .filter {
+                AdminAuthorization.allows(caller, .read, .agent, in: AdminScope(teamID: $0.teamID)) || $0.teamID == nil
+            }
         struct List: Encodable {
             var data: [AgentView]
             var holds: [HoldView]
@@ -225,7 +227,9 @@ extension AdminAPI {
         }
         try self.require(caller, .update, .agent, in: AdminScope(orgID: team?.orgID, teamID: team?.id))
         guard try await self.stores.agents.removeHold(teamID: teamID) else {
-            throw KeelError.notFound(teamID.map { "No hold on the agents of team '\($0)'." } ?? "No hold on every agent.")
+            throw KeelError.notFound(
+                teamID.map { "No hold on the agents of team '\($0)'." } ?? "No hold on every agent."
+            )
         }
         try await book.reload()
         let scope = AgentHold(teamID: teamID, reason: nil, createdAt: 0).scope
@@ -290,7 +294,9 @@ extension AdminAPI {
         let known: Set<String> = ["id", "name", "team", "version", "description", "models", "tools", "offered_tools"]
         if let unknown = members.first(where: { !known.contains($0.key) }) {
             throw KeelError.invalidRequest(
-                "Unknown member '\(unknown.key)'; an agent has \(known.sorted().joined(separator: ", ")).", param: unknown.key)
+                "Unknown member '\(unknown.key)'; an agent has \(known.sorted().joined(separator: ", ")).",
+                param: unknown.key
+            )
         }
         if creating || body["name"] != nil {
             agent.name = try Self.name(try Self.optionalString(body, "name"))
@@ -321,7 +327,9 @@ extension AdminAPI {
         if case .some(let tools) = try Self.optionalStrings(body, "tools") {
             for tool in tools ?? [] where tool.split(separator: "/", omittingEmptySubsequences: false).count > 2 {
                 throw KeelError.invalidRequest(
-                    "Invalid tool '\(tool)': 'tool' or 'server/tool', either part may hold '*'.", param: "tools")
+                    "Invalid tool '\(tool)': 'tool' or 'server/tool', either part may hold '*'.",
+                    param: "tools"
+                )
             }
             agent.tools = tools
         }
