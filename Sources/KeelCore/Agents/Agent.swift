@@ -11,6 +11,14 @@ public struct Agent: Sendable, Equatable, Codable {
         case suspended
     }
 
+    /// What happens to a task that exceeds its budget: its next call is refused either way.
+    public enum BudgetAction: String, Sendable, Codable, CaseIterable {
+        /// The task fails.
+        case fail
+        /// The task waits for a human to extend its budget (`awaiting_approval`).
+        case pause
+    }
+
     /// What happens to a request that offers the model a tool outside ``tools``.
     public enum OfferedToolAction: String, Sendable, Codable, CaseIterable {
         /// The request is refused (403 `agent_scope_violation`).
@@ -35,6 +43,10 @@ public struct Agent: Sendable, Equatable, Codable {
     /// The tools the agent may be offered and call, as ``AgentToolPattern``s; `nil`: any tool.
     public var tools: [String]?
     public var offeredTools: OfferedToolAction
+    /// The budget of each of its tasks, unless a task sets its own (limit by limit).
+    public var taskBudget: TaskBudget?
+    /// `nil`: `fail`.
+    public var onBudgetExceeded: BudgetAction?
     public var state: State
     /// When and why it was last suspended (Unix µs), while it is.
     public var suspendedAt: Int64?
@@ -53,6 +65,8 @@ public struct Agent: Sendable, Equatable, Codable {
         models: [String]? = nil,
         tools: [String]? = nil,
         offeredTools: OfferedToolAction = .refuse,
+        taskBudget: TaskBudget? = nil,
+        onBudgetExceeded: BudgetAction? = nil,
         state: State = .active,
         suspendedAt: Int64? = nil,
         suspendedReason: String? = nil,
@@ -68,6 +82,8 @@ public struct Agent: Sendable, Equatable, Codable {
         self.models = models
         self.tools = tools
         self.offeredTools = offeredTools
+        self.taskBudget = taskBudget
+        self.onBudgetExceeded = onBudgetExceeded
         self.state = state
         self.suspendedAt = suspendedAt
         self.suspendedReason = suspendedReason
@@ -80,6 +96,8 @@ public struct Agent: Sendable, Equatable, Codable {
         case orgID = "org_id"
         case teamID = "team_id"
         case offeredTools = "offered_tools"
+        case taskBudget = "task_budget"
+        case onBudgetExceeded = "on_budget_exceeded"
         case suspendedAt = "suspended_at"
         case suspendedReason = "suspended_reason"
         case createdAt = "created_at"

@@ -17,7 +17,7 @@ extension KeelError {
             case let status where (400..<500).contains(status): status
             default: 400
             }
-        case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded: 429
+        case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded, .taskBudgetExceeded: 429
         case .upstreamUnavailable:
             // Anthropic's "overloaded" passes through as such; other upstream failures are a
             // bad gateway.
@@ -39,7 +39,7 @@ extension KeelError {
         case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: "permission_error"
         case .upstreamRateLimited, .rateLimitExceeded: "rate_limit_error"
         // OpenAI's own type for a spent quota, so SDKs treat it as one.
-        case .budgetExceeded: "insufficient_quota"
+        case .budgetExceeded, .taskBudgetExceeded: "insufficient_quota"
         case .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .overloaded,
             .clientDisconnected, .hedgeLost, .internalError, .auditUnavailable:
             "api_error"
@@ -73,7 +73,7 @@ extension KeelError {
         case .payloadTooLarge: "request_too_large"
         case .unauthenticated: "authentication_error"
         case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: "permission_error"
-        case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded: "rate_limit_error"
+        case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded, .taskBudgetExceeded: "rate_limit_error"
         case .overloaded: "overloaded_error"
         case .upstreamUnavailable: self.upstreamStatus == 529 ? "overloaded_error" : "api_error"
         case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .hedgeLost, .internalError,

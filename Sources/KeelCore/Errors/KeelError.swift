@@ -35,6 +35,9 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The request goes beyond its agent's scope: another agent's id, a model or a tool the
         /// agent may not use, an agent that is not registered where registration is required.
         case agentScopeViolation = "agent_scope_violation"
+        /// The request's task has used its budget (steps, tokens, cost, time) or waits for a
+        /// human to extend it.
+        case taskBudgetExceeded = "task_budget_exceeded"
         case internalError = "internal_error"
     }
 
@@ -165,6 +168,11 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.agentScopeViolation, message: message, param: param)
     }
 
+    /// The request's task may make no more calls; `message` names the task and the limit.
+    public static func taskBudgetExceeded(_ message: String) -> Self {
+        Self(.taskBudgetExceeded, message: message)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -181,7 +189,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
             .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable, .contentPolicyViolation,
-            .agentSuspended, .agentScopeViolation:
+            .agentSuspended, .agentScopeViolation, .taskBudgetExceeded:
             false
         }
     }

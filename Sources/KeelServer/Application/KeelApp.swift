@@ -185,6 +185,22 @@ public final class KeelApp: Sendable {
             )
             let bodyVault = BodyVault(store: stores.bodies)
             let bodyKeeper = BodyKeeper(vault: bodyVault, logger: self.logger)
+            let agentBook = AgentBook(
+                store: stores.agents,
+                requiresRegistration: configuration.agents.requireRegistration,
+                logger: self.logger
+            )
+            try await agentBook.reload()
+            let taskBook = TaskBook(store: stores.agentTasks, agents: agentBook, logger: self.logger)
+            try await taskBook.reload(now: WallClock.unixMicros())
+            let taskTracker = TaskTracker(
+                store: stores.agentTasks,
+                book: taskBook,
+                agents: agentBook,
+                interval: .milliseconds(configuration.agents.syncIntervalMs),
+                lease: Int64(configuration.agents.taskLeaseSeconds) * 1_000_000,
+                logger: self.logger
+            )
             let recorder = RequestRecorder(
                 store: stores.requests,
                 capacity: configuration.recorder.capacity,
@@ -199,6 +215,7 @@ public final class KeelApp: Sendable {
                         monitoring.ingest(record, agentTaskSucceeded: record.taskOutcome.map { $0 == .success })
                     }
                     bodyKeeper.keep(batch)
+                    taskTracker.observe(batch)
                 },
                 appended: { checkpointer.appended($0) }
             )
@@ -259,12 +276,6 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             try await policyBook.reload()
-            let agentBook = AgentBook(
-                store: stores.agents,
-                requiresRegistration: configuration.agents.requireRegistration,
-                logger: self.logger
-            )
-            try await agentBook.reload()
             let gateway = Gateway(
                 keyRing: keyRing,
                 registry: registry,
@@ -283,6 +294,8 @@ public final class KeelApp: Sendable {
                 tracing: tracing,
                 policies: policyBook,
                 agents: agentBook,
+                tasks: taskBook,
+                taskLeaseSeconds: configuration.agents.taskLeaseSeconds,
                 strictAuditOrgs: configuration.compliance.strictOrgs,
                 strictAuditTimeout: .milliseconds(configuration.compliance.audit.strictTimeoutMs),
                 digesters: AuditDigesters(store: stores.audit, logger: self.logger),
@@ -327,7 +340,7 @@ public final class KeelApp: Sendable {
             )
             KeelRoutes.addRateLimits(to: router, admin: admin, limiter: rateLimiter)
             KeelRoutes.addPolicies(to: router, admin: admin, book: policyBook)
-            KeelRoutes.addAgents(to: router, admin: admin, book: agentBook)
+            KeelRoutes.addAgents(to: router, admin: admin, book: agentBook, tasks: taskBook)
             KeelRoutes.addBodies(to: router, admin: admin, vault: bodyVault)
             let prober = PolicyProber(
                 gateway: gateway,
@@ -395,6 +408,7 @@ public final class KeelApp: Sendable {
                         reload: policyBook.reload
                     )
                 ),
+                .init(service: taskTracker),
                 .init(
                     service: PeriodicReload(
                         name: "agents",

@@ -1,9 +1,9 @@
 import Hummingbird
 
 extension KeelRoutes {
-    /// `/admin/v1/agents` and `/admin/v1/agent-holds`, answered by `admin` with the data plane's
-    /// agent `book`, which every change reloads.
-    static func addAgents(to router: Router<BasicRequestContext>, admin: AdminAPI, book: AgentBook) {
+    /// `/admin/v1/agents`, `/admin/v1/agent-holds` and `/admin/v1/tasks`, answered by `admin`
+    /// with the data plane's agent `book` and task book, which every change reloads.
+    static func addAgents(to router: Router<BasicRequestContext>, admin: AdminAPI, book: AgentBook, tasks: TaskBook) {
         let group = router.group("admin/v1")
         group.post("agents") { request, _ in
             try await admin.respond { try await admin.createAgent(request, book: book) }
@@ -32,5 +32,15 @@ extension KeelRoutes {
         group.post("agent-holds") { request, _ in try await admin.createAgentHold(request, book: book) }
         group.get("agent-holds") { request, _ in try await admin.listAgentHolds(request) }
         group.delete("agent-holds") { request, _ in try await admin.deleteAgentHold(request, book: book) }
+        group.get("tasks") { request, _ in try await admin.listTasks(request) }
+        group.get("tasks/{id}") { request, context in
+            try await admin.getTask(request, id: try context.parameters.require("id"))
+        }
+        group.patch("tasks/{id}") { request, context in
+            try await admin.updateTask(request, id: try context.parameters.require("id"), book: tasks)
+        }
+        group.post("tasks/{id}/cancel") { request, context in
+            try await admin.cancelTask(request, id: try context.parameters.require("id"), book: tasks)
+        }
     }
 }

@@ -44,6 +44,11 @@ enum KeelRoutes {
         v1.post("embeddings") { request, _ in try await gateway.embeddings(request) }
         v1.post("messages") { request, _ in try await gateway.messages(request) }
         v1.post("messages/count_tokens") { request, _ in try await gateway.countTokens(request) }
+        v1.post("tasks") { request, _ in try await gateway.createTask(request) }
+        v1.post("tasks/claim") { request, _ in try await gateway.claimTask(request) }
+        v1.post("tasks/{task_id}/heartbeat") { request, context in
+            try await gateway.heartbeatTask(request, taskID: try context.parameters.require("task_id"))
+        }
         v1.post("tasks/{task_id}/outcome") { request, context in
             try await gateway.reportTaskOutcome(request, taskID: try context.parameters.require("task_id"))
         }

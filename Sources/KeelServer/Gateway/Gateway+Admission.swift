@@ -76,6 +76,9 @@ extension Gateway {
                     describe(body, &record)
                 }
             }
+            if let taskID = record.taskID, let tasks = self.tasks {
+                try tasks.admit(taskID: taskID, agent: agent, now: record.startedAt)
+            }
             let policy = try self.policy(for: principal, model: record.requestedModel)
             if policy.keepsBodies { record.keptBodies = KeptBodies(prompt: bytes) }
             if let org = principal.orgID, self.strictAuditOrgs.contains(org) { try await self.logStart(of: record) }

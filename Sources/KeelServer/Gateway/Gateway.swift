@@ -34,6 +34,10 @@ public final class Gateway: Sendable {
     /// The agent registry, its suspensions and the agents' requests in flight; `nil` (tests
     /// without a store) admits every agent name as a label.
     let agents: AgentBook?
+    /// The tasks with budgets, paused or ended by Keel, held in memory; `nil` checks no task.
+    let tasks: TaskBook?
+    /// `agents.task_lease_seconds`: a claimed task's lease after its last activity.
+    let taskLeaseSeconds: Int
     /// Organisations in strict audit mode: their requests are answered only once logged.
     let strictAuditOrgs: Set<OrgID>
     /// How long a strict organisation's request waits for its entry to be stored.
@@ -57,6 +61,8 @@ public final class Gateway: Sendable {
         tracing: GatewayTracing? = nil,
         policies: PolicyBook? = nil,
         agents: AgentBook? = nil,
+        tasks: TaskBook? = nil,
+        taskLeaseSeconds: Int = 60,
         strictAuditOrgs: Set<OrgID> = [],
         strictAuditTimeout: Duration = .seconds(5),
         digesters: AuditDigesters? = nil,
@@ -66,6 +72,8 @@ public final class Gateway: Sendable {
         self.digesters = digesters
         self.policies = policies
         self.agents = agents
+        self.tasks = tasks
+        self.taskLeaseSeconds = taskLeaseSeconds
         self.strictAuditOrgs = strictAuditOrgs
         self.strictAuditTimeout = strictAuditTimeout
         self.contentGuard = ContentGuard(injectionThreshold: injectionThreshold)

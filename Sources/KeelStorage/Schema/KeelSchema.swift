@@ -631,5 +631,49 @@ public enum KeelSchema {
                 ALTER TABLE virtual_key ADD COLUMN agent_id TEXT;
                 """
         ),
+        SQLMigration(
+            id: "0022_task",
+            statement: """
+                -- Agent tasks through their whole life (replacing agent_task, which held only
+                -- their ends): queued by POST /v1/tasks and claimed by a worker under a lease, or
+                -- started by the first request carrying a new x-keel-task; ended once. Its steps
+                -- are its request records (request_record.task_id). input is JSON text; budget
+                -- holds its limits; times are Unix µs.
+                CREATE TABLE task (
+                    id               TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                    agent_id         TEXT,
+                    pool             TEXT,
+                    agent_version    TEXT,
+                    org_id           TEXT,
+                    team_id          TEXT,
+                    key_id           TEXT,
+                    state            TEXT NOT NULL CHECK (state IN ('queued', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'timed_out')),
+                    outcome          TEXT CHECK (outcome IN ('success', 'failure')),
+                    reason           TEXT,
+                    priority         \(Self.integer) NOT NULL DEFAULT 0,
+                    input            TEXT,
+                    metadata         \(Self.json("metadata", .object, default: "{}")),
+                    budget           \(Self.json("budget", .object, default: "{}")),
+                    attempts         \(Self.integer) NOT NULL DEFAULT 0,
+                    max_attempts     \(Self.integer) NOT NULL DEFAULT 1,
+                    worker           TEXT,
+                    lease_until      \(Self.integer),
+                    parent_id        TEXT,
+                    depth            \(Self.integer) NOT NULL DEFAULT 0,
+                    created_at       \(Self.integer) NOT NULL,
+                    started_at       \(Self.integer),
+                    ended_at         \(Self.integer),
+                    last_activity_at \(Self.integer),
+                    updated_at       \(Self.integer) NOT NULL
+                )\(Self.strict);
+                CREATE INDEX task_queue ON task (state, priority, created_at);
+                CREATE INDEX task_agent ON task (agent_id, created_at);
+                INSERT INTO task (id, agent_id, team_id, key_id, state, outcome, created_at, ended_at, updated_at)
+                SELECT task_id, agent_id, team_id, key_id,
+                    CASE outcome WHEN 'success' THEN 'succeeded' ELSE 'failed' END, outcome, ended_at, ended_at, ended_at
+                FROM agent_task;
+                DROP TABLE agent_task;
+                """
+        ),
     ]
 }

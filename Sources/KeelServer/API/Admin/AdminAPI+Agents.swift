@@ -23,6 +23,8 @@ extension AdminAPI {
         var models: [String]?
         var tools: [String]?
         var offeredTools: String
+        var taskBudget: BudgetView?
+        var onBudgetExceeded: String
         var state: String
         var suspendedAt: Int64?
         var suspendedReason: String?
@@ -32,6 +34,19 @@ extension AdminAPI {
         var updatedAt: Int64
         var versions: [VersionView]?
 
+        struct BudgetView: Encodable {
+            var tokens: Int64?
+            var costUSD: String?
+            var steps: Int?
+            var seconds: Int?
+            var depth: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case tokens, steps, seconds, depth
+                case costUSD = "cost_usd"
+            }
+        }
+
         struct VersionView: Encodable {
             var version: String
             var since: Int64
@@ -40,6 +55,8 @@ extension AdminAPI {
         enum CodingKeys: String, CodingKey {
             case id, object, name, org, team, version, description, models, tools, state, versions
             case offeredTools = "offered_tools"
+            case taskBudget = "task_budget"
+            case onBudgetExceeded = "on_budget_exceeded"
             case suspendedAt = "suspended_at"
             case suspendedReason = "suspended_reason"
             case suspendedBy = "suspended_by"
@@ -57,6 +74,16 @@ extension AdminAPI {
             self.models = agent.models
             self.tools = agent.tools
             self.offeredTools = agent.offeredTools.rawValue
+            self.taskBudget = agent.taskBudget.map {
+                BudgetView(
+                    tokens: $0.tokens,
+                    costUSD: $0.costNanos.map { USDNanos($0).decimalString },
+                    steps: $0.steps,
+                    seconds: $0.seconds,
+                    depth: $0.depth
+                )
+            }
+            self.onBudgetExceeded = (agent.onBudgetExceeded ?? .fail).rawValue
             self.state = agent.state.rawValue
             self.suspendedAt = agent.suspendedAt.map { $0 / 1_000_000 }
             self.suspendedReason = agent.suspendedReason
@@ -250,7 +277,7 @@ extension AdminAPI {
         if allowEmpty, body.readableBytes == 0 { return .object([]) }
         guard let value = try? JSONValue(parsing: body), case .object = value else {
             throw KeelError.invalidRequest(
-                "The body must be a JSON object: an agent (id, name, team, version, description, models, tools, offered_tools)."
+                "The body must be a JSON object: an agent (id, name, team, version, description, models, tools, offered_tools, task_budget, on_budget_exceeded)."
             )
         }
         return value
@@ -291,7 +318,10 @@ extension AdminAPI {
     /// that exists (its organisation becomes the agent's), models that exist (or `*` patterns).
     private func apply(_ body: JSONValue, to agent: inout Agent, creating: Bool) async throws {
         guard case .object(let members) = body else { return }
-        let known: Set<String> = ["id", "name", "team", "version", "description", "models", "tools", "offered_tools"]
+        let known: Set<String> = [
+            "id", "name", "team", "version", "description", "models", "tools", "offered_tools", "task_budget",
+            "on_budget_exceeded",
+        ]
         if let unknown = members.first(where: { !known.contains($0.key) }) {
             throw KeelError.invalidRequest(
                 "Unknown member '\(unknown.key)'; an agent has \(known.sorted().joined(separator: ", ")).",
@@ -332,6 +362,19 @@ extension AdminAPI {
                 )
             }
             agent.tools = tools
+        }
+        if let member = body["task_budget"] {
+            let budget = try TaskJSON.budget(member, param: "task_budget")
+            agent.taskBudget = budget.isEmpty ? nil : budget
+        }
+        if let text = try Self.optionalString(body, "on_budget_exceeded") {
+            guard let action = Agent.BudgetAction(rawValue: text) else {
+                throw KeelError.invalidRequest(
+                    "Invalid 'on_budget_exceeded': fail or pause.",
+                    param: "on_budget_exceeded"
+                )
+            }
+            agent.onBudgetExceeded = action
         }
         if let text = try Self.optionalString(body, "offered_tools") {
             guard let action = Agent.OfferedToolAction(rawValue: text) else {
