@@ -22,6 +22,12 @@ struct Agents: AsyncParsableCommand {
         @Option(help: "Comma-separated tools it may use: `tool` or `server/tool`, `*` patterns allowed (`*` for any).")
         var tools: String?
         @Option(help: "A request offering a tool outside its tools: refuse or remove.") var offeredTools: String?
+        @Option(help: "Each task's budget: model calls.") var taskBudgetSteps: Int?
+        @Option(help: "Each task's budget: input and output tokens.") var taskBudgetTokens: Int?
+        @Option(help: "Each task's budget: dollars, like 2.50.") var taskBudgetCostUsd: String?
+        @Option(help: "Each task's budget: wall-clock seconds.") var taskBudgetSeconds: Int?
+        @Option(help: "Each task's budget: levels of sub-tasks.") var taskBudgetDepth: Int?
+        @Option(help: "A task over its budget: fail or pause (for a human to extend it).") var onBudgetExceeded: String?
 
         var body: [String: Any] {
             var body: [String: Any] = [:]
@@ -32,6 +38,14 @@ struct Agents: AsyncParsableCommand {
             if let models { body["models"] = Self.list(models) }
             if let tools { body["tools"] = Self.list(tools) }
             if let offeredTools { body["offered_tools"] = offeredTools }
+            var budget: [String: Any] = [:]
+            if let taskBudgetSteps { budget["steps"] = taskBudgetSteps }
+            if let taskBudgetTokens { budget["tokens"] = taskBudgetTokens }
+            if let taskBudgetCostUsd { budget["cost_usd"] = taskBudgetCostUsd }
+            if let taskBudgetSeconds { budget["seconds"] = taskBudgetSeconds }
+            if let taskBudgetDepth { budget["depth"] = taskBudgetDepth }
+            if !budget.isEmpty { body["task_budget"] = budget }
+            if let onBudgetExceeded { body["on_budget_exceeded"] = onBudgetExceeded }
             return body
         }
 

@@ -80,4 +80,60 @@ struct AgentsCommandTests {
             #expect(try await KeelProcessTests.run(["agents", "show", "cli-bot"], environment: admin).status != 0)
         }
     }
+
+    @Test func tasksAreListedWatchedExtendedAndCancelled() async throws {
+        try await GatewayProcess.run(
+            extra: """
+                keys:
+                  - { key: sk-keel-task-cli-test-0123456789, agent: cli-worker }
+                """,
+            ready: ["tasks", "list"]
+        ) { gateway in
+            let port = gateway.port
+            let admin = gateway.admin
+            func call(_ task: String) async throws -> String {
+                try await KeelProcessTests.shell(
+                    "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:\(port)/v1/chat/completions "
+                        + "-H 'authorization: Bearer sk-keel-task-cli-test-0123456789' -H 'content-type: application/json' "
+                        + "-H 'x-keel-task: \(task)' "
+                        + "-d '{\"model\":\"keel-sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'"
+                )
+            }
+            let created = try await KeelProcessTests.run(
+                ["agents", "create", "cli-worker", "--task-budget-steps", "1", "--on-budget-exceeded", "pause"],
+                environment: admin
+            )
+            #expect(created.status == 0, "\(created.output)")
+            #expect(try await call("cli-task-1") == "200")
+            #expect(try await call("cli-task-1") == "429", "one step per task")
+
+            var listed = ""
+            for _ in 0..<100 {
+                listed = try await KeelProcessTests.run(["tasks", "list", "--agent", "cli-worker"], environment: admin)
+                    .output
+                if listed.contains("awaiting_approval") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(listed.contains("cli-task-1\tcli-worker\tawaiting_approval\t"), "\(listed)")
+            let watched = try await KeelProcessTests.run(["tasks", "watch", "--count", "1"], environment: admin)
+            #expect(watched.output.contains("keel tasks — 1 shown: awaiting_approval 1"), "\(watched.output)")
+
+            let extended = try await KeelProcessTests.run(
+                ["tasks", "extend", "cli-task-1", "--steps", "5"],
+                environment: admin
+            )
+            #expect(extended.output.contains("Task cli-task-1 is running."), "\(extended.output)")
+            #expect(try await call("cli-task-1") == "200")
+            let shown = try await KeelProcessTests.run(["tasks", "show", "cli-task-1"], environment: admin)
+            #expect(shown.output.contains(#""steps" : 5"#), "\(shown.output)")
+
+            #expect(
+                try await KeelProcessTests.run(
+                    ["tasks", "cancel", "cli-task-1", "--reason", "done"],
+                    environment: admin
+                ).status == 0
+            )
+            #expect(try await call("cli-task-1") == "409")
+        }
+    }
 }

@@ -53,7 +53,7 @@ struct AgentTaskQueueTests {
                 try await keel.post("/v1/tasks", json: #"{"id":"t-low","agent":"worker-bot"}"#, key: key).status == 409
             )
 
-            let first = try await keel.post("/v1/tasks/claim", json: #"{"worker":"w1","lease_seconds":1}"#, key: key)
+            let first = try await keel.post("/v1/tasks/claim", json: #"{"worker":"w1","lease_seconds":3}"#, key: key)
             #expect(first.status == 200, "\(first.body)")
             #expect(first.json?["id"] as? String == "t-high")
             #expect(first.json?["state"] as? String == "running" && first.json?["worker"] as? String == "w1")
@@ -100,10 +100,10 @@ struct AgentTaskQueueTests {
                 try await keel.post("/v1/tasks", json: #"{"id":"t-busy","agent":"busy-bot"}"#, key: key).status == 201
             )
             #expect(
-                try await keel.post("/v1/tasks/claim", json: #"{"worker":"w1","lease_seconds":1}"#, key: key).status
+                try await keel.post("/v1/tasks/claim", json: #"{"worker":"w1","lease_seconds":4}"#, key: key).status
                     == 200
             )
-            for index in 0..<8 {
+            for index in 0..<12 {
                 let response = try await keel.post(
                     "/v1/chat/completions",
                     json: chatBody("step \(index)"),
@@ -111,10 +111,10 @@ struct AgentTaskQueueTests {
                     headers: [("x-keel-task", "t-busy")]
                 )
                 #expect(response.status == 200)
-                try await Task.sleep(for: .milliseconds(300))
+                try await Task.sleep(for: .milliseconds(500))
             }
             let task = try #require(try await keel.send(.GET, "/admin/v1/tasks/t-busy").json)
-            #expect(task["state"] as? String == "running", "2.4 s of calls kept the 1 s lease: \(task)")
+            #expect(task["state"] as? String == "running", "4.5 s of calls kept the 3 s lease: \(task)")
             #expect(task["worker"] as? String == "w1")
             #expect(task["attempts"] as? Int == 1)
             // Once the calls stop, the lease runs out (its only attempt: timed out).

@@ -100,13 +100,13 @@ struct PostgresBackendTests {
             )
             #expect(
                 tables == [
-                    "agent", "agent_hold", "agent_task", "agent_version", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
+                    "agent", "agent_hold", "agent_version", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
                     "audit_signer_lease",
                     "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
                     "policy_probe_result", "project",
                     "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record",
                     "schema_migration", "setting",
-                    "team", "user_account", "virtual_key",
+                    "task", "team", "user_account", "virtual_key",
                 ]
             )
             let columns = try await Self.strings(
@@ -152,7 +152,7 @@ struct PostgresBackendTests {
             #expect(
                 collations == [
                     "agent.C", "budget.C", "org.C", "policy.C", "project.C", "rate_limit_rule.C", "request_record.C",
-                    "schema_migration.C", "team.C",
+                    "schema_migration.C", "task.C", "team.C",
                     "user_account.C", "virtual_key.C",
                 ]
             )

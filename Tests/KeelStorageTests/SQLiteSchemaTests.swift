@@ -44,13 +44,13 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "agent", "agent_hold", "agent_task", "agent_version", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
+                    "agent", "agent_hold", "agent_version", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
                     "audit_signer_lease",
                     "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
                     "policy_probe_result", "project",
                     "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record",
                     "schema_migration", "setting",
-                    "team", "user_account", "virtual_key",
+                    "task", "team", "user_account", "virtual_key",
                 ]
             )
             #expect(
@@ -79,7 +79,13 @@ struct SQLiteSchemaTests {
                 ]
             )
             #expect(columns["setting"] == ["name", "value"])
-            #expect(columns["agent_task"] == ["task_id", "agent_id", "outcome", "ended_at", "key_id", "team_id"])
+            #expect(
+                columns["task"] == [
+                    "id", "agent_id", "pool", "agent_version", "org_id", "team_id", "key_id", "state", "outcome", "reason",
+                    "priority", "input", "metadata", "budget", "attempts", "max_attempts", "worker", "lease_until",
+                    "parent_id", "depth", "created_at", "started_at", "ended_at", "last_activity_at", "updated_at",
+                ]
+            )
             #expect(columns["schema_migration"] == ["id", "applied_at"])
             #expect(
                 columns["audit_entry"] == [
@@ -94,8 +100,8 @@ struct SQLiteSchemaTests {
                     "request_record_key_started_at",
                     "request_record_model_started_at", "request_record_org_started_at",
                     "request_record_started_at", "request_record_task_started_at",
-                    "request_record_team_started_at", "user_account_default_team", "user_account_org",
-                    "virtual_key_team",
+                    "request_record_team_started_at", "task_agent", "task_queue", "user_account_default_team",
+                    "user_account_org", "virtual_key_team",
                 ]
             )
         }
