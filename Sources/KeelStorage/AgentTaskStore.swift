@@ -10,6 +10,8 @@ public struct AgentTaskEnd: Sendable, Equatable {
     /// The key that reported it, and that key's team.
     public var keyID: KeyID?
     public var teamID: TeamID?
+    /// The version its registered agent runs, for a task stored only at its end.
+    public var agentVersion: String?
 
     public init(
         taskID: String,
@@ -17,7 +19,8 @@ public struct AgentTaskEnd: Sendable, Equatable {
         outcome: AgentTask.Outcome,
         endedAt: Int64,
         keyID: KeyID? = nil,
-        teamID: TeamID? = nil
+        teamID: TeamID? = nil,
+        agentVersion: String? = nil
     ) {
         self.taskID = taskID
         self.agentID = agentID
@@ -25,6 +28,7 @@ public struct AgentTaskEnd: Sendable, Equatable {
         self.endedAt = endedAt
         self.keyID = keyID
         self.teamID = teamID
+        self.agentVersion = agentVersion
     }
 }
 
@@ -134,6 +138,40 @@ public struct AgentTaskRow: Sendable, Equatable {
     }
 }
 
+/// The tasks of one agent that ended in a period, by the version they ran and how they ended.
+public struct AgentTaskOutcomeStats: Sendable, Equatable {
+    /// `nil` for tasks that started before their agent was registered.
+    public var version: String?
+    /// `succeeded`, `failed` or `timed_out` (cancelled tasks are left out: a person stopped them).
+    public var state: AgentTask.State
+    public var tasks: Int
+    /// Of them, how many waited for a human at least once.
+    public var escalated: Int
+    /// Their time from start to end, together (µs).
+    public var micros: Int64
+    /// Their steps (request records) and the steps' cost, together.
+    public var steps: Int
+    public var costNanos: Int64
+
+    public init(
+        version: String?,
+        state: AgentTask.State,
+        tasks: Int,
+        escalated: Int = 0,
+        micros: Int64 = 0,
+        steps: Int = 0,
+        costNanos: Int64 = 0
+    ) {
+        self.version = version
+        self.state = state
+        self.tasks = tasks
+        self.escalated = escalated
+        self.micros = micros
+        self.steps = steps
+        self.costNanos = costNanos
+    }
+}
+
 /// Which tasks a list returns, newest first.
 public struct AgentTaskQuery: Sendable, Equatable {
     public var agentID: String?
@@ -201,7 +239,8 @@ public protocol AgentTaskStore: Sendable {
     func touch(_ activity: [String: Int64], lease: Int64) async throws
 
     /// Moves `taskID` from one of `from` to `to`, with `reason` (a terminal `to` sets `ended_at`
-    /// and drops the lease); `false` when it was in none of them.
+    /// and drops the lease; `awaiting_approval` counts an escalation); `false` when it was in none
+    /// of them.
     func transition(
         _ taskID: String,
         from: [AgentTask.State],
@@ -222,6 +261,10 @@ public protocol AgentTaskStore: Sendable {
     /// Running or paused tasks, and those that failed or Keel ended (cancelled, timed out) since `endedSince`
     /// (Unix µs): what the data plane holds in memory to enforce budgets and refuse ended tasks.
     func activeRows(endedSince: Int64) async throws -> [AgentTaskRow]
+
+    /// The tasks of `agentID` that ended in `[from, to)` (Unix µs), succeeded, failed or timed
+    /// out, by version and state.
+    func outcomeStats(agentID: String, from: Int64, to: Int64) async throws -> [AgentTaskOutcomeStats]
 
     /// What the request records of each of `taskIDs` stored so far add up to: steps (records),
     /// input and output tokens together, cost. Tasks without records are left out.

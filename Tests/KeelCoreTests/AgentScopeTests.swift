@@ -61,3 +61,30 @@ struct AgentScopeTests {
         #expect(OfferedTools.removing(["x"], from: ByteBuffer(string: "[1]")) == nil)
     }
 }
+
+@Suite("Agent success rates: Wilson intervals and drops")
+struct SuccessRateTests {
+    /// Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I,
+    /// method 3 (Wilson score, no continuity correction).
+    @Test(arguments: [
+        (81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718),
+    ])
+    func wilsonIntervalsMatchTheReferenceValues(successes: Int, trials: Int, lower: Double, upper: Double) throws {
+        let interval = try #require(SuccessRate.wilson(successes: successes, trials: trials))
+        #expect(abs(interval.lower - lower) < 0.00005, "\(interval)")
+        #expect(abs(interval.upper - upper) < 0.00005, "\(interval)")
+    }
+
+    @Test func edgesAndDrops() throws {
+        #expect(SuccessRate.wilson(successes: 0, trials: 0) == nil)
+        let all = try #require(SuccessRate.wilson(successes: 12, trials: 12))
+        #expect(all.upper == 1 && all.lower > 0.75 && all.lower < 0.76)
+        // 90 % over a week, 50 % lately: a drop; 85 % lately over 20 tasks: within chance.
+        #expect(SuccessRate.droppedSignificantly(recent: (10, 20), baseline: (90, 100)))
+        #expect(!SuccessRate.droppedSignificantly(recent: (17, 20), baseline: (90, 100)))
+        #expect(!SuccessRate.droppedSignificantly(recent: (20, 20), baseline: (90, 100)), "a rise is no drop")
+        #expect(!SuccessRate.droppedSignificantly(recent: (0, 0), baseline: (90, 100)))
+        let z = try #require(SuccessRate.dropZ(recent: (10, 20), baseline: (90, 100)))
+        #expect(abs(z - 4.3818) < 0.001, "\(z)")
+    }
+}

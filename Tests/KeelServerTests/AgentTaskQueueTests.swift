@@ -30,6 +30,13 @@ struct AgentTaskQueueTests {
         return last
     }
 
+    /// Waits until every task of `ids` is stored as ended.
+    static func waitUntilStored(_ keel: TestGateway, _ ids: [String]) async throws {
+        for id in ids {
+            _ = try await Self.waitForTask(keel, id) { ["succeeded", "failed"].contains($0["state"] as? String ?? "") }
+        }
+    }
+
     @Test func tasksAreClaimedByPriorityReassignedWhenALeaseExpiresAndTimedOutAfterTheirAttempts() async throws {
         try await TestKeel.run(configure: Self.fast) { keel in
             _ = try await AgentRegistryTests.register(keel, #"{"id":"worker-bot","name":"Worker"}"#)

@@ -83,7 +83,7 @@ struct SQLiteSchemaTests {
                 columns["task"] == [
                     "id", "agent_id", "pool", "agent_version", "org_id", "team_id", "key_id", "state", "outcome", "reason",
                     "priority", "input", "metadata", "budget", "attempts", "max_attempts", "worker", "lease_until",
-                    "parent_id", "depth", "created_at", "started_at", "ended_at", "last_activity_at", "updated_at",
+                    "parent_id", "depth", "created_at", "started_at", "ended_at", "last_activity_at", "updated_at", "escalations",
                 ]
             )
             #expect(columns["schema_migration"] == ["id", "applied_at"])

@@ -312,13 +312,22 @@ public final class KeelApp: Sendable {
             admin.contentScanner = ContentScanner(
                 configuration: .init(injectionThreshold: configuration.contentGuard.injectionThreshold)
             )
+            let agentStats = AgentStatsMonitor(
+                agents: agentBook,
+                store: stores.agentTasks,
+                alerts: alerts,
+                interval: .milliseconds(configuration.agents.statsIntervalMs),
+                window: Int64(configuration.agents.statsWindowMinutes) * 60_000_000,
+                metricsMaxAgents: configuration.agents.metricsMaxAgents,
+                logger: self.logger
+            )
             let router = KeelRoutes.build(
                 gateway: gateway,
                 admin: admin,
                 stores: stores,
                 monitoring: monitoring,
                 alerts: alerts,
-                extraMetrics: { completeness.prometheusText() + bodyKeeper.prometheusText() }
+                extraMetrics: { completeness.prometheusText() + bodyKeeper.prometheusText() + agentStats.prometheusText() }
             )
             let auditAPI = AuditAPI(
                 admin: admin,
@@ -408,7 +417,7 @@ public final class KeelApp: Sendable {
                         reload: policyBook.reload
                     )
                 ),
-                .init(service: taskTracker),
+                .init(service: taskTracker), .init(service: agentStats),
                 .init(
                     service: PeriodicReload(
                         name: "agents",

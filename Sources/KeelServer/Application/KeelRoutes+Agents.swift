@@ -21,6 +21,9 @@ extension KeelRoutes {
             let id = try context.parameters.require("id")
             return try await admin.respond { try await admin.deleteAgent(request, id: id, book: book) }
         }
+        group.get("agents/{id}/stats") { request, context in
+            try await admin.agentStats(request, id: try context.parameters.require("id"))
+        }
         group.post("agents/{id}/suspend") { request, context in
             let id = try context.parameters.require("id")
             return try await admin.setAgentState(request, id: id, suspended: true, book: book)

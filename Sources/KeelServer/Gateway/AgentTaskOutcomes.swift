@@ -51,7 +51,8 @@ struct AgentTaskOutcomes: Sendable {
     /// recorder's flush interval after its response, so report an outcome after the task's last
     /// answer has arrived.
     func report(
-        taskID: String, agentID: String?, outcome: AgentTask.Outcome, principal: Principal, now: Int64
+        taskID: String, agentID: String?, agentVersion: String? = nil, outcome: AgentTask.Outcome, principal: Principal,
+        now: Int64
     ) async throws(KeelError) -> Report {
         // An admin key sees every task; any other key the records of its team and its own.
         let scope =
@@ -73,7 +74,7 @@ struct AgentTaskOutcomes: Sendable {
         try await self.end(
             AgentTaskEnd(
                 taskID: taskID, agentID: agentID ?? last?.agentID, outcome: outcome, endedAt: now, keyID: principal.keyID,
-                teamID: principal.teamID))
+                teamID: principal.teamID, agentVersion: agentVersion))
         // No stored request yet: counted under the caller's team with no model or deployment.
         let labels =
             last

@@ -92,7 +92,8 @@ extension Gateway {
                         outcome: taskOutcome,
                         endedAt: record.startedAt,
                         keyID: principal.keyID,
-                        teamID: principal.teamID
+                        teamID: principal.teamID,
+                        agentVersion: agent?.version
                     )
                 )
                 record.taskOutcome = taskOutcome

@@ -44,7 +44,8 @@ extension Gateway {
             agentID = bound
         }
         let report = try await self.agentTasks.report(
-            taskID: taskID, agentID: agentID, outcome: outcome, principal: principal, now: WallClock.unixMicros())
+            taskID: taskID, agentID: agentID, agentVersion: agentID.flatMap { self.agents?.snapshot.agents[$0]?.version },
+            outcome: outcome, principal: principal, now: WallClock.unixMicros())
         var json = #"{"task_id":"#
         JSONWriter.appendString(report.taskID, to: &json)
         json += #","outcome":""# + report.outcome.rawValue + #"","requests":\#(report.totals.requests)"#

@@ -675,5 +675,13 @@ public enum KeelSchema {
                 DROP TABLE agent_task;
                 """
         ),
+        SQLMigration(
+            id: "0023_task_escalations",
+            statement: """
+                -- How many times a task waited for a human (paused on its budget, a call held for
+                -- approval): the agents' statistics count the tasks that needed one.
+                ALTER TABLE task ADD COLUMN escalations \(Self.integer) NOT NULL DEFAULT 0;
+                """
+        ),
     ]
 }

@@ -26,11 +26,12 @@ struct SQLAgentTaskStore: AgentTaskStore {
         let state: AgentTask.State = task.outcome == .success ? .succeeded : .failed
         return try await self.database.run(
             """
-            INSERT INTO task (id, agent_id, team_id, key_id, state, outcome, created_at, started_at, ended_at, updated_at)
-            VALUES (\(task.taskID), \(task.agentID), \(task.teamID), \(task.keyID), \(state.rawValue), \(task.outcome), \
-            \(task.endedAt), \(task.endedAt), \(task.endedAt), \(task.endedAt))
+            INSERT INTO task (id, agent_id, agent_version, team_id, key_id, state, outcome, created_at, started_at, ended_at, updated_at)
+            VALUES (\(task.taskID), \(task.agentID), \(task.agentVersion), \(task.teamID), \(task.keyID), \(state.rawValue), \
+            \(task.outcome), \(task.endedAt), \(task.endedAt), \(task.endedAt), \(task.endedAt))
             ON CONFLICT (id) DO UPDATE SET state = excluded.state, outcome = excluded.outcome, ended_at = excluded.ended_at,
-            updated_at = excluded.updated_at, agent_id = coalesce(task.agent_id, excluded.agent_id), worker = NULL, lease_until = NULL
+            updated_at = excluded.updated_at, agent_id = coalesce(task.agent_id, excluded.agent_id),
+            agent_version = coalesce(task.agent_version, excluded.agent_version), worker = NULL, lease_until = NULL
             WHERE task.state NOT IN \(Self.terminal)
             """
         ) == 1
@@ -145,7 +146,10 @@ struct SQLAgentTaskStore: AgentTaskStore {
     ) async throws
         -> Bool
     {
-        let ending: SQLStatement = to.isTerminal ? ", ended_at = \(now), worker = NULL, lease_until = NULL" : ""
+        let ending: SQLStatement =
+            to.isTerminal
+            ? ", ended_at = \(now), worker = NULL, lease_until = NULL"
+            : to == .awaitingApproval ? ", escalations = escalations + 1" : ""
         return try await self.database.run(
             """
             UPDATE task SET state = \(to.rawValue), reason = \(reason), updated_at = \(now)\(ending)
@@ -203,6 +207,50 @@ struct SQLAgentTaskStore: AgentTaskStore {
             """,
             Self.task(from:)
         )
+    }
+
+    func outcomeStats(agentID: String, from: Int64, to: Int64) async throws -> [AgentTaskOutcomeStats] {
+        let ended: SQLStatement = """
+            agent_id = \(agentID) AND ended_at >= \(from) AND ended_at < \(to) AND state IN ('succeeded', 'failed', 'timed_out')
+            """
+        var stats = try await self.database.rows(
+            """
+            SELECT agent_version, state, COUNT(*) AS tasks,
+            CAST(COALESCE(SUM(CASE WHEN escalations > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS escalated,
+            CAST(COALESCE(SUM(ended_at - COALESCE(started_at, created_at)), 0) AS BIGINT) AS micros
+            FROM task WHERE \(ended) GROUP BY agent_version, state ORDER BY agent_version, state
+            """
+        ) { row in
+            AgentTaskOutcomeStats(
+                version: try row.decode("agent_version"),
+                state: AgentTask.State(rawValue: try row.decode("state")) ?? .failed,
+                tasks: try row.decode("tasks"),
+                escalated: try row.decode("escalated"),
+                micros: try row.decode("micros")
+            )
+        }
+        let steps = try await self.database.rows(
+            """
+            SELECT t.agent_version, t.state, COUNT(*) AS steps, CAST(COALESCE(SUM(r.cost_nanos), 0) AS BIGINT) AS cost_nanos
+            FROM task t JOIN request_record r ON r.task_id = t.id
+            WHERE t.agent_id = \(agentID) AND t.ended_at >= \(from) AND t.ended_at < \(to)
+            AND t.state IN ('succeeded', 'failed', 'timed_out')
+            GROUP BY t.agent_version, t.state
+            """
+        ) { row in
+            (
+                try row.decode("agent_version") as String?, try row.decode("state") as String,
+                try row.decode("steps") as Int,
+                try row.decode("cost_nanos") as Int64
+            )
+        }
+        for (version, state, count, cost) in steps {
+            if let index = stats.firstIndex(where: { $0.version == version && $0.state.rawValue == state }) {
+                stats[index].steps = count
+                stats[index].costNanos = cost
+            }
+        }
+        return stats
     }
 
     func usage(ofTasks taskIDs: [String]) async throws -> [String: TaskBudget.Usage] {

@@ -169,6 +169,23 @@ extension AdminAPI {
         return try Self.encode(AgentView(agent, book: book, versions: versions))
     }
 
+    /// `GET /admin/v1/agents/{id}/stats?from&to` (Unix seconds; default the last 24 hours): its
+    /// tasks that ended in the period, overall and per version, against the 7 days before.
+    func agentStats(_ request: Request, id: String) async throws -> Response {
+        let caller = try self.authenticate(request, .read, .agent)
+        if let agent = try await self.stores.agents.agent(id: id) {
+            try self.require(caller, .read, .agent, in: Self.scope(of: agent))
+        } else if AdminAuthorization.listScope(caller) != .everything {
+            throw KeelError.notFound("No agent with id '\(id)'.")
+        }
+        let parameters = request.uri.queryParameters
+        let now = WallClock.unixMicros()
+        let to = try Self.integer(parameters["to"], name: "to").map { Int64($0) * 1_000_000 } ?? now
+        let from = try Self.integer(parameters["from"], name: "from").map { Int64($0) * 1_000_000 } ?? to - 86_400_000_000
+        guard from < to else { throw KeelError.invalidRequest("'from' must be before 'to'.", param: "from") }
+        return Gateway.json(try await AgentStats.report(agentID: id, from: from, to: to, store: self.stores.agentTasks))
+    }
+
     /// `PATCH /admin/v1/agents/{id}`: changes the members given (`null` clears `models` or
     /// `tools`: any model, any tool). A new `version` enters the version history.
     func updateAgent(_ request: Request, id: String, book: AgentBook) async throws -> Response {
