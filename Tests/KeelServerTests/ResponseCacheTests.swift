@@ -322,9 +322,10 @@ struct ResponseCacheTests {
         }
     }
 
-    /// Records are written off the request path; waits until `count` are visible to the admin API.
+    /// Records are written off the request path; waits until `count` are visible to the admin API
+    /// (up to 15 s: the whole suite loads the machine).
     static func waitForRecords(_ keel: TestGateway, count: Int) async throws {
-        for _ in 0..<500 {
+        for _ in 0..<1_500 {
             if keel.app.recordsWritten >= count { return }
             try await Task.sleep(for: .milliseconds(10))
         }
