@@ -23,17 +23,26 @@ struct LoopDetectorTests {
     }
 
     /// An OpenAI or Anthropic chat body with `history`: (tool name, arguments, result) steps.
-    static func body(_ task: String, _ history: [(String, String, String)], anthropic: Bool, extra: String = "") -> String {
+    static func body(
+        _ task: String,
+        _ history: [(String, String, String)],
+        anthropic: Bool,
+        extra: String = ""
+    ) -> String {
         var messages = [#"{"role":"user","content":"\#(task)"}"#]
         for (index, (name, arguments, result)) in history.enumerated() {
             if anthropic {
                 messages.append(
-                    #"{"role":"assistant","content":[{"type":"tool_use","id":"t\#(index)","name":"\#(name)","input":\#(arguments)}]}"#)
-                messages.append(#"{"role":"user","content":[{"type":"tool_result","tool_use_id":"t\#(index)","content":"\#(result)"}]}"#)
+                    #"{"role":"assistant","content":[{"type":"tool_use","id":"t\#(index)","name":"\#(name)","input":\#(arguments)}]}"#
+                )
+                messages.append(
+                    #"{"role":"user","content":[{"type":"tool_result","tool_use_id":"t\#(index)","content":"\#(result)"}]}"#
+                )
             } else {
                 let escaped = arguments.replacing("\"", with: "\\\"")
                 messages.append(
-                    #"{"role":"assistant","content":null,"tool_calls":[{"id":"c\#(index)","type":"function","function":{"name":"\#(name)","arguments":"\#(escaped)"}}]}"#)
+                    #"{"role":"assistant","content":null,"tool_calls":[{"id":"c\#(index)","type":"function","function":{"name":"\#(name)","arguments":"\#(escaped)"}}]}"#
+                )
                 messages.append(#"{"role":"tool","tool_call_id":"c\#(index)","content":"\#(result)"}"#)
             }
         }
@@ -48,7 +57,9 @@ struct LoopDetectorTests {
             time += Int64(call.seconds * 1_000_000)
             let print = LoopFingerprint.of(ByteBuffer(string: call.body))
             let id = "r\(index)"
-            if let kind = detector.record(.init(requestID: id, request: print.request, toolCall: print.toolCall, at: time)) {
+            if let kind = detector.record(
+                .init(requestID: id, request: print.request, toolCall: print.toolCall, at: time)
+            ) {
                 return kind
             }
             if call.fails { detector.failed(id) }
@@ -81,7 +92,12 @@ struct LoopDetectorTests {
                 calls.append(Call(body: Self.body("inventory", history, anthropic: anthropic), seconds: seconds))
             case 2:
                 // A call that fails upstream, sent once more as it was.
-                let body = Self.body("inventory", history, anthropic: anthropic, extra: #","temperature":0.\#(generator.next(9))"#)
+                let body = Self.body(
+                    "inventory",
+                    history,
+                    anthropic: anthropic,
+                    extra: #","temperature":0.\#(generator.next(9))"#
+                )
                 calls.append(Call(body: body, fails: true, seconds: seconds))
                 calls.append(Call(body: body, seconds: 1))
             default:
@@ -96,10 +112,16 @@ struct LoopDetectorTests {
     /// A loop of `kind` after a legitimate prefix.
     static func loop(_ kind: LoopDetector.Kind, _ generator: inout Generator, anthropic: Bool) -> [Call] {
         var calls = Self.legitimate(&generator, length: generator.next(30), anthropic: anthropic)
-        let base = Self.body("stuck \(generator.next(1_000_000))", [("search", #"{"q":"x"}"#, "nothing")], anthropic: anthropic)
+        let base = Self.body(
+            "stuck \(generator.next(1_000_000))",
+            [("search", #"{"q":"x"}"#, "nothing")],
+            anthropic: anthropic
+        )
         switch kind {
         case .repeatedRequest:
-            for _ in 0..<(3 + generator.next(5)) { calls.append(Call(body: base, seconds: Double(2 + generator.next(5)))) }
+            for _ in 0..<(3 + generator.next(5)) {
+                calls.append(Call(body: base, seconds: Double(2 + generator.next(5))))
+            }
         case .alternatingRequests:
             let other = Self.body("stuck other \(generator.next(1_000_000))", [], anthropic: anthropic)
             for index in 0..<(6 + generator.next(4)) {
@@ -108,7 +130,12 @@ struct LoopDetectorTests {
         case .repeatedToolCall:
             var history: [(String, String, String)] = [("read", #"{"path":"/tmp/a"}"#, "permission denied")]
             for _ in 0..<(3 + generator.next(5)) {
-                calls.append(Call(body: Self.body("read it", history, anthropic: anthropic), seconds: Double(2 + generator.next(5))))
+                calls.append(
+                    Call(
+                        body: Self.body("read it", history, anthropic: anthropic),
+                        seconds: Double(2 + generator.next(5))
+                    )
+                )
                 history.append(("read", #"{"path":"/tmp/a"}"#, "permission denied"))
             }
         case .stepRate:
@@ -157,10 +184,20 @@ struct LoopDetectorTests {
 
     @Test func aFailedStepRetriedIsNoLoopButAThirdTimeIs() {
         let body = Self.body("t", [], anthropic: false)
-        #expect(Self.detect([Call(body: body, fails: true, seconds: 1), Call(body: body, fails: true, seconds: 1), Call(body: body, seconds: 1)]) == nil)
-        #expect(Self.detect([Call(body: body, seconds: 1), Call(body: body, seconds: 1), Call(body: body, seconds: 1)]) == .repeatedRequest)
+        #expect(
+            Self.detect([
+                Call(body: body, fails: true, seconds: 1), Call(body: body, fails: true, seconds: 1),
+                Call(body: body, seconds: 1),
+            ]) == nil
+        )
+        #expect(
+            Self.detect([Call(body: body, seconds: 1), Call(body: body, seconds: 1), Call(body: body, seconds: 1)])
+                == .repeatedRequest
+        )
         // Without a norm the floor holds: 30 steps a minute are fine, 31 are not.
-        let steady = (0..<31).map { Call(body: Self.body("t", [("s", #"{"n":\#($0)}"#, "r")], anthropic: false), seconds: 1.9) }
+        let steady = (0..<31).map {
+            Call(body: Self.body("t", [("s", #"{"n":\#($0)}"#, "r")], anthropic: false), seconds: 1.9)
+        }
         #expect(Self.detect(Array(steady.prefix(30)), norm: nil) == nil)
         #expect(Self.detect(steady, norm: nil) == .stepRate)
     }

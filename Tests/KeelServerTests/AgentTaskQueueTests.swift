@@ -346,4 +346,77 @@ struct AgentTaskQueueTests {
             )
         }
     }
+
+    @Test(arguments: AgentRegistryTests.dialects)
+    func aTaskGoingRoundInCirclesIsPausedOrWarnedAbout(dialect: String) async throws {
+        try await TestKeel.run(configure: Self.fast) { keel in
+            _ = try await AgentRegistryTests.register(keel, #"{"id":"looper","name":"Looper","loops":"pause"}"#)
+            _ = try await AgentRegistryTests.register(keel, #"{"id":"noisy","name":"Noisy"}"#)
+            let looper = try await AgentRegistryTests.agentKey(keel, agent: "looper")
+            let noisy = try await AgentRegistryTests.agentKey(keel, agent: "noisy")
+            let task = { (id: String) in [("x-keel-task", id)] }
+            for _ in 0..<2 {
+                let same = try await AgentRegistryTests.call(
+                    keel,
+                    dialect: dialect,
+                    stream: false,
+                    prompt: "are we there yet",
+                    key: looper,
+                    headers: task("loop-1")
+                )
+                #expect(same.status == 200, "\(same.body)")
+            }
+            let third = try await AgentRegistryTests.call(
+                keel,
+                dialect: dialect,
+                stream: false,
+                prompt: "are we there yet",
+                key: looper,
+                headers: task("loop-1")
+            )
+            #expect(third.status == 409, "\(third.body)")
+            #expect(third.body.contains("goes round in circles (repeated_request)"), "\(third.body)")
+            if dialect == "openai" { #expect(AgentRegistryTests.refusal(third) == "agent_loop_detected") }
+            let other = try await AgentRegistryTests.call(
+                keel,
+                dialect: dialect,
+                stream: true,
+                prompt: "something else",
+                key: looper,
+                headers: task("loop-1")
+            )
+            #expect(other.status == 409, "paused until a reviewer resumes it: \(other.body)")
+            let paused = try await Self.waitForTask(keel, "loop-1") { $0["state"] as? String == "awaiting_approval" }
+            #expect(paused["reason"] as? String == "agent_loop: repeated_request", "\(paused)")
+            let resumed = try await keel.post("/admin/v1/tasks/loop-1/resume", json: "")
+            #expect(resumed.status == 200 && resumed.json?["state"] as? String == "running", "\(resumed.body)")
+            #expect(
+                try await AgentRegistryTests.call(
+                    keel,
+                    dialect: dialect,
+                    stream: false,
+                    prompt: "are we there yet",
+                    key: looper,
+                    headers: task("loop-1")
+                ).status == 200
+            )
+
+            // The default is a warning: the calls go on, an alert fires once.
+            for _ in 0..<4 {
+                let response = try await AgentRegistryTests.call(
+                    keel,
+                    dialect: dialect,
+                    stream: false,
+                    prompt: "again",
+                    key: noisy,
+                    headers: task("noisy-1")
+                )
+                #expect(response.status == 200, "\(response.body)")
+            }
+            let firing = try #require(try await keel.send(.GET, "/admin/v1/alerts").json?["firing"] as? [[String: Any]])
+            let loops = firing.filter { $0["rule"] as? String == "agent_loop" }
+            #expect(loops.count == 2, "\(firing)")
+            #expect(loops.contains { ($0["labels"] as? [String: Any])?["task"] as? String == "noisy-1" })
+        }
+    }
 }

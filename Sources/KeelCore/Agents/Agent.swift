@@ -19,6 +19,18 @@ public struct Agent: Sendable, Equatable, Codable {
         case pause
     }
 
+    /// What happens when a task of the agent goes round in circles (``LoopDetector``).
+    public enum LoopAction: String, Sendable, Codable, CaseIterable {
+        /// An `agent_loop` alert; the task goes on.
+        case warn
+        /// The call is refused and the task waits for a human to resume it.
+        case pause
+        /// The call is refused and the task fails.
+        case stop
+        /// No detection.
+        case off
+    }
+
     /// What happens to a request that offers the model a tool outside ``tools``.
     public enum OfferedToolAction: String, Sendable, Codable, CaseIterable {
         /// The request is refused (403 `agent_scope_violation`).
@@ -47,6 +59,8 @@ public struct Agent: Sendable, Equatable, Codable {
     public var taskBudget: TaskBudget?
     /// `nil`: `fail`.
     public var onBudgetExceeded: BudgetAction?
+    /// `nil`: `warn`.
+    public var loops: LoopAction?
     public var state: State
     /// When and why it was last suspended (Unix µs), while it is.
     public var suspendedAt: Int64?
@@ -67,6 +81,7 @@ public struct Agent: Sendable, Equatable, Codable {
         offeredTools: OfferedToolAction = .refuse,
         taskBudget: TaskBudget? = nil,
         onBudgetExceeded: BudgetAction? = nil,
+        loops: LoopAction? = nil,
         state: State = .active,
         suspendedAt: Int64? = nil,
         suspendedReason: String? = nil,
@@ -84,6 +99,7 @@ public struct Agent: Sendable, Equatable, Codable {
         self.offeredTools = offeredTools
         self.taskBudget = taskBudget
         self.onBudgetExceeded = onBudgetExceeded
+        self.loops = loops
         self.state = state
         self.suspendedAt = suspendedAt
         self.suspendedReason = suspendedReason
@@ -92,7 +108,7 @@ public struct Agent: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, version, description, models, tools, state
+        case id, name, version, description, models, tools, state, loops
         case orgID = "org_id"
         case teamID = "team_id"
         case offeredTools = "offered_tools"

@@ -13,7 +13,8 @@ public enum LoopFingerprint {
             var hasher = Hasher()
             hasher.combine(bytes: bytes)
             let request = UInt64(bitPattern: Int64(hasher.finalize()))
-            guard let index = try? JSONScanner.indexObject(bytes), let member = index["messages"], member.kind == .array else {
+            guard let index = try? JSONScanner.indexObject(bytes), let member = index["messages"], member.kind == .array
+            else {
                 return (request, nil)
             }
             return (request, Self.lastToolCall(in: index.slice(member)))
@@ -26,7 +27,9 @@ public enum LoopFingerprint {
         let elements = Self.elements(of: messages)
         var after: [JSONValue] = []
         for range in elements.reversed() {
-            guard let message = try? JSONValue(parsing: UnsafeRawBufferPointer(rebasing: messages[range])) else { return nil }
+            guard let message = try? JSONValue(parsing: UnsafeRawBufferPointer(rebasing: messages[range])) else {
+                return nil
+            }
             if let calls = Self.toolCalls(of: message) {
                 var hasher = Hasher()
                 for call in calls { hasher.combine(call) }

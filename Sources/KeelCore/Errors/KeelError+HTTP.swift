@@ -7,7 +7,7 @@ extension KeelError {
         case .unauthenticated: 401
         case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: 403
         case .modelNotFound, .notFound: 404
-        case .conflict: 409
+        case .conflict, .agentLoopDetected: 409
         case .payloadTooLarge: 413
         case .upstreamRejected:
             // The upstream judged the request itself invalid; keep its 4xx, but an upstream
@@ -33,7 +33,8 @@ extension KeelError {
     /// The OpenAI `error.type` for this error.
     public var openAIType: String {
         switch self.code {
-        case .invalidRequest, .modelNotFound, .notFound, .conflict, .payloadTooLarge, .upstreamRejected, .contentPolicyViolation:
+        case .invalidRequest, .modelNotFound, .notFound, .conflict, .payloadTooLarge, .upstreamRejected, .contentPolicyViolation,
+            .agentLoopDetected:
             "invalid_request_error"
         case .unauthenticated: "authentication_error"
         case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: "permission_error"
@@ -69,7 +70,7 @@ extension KeelError {
         case .invalidRequest, .modelNotFound, .upstreamRejected:
             self.httpStatus == 404 ? "not_found_error" : "invalid_request_error"
         case .notFound: "not_found_error"
-        case .conflict, .contentPolicyViolation: "invalid_request_error"
+        case .conflict, .contentPolicyViolation, .agentLoopDetected: "invalid_request_error"
         case .payloadTooLarge: "request_too_large"
         case .unauthenticated: "authentication_error"
         case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: "permission_error"

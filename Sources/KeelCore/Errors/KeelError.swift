@@ -38,6 +38,9 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The request's task has used its budget (steps, tokens, cost, time) or waits for a
         /// human to extend it.
         case taskBudgetExceeded = "task_budget_exceeded"
+        /// The request's task goes round in circles (a loop detector), and its agent's policy
+        /// pauses or stops it.
+        case agentLoopDetected = "agent_loop_detected"
         case internalError = "internal_error"
     }
 
@@ -173,6 +176,11 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.taskBudgetExceeded, message: message)
     }
 
+    /// The request's task is paused or stopped for a loop; `message` names the task and the loop.
+    public static func agentLoopDetected(_ message: String) -> Self {
+        Self(.agentLoopDetected, message: message)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -189,7 +197,7 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
             .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable, .contentPolicyViolation,
-            .agentSuspended, .agentScopeViolation, .taskBudgetExceeded:
+            .agentSuspended, .agentScopeViolation, .taskBudgetExceeded, .agentLoopDetected:
             false
         }
     }

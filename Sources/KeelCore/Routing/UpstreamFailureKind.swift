@@ -61,7 +61,7 @@ public enum AttemptOutcome: Sendable, Equatable {
             }
         case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
             .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded, .policyViolation,
-            .auditUnavailable, .contentPolicyViolation, .agentSuspended, .agentScopeViolation, .taskBudgetExceeded:
+            .auditUnavailable, .contentPolicyViolation, .agentSuspended, .agentScopeViolation, .taskBudgetExceeded, .agentLoopDetected:
             self = .inconclusive
         }
     }

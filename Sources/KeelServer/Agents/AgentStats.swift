@@ -33,6 +33,20 @@ struct AgentStats: Sendable, Equatable {
         }
     }
 
+    /// Two periods' statistics together.
+    static func combined(_ a: AgentStats, _ b: AgentStats) -> AgentStats {
+        var sum = a
+        sum.tasks += b.tasks
+        sum.succeeded += b.succeeded
+        sum.failed += b.failed
+        sum.timedOut += b.timedOut
+        sum.escalated += b.escalated
+        sum.micros += b.micros
+        sum.steps += b.steps
+        sum.costNanos += b.costNanos
+        return sum
+    }
+
     var successRate: Double? { self.tasks == 0 ? nil : Double(self.succeeded) / Double(self.tasks) }
 
     var json: String {
@@ -99,6 +113,8 @@ struct AgentStats: Sendable, Equatable {
 /// the figures `/metrics` shows when the fleet is small enough (`agents.metrics_max_agents`).
 final class AgentStatsMonitor: Service, Sendable {
     let agents: AgentBook
+    /// Told each agent's norm (steps per minute over the 7 days), for the step-rate loop detector.
+    let tasks: TaskBook?
     let store: any AgentTaskStore
     let alerts: AlertService?
     let interval: Duration
@@ -119,6 +135,7 @@ final class AgentStatsMonitor: Service, Sendable {
 
     init(
         agents: AgentBook,
+        tasks: TaskBook? = nil,
         store: any AgentTaskStore,
         alerts: AlertService?,
         interval: Duration,
@@ -128,6 +145,7 @@ final class AgentStatsMonitor: Service, Sendable {
         logger: Logger
     ) {
         self.agents = agents
+        self.tasks = tasks
         self.store = store
         self.alerts = alerts
         self.interval = interval
@@ -149,6 +167,7 @@ final class AgentStatsMonitor: Service, Sendable {
     func evaluate(now: Int64) async {
         var notifications: [AlertNotification] = []
         var figures: [String: Figures] = [:]
+        var norms: [String: Double] = [:]
         for agent in self.agents.snapshot.agents.values.sorted(by: { $0.id < $1.id }) {
             let recent: AgentStats
             let baseline: AgentStats
@@ -169,6 +188,10 @@ final class AgentStatsMonitor: Service, Sendable {
                     metadata: [LogKey.errorType: "\(type(of: error))"]
                 )
                 return
+            }
+            let history = AgentStats.combined(recent, baseline)
+            if history.micros > 0, history.steps > 0 {
+                norms[agent.id] = Double(history.steps) / (Double(history.micros) / 60_000_000)
             }
             figures[agent.id] = Figures(
                 succeeded: recent.succeeded,
@@ -212,6 +235,7 @@ final class AgentStatsMonitor: Service, Sendable {
             if let notification { notifications.append(notification) }
         }
         self.figures.withLock { $0 = figures }
+        self.tasks?.setNorms(norms)
         if !notifications.isEmpty { await self.alerts?.deliver(notifications) }
     }
 

@@ -1,6 +1,8 @@
 import KeelCore
+import KeelOps
 import KeelStorage
 import Logging
+import NIOCore
 import Synchronization
 
 /// The agent tasks the data plane holds in memory: those with a budget, those paused for a human,
@@ -26,6 +28,8 @@ final class TaskBook: Sendable {
         var decidedAt: Int64? = nil
         /// When the store last changed the task, as last read.
         var storedAt: Int64 = 0
+        /// Why it is paused or ended, as stored.
+        var reason: String? = nil
     }
 
     /// A change of a task's state the data plane decided, for ``TaskTracker`` to store.
@@ -39,16 +43,125 @@ final class TaskBook: Sendable {
 
     let store: any AgentTaskStore
     let agents: AgentBook?
+    /// Where `agent_loop` alerts go.
+    let alerts: AlertService?
     private let logger: Logger
     private let tasks = Mutex<[String: Live]>([:])
     private let actions = Mutex<[Action]>([])
+
+    /// The loop detector of each task of a registered agent, by task id.
+    struct LoopState: Sendable {
+        var detector: LoopDetector
+        var lastAt: Int64
+        /// The loops already reported for the task (one alert each).
+        var reported: Set<LoopDetector.Kind> = []
+        /// The loop that paused or stopped it, while it is.
+        var halted: LoopDetector.Kind?
+    }
+
+    private let loops = Mutex<[String: LoopState]>([:])
+    /// Each agent's norm in steps per minute (its last 7 days), from the statistics monitor.
+    private let norms = Mutex<[String: Double]>([:])
+    /// The most tasks whose loop detectors are kept; the least recently active go first.
+    static let maxLoopStates = 10_000
     /// How long tasks Keel ended stay in memory to be refused.
     static let endedMemory: Int64 = 3_600_000_000
 
-    init(store: any AgentTaskStore, agents: AgentBook?, logger: Logger) {
+    init(store: any AgentTaskStore, agents: AgentBook?, alerts: AlertService? = nil, logger: Logger) {
         self.store = store
         self.agents = agents
+        self.alerts = alerts
         self.logger = logger
+    }
+
+    /// Replaces the agents' norms (steps per minute).
+    func setNorms(_ norms: [String: Double]) {
+        self.norms.withLock { $0 = norms }
+    }
+
+    /// Runs the loop detectors on one call of `taskID` of `agent` with `body`.
+    ///
+    /// - Throws: 409 `agent_loop_detected` when this call completes a loop and the agent's
+    ///   `loops` is `pause` or `stop` (the task then waits for a human, or fails), or when the task
+    ///   was halted for a loop before. With `warn`, an `agent_loop` alert fires once per task and
+    ///   kind, and the call goes on.
+    func checkLoop(taskID: String, agent: Agent, body: ByteBuffer, requestID: String, now: Int64) throws(KeelError) {
+        let action = agent.loops ?? .warn
+        guard action != .off else { return }
+        let print = LoopFingerprint.of(body)
+        let norm = self.norms.withLock { $0[agent.id] }
+        let step = LoopDetector.Step(requestID: requestID, request: print.request, toolCall: print.toolCall, at: now)
+        let (kind, halted, first) = self.loops.withLock { loops -> (LoopDetector.Kind?, LoopDetector.Kind?, Bool) in
+            var state = loops[taskID] ?? LoopState(detector: LoopDetector(norm: norm), lastAt: now)
+            if let halted = state.halted { return (nil, halted, false) }
+            state.detector.norm = norm
+            state.lastAt = now
+            let kind = state.detector.record(step)
+            var first = false
+            if let kind {
+                first = state.reported.insert(kind).inserted
+                if action != .warn { state.halted = kind }
+            }
+            if loops[taskID] == nil, loops.count >= Self.maxLoopStates,
+                let oldest = loops.min(by: { $0.value.lastAt < $1.value.lastAt })?.key
+            {
+                loops[oldest] = nil
+            }
+            loops[taskID] = state
+            return (kind, nil, first)
+        }
+        if let halted {
+            throw .agentLoopDetected(
+                "Task '\(taskID)' was halted for a loop (\(halted.rawValue)); a reviewer must resume it."
+            )
+        }
+        guard let kind else { return }
+        if first { self.report(kind, taskID: taskID, agent: agent, action: action, now: now) }
+        switch action {
+        case .warn, .off:
+            return
+        case .pause, .stop:
+            self.actions.withLock {
+                $0.append(
+                    Action(
+                        taskID: taskID,
+                        to: action == .pause ? .awaitingApproval : .failed,
+                        reason: "agent_loop: \(kind.rawValue)",
+                        at: now
+                    )
+                )
+            }
+            throw .agentLoopDetected(
+                "Task '\(taskID)' goes round in circles (\(kind.rawValue)); "
+                    + (action == .pause ? "it is paused until a reviewer resumes it." : "it has been stopped.")
+            )
+        }
+    }
+
+    /// Forgets the loop that halted `taskID` (a reviewer resumed it).
+    func resumeLoops(_ taskID: String) {
+        _ = self.loops.withLock { $0.removeValue(forKey: taskID) }
+    }
+
+    private func report(_ kind: LoopDetector.Kind, taskID: String, agent: Agent, action: Agent.LoopAction, now: Int64) {
+        self.logger.warning(
+            "An agent task goes round in circles",
+            metadata: ["keel.agent.id": "\(agent.id)", "keel.task.id": "\(taskID)", "keel.loop": "\(kind.rawValue)"]
+        )
+        guard let alerts = self.alerts else { return }
+        let notification = AlertNotification(
+            rule: "agent_loop",
+            severity: action == .warn ? .ticket : .page,
+            status: .firing,
+            labels: ["agent": agent.id, "task": taskID, "loop": kind.rawValue],
+            value: 1,
+            threshold: 0,
+            details: [:],
+            summary:
+                "Task '\(taskID)' of agent '\(agent.id)' goes round in circles (\(kind.rawValue)); action: \(action.rawValue).",
+            startsAtMicros: now
+        )
+        Task { await alerts.deliver([notification]) }
     }
 
     /// Admits one call of `taskID` (of `agent`, when registered) at `now`, counting it as a step.
@@ -60,7 +173,7 @@ final class TaskBook: Sendable {
         enum Verdict {
             case admitted
             case ended(AgentTask.State)
-            case paused
+            case paused(String?)
             case exceeded(String, first: Bool, Agent.BudgetAction)
         }
         let verdict = self.tasks.withLock { tasks -> Verdict in
@@ -81,7 +194,7 @@ final class TaskBook: Sendable {
             }
             switch live.state {
             case .cancelled, .timedOut: return .ended(live.state)
-            case .awaitingApproval: return .paused
+            case .awaitingApproval: return .paused(live.reason)
             case .queued, .running, .succeeded, .failed: break
             }
             if let limit = live.budget.exceeded(by: live.usage, startedAt: live.startedAt, now: now) {
@@ -105,7 +218,12 @@ final class TaskBook: Sendable {
                 "Task '\(taskID)' has ended (\(state == .cancelled ? "cancelled" : "timed out")); it makes no more calls.",
                 param: "x-keel-task"
             )
-        case .paused:
+        case .paused(let reason):
+            if let reason, reason.hasPrefix("agent_loop") {
+                throw .agentLoopDetected(
+                    "Task '\(taskID)' is paused for a loop (\(reason)) until a reviewer resumes it."
+                )
+            }
             throw .taskBudgetExceeded("Task '\(taskID)' is paused until a reviewer extends its budget.")
         case .exceeded(let limit, let first, let action):
             if first {
@@ -127,9 +245,12 @@ final class TaskBook: Sendable {
         }
     }
 
-    /// Adds what `record`'s call used to its task.
+    /// Adds what `record`'s call used to its task (and tells its loop detector when it failed).
     func account(_ record: RequestRecord) {
         guard let taskID = record.taskID else { return }
+        if record.outcome != .success {
+            self.loops.withLock { loops in loops[taskID]?.detector.failed(record.id.rawValue) }
+        }
         self.tasks.withLock { tasks in
             guard var live = tasks[taskID] else { return }
             live.usage.tokens += record.usage.inputTokens + record.usage.outputTokens
@@ -166,6 +287,7 @@ final class TaskBook: Sendable {
     func reload(rows: [AgentTaskRow], now: Int64) async throws {
         let agents = self.agents?.snapshot.agents ?? [:]
         var held: [String: Live] = [:]
+        let stored = Set(rows.map(\.id))
         for row in rows {
             let agent = row.agentID.flatMap { agents[$0] }
             let budget = (agent?.taskBudget ?? TaskBudget()).overlaid(by: row.budget)
@@ -176,7 +298,8 @@ final class TaskBook: Sendable {
                 onExceeded: agent?.onBudgetExceeded ?? .fail,
                 startedAt: row.startedAt ?? row.createdAt,
                 seenAt: now,
-                storedAt: row.updatedAt
+                storedAt: row.updatedAt,
+                reason: row.reason
             )
         }
         let running = held.filter { $0.value.state == .running }.map(\.key)
@@ -199,7 +322,7 @@ final class TaskBook: Sendable {
                         next.decidedAt = decided
                     }
                     held[id] = next
-                } else if now - local.seenAt < 10_000_000 {
+                } else if !stored.contains(id), now - local.seenAt < 10_000_000 {
                     // Seen here moments ago; the store has not caught up.
                     held[id] = local
                 }

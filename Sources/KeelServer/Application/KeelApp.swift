@@ -191,7 +191,7 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             try await agentBook.reload()
-            let taskBook = TaskBook(store: stores.agentTasks, agents: agentBook, logger: self.logger)
+            let taskBook = TaskBook(store: stores.agentTasks, agents: agentBook, alerts: alerts, logger: self.logger)
             try await taskBook.reload(now: WallClock.unixMicros())
             let taskTracker = TaskTracker(
                 store: stores.agentTasks,
@@ -314,6 +314,7 @@ public final class KeelApp: Sendable {
             )
             let agentStats = AgentStatsMonitor(
                 agents: agentBook,
+                tasks: taskBook,
                 store: stores.agentTasks,
                 alerts: alerts,
                 interval: .milliseconds(configuration.agents.statsIntervalMs),

@@ -42,6 +42,9 @@ extension KeelRoutes {
         group.patch("tasks/{id}") { request, context in
             try await admin.updateTask(request, id: try context.parameters.require("id"), book: tasks)
         }
+        group.post("tasks/{id}/resume") { request, context in
+            try await admin.resumeTask(request, id: try context.parameters.require("id"), book: tasks)
+        }
         group.post("tasks/{id}/cancel") { request, context in
             try await admin.cancelTask(request, id: try context.parameters.require("id"), book: tasks)
         }

@@ -78,6 +78,9 @@ extension Gateway {
             }
             if let taskID = record.taskID, let tasks = self.tasks {
                 try tasks.admit(taskID: taskID, agent: agent, now: record.startedAt)
+                if let agent {
+                    try tasks.checkLoop(taskID: taskID, agent: agent, body: bytes, requestID: record.id.rawValue, now: record.startedAt)
+                }
             }
             let policy = try self.policy(for: principal, model: record.requestedModel)
             if policy.keepsBodies { record.keptBodies = KeptBodies(prompt: bytes) }

@@ -25,6 +25,7 @@ extension AdminAPI {
         var offeredTools: String
         var taskBudget: BudgetView?
         var onBudgetExceeded: String
+        var loops: String
         var state: String
         var suspendedAt: Int64?
         var suspendedReason: String?
@@ -53,7 +54,7 @@ extension AdminAPI {
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, object, name, org, team, version, description, models, tools, state, versions
+            case id, object, name, org, team, version, description, models, tools, state, versions, loops
             case offeredTools = "offered_tools"
             case taskBudget = "task_budget"
             case onBudgetExceeded = "on_budget_exceeded"
@@ -84,6 +85,7 @@ extension AdminAPI {
                 )
             }
             self.onBudgetExceeded = (agent.onBudgetExceeded ?? .fail).rawValue
+            self.loops = (agent.loops ?? .warn).rawValue
             self.state = agent.state.rawValue
             self.suspendedAt = agent.suspendedAt.map { $0 / 1_000_000 }
             self.suspendedReason = agent.suspendedReason
@@ -181,7 +183,8 @@ extension AdminAPI {
         let parameters = request.uri.queryParameters
         let now = WallClock.unixMicros()
         let to = try Self.integer(parameters["to"], name: "to").map { Int64($0) * 1_000_000 } ?? now
-        let from = try Self.integer(parameters["from"], name: "from").map { Int64($0) * 1_000_000 } ?? to - 86_400_000_000
+        let from =
+            try Self.integer(parameters["from"], name: "from").map { Int64($0) * 1_000_000 } ?? to - 86_400_000_000
         guard from < to else { throw KeelError.invalidRequest("'from' must be before 'to'.", param: "from") }
         return Gateway.json(try await AgentStats.report(agentID: id, from: from, to: to, store: self.stores.agentTasks))
     }
@@ -337,7 +340,7 @@ extension AdminAPI {
         guard case .object(let members) = body else { return }
         let known: Set<String> = [
             "id", "name", "team", "version", "description", "models", "tools", "offered_tools", "task_budget",
-            "on_budget_exceeded",
+            "on_budget_exceeded", "loops",
         ]
         if let unknown = members.first(where: { !known.contains($0.key) }) {
             throw KeelError.invalidRequest(
@@ -392,6 +395,12 @@ extension AdminAPI {
                 )
             }
             agent.onBudgetExceeded = action
+        }
+        if let text = try Self.optionalString(body, "loops") {
+            guard let action = Agent.LoopAction(rawValue: text) else {
+                throw KeelError.invalidRequest("Invalid 'loops': warn, pause, stop or off.", param: "loops")
+            }
+            agent.loops = action
         }
         if let text = try Self.optionalString(body, "offered_tools") {
             guard let action = Agent.OfferedToolAction(rawValue: text) else {

@@ -110,6 +110,28 @@ extension AdminAPI {
         return Gateway.json(TaskJSON.task(try await self.stores.agentTasks.row(id) ?? task))
     }
 
+    /// `POST /admin/v1/tasks/{id}/resume`: a task paused (on its budget, or for a loop) runs
+    /// again; its loop detectors start afresh.
+    func resumeTask(_ request: Request, id: String, book: TaskBook) async throws -> Response {
+        let caller = try self.authenticate(request, .update, .agent)
+        _ = try await self.existingTask(id, caller, .update)
+        let now = WallClock.unixMicros()
+        guard
+            try await self.stores.agentTasks.transition(
+                id,
+                from: [.awaitingApproval],
+                to: .running,
+                reason: "resumed by a reviewer",
+                now: now
+            )
+        else {
+            throw KeelError.conflict("Task '\(id)' is not paused.", param: "id")
+        }
+        book.resumeLoops(id)
+        try await book.reload(now: now)
+        return Gateway.json(TaskJSON.task(try await self.stores.agentTasks.row(id)!))
+    }
+
     /// `POST /admin/v1/tasks/{id}/cancel` with optional `{"reason"}`: a queued, running or paused
     /// task is cancelled; its next call is refused (409).
     func cancelTask(_ request: Request, id: String, book: TaskBook) async throws -> Response {
