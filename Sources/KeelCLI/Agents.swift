@@ -28,6 +28,7 @@ struct Agents: AsyncParsableCommand {
         @Option(help: "Each task's budget: wall-clock seconds.") var taskBudgetSeconds: Int?
         @Option(help: "Each task's budget: levels of sub-tasks.") var taskBudgetDepth: Int?
         @Option(help: "A task over its budget: fail or pause (for a human to extend it).") var onBudgetExceeded: String?
+        @Option(help: "A task going round in circles: warn, pause, stop or off.") var loops: String?
 
         var body: [String: Any] {
             var body: [String: Any] = [:]
@@ -46,6 +47,7 @@ struct Agents: AsyncParsableCommand {
             if let taskBudgetDepth { budget["depth"] = taskBudgetDepth }
             if !budget.isEmpty { body["task_budget"] = budget }
             if let onBudgetExceeded { body["on_budget_exceeded"] = onBudgetExceeded }
+            if let loops { body["loops"] = loops }
             return body
         }
 

@@ -7,8 +7,9 @@ import NIOHTTP1
 struct Tasks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks",
-        abstract: "Watch agent tasks (state, steps, tokens, cost, duration), extend their budgets, cancel them.",
-        subcommands: [List.self, Show.self, Watch.self, Extend.self, Cancel.self]
+        abstract:
+            "Watch agent tasks (state, steps, tokens, cost, duration), extend their budgets, resume or cancel them.",
+        subcommands: [List.self, Show.self, Watch.self, Extend.self, Resume.self, Cancel.self]
     )
 
     /// The filters of `list` and `watch`.
@@ -138,6 +139,22 @@ struct Tasks: AsyncParsableCommand {
                     body: ["budget": budget]
                 ) as? [String: Any]
             print("Task \(self.id) is \(task?["state"] as? String ?? "?").")
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Resume a task paused on its budget or for a loop.")
+
+        @OptionGroup var connection: Keys.Connection
+        @Argument(help: "Task id.") var id: String
+
+        func run() async throws {
+            _ = try await self.connection.call(
+                .POST,
+                "/admin/v1/tasks/\(TenancyTable.escape(self.id))/resume",
+                body: [:]
+            )
+            print("Resumed task \(self.id).")
         }
     }
 

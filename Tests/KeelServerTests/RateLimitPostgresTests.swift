@@ -80,10 +80,10 @@ struct RateLimitPostgresTests {
     @Test func aConcurrencySlotFreedOnOneInstanceIsUsableOnTheOther() async throws {
         let rules = [RateLimitRule(id: "search-parallel", teamID: "search", maxConcurrent: 2)]
         try await Self.twoInstances(rules: rules) { first, second in
-            let slow = chatBody("[sim ttft_ms=2500 tokens=5] slow", extra: #""stream":true"#)
+            let slow = chatBody("[sim ttft_ms=6000 tokens=5] slow", extra: #""stream":true"#)
             async let one = first.post("/v1/chat/completions", json: slow, key: RateLimitTests.searchKey)
             async let two = first.post("/v1/chat/completions", json: slow, key: RateLimitTests.searchKey)
-            // The first instance leases both slots while its two streams run (2.5 s before their
+            // The first instance leases both slots while its two streams run (6 s before their
             // first token). On a loaded machine the streams may take a while to be admitted: wait
             // until one instance's lease in the shared table holds both slots.
             var leased = 0

@@ -140,7 +140,9 @@ final class TaskTracker: Service, Sendable {
             self.pending.withLock { pending in
                 for (id, row) in started where pending.started[id] == nil { pending.started[id] = row }
             }
-            self.logger.warning("Tasks could not be updated", metadata: [LogKey.errorType: "\(type(of: error))"])
+            if !(error is CancellationError) {
+                self.logger.warning("Tasks could not be updated", metadata: [LogKey.errorType: "\(type(of: error))"])
+            }
         }
     }
 
