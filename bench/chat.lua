@@ -30,6 +30,9 @@ end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. key
+-- BENCH_AGENT and BENCH_TASK attribute every request to an agent and a task (the agent path).
+if os.getenv("BENCH_AGENT") then wrk.headers["x-keel-agent"] = os.getenv("BENCH_AGENT") end
+if os.getenv("BENCH_TASK") then wrk.headers["x-keel-task"] = os.getenv("BENCH_TASK") end
 local extra = ""
 if stream then extra = ',"stream":true' end
 wrk.body = '{"model":"keel-sim-chat","messages":[{"role":"system","content":"You are a helpful assistant."},'
