@@ -18,6 +18,8 @@ struct PeriodicReload: Service {
                 guard !Task.isCancelled else { break }
                 do {
                     try await self.reload()
+                } catch is CancellationError {
+                    break
                 } catch {
                     self.logger.warning(
                         "Shared state could not be reloaded",
