@@ -467,4 +467,47 @@ struct TwoInstanceKillSwitchTests {
             await first.shutdown()
         }
     }
+
+    @Test func aKeyCreatedOrRevokedOnOneInstanceIsKnownOnTheOther() async throws {
+        let url = try #require(TestKeel.postgresURL)
+        let schema = TestKeel.uniquePostgresSchema()
+        let configure: @Sendable (inout KeelConfiguration) -> Void = { configuration in
+            configuration.storage = .init(url: url, schema: schema, maxConnections: 4)
+            configuration.server.keySyncIntervalMs = 200
+        }
+        try await TestKeel.run(configure: configure) { first in
+            try await TestKeel.run(configure: configure) { second in
+                _ = try await AgentRegistryTests.register(first, #"{"id":"roamer","name":"Roamer"}"#)
+                let created = try await first.post("/admin/v1/keys", json: #"{"agent":"roamer"}"#)
+                let key = try #require(created.json?["key"] as? String)
+                let id = try #require(created.json?["id"] as? String)
+                func status(_ spoof: Bool = false) async throws -> Int {
+                    try await second.post(
+                        "/v1/chat/completions",
+                        json: chatBody("hi"),
+                        key: key,
+                        headers: spoof ? [("x-keel-agent", "someone-else")] : []
+                    ).status
+                }
+                var seen = 0
+                let deadline = ContinuousClock.now + .seconds(5)
+                while seen != 200, ContinuousClock.now < deadline {
+                    seen = try await status()
+                    if seen != 200 { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(seen == 200, "the other instance reads the new key")
+                #expect(try await status(true) == 403, "as the agent's key")
+                #expect(try await first.send(.DELETE, "/admin/v1/keys/\(id)").status == 200)
+                var refused = 0
+                let revokedBy = ContinuousClock.now + .seconds(5)
+                while refused != 401, ContinuousClock.now < revokedBy {
+                    refused = try await status()
+                    if refused != 401 { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(refused == 401, "the other instance reads the revocation")
+                await second.shutdown()
+            }
+            await first.shutdown()
+        }
+    }
 }

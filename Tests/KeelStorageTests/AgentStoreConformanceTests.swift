@@ -78,11 +78,18 @@ struct AgentStoreConformanceTests {
     }
 
     @Test(arguments: StoreBackend.enabled)
-    func aKeyKeepsTheAgentItIsBoundTo(backend: StoreBackend) async throws {
+    func aKeyKeepsTheAgentItIsBoundToAndTheKeysStampMovesWithChanges(backend: StoreBackend) async throws {
         try await backend.withStores { stores async throws in
+            let empty = try await stores.keys.stamp()
             let key = VirtualKey(id: "k1", hash: "h1", prefix: "sk-1", createdAt: 1, agentID: "support-bot")
             try await stores.keys.insert(key)
             #expect(try await stores.keys.key(id: "k1")?.agentID == "support-bot")
+            // The stamp moves with every insert and revocation, and only then.
+            let inserted = try await stores.keys.stamp()
+            #expect(inserted != empty)
+            #expect(try await stores.keys.stamp() == inserted)
+            #expect(try await stores.keys.revoke(id: "k1", at: 5))
+            #expect(try await stores.keys.stamp() != inserted)
         }
     }
 }

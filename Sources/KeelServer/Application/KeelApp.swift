@@ -421,6 +421,14 @@ public final class KeelApp: Sendable {
                 .init(service: taskTracker), .init(service: agentStats),
                 .init(
                     service: PeriodicReload(
+                        name: "keys",
+                        interval: .milliseconds(configuration.server.keySyncIntervalMs),
+                        logger: self.logger,
+                        reload: { try await keyRing.reload(from: stores.keys) }
+                    )
+                ),
+                .init(
+                    service: PeriodicReload(
                         name: "agents",
                         interval: .milliseconds(configuration.agents.syncIntervalMs),
                         logger: self.logger,
@@ -515,7 +523,9 @@ public final class KeelApp: Sendable {
     /// Fills `keyRing` from the store and the configuration; returns the admin key when this start
     /// generated it.
     private func loadKeys(into keyRing: KeyRing, stores: KeelStores) async throws -> String? {
-        var keys = try await stores.keys.allKeys()
+        let stamp = try await stores.keys.stamp()
+        let storedKeys = try await stores.keys.allKeys()
+        var keys: [VirtualKey] = []
         var clientIdentities: [String: String] = [:]
         for (index, staticKey) in self.configuration.keys.enumerated() {
             let hash = staticKey.key.withExposedValue { KeyMaterial.hash($0) }
@@ -535,7 +545,7 @@ public final class KeelApp: Sendable {
                 )
             )
         }
-        keyRing.replaceKeys(keys)
+        keyRing.replaceKeys(stored: storedKeys, configured: keys, stamp: stamp)
         keyRing.setClientIdentities(clientIdentities)
 
         let configured =

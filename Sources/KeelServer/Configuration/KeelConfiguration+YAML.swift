@@ -129,7 +129,7 @@ extension KeelConfiguration {
     }
 
     private static func readServer(_ node: ConfigNode) -> Server {
-        node.expectKeys(["host", "port", "max_body_bytes", "max_json_depth", "threads", "tls"])
+        node.expectKeys(["host", "port", "max_body_bytes", "max_json_depth", "threads", "tls", "key_sync_interval_ms"])
         let defaults = Server()
         return Server(
             host: node.child("host").string(default: defaults.host)!,
@@ -137,7 +137,8 @@ extension KeelConfiguration {
             maxBodyBytes: node.child("max_body_bytes").int(default: defaults.maxBodyBytes, range: 1_024...(1 << 30)),
             maxJSONDepth: node.child("max_json_depth").int(default: defaults.maxJSONDepth, range: 4...1_024),
             threads: node.child("threads").int(default: defaults.threads, range: 1...64),
-            tls: Self.readTLS(node.child("tls"))
+            tls: Self.readTLS(node.child("tls")),
+            keySyncIntervalMs: node.child("key_sync_interval_ms").int(default: defaults.keySyncIntervalMs, range: 100...600_000)
         )
     }
 

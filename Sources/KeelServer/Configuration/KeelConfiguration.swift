@@ -74,10 +74,12 @@ public struct KeelConfiguration: Sendable {
         public var threads: Int
         /// HTTPS on the server's port; `nil` for plain HTTP (the default, meant for loopback).
         public var tls: TLS?
+        /// How often the stored keys are checked for changes made by other instances.
+        public var keySyncIntervalMs: Int
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 8 << 20, maxJSONDepth: Int = 64, threads: Int = 1,
-            tls: TLS? = nil
+            tls: TLS? = nil, keySyncIntervalMs: Int = 2_000
         ) {
             self.host = host
             self.port = port
@@ -85,6 +87,7 @@ public struct KeelConfiguration: Sendable {
             self.maxJSONDepth = maxJSONDepth
             self.threads = threads
             self.tls = tls
+            self.keySyncIntervalMs = keySyncIntervalMs
         }
     }
 

@@ -1,4 +1,5 @@
 public import KeelCore
+public import KeelStorage
 import Synchronization
 
 /// The keys the data plane accepts, in memory, swapped as a whole when keys change.
@@ -18,6 +19,9 @@ public final class KeyRing: Sendable {
     }
 
     private let snapshot = Mutex(Snapshot())
+    /// The configuration's keys, kept to rebuild the snapshot when the stored ones are read
+    /// again, and the store's stamp when they last were.
+    private let reloading = Mutex<(configured: [VirtualKey], stamp: String?)>(([], nil))
     /// Hashes of recently presented keys, so a busy key is not re-hashed on every request. It
     /// maps key text to its SHA-256 only; whether the key is valid is always decided from the
     /// snapshot, so revocation still takes effect at once. Emptied when full.
@@ -53,6 +57,22 @@ public final class KeyRing: Sendable {
             $0.keysByHash = byHash
             $0.principalsByHash = principals
         }
+    }
+
+    /// Replaces every client key with `stored` and `configured`, and remembers `configured` and
+    /// `stamp` for ``reload(from:)``.
+    public func replaceKeys(stored: [VirtualKey], configured: [VirtualKey], stamp: String?) {
+        self.replaceKeys(stored + configured)
+        self.reloading.withLock { $0 = (configured, stamp) }
+    }
+
+    /// Reads the stored keys again when the store's stamp changed since the last read: a key
+    /// created or revoked on another instance that shares the database applies here too.
+    public func reload(from store: any VirtualKeyStore) async throws {
+        let stamp = try await store.stamp()
+        let (configured, last) = self.reloading.withLock { $0 }
+        guard stamp != last else { return }
+        self.replaceKeys(stored: try await store.allKeys(), configured: configured, stamp: stamp)
     }
 
     /// Adds or replaces one key.

@@ -53,6 +53,18 @@ package struct SQLVirtualKeyStore: VirtualKeyStore {
         ) > 0
     }
 
+    package func stamp() async throws -> String {
+        try await self.database.row(
+            """
+            SELECT COUNT(*) AS keys, COALESCE(MAX(created_at), 0) AS created, COUNT(revoked_at) AS revoked,
+            COALESCE(MAX(revoked_at), 0) AS last_revoked FROM virtual_key
+            """
+        ) { row in
+            "\(try row.decode("keys") as Int)|\(try row.decode("created") as Int64)|\(try row.decode("revoked") as Int)|"
+                + "\(try row.decode("last_revoked") as Int64)"
+        } ?? ""
+    }
+
     private static let columns: SQLStatement = """
         id, hash, prefix, name, org_id, team_id, project_id, user_id, \
         models\(sqlite: "", postgres: "::text") AS models, role, tags\(sqlite: "", postgres: "::text") AS tags, \
