@@ -155,7 +155,7 @@ struct LoopDetectorTests {
         var wrongKind = 0
         for anthropic in [false, true] {
             for kind in LoopDetector.Kind.allCases {
-                for _ in 0..<50 {
+                for _ in 0..<30 {
                     trials += 1
                     let detected = Self.detect(Self.loop(kind, &generator, anthropic: anthropic))
                     if let detected { found[kind, default: 0] += 1 }
@@ -167,7 +167,7 @@ struct LoopDetectorTests {
         var legitimateSteps = 0
         for anthropic in [false, true] {
             for _ in 0..<100 {
-                let calls = Self.legitimate(&generator, length: 50 + generator.next(100), anthropic: anthropic)
+                let calls = Self.legitimate(&generator, length: 40 + generator.next(80), anthropic: anthropic)
                 legitimateSteps += calls.count
                 if Self.detect(calls) != nil { falseDetections += 1 }
             }
