@@ -3,8 +3,8 @@ public import KeelCore
 /// The agent registry (`agent`), each agent's version history (`agent_version`) and the
 /// suspensions of many agents at once (`agent_hold`).
 ///
-/// Every instance reads the whole registry every `agents.sync_interval_ms`, so a change made on
-/// one instance applies on all of them within that interval.
+/// Every instance checks ``stamp()`` every `agents.sync_interval_ms` and reads the registry again
+/// when it changed, so a change made on one instance applies on all of them within that interval.
 public protocol AgentStore: Sendable {
     /// Every registered agent, by id.
     func agents() async throws -> [Agent]
@@ -26,4 +26,8 @@ public protocol AgentStore: Sendable {
     func setHold(_ hold: AgentHold) async throws
     /// Lifts the hold of `teamID` (`nil`: the one on every agent); `false` when there was none.
     func removeHold(teamID: TeamID?) async throws -> Bool
+
+    /// A value that changes whenever an agent or a hold is added, changed or removed, so
+    /// instances can tell cheaply whether to read the registry again.
+    func stamp() async throws -> String
 }

@@ -138,8 +138,9 @@ public struct AgentTaskRow: Sendable, Equatable {
     }
 }
 
-/// The tasks of one agent that ended in a period, by the version they ran and how they ended.
+/// The tasks of an agent that ended in a period, by the version they ran and how they ended.
 public struct AgentTaskOutcomeStats: Sendable, Equatable {
+    public var agentID: String
     /// `nil` for tasks that started before their agent was registered.
     public var version: String?
     /// `succeeded`, `failed` or `timed_out` (cancelled tasks are left out: a person stopped them).
@@ -154,6 +155,7 @@ public struct AgentTaskOutcomeStats: Sendable, Equatable {
     public var costNanos: Int64
 
     public init(
+        agentID: String,
         version: String?,
         state: AgentTask.State,
         tasks: Int,
@@ -162,6 +164,7 @@ public struct AgentTaskOutcomeStats: Sendable, Equatable {
         steps: Int = 0,
         costNanos: Int64 = 0
     ) {
+        self.agentID = agentID
         self.version = version
         self.state = state
         self.tasks = tasks
@@ -262,9 +265,9 @@ public protocol AgentTaskStore: Sendable {
     /// (Unix µs): what the data plane holds in memory to enforce budgets and refuse ended tasks.
     func activeRows(endedSince: Int64) async throws -> [AgentTaskRow]
 
-    /// The tasks of `agentID` that ended in `[from, to)` (Unix µs), succeeded, failed or timed
-    /// out, by version and state.
-    func outcomeStats(agentID: String, from: Int64, to: Int64) async throws -> [AgentTaskOutcomeStats]
+    /// The tasks of `agentID` (`nil`: of every agent) that ended in `[from, to)` (Unix µs),
+    /// succeeded, failed or timed out, by agent, version and state.
+    func outcomeStats(agentID: String?, from: Int64, to: Int64) async throws -> [AgentTaskOutcomeStats]
 
     /// What the request records of each of `taskIDs` stored so far add up to: steps (records),
     /// input and output tokens together, cost. Tasks without records are left out.

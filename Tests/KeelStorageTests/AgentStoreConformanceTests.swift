@@ -49,7 +49,9 @@ struct AgentStoreConformanceTests {
             )
             #expect(try await !store.update(Agent(id: "missing", name: "x", createdAt: 0, updatedAt: 0)))
 
+            let stamped = try await store.stamp()
             #expect(try await store.delete(id: "support-bot"))
+            #expect(try await store.stamp() != stamped, "the stamp moves with the agents")
             #expect(try await !store.delete(id: "support-bot"))
             #expect(try await store.agents().map(\.id) == ["triage"])
             #expect(try await store.versions(of: "support-bot").count == 2, "the history outlives the agent")
@@ -61,7 +63,10 @@ struct AgentStoreConformanceTests {
         try await backend.withStores { stores async throws in
             let store = stores.agents
             #expect(try await store.holds().isEmpty)
+            let before = try await store.stamp()
             try await store.setHold(AgentHold(teamID: "care", reason: "incident 7", createdAt: 1))
+            let held = try await store.stamp()
+            #expect(held != before, "the stamp moves with the holds")
             try await store.setHold(AgentHold(teamID: nil, reason: nil, createdAt: 2))
             try await store.setHold(AgentHold(teamID: "care", reason: "incident 8", createdAt: 3))
             #expect(
@@ -74,6 +79,7 @@ struct AgentStoreConformanceTests {
             #expect(try await !store.removeHold(teamID: nil))
             #expect(try await store.removeHold(teamID: "care"))
             #expect(try await store.holds().isEmpty)
+            #expect(try await store.stamp() == before)
         }
     }
 

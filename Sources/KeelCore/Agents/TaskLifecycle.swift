@@ -58,6 +58,12 @@ public struct TaskBudget: Sendable, Equatable, Codable {
 
     public var isEmpty: Bool { self == TaskBudget() }
 
+    /// The budget a task with `own` limits has under `agent`: its own limits, and its agent's
+    /// `task_budget` for those it does not set.
+    public static func effective(_ own: TaskBudget, agent: Agent?) -> TaskBudget {
+        (agent?.taskBudget ?? TaskBudget()).overlaid(by: own)
+    }
+
     /// Each limit of `override` where it sets one, else this budget's.
     public func overlaid(by override: TaskBudget) -> TaskBudget {
         TaskBudget(

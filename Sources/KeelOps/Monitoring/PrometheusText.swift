@@ -5,7 +5,7 @@
 /// (dots become underscores, the unit is a suffix). Labels are bounded: provider, model and
 /// deployment from configuration, error type and class, status class, token type. Never a
 /// tenant, team, key or user.
-enum PrometheusText {
+package enum PrometheusText {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     enum Name {
@@ -101,7 +101,7 @@ enum PrometheusText {
         [("gen_ai_provider_name", key.provider), ("gen_ai_request_model", key.model), ("deployment", key.deployment)]
     }
 
-    private static func header(_ out: inout String, _ name: String, _ type: String, _ help: String) {
+    package static func header(_ out: inout String, _ name: String, _ type: String, _ help: String) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
     }
 
@@ -113,7 +113,7 @@ enum PrometheusText {
         self.sample(&out, name + "_count", labels, String(histogram.count))
     }
 
-    private static func sample(_ out: inout String, _ name: String, _ labels: [(String, String)], _ value: String) {
+    package static func sample(_ out: inout String, _ name: String, _ labels: [(String, String)], _ value: String) {
         out += name
         if !labels.isEmpty {
             out += "{"
@@ -141,7 +141,7 @@ enum PrometheusText {
         return result
     }
 
-    static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value.rounded() == value && abs(value) < 1e15 { return String(Int64(value)) }

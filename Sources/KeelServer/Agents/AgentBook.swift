@@ -7,9 +7,10 @@ import Synchronization
 /// many agents, in memory, and the agents' requests in flight.
 ///
 /// The request path asks ``admit(agentID:principal:model:)``: one lock, no database. A change
-/// through the admin API reloads the book at once on its instance; ``PeriodicReload`` reloads it on
-/// every instance each `agents.sync_interval_ms`. A reload that finds an agent newly suspended
-/// (alone, by its team, or with every agent) halts that agent's requests in flight.
+/// through the admin API reloads the book at once on its instance; ``PeriodicReload`` reloads it
+/// on every instance each `agents.sync_interval_ms` when the store's stamp changed. A reload that
+/// finds an agent newly suspended (alone, by its team, or with every agent) halts that agent's
+/// requests in flight.
 final class AgentBook: Sendable {
     let store: any AgentStore
     /// `agents.require_registration`: `x-keel-agent` must name a registered agent.
@@ -33,9 +34,24 @@ final class AgentBook: Sendable {
 
     var snapshot: Snapshot { self.state.withLock { $0 } }
 
+    /// The store's stamp when the registry was last read.
+    private let readStamp = Mutex<String?>(nil)
+
+    /// Reads the registry again when the store's stamp changed since the last read (the
+    /// periodic sync: most rounds read one row).
+    func reloadIfChanged() async throws {
+        let stamp = try await self.store.stamp()
+        guard stamp != self.readStamp.withLock({ $0 }) else { return }
+        try await self.reload(stamp: stamp)
+    }
+
     /// Reads the registry again, replaces the snapshot, and halts the requests in flight of
     /// every agent the new snapshot suspends.
     func reload() async throws {
+        try await self.reload(stamp: try await self.store.stamp())
+    }
+
+    private func reload(stamp: String) async throws {
         let agents = try await self.store.agents()
         let holds = try await self.store.holds()
         var next = Snapshot()
@@ -44,6 +60,7 @@ final class AgentBook: Sendable {
             if let team = hold.teamID { next.teams[team] = hold } else { next.all = hold }
         }
         self.state.withLock { $0 = next }
+        self.readStamp.withLock { $0 = stamp }
         self.haltSuspended(next)
     }
 
@@ -65,10 +82,20 @@ final class AgentBook: Sendable {
 
     /// Why `agentID` of `team` may not run now, or `nil` when it may.
     static func suspension(of agentID: String, team: TeamID?, in snapshot: Snapshot) -> String? {
+        Self.suspension(of: agentID, registered: snapshot.agents[agentID], team: team, in: snapshot)
+    }
+
+    /// Why `agentID`, registered as `agent` (`nil`: a name only), may not run under the holds of
+    /// `snapshot`, or `nil` when it may.
+    static func suspension(
+        of agentID: String,
+        registered agent: Agent?,
+        team: TeamID?,
+        in snapshot: Snapshot
+    ) -> String? {
         if let all = snapshot.all {
             return "Every agent is suspended" + (all.reason.map { ": \($0)" } ?? ".")
         }
-        let agent = snapshot.agents[agentID]
         if let team = agent?.teamID ?? team, let hold = snapshot.teams[team] {
             return "The agents of team '\(team)' are suspended" + (hold.reason.map { ": \($0)" } ?? ".")
         }

@@ -168,27 +168,32 @@ final class AgentStatsMonitor: Service, Sendable {
         var notifications: [AlertNotification] = []
         var figures: [String: Figures] = [:]
         var norms: [String: Double] = [:]
+        // Two reads for the whole fleet: the window, and the 7 days before it.
+        let recentRows: [String: [AgentTaskOutcomeStats]]
+        let baselineRows: [String: [AgentTaskOutcomeStats]]
+        do {
+            recentRows = Dictionary(
+                grouping: try await self.store.outcomeStats(agentID: nil, from: now - self.window, to: now),
+                by: \.agentID
+            )
+            baselineRows = Dictionary(
+                grouping: try await self.store.outcomeStats(
+                    agentID: nil,
+                    from: now - self.window - AgentStats.baselineMicros,
+                    to: now - self.window
+                ),
+                by: \.agentID
+            )
+        } catch {
+            self.logger.warning(
+                "Agent statistics could not be read",
+                metadata: [LogKey.errorType: "\(type(of: error))"]
+            )
+            return
+        }
         for agent in self.agents.snapshot.agents.values.sorted(by: { $0.id < $1.id }) {
-            let recent: AgentStats
-            let baseline: AgentStats
-            do {
-                recent = AgentStats(
-                    try await self.store.outcomeStats(agentID: agent.id, from: now - self.window, to: now)
-                )
-                baseline = AgentStats(
-                    try await self.store.outcomeStats(
-                        agentID: agent.id,
-                        from: now - self.window - AgentStats.baselineMicros,
-                        to: now - self.window
-                    )
-                )
-            } catch {
-                self.logger.warning(
-                    "Agent statistics could not be read",
-                    metadata: [LogKey.errorType: "\(type(of: error))"]
-                )
-                return
-            }
+            let recent = AgentStats(recentRows[agent.id] ?? [])
+            let baseline = AgentStats(baselineRows[agent.id] ?? [])
             let history = AgentStats.combined(recent, baseline)
             if history.micros > 0, history.steps > 0 {
                 norms[agent.id] = Double(history.steps) / (Double(history.micros) / 60_000_000)
@@ -248,23 +253,33 @@ final class AgentStatsMonitor: Service, Sendable {
 
     /// Prometheus text: per agent, when the fleet has at most `metricsMaxAgents` agents.
     func prometheusText() -> String {
-        let figures = self.figures.withLock { $0 }
+        let figures = self.figures.withLock { $0 }.sorted { $0.key < $1.key }
         guard !figures.isEmpty, figures.count <= self.metricsMaxAgents else { return "" }
-        var text = "# HELP keel_agent_tasks_ended Tasks of each registered agent that ended in the statistics window.\n"
-        text += "# TYPE keel_agent_tasks_ended gauge\n"
-        for (agent, figure) in figures.sorted(by: { $0.key < $1.key }) {
-            let label = agent.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
-            text += "keel_agent_tasks_ended{agent=\"\(label)\",outcome=\"succeeded\"} \(figure.succeeded)\n"
-            text += "keel_agent_tasks_ended{agent=\"\(label)\",outcome=\"failed\"} \(figure.failed)\n"
-            text += "keel_agent_tasks_ended{agent=\"\(label)\",outcome=\"timed_out\"} \(figure.timedOut)\n"
+        var text = ""
+        let ended = "keel_agent_tasks_ended"
+        PrometheusText.header(
+            &text,
+            ended,
+            "gauge",
+            "Tasks of each registered agent that ended in the statistics window."
+        )
+        for (agent, figure) in figures {
+            for (outcome, count) in [
+                ("succeeded", figure.succeeded), ("failed", figure.failed), ("timed_out", figure.timedOut),
+            ] {
+                PrometheusText.sample(&text, ended, [("agent", agent), ("outcome", outcome)], String(count))
+            }
         }
-        text +=
-            "# HELP keel_agent_task_success_ratio Share of each registered agent's tasks in the window that succeeded.\n"
-        text += "# TYPE keel_agent_task_success_ratio gauge\n"
-        for (agent, figure) in figures.sorted(by: { $0.key < $1.key }) {
+        let ratio = "keel_agent_task_success_ratio"
+        PrometheusText.header(
+            &text,
+            ratio,
+            "gauge",
+            "Share of each registered agent's tasks in the window that succeeded."
+        )
+        for (agent, figure) in figures {
             guard let rate = figure.rate else { continue }
-            let label = agent.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
-            text += "keel_agent_task_success_ratio{agent=\"\(label)\"} \(rate)\n"
+            PrometheusText.sample(&text, ratio, [("agent", agent)], PrometheusText.number(rate))
         }
         return text
     }

@@ -290,7 +290,7 @@ final class TaskBook: Sendable {
         let stored = Set(rows.map(\.id))
         for row in rows {
             let agent = row.agentID.flatMap { agents[$0] }
-            let budget = (agent?.taskBudget ?? TaskBudget()).overlaid(by: row.budget)
+            let budget = TaskBudget.effective(row.budget, agent: agent)
             guard !budget.isEmpty || row.state != .running else { continue }
             held[row.id] = Live(
                 state: row.state,

@@ -152,7 +152,7 @@ final class TaskTracker: Service, Sendable {
         var changed = false
         for row in active where row.state == .running {
             let agent = row.agentID.flatMap { agents[$0] }
-            let budget = (agent?.taskBudget ?? TaskBudget()).overlaid(by: row.budget)
+            let budget = TaskBudget.effective(row.budget, agent: agent)
             guard let seconds = budget.seconds, let started = row.startedAt, now - started >= Int64(seconds) * 1_000_000
             else {
                 continue

@@ -432,7 +432,7 @@ public final class KeelApp: Sendable {
                         name: "agents",
                         interval: .milliseconds(configuration.agents.syncIntervalMs),
                         logger: self.logger,
-                        reload: agentBook.reload
+                        reload: agentBook.reloadIfChanged
                     )
                 ),
                 .init(service: budgetService), .init(service: alerts), .init(service: server),

@@ -9,36 +9,6 @@ import NIOCore
 // plane; they make no request record. A task whose lease expires is queued again, up to its
 // `max_attempts`, by the `TaskTracker`.
 extension Gateway {
-    /// The request's JSON object body (400 otherwise; an empty body is `{}`).
-    private func jsonObject(_ request: Request, shape: String) async throws -> JSONValue {
-        let bytes = try await self.readBody(request)
-        if bytes.readableBytes == 0 { return .object([]) }
-        guard let value = try? JSONValue(parsing: bytes), case .object = value else {
-            throw KeelError.invalidRequest("The body must be a JSON object: \(shape).")
-        }
-        return value
-    }
-
-    private static func string(_ body: JSONValue, _ key: String) throws(KeelError) -> String? {
-        switch body[key] {
-        case nil, .null?: return nil
-        case .string(let text)?: return text
-        default: throw .invalidRequest("Invalid '\(key)': expected a string.", param: key)
-        }
-    }
-
-    private static func integer(_ body: JSONValue, _ key: String, in range: ClosedRange<Int>) throws(KeelError) -> Int?
-    {
-        guard let value = body[key], value != .null else { return nil }
-        guard let number = value.int, range.contains(number) else {
-            throw .invalidRequest(
-                "Invalid '\(key)': an integer from \(range.lowerBound) to \(range.upperBound).",
-                param: key
-            )
-        }
-        return number
-    }
-
     /// Whether `principal` may act on `task`: the admin key any; another key the tasks of its
     /// team, or that it made.
     static func owns(_ principal: Principal, _ task: AgentTaskRow) -> Bool {
@@ -51,16 +21,17 @@ extension Gateway {
     /// "max_attempts", "parent", "id"}` → 201 the queued task.
     func createTask(_ request: Request) async throws -> Response {
         let principal = try self.authenticate(request)
-        let body = try await self.jsonObject(
-            request,
+        let body = try JSONValue.object(
+            try await self.readBody(request),
+            allowEmpty: true,
             shape: "agent or pool, and optional id, input, metadata, priority, budget, max_attempts, parent"
         )
         let known: Set = ["id", "agent", "pool", "input", "metadata", "priority", "budget", "max_attempts", "parent"]
         if case .object(let members) = body, let unknown = members.first(where: { !known.contains($0.key) }) {
             throw KeelError.invalidRequest("Unknown member '\(unknown.key)' of a task.", param: unknown.key)
         }
-        let agentID = try AgentTask.validatedID(try Self.string(body, "agent"), name: "agent")
-        let pool = try AgentTask.validatedID(try Self.string(body, "pool"), name: "pool")
+        let agentID = try AgentTask.validatedID(try body.optionalString("agent"), name: "agent")
+        let pool = try AgentTask.validatedID(try body.optionalString("pool"), name: "pool")
         guard agentID != nil || pool != nil else {
             throw KeelError.invalidRequest("A task needs an 'agent' or a 'pool' to be claimed by.", param: "agent")
         }
@@ -81,7 +52,7 @@ extension Gateway {
         var depth = 0
         var parentID: String?
         var parentDepthLimit: Int?
-        if let parent = try Self.string(body, "parent") {
+        if let parent = try body.optionalString("parent") {
             guard let row = try await self.agentTasks.store.row(parent), Self.owns(principal, row) else {
                 throw KeelError.invalidRequest("Unknown parent task '\(parent)'.", param: "parent")
             }
@@ -89,7 +60,7 @@ extension Gateway {
             parentID = parent
             let parentAgent = row.agentID.flatMap { self.agents?.snapshot.agents[$0] }
             // The levels of sub-tasks the parent may still have below it.
-            parentDepthLimit = (parentAgent?.taskBudget ?? TaskBudget()).overlaid(by: row.budget).depth
+            parentDepthLimit = TaskBudget.effective(row.budget, agent: parentAgent).depth
             if let limit = parentDepthLimit, limit < 1 {
                 throw KeelError.taskBudgetExceeded(
                     "Task '\(parent)' may not have sub-tasks (its budget's depth is used up)."
@@ -102,7 +73,7 @@ extension Gateway {
             budget.depth = min(budget.depth ?? limit - 1, limit - 1)
         }
         let now = WallClock.unixMicros()
-        let id = try AdminAPI.newID(try Self.string(body, "id"), prefix: "task_")
+        let id = try AdminAPI.newID(try body.optionalString("id"), prefix: "task_")
         let task = AgentTaskRow(
             id: id,
             agentID: agentID,
@@ -111,11 +82,11 @@ extension Gateway {
             teamID: agent?.teamID ?? principal.teamID,
             keyID: principal.keyID,
             state: .queued,
-            priority: try Self.integer(body, "priority", in: -1_000_000...1_000_000) ?? 0,
+            priority: try body.optionalInt("priority", in: -1_000_000...1_000_000) ?? 0,
             input: body["input"].map(\.jsonText),
             metadata: metadata.jsonText,
             budget: budget,
-            maxAttempts: try Self.integer(body, "max_attempts", in: 1...100) ?? 1,
+            maxAttempts: try body.optionalInt("max_attempts", in: 1...100) ?? 1,
             parentID: parentID,
             depth: depth,
             createdAt: now
@@ -133,8 +104,12 @@ extension Gateway {
     /// agent's tasks (and its pool's, when it names one).
     func claimTask(_ request: Request) async throws -> Response {
         let principal = try self.authenticate(request)
-        let body = try await self.jsonObject(request, shape: "agent or pool, and optional worker, lease_seconds")
-        let named = try AgentTask.validatedID(try Self.string(body, "agent"), name: "agent")
+        let body = try JSONValue.object(
+            try await self.readBody(request),
+            allowEmpty: true,
+            shape: "agent or pool, and optional worker, lease_seconds"
+        )
+        let named = try AgentTask.validatedID(try body.optionalString("agent"), name: "agent")
         if let bound = principal.agentID, let named, named != bound {
             throw KeelError.agentScopeViolation(
                 "This key belongs to the agent '\(bound)'; it cannot claim for '\(named)'.",
@@ -142,7 +117,7 @@ extension Gateway {
             )
         }
         let agentID = principal.agentID ?? named
-        let pool = try AgentTask.validatedID(try Self.string(body, "pool"), name: "pool")
+        let pool = try AgentTask.validatedID(try body.optionalString("pool"), name: "pool")
         guard agentID != nil || pool != nil else {
             throw KeelError.invalidRequest("Name the 'agent' or the 'pool' whose task to claim.", param: "agent")
         }
@@ -154,8 +129,8 @@ extension Gateway {
             }
             version = snapshot.agents[agentID]?.version
         }
-        let worker = try Self.string(body, "worker") ?? principal.keyID?.rawValue ?? "worker"
-        let lease = Int64(try Self.integer(body, "lease_seconds", in: 1...86_400) ?? self.taskLeaseSeconds) * 1_000_000
+        let worker = try body.optionalString("worker") ?? principal.keyID?.rawValue ?? "worker"
+        let lease = Int64(try body.optionalInt("lease_seconds", in: 1...86_400) ?? self.taskLeaseSeconds) * 1_000_000
         let now = WallClock.unixMicros()
         guard
             let task = try await self.agentTasks.store.claim(

@@ -109,6 +109,19 @@ struct SQLAgentStore: AgentStore {
         return try await self.database.run("DELETE FROM agent_hold WHERE scope = \(scope)") > 0
     }
 
+    func stamp() async throws -> String {
+        // Every change of an agent sets its updated_at; a hold set again gets a new created_at.
+        try await self.database.row(
+            """
+            SELECT (SELECT COUNT(*) FROM agent) AS agents, (SELECT COALESCE(MAX(updated_at), 0) FROM agent) AS changed,
+            (SELECT COUNT(*) FROM agent_hold) AS holds, (SELECT COALESCE(MAX(created_at), 0) FROM agent_hold) AS held
+            """
+        ) { row in
+            "\(try row.decode("agents") as Int)|\(try row.decode("changed") as Int64)|\(try row.decode("holds") as Int)|"
+                + "\(try row.decode("held") as Int64)"
+        } ?? ""
+    }
+
     private static func definition(of agent: Agent) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

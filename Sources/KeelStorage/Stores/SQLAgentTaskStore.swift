@@ -168,7 +168,13 @@ struct SQLAgentTaskStore: AgentTaskStore {
     }
 
     func expireLeases(now: Int64) async throws -> [AgentTaskRow] {
-        try await self.database.transaction { tx in
+        // Every instance asks every interval; most times no lease has run out, and then no
+        // write transaction (SQLite's one writer, PostgreSQL's advisory lock) is taken.
+        let due = try await self.database.row(
+            "SELECT id FROM task WHERE state = 'running' AND lease_until IS NOT NULL AND lease_until < \(now) LIMIT 1"
+        )
+        guard due != nil else { return [] }
+        return try await self.database.transaction { tx in
             try await tx.lock("task_claim")
             let expired = try await tx.rows(
                 "SELECT \(Self.columns) FROM task WHERE state = 'running' AND lease_until IS NOT NULL AND lease_until < \(now)",
@@ -209,19 +215,22 @@ struct SQLAgentTaskStore: AgentTaskStore {
         )
     }
 
-    func outcomeStats(agentID: String, from: Int64, to: Int64) async throws -> [AgentTaskOutcomeStats] {
+    func outcomeStats(agentID: String?, from: Int64, to: Int64) async throws -> [AgentTaskOutcomeStats] {
+        // The same tasks for both queries: `t` is the task table.
+        let agent: SQLStatement = agentID.map { "t.agent_id = \($0)" } ?? "t.agent_id IS NOT NULL"
         let ended: SQLStatement = """
-            agent_id = \(agentID) AND ended_at >= \(from) AND ended_at < \(to) AND state IN ('succeeded', 'failed', 'timed_out')
+            \(agent) AND t.ended_at >= \(from) AND t.ended_at < \(to) AND t.state IN ('succeeded', 'failed', 'timed_out')
             """
         var stats = try await self.database.rows(
             """
-            SELECT agent_version, state, COUNT(*) AS tasks,
-            CAST(COALESCE(SUM(CASE WHEN escalations > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS escalated,
-            CAST(COALESCE(SUM(ended_at - COALESCE(started_at, created_at)), 0) AS BIGINT) AS micros
-            FROM task WHERE \(ended) GROUP BY agent_version, state ORDER BY agent_version, state
+            SELECT t.agent_id, t.agent_version, t.state, COUNT(*) AS tasks,
+            CAST(COALESCE(SUM(CASE WHEN t.escalations > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS escalated,
+            CAST(COALESCE(SUM(t.ended_at - COALESCE(t.started_at, t.created_at)), 0) AS BIGINT) AS micros
+            FROM task t WHERE \(ended) GROUP BY t.agent_id, t.agent_version, t.state ORDER BY t.agent_id, t.agent_version, t.state
             """
         ) { row in
             AgentTaskOutcomeStats(
+                agentID: try row.decode("agent_id"),
                 version: try row.decode("agent_version"),
                 state: AgentTask.State(rawValue: try row.decode("state")) ?? .failed,
                 tasks: try row.decode("tasks"),
@@ -231,21 +240,20 @@ struct SQLAgentTaskStore: AgentTaskStore {
         }
         let steps = try await self.database.rows(
             """
-            SELECT t.agent_version, t.state, COUNT(*) AS steps, CAST(COALESCE(SUM(r.cost_nanos), 0) AS BIGINT) AS cost_nanos
-            FROM task t JOIN request_record r ON r.task_id = t.id
-            WHERE t.agent_id = \(agentID) AND t.ended_at >= \(from) AND t.ended_at < \(to)
-            AND t.state IN ('succeeded', 'failed', 'timed_out')
-            GROUP BY t.agent_version, t.state
+            SELECT t.agent_id, t.agent_version, t.state, COUNT(*) AS steps, CAST(COALESCE(SUM(r.cost_nanos), 0) AS BIGINT) AS cost_nanos
+            FROM task t JOIN request_record r ON r.task_id = t.id WHERE \(ended)
+            GROUP BY t.agent_id, t.agent_version, t.state
             """
         ) { row in
             (
-                try row.decode("agent_version") as String?, try row.decode("state") as String,
-                try row.decode("steps") as Int,
-                try row.decode("cost_nanos") as Int64
+                try row.decode("agent_id") as String, try row.decode("agent_version") as String?,
+                try row.decode("state") as String, try row.decode("steps") as Int, try row.decode("cost_nanos") as Int64
             )
         }
-        for (version, state, count, cost) in steps {
-            if let index = stats.firstIndex(where: { $0.version == version && $0.state.rawValue == state }) {
+        for (agent, version, state, count, cost) in steps {
+            if let index = stats.firstIndex(where: {
+                $0.agentID == agent && $0.version == version && $0.state.rawValue == state
+            }) {
                 stats[index].steps = count
                 stats[index].costNanos = cost
             }

@@ -65,7 +65,8 @@ extension AdminAPI {
             case updatedAt = "updated_at"
         }
 
-        init(_ agent: Agent, book: AgentBook, versions: [AgentVersion]? = nil) {
+        /// `snapshot` gives the holds in force (the agent as given, not as held there).
+        init(_ agent: Agent, snapshot: AgentBook.Snapshot, versions: [AgentVersion]? = nil) {
             self.id = agent.id
             self.name = agent.name
             self.org = agent.orgID?.rawValue
@@ -89,9 +90,7 @@ extension AdminAPI {
             self.state = agent.state.rawValue
             self.suspendedAt = agent.suspendedAt.map { $0 / 1_000_000 }
             self.suspendedReason = agent.suspendedReason
-            var snapshot = book.snapshot
-            snapshot.agents[agent.id] = agent
-            self.suspendedBy = AgentBook.suspension(of: agent.id, team: agent.teamID, in: snapshot)
+            self.suspendedBy = AgentBook.suspension(of: agent.id, registered: agent, team: agent.teamID, in: snapshot)
             self.createdAt = agent.createdAt / 1_000_000
             self.updatedAt = agent.updatedAt / 1_000_000
             self.versions = versions?.map { VersionView(version: $0.version, since: $0.since / 1_000_000) }
@@ -127,7 +126,7 @@ extension AdminAPI {
     func createAgent(_ request: Request, book: AgentBook) async throws -> Response {
         let caller = try self.authenticate(request, .create, .agent)
         let body = try await Self.agentBody(from: request)
-        let id = try Self.newID(try Self.optionalString(body, "id"), prefix: "agt_")
+        let id = try Self.newID(try body.optionalString("id"), prefix: "agt_")
         let now = WallClock.unixMicros()
         var agent = Agent(id: id, name: "", createdAt: now, updatedAt: now)
         try await self.apply(body, to: &agent, creating: true)
@@ -135,7 +134,7 @@ extension AdminAPI {
         try await self.stores.agents.insert(agent)
         try await book.reload()
         let versions = try await self.stores.agents.versions(of: id)
-        return try Self.encode(AgentView(agent, book: book, versions: versions), status: .created)
+        return try Self.encode(AgentView(agent, snapshot: book.snapshot, versions: versions), status: .created)
     }
 
     /// `GET /admin/v1/agents?team=&state=`: the agents the caller may read, and the holds in force.
@@ -149,7 +148,7 @@ extension AdminAPI {
             if let team = parameters["team"], agent.teamID?.rawValue != String(team) { continue }
             if let state = parameters["state"], agent.state.rawValue != String(state) { continue }
             guard AdminAuthorization.allows(caller, .read, .agent, in: Self.scope(of: agent)) else { continue }
-            agents.append(AgentView(agent, book: book))
+            agents.append(AgentView(agent, snapshot: snapshot))
         }
         let holds = ([snapshot.all].compactMap { $0 } + snapshot.teams.values.sorted { $0.scope < $1.scope })
             .filter {
@@ -168,7 +167,7 @@ extension AdminAPI {
         let agent = try await self.existingAgent(id)
         try self.require(caller, .read, .agent, in: Self.scope(of: agent))
         let versions = try await self.stores.agents.versions(of: id)
-        return try Self.encode(AgentView(agent, book: book, versions: versions))
+        return try Self.encode(AgentView(agent, snapshot: book.snapshot, versions: versions))
     }
 
     /// `GET /admin/v1/agents/{id}/stats?from&to` (Unix seconds; default the last 24 hours): its
@@ -196,7 +195,7 @@ extension AdminAPI {
         var agent = try await self.existingAgent(id)
         try self.require(caller, .update, .agent, in: Self.scope(of: agent))
         let body = try await Self.agentBody(from: request)
-        if let chosen = try Self.optionalString(body, "id"), chosen != id {
+        if let chosen = try body.optionalString("id"), chosen != id {
             throw KeelError.invalidRequest("An agent's id cannot change.", param: "id")
         }
         try await self.apply(body, to: &agent, creating: false)
@@ -205,7 +204,7 @@ extension AdminAPI {
         guard try await self.stores.agents.update(agent) else { throw KeelError.notFound("No agent with id '\(id)'.") }
         try await book.reload()
         let versions = try await self.stores.agents.versions(of: id)
-        return try Self.encode(AgentView(agent, book: book, versions: versions))
+        return try Self.encode(AgentView(agent, snapshot: book.snapshot, versions: versions))
     }
 
     /// `DELETE /admin/v1/agents/{id}`. Its keys stay bound to the id; its version history stays.
@@ -233,7 +232,7 @@ extension AdminAPI {
         agent.updatedAt = now
         guard try await self.stores.agents.update(agent) else { throw KeelError.notFound("No agent with id '\(id)'.") }
         try await book.reload()
-        return try Self.encode(AgentView(agent, book: book))
+        return try Self.encode(AgentView(agent, snapshot: book.snapshot))
     }
 
     /// `POST /admin/v1/agent-holds` with `{"team","reason"}`: suspends every agent of `team`, or
@@ -242,9 +241,9 @@ extension AdminAPI {
     func createAgentHold(_ request: Request, book: AgentBook) async throws -> Response {
         let caller = try self.authenticate(request, .update, .agent)
         let body = try await Self.agentBody(from: request, allowEmpty: true)
-        let team = try await self.existingTeam(try Self.optionalString(body, "team"), param: "team")
+        let team = try await self.existingTeam(try body.optionalString("team"), param: "team")
         try self.require(caller, .update, .agent, in: AdminScope(orgID: team?.orgID, teamID: team?.id))
-        let reason = try Self.optionalString(body, "reason")
+        let reason = try body.optionalString("reason")
         let hold = AgentHold(teamID: team?.id, reason: reason, createdAt: WallClock.unixMicros())
         try await self.stores.agents.setHold(hold)
         try await book.reload()
@@ -293,27 +292,17 @@ extension AdminAPI {
     }
 
     private static func agentBody(from request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
-        let body = try await request.body.collect(upTo: 64 << 10)
-        if allowEmpty, body.readableBytes == 0 { return .object([]) }
-        guard let value = try? JSONValue(parsing: body), case .object = value else {
-            throw KeelError.invalidRequest(
-                "The body must be a JSON object: an agent (id, name, team, version, description, models, tools, offered_tools, task_budget, on_budget_exceeded)."
-            )
-        }
-        return value
+        try JSONValue.object(
+            try await request.body.collect(upTo: 64 << 10),
+            allowEmpty: allowEmpty,
+            shape:
+                "an agent (id, name, team, version, description, models, tools, offered_tools, task_budget, on_budget_exceeded, loops)"
+        )
     }
 
     /// The optional `reason` of a suspension (an empty body has none).
     private static func reason(from request: Request) async throws -> String? {
-        try Self.optionalString(try await Self.agentBody(from: request, allowEmpty: true), "reason")
-    }
-
-    private static func optionalString(_ body: JSONValue, _ key: String) throws(KeelError) -> String? {
-        switch body[key] {
-        case nil, .null?: return nil
-        case .string(let text)?: return text
-        default: throw .invalidRequest("Invalid '\(key)': expected a string.", param: key)
-        }
+        try await Self.agentBody(from: request, allowEmpty: true).optionalString("reason")
     }
 
     /// `nil` for `null`; `.some(nil)` when absent; the strings otherwise.
@@ -349,20 +338,20 @@ extension AdminAPI {
             )
         }
         if creating || body["name"] != nil {
-            agent.name = try Self.name(try Self.optionalString(body, "name"))
+            agent.name = try Self.name(try body.optionalString("name"))
         }
         if body["team"] != nil {
-            let team = try await self.existingTeam(try Self.optionalString(body, "team"), param: "team")
+            let team = try await self.existingTeam(try body.optionalString("team"), param: "team")
             agent.teamID = team?.id
             agent.orgID = team?.orgID
         }
-        if let version = try Self.optionalString(body, "version") {
+        if let version = try body.optionalString("version") {
             guard !version.isEmpty, version.count <= 64 else {
                 throw KeelError.invalidRequest("Invalid 'version': 1 to 64 characters.", param: "version")
             }
             agent.version = version
         }
-        if let description = try Self.optionalString(body, "description") {
+        if let description = try body.optionalString("description") {
             guard description.count <= 2_000 else {
                 throw KeelError.invalidRequest("Invalid 'description': at most 2000 characters.", param: "description")
             }
@@ -387,7 +376,7 @@ extension AdminAPI {
             let budget = try TaskJSON.budget(member, param: "task_budget")
             agent.taskBudget = budget.isEmpty ? nil : budget
         }
-        if let text = try Self.optionalString(body, "on_budget_exceeded") {
+        if let text = try body.optionalString("on_budget_exceeded") {
             guard let action = Agent.BudgetAction(rawValue: text) else {
                 throw KeelError.invalidRequest(
                     "Invalid 'on_budget_exceeded': fail or pause.",
@@ -396,13 +385,13 @@ extension AdminAPI {
             }
             agent.onBudgetExceeded = action
         }
-        if let text = try Self.optionalString(body, "loops") {
+        if let text = try body.optionalString("loops") {
             guard let action = Agent.LoopAction(rawValue: text) else {
                 throw KeelError.invalidRequest("Invalid 'loops': warn, pause, stop or off.", param: "loops")
             }
             agent.loops = action
         }
-        if let text = try Self.optionalString(body, "offered_tools") {
+        if let text = try body.optionalString("offered_tools") {
             guard let action = Agent.OfferedToolAction(rawValue: text) else {
                 throw KeelError.invalidRequest("Invalid 'offered_tools': refuse or remove.", param: "offered_tools")
             }

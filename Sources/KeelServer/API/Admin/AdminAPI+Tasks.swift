@@ -74,11 +74,8 @@ extension AdminAPI {
     func updateTask(_ request: Request, id: String, book: TaskBook) async throws -> Response {
         let caller = try self.authenticate(request, .update, .agent)
         let task = try await self.existingTask(id, caller, .update)
-        let body = try await request.body.collect(upTo: 64 << 10)
-        guard let value = try? JSONValue(parsing: body), case .object(let members) = value else {
-            throw KeelError.invalidRequest("The body must be a JSON object: budget, priority.")
-        }
-        if let unknown = members.first(where: { $0.key != "budget" && $0.key != "priority" }) {
+        let value = try JSONValue.object(try await request.body.collect(upTo: 64 << 10), shape: "budget, priority")
+        if let unknown = value.members?.first(where: { $0.key != "budget" && $0.key != "priority" }) {
             throw KeelError.invalidRequest(
                 "Unknown member '\(unknown.key)'; a task changes its budget and priority.",
                 param: unknown.key
@@ -89,13 +86,7 @@ extension AdminAPI {
         if value["budget"] != nil {
             budget = task.budget.overlaid(by: try TaskJSON.budget(value["budget"], param: "budget"))
         }
-        var priority: Int?
-        if let member = value["priority"] {
-            guard let number = member.int, (-1_000_000...1_000_000).contains(number) else {
-                throw KeelError.invalidRequest("Invalid 'priority': an integer.", param: "priority")
-            }
-            priority = number
-        }
+        let priority = try value.optionalInt("priority", in: -1_000_000...1_000_000)
         _ = try await self.stores.agentTasks.change(id, budget: budget, priority: priority, now: now)
         if budget != nil, task.state == .awaitingApproval {
             _ = try await self.stores.agentTasks.transition(
@@ -137,11 +128,12 @@ extension AdminAPI {
     func cancelTask(_ request: Request, id: String, book: TaskBook) async throws -> Response {
         let caller = try self.authenticate(request, .update, .agent)
         _ = try await self.existingTask(id, caller, .update)
-        let body = try await request.body.collect(upTo: 64 << 10)
-        var reason = "cancelled"
-        if body.readableBytes > 0, let value = try? JSONValue(parsing: body), let text = value["reason"]?.string {
-            reason = "cancelled: " + text
-        }
+        let body = try JSONValue.object(
+            try await request.body.collect(upTo: 64 << 10),
+            allowEmpty: true,
+            shape: "reason"
+        )
+        let reason = try body.optionalString("reason").map { "cancelled: " + $0 } ?? "cancelled"
         let now = WallClock.unixMicros()
         guard
             try await self.stores.agentTasks.transition(
