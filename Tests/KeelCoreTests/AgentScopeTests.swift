@@ -87,4 +87,63 @@ struct SuccessRateTests {
         let z = try #require(SuccessRate.dropZ(recent: (10, 20), baseline: (90, 100)))
         #expect(abs(z - 4.3818) < 0.001, "\(z)")
     }
+
+    @Test func toolCallsAreReadFromAnswersAndStreamEventsInBothDialects() {
+        let openAI = ByteBuffer(
+            string:
+                #"{"choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"lookup","arguments":"{}"}},{"id":"c2","type":"custom","custom":{"name":"grep","input":"x"}}],"function_call":{"name":"legacy","arguments":"{}"}}}]}"#
+        )
+        #expect(CalledTools.calls(inAnswer: openAI, dialect: .openAI).map(\.name) == ["lookup", "grep", "legacy"])
+        let anthropic = ByteBuffer(
+            string:
+                #"{"content":[{"type":"text","text":"tool_use is a word here"},{"type":"tool_use","id":"t","name":"get_time","input":{}},{"type":"mcp_tool_use","id":"m","name":"create_issue","server_name":"github","input":{}},{"type":"server_tool_use","id":"s","name":"web_search","input":{}}]}"#
+        )
+        #expect(
+            CalledTools.calls(inAnswer: anthropic, dialect: .anthropic) == [
+                .init(name: "get_time"), .init(name: "create_issue", server: "github"), .init(name: "web_search"),
+            ]
+        )
+        #expect(
+            CalledTools.calls(
+                inAnswer: ByteBuffer(string: #"{"content":[{"type":"text","text":"hi"}]}"#),
+                dialect: .anthropic
+            ).isEmpty
+        )
+        #expect(CalledTools.calls(inAnswer: ByteBuffer(string: "not json tool_calls"), dialect: .openAI).isEmpty)
+
+        func event(_ text: String, _ dialect: APIDialect) -> [String] {
+            Array(text.utf8).withUnsafeBytes { CalledTools.calls(inEvent: $0, dialect: dialect).map(\.name) }
+        }
+        #expect(
+            event(
+                #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","type":"function","function":{"name":"lookup","arguments":""}}]}}]}"#,
+                .openAI
+            ) == ["lookup"]
+        )
+        #expect(
+            event(
+                #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\":1}"}}]}}]}"#,
+                .openAI
+            ).isEmpty
+        )
+        #expect(
+            event(
+                #"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"get_time","input":{}}}"#,
+                .anthropic
+            ) == ["get_time"]
+        )
+        #expect(
+            event(#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#, .anthropic)
+                .isEmpty
+        )
+
+        // An MCP call is held to its server's patterns.
+        let agent = Agent(id: "a", name: "A", tools: ["get_time", "github/list_*"], createdAt: 0, updatedAt: 0)
+        let calls = CalledTools.calls(inAnswer: anthropic, dialect: .anthropic)
+        #expect(
+            calls.filter { !agent.mayUse(tool: $0.name, server: $0.server) }.map(\.name) == [
+                "create_issue", "web_search",
+            ]
+        )
+    }
 }

@@ -20,6 +20,11 @@ final class GuardUpstream: Sendable {
     let answer = Mutex<String?>(nil)
     /// Characters per stream event (tests may make it the whole answer).
     let pieceLength = Mutex(3)
+    /// A provider's own answer to serve instead, verbatim: the stem of the fixtures
+    /// `<dialect>-<stem>.json` and `<dialect>-stream-<stem>.sse` in the providers' tests, whose
+    /// `<dialect>` is `openai-chat` or `anthropic-messages` (their README names their sources).
+    /// Streams go out one event per write, 2 ms apart.
+    let fixture = Mutex<String?>(nil)
 
     var received: [String] { self.bodies.withLock { $0 } }
 
@@ -81,7 +86,9 @@ final class GuardUpstream: Sendable {
         router.post("v1/embeddings") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             self.bodies.withLock { $0.append(String(buffer: body)) }
-            return Self.json(#"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,0.25]}],"model":"up-embed","usage":{"prompt_tokens":4,"total_tokens":4}}"#)
+            return Self.json(
+                #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,0.25]}],"model":"up-embed","usage":{"prompt_tokens":4,"total_tokens":4}}"#
+            )
         }
         let app = Application(
             router: router,
@@ -98,6 +105,9 @@ final class GuardUpstream: Sendable {
         let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
         let answer = self.answer.withLock { $0 } ?? Self.lastMessageText(json, dialect: dialect)
         let stream = json["stream"] as? Bool ?? (request.uri.query?.contains("alt=sse") ?? false)
+        if let stem = self.fixture.withLock({ $0 }) {
+            return try Self.fixtureAnswer(stem, dialect: dialect, stream: stream)
+        }
         if stream {
             var pieces: [String] = []
             var rest = Substring(answer)
@@ -108,7 +118,8 @@ final class GuardUpstream: Sendable {
             }
             let events = Self.streamEvents(pieces, dialect: dialect)
             return Response(
-                status: .ok, headers: [.contentType: "text/event-stream"],
+                status: .ok,
+                headers: [.contentType: "text/event-stream"],
                 body: ResponseBody { writer in
                     for event in events {
                         try await writer.write(ByteBuffer(string: event))
@@ -116,13 +127,40 @@ final class GuardUpstream: Sendable {
                         try await Task.sleep(for: .milliseconds(2))
                     }
                     try await writer.finish(nil)
-                })
+                }
+            )
         }
         return Self.json(Self.completeBody(answer, dialect: dialect))
     }
 
+    /// The fixture `stem` of `dialect`'s provider (see ``fixture``).
+    static func fixtureAnswer(_ stem: String, dialect: APIDialect, stream: Bool) throws -> Response {
+        let prefix = dialect == .anthropic ? "anthropic-messages" : "openai-chat"
+        let name = stream ? "\(prefix)-stream-\(stem).sse" : "\(prefix)-\(stem).json"
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("KeelProvidersTests/Fixtures/" + name)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        guard stream else { return Self.json(text) }
+        let events = text.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { $0 + "\n\n" }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream"],
+            body: ResponseBody { writer in
+                for event in events {
+                    try await writer.write(ByteBuffer(string: event))
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
     static func json(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 
     /// The text of the last message: OpenAI and Anthropic `messages`, Gemini `contents`.
@@ -183,11 +221,19 @@ final class GuardUpstream: Sendable {
             return events
         default:
             let head = #"{"id":"chatcmpl-echo","object":"chat.completion.chunk","created":1,"model":"up","choices":"#
-            var events = ["data: " + head + #"[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"# + "\n\n"]
-            events += pieces.map { "data: " + head + #"[{"index":0,"delta":{"content":\#(quoted($0))},"finish_reason":null}]}"# + "\n\n" }
+            var events = [
+                "data: " + head + #"[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#
+                    + "\n\n"
+            ]
+            events += pieces.map {
+                "data: " + head + #"[{"index":0,"delta":{"content":\#(quoted($0))},"finish_reason":null}]}"# + "\n\n"
+            }
             events.append("data: " + head + #"[{"index":0,"delta":{},"finish_reason":"stop"}]}"# + "\n\n")
             events.append(
-                "data: " + head + #"[],"usage":{"prompt_tokens":5,"completion_tokens":\#(pieces.count),"total_tokens":\#(5 + pieces.count)}}"# + "\n\n")
+                "data: " + head
+                    + #"[],"usage":{"prompt_tokens":5,"completion_tokens":\#(pieces.count),"total_tokens":\#(5 + pieces.count)}}"#
+                    + "\n\n"
+            )
             events.append("data: [DONE]\n\n")
             return events
         }

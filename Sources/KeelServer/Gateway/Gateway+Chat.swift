@@ -57,17 +57,27 @@ extension Gateway {
         }
         let content = admitted.body.body
         let session = try await self.screen(
-            &admitted, content: content, shape: Ingress.dialect == .anthropic ? .anthropicMessages : .openAIChat,
-            answers: true, parse: Ingress.parse)
+            &admitted,
+            content: content,
+            shape: Ingress.dialect == .anthropic ? .anthropicMessages : .openAIChat,
+            answers: true,
+            parse: Ingress.parse
+        )
         let chat = admitted.body
         let maxDepth = self.limits.maxJSONDepth
-        let canonical = Decoded { () throws(KeelError) in try Ingress.ClientDialect.decodeRequest(chat.body, maxDepth: maxDepth) }
+        let canonical = Decoded { () throws(KeelError) in
+            try Ingress.ClientDialect.decodeRequest(chat.body, maxDepth: maxDepth)
+        }
         if let trace = admitted.trace, trace.capturesContent, let prompt = try? canonical.get() {
             trace.recordPrompt(prompt)
         }
+        // An agent's answers are held to its tools: a tool call outside them is not released.
+        let scope = admitted.agent.flatMap { $0.tools == nil ? nil : $0 }
         // A guarded answer is the client's own (restored values, redacted findings): never
-        // served to another request from the cache, nor stored there.
-        let cache = session == nil ? self.cacheTicket(request, chat, record: admitted.record) : nil
+        // served to another request from the cache, nor stored there. An answer held to an
+        // agent's tools is checked as it comes from the upstream, so it does not come from the
+        // cache either (another agent's answer, or one cached before the agent's tools changed).
+        let cache = session == nil && scope == nil ? self.cacheTicket(request, chat, record: admitted.record) : nil
         if let hit = cache?.hit { return await self.respondFromCache(hit, admitted, dialect: Ingress.dialect) }
         let forwarded = Ingress.forwardedHeaders(request)
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(
@@ -88,13 +98,22 @@ extension Gateway {
                 )
                 let response = try await provider.send(upstream)
                 if chat.stream {
-                    return .stream(try await StreamStart.open(response, pipe: chat.passThroughPipe()), totalTimeout: provider.timeouts.total)
+                    return .stream(
+                        try await StreamStart.open(response, pipe: chat.passThroughPipe()),
+                        totalTimeout: provider.timeouts.total
+                    )
                 }
                 let body = try await Self.collect(response)
-                return .complete(body: body, contentType: response.contentType, usage: try Ingress.usage(ofComplete: body))
+                return .complete(
+                    body: body,
+                    contentType: response.contentType,
+                    usage: try Ingress.usage(ofComplete: body)
+                )
             }
             guard let upstreamDialect = ChatDialects.upstream(provider.dialect) else {
-                throw DeploymentCannotServe(error: .invalidRequest("Provider '\(provider.name)' cannot translate requests from this API."))
+                throw DeploymentCannotServe(
+                    error: .invalidRequest("Provider '\(provider.name)' cannot translate requests from this API.")
+                )
             }
             let translated = try canonical.get()
             if let refusal = Self.unservable(translated, by: provider) { throw DeploymentCannotServe(error: refusal) }
@@ -109,8 +128,19 @@ extension Gateway {
 
         switch routed.value {
         case .complete(var body, let contentType, let usage):
+            if let scope, let refusal = AnswerToolScope.refusal(forAnswer: body, dialect: Ingress.dialect, agent: scope)
+            {
+                await self.refuseAnswer(refusal, usage: usage, admitted: &admitted)
+                throw RecordedFailure(error: refusal, requestID: admitted.record.id.rawValue)
+            }
             if let session {
-                body = try await self.screenAnswer(body, usage: usage, session: session, dialect: Ingress.dialect, admitted: &admitted)
+                body = try await self.screenAnswer(
+                    body,
+                    usage: usage,
+                    session: session,
+                    dialect: Ingress.dialect,
+                    admitted: &admitted
+                )
             }
             let response = await self.respondComplete(
                 &admitted.record,
@@ -126,14 +156,14 @@ extension Gateway {
             return self.cachingComplete(response, cache, record: admitted.record, body: body, contentType: contentType)
 
         case .stream(var start, let totalTimeout):
-            if let session {
-                start = session.guardStream(start, dialect: Ingress.dialect)
-                if let refusal = start.pipe.refusal {
-                    admitted.trace?.endStreamAttempt(failure: refusal)
-                    admitted.record.addAnswerVerdict(start.pipe.guardVerdict)
-                    await self.refuseAnswer(refusal, usage: start.pipe.accounting.usage, admitted: &admitted)
-                    throw RecordedFailure(error: refusal, requestID: admitted.record.id.rawValue)
-                }
+            if let scope { start = ToolScopePipe.scoping(start, dialect: Ingress.dialect, agent: scope) }
+            if let session { start = session.guardStream(start, dialect: Ingress.dialect) }
+            if let refusal = start.pipe.refusal {
+                // Refused before anything reached the client: the request fails whole.
+                admitted.trace?.endStreamAttempt(failure: refusal)
+                admitted.record.addAnswerVerdict(start.pipe.guardVerdict)
+                await self.refuseAnswer(refusal, usage: start.pipe.accounting.usage, admitted: &admitted)
+                throw RecordedFailure(error: refusal, requestID: admitted.record.id.rawValue)
             }
             var headers = self.responseHeaders(admitted.record, attempts: routed.attempts)
             admitted.holds.addHeaders(to: &headers)
@@ -156,19 +186,32 @@ extension Gateway {
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
             // A continuation would be asked from the text the client received (restored values
-            // included) and relayed past the guard: a guarded stream is not resumed.
+            // included) and relayed past the guard and the agent's tool scope: a guarded or
+            // scoped stream is not resumed.
             let resume =
-                session != nil
+                session != nil || scope != nil
                 ? nil
                 : self.streamResume(
-                    Ingress.self, canonical, record: admitted.record, started: admitted.started, totalTimeout: totalTimeout,
-                    trace: admitted.trace, policy: admitted.policy)
+                    Ingress.self,
+                    canonical,
+                    record: admitted.record,
+                    started: admitted.started,
+                    totalTimeout: totalTimeout,
+                    trace: admitted.trace,
+                    policy: admitted.policy
+                )
             let trace = admitted.trace
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                var writer = AnswerDigestingWriter.wrapping(
-                    AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: Ingress.dialect), digest: relay.answerDigest)
-                await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
-            })
+            return Response(
+                status: .ok,
+                headers: headers,
+                body: ResponseBody { writer in
+                    var writer = AnswerDigestingWriter.wrapping(
+                        AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: Ingress.dialect),
+                        digest: relay.answerDigest
+                    )
+                    await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
+                }
+            )
         }
     }
 
@@ -203,14 +246,29 @@ extension Gateway {
             throw DeploymentCannotServe(error: error)
         }
         let response = try await deployment.provider.send(
-            UpstreamRequest(operation: .chatCompletions, model: deployment.upstreamModel, body: body, stream: request.stream)
+            UpstreamRequest(
+                operation: .chatCompletions,
+                model: deployment.upstreamModel,
+                body: body,
+                stream: request.stream
+            )
         )
         if request.stream {
-            let pipe = TranslatingPipe(decoder: Upstream.makeStreamDecoder(), encoder: Client.makeStreamEncoder(for: request, model: clientModel))
-            return .stream(try await StreamStart.open(response, pipe: pipe), totalTimeout: deployment.provider.timeouts.total)
+            let pipe = TranslatingPipe(
+                decoder: Upstream.makeStreamDecoder(),
+                encoder: Client.makeStreamEncoder(for: request, model: clientModel)
+            )
+            return .stream(
+                try await StreamStart.open(response, pipe: pipe),
+                totalTimeout: deployment.provider.timeouts.total
+            )
         }
         let answer = try Upstream.decodeResponse(try await Self.collect(response))
-        return .complete(body: Client.encodeResponse(answer, model: clientModel), contentType: "application/json", usage: answer.usage)
+        return .complete(
+            body: Client.encodeResponse(answer, model: clientModel),
+            contentType: "application/json",
+            usage: answer.usage
+        )
     }
 
     /// Why `provider` cannot serve `request`, or `nil` when it can.
@@ -224,9 +282,14 @@ extension Gateway {
             return .invalidRequest("Tool calling is not supported by provider '\(name)'.", param: "tools")
         }
         if let format = request.responseFormat, format != .text, !capabilities.contains(.jsonMode) {
-            return .invalidRequest("JSON mode ('response_format') is not supported by provider '\(name)'.", param: "response_format")
+            return .invalidRequest(
+                "JSON mode ('response_format') is not supported by provider '\(name)'.",
+                param: "response_format"
+            )
         }
-        if !capabilities.contains(.imageInput), request.messages.contains(where: { $0.content.contains(where: Self.isImage) }) {
+        if !capabilities.contains(.imageInput),
+            request.messages.contains(where: { $0.content.contains(where: Self.isImage) })
+        {
             return .invalidRequest("Image input is not supported by provider '\(name)'.", param: "messages")
         }
         return nil
@@ -264,17 +327,29 @@ extension Gateway {
     /// counts tokens itself (an Anthropic upstream); any other is passed over with a clear error,
     /// since a count from another tokenizer would not be the one the upstream bills.
     func countTokens(_ request: Request) async throws -> Response {
-        var admitted = try await self.admit(request, operation: "count_tokens", parse: AnthropicCountTokensRequest.parse) { body, record in
+        var admitted = try await self.admit(
+            request,
+            operation: "count_tokens",
+            parse: AnthropicCountTokensRequest.parse
+        ) { body, record in
             record.requestedModel = body.model
         }
         let content = admitted.body.body
-        _ = try await self.screen(&admitted, content: content, shape: .anthropicMessages, answers: false, parse: AnthropicCountTokensRequest.parse)
+        _ = try await self.screen(
+            &admitted,
+            content: content,
+            shape: .anthropicMessages,
+            answers: false,
+            parse: AnthropicCountTokensRequest.parse
+        )
         let count = admitted.body
         let forwarded = AnthropicMessagesRequest.forwardedHeaders(request)
         let routed: UpstreamRouter.Routed<UpstreamAnswer> = try await self.route(&admitted) { deployment in
             let provider = deployment.provider
             guard provider.dialect == .anthropic, provider.capabilities.contains(.countTokens) else {
-                throw DeploymentCannotServe(error: .invalidRequest("Token counting is not supported by provider '\(provider.name)'."))
+                throw DeploymentCannotServe(
+                    error: .invalidRequest("Token counting is not supported by provider '\(provider.name)'.")
+                )
             }
             let response = try await provider.send(
                 UpstreamRequest(
@@ -286,7 +361,9 @@ extension Gateway {
                 )
             )
             let body = try await Self.collect(response)
-            guard (try? JSONValue(parsing: body))?["input_tokens"]?.int != nil else { throw KeelError.upstreamBadResponse() }
+            guard (try? JSONValue(parsing: body))?["input_tokens"]?.int != nil else {
+                throw KeelError.upstreamBadResponse()
+            }
             return .complete(body: body, contentType: response.contentType, usage: .zero)
         }
         guard case .complete(let body, let contentType, let usage) = routed.value else {

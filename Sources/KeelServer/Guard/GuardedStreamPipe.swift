@@ -20,7 +20,10 @@ struct GuardedStreamPipe: StreamPipe {
     private var map: RedactionMap
     private var framer = SSEEventFramer()
     private var runs: [Int: Run] = [:]
-    private(set) var refusal: KeelError?
+    /// What the guard itself blocked.
+    private var blocked: KeelError?
+    /// Its own refusal, or the inner pipe's (an agent's tool call outside its scope).
+    var refusal: KeelError? { self.blocked ?? self.inner.refusal }
     private var verdict = GuardVerdict()
 
     /// One text run of the answer.
@@ -197,7 +200,8 @@ struct GuardedStreamPipe: StreamPipe {
         let name = event.name.map { String(decoding: $0, as: UTF8.self) } ?? ""
         switch name {
         case "content_block_delta":
-            guard let delta = event.data.withUnsafeBytes({ try? Self.anthropicTextDelta($0) }), let range = delta.text else {
+            guard let delta = event.data.withUnsafeBytes({ try? Self.anthropicTextDelta($0) }), let range = delta.text
+            else {
                 return Self.write(event, into: &output)
             }
             let original = event.data.withUnsafeBytes { JSONScanner.decodeString($0, range) } ?? ""
@@ -205,7 +209,10 @@ struct GuardedStreamPipe: StreamPipe {
             guard text != original else { return Self.write(event, into: &output) }
             var edits = ByteEdits()
             edits.replace(range, with: JSONWriter.quoted(text))
-            Self.write(Event(name: event.name, data: Array(buffer: edits.applied(to: ByteBuffer(bytes: event.data)))), into: &output)
+            Self.write(
+                Event(name: event.name, data: Array(buffer: edits.applied(to: ByteBuffer(bytes: event.data)))),
+                into: &output
+            )
         case "content_block_stop":
             let index = event.data.withUnsafeBytes { try? Self.anthropicTextDelta($0) }?.index ?? 0
             guard let rest = self.flush(run: index) else { return }
@@ -221,7 +228,9 @@ struct GuardedStreamPipe: StreamPipe {
 
     /// The block index of an Anthropic event, and where its `delta.text` lies when the delta is
     /// a `text_delta`.
-    private static func anthropicTextDelta(_ bytes: UnsafeRawBufferPointer) throws(JSONScanner.SyntaxError) -> (index: Int, text: Range<Int>?) {
+    private static func anthropicTextDelta(
+        _ bytes: UnsafeRawBufferPointer
+    ) throws(JSONScanner.SyntaxError) -> (index: Int, text: Range<Int>?) {
         var index = 0
         var text: Range<Int>?
         var reader = JSONReader(bytes)
@@ -311,7 +320,7 @@ struct GuardedStreamPipe: StreamPipe {
     private mutating func accept(_ release: AnswerTextGuard.Release) -> Bool {
         if !release.blocked.isEmpty {
             self.session.count(release.blocked, action: .block, verdict: &self.verdict)
-            self.refusal = self.session.policy.contentRefusal(types: release.blocked, answer: true)
+            self.blocked = self.session.policy.contentRefusal(types: release.blocked, answer: true)
             return false
         }
         self.session.count(release.redacted, action: .redact, verdict: &self.verdict)
