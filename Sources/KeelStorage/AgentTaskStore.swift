@@ -269,7 +269,8 @@ public protocol AgentTaskStore: Sendable {
     /// succeeded, failed or timed out, by agent, version and state.
     func outcomeStats(agentID: String?, from: Int64, to: Int64) async throws -> [AgentTaskOutcomeStats]
 
-    /// What the request records of each of `taskIDs` stored so far add up to: steps (records),
-    /// input and output tokens together, cost. Tasks without records are left out.
+    /// What the request records of each of `taskIDs` stored so far add up to: steps (model
+    /// calls: records without a tool), tool calls (records with one), input and output tokens
+    /// together, cost. Tasks without records are left out.
     func usage(ofTasks taskIDs: [String]) async throws -> [String: TaskBudget.Usage]
 }

@@ -10,11 +10,11 @@ extension RequestRecord {
         total_us, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, \
         cache_write_1h_tokens, reasoning_tokens, cost_nanos, web_search_requests, attempt_log, org_id, tags, \
         cache_hit, cache_saved_nanos, features, prompt_prefix_hash, agent_id, task_id, task_outcome, \
-        usage_estimated, guard_verdict
+        usage_estimated, guard_verdict, tool_name
         """
 
     /// Parameters of one row of ``insertRow``.
-    static let insertParameterCount = 39
+    static let insertParameterCount = 40
 
     /// The columns ``init(row:)`` reads. PostgreSQL stores the JSON columns as `JSONB` and
     /// returns them as text only when asked.
@@ -26,7 +26,7 @@ extension RequestRecord {
         \(sqlite: "attempt_log", postgres: "attempt_log::text AS attempt_log"), org_id, \
         \(sqlite: "tags", postgres: "tags::text AS tags"), cache_hit, cache_saved_nanos, features, prompt_prefix_hash, \
         agent_id, task_id, task_outcome, usage_estimated, \
-        \(sqlite: "guard_verdict", postgres: "guard_verdict::text AS guard_verdict")
+        \(sqlite: "guard_verdict", postgres: "guard_verdict::text AS guard_verdict"), tool_name
         """
 
     /// The record's values as one parenthesised row of an insert of ``insertColumns``.
@@ -46,7 +46,7 @@ extension RequestRecord {
             \(self.cost), \(usage.webSearchRequests), \(json: attemptLog), \(self.orgID), \
             \(json: AttributionTags.json(self.tags)), \(self.cacheHit), \(self.cacheSavedCost), \(self.features.rawValue), \
             \(self.promptPrefixHash), \(self.agentID), \(self.taskID), \(self.taskOutcome?.rawValue), \(self.usageEstimated), \
-            \(json: guardVerdict))
+            \(json: guardVerdict), \(self.toolName))
             """
     }
 
@@ -97,14 +97,42 @@ extension RequestRecord {
         let taskOutcome = try Self.taskOutcome(fromStored: row.decode("task_outcome", as: String?.self))
         let usageEstimated: Bool = try row.decode("usage_estimated")
         let guardVerdict = try row.decode("guard_verdict", as: String?.self).map(Self.guardVerdict(fromJSON:))
+        let toolName: String? = try row.decode("tool_name")
         self.init(
-            id: id, startedAt: startedAt, operation: operation, keyID: keyID, orgID: orgID, teamID: teamID,
-            projectID: projectID, userID: userID, requestedModel: requestedModel, model: model, provider: provider,
-            deployment: deployment, stream: stream, status: status, outcome: outcome, errorClass: errorClass,
-            attempts: attempts, attemptLog: attemptLog, ttftMicros: ttftMicros, upstreamMicros: upstreamMicros,
-            totalMicros: totalMicros, usage: usage, cost: cost, tags: tags, cacheHit: cacheHit,
-            cacheSavedCost: cacheSavedCost, features: features, promptPrefixHash: promptPrefixHash, agentID: agentID,
-            taskID: taskID, taskOutcome: taskOutcome, usageEstimated: usageEstimated, guardVerdict: guardVerdict
+            id: id,
+            startedAt: startedAt,
+            operation: operation,
+            keyID: keyID,
+            orgID: orgID,
+            teamID: teamID,
+            projectID: projectID,
+            userID: userID,
+            requestedModel: requestedModel,
+            model: model,
+            provider: provider,
+            deployment: deployment,
+            stream: stream,
+            status: status,
+            outcome: outcome,
+            errorClass: errorClass,
+            attempts: attempts,
+            attemptLog: attemptLog,
+            ttftMicros: ttftMicros,
+            upstreamMicros: upstreamMicros,
+            totalMicros: totalMicros,
+            usage: usage,
+            cost: cost,
+            tags: tags,
+            cacheHit: cacheHit,
+            cacheSavedCost: cacheSavedCost,
+            features: features,
+            promptPrefixHash: promptPrefixHash,
+            agentID: agentID,
+            taskID: taskID,
+            taskOutcome: taskOutcome,
+            usageEstimated: usageEstimated,
+            guardVerdict: guardVerdict,
+            toolName: toolName
         )
     }
 }

@@ -71,6 +71,45 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func mcpServersAreReadWithTheirCredentialsAndCheckedByName() throws {
+        let configuration = try KeelConfiguration.parse(
+            yaml: """
+                mcp:
+                  servers:
+                    - { name: github, url: "https://api.example.com/mcp/", headers: { Authorization: "Bearer ${GH}" } }
+                    - { name: local.fs, url: "http://127.0.0.1:3001/mcp", timeout_ms: 5000 }
+                """,
+            environment: ["GH": "ghp_secret"]
+        )
+        let servers = configuration.mcp.servers
+        #expect(servers.map(\.name) == ["github", "local.fs"])
+        #expect(servers[0].headers["authorization"]?.withExposedValue { $0 } == "Bearer ghp_secret")
+        #expect("\(servers[0].headers)".contains("ghp_secret") == false, "credentials print redacted")
+        #expect(servers[0].timeoutMs == 300_000 && servers[1].timeoutMs == 5_000)
+        do {
+            _ = try KeelConfiguration.parse(
+                yaml: """
+                    mcp:
+                      servers:
+                        - { name: "bad/name", url: "https://x" }
+                        - { name: ok, url: "ftp://x" }
+                        - { name: twice, url: "http://a" }
+                        - { name: twice, url: "http://b", port: 1 }
+                    """,
+                environment: [:]
+            )
+            Issue.record("expected a ConfigurationError")
+        } catch let error as ConfigurationError {
+            let keys = Set(error.issues.map(\.key))
+            #expect(
+                keys.isSuperset(of: [
+                    "mcp.servers[0].name", "mcp.servers[1].url", "mcp.servers[3].name", "mcp.servers[3].port",
+                ]),
+                "\(keys)"
+            )
+        }
+    }
+
     @Test func theBuiltInDefaultServesTheSimulatorAndOpenAIWhenItsKeyIsSet() throws {
         let bare = try KeelConfiguration.builtInDefault(environment: [:])
         #expect(bare.models.map(\.name).contains("keel-sim-chat"))
@@ -87,7 +126,9 @@ struct ConfigurationTests {
         let gemini = bare.models.first { $0.name == "keel-sim-gemini" }?.routes.first?.provider
         #expect(bare.providers.first { $0.name == claude }?.simulatorDialect == .anthropic)
         #expect(bare.providers.first { $0.name == gemini }?.simulatorDialect == .gemini)
-        let keyed = try KeelConfiguration.builtInDefault(environment: ["ANTHROPIC_API_KEY": "sk-ant-x", "GEMINI_API_KEY": "g-x"])
+        let keyed = try KeelConfiguration.builtInDefault(environment: [
+            "ANTHROPIC_API_KEY": "sk-ant-x", "GEMINI_API_KEY": "g-x",
+        ])
         #expect(keyed.providers.first { $0.name == "anthropic" }?.kind == .anthropic)
         #expect(keyed.providers.first { $0.name == "gemini" }?.kind == .gemini)
         #expect(keyed.models.contains { $0.name == "claude-sonnet-4-5" && $0.routes.first?.provider == "anthropic" })
@@ -123,7 +164,12 @@ struct ConfigurationTests {
             Issue.record("expected a ConfigurationError")
         } catch let error as ConfigurationError {
             let keys = Set(error.issues.map(\.key))
-            #expect(keys.isSuperset(of: ["providers[0].base_url", "providers[1].region", "providers[1].aws_access_key_id", "providers[1].aws_secret_access_key", "providers[2].simulator.dialect"]))
+            #expect(
+                keys.isSuperset(of: [
+                    "providers[0].base_url", "providers[1].region", "providers[1].aws_access_key_id",
+                    "providers[1].aws_secret_access_key", "providers[2].simulator.dialect",
+                ])
+            )
         }
     }
 }

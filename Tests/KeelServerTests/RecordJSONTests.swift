@@ -70,6 +70,7 @@ struct RecordJSONTests {
                     ),
                 ]
             }
+            if index % 10 == 3 { record.toolName = "search \"quoted\"" }
             if index % 10 == 7 {
                 var verdict = GuardVerdict()
                 verdict.count(.email, action: .redact)
@@ -132,6 +133,7 @@ struct EncodedRecordView: Encodable {
         case agentID = "agent_id"
         case taskID = "task_id"
         case taskOutcome = "task_outcome"
+        case toolName = "tool_name"
         case userID = "user_id"
         case requestedModel = "requested_model"
         case errorClass = "error_class"
@@ -224,6 +226,7 @@ struct EncodedRecordView: Encodable {
         try container.encode(record.agentID, forKey: .agentID)
         try container.encode(record.taskID, forKey: .taskID)
         try container.encode(record.taskOutcome?.rawValue, forKey: .taskOutcome)
+        try container.encode(record.toolName, forKey: .toolName)
         try container.encode(record.cacheHit, forKey: .cacheHit)
         try container.encode(record.cacheSavedCost.rawValue, forKey: .cacheSavedNanos)
         try container.encode(record.cacheSavedCost.decimalString, forKey: .cacheSavedUSD)

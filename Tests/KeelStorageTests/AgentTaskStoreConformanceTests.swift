@@ -225,9 +225,14 @@ struct AgentTaskStoreConformanceTests {
             first.usage = TokenUsage(inputTokens: 10, outputTokens: 5)
             var second = RequestRecord.fixture("r2", at: 200, cost: 2_000, taskID: "implicit")
             second.usage = TokenUsage(inputTokens: 20, outputTokens: 7)
-            try await stores.requests.append([first, second, .fixture("r3", at: 300, taskID: "other")])
+            // A tool call through the MCP gateway counts as one, not as a step.
+            var tool = RequestRecord.fixture("r4", at: 250, taskID: "implicit")
+            tool.toolName = "search"
+            tool.usage = .zero
+            tool.cost = .zero
+            try await stores.requests.append([first, second, tool, .fixture("r3", at: 300, taskID: "other")])
             let usage = try await tasks.usage(ofTasks: ["implicit", "none"])
-            #expect(usage == ["implicit": TaskBudget.Usage(steps: 2, tokens: 42, costNanos: 3_000)])
+            #expect(usage == ["implicit": TaskBudget.Usage(steps: 2, tokens: 42, costNanos: 3_000, toolCalls: 1)])
             // The end of a task started by requests keeps what it was.
             #expect(
                 try await tasks.end(

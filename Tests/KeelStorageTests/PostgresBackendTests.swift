@@ -100,7 +100,8 @@ struct PostgresBackendTests {
             )
             #expect(
                 tables == [
-                    "agent", "agent_hold", "agent_version", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
+                    "agent", "agent_hold", "agent_version", "audit_checkpoint", "audit_entry", "audit_head",
+                    "audit_node", "audit_salt",
                     "audit_signer_lease",
                     "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
                     "policy_probe_result", "project",
@@ -125,7 +126,7 @@ struct PostgresBackendTests {
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log",
                     "web_search_requests",
                     "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
-                    "agent_id", "task_id", "task_outcome", "usage_estimated", "guard_verdict",
+                    "agent_id", "task_id", "task_outcome", "usage_estimated", "guard_verdict", "tool_name",
                 ]
             )
             let indexes = try await Self.strings(

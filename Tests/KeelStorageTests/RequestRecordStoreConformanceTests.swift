@@ -24,8 +24,19 @@ struct RequestRecordStoreConformanceTests {
             errorClass: "upstream_unavailable",
             attempts: 3,
             attemptLog: [
-                .init(provider: "openai", deployment: "gpt-\"q\"", errorClass: "upstream_unavailable", upstreamStatus: 503, durationMicros: 1_200),
-                .init(provider: "openai", deployment: "gpt-x", errorClass: "upstream_timeout", durationMicros: 60_000_000),
+                .init(
+                    provider: "openai",
+                    deployment: "gpt-\"q\"",
+                    errorClass: "upstream_unavailable",
+                    upstreamStatus: 503,
+                    durationMicros: 1_200
+                ),
+                .init(
+                    provider: "openai",
+                    deployment: "gpt-x",
+                    errorClass: "upstream_timeout",
+                    durationMicros: 60_000_000
+                ),
                 .init(provider: "anthropic", deployment: "claude-test-2025", durationMicros: 0, resumed: true),
             ],
             ttftMicros: 12_345,
@@ -45,10 +56,19 @@ struct RequestRecordStoreConformanceTests {
             taskOutcome: .failure,
             guardVerdict: GuardVerdict(
                 action: .blocked,
-                findings: [.init(type: .email, count: 2, action: .redact), .init(type: .usSSN, count: 1, action: .log)],
+                findings: [
+                    .init(type: .email, count: 2, action: .redact), .init(type: .usSSN, count: 1, action: .log),
+                ],
                 answerFindings: [.init(type: .openAIKey, count: 1, action: .block)],
-                injection: .init(score: 0.8231, flagged: true, action: .flag, role: .tool, signals: [.instructionOverride, .fakeTurn])
-            )
+                injection: .init(
+                    score: 0.8231,
+                    flagged: true,
+                    action: .flag,
+                    role: .tool,
+                    signals: [.instructionOverride, .fakeTurn]
+                )
+            ),
+            toolName: "github/create_issue ~!\"'; --"
         )
         let onlyRequired = RequestRecord(
             id: "req-minimal",

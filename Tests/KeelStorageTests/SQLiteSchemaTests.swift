@@ -44,7 +44,8 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "agent", "agent_hold", "agent_version", "audit_checkpoint", "audit_entry", "audit_head", "audit_node", "audit_salt",
+                    "agent", "agent_hold", "agent_version", "audit_checkpoint", "audit_entry", "audit_head",
+                    "audit_node", "audit_salt",
                     "audit_signer_lease",
                     "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
                     "policy_probe_result", "project",
@@ -61,7 +62,7 @@ struct SQLiteSchemaTests {
                     "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens", "cost_nanos", "attempt_log",
                     "web_search_requests",
                     "org_id", "tags", "cache_hit", "cache_saved_nanos", "features", "prompt_prefix_hash",
-                    "agent_id", "task_id", "task_outcome", "usage_estimated", "guard_verdict",
+                    "agent_id", "task_id", "task_outcome", "usage_estimated", "guard_verdict", "tool_name",
                 ]
             )
             #expect(
@@ -81,9 +82,11 @@ struct SQLiteSchemaTests {
             #expect(columns["setting"] == ["name", "value"])
             #expect(
                 columns["task"] == [
-                    "id", "agent_id", "pool", "agent_version", "org_id", "team_id", "key_id", "state", "outcome", "reason",
+                    "id", "agent_id", "pool", "agent_version", "org_id", "team_id", "key_id", "state", "outcome",
+                    "reason",
                     "priority", "input", "metadata", "budget", "attempts", "max_attempts", "worker", "lease_until",
-                    "parent_id", "depth", "created_at", "started_at", "ended_at", "last_activity_at", "updated_at", "escalations",
+                    "parent_id", "depth", "created_at", "started_at", "ended_at", "last_activity_at", "updated_at",
+                    "escalations",
                 ]
             )
             #expect(columns["schema_migration"] == ["id", "applied_at"])

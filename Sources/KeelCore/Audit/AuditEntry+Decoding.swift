@@ -31,8 +31,14 @@ extension AuditEntry {
         case .request: payload = .request(try Request(reading: &reader))
         case .requestStarted:
             var record = RequestRecord(
-                id: RequestID(try reader.string("request_id")), startedAt: time, operation: try reader.string("operation"),
-                requestedModel: try reader.string("requested_model"), status: 0, outcome: .success, totalMicros: 0)
+                id: RequestID(try reader.string("request_id")),
+                startedAt: time,
+                operation: try reader.string("operation"),
+                requestedModel: try reader.string("requested_model"),
+                status: 0,
+                outcome: .success,
+                totalMicros: 0
+            )
             record.keyID = try reader.optionalString("key_id").map { KeyID($0) }
             record.orgID = try reader.optionalString("org_id").map { OrgID($0) }
             record.teamID = try reader.optionalString("team_id").map { TeamID($0) }
@@ -122,6 +128,7 @@ extension AuditEntry.Request {
         record.agentID = try reader.optionalString("agent_id")
         record.taskID = try reader.optionalString("task_id")
         record.taskOutcome = taskOutcome
+        record.toolName = try reader.optionalString("tool_name")
         record.usageEstimated = try reader.bool("usage_estimated")
         var digests: AuditEntry.ContentDigests?
         if let saltID = try reader.optionalString("digest_salt_id") {

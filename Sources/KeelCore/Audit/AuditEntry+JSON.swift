@@ -134,6 +134,7 @@ extension AuditEntry.Request {
                 .init(key: "web_searches", value: AuditEntry.integer(self.usage.webSearchRequests)),
             ])
         )
+        add("tool_name", self.toolName.map { .string($0) })
         add("total_us", AuditEntry.integer(self.totalMicros))
         add("ttft_us", self.ttftMicros.map { AuditEntry.integer($0) })
         add("upstream_us", self.upstreamMicros.map { AuditEntry.integer($0) })
@@ -213,6 +214,7 @@ extension AuditEntry {
             tokens.integer("reasoning", usage.reasoningTokens)
             tokens.integer("web_searches", usage.webSearchRequests)
         }
+        writer.string("tool_name", request.toolName)
         writer.integer("total_us", request.totalMicros)
         writer.integer("ttft_us", request.ttftMicros)
         writer.integer("upstream_us", request.upstreamMicros)

@@ -83,6 +83,8 @@ extension AuditEntry {
         public var agentID: String?
         public var taskID: String?
         public var taskOutcome: AgentTask.Outcome?
+        /// The tool a call through the MCP gateway called.
+        public var toolName: String?
         public var requestedModel: String
         public var model: String?
         public var provider: String?
@@ -114,6 +116,7 @@ extension AuditEntry {
             self.agentID = record.agentID
             self.taskID = record.taskID
             self.taskOutcome = record.taskOutcome
+            self.toolName = record.toolName
             self.requestedModel = record.requestedModel
             self.model = record.model
             self.provider = record.provider

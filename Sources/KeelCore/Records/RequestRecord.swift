@@ -112,6 +112,8 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     /// What the content guard found and did (policies' `pii`, `secrets`, `injection` rules);
     /// `nil` when no content rule applied or nothing was found.
     public var guardVerdict: GuardVerdict?
+    /// The tool a call through the MCP gateway (`mcp.tools/call`) called (`gen_ai.tool.name`).
+    public var toolName: String?
 
     public init(
         id: RequestID,
@@ -146,8 +148,10 @@ public struct RequestRecord: Sendable, Equatable, Codable {
         taskID: String? = nil,
         taskOutcome: AgentTask.Outcome? = nil,
         usageEstimated: Bool = false,
-        guardVerdict: GuardVerdict? = nil
+        guardVerdict: GuardVerdict? = nil,
+        toolName: String? = nil
     ) {
+        self.toolName = toolName
         self.usageEstimated = usageEstimated
         self.guardVerdict = guardVerdict
         self.agentID = agentID

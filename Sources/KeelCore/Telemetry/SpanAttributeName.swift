@@ -13,6 +13,11 @@ public enum SpanAttributeName {
     public static let outputTokens = "gen_ai.usage.output_tokens"
     public static let finishReasons = "gen_ai.response.finish_reasons"
     public static let agentID = "gen_ai.agent.id"
+    /// A tool call through the MCP gateway: the tool, its call id, and the MCP method.
+    public static let toolName = "gen_ai.tool.name"
+    public static let toolCallID = "gen_ai.tool.call.id"
+    public static let mcpMethod = "mcp.method.name"
+    public static let mcpSessionID = "mcp.session.id"
     public static let serverAddress = "server.address"
     public static let serverPort = "server.port"
     public static let errorType = "error.type"

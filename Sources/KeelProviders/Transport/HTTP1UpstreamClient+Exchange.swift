@@ -8,16 +8,34 @@ extension HTTP1UpstreamClient {
     ///
     /// With `propagatesTraceContext`, the bound ``UpstreamTraceContext``'s headers replace any of
     /// the same name.
-    public func send(path: String, headers: HTTPHeaders, body: ByteBuffer, stream: Bool) async throws -> (head: HTTPResponseHead, body: UpstreamBody) {
+    public func send(
+        _ method: HTTPMethod = .POST,
+        path: String,
+        headers: HTTPHeaders,
+        body: ByteBuffer,
+        stream: Bool
+    ) async throws -> (head: HTTPResponseHead, body: UpstreamBody) {
         let head: HTTPResponseHead
         let responseBody: ResponseBody
         do {
             if self.propagatesTraceContext, let trace = UpstreamTraceContext.current {
                 var traced = headers
                 for header in trace.headers { traced.replaceOrAdd(name: header.name, value: header.value) }
-                (head, responseBody) = try await self.post(path: path, headers: traced, body: body, collect: !stream)
+                (head, responseBody) = try await self.request(
+                    method,
+                    path: path,
+                    headers: traced,
+                    body: body,
+                    collect: !stream
+                )
             } else {
-                (head, responseBody) = try await self.post(path: path, headers: headers, body: body, collect: !stream)
+                (head, responseBody) = try await self.request(
+                    method,
+                    path: path,
+                    headers: headers,
+                    body: body,
+                    collect: !stream
+                )
             }
         } catch {
             guard let classified = UpstreamTransportError.classify(error) else { throw CancellationError() }

@@ -91,8 +91,27 @@ public final class HTTP1UpstreamClient: Sendable {
     /// Sends `POST path` with `body`. With `collect`, returns the whole answer once it has
     /// arrived (one hand-over, no async sequence); otherwise returns once the head is in, with the
     /// body streaming.
-    public func post(path: String, headers: HTTPHeaders, body: ByteBuffer, collect: Bool) async throws -> (HTTPResponseHead, ResponseBody) {
-        guard let request = UpstreamWireRequest(post: path, host: self.hostHeader, headers: headers, body: body) else {
+    public func post(
+        path: String,
+        headers: HTTPHeaders,
+        body: ByteBuffer,
+        collect: Bool
+    ) async throws -> (HTTPResponseHead, ResponseBody) {
+        try await self.request(.POST, path: path, headers: headers, body: body, collect: collect)
+    }
+
+    /// Sends `method path` with `body` (empty: none), as ``post(path:headers:body:collect:)`` does.
+    public func request(
+        _ method: HTTPMethod,
+        path: String,
+        headers: HTTPHeaders,
+        body: ByteBuffer,
+        collect: Bool
+    ) async throws -> (
+        HTTPResponseHead, ResponseBody
+    ) {
+        guard let request = UpstreamWireRequest(method, path: path, host: self.hostHeader, headers: headers, body: body)
+        else {
             throw HTTP1UpstreamError.invalidRequestHeader
         }
         do {
@@ -102,7 +121,11 @@ public final class HTTP1UpstreamClient: Sendable {
         }
     }
 
-    private func exchange(_ request: UpstreamWireRequest, collect: Bool, fresh: Bool) async throws -> (HTTPResponseHead, ResponseBody) {
+    private func exchange(
+        _ request: UpstreamWireRequest,
+        collect: Bool,
+        fresh: Bool
+    ) async throws -> (HTTPResponseHead, ResponseBody) {
         let connection = try await self.acquire(fresh: fresh)
         return try await withTaskCancellationHandler {
             let eventLoop = connection.channel.eventLoop
@@ -111,10 +134,20 @@ public final class HTTP1UpstreamClient: Sendable {
             // With Swift concurrency running on the event loops, the task is usually on the
             // connection's loop already: start at once rather than queueing a hop.
             if eventLoop.inEventLoop {
-                started = connection.handler.value.start(request: request, timeouts: timeouts, reused: connection.reused, collect: collect)
+                started = connection.handler.value.start(
+                    request: request,
+                    timeouts: timeouts,
+                    reused: connection.reused,
+                    collect: collect
+                )
             } else {
                 started = eventLoop.flatSubmit {
-                    connection.handler.value.start(request: request, timeouts: timeouts, reused: connection.reused, collect: collect)
+                    connection.handler.value.start(
+                        request: request,
+                        timeouts: timeouts,
+                        reused: connection.reused,
+                        collect: collect
+                    )
                 }
             }
             return try await started.get()

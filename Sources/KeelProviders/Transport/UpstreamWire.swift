@@ -17,11 +17,20 @@ struct UpstreamWireRequest: Sendable {
     /// `transfer-encoding` and `connection` of their own, which this sets), and `body`.
     /// Returns `nil` when a header name or value holds CR, LF or NUL.
     init?(post path: String, host: String, headers: HTTPHeaders, body: ByteBuffer) {
-        self.method = .POST
+        self.init(.POST, path: path, host: host, headers: headers, body: body)
+    }
+
+    /// `method path` to `host`, as ``init(post:host:headers:body:)`` writes a `POST`.
+    init?(_ method: HTTPMethod, path: String, host: String, headers: HTTPHeaders, body: ByteBuffer) {
+        self.method = method
         let joined = body.readableBytes <= Self.joinLimit
         var bytes = ByteBuffer()
         bytes.reserveCapacity(256 + path.utf8.count + headers.count * 64 + (joined ? body.readableBytes : 0))
-        bytes.writeStaticString("POST ")
+        if method == .POST {
+            bytes.writeStaticString("POST ")
+        } else {
+            bytes.writeString(method.rawValue + " ")
+        }
         bytes.writeString(path)
         bytes.writeStaticString(" HTTP/1.1\r\nhost: ")
         bytes.writeString(host)
@@ -84,7 +93,9 @@ struct UpstreamResponseDecoder: ByteToMessageDecoder {
 
     /// The next response answers a request with `method`.
     func expectResponse(to method: HTTPMethod) {
-        self.decoder.write(data: .head(method == .POST ? Self.post : HTTPRequestHead(version: .http1_1, method: method, uri: "/")))
+        self.decoder.write(
+            data: .head(method == .POST ? Self.post : HTTPRequestHead(version: .http1_1, method: method, uri: "/"))
+        )
     }
 
     func decoderAdded(context: ChannelHandlerContext) {
@@ -99,7 +110,11 @@ struct UpstreamResponseDecoder: ByteToMessageDecoder {
         try self.decoder.decode(context: context, buffer: &buffer)
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
         try self.decoder.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF)
     }
 }

@@ -14,10 +14,8 @@ public final class WebhookClient: Sendable {
         self.url = url
         // The path (and query) follow the authority; `BaseURL` keeps the path without a trailing
         // slash, which a webhook URL may need, so the path is cut from the text itself.
-        let afterScheme = url.drop { $0 != "/" }.dropFirst(2)
-        let pathStart = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
-        let root = String(url[..<pathStart])
-        self.path = pathStart == afterScheme.endIndex ? "/" : String(afterScheme[pathStart...])
+        let (root, path) = MCPServerClient.split(url)
+        self.path = path
         let connection = UpstreamConnection(
             baseURL: root,
             timeouts: UpstreamTimeouts(connect: timeout, firstByte: timeout, idle: timeout, total: timeout),
@@ -29,7 +27,12 @@ public final class WebhookClient: Sendable {
 
     /// Posts `body`; returns the HTTP status. Transport failures are thrown as `KeelError`s.
     public func post(_ body: [UInt8]) async throws -> Int {
-        let (head, answer) = try await self.client.send(path: self.path, headers: self.headers, body: ByteBuffer(bytes: body), stream: false)
+        let (head, answer) = try await self.client.send(
+            path: self.path,
+            headers: self.headers,
+            body: ByteBuffer(bytes: body),
+            stream: false
+        )
         _ = await answer.errorBody()
         return Int(head.status.code)
     }

@@ -105,14 +105,15 @@ final class AgentBook: Sendable {
         return nil
     }
 
-    /// Checks a request attributed to `agentID` of `principal` that calls `model`; returns the
+    /// Checks a request attributed to `agentID` of `principal` that calls `model` (`nil`: a tool
+    /// call, which calls none); returns the
     /// registered agent (`nil` for an unregistered agent name) and the request's flight.
     ///
     /// - Throws: `agent_suspended` (403) when the agent, its team or every agent is suspended;
     ///   `agent_scope_violation` (403) when the agent is not registered and registration is
     ///   required, when the agent belongs to another team or organisation than the key, or when
     ///   it may not call `model`.
-    func admit(agentID: String, principal: Principal, model: String) throws(KeelError) -> (Agent?, AgentFlight) {
+    func admit(agentID: String, principal: Principal, model: String?) throws(KeelError) -> (Agent?, AgentFlight) {
         let (agent, suspension) = self.state.withLock { snapshot in
             (snapshot.agents[agentID], Self.suspension(of: agentID, team: principal.teamID, in: snapshot))
         }
@@ -124,7 +125,7 @@ final class AgentBook: Sendable {
                     param: "x-keel-agent"
                 )
             }
-            if !agent.mayCall(model: model) {
+            if let model, !agent.mayCall(model: model) {
                 throw .agentScopeViolation("The agent '\(agentID)' may not call the model '\(model)'.", param: "model")
             }
         } else if self.requiresRegistration {

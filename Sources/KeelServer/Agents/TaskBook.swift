@@ -169,7 +169,7 @@ final class TaskBook: Sendable {
     /// - Throws: 429 `task_budget_exceeded` when the task has used a limit of its budget (the
     ///   first refusal also fails or pauses it) or waits for a human; 409 `conflict` when Keel
     ///   cancelled it or it timed out.
-    func admit(taskID: String, agent: Agent?, now: Int64) throws(KeelError) {
+    func admit(taskID: String, agent: Agent?, now: Int64, call: TaskBudget.Call = .model) throws(KeelError) {
         enum Verdict {
             case admitted
             case ended(AgentTask.State)
@@ -185,7 +185,7 @@ final class TaskBook: Sendable {
                         state: .running,
                         budget: budget,
                         onExceeded: agent?.onBudgetExceeded ?? .fail,
-                        usage: TaskBudget.Usage(steps: 1),
+                        usage: call == .model ? TaskBudget.Usage(steps: 1) : TaskBudget.Usage(toolCalls: 1),
                         startedAt: now,
                         seenAt: now
                     )
@@ -197,7 +197,7 @@ final class TaskBook: Sendable {
             case .awaitingApproval: return .paused(live.reason)
             case .queued, .running, .succeeded, .failed: break
             }
-            if let limit = live.budget.exceeded(by: live.usage, startedAt: live.startedAt, now: now) {
+            if let limit = live.budget.exceeded(by: live.usage, startedAt: live.startedAt, now: now, call: call) {
                 let first = live.state == .running || live.state == .queued
                 if first {
                     live.state = live.onExceeded == .pause ? .awaitingApproval : .failed
@@ -206,7 +206,10 @@ final class TaskBook: Sendable {
                 tasks[taskID] = live
                 return .exceeded(limit, first: first, live.onExceeded)
             }
-            live.usage.steps += 1
+            switch call {
+            case .model: live.usage.steps += 1
+            case .tool: live.usage.toolCalls += 1
+            }
             tasks[taskID] = live
             return .admitted
         }
@@ -313,7 +316,8 @@ final class TaskBook: Sendable {
                     next.usage = TaskBudget.Usage(
                         steps: max(next.usage.steps, local.usage.steps),
                         tokens: max(next.usage.tokens, local.usage.tokens),
-                        costNanos: max(next.usage.costNanos, local.usage.costNanos)
+                        costNanos: max(next.usage.costNanos, local.usage.costNanos),
+                        toolCalls: max(next.usage.toolCalls, local.usage.toolCalls)
                     )
                     // A limit this instance acted on stays acted on until the store changes the
                     // task after it (the tracker storing the decision, a reviewer extending it).

@@ -4,13 +4,13 @@ import KeelStorage
 /// The JSON forms of tasks and task budgets, for the data plane's `/v1/tasks` routes and the
 /// admin API alike.
 enum TaskJSON {
-    /// Reads a budget: `{"tokens","cost_usd","steps","seconds","depth"}`, each optional
+    /// Reads a budget: `{"tokens","cost_usd","steps","tool_calls","seconds","depth"}`, each optional
     /// (`cost_usd` dollars as text or a number).
     static func budget(_ value: JSONValue?, param: String) throws(KeelError) -> TaskBudget {
         guard let value, value != .null else { return TaskBudget() }
         guard case .object(let members) = value else {
             throw .invalidRequest(
-                "Invalid '\(param)': an object of tokens, cost_usd, steps, seconds, depth.",
+                "Invalid '\(param)': an object of tokens, cost_usd, steps, tool_calls, seconds, depth.",
                 param: param
             )
         }
@@ -30,6 +30,7 @@ enum TaskJSON {
             switch member.key {
             case "tokens": budget.tokens = try count(1...Int(Int32.max) * 1_000).map(Int64.init)
             case "steps": budget.steps = try count(1...1_000_000)
+            case "tool_calls": budget.toolCalls = try count(1...1_000_000)
             case "seconds": budget.seconds = try count(1...30 * 86_400)
             case "depth": budget.depth = try count(0...100)
             case "cost_usd":
@@ -42,7 +43,7 @@ enum TaskJSON {
                 }
             default:
                 throw .invalidRequest(
-                    "Unknown member '\(name)'; a budget has tokens, cost_usd, steps, seconds, depth.",
+                    "Unknown member '\(name)'; a budget has tokens, cost_usd, steps, tool_calls, seconds, depth.",
                     param: name
                 )
             }
@@ -55,6 +56,7 @@ enum TaskJSON {
         if let tokens = budget.tokens { members.append(#""tokens":\#(tokens)"#) }
         if let cost = budget.costNanos { members.append(#""cost_usd":""# + USDNanos(cost).decimalString + #"""#) }
         if let steps = budget.steps { members.append(#""steps":\#(steps)"#) }
+        if let calls = budget.toolCalls { members.append(#""tool_calls":\#(calls)"#) }
         if let seconds = budget.seconds { members.append(#""seconds":\#(seconds)"#) }
         if let depth = budget.depth { members.append(#""depth":\#(depth)"#) }
         return "{" + members.joined(separator: ",") + "}"
@@ -80,7 +82,7 @@ enum TaskJSON {
         ]
         if let usage {
             members.append(
-                #""usage":{"steps":\#(usage.steps),"tokens":\#(usage.tokens),"cost_usd":""#
+                #""usage":{"steps":\#(usage.steps),"tool_calls":\#(usage.toolCalls),"tokens":\#(usage.tokens),"cost_usd":""#
                     + USDNanos(usage.costNanos).decimalString + #""}"#
             )
             let end = task.endedAt ?? WallClock.unixMicros()
@@ -95,6 +97,9 @@ enum TaskJSON {
         var json = #"{"step":\#(number),"request_id":"# + JSONWriter.quoted(record.id.rawValue)
         json += #","operation":"# + JSONWriter.quoted(record.operation)
         json += #","model":"# + JSONWriter.quoted(record.model ?? record.requestedModel)
+        if let tool = record.toolName {
+            json += #","tool":"# + JSONWriter.quoted(tool) + #","server":"# + JSONWriter.quoted(record.provider ?? "")
+        }
         json += #","status":\#(record.status),"outcome":""# + record.outcome.rawValue + #"""#
         json += #","error":"# + (record.errorClass.map(JSONWriter.quoted) ?? "null")
         json += #","input_tokens":\#(record.usage.inputTokens),"output_tokens":\#(record.usage.outputTokens)"#

@@ -328,7 +328,9 @@ public final class KeelApp: Sendable {
                 stores: stores,
                 monitoring: monitoring,
                 alerts: alerts,
-                extraMetrics: { completeness.prometheusText() + bodyKeeper.prometheusText() + agentStats.prometheusText() }
+                extraMetrics: {
+                    completeness.prometheusText() + bodyKeeper.prometheusText() + agentStats.prometheusText()
+                }
             )
             let auditAPI = AuditAPI(
                 admin: admin,
@@ -352,6 +354,19 @@ public final class KeelApp: Sendable {
             KeelRoutes.addPolicies(to: router, admin: admin, book: policyBook)
             KeelRoutes.addAgents(to: router, admin: admin, book: agentBook, tasks: taskBook)
             KeelRoutes.addBodies(to: router, admin: admin, vault: bodyVault)
+            let mcpServers = try configuration.mcp.servers.map { server in
+                try MCPServerClient(
+                    name: server.name,
+                    url: server.url,
+                    headers: server.headers.sorted { $0.key < $1.key }.map {
+                        ($0.key, $0.value.withExposedValue { $0 })
+                    },
+                    timeout: .milliseconds(server.timeoutMs),
+                    caFile: server.tlsCAFile,
+                    eventLoopGroup: group
+                )
+            }
+            KeelRoutes.addMCP(to: router, gateway: MCPGateway(gateway: gateway, servers: mcpServers))
             let prober = PolicyProber(
                 gateway: gateway,
                 book: policyBook,
@@ -462,10 +477,12 @@ public final class KeelApp: Sendable {
             } catch {
                 self.failPortWaiters(error)
                 for provider in providers.values { try? await provider.shutdown() }
+                for server in mcpServers { await server.shutdown() }
                 for simulatorGroup in simulatorGroups { await simulatorGroup.triggerGracefulShutdown() }
                 throw error
             }
             for provider in providers.values { try? await provider.shutdown() }
+            for server in mcpServers { await server.shutdown() }
             for simulatorGroup in simulatorGroups { await simulatorGroup.triggerGracefulShutdown() }
             try await tasks.waitForAll()
         }

@@ -62,6 +62,7 @@ extension KeelConfiguration {
     /// - `guard`: `injection_threshold` (number in 0–1, default 0.5) (see ``readContentGuard(_:)``).
     /// - `agents`: `require_registration` (false), `sync_interval_ms` (1000) (see ``readAgents(_:)``);
     ///   per key `keys[].agent` (the registered agent the key belongs to).
+    /// - `mcp`: `servers` [{`name`, `url`, `headers`, `timeout_ms`, `tls_ca_file`}] (see ``readMCP(_:)``).
     public static func parse(yaml: String, environment: [String: String]) throws -> KeelConfiguration {
         let context = ConfigContext(environment: environment)
         let root: Yams.Node?
@@ -71,7 +72,11 @@ extension KeelConfiguration {
             throw ConfigurationError(issues: [.init(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
         let node = ConfigNode(node: root, path: "", context: context)
-        node.expectKeys(["server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring", "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies", "compliance", "guard", "agents"])
+        node.expectKeys([
+            "server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring",
+            "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies", "compliance", "guard",
+            "agents", "mcp",
+        ])
 
         var configuration = KeelConfiguration()
         configuration.loadedFrom = LoadedFrom(source: "inline", text: yaml)
@@ -98,8 +103,12 @@ extension KeelConfiguration {
         configuration.monitoring = Self.readMonitoring(node.child("monitoring"))
         configuration.cache = Self.readCache(node.child("cache"))
         configuration.agents = Self.readAgents(node.child("agents"))
+        configuration.mcp = Self.readMCP(node.child("mcp"))
         configuration.budgets = Self.readBudgets(node.child("budgets"))
-        configuration.rateLimits = Self.readRateLimits(node.child("rate_limits"), models: Set(configuration.models.map(\.name)))
+        configuration.rateLimits = Self.readRateLimits(
+            node.child("rate_limits"),
+            models: Set(configuration.models.map(\.name))
+        )
         configuration.policies = Self.readPolicies(node.child("policies"), providers: configuration.providers)
         configuration.contentGuard = Self.readContentGuard(node.child("guard"))
         configuration.rateLimiting = Self.readRateLimiting(node.child("rate_limiting"))
@@ -107,7 +116,9 @@ extension KeelConfiguration {
         configuration.compliance = Self.readCompliance(node.child("compliance"))
         for name in node.child("prices").mappingKeys {
             let price = node.child("prices").child(name)
-            price.expectKeys(["input", "output", "cached_input", "cache_write", "cache_write_1h", "web_search_per_thousand"])
+            price.expectKeys([
+                "input", "output", "cached_input", "cache_write", "cache_write_1h", "web_search_per_thousand",
+            ])
             guard let input = price.child("input").rate(), let output = price.child("output").rate() else {
                 context.report(price.path, "needs input and output prices")
                 continue
@@ -138,17 +149,26 @@ extension KeelConfiguration {
             maxJSONDepth: node.child("max_json_depth").int(default: defaults.maxJSONDepth, range: 4...1_024),
             threads: node.child("threads").int(default: defaults.threads, range: 1...64),
             tls: Self.readTLS(node.child("tls")),
-            keySyncIntervalMs: node.child("key_sync_interval_ms").int(default: defaults.keySyncIntervalMs, range: 100...600_000)
+            keySyncIntervalMs: node.child("key_sync_interval_ms").int(
+                default: defaults.keySyncIntervalMs,
+                range: 100...600_000
+            )
         )
     }
 
     private static func readTLS(_ node: ConfigNode) -> TLS? {
         guard node.isPresent else { return nil }
-        node.expectKeys(["certificate_file", "key_file", "min_version", "client_ca_file", "client_certificates", "reload_interval_ms"])
+        node.expectKeys([
+            "certificate_file", "key_file", "min_version", "client_ca_file", "client_certificates",
+            "reload_interval_ms",
+        ])
         let certificateFile = node.child("certificate_file").requiredString()
         let keyFile = node.child("key_file").requiredString()
         let minimumVersion = node.child("min_version").choice(default: TLS.Version.tls12, allowed: [.tls12, .tls13])
-        let clientCertificates = node.child("client_certificates").choice(default: TLS.ClientCertificates.optional, allowed: [.optional, .required])
+        let clientCertificates = node.child("client_certificates").choice(
+            default: TLS.ClientCertificates.optional,
+            allowed: [.optional, .required]
+        )
         guard let certificateFile, let keyFile else { return nil }
         return TLS(
             certificateFile: certificateFile,
@@ -173,14 +193,18 @@ extension KeelConfiguration {
 
     private static func readProvider(_ node: ConfigNode) -> Provider? {
         node.expectKeys([
-            "name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file", "baa",
+            "name", "kind", "base_url", "api_key", "headers", "max_connections", "timeouts", "simulator", "tls_ca_file",
+            "baa",
             "anthropic_version", "api_version", "entra_token", "region", "aws_access_key_id", "aws_secret_access_key",
             "aws_session_token",
         ])
         guard let name = node.child("name").requiredString() else { return nil }
         let kindText = node.child("kind").string(default: "openai")!
         guard let kind = Provider.Kind(rawValue: kindText) else {
-            node.context.report(node.child("kind").path, "must be one of \(Provider.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kindText)'")
+            node.context.report(
+                node.child("kind").path,
+                "must be one of \(Provider.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kindText)'"
+            )
             return nil
         }
         var provider = Provider(name: name, kind: kind)
@@ -197,7 +221,9 @@ extension KeelConfiguration {
         provider.region = node.child("region").text
         provider.baa = node.child("baa").bool(default: false)
         provider.awsAccessKeyID = node.child("aws_access_key_id").text
-        if let secret = node.child("aws_secret_access_key").text, !secret.isEmpty { provider.awsSecretAccessKey = Secret(secret) }
+        if let secret = node.child("aws_secret_access_key").text, !secret.isEmpty {
+            provider.awsSecretAccessKey = Secret(secret)
+        }
         if let token = node.child("aws_session_token").text, !token.isEmpty { provider.awsSessionToken = Secret(token) }
         let timeouts = node.child("timeouts")
         timeouts.expectKeys(["connect_ms", "first_byte_ms", "idle_ms", "total_ms"])
@@ -228,7 +254,9 @@ extension KeelConfiguration {
         }
         if kind == .bedrock {
             if provider.region == nil { node.context.report(node.child("region").path, "is required for kind bedrock") }
-            if provider.awsAccessKeyID == nil { node.context.report(node.child("aws_access_key_id").path, "is required for kind bedrock") }
+            if provider.awsAccessKeyID == nil {
+                node.context.report(node.child("aws_access_key_id").path, "is required for kind bedrock")
+            }
             if provider.awsSecretAccessKey == nil {
                 node.context.report(node.child("aws_secret_access_key").path, "is required for kind bedrock")
             }
@@ -240,7 +268,10 @@ extension KeelConfiguration {
     }
 
     private static func readSimulatedModel(_ node: ConfigNode) -> SimulatedModel? {
-        node.expectKeys(["name", "kind", "latency_ms", "ttft_ms", "tokens_per_second", "output_tokens", "reasoning_tokens", "embedding_dimensions"])
+        node.expectKeys([
+            "name", "kind", "latency_ms", "ttft_ms", "tokens_per_second", "output_tokens", "reasoning_tokens",
+            "embedding_dimensions",
+        ])
         guard let name = node.child("name").requiredString() else { return nil }
         let kindText = node.child("kind").string(default: "chat")!
         guard let kind = SimulatedModel.Kind(rawValue: kindText) else {
@@ -253,16 +284,23 @@ extension KeelConfiguration {
         model.tokensPerSecond = node.child("tokens_per_second").int(default: 0, range: 0...1_000_000)
         model.outputTokens = node.child("output_tokens").optionalInt(range: 1...1_000_000)
         model.reasoningTokens = node.child("reasoning_tokens").int(default: 0, range: 0...1_000_000)
-        model.embeddingDimensions = node.child("embedding_dimensions").int(default: model.embeddingDimensions, range: 1...65_536)
+        model.embeddingDimensions = node.child("embedding_dimensions").int(
+            default: model.embeddingDimensions,
+            range: 1...65_536
+        )
         return model
     }
 
     private static func readModel(_ node: ConfigNode) -> Model? {
-        node.expectKeys(["name", "routes", "fallbacks", "max_retries", "strategy", "breaker", "hedge_after_ms", "latency_objective_ms", "cache", "stream_resume"])
+        node.expectKeys([
+            "name", "routes", "fallbacks", "max_retries", "strategy", "breaker", "hedge_after_ms",
+            "latency_objective_ms", "cache", "stream_resume",
+        ])
         guard let name = node.child("name").requiredString() else { return nil }
         let routes = node.child("routes").elements.compactMap { route -> Model.Route? in
             route.expectKeys(["provider", "model", "weight", "rpm", "tpm"])
-            guard let provider = route.child("provider").requiredString(), let model = route.child("model").requiredString()
+            guard let provider = route.child("provider").requiredString(),
+                let model = route.child("model").requiredString()
             else { return nil }
             return Model.Route(
                 provider: provider,
@@ -287,7 +325,10 @@ extension KeelConfiguration {
         breakerNode.expectKeys(["allowed_failures", "failure_rate", "min_requests", "cooldown_ms", "max_cooldown_ms"])
         let defaults = Model.Breaker()
         var breaker = Model.Breaker(
-            allowedFailures: breakerNode.child("allowed_failures").int(default: defaults.allowedFailures, range: 0...1_000),
+            allowedFailures: breakerNode.child("allowed_failures").int(
+                default: defaults.allowedFailures,
+                range: 0...1_000
+            ),
             minRequests: breakerNode.child("min_requests").int(default: defaults.minRequests, range: 1...1_000_000),
             cooldown: breakerNode.child("cooldown_ms").milliseconds(default: defaults.cooldown),
             maxCooldown: breakerNode.child("max_cooldown_ms").milliseconds(default: defaults.maxCooldown)
@@ -306,7 +347,8 @@ extension KeelConfiguration {
             maxRetries: node.child("max_retries").optionalInt(range: 0...10),
             strategy: strategy,
             breaker: breaker,
-            hedgeAfter: node.child("hedge_after_ms").isPresent ? node.child("hedge_after_ms").milliseconds(default: .zero) : nil,
+            hedgeAfter: node.child("hedge_after_ms").isPresent
+                ? node.child("hedge_after_ms").milliseconds(default: .zero) : nil,
             latencyObjective: node.child("latency_objective_ms").isPresent
                 ? node.child("latency_objective_ms").milliseconds(default: .zero) : nil
         )
@@ -334,7 +376,10 @@ extension KeelConfiguration {
     private static func agentID(_ node: ConfigNode) -> String? {
         guard let text = node.text else { return nil }
         guard AgentTask.isValidID(text) else {
-            node.context.report(node.path, "must be an agent id: 1 to \(AgentTask.maxLength) printable ASCII characters")
+            node.context.report(
+                node.path,
+                "must be an agent id: 1 to \(AgentTask.maxLength) printable ASCII characters"
+            )
             return nil
         }
         return text

@@ -21,6 +21,8 @@ public struct KeelConfiguration: Sendable {
     public var cache = Cache()
     /// `agents:` — the agent registry's rules on the data plane.
     public var agents = Agents()
+    /// `mcp:` — the MCP servers fronted at `/mcp/{name}`.
+    public var mcp = MCP()
     /// `budgets:` — how budgets are enforced.
     public var budgets = Budgets()
     /// `rate_limits:` — rate-limit rules of the file (more are made through the admin API).
@@ -78,8 +80,13 @@ public struct KeelConfiguration: Sendable {
         public var keySyncIntervalMs: Int
 
         public init(
-            host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 8 << 20, maxJSONDepth: Int = 64, threads: Int = 1,
-            tls: TLS? = nil, keySyncIntervalMs: Int = 2_000
+            host: String = "127.0.0.1",
+            port: Int = 8080,
+            maxBodyBytes: Int = 8 << 20,
+            maxJSONDepth: Int = 64,
+            threads: Int = 1,
+            tls: TLS? = nil,
+            keySyncIntervalMs: Int = 2_000
         ) {
             self.host = host
             self.port = port
@@ -355,8 +362,11 @@ public struct KeelConfiguration: Sendable {
                 strategy: self.strategy,
                 deployments: self.routes.map {
                     .init(
-                        weight: $0.weight, requestsPerMinute: $0.rpm, tokensPerMinute: $0.tpm,
-                        price: prices.price(for: $0.model)?.blendedRate)
+                        weight: $0.weight,
+                        requestsPerMinute: $0.rpm,
+                        tokensPerMinute: $0.tpm,
+                        price: prices.price(for: $0.model)?.blendedRate
+                    )
                 },
                 breaker: breaker,
                 latencyObjective: self.latencyObjective
@@ -380,8 +390,14 @@ public struct KeelConfiguration: Sendable {
         public var agent: String?
 
         public init(
-            key: Secret<String>, name: String? = nil, team: String? = nil, project: String? = nil, user: String? = nil, models: [String] = [],
-            clientCertificate: String? = nil, agent: String? = nil
+            key: Secret<String>,
+            name: String? = nil,
+            team: String? = nil,
+            project: String? = nil,
+            user: String? = nil,
+            models: [String] = [],
+            clientCertificate: String? = nil,
+            agent: String? = nil
         ) {
             self.key = key
             self.name = name
@@ -403,7 +419,8 @@ public struct KeelConfiguration: Sendable {
         /// A `retry-after` longer than this moves on to the next route instead of waiting.
         public var maxRetryAfterMs: Int
 
-        public init(maxRetries: Int = 2, backoffMs: Int = 100, maxBackoffMs: Int = 2_000, maxRetryAfterMs: Int = 10_000) {
+        public init(maxRetries: Int = 2, backoffMs: Int = 100, maxBackoffMs: Int = 2_000, maxRetryAfterMs: Int = 10_000)
+        {
             self.maxRetries = maxRetries
             self.backoffMs = backoffMs
             self.maxBackoffMs = maxBackoffMs

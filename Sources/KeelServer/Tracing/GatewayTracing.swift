@@ -144,6 +144,7 @@ final class GatewayTracing: Service, Sendable {
     static func genAIOperation(_ operation: String) -> String {
         switch operation {
         case "chat.completions", "messages": "chat"
+        case "mcp.tools/call": "execute_tool"
         default: operation
         }
     }

@@ -150,8 +150,13 @@ final class RequestTrace: Sendable {
         }
         let span = self.span
         span.operationName =
-            record.requestedModel.isEmpty ? self.operation : "\(self.operation) \(record.requestedModel)"
+            record.toolName.map { "\(self.operation) \($0)" }
+            ?? (record.requestedModel.isEmpty ? self.operation : "\(self.operation) \(record.requestedModel)")
         var attributes = SpanAttributes()
+        if let tool = record.toolName { attributes[SpanAttributeName.toolName] = tool }
+        if record.operation.hasPrefix("mcp.") {
+            attributes[SpanAttributeName.mcpMethod] = String(record.operation.dropFirst(4))
+        }
         attributes[SpanAttributeName.operation] = self.operation
         attributes[SpanAttributeName.requestID] = record.id.rawValue
         if !record.requestedModel.isEmpty { attributes[SpanAttributeName.requestModel] = record.requestedModel }

@@ -683,5 +683,12 @@ public enum KeelSchema {
                 ALTER TABLE task ADD COLUMN escalations \(Self.integer) NOT NULL DEFAULT 0;
                 """
         ),
+        SQLMigration(
+            id: "0024_request_record_tool",
+            statement: """
+                -- The tool a request called through the MCP gateway (`gen_ai.tool.name`).
+                ALTER TABLE request_record ADD COLUMN tool_name TEXT;
+                """
+        ),
     ]
 }

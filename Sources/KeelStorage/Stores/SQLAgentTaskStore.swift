@@ -269,7 +269,9 @@ struct SQLAgentTaskStore: AgentTaskStore {
             start += 500
             let rows = try await self.database.rows(
                 """
-                SELECT task_id, COUNT(*) AS steps, CAST(COALESCE(SUM(input_tokens + output_tokens), 0) AS BIGINT) AS tokens,
+                SELECT task_id, CAST(SUM(CASE WHEN tool_name IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS steps,
+                CAST(SUM(CASE WHEN tool_name IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS tool_calls,
+                CAST(COALESCE(SUM(input_tokens + output_tokens), 0) AS BIGINT) AS tokens,
                 CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost_nanos
                 FROM request_record WHERE task_id IN (\(list: Array(chunk))) GROUP BY task_id
                 """
@@ -279,7 +281,8 @@ struct SQLAgentTaskStore: AgentTaskStore {
                     TaskBudget.Usage(
                         steps: try row.decode("steps"),
                         tokens: try row.decode("tokens"),
-                        costNanos: try row.decode("cost_nanos")
+                        costNanos: try row.decode("cost_nanos"),
+                        toolCalls: try row.decode("tool_calls")
                     )
                 )
             }

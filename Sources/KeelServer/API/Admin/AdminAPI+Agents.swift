@@ -39,12 +39,14 @@ extension AdminAPI {
             var tokens: Int64?
             var costUSD: String?
             var steps: Int?
+            var toolCalls: Int?
             var seconds: Int?
             var depth: Int?
 
             enum CodingKeys: String, CodingKey {
                 case tokens, steps, seconds, depth
                 case costUSD = "cost_usd"
+                case toolCalls = "tool_calls"
             }
         }
 
@@ -81,6 +83,7 @@ extension AdminAPI {
                     tokens: $0.tokens,
                     costUSD: $0.costNanos.map { USDNanos($0).decimalString },
                     steps: $0.steps,
+                    toolCalls: $0.toolCalls,
                     seconds: $0.seconds,
                     depth: $0.depth
                 )

@@ -136,6 +136,9 @@ extension AdminAPI.RecordView {
         key("team_id")
         string(record.teamID?.rawValue)
         output += ","
+        key("tool_name")
+        string(record.toolName)
+        output += ","
         key("total_ms")
         milliseconds(record.totalMicros)
         output += ","

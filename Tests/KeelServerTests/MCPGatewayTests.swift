@@ -1,0 +1,259 @@
+import Foundation
+import KeelCore
+import KeelServer
+import KeelTesting
+import MCP
+import NIOHTTP1
+import Synchronization
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The MCP gateway between the MCP reference SDK's client and server (and raw HTTP where the SDK
+/// client cannot go on Linux: SSE answers): tools listed and called within the agent's scope,
+/// Keel's own credentials upstream, budgets on tool calls, and the kill switch in flight.
+@Suite("MCP gateway")
+struct MCPGatewayTests {
+    static let serverSecret = "Bearer mcp-server-secret"
+
+    static func run(_ body: @Sendable (MCPTestServer, TestGateway) async throws -> Void) async throws {
+        try await MCPTestServer.run { server, port in
+            try await TestKeel.run(configure: { configuration in
+                configuration.mcp.servers = [
+                    .init(
+                        name: "tools",
+                        url: "http://127.0.0.1:\(port)/stateless",
+                        headers: ["authorization": Secret(Self.serverSecret)]
+                    ),
+                    .init(
+                        name: "live",
+                        url: "http://127.0.0.1:\(port)/stateful",
+                        headers: ["authorization": Secret(Self.serverSecret)]
+                    ),
+                ]
+            }) { keel in
+                try await body(server, keel)
+            }
+        }
+    }
+
+    /// An SDK client of `/mcp/{server}` that presents `key`.
+    static func client(_ keel: TestGateway, server: String, key: String) async throws -> Client {
+        let transport = HTTPClientTransport(
+            endpoint: URL(string: "http://127.0.0.1:\(keel.port)/mcp/\(server)")!,
+            streaming: false,
+            requestModifier: { request in
+                var request = request
+                request.setValue("Bearer " + key, forHTTPHeaderField: "Authorization")
+                return request
+            }
+        )
+        let client = Client(name: "keel-test-agent", version: "1.0.0")
+        _ = try await client.connect(transport: transport)
+        return client
+    }
+
+    static func text(_ content: [Tool.Content]) -> String {
+        content.compactMap { if case .text(let text, _, _) = $0 { text } else { nil } }.joined()
+    }
+
+    @Test func toolsAreListedAndCalledWithinTheAgentsScopeWithKeelsOwnCredentials() async throws {
+        try await Self.run { server, keel in
+            _ = try await AgentRegistryTests.register(
+                keel,
+                #"{"id":"researcher","name":"Researcher","tools":["tools/search","tools/fail","other/*"]}"#
+            )
+            let key = try await AgentRegistryTests.agentKey(keel, agent: "researcher")
+            let client = try await Self.client(keel, server: "tools", key: key)
+
+            let listed = try await client.listTools()
+            #expect(listed.tools.map(\.name) == ["search", "fail"], "only the agent's tools are shown")
+            let found = try await client.callTool(name: "search", arguments: ["query": "tides"])
+            #expect(Self.text(found.content) == "results for tides")
+            await #expect {
+                _ = try await client.callTool(name: "delete_repo", arguments: ["name": "keel"])
+            } throws: { error in
+                "\(error)".contains("may not call the tool 'delete_repo'")
+            }
+            let failed = try await client.callTool(name: "fail")
+            #expect(failed.isError == true)
+            await client.disconnect()
+
+            #expect(
+                server.calls.withLock { $0 } == ["search", "fail"],
+                "the call outside the scope never reached the server"
+            )
+            let authorizations = server.authorizations.withLock { $0 }
+            #expect(!authorizations.isEmpty)
+            #expect(
+                authorizations.allSatisfy { $0 == Self.serverSecret },
+                "the agent's key never reaches the server: \(authorizations)"
+            )
+
+            // No key: refused with the challenge MCP clients follow, and not sent on.
+            let anonymous = try await keel.send(
+                .POST,
+                "/mcp/tools",
+                body: #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+                key: nil
+            )
+            #expect(anonymous.status == 401)
+            let challenge = try #require(anonymous.headers["www-authenticate"])
+            #expect(
+                challenge.contains(
+                    #"resource_metadata="http://127.0.0.1:\#(keel.port)/.well-known/oauth-protected-resource/mcp/tools""#
+                )
+            )
+            let metadata = try await keel.send(.GET, "/.well-known/oauth-protected-resource/mcp/tools", key: nil)
+            #expect(metadata.json?["resource"] as? String == "http://127.0.0.1:\(keel.port)/mcp/tools")
+            // A token meant for the server itself is no Keel key.
+            let foreign = try await keel.send(
+                .POST,
+                "/mcp/tools",
+                body: #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+                key: "mcp-server-secret"
+            )
+            #expect(foreign.status == 401)
+            let unknown = try await keel.send(
+                .POST,
+                "/mcp/nowhere",
+                body: #"{"jsonrpc":"2.0","id":7,"method":"tools/list"}"#,
+                key: key
+            )
+            #expect(
+                unknown.status == 200 && unknown.body.contains(#""id":7"#)
+                    && unknown.body.contains("No MCP server 'nowhere'")
+            )
+
+            await keel.shutdown()
+            let records = try await keel.records()
+            let calls = records.filter { $0.operation == "mcp.tools/call" }.sorted { $0.startedAt < $1.startedAt }
+            #expect(calls.map(\.toolName) == ["search", "delete_repo", "fail"])
+            #expect(calls.allSatisfy { $0.provider == "tools" && $0.agentID == "researcher" })
+            #expect(calls[0].outcome == .success && calls[0].status == 200)
+            #expect(calls[1].status == 403 && calls[1].errorClass == "agent_scope_violation")
+            #expect(calls[2].outcome == .error && calls[2].errorClass == "tool_error")
+            #expect(records.contains { $0.operation == "mcp.tools/list" && $0.outcome == .success })
+            #expect(records.contains { $0.operation == "mcp.initialize" })
+            #expect(records.contains { $0.provider == "nowhere" && $0.errorClass == "not_found" && $0.status == 404 })
+        }
+    }
+
+    /// Raw Streamable HTTP, for the SSE answers of the stateful transport.
+    static func post(
+        _ keel: TestGateway,
+        _ message: String,
+        key: String,
+        session: String?,
+        headers: [(String, String)] = []
+    ) async throws -> TestResponse {
+        var all = [("accept", "application/json, text/event-stream"), ("mcp-protocol-version", "2025-06-18")] + headers
+        if let session { all.append(("mcp-session-id", session)) }
+        return try await keel.send(.POST, "/mcp/live", body: message, key: key, headers: all)
+    }
+
+    static func initialize(_ keel: TestGateway, key: String) async throws -> String {
+        let initialized = try await Self.post(
+            keel,
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#,
+            key: key,
+            session: nil
+        )
+        #expect(initialized.status == 200, "\(initialized.body)")
+        #expect(initialized.headers["content-type"]?.hasPrefix("text/event-stream") == true)
+        let session = try #require(initialized.headers["mcp-session-id"])
+        let notified = try await Self.post(
+            keel,
+            #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            key: key,
+            session: session
+        )
+        #expect(notified.status == 202)
+        return session
+    }
+
+    @Test func streamedAnswersAreFilteredBudgetedAndCutByTheKillSwitch() async throws {
+        try await Self.run { server, keel in
+            _ = try await AgentRegistryTests.register(
+                keel,
+                #"{"id":"worker","name":"Worker","tools":["live/search","live/slow"],"task_budget":{"tool_calls":2}}"#
+            )
+            let key = try await AgentRegistryTests.agentKey(keel, agent: "worker")
+            let session = try await Self.initialize(keel, key: key)
+
+            let listed = try await Self.post(
+                keel,
+                #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+                key: key,
+                session: session
+            )
+            #expect(listed.status == 200)
+            #expect(
+                listed.body.contains(#""name":"search""#) && listed.body.contains(#""name":"slow""#),
+                "\(listed.body)"
+            )
+            #expect(!listed.body.contains("delete_repo"))
+
+            // A task of at most two tool calls: the third is refused, and not sent.
+            let task = [("x-keel-task", "task-budgeted")]
+            for id in 2...3 {
+                let call = try await Self.post(
+                    keel,
+                    #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"search","arguments":{"query":"q\#(id)"}}}"#,
+                    key: key,
+                    session: session,
+                    headers: task
+                )
+                #expect(call.body.contains("results for q\(id)"), "\(call.body)")
+            }
+            let over = try await Self.post(
+                keel,
+                #"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"search","arguments":{"query":"q4"}}}"#,
+                key: key,
+                session: session,
+                headers: task
+            )
+            #expect(
+                over.status == 200 && over.body.contains(#""id":4"#) && over.body.contains("task_budget_exceeded"),
+                "\(over.body)"
+            )
+            #expect(server.calls.withLock { $0 }.count == 2)
+
+            // A long call in flight, then the agent is suspended: the call ends at once.
+            let started = ContinuousClock.now
+            async let slow = Self.post(
+                keel,
+                #"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"slow","arguments":{"ms":20000}}}"#,
+                key: key,
+                session: session
+            )
+            try await Task.sleep(for: .milliseconds(500))
+            let suspended = try await keel.post("/admin/v1/agents/worker/suspend", json: #"{"reason":"test"}"#)
+            #expect(suspended.status == 200, "\(suspended.body)")
+            let cut = try await slow
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed < .seconds(5), "the call was cut, not waited for: \(elapsed)")
+            #expect(cut.body.contains(#""id":5"#) && cut.body.contains("agent_suspended"), "\(cut.body)")
+            let refused = try await Self.post(
+                keel,
+                #"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"search","arguments":{"query":"x"}}}"#,
+                key: key,
+                session: session
+            )
+            #expect(refused.body.contains("agent_suspended"), "\(refused.body)")
+
+            await keel.shutdown()
+            let records = try await keel.records()
+            let calls = records.filter { $0.operation == "mcp.tools/call" }
+            #expect(calls.filter { $0.taskID == "task-budgeted" }.count == 3)
+            #expect(calls.contains { $0.errorClass == "task_budget_exceeded" && $0.status == 429 })
+            let halted = try #require(calls.first { $0.toolName == "slow" })
+            #expect(halted.outcome == .cancelled && halted.errorClass == "agent_suspended", "\(halted)")
+            #expect(
+                records.filter { $0.operation.hasPrefix("mcp.") && $0.taskID != nil }.allSatisfy { $0.toolName != nil }
+            )
+        }
+    }
+}
