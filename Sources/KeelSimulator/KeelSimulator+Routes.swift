@@ -47,6 +47,7 @@ extension KeelSimulator {
                 request, deployment: context.parameters.get("deployment") ?? "", operation: "embeddings",
                 context: context)
         }
+        router.post("mcp") { request, _ in try await self.mcp(request) }
         router.get("v1/models") { request, _ in
             self.counter.record(path: request.uri.path, model: nil)
             return Response.json(self.modelList())

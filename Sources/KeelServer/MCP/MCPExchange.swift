@@ -63,7 +63,10 @@ struct MCPExchange: Sendable {
                 // problem, and it must not be asked for another.
                 throw await self.fail(
                     &record,
-                    .upstreamRejected(status: status, message: "The MCP server '\(server.name)' refused Keel's credentials for it.")
+                    .upstreamRejected(
+                        status: status,
+                        message: "The MCP server '\(server.name)' refused Keel's credentials for it."
+                    )
                 )
             }
             record.outcome = .error
@@ -112,7 +115,10 @@ struct MCPExchange: Sendable {
                 do {
                     chunk = try await iterator.next()
                 } catch {
-                    failure = UpstreamTransportError.classify(error).map { $0.code == .upstreamTimeout ? $0 : .streamInterrupted() } ?? .clientDisconnected
+                    failure =
+                        UpstreamTransportError.classify(error).map {
+                            $0.code == .upstreamTimeout ? $0 : .streamInterrupted()
+                        } ?? .clientDisconnected
                     break
                 }
                 guard let chunk else { break }
@@ -163,7 +169,9 @@ struct MCPExchange: Sendable {
             throw await self.fail(&record, .upstreamBadResponse("The MCP server's answer is larger than 64 MiB."))
         } catch {
             let failure =
-                self.flight?.haltError ?? UpstreamTransportError.classify(error).map { $0.code == .upstreamTimeout ? $0 : .streamInterrupted() }
+                self.flight?.haltError ?? UpstreamTransportError.classify(error).map {
+                    $0.code == .upstreamTimeout ? $0 : .streamInterrupted()
+                }
                 ?? .clientDisconnected
             throw await self.fail(&record, failure)
         }
@@ -208,7 +216,15 @@ struct MCPAnswerObserver {
             _ = framer.finish(onEvent: collect)
             for event in events { event.withUnsafeBytes { self.observeEvent($0) } }
         } else {
-            bytes.withUnsafeReadableBytes { self.observeEvent($0) }
+            bytes.withUnsafeReadableBytes { bytes in
+                // An answer that names neither member is a plain result: it is not parsed (a
+                // tool's result can be large), and a JSON answer's ids are not needed.
+                guard
+                    ByteSearch.firstIndex(of: "\"error\"", in: bytes) != nil
+                        || ByteSearch.firstIndex(of: "\"isError\"", in: bytes) != nil
+                else { return }
+                self.observeEvent(bytes)
+            }
         }
     }
 
@@ -272,7 +288,9 @@ enum MCPAnswers {
                 }
                 return String(decoding: bytes, as: UTF8.self)
             }
-            for line in data.split(separator: "\n", omittingEmptySubsequences: false) { output.writeString("data: \(line)\n") }
+            for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
+                output.writeString("data: \(line)\n")
+            }
             output.writeString("\n")
         }
         return output
