@@ -9,7 +9,10 @@ struct Agents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agents",
         abstract: "Manage registered agents (owner, version, allowed models and tools) and suspend or resume them.",
-        subcommands: [List.self, Show.self, Create.self, Update.self, Delete.self, Suspend.self, Resume.self]
+        subcommands: [
+            List.self, Show.self, Create.self, Update.self, Delete.self, Suspend.self, Resume.self, Tools.self,
+            ApproveTool.self,
+        ]
     )
 
     /// The members of an agent that `create` and `update` set.
@@ -23,6 +26,7 @@ struct Agents: AsyncParsableCommand {
         var tools: String?
         @Option(help: "A request offering a tool outside its tools: refuse or remove.") var offeredTools: String?
         @Option(help: "Each task's budget: model calls.") var taskBudgetSteps: Int?
+        @Option(help: "Each task's budget: tool calls through the MCP gateway.") var taskBudgetToolCalls: Int?
         @Option(help: "Each task's budget: input and output tokens.") var taskBudgetTokens: Int?
         @Option(help: "Each task's budget: dollars, like 2.50.") var taskBudgetCostUsd: String?
         @Option(help: "Each task's budget: wall-clock seconds.") var taskBudgetSeconds: Int?
@@ -41,6 +45,7 @@ struct Agents: AsyncParsableCommand {
             if let offeredTools { body["offered_tools"] = offeredTools }
             var budget: [String: Any] = [:]
             if let taskBudgetSteps { budget["steps"] = taskBudgetSteps }
+            if let taskBudgetToolCalls { budget["tool_calls"] = taskBudgetToolCalls }
             if let taskBudgetTokens { budget["tokens"] = taskBudgetTokens }
             if let taskBudgetCostUsd { budget["cost_usd"] = taskBudgetCostUsd }
             if let taskBudgetSeconds { budget["seconds"] = taskBudgetSeconds }
@@ -224,6 +229,49 @@ struct Agents: AsyncParsableCommand {
                         ?? "Lifted the suspension of every agent."
                 )
             }
+        }
+    }
+
+    struct Tools: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the MCP tool definitions an agent pinned, and those changed since (awaiting approval)."
+        )
+
+        @OptionGroup var connection: Keys.Connection
+        @Argument(help: "Agent id.") var id: String
+
+        func run() async throws {
+            let listed =
+                try await self.connection.call(.GET, "/admin/v1/agents/\(TenancyTable.escape(self.id))/tools")
+                as? [String: Any]
+            let rows = (listed?["data"] as? [[String: Any]] ?? []).map { pin -> [String: Any] in
+                var row = pin
+                row["sha256"] = (pin["sha256"] as? String).map { String($0.prefix(12)) } ?? ""
+                row["pending_sha256"] = (pin["pending_sha256"] as? String).map { String($0.prefix(12)) } ?? ""
+                return row
+            }
+            TenancyTable.print(rows, columns: ["server", "tool", "state", "sha256", "pending_sha256", "changed_at"])
+        }
+    }
+
+    struct ApproveTool: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "approve-tool",
+            abstract: "Approve the changed definition of an agent's MCP tool: the agent sees and may call it again."
+        )
+
+        @OptionGroup var connection: Keys.Connection
+        @Argument(help: "Agent id.") var id: String
+        @Option(help: "The MCP server (its name in mcp.servers).") var server: String
+        @Option(help: "The tool.") var tool: String
+
+        func run() async throws {
+            _ = try await self.connection.call(
+                .POST,
+                "/admin/v1/agents/\(TenancyTable.escape(self.id))/tools/approve",
+                body: ["server": self.server, "tool": self.tool]
+            )
+            print("Approved the new definition of \(self.server)/\(self.tool) for agent \(self.id).")
         }
     }
 }

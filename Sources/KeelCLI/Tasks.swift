@@ -119,6 +119,7 @@ struct Tasks: AsyncParsableCommand {
         @OptionGroup var connection: Keys.Connection
         @Argument(help: "Task id.") var id: String
         @Option(help: "Model calls.") var steps: Int?
+        @Option(help: "Tool calls through the MCP gateway.") var toolCalls: Int?
         @Option(help: "Input and output tokens.") var tokens: Int?
         @Option(help: "Dollars, like 2.50.") var costUsd: String?
         @Option(help: "Wall-clock seconds from its start.") var seconds: Int?
@@ -126,11 +127,12 @@ struct Tasks: AsyncParsableCommand {
         func run() async throws {
             var budget: [String: Any] = [:]
             if let steps { budget["steps"] = steps }
+            if let toolCalls { budget["tool_calls"] = toolCalls }
             if let tokens { budget["tokens"] = tokens }
             if let costUsd { budget["cost_usd"] = costUsd }
             if let seconds { budget["seconds"] = seconds }
             guard !budget.isEmpty else {
-                throw ValidationError("Give at least one of --steps, --tokens, --cost-usd, --seconds.")
+                throw ValidationError("Give at least one of --steps, --tool-calls, --tokens, --cost-usd, --seconds.")
             }
             let task =
                 try await self.connection.call(

@@ -27,7 +27,25 @@ public protocol AgentStore: Sendable {
     /// Lifts the hold of `teamID` (`nil`: the one on every agent); `false` when there was none.
     func removeHold(teamID: TeamID?) async throws -> Bool
 
-    /// A value that changes whenever an agent or a hold is added, changed or removed, so
-    /// instances can tell cheaply whether to read the registry again.
+    /// Every agent's pinned MCP tool definitions.
+    func toolPins() async throws -> [ToolPin]
+    /// Pins a tool first seen; `false` when the agent has a pin for it already.
+    func pinIfAbsent(_ pin: ToolPin) async throws -> Bool
+    /// Holds a changed definition of a pinned tool for approval (the latest one seen).
+    func holdChangedTool(
+        agentID: String,
+        server: String,
+        tool: String,
+        sha256: String,
+        definition: String,
+        at: Int64
+    )
+        async throws
+    /// Makes the pending definition the approved one; the pin after it, or `nil` when none was
+    /// pending.
+    func approveTool(agentID: String, server: String, tool: String, at: Int64) async throws -> ToolPin?
+
+    /// A value that changes whenever an agent, a hold or a tool pin is added, changed or removed,
+    /// so instances can tell cheaply whether to read the registry again.
     func stamp() async throws -> String
 }

@@ -76,6 +76,17 @@ struct AgentsCommandTests {
 
             let shown = try await KeelProcessTests.run(["agents", "show", "cli-bot"], environment: admin)
             #expect(shown.output.contains(#""versions""#), "\(shown.output)")
+            // No MCP tool pinned yet: an empty table, and nothing to approve.
+            let tools = try await KeelProcessTests.run(["agents", "tools", "cli-bot"], environment: admin)
+            #expect(tools.status == 0 && tools.output.contains("SERVER\tTOOL\tSTATE"), "\(tools.output)")
+            let approve = try await KeelProcessTests.run(
+                ["agents", "approve-tool", "cli-bot", "--server", "github", "--tool", "create_issue"],
+                environment: admin
+            )
+            #expect(
+                approve.status != 0 && approve.output.contains("no changed definition awaiting approval"),
+                "\(approve.output)"
+            )
             #expect(try await KeelProcessTests.run(["agents", "delete", "cli-bot"], environment: admin).status == 0)
             #expect(try await KeelProcessTests.run(["agents", "show", "cli-bot"], environment: admin).status != 0)
         }

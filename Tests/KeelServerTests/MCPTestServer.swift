@@ -24,7 +24,10 @@ final class MCPTestServer: Sendable {
     private let sessions = Mutex<[String: StatefulHTTPServerTransport]>([:])
     private let stateless = StatelessHTTPServerTransport()
 
-    static let tools = [
+    /// The tools it lists; a test may change one (a "rug pull").
+    let tools = Mutex(MCPTestServer.initialTools)
+
+    static let initialTools = [
         Tool(
             name: "search",
             description: "Searches the web.",
@@ -49,7 +52,7 @@ final class MCPTestServer: Sendable {
             version: "1.0.0",
             capabilities: .init(tools: .init(listChanged: false))
         )
-        await server.withMethodHandler(ListTools.self) { _ in .init(tools: Self.tools) }
+        await server.withMethodHandler(ListTools.self) { [self] _ in .init(tools: self.tools.withLock { $0 }) }
         await server.withMethodHandler(CallTool.self) { [self] params in
             self.calls.withLock { $0.append(params.name) }
             switch params.name {
@@ -75,6 +78,16 @@ final class MCPTestServer: Sendable {
             }
         }
         return server
+    }
+
+    /// Gives `name` another description from now on.
+    func redescribe(_ name: String, as description: String) {
+        self.tools.withLock { tools in
+            tools = tools.map { tool in
+                tool.name == name
+                    ? Tool(name: tool.name, description: description, inputSchema: tool.inputSchema) : tool
+            }
+        }
     }
 
     /// Runs the server on a free loopback port; `body` gets the port.

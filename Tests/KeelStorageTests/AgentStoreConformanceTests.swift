@@ -59,6 +59,63 @@ struct AgentStoreConformanceTests {
     }
 
     @Test(arguments: StoreBackend.enabled)
+    func toolPinsArePinnedOnceHeldWhenChangedAndApproved(backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let store = stores.agents
+            let before = try await store.stamp()
+            let pin = ToolPin(
+                agentID: "bot",
+                server: "github",
+                tool: "create_issue",
+                sha256: "aa",
+                definition: #"{"name":"create_issue"}"#,
+                firstSeenAt: 10,
+                changedAt: 10
+            )
+            #expect(try await store.pinIfAbsent(pin))
+            var other = pin
+            other.sha256 = "bb"
+            #expect(try await !store.pinIfAbsent(other), "the first definition seen stays pinned")
+            let pinned = try await store.stamp()
+            #expect(pinned != before, "the stamp moves with the pins")
+            #expect(try await store.toolPins() == [pin])
+
+            // The same definition again changes nothing; another one is held for approval.
+            try await store.holdChangedTool(
+                agentID: "bot",
+                server: "github",
+                tool: "create_issue",
+                sha256: "aa",
+                definition: "x",
+                at: 20
+            )
+            #expect(try await store.toolPins() == [pin])
+            try await store.holdChangedTool(
+                agentID: "bot",
+                server: "github",
+                tool: "create_issue",
+                sha256: "cc",
+                definition: #"{"name":"create_issue","description":"new"}"#,
+                at: 30
+            )
+            var held = pin
+            held.pendingSHA256 = "cc"
+            held.pendingDefinition = #"{"name":"create_issue","description":"new"}"#
+            held.changedAt = 30
+            #expect(try await store.toolPins() == [held])
+            #expect(try await store.stamp() != pinned)
+
+            let approved = try await store.approveTool(agentID: "bot", server: "github", tool: "create_issue", at: 40)
+            #expect(
+                approved?.sha256 == "cc" && approved?.pendingSHA256 == nil
+                    && approved?.definition == held.pendingDefinition
+            )
+            #expect(try await store.approveTool(agentID: "bot", server: "github", tool: "create_issue", at: 50) == nil)
+            #expect(try await store.approveTool(agentID: "bot", server: "github", tool: "nope", at: 50) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.enabled)
     func holdsAreSetReplacedAndLifted(backend: StoreBackend) async throws {
         try await backend.withStores { stores async throws in
             let store = stores.agents

@@ -44,7 +44,8 @@ struct SQLiteSchemaTests {
             }
             #expect(
                 tables == [
-                    "agent", "agent_hold", "agent_version", "audit_checkpoint", "audit_entry", "audit_head",
+                    "agent", "agent_hold", "agent_tool_pin", "agent_version", "audit_checkpoint", "audit_entry",
+                    "audit_head",
                     "audit_node", "audit_salt",
                     "audit_signer_lease",
                     "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",

@@ -118,14 +118,14 @@ public enum MCPToolList {
         return tools.compactMap { tool in tool["name"]?.string.map { Tool(name: $0, definition: tool) } }
     }
 
-    /// `answer` with only the tools `keep` says yes to; `nil` when it keeps them all (the bytes
-    /// then go as they came) or is not a `tools/list` answer.
-    public static func filtered(_ answer: JSONValue, keep: (String) -> Bool) -> JSONValue? {
+    /// `answer` with only the tools (definitions, each with its `name`) `keep` says yes to; `nil`
+    /// when it keeps them all (the bytes then go as they came) or is not a `tools/list` answer.
+    public static func filtered(_ answer: JSONValue, keep: (JSONValue) -> Bool) -> JSONValue? {
         guard case .object(let members) = answer, let result = answer["result"],
             case .object(let resultMembers) = result,
             let tools = result["tools"]?.array
         else { return nil }
-        let kept = tools.filter { tool in tool["name"]?.string.map(keep) ?? false }
+        let kept = tools.filter { tool in tool["name"]?.string != nil && keep(tool) }
         guard kept.count < tools.count else { return nil }
         let newResult = JSONValue.object(
             resultMembers.map { $0.key == "tools" ? .init(key: "tools", value: .array(kept)) : $0 }

@@ -5,7 +5,7 @@ extension KeelError {
         switch self.code {
         case .invalidRequest, .contentPolicyViolation: 400
         case .unauthenticated: 401
-        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: 403
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged: 403
         case .modelNotFound, .notFound: 404
         case .conflict, .agentLoopDetected: 409
         case .payloadTooLarge: 413
@@ -33,11 +33,13 @@ extension KeelError {
     /// The OpenAI `error.type` for this error.
     public var openAIType: String {
         switch self.code {
-        case .invalidRequest, .modelNotFound, .notFound, .conflict, .payloadTooLarge, .upstreamRejected, .contentPolicyViolation,
+        case .invalidRequest, .modelNotFound, .notFound, .conflict, .payloadTooLarge, .upstreamRejected,
+            .contentPolicyViolation,
             .agentLoopDetected:
             "invalid_request_error"
         case .unauthenticated: "authentication_error"
-        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: "permission_error"
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged:
+            "permission_error"
         case .upstreamRateLimited, .rateLimitExceeded: "rate_limit_error"
         // OpenAI's own type for a spent quota, so SDKs treat it as one.
         case .budgetExceeded, .taskBudgetExceeded: "insufficient_quota"
@@ -73,11 +75,13 @@ extension KeelError {
         case .conflict, .contentPolicyViolation, .agentLoopDetected: "invalid_request_error"
         case .payloadTooLarge: "request_too_large"
         case .unauthenticated: "authentication_error"
-        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation: "permission_error"
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged:
+            "permission_error"
         case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded, .taskBudgetExceeded: "rate_limit_error"
         case .overloaded: "overloaded_error"
         case .upstreamUnavailable: self.upstreamStatus == 529 ? "overloaded_error" : "api_error"
-        case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .hedgeLost, .internalError,
+        case .upstreamTimeout, .upstreamBadResponse, .streamInterrupted, .clientDisconnected, .hedgeLost,
+            .internalError,
             .auditUnavailable:
             "api_error"
         }

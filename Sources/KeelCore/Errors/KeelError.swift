@@ -41,6 +41,9 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The request's task goes round in circles (a loop detector), and its agent's policy
         /// pauses or stops it.
         case agentLoopDetected = "agent_loop_detected"
+        /// An MCP tool's definition changed since the agent's pin (a rug pull?): its calls are
+        /// refused until a reviewer approves the new definition.
+        case toolDefinitionChanged = "tool_definition_changed"
         case internalError = "internal_error"
     }
 
@@ -81,7 +84,11 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func modelNotFound(_ model: String) -> Self {
-        Self(.modelNotFound, message: "The model '\(model)' does not exist or is not enabled for this key.", param: "model")
+        Self(
+            .modelNotFound,
+            message: "The model '\(model)' does not exist or is not enabled for this key.",
+            param: "model"
+        )
     }
 
     public static func notFound(_ message: String) -> Self {
@@ -110,7 +117,10 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         )
     }
 
-    public static func upstreamUnavailable(status: Int? = nil, _ message: String = "The upstream provider is unavailable.") -> Self {
+    public static func upstreamUnavailable(
+        status: Int? = nil,
+        _ message: String = "The upstream provider is unavailable."
+    ) -> Self {
         Self(.upstreamUnavailable, message: message, upstreamStatus: status)
     }
 
@@ -118,11 +128,15 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.upstreamTimeout, message: "The upstream provider timed out (\(what)).")
     }
 
-    public static func upstreamBadResponse(_ message: String = "The upstream provider returned a malformed response.") -> Self {
+    public static func upstreamBadResponse(
+        _ message: String = "The upstream provider returned a malformed response."
+    ) -> Self {
         Self(.upstreamBadResponse, message: message)
     }
 
-    public static func streamInterrupted(_ message: String = "The upstream stream ended before the answer was complete.") -> Self {
+    public static func streamInterrupted(
+        _ message: String = "The upstream stream ended before the answer was complete."
+    ) -> Self {
         Self(.streamInterrupted, message: message)
     }
 
@@ -181,6 +195,11 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.agentLoopDetected, message: message)
     }
 
+    /// The tool's definition changed since it was pinned for the agent; `message` names both.
+    public static func toolDefinitionChanged(_ message: String) -> Self {
+        Self(.toolDefinitionChanged, message: message)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -194,10 +213,11 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self.code {
         case .upstreamRateLimited, .upstreamUnavailable, .upstreamTimeout, .upstreamBadResponse:
             true
-        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
+        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict,
+            .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
             .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable, .contentPolicyViolation,
-            .agentSuspended, .agentScopeViolation, .taskBudgetExceeded, .agentLoopDetected:
+            .agentSuspended, .agentScopeViolation, .taskBudgetExceeded, .agentLoopDetected, .toolDefinitionChanged:
             false
         }
     }

@@ -59,9 +59,13 @@ public enum AttemptOutcome: Sendable, Equatable {
             case 408: self = .failure(.timeout)
             default: self = .inconclusive
             }
-        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict, .payloadTooLarge,
-            .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded, .policyViolation,
-            .auditUnavailable, .contentPolicyViolation, .agentSuspended, .agentScopeViolation, .taskBudgetExceeded, .agentLoopDetected:
+        case .invalidRequest, .unauthenticated, .permissionDenied, .modelNotFound, .notFound, .conflict,
+            .payloadTooLarge,
+            .clientDisconnected, .hedgeLost, .overloaded, .internalError, .budgetExceeded, .rateLimitExceeded,
+            .policyViolation,
+            .auditUnavailable, .contentPolicyViolation, .agentSuspended, .agentScopeViolation, .taskBudgetExceeded,
+            .agentLoopDetected,
+            .toolDefinitionChanged:
             self = .inconclusive
         }
     }

@@ -16,7 +16,9 @@ final class AgentBook: Sendable {
     /// `agents.require_registration`: `x-keel-agent` must name a registered agent.
     let requiresRegistration: Bool
     let flights = AgentFlights()
-    private let logger: Logger
+    /// Where `tool_definition_changed` alerts go.
+    let alerts: AlertService?
+    let logger: Logger
     private let state = Mutex(Snapshot())
 
     struct Snapshot: Sendable {
@@ -24,15 +26,21 @@ final class AgentBook: Sendable {
         /// The suspension of every agent, when in force.
         var all: AgentHold?
         var teams: [TeamID: AgentHold] = [:]
+        /// The agents' pinned MCP tool definitions, by ``AgentBook/pinKey(_:_:_:)``.
+        var pins: [String: ToolPin] = [:]
     }
 
-    init(store: any AgentStore, requiresRegistration: Bool, logger: Logger) {
+    init(store: any AgentStore, requiresRegistration: Bool, alerts: AlertService? = nil, logger: Logger) {
         self.store = store
         self.requiresRegistration = requiresRegistration
+        self.alerts = alerts
         self.logger = logger
     }
 
     var snapshot: Snapshot { self.state.withLock { $0 } }
+
+    /// Runs `body` on the snapshot under its lock.
+    func withSnapshot<T: Sendable>(_ body: (inout Snapshot) -> T) -> T { self.state.withLock { body(&$0) } }
 
     /// The store's stamp when the registry was last read.
     private let readStamp = Mutex<String?>(nil)
@@ -54,8 +62,10 @@ final class AgentBook: Sendable {
     private func reload(stamp: String) async throws {
         let agents = try await self.store.agents()
         let holds = try await self.store.holds()
+        let pins = try await self.store.toolPins()
         var next = Snapshot()
         for agent in agents { next.agents[agent.id] = agent }
+        for pin in pins { next.pins[Self.pinKey(pin.agentID, pin.server, pin.tool)] = pin }
         for hold in holds {
             if let team = hold.teamID { next.teams[team] = hold } else { next.all = hold }
         }

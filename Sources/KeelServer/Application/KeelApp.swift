@@ -188,6 +188,7 @@ public final class KeelApp: Sendable {
             let agentBook = AgentBook(
                 store: stores.agents,
                 requiresRegistration: configuration.agents.requireRegistration,
+                alerts: alerts,
                 logger: self.logger
             )
             try await agentBook.reload()

@@ -32,6 +32,12 @@ extension KeelRoutes {
             let id = try context.parameters.require("id")
             return try await admin.setAgentState(request, id: id, suspended: false, book: book)
         }
+        group.get("agents/{id}/tools") { request, context in
+            try await admin.listToolPins(request, id: try context.parameters.require("id"))
+        }
+        group.post("agents/{id}/tools/approve") { request, context in
+            try await admin.approveToolPin(request, id: try context.parameters.require("id"), book: book)
+        }
         group.post("agent-holds") { request, _ in try await admin.createAgentHold(request, book: book) }
         group.get("agent-holds") { request, _ in try await admin.listAgentHolds(request) }
         group.delete("agent-holds") { request, _ in try await admin.deleteAgentHold(request, book: book) }

@@ -20,7 +20,7 @@ struct MCPExchange: Sendable {
     /// The ids of the requests of the body, answered by Keel when the exchange fails.
     let requestIDs: [JSONValue]
     /// Which listed tools the agent may see; `nil`: the answer goes as it came.
-    let filter: (@Sendable (String) -> Bool)?
+    let filter: (@Sendable (JSONValue) -> Bool)?
     let trace: RequestTrace?
     let flight: AgentFlight?
     let recorder: RequestRecorder
@@ -256,7 +256,7 @@ struct MCPAnswerObserver {
 enum MCPAnswers {
     /// A JSON answer (a message or a batch) with only the tools `keep` says yes to; `nil` when
     /// nothing was taken out.
-    static func filtered(_ value: JSONValue, keep: (String) -> Bool) -> JSONValue? {
+    static func filtered(_ value: JSONValue, keep: (JSONValue) -> Bool) -> JSONValue? {
         if let batch = value.array {
             var changed = false
             let messages = batch.map { message in
@@ -270,7 +270,7 @@ enum MCPAnswers {
     }
 
     /// An SSE answer, each event's message filtered; rewritten events keep their name.
-    static func filteredEvents(_ bytes: ByteBuffer, keep: (String) -> Bool) -> ByteBuffer {
+    static func filteredEvents(_ bytes: ByteBuffer, keep: (JSONValue) -> Bool) -> ByteBuffer {
         var framer = SSEEventFramer()
         var events: [(name: String?, data: [UInt8])] = []
         let collect: SSEEventFramer.EventHandler = { event in

@@ -66,14 +66,32 @@ final class MCPGateway: Sendable {
                         param: "params.name"
                     )
                 }
+                for call in calls {
+                    guard let tool = call.toolName,
+                        let pin = self.gateway.agents?.pendingPin(agentID: agent.id, server: name, tool: tool)
+                    else { continue }
+                    throw KeelError.toolDefinitionChanged(
+                        "The definition of the tool '\(tool)' of the MCP server '\(name)' changed since the agent '\(agent.id)' "
+                            + "first saw it (\(pin.sha256.prefix(12)) → \(pin.pendingSHA256?.prefix(12) ?? "")); its calls are "
+                            + "refused until a reviewer approves the new definition."
+                    )
+                }
             }
             if let taskID = record.taskID, let tasks = self.gateway.tasks {
                 for _ in calls { try tasks.admit(taskID: taskID, agent: agent, now: record.startedAt, call: .tool) }
             }
             let scope = agent.flatMap { $0.tools == nil ? nil : $0 }
             let lists = messages.contains { $0.method == "tools/list" }
-            var filter: (@Sendable (String) -> Bool)?
-            if lists, let scope { filter = { tool in scope.mayUse(tool: tool, server: name) } }
+            // A registered agent's listing is held to its tools and to the definitions it pinned.
+            var filter: (@Sendable (JSONValue) -> Bool)?
+            if lists, let agent, let agents = self.gateway.agents {
+                let now = record.startedAt
+                filter = { tool in
+                    guard let toolName = tool["name"]?.string else { return false }
+                    if let scope, !scope.mayUse(tool: toolName, server: name) { return false }
+                    return agents.screenListedTool(agentID: agent.id, server: name, tool: tool, now: now)
+                }
+            }
             let exchange = MCPExchange(
                 record: record,
                 started: started,

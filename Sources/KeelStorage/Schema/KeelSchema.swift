@@ -690,5 +690,24 @@ public enum KeelSchema {
                 ALTER TABLE request_record ADD COLUMN tool_name TEXT;
                 """
         ),
+        SQLMigration(
+            id: "0025_agent_tool_pin",
+            statement: """
+                -- Each MCP tool's definition as its agent first saw it, and a changed one awaiting
+                -- approval (tool-definition pinning).
+                CREATE TABLE agent_tool_pin (
+                    agent_id           TEXT NOT NULL,
+                    server             TEXT NOT NULL,
+                    tool               TEXT NOT NULL,
+                    sha256             TEXT NOT NULL,
+                    definition         TEXT NOT NULL,
+                    pending_sha256     TEXT,
+                    pending_definition TEXT,
+                    first_seen_at      \(Self.integer) NOT NULL,
+                    changed_at         \(Self.integer) NOT NULL,
+                    PRIMARY KEY (agent_id, server, tool)
+                )\(Self.strict);
+                """
+        ),
     ]
 }

@@ -109,16 +109,80 @@ struct SQLAgentStore: AgentStore {
         return try await self.database.run("DELETE FROM agent_hold WHERE scope = \(scope)") > 0
     }
 
+    func toolPins() async throws -> [ToolPin] {
+        try await self.database.rows(
+            """
+            SELECT agent_id, server, tool, sha256, definition, pending_sha256, pending_definition, first_seen_at, changed_at
+            FROM agent_tool_pin ORDER BY agent_id, server, tool
+            """
+        ) { row in
+            ToolPin(
+                agentID: try row.decode("agent_id"),
+                server: try row.decode("server"),
+                tool: try row.decode("tool"),
+                sha256: try row.decode("sha256"),
+                definition: try row.decode("definition"),
+                pendingSHA256: try row.decode("pending_sha256"),
+                pendingDefinition: try row.decode("pending_definition"),
+                firstSeenAt: try row.decode("first_seen_at"),
+                changedAt: try row.decode("changed_at")
+            )
+        }
+    }
+
+    func pinIfAbsent(_ pin: ToolPin) async throws -> Bool {
+        try await self.database.run(
+            """
+            INSERT INTO agent_tool_pin (agent_id, server, tool, sha256, definition, first_seen_at, changed_at)
+            VALUES (\(pin.agentID), \(pin.server), \(pin.tool), \(pin.sha256), \(pin.definition), \(pin.firstSeenAt), \(pin.changedAt))
+            ON CONFLICT (agent_id, server, tool) DO NOTHING
+            """
+        ) > 0
+    }
+
+    func holdChangedTool(
+        agentID: String,
+        server: String,
+        tool: String,
+        sha256: String,
+        definition: String,
+        at: Int64
+    )
+        async throws
+    {
+        try await self.database.run(
+            """
+            UPDATE agent_tool_pin SET pending_sha256 = \(sha256), pending_definition = \(definition), changed_at = \(at)
+            WHERE agent_id = \(agentID) AND server = \(server) AND tool = \(tool) AND sha256 <> \(sha256)
+            AND (pending_sha256 IS NULL OR pending_sha256 <> \(sha256))
+            """
+        )
+    }
+
+    func approveTool(agentID: String, server: String, tool: String, at: Int64) async throws -> ToolPin? {
+        let changed = try await self.database.run(
+            """
+            UPDATE agent_tool_pin SET sha256 = pending_sha256, definition = pending_definition, pending_sha256 = NULL,
+            pending_definition = NULL, changed_at = \(at)
+            WHERE agent_id = \(agentID) AND server = \(server) AND tool = \(tool) AND pending_sha256 IS NOT NULL
+            """
+        )
+        guard changed > 0 else { return nil }
+        return try await self.toolPins().first { $0.agentID == agentID && $0.server == server && $0.tool == tool }
+    }
+
     func stamp() async throws -> String {
-        // Every change of an agent sets its updated_at; a hold set again gets a new created_at.
+        // Every change of an agent sets its updated_at; a hold set again gets a new created_at; a
+        // pin's every change sets its changed_at.
         try await self.database.row(
             """
             SELECT (SELECT COUNT(*) FROM agent) AS agents, (SELECT COALESCE(MAX(updated_at), 0) FROM agent) AS changed,
-            (SELECT COUNT(*) FROM agent_hold) AS holds, (SELECT COALESCE(MAX(created_at), 0) FROM agent_hold) AS held
+            (SELECT COUNT(*) FROM agent_hold) AS holds, (SELECT COALESCE(MAX(created_at), 0) FROM agent_hold) AS held,
+            (SELECT COUNT(*) FROM agent_tool_pin) AS pins, (SELECT COALESCE(MAX(changed_at), 0) FROM agent_tool_pin) AS pinned
             """
         ) { row in
             "\(try row.decode("agents") as Int)|\(try row.decode("changed") as Int64)|\(try row.decode("holds") as Int)|"
-                + "\(try row.decode("held") as Int64)"
+                + "\(try row.decode("held") as Int64)|\(try row.decode("pins") as Int)|\(try row.decode("pinned") as Int64)"
         } ?? ""
     }
 

@@ -287,14 +287,14 @@ extension AdminAPI {
 
     // MARK: Input
 
-    private func existingAgent(_ id: String) async throws -> Agent {
+    func existingAgent(_ id: String) async throws -> Agent {
         guard let agent = try await self.stores.agents.agent(id: id) else {
             throw KeelError.notFound("No agent with id '\(id)'.")
         }
         return agent
     }
 
-    private static func agentBody(from request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
+    static func agentBody(from request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
         try JSONValue.object(
             try await request.body.collect(upTo: 64 << 10),
             allowEmpty: allowEmpty,
