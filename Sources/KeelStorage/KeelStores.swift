@@ -26,6 +26,8 @@ public struct KeelStores: Sendable {
     public let bodies: any BodyStore
     /// The agent registry, agents' versions and suspensions of many agents.
     public let agents: any AgentStore
+    /// Escalations: tool calls held for approval and agents' questions, with their decisions.
+    public let escalations: any EscalationStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -51,6 +53,7 @@ public struct KeelStores: Sendable {
         self.policies = SQLPolicyStore(database: database)
         self.bodies = SQLBodyStore(database: database)
         self.agents = SQLAgentStore(database: database)
+        self.escalations = SQLEscalationStore(database: database)
         self.backendDescription = backendDescription
         self.ping = ping
     }

@@ -316,4 +316,104 @@ struct MCPGatewayTests {
             #expect(refused.count == 1 && refused.first?.status == 403 && refused.first?.toolName == "search")
         }
     }
+
+    static func call(_ keel: TestGateway, key: String, id: Int, tool: String, arguments: String, task: String? = nil) async throws
+        -> TestResponse
+    {
+        try await keel.send(
+            .POST, "/mcp/tools",
+            body: #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#,
+            key: key,
+            headers: [("accept", "application/json, text/event-stream")] + (task.map { [("x-keel-task", $0)] } ?? []))
+    }
+
+    /// The one pending escalation of `tool`, once it shows.
+    static func pending(_ keel: TestGateway, tool: String) async throws -> [String: Any] {
+        for _ in 0..<100 {
+            let listed = try await keel.send(.GET, "/admin/v1/escalations?state=pending")
+            let found = (listed.json?["data"] as? [[String: Any]] ?? []).first { $0["tool"] as? String == tool }
+            if let found { return found }
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        throw TestFailure("no pending escalation for \(tool)")
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    @Test func gatedToolCallsWaitForAQuorumAndAreDeniedOrExpireOtherwise() async throws {
+        try await Self.run { server, keel in
+            _ = try await AgentRegistryTests.register(
+                keel,
+                #"{"id":"careful","name":"Careful","tools":["tools/*"],"approvals":{"tools":["tools/delete_*"],"quorum":2,"timeout_seconds":2}}"#
+            )
+            let key = try await AgentRegistryTests.agentKey(keel, agent: "careful")
+            let reviewer = try #require(
+                try await keel.post("/admin/v1/keys", json: #"{"role":"admin","name":"second reviewer"}"#).json?["key"] as? String)
+            let ungated = try await Self.call(keel, key: key, id: 1, tool: "search", arguments: #"{"query":"q"}"#)
+            #expect(ungated.body.contains("results for q"))
+
+            // Held until two reviewers approve; the call then goes through, once.
+            _ = try await keel.post("/v1/tasks", json: #"{"agent":"careful","id":"task-held"}"#, key: key)
+            _ = try await keel.post("/v1/tasks/claim", json: "{}", key: key)
+            async let held = Self.call(keel, key: key, id: 2, tool: "delete_repo", arguments: #"{"name":"keel"}"#, task: "task-held")
+            let escalation = try await Self.pending(keel, tool: "delete_repo")
+            let id = try #require(escalation["id"] as? String)
+            #expect((escalation["arguments"] as? [String: Any])?["name"] as? String == "keel")
+            #expect(escalation["server"] as? String == "tools" && escalation["task"] as? String == "task-held")
+            let waiting = try await keel.send(.GET, "/admin/v1/tasks/task-held")
+            #expect(waiting.json?["state"] as? String == "awaiting_approval", "\(waiting.body)")
+            let first = try await keel.post("/admin/v1/escalations/\(id)/approve", json: #"{"reason":"looks fine"}"#)
+            #expect(first.json?["state"] as? String == "pending" && first.json?["approvals"] as? Int == 1, "\(first.body)")
+            #expect(try await keel.post("/admin/v1/escalations/\(id)/approve", json: "{}").status == 409, "one vote per reviewer")
+            #expect(server.calls.withLock { $0 }.contains("delete_repo") == false, "not sent before the quorum")
+            let second = try await keel.post("/admin/v1/escalations/\(id)/approve", json: "{}", key: reviewer)
+            #expect(second.json?["state"] as? String == "approved", "\(second.body)")
+            let approved = try await held
+            #expect(approved.body.contains("deleted keel"), "\(approved.body)")
+            #expect(server.calls.withLock { $0 }.filter { $0 == "delete_repo" }.count == 1)
+            let resumed = try await keel.send(.GET, "/admin/v1/tasks/task-held")
+            #expect(resumed.json?["state"] as? String == "running", "\(resumed.body)")
+
+            // Another call (other arguments) is another question: denied with a reason the agent reads.
+            async let denied = Self.call(keel, key: key, id: 3, tool: "delete_repo", arguments: #"{"name":"prod"}"#)
+            let other = try #require(try await Self.pending(keel, tool: "delete_repo")["id"] as? String)
+            #expect(other != id)
+            #expect(try await keel.post("/admin/v1/escalations/\(other)/deny", json: "{}").status == 400, "a denial needs a reason")
+            _ = try await keel.post("/admin/v1/escalations/\(other)/deny", json: #"{"reason":"never delete prod"}"#)
+            let refusal = try await denied
+            #expect(refusal.status == 200 && refusal.body.contains("approval_denied") && refusal.body.contains("never delete prod"))
+
+            // Nobody decides: denied at the agent's timeout.
+            let started = ContinuousClock.now
+            let late = try await Self.call(keel, key: key, id: 4, tool: "delete_repo", arguments: #"{"name":"late"}"#)
+            #expect(late.body.contains("No reviewer decided"), "\(late.body)")
+            #expect(ContinuousClock.now - started >= .seconds(1.5))
+            #expect(server.calls.withLock { $0 }.filter { $0 == "delete_repo" }.count == 1)
+            let expired = try await keel.send(.GET, "/admin/v1/escalations?state=expired")
+            #expect((expired.json?["data"] as? [[String: Any]])?.count == 1)
+
+            // An agent's own question, answered while it waits.
+            let asked = try await keel.post("/v1/tasks/task-held/escalations", json: #"{"question":"May I merge?"}"#, key: key)
+            #expect(asked.status == 201, "\(asked.body)")
+            let question = try #require(asked.json?["id"] as? String)
+            async let answer = keel.send(.GET, "/v1/escalations/\(question)?wait=10", key: key)
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await keel.post("/admin/v1/escalations/\(question)/approve", json: #"{"reason":"go"}"#)
+            _ = try await keel.post("/admin/v1/escalations/\(question)/approve", json: #"{"reason":"ok"}"#, key: reviewer)
+            let answered = try await answer
+            #expect(answered.json?["state"] as? String == "approved" && answered.json?["reason"] as? String == "ok", "\(answered.body)")
+
+            let metrics = try await keel.send(.GET, "/metrics", key: nil)
+            #expect(metrics.body.contains(#"keel_escalation_decision_seconds_count{decision="approved"} 2"#), "\(metrics.body)")
+            #expect(metrics.body.contains(#"keel_escalations_opened_total{kind="tool_call"} 3"#))
+
+            await keel.shutdown()
+            let records = try await keel.records().filter { $0.toolName == "delete_repo" }
+            #expect(records.filter { $0.errorClass == "approval_denied" && $0.status == 403 }.count == 2)
+            #expect(records.filter { $0.outcome == .success }.count == 1)
+        }
+    }
 }

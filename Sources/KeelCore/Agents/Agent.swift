@@ -61,6 +61,8 @@ public struct Agent: Sendable, Equatable, Codable {
     public var onBudgetExceeded: BudgetAction?
     /// `nil`: `warn`.
     public var loops: LoopAction?
+    /// Which of its tool calls wait for a human; `nil`: none.
+    public var approvals: ApprovalPolicy?
     public var state: State
     /// When and why it was last suspended (Unix µs), while it is.
     public var suspendedAt: Int64?
@@ -82,6 +84,7 @@ public struct Agent: Sendable, Equatable, Codable {
         taskBudget: TaskBudget? = nil,
         onBudgetExceeded: BudgetAction? = nil,
         loops: LoopAction? = nil,
+        approvals: ApprovalPolicy? = nil,
         state: State = .active,
         suspendedAt: Int64? = nil,
         suspendedReason: String? = nil,
@@ -100,6 +103,7 @@ public struct Agent: Sendable, Equatable, Codable {
         self.taskBudget = taskBudget
         self.onBudgetExceeded = onBudgetExceeded
         self.loops = loops
+        self.approvals = approvals
         self.state = state
         self.suspendedAt = suspendedAt
         self.suspendedReason = suspendedReason
@@ -108,7 +112,7 @@ public struct Agent: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, version, description, models, tools, state, loops
+        case id, name, version, description, models, tools, state, loops, approvals
         case orgID = "org_id"
         case teamID = "team_id"
         case offeredTools = "offered_tools"

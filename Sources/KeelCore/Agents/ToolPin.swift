@@ -1,5 +1,3 @@
-import Crypto
-
 /// The definition of one MCP tool as an agent first saw it: the defence against a tool that
 /// changes under an agent (a "rug pull": a harmless description swapped for instructions).
 ///
@@ -53,11 +51,6 @@ public struct ToolPin: Sendable, Equatable {
         let pinned = ["name", "title", "description", "inputSchema", "outputSchema", "annotations"]
         let members = (tool.members ?? []).filter { pinned.contains($0.key) }
         guard let bytes = try? CanonicalJSON.encode(.object(members)) else { return nil }
-        let digest = SHA256.hash(data: bytes)
-        let hex = digest.map { byte in
-            let digits: [Character] = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
-        return (hex, String(decoding: bytes, as: UTF8.self))
+        return (SHA256Hex.of(bytes), String(decoding: bytes, as: UTF8.self))
     }
 }

@@ -5,7 +5,7 @@ extension KeelError {
         switch self.code {
         case .invalidRequest, .contentPolicyViolation: 400
         case .unauthenticated: 401
-        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged: 403
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged, .approvalDenied: 403
         case .modelNotFound, .notFound: 404
         case .conflict, .agentLoopDetected: 409
         case .payloadTooLarge: 413
@@ -38,7 +38,7 @@ extension KeelError {
             .agentLoopDetected:
             "invalid_request_error"
         case .unauthenticated: "authentication_error"
-        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged:
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged, .approvalDenied:
             "permission_error"
         case .upstreamRateLimited, .rateLimitExceeded: "rate_limit_error"
         // OpenAI's own type for a spent quota, so SDKs treat it as one.
@@ -75,7 +75,7 @@ extension KeelError {
         case .conflict, .contentPolicyViolation, .agentLoopDetected: "invalid_request_error"
         case .payloadTooLarge: "request_too_large"
         case .unauthenticated: "authentication_error"
-        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged:
+        case .permissionDenied, .policyViolation, .agentSuspended, .agentScopeViolation, .toolDefinitionChanged, .approvalDenied:
             "permission_error"
         case .upstreamRateLimited, .budgetExceeded, .rateLimitExceeded, .taskBudgetExceeded: "rate_limit_error"
         case .overloaded: "overloaded_error"

@@ -44,6 +44,8 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         /// An MCP tool's definition changed since the agent's pin (a rug pull?): its calls are
         /// refused until a reviewer approves the new definition.
         case toolDefinitionChanged = "tool_definition_changed"
+        /// A call held for a human's approval was denied, or not decided in time.
+        case approvalDenied = "approval_denied"
         case internalError = "internal_error"
     }
 
@@ -200,6 +202,11 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
         Self(.toolDefinitionChanged, message: message)
     }
 
+    /// A reviewer denied the held call, or nobody decided in time; `message` says which and why.
+    public static func approvalDenied(_ message: String) -> Self {
+        Self(.approvalDenied, message: message)
+    }
+
     public static func internalError(_ message: String = "Internal gateway error.") -> Self {
         Self(.internalError, message: message)
     }
@@ -217,7 +224,8 @@ public struct KeelError: Error, Sendable, Equatable, CustomStringConvertible {
             .payloadTooLarge,
             .upstreamRejected, .streamInterrupted, .clientDisconnected, .hedgeLost, .overloaded, .internalError,
             .budgetExceeded, .rateLimitExceeded, .policyViolation, .auditUnavailable, .contentPolicyViolation,
-            .agentSuspended, .agentScopeViolation, .taskBudgetExceeded, .agentLoopDetected, .toolDefinitionChanged:
+            .agentSuspended, .agentScopeViolation, .taskBudgetExceeded, .agentLoopDetected, .toolDefinitionChanged,
+            .approvalDenied:
             false
         }
     }

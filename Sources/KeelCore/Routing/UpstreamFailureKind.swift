@@ -65,7 +65,7 @@ public enum AttemptOutcome: Sendable, Equatable {
             .policyViolation,
             .auditUnavailable, .contentPolicyViolation, .agentSuspended, .agentScopeViolation, .taskBudgetExceeded,
             .agentLoopDetected,
-            .toolDefinitionChanged:
+            .toolDefinitionChanged, .approvalDenied:
             self = .inconclusive
         }
     }

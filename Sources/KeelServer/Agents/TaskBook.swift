@@ -222,6 +222,12 @@ final class TaskBook: Sendable {
                 param: "x-keel-task"
             )
         case .paused(let reason):
+            if let reason, reason.hasPrefix("approval: ") {
+                throw .conflict(
+                    "Task '\(taskID)' waits for a reviewer's decision (escalation '\(reason.dropFirst(10))').",
+                    param: "x-keel-task"
+                )
+            }
             if let reason, reason.hasPrefix("agent_loop") {
                 throw .agentLoopDetected(
                     "Task '\(taskID)' is paused for a loop (\(reason)) until a reviewer resumes it."

@@ -323,6 +323,13 @@ public final class KeelApp: Sendable {
                 metricsMaxAgents: configuration.agents.metricsMaxAgents,
                 logger: self.logger
             )
+            let escalations = EscalationDesk(
+                store: stores.escalations,
+                taskStore: stores.agentTasks,
+                tasks: taskBook,
+                alerts: alerts,
+                logger: self.logger
+            )
             let router = KeelRoutes.build(
                 gateway: gateway,
                 admin: admin,
@@ -331,6 +338,7 @@ public final class KeelApp: Sendable {
                 alerts: alerts,
                 extraMetrics: {
                     completeness.prometheusText() + bodyKeeper.prometheusText() + agentStats.prometheusText()
+                        + escalations.prometheusText()
                 }
             )
             let auditAPI = AuditAPI(
@@ -367,7 +375,8 @@ public final class KeelApp: Sendable {
                     eventLoopGroup: group
                 )
             }
-            KeelRoutes.addMCP(to: router, gateway: MCPGateway(gateway: gateway, servers: mcpServers))
+            KeelRoutes.addMCP(to: router, gateway: MCPGateway(gateway: gateway, servers: mcpServers, escalations: escalations))
+            EscalationAPI.add(to: router, api: EscalationAPI(desk: escalations, gateway: gateway, admin: admin))
             let prober = PolicyProber(
                 gateway: gateway,
                 book: policyBook,

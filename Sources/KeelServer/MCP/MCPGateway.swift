@@ -19,9 +19,12 @@ import NIOHTTP1
 final class MCPGateway: Sendable {
     let gateway: Gateway
     let servers: [String: MCPServerClient]
+    /// Where calls of gated tools wait for reviewers; `nil` gates nothing.
+    let escalations: EscalationDesk?
 
-    init(gateway: Gateway, servers: [MCPServerClient]) {
+    init(gateway: Gateway, servers: [MCPServerClient], escalations: EscalationDesk? = nil) {
         self.gateway = gateway
+        self.escalations = escalations
         self.servers = Dictionary(servers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -79,6 +82,14 @@ final class MCPGateway: Sendable {
             }
             if let taskID = record.taskID, let tasks = self.gateway.tasks {
                 for _ in calls { try tasks.admit(taskID: taskID, agent: agent, now: record.startedAt, call: .tool) }
+            }
+            // A call of a gated tool waits here for reviewers; denied or undecided, it is not sent.
+            if let agent, let policy = agent.approvals, let desk = self.escalations {
+                for call in calls where policy.gates(tool: call.toolName ?? "", server: name) {
+                    _ = try await desk.holdToolCall(
+                        agent: agent, server: name, tool: call.toolName ?? "", arguments: call.arguments, taskID: record.taskID,
+                        principal: principal, flight: flight)
+                }
             }
             let scope = agent.flatMap { $0.tools == nil ? nil : $0 }
             let lists = messages.contains { $0.method == "tools/list" }

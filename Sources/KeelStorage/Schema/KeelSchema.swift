@@ -709,5 +709,33 @@ public enum KeelSchema {
                 )\(Self.strict);
                 """
         ),
+        SQLMigration(
+            id: "0026_escalation",
+            statement: """
+                -- Questions for humans: tool calls held for approval, and agents' own questions.
+                CREATE TABLE escalation (
+                    id               TEXT PRIMARY KEY NOT NULL,
+                    kind             TEXT NOT NULL CHECK (kind IN ('tool_call', 'question')),
+                    state            TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired')),
+                    agent_id         TEXT NOT NULL,
+                    org_id           TEXT,
+                    team_id          TEXT,
+                    task_id          TEXT,
+                    server           TEXT,
+                    tool             TEXT,
+                    arguments_sha256 TEXT,
+                    arguments        TEXT,
+                    question         TEXT,
+                    quorum           \(Self.integer) NOT NULL DEFAULT 1,
+                    votes            \(Self.json("votes", .array, default: "[]")),
+                    created_at       \(Self.integer) NOT NULL,
+                    expires_at       \(Self.integer) NOT NULL,
+                    decided_at       \(Self.integer),
+                    consumed_at      \(Self.integer)
+                )\(Self.strict);
+                CREATE INDEX escalation_state ON escalation (state, created_at);
+                CREATE INDEX escalation_call ON escalation (agent_id, tool, arguments_sha256) WHERE kind = 'tool_call';
+                """
+        ),
     ]
 }

@@ -26,6 +26,8 @@ extension AdminAPI {
         var taskBudget: BudgetView?
         var onBudgetExceeded: String
         var loops: String
+        /// `{tools, quorum, timeout_seconds}`, or `null`: no call waits for a human.
+        var approvals: ApprovalPolicy?
         var state: String
         var suspendedAt: Int64?
         var suspendedReason: String?
@@ -56,7 +58,7 @@ extension AdminAPI {
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, object, name, org, team, version, description, models, tools, state, versions, loops
+            case id, object, name, org, team, version, description, models, tools, state, versions, loops, approvals
             case offeredTools = "offered_tools"
             case taskBudget = "task_budget"
             case onBudgetExceeded = "on_budget_exceeded"
@@ -90,6 +92,7 @@ extension AdminAPI {
             }
             self.onBudgetExceeded = (agent.onBudgetExceeded ?? .fail).rawValue
             self.loops = (agent.loops ?? .warn).rawValue
+            self.approvals = agent.approvals
             self.state = agent.state.rawValue
             self.suspendedAt = agent.suspendedAt.map { $0 / 1_000_000 }
             self.suspendedReason = agent.suspendedReason
@@ -332,7 +335,7 @@ extension AdminAPI {
         guard case .object(let members) = body else { return }
         let known: Set<String> = [
             "id", "name", "team", "version", "description", "models", "tools", "offered_tools", "task_budget",
-            "on_budget_exceeded", "loops",
+            "on_budget_exceeded", "loops", "approvals",
         ]
         if let unknown = members.first(where: { !known.contains($0.key) }) {
             throw KeelError.invalidRequest(
@@ -394,11 +397,48 @@ extension AdminAPI {
             }
             agent.loops = action
         }
+        if let member = body["approvals"] {
+            agent.approvals = try Self.approvals(member)
+        }
         if let text = try body.optionalString("offered_tools") {
             guard let action = Agent.OfferedToolAction(rawValue: text) else {
                 throw KeelError.invalidRequest("Invalid 'offered_tools': refuse or remove.", param: "offered_tools")
             }
             agent.offeredTools = action
         }
+    }
+
+    /// Reads `approvals`: `{"tools": [patterns], "quorum": 1–10 (1), "timeout_seconds":
+    /// 1–86400 (300)}`, or `null` (no gate).
+    static func approvals(_ value: JSONValue) throws(KeelError) -> ApprovalPolicy? {
+        if value == .null { return nil }
+        guard case .object(let members) = value else {
+            throw .invalidRequest("Invalid 'approvals': an object of tools, quorum, timeout_seconds.", param: "approvals")
+        }
+        var policy = ApprovalPolicy()
+        for member in members {
+            switch member.key {
+            case "tools":
+                guard let tools = member.value.array?.compactMap(\.string), tools.count == member.value.array?.count else {
+                    throw .invalidRequest("Invalid 'approvals.tools': a list of tool patterns.", param: "approvals.tools")
+                }
+                policy.tools = tools
+            case "quorum":
+                guard let quorum = member.value.int, (1...10).contains(quorum) else {
+                    throw .invalidRequest("Invalid 'approvals.quorum': 1 to 10 approvals.", param: "approvals.quorum")
+                }
+                policy.quorum = quorum
+            case "timeout_seconds":
+                guard let seconds = member.value.int, (1...86_400).contains(seconds) else {
+                    throw .invalidRequest("Invalid 'approvals.timeout_seconds': 1 to 86400.", param: "approvals.timeout_seconds")
+                }
+                policy.timeoutSeconds = seconds
+            default:
+                throw .invalidRequest(
+                    "Unknown member 'approvals.\(member.key)'; approvals have tools, quorum, timeout_seconds.",
+                    param: "approvals.\(member.key)")
+            }
+        }
+        return policy
     }
 }
