@@ -7,8 +7,9 @@ struct Keel: AsyncParsableCommand {
         abstract: "Keel: the LLM gateway and AI operations platform.",
         subcommands: [
             Serve.self, Simulate.self, ConfigCommand.self, Keys.self, Costs.self, Budgets.self, RateLimits.self,
-            Policies.self, Agents.self, Tasks.self, Orgs.self, Teams.self, Projects.self, Users.self, Top.self, Audit.self,
-            Compliance.self,
+            Policies.self, Agents.self, Tasks.self, Orgs.self, Teams.self, Projects.self, Users.self, Top.self,
+            Audit.self,
+            Compliance.self, Escalations.self,
         ]
     )
 }

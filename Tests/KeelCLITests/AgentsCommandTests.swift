@@ -76,6 +76,37 @@ struct AgentsCommandTests {
 
             let shown = try await KeelProcessTests.run(["agents", "show", "cli-bot"], environment: admin)
             #expect(shown.output.contains(#""versions""#), "\(shown.output)")
+            // An agent's question, reviewed from the command line.
+            let agentCurl =
+                "curl -s http://127.0.0.1:\(port)/v1/tasks -H 'authorization: Bearer sk-keel-agent-cli-test-0123456789' "
+                + "-H 'content-type: application/json'"
+            _ = try await KeelProcessTests.shell(agentCurl + " -d '{\"agent\":\"cli-bot\",\"id\":\"cli-task\"}'")
+            let asked = try await KeelProcessTests.shell(
+                agentCurl.replacingOccurrences(of: "/v1/tasks", with: "/v1/tasks/cli-task/escalations")
+                    + " -d '{\"question\":\"May I send the newsletter?\"}'"
+            )
+            let escalation = try #require(
+                (try JSONSerialization.jsonObject(with: Data(asked.utf8)) as? [String: Any])?["id"] as? String,
+                "\(asked)"
+            )
+            let pending = try await KeelProcessTests.run(["escalations", "list"], environment: admin)
+            #expect(
+                pending.output.contains(escalation) && pending.output.contains("May I send the newsletter?"),
+                "\(pending.output)"
+            )
+            let yes = try await KeelProcessTests.run(
+                ["escalations", "approve", escalation, "--reason", "go"],
+                environment: admin
+            )
+            #expect(yes.status == 0 && yes.output.contains("Approved \(escalation)."), "\(yes.output)")
+            let decided = try await KeelProcessTests.run(["escalations", "show", escalation], environment: admin)
+            #expect(decided.output.contains(#""state" : "approved""#), "\(decided.output)")
+            let again = try await KeelProcessTests.run(
+                ["escalations", "deny", escalation, "--reason", "late"],
+                environment: admin
+            )
+            #expect(again.status != 0 && again.output.contains("approved already"), "\(again.output)")
+
             // No MCP tool pinned yet: an empty table, and nothing to approve.
             let tools = try await KeelProcessTests.run(["agents", "tools", "cli-bot"], environment: admin)
             #expect(tools.status == 0 && tools.output.contains("SERVER\tTOOL\tSTATE"), "\(tools.output)")

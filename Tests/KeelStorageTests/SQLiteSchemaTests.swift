@@ -48,7 +48,8 @@ struct SQLiteSchemaTests {
                     "audit_head",
                     "audit_node", "audit_salt",
                     "audit_signer_lease",
-                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "org", "policy",
+                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "escalation", "org",
+                    "policy",
                     "policy_probe_result", "project",
                     "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record",
                     "schema_migration", "setting",
@@ -100,7 +101,9 @@ struct SQLiteSchemaTests {
             #expect(columns["audit_node"] == ["level", "idx", "hash"])
             #expect(
                 indexes == [
-                    "agent_team", "audit_entry_request", "audit_entry_time", "audit_salt_org", "request_body_org_time",
+                    "agent_team", "audit_entry_request", "audit_entry_time", "audit_salt_org", "escalation_call",
+                    "escalation_state",
+                    "request_body_org_time",
                     "request_record_key_started_at",
                     "request_record_model_started_at", "request_record_org_started_at",
                     "request_record_started_at", "request_record_task_started_at",

@@ -18,10 +18,17 @@ struct GuardText: Sendable, Equatable {
         case anthropicMessages
         /// OpenAI `/v1/embeddings`: `input` (a string or strings), as the user's.
         case openAIEmbeddings
+        /// An MCP `tools/call` answer: `result.content[]` text blocks, as the tool's (what an
+        /// indirect injection rides in on).
+        case mcpToolResult
     }
 
     /// The texts of `bytes`, a body of `shape` already validated by its ingress, in order.
-    static func texts(in bytes: UnsafeRawBufferPointer, shape: Shape, maxDepth: Int) throws(JSONScanner.SyntaxError) -> [GuardText] {
+    static func texts(
+        in bytes: UnsafeRawBufferPointer,
+        shape: Shape,
+        maxDepth: Int
+    ) throws(JSONScanner.SyntaxError) -> [GuardText] {
         var texts: [GuardText] = []
         var reader = JSONReader(bytes, maxDepth: maxDepth)
         try reader.enterObject()
@@ -35,6 +42,19 @@ struct GuardText: Sendable, Equatable {
                 try Self.anthropicContent(&reader, role: .system, into: &texts)
             case .openAIEmbeddings where reader.key(key, is: "input"):
                 try Self.strings(&reader, role: .user, into: &texts)
+            case .mcpToolResult where reader.key(key, is: "result"):
+                guard try reader.enterObjectIfAny() else { continue }
+                while let member = try reader.nextMember() {
+                    guard reader.key(member, is: "content"), try reader.peek() == .array else {
+                        try reader.skipValue()
+                        continue
+                    }
+                    try reader.forEachElement { reader throws(JSONScanner.SyntaxError) in
+                        if let text = try Self.textPart(&reader, accepting: ["text"]) {
+                            texts.append(GuardText(range: text, role: .tool))
+                        }
+                    }
+                }
             default:
                 try reader.skipValue()
             }
@@ -42,11 +62,16 @@ struct GuardText: Sendable, Equatable {
         return texts
     }
 
-    private typealias ContentReader = (inout JSONReader, ContentRole, inout [GuardText]) throws(JSONScanner.SyntaxError) -> Void
+    private typealias ContentReader = (inout JSONReader, ContentRole, inout [GuardText]) throws(JSONScanner.SyntaxError)
+        -> Void
 
     /// `[{"role": …, "content": …}, …]`: the role may come after the content, so the texts of a
     /// message get its role once the message is read.
-    private static func messages(_ reader: inout JSONReader, into texts: inout [GuardText], content: ContentReader) throws(JSONScanner.SyntaxError) {
+    private static func messages(
+        _ reader: inout JSONReader,
+        into texts: inout [GuardText],
+        content: ContentReader
+    ) throws(JSONScanner.SyntaxError) {
         try reader.forEachElement { reader throws(JSONScanner.SyntaxError) in
             guard try reader.enterObjectIfAny() else { return }
             let first = texts.count
@@ -91,16 +116,28 @@ struct GuardText: Sendable, Equatable {
     }
 
     /// OpenAI content: a string, or parts of which `{"type":"text","text":…}` are read.
-    private static func openAIContent(_ reader: inout JSONReader, role: ContentRole, into texts: inout [GuardText]) throws(JSONScanner.SyntaxError) {
-        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) { reader throws(JSONScanner.SyntaxError) in
-            if let text = try Self.textPart(&reader, accepting: ["text"]) { texts.append(GuardText(range: text, role: role)) }
+    private static func openAIContent(
+        _ reader: inout JSONReader,
+        role: ContentRole,
+        into texts: inout [GuardText]
+    ) throws(JSONScanner.SyntaxError) {
+        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) {
+            reader throws(JSONScanner.SyntaxError) in
+            if let text = try Self.textPart(&reader, accepting: ["text"]) {
+                texts.append(GuardText(range: text, role: role))
+            }
         }
     }
 
     /// Anthropic content: a string, or blocks: `text` blocks, and `tool_result` blocks whose
     /// own content (a string or text blocks) is the tool's.
-    private static func anthropicContent(_ reader: inout JSONReader, role: ContentRole, into texts: inout [GuardText]) throws(JSONScanner.SyntaxError) {
-        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) { reader throws(JSONScanner.SyntaxError) in
+    private static func anthropicContent(
+        _ reader: inout JSONReader,
+        role: ContentRole,
+        into texts: inout [GuardText]
+    ) throws(JSONScanner.SyntaxError) {
+        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) {
+            reader throws(JSONScanner.SyntaxError) in
             guard try reader.enterObjectIfAny() else { return }
             var type: String?
             var text: Range<Int>?
@@ -122,8 +159,13 @@ struct GuardText: Sendable, Equatable {
     }
 
     /// A string, or an array of which the strings are read.
-    private static func strings(_ reader: inout JSONReader, role: ContentRole, into texts: inout [GuardText]) throws(JSONScanner.SyntaxError) {
-        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) { reader throws(JSONScanner.SyntaxError) in
+    private static func strings(
+        _ reader: inout JSONReader,
+        role: ContentRole,
+        into texts: inout [GuardText]
+    ) throws(JSONScanner.SyntaxError) {
+        try Self.stringOrArray(&reader, string: { texts.append(GuardText(range: $0, role: role)) }) {
+            reader throws(JSONScanner.SyntaxError) in
             if try reader.peek() == .string {
                 texts.append(GuardText(range: try reader.skipValue(), role: role))
             } else {
@@ -134,7 +176,10 @@ struct GuardText: Sendable, Equatable {
 
     /// The `text` string of an object part whose `type` is one of `types`; `nil` for any other
     /// value (which is skipped).
-    static func textPart(_ reader: inout JSONReader, accepting types: Set<String>) throws(JSONScanner.SyntaxError) -> Range<Int>? {
+    static func textPart(
+        _ reader: inout JSONReader,
+        accepting types: Set<String>
+    ) throws(JSONScanner.SyntaxError) -> Range<Int>? {
         guard try reader.enterObjectIfAny() else { return nil }
         var type: String?
         var text: Range<Int>?
@@ -166,7 +211,9 @@ extension JSONReader {
 
     /// Calls `element` for each element of the next value when it is an array (each call must
     /// read or skip its element); otherwise steps over the value.
-    mutating func forEachElement(_ element: (inout JSONReader) throws(JSONScanner.SyntaxError) -> Void) throws(JSONScanner.SyntaxError) {
+    mutating func forEachElement(
+        _ element: (inout JSONReader) throws(JSONScanner.SyntaxError) -> Void
+    ) throws(JSONScanner.SyntaxError) {
         guard try self.peek() == .array else {
             try self.skipValue()
             return

@@ -21,6 +21,9 @@ struct MCPExchange: Sendable {
     let requestIDs: [JSONValue]
     /// Which listed tools the agent may see; `nil`: the answer goes as it came.
     let filter: (@Sendable (JSONValue) -> Bool)?
+    /// Screens a tool's answer (one JSON-RPC message) under the content rules of the caller's
+    /// policies; `nil`: no content rule applies.
+    let screen: (@Sendable (ByteBuffer) -> ContentGuard.Screening)?
     let trace: RequestTrace?
     let flight: AgentFlight?
     let recorder: RequestRecorder
@@ -74,26 +77,47 @@ struct MCPExchange: Sendable {
             await self.finish(record)
             return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: text))
         }
-        if contentType.lowercased().hasPrefix("text/event-stream") {
-            if let filter = self.filter {
-                let whole = try await self.collect(answer, record: &record)
-                let rewritten = MCPAnswers.filteredEvents(whole, keep: filter)
-                var observer = MCPAnswerObserver()
-                observer.observe(rewritten, sse: true)
-                observer.apply(to: &record)
-                await self.finish(record)
-                return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: rewritten))
-            }
+        let sse = contentType.lowercased().hasPrefix("text/event-stream")
+        if sse && self.filter == nil && self.screen == nil {
             record.stream = true
             return Response(status: .init(code: status), headers: headers, body: self.relay(answer, record: record))
         }
+        // Rewritten or screened: read whole (a listing, a tool's result), each message in turn.
         var whole = try await self.collect(answer, record: &record)
-        if let filter = self.filter, let value = try? JSONValue(parsing: whole) {
-            let rewritten = MCPAnswers.filtered(value, keep: filter)
-            if let rewritten { whole = ByteBuffer(string: rewritten.jsonText) }
+        var verdict = GuardVerdict()
+        var refusal: KeelError?
+        let rewrite = { (message: ByteBuffer) -> ByteBuffer? in
+            var message = message
+            var changed = false
+            if let filter = self.filter, let value = try? JSONValue(parsing: message),
+                let filtered = MCPAnswers.filtered(value, keep: filter)
+            {
+                message = ByteBuffer(string: filtered.jsonText)
+                changed = true
+            }
+            if let screen = self.screen {
+                let screening = screen(message)
+                verdict.merge(screening.verdict)
+                if refusal == nil { refusal = screening.refusal }
+                if let redacted = screening.body {
+                    message = redacted
+                    changed = true
+                }
+            }
+            return changed ? message : nil
+        }
+        if sse {
+            whole = MCPAnswers.rewrittenEvents(whole, rewrite)
+        } else if let rewritten = rewrite(whole) {
+            whole = rewritten
+        }
+        if !verdict.isEmpty { record.addAnswerVerdict(verdict) }
+        if let refusal {
+            // A tool's answer carries what a content rule blocks (an injection): not released.
+            throw await self.fail(&record, refusal)
         }
         var observer = MCPAnswerObserver()
-        observer.observe(whole, sse: false)
+        observer.observe(whole, sse: sse)
         observer.apply(to: &record)
         await self.finish(record)
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: whole))
@@ -269,8 +293,9 @@ enum MCPAnswers {
         return MCPToolList.filtered(value, keep: keep)
     }
 
-    /// An SSE answer, each event's message filtered; rewritten events keep their name.
-    static func filteredEvents(_ bytes: ByteBuffer, keep: (JSONValue) -> Bool) -> ByteBuffer {
+    /// An SSE answer with each event's message through `rewrite` (`nil`: unchanged); events keep
+    /// their name.
+    static func rewrittenEvents(_ bytes: ByteBuffer, _ rewrite: (ByteBuffer) -> ByteBuffer?) -> ByteBuffer {
         var framer = SSEEventFramer()
         var events: [(name: String?, data: [UInt8])] = []
         let collect: SSEEventFramer.EventHandler = { event in
@@ -282,12 +307,8 @@ enum MCPAnswers {
         var output = ByteBuffer()
         for event in events {
             if let name = event.name { output.writeString("event: \(name)\n") }
-            let data = event.data.withUnsafeBytes { bytes -> String in
-                if let value = try? JSONValue(parsing: bytes), let filtered = Self.filtered(value, keep: keep) {
-                    return filtered.jsonText
-                }
-                return String(decoding: bytes, as: UTF8.self)
-            }
+            let original = ByteBuffer(bytes: event.data)
+            let data = String(buffer: rewrite(original) ?? original)
             for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
                 output.writeString("data: \(line)\n")
             }

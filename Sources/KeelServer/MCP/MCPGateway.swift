@@ -87,8 +87,14 @@ final class MCPGateway: Sendable {
             if let agent, let policy = agent.approvals, let desk = self.escalations {
                 for call in calls where policy.gates(tool: call.toolName ?? "", server: name) {
                     _ = try await desk.holdToolCall(
-                        agent: agent, server: name, tool: call.toolName ?? "", arguments: call.arguments, taskID: record.taskID,
-                        principal: principal, flight: flight)
+                        agent: agent,
+                        server: name,
+                        tool: call.toolName ?? "",
+                        arguments: call.arguments,
+                        taskID: record.taskID,
+                        principal: principal,
+                        flight: flight
+                    )
                 }
             }
             let scope = agent.flatMap { $0.tools == nil ? nil : $0 }
@@ -103,12 +109,35 @@ final class MCPGateway: Sendable {
                     return agents.screenListedTool(agentID: agent.id, server: name, tool: tool, now: now)
                 }
             }
+            // A tool's answer passes the content guard (indirect injection) where a policy has
+            // content rules: the policies of the key's org, team and key that name no model.
+            var screen: (@Sendable (ByteBuffer) -> ContentGuard.Screening)?
+            let policy =
+                self.gateway.policies?.currentIfAny?.effective(
+                    org: principal.orgID,
+                    team: principal.teamID,
+                    key: principal.keyID,
+                    model: ""
+                ) ?? EffectivePolicy([])
+            if !calls.isEmpty, !policy.rules.isEmpty {
+                let (contentGuard, maxDepth) = (self.gateway.contentGuard, self.gateway.limits.maxJSONDepth)
+                screen = { message in
+                    contentGuard.screen(
+                        message,
+                        shape: .mcpToolResult,
+                        policy: policy,
+                        answers: false,
+                        maxDepth: maxDepth
+                    )
+                }
+            }
             let exchange = MCPExchange(
                 record: record,
                 started: started,
                 server: server,
                 requestIDs: requestIDs,
                 filter: filter,
+                screen: screen,
                 trace: trace,
                 flight: flight,
                 recorder: self.gateway.recorder
@@ -270,7 +299,7 @@ final class MCPGateway: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if let requestID { headers[.keelRequestID] = requestID }
-        let readable = !ids.isEmpty && error.httpStatus != 401 && error.httpStatus != 400 && error.httpStatus != 413
+        let readable = !ids.isEmpty && ![.unauthenticated, .invalidRequest, .payloadTooLarge].contains(error.code)
         return Response(
             status: readable ? .ok : .init(code: error.httpStatus),
             headers: headers,
