@@ -8,7 +8,13 @@ public struct EscalationQuery: Sendable, Equatable {
     public var teamID: TeamID?
     public var limit: Int
 
-    public init(state: Escalation.State? = nil, agentID: String? = nil, taskID: String? = nil, teamID: TeamID? = nil, limit: Int = 100) {
+    public init(
+        state: Escalation.State? = nil,
+        agentID: String? = nil,
+        taskID: String? = nil,
+        teamID: TeamID? = nil,
+        limit: Int = 100
+    ) {
         self.state = state
         self.agentID = agentID
         self.taskID = taskID
@@ -32,7 +38,14 @@ public protocol EscalationStore: Sendable {
     func expireIfDue(id: String, now: Int64) async throws -> Escalation?
     /// The pending or approved, unused and unexpired escalation of this exact call, if any
     /// (a call asked again while it waits, or once approved).
-    func openCall(agentID: String, server: String, tool: String, argumentsSHA256: String, taskID: String?, now: Int64)
+    func openCall(
+        agentID: String,
+        server: String?,
+        tool: String,
+        argumentsSHA256: String,
+        taskID: String?,
+        now: Int64
+    )
         async throws -> Escalation?
     /// Uses an approval: `true` when it was approved, unused and unexpired (and now is used).
     func consume(id: String, now: Int64) async throws -> Bool

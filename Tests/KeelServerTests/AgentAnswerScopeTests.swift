@@ -2,6 +2,7 @@ import Foundation
 import KeelCore
 import KeelServer
 import KeelTesting
+import NIOHTTP1
 import Synchronization
 import Testing
 
@@ -163,6 +164,77 @@ struct AgentAnswerScopeTests {
             let whole403 = try #require(records.first { $0.status == 403 })
             #expect(whole403.errorClass == "agent_scope_violation")
             #expect(records.filter { $0.outcome == .success }.count == 1)
+        }
+    }
+
+    /// The pending escalation of `tool` once it shows, by id.
+    static func pending(_ keel: TestGateway, tool: String) async throws -> String {
+        for _ in 0..<200 {
+            let listed = try await keel.send(.GET, "/admin/v1/escalations?state=pending")
+            if let found = (listed.json?["data"] as? [[String: Any]] ?? []).first(where: {
+                $0["tool"] as? String == tool
+            }),
+                let id = found["id"] as? String
+            {
+                return id
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        Issue.record("no pending escalation for \(tool)")
+        return ""
+    }
+
+    @Test(arguments: [APIDialect.openAI, .anthropic])
+    func anAnswerCallingAGatedToolWaitsForAReviewer(client: APIDialect) async throws {
+        try await GuardUpstream.run(configure: { _ in }) { upstream, keel in
+            upstream.fixture.withLock { $0 = "parallel-tools" }
+            _ = try await AgentRegistryTests.register(
+                keel,
+                #"{"id":"gated","name":"Gated","approvals":{"tools":["get_time"],"timeout_seconds":60}}"#
+            )
+            let key = try await AgentRegistryTests.agentKey(keel, agent: "gated")
+
+            // Complete: the answer is released once approved.
+            async let complete = Self.send(keel, client: client, model: "echo-anthropic", stream: false, key: key)
+            let first = try await Self.pending(keel, tool: "get_time")
+            let escalation = try await keel.send(.GET, "/admin/v1/escalations/\(first)")
+            #expect(
+                escalation.json?["server"] is NSNull && escalation.json?["kind"] as? String == "tool_call",
+                "\(escalation.body)"
+            )
+            // The call's own arguments (translated to OpenAI, the same input): the approval is bound to them.
+            #expect(
+                (escalation.json?["arguments"] as? [String: Any])?["timezone"] as? String == "America/Los_Angeles",
+                "\(escalation.body)"
+            )
+            _ = try await keel.post("/admin/v1/escalations/\(first)/approve", json: "{}")
+            let released = try await complete
+            #expect(released.status == 200 && released.body.contains("get_time"), "\(released.body)")
+
+            // Streamed: held from the gated call on, with a comment while it waits; then released.
+            async let stream = Self.send(keel, client: client, model: "echo-anthropic", stream: true, key: key)
+            let second = try await Self.pending(keel, tool: "get_time")
+            _ = try await keel.post("/admin/v1/escalations/\(second)/approve", json: "{}")
+            let streamed = try await stream
+            #expect(streamed.body.contains(": keel: awaiting a reviewer's approval"), "\(streamed.body)")
+            #expect(streamed.body.contains(#""name":"get_time""#) && streamed.body.contains(#""name":"get_weather""#))
+            #expect(streamed.body.contains(client == .openAI ? "[DONE]" : "message_stop"), "\(streamed.body)")
+
+            // Denied: the gated call never reaches the client, the stream ends with the denial.
+            async let refused = Self.send(keel, client: client, model: "echo-anthropic", stream: true, key: key)
+            let third = try await Self.pending(keel, tool: "get_time")
+            _ = try await keel.post("/admin/v1/escalations/\(third)/deny", json: #"{"reason":"no clocks today"}"#)
+            let denied = try await refused
+            #expect(!denied.body.contains(#""name":"get_time""#), "\(denied.body)")
+            #expect(
+                denied.body.contains("no clocks today")
+                    && denied.body.contains(client == .openAI ? "approval_denied" : "permission_error")
+            )
+
+            await keel.shutdown()
+            let records = try await keel.records()
+            #expect(records.filter { $0.outcome == .success }.count == 2)
+            #expect(records.contains { $0.outcome == .interrupted && $0.errorClass == "approval_denied" })
         }
     }
 }

@@ -5,7 +5,7 @@ import Logging
 import Synchronization
 
 /// Where calls wait for humans: an agent's call of a gated tool is held until reviewers decide
-/// (``holdToolCall(agent:server:tool:arguments:taskID:principal:flight:)``), and an agent's own
+/// (``holdToolCall(agent:server:tool:arguments:taskID:orgID:teamID:flight:)``), and an agent's own
 /// question waits for an answer (``ask(agentID:taskID:question:principal:agent:)``).
 ///
 /// Escalations live in the store, so a reviewer may decide through any instance: a held call
@@ -58,28 +58,35 @@ final class EscalationDesk: Sendable {
     ///   cut (the caller checks its flight).
     func holdToolCall(
         agent: Agent,
-        server: String,
+        server: String?,
         tool: String,
         arguments: JSONValue?,
         taskID: String?,
-        principal: Principal,
+        orgID: OrgID?,
+        teamID: TeamID?,
         flight: AgentFlight?
     ) async throws -> Escalation {
         let policy = agent.approvals ?? ApprovalPolicy()
         let now = WallClock.unixMicros()
         let fingerprint = Escalation.fingerprint(of: arguments) ?? (SHA256Hex.of(Array("{}".utf8)), "{}")
+        let named = (server.map { $0 + "/" } ?? "") + tool
         var escalation: Escalation
         if let open = try await self.store.openCall(
-            agentID: agent.id, server: server, tool: tool, argumentsSHA256: fingerprint.sha256, taskID: taskID, now: now)
-        {
+            agentID: agent.id,
+            server: server,
+            tool: tool,
+            argumentsSHA256: fingerprint.sha256,
+            taskID: taskID,
+            now: now
+        ) {
             escalation = open
         } else {
             escalation = Escalation(
                 id: "esc_" + WallClock.newRequestID(startedAt: now).dropFirst(4),
                 kind: .toolCall,
                 agentID: agent.id,
-                orgID: agent.orgID ?? principal.orgID,
-                teamID: agent.teamID ?? principal.teamID,
+                orgID: agent.orgID ?? orgID,
+                teamID: agent.teamID ?? teamID,
                 taskID: taskID,
                 server: server,
                 tool: tool,
@@ -96,24 +103,31 @@ final class EscalationDesk: Sendable {
         case .approved:
             guard try await self.store.consume(id: escalation.id, now: WallClock.unixMicros()) else {
                 throw KeelError.approvalDenied(
-                    "The approval of this call (escalation '\(escalation.id)') was used already or has expired; call again to ask anew.")
+                    "The approval of this call (escalation '\(escalation.id)') was used already or has expired; call again to ask anew."
+                )
             }
             return escalation
         case .denied:
             throw KeelError.approvalDenied(
-                "A reviewer denied this call of '\(server)/\(tool)' (escalation '\(escalation.id)')"
+                "A reviewer denied this call of '\(named)' (escalation '\(escalation.id)')"
                     + (escalation.reason.map { ": \($0)" } ?? ".")
             )
         case .expired, .pending:
             throw KeelError.approvalDenied(
-                "No reviewer decided on this call of '\(server)/\(tool)' (escalation '\(escalation.id)') within "
+                "No reviewer decided on this call of '\(named)' (escalation '\(escalation.id)') within "
                     + "\(policy.timeoutSeconds) s; it is denied."
             )
         }
     }
 
     /// Opens an agent's own question (`POST /v1/tasks/{id}/escalations`); its task waits.
-    func ask(agentID: String, taskID: String?, question: String, principal: Principal, agent: Agent?) async throws -> Escalation {
+    func ask(
+        agentID: String,
+        taskID: String?,
+        question: String,
+        principal: Principal,
+        agent: Agent?
+    ) async throws -> Escalation {
         let policy = agent?.approvals ?? ApprovalPolicy()
         let now = WallClock.unixMicros()
         let escalation = Escalation(
@@ -144,7 +158,9 @@ final class EscalationDesk: Sendable {
     /// - Throws: 404 when there is no such escalation; 409 when it is decided (or expired)
     ///   already, or the reviewer decided on it before.
     func vote(id: String, reviewer: String, approve: Bool, reason: String?) async throws -> Escalation {
-        guard let pending = try await self.current(id: id) else { throw KeelError.notFound("No escalation with id '\(id)'.") }
+        guard let pending = try await self.current(id: id) else {
+            throw KeelError.notFound("No escalation with id '\(id)'.")
+        }
         guard pending.state == .pending else {
             throw KeelError.conflict("Escalation '\(id)' is \(pending.state.rawValue) already.", param: "id")
         }
@@ -153,9 +169,15 @@ final class EscalationDesk: Sendable {
         let voted: Escalation?
         do {
             voted = try await self.store.vote(
-                id: id, Escalation.Vote(reviewer: reviewer, approve: approve, reason: reason, at: now), usableFor: usableFor)
+                id: id,
+                Escalation.Vote(reviewer: reviewer, approve: approve, reason: reason, at: now),
+                usableFor: usableFor
+            )
         } catch let error as StorageError where error.code == .conflict {
-            throw KeelError.conflict("Escalation '\(id)' is decided, or '\(reviewer)' decided on it already.", param: "id")
+            throw KeelError.conflict(
+                "Escalation '\(id)' is decided, or '\(reviewer)' decided on it already.",
+                param: "id"
+            )
         }
         guard let voted else { throw KeelError.notFound("No escalation with id '\(id)'.") }
         return try await self.settle(voted)
@@ -167,7 +189,12 @@ final class EscalationDesk: Sendable {
         self.counters.withLock { $0.opened[escalation.kind, default: 0] += 1 }
         if let task = escalation.taskID {
             _ = try? await self.taskStore.transition(
-                task, from: [.running], to: .awaitingApproval, reason: "approval: \(escalation.id)", now: escalation.createdAt)
+                task,
+                from: [.running],
+                to: .awaitingApproval,
+                reason: "approval: \(escalation.id)",
+                now: escalation.createdAt
+            )
             try? await self.tasks?.reload(now: escalation.createdAt)
         }
         self.logger.notice(
@@ -188,7 +215,12 @@ final class EscalationDesk: Sendable {
         }
         if let task = escalation.taskID {
             _ = try? await self.taskStore.transition(
-                task, from: [.awaitingApproval], to: .running, reason: "escalation \(escalation.state.rawValue)", now: decided)
+                task,
+                from: [.awaitingApproval],
+                to: .running,
+                reason: "escalation \(escalation.state.rawValue)",
+                now: decided
+            )
             try? await self.tasks?.reload(now: WallClock.unixMicros())
         }
         await self.notify(escalation, status: .resolved)
@@ -239,7 +271,8 @@ final class EscalationDesk: Sendable {
                 threshold: Double(escalation.quorum),
                 details: [:],
                 summary: status == .firing
-                    ? what + " (escalation '\(escalation.id)'; approve or deny: /admin/v1/escalations/\(escalation.id))."
+                    ? what
+                        + " (escalation '\(escalation.id)'; approve or deny: /admin/v1/escalations/\(escalation.id))."
                     : "Escalation '\(escalation.id)' is \(escalation.state.rawValue).",
                 startsAtMicros: escalation.createdAt
             )
@@ -263,8 +296,10 @@ final class EscalationDesk: Sendable {
 
             """
         for state in [Escalation.State.approved, .denied, .expired] {
-            text += "keel_escalation_decision_seconds_sum{decision=\"\(state.rawValue)\"} \(counters.decisionSeconds[state] ?? 0)\n"
-            text += "keel_escalation_decision_seconds_count{decision=\"\(state.rawValue)\"} \(counters.decided[state] ?? 0)\n"
+            text +=
+                "keel_escalation_decision_seconds_sum{decision=\"\(state.rawValue)\"} \(counters.decisionSeconds[state] ?? 0)\n"
+            text +=
+                "keel_escalation_decision_seconds_count{decision=\"\(state.rawValue)\"} \(counters.decided[state] ?? 0)\n"
         }
         return text
     }

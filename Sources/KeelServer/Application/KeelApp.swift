@@ -277,6 +277,13 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             try await policyBook.reload()
+            let escalations = EscalationDesk(
+                store: stores.escalations,
+                taskStore: stores.agentTasks,
+                tasks: taskBook,
+                alerts: alerts,
+                logger: self.logger
+            )
             let gateway = Gateway(
                 keyRing: keyRing,
                 registry: registry,
@@ -296,6 +303,7 @@ public final class KeelApp: Sendable {
                 policies: policyBook,
                 agents: agentBook,
                 tasks: taskBook,
+                escalations: escalations,
                 taskLeaseSeconds: configuration.agents.taskLeaseSeconds,
                 strictAuditOrgs: configuration.compliance.strictOrgs,
                 strictAuditTimeout: .milliseconds(configuration.compliance.audit.strictTimeoutMs),
@@ -321,13 +329,6 @@ public final class KeelApp: Sendable {
                 interval: .milliseconds(configuration.agents.statsIntervalMs),
                 window: Int64(configuration.agents.statsWindowMinutes) * 60_000_000,
                 metricsMaxAgents: configuration.agents.metricsMaxAgents,
-                logger: self.logger
-            )
-            let escalations = EscalationDesk(
-                store: stores.escalations,
-                taskStore: stores.agentTasks,
-                tasks: taskBook,
-                alerts: alerts,
                 logger: self.logger
             )
             let router = KeelRoutes.build(
@@ -375,7 +376,10 @@ public final class KeelApp: Sendable {
                     eventLoopGroup: group
                 )
             }
-            KeelRoutes.addMCP(to: router, gateway: MCPGateway(gateway: gateway, servers: mcpServers, escalations: escalations))
+            KeelRoutes.addMCP(
+                to: router,
+                gateway: MCPGateway(gateway: gateway, servers: mcpServers, escalations: escalations)
+            )
             EscalationAPI.add(to: router, api: EscalationAPI(desk: escalations, gateway: gateway, admin: admin))
             let prober = PolicyProber(
                 gateway: gateway,

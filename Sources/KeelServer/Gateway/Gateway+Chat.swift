@@ -71,8 +71,9 @@ extension Gateway {
         if let trace = admitted.trace, trace.capturesContent, let prompt = try? canonical.get() {
             trace.recordPrompt(prompt)
         }
-        // An agent's answers are held to its tools: a tool call outside them is not released.
-        let scope = admitted.agent.flatMap { $0.tools == nil ? nil : $0 }
+        // An agent's answers are held to its tools (a call outside them is not released) and its
+        // approvals (a call of a gated tool waits for reviewers).
+        let scope = admitted.agent.flatMap { $0.tools != nil || $0.approvals?.tools.isEmpty == false ? $0 : nil }
         // A guarded answer is the client's own (restored values, redacted findings): never
         // served to another request from the cache, nor stored there. An answer held to an
         // agent's tools is checked as it comes from the upstream, so it does not come from the
@@ -128,10 +129,17 @@ extension Gateway {
 
         switch routed.value {
         case .complete(var body, let contentType, let usage):
-            if let scope, let refusal = AnswerToolScope.refusal(forAnswer: body, dialect: Ingress.dialect, agent: scope)
-            {
-                await self.refuseAnswer(refusal, usage: usage, admitted: &admitted)
-                throw RecordedFailure(error: refusal, requestID: admitted.record.id.rawValue)
+            if let scope {
+                var refusal =
+                    scope.tools == nil
+                    ? nil : AnswerToolScope.refusal(forAnswer: body, dialect: Ingress.dialect, agent: scope)
+                if refusal == nil {
+                    refusal = await self.approveAnswer(body, dialect: Ingress.dialect, agent: scope, admitted: admitted)
+                }
+                if let refusal {
+                    await self.refuseAnswer(refusal, usage: usage, admitted: &admitted)
+                    throw RecordedFailure(error: refusal, requestID: admitted.record.id.rawValue)
+                }
             }
             if let session {
                 body = try await self.screenAnswer(
@@ -182,7 +190,8 @@ extension Gateway {
                 requestBody: chat.body,
                 trace: admitted.trace,
                 answerDigest: self.answerDigest(for: admitted.record),
-                flight: admitted.flight
+                flight: admitted.flight,
+                approvalGate: scope.flatMap { self.approvalGate(agent: $0, admitted: admitted) }
             )
             let relayed = self.cachingStream(start, cache, record: admitted.record)
             // A continuation would be asked from the text the client received (restored values
@@ -212,6 +221,62 @@ extension Gateway {
                     await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
                 }
             )
+        }
+    }
+
+    /// Holds a complete answer that calls tools `agent`'s approvals gate until reviewers decide:
+    /// `nil` once approved (or when nothing is gated), the denial otherwise.
+    func approveAnswer<Body: Sendable>(
+        _ body: ByteBuffer,
+        dialect: APIDialect,
+        agent: Agent,
+        admitted: Admitted<Body>
+    ) async
+        -> KeelError?
+    {
+        guard let policy = agent.approvals, let desk = self.escalations else { return nil }
+        for (call, arguments) in CalledTools.callsWithArguments(inAnswer: body, dialect: dialect)
+        where policy.gates(tool: call.name, server: call.server) {
+            do {
+                _ = try await desk.holdToolCall(
+                    agent: agent,
+                    server: call.server,
+                    tool: call.name,
+                    arguments: arguments,
+                    taskID: admitted.record.taskID,
+                    orgID: admitted.record.orgID,
+                    teamID: admitted.record.teamID,
+                    flight: admitted.flight
+                )
+            } catch {
+                return (error as? KeelError) ?? admitted.flight?.haltError ?? .clientDisconnected
+            }
+        }
+        return nil
+    }
+
+    /// What a stream relay asks when its pipe held calls of tools `agent`'s approvals gate.
+    func approvalGate<Body: Sendable>(
+        agent: Agent,
+        admitted: Admitted<Body>
+    ) -> (@Sendable ([StreamedToolCalls.Call]) async throws -> Void)? {
+        guard agent.approvals != nil, let desk = self.escalations else { return nil }
+        let (taskID, orgID, teamID, flight) = (
+            admitted.record.taskID, admitted.record.orgID, admitted.record.teamID, admitted.flight
+        )
+        return { calls in
+            for call in calls {
+                _ = try await desk.holdToolCall(
+                    agent: agent,
+                    server: call.server,
+                    tool: call.name,
+                    arguments: StreamedToolCalls.arguments(call),
+                    taskID: taskID,
+                    orgID: orgID,
+                    teamID: teamID,
+                    flight: flight
+                )
+            }
         }
     }
 

@@ -36,6 +36,8 @@ public final class Gateway: Sendable {
     let agents: AgentBook?
     /// The tasks with budgets, paused or ended by Keel, held in memory; `nil` checks no task.
     let tasks: TaskBook?
+    /// Where calls of tools an agent's approvals gate wait for reviewers; `nil` gates nothing.
+    let escalations: EscalationDesk?
     /// `agents.task_lease_seconds`: a claimed task's lease after its last activity.
     let taskLeaseSeconds: Int
     /// Organisations in strict audit mode: their requests are answered only once logged.
@@ -62,6 +64,7 @@ public final class Gateway: Sendable {
         policies: PolicyBook? = nil,
         agents: AgentBook? = nil,
         tasks: TaskBook? = nil,
+        escalations: EscalationDesk? = nil,
         taskLeaseSeconds: Int = 60,
         strictAuditOrgs: Set<OrgID> = [],
         strictAuditTimeout: Duration = .seconds(5),
@@ -73,6 +76,7 @@ public final class Gateway: Sendable {
         self.policies = policies
         self.agents = agents
         self.tasks = tasks
+        self.escalations = escalations
         self.taskLeaseSeconds = taskLeaseSeconds
         self.strictAuditOrgs = strictAuditOrgs
         self.strictAuditTimeout = strictAuditTimeout
@@ -188,7 +192,9 @@ public final class Gateway: Sendable {
             if let named, named != bound {
                 record.agentID = bound
                 throw .agentScopeViolation(
-                    "This key belongs to the agent '\(bound)'; it cannot act as '\(named)'.", param: "x-keel-agent")
+                    "This key belongs to the agent '\(bound)'; it cannot act as '\(named)'.",
+                    param: "x-keel-agent"
+                )
             }
             record.agentID = bound
         } else {

@@ -31,11 +31,20 @@ protocol StreamPipe: Sendable {
 
     /// What the content guard found in the answer so far, for the request's record.
     var guardVerdict: GuardVerdict? { get }
+
+    /// Calls of tools an approval gates, held back from the client with everything after them
+    /// until reviewers decide; empty while nothing is held.
+    var heldCalls: [StreamedToolCalls.Call] { get }
+
+    /// What was held, once the held calls are approved.
+    mutating func releaseHeld() -> ByteBuffer
 }
 
 extension StreamPipe {
     var refusal: KeelError? { nil }
     var guardVerdict: GuardVerdict? { nil }
+    var heldCalls: [StreamedToolCalls.Call] { [] }
+    mutating func releaseHeld() -> ByteBuffer { ByteBuffer() }
 }
 
 /// Same dialect, OpenAI: bytes pass through; the usage chunk the gateway asked for is removed

@@ -36,6 +36,13 @@ struct StreamRelay: Sendable {
     /// The request's place among its agent's requests in flight: when the kill switch halts it,
     /// the upstream stream is closed and the client gets an `agent_suspended` error event.
     var flight: AgentFlight? = nil
+    /// Asks reviewers about the calls of gated tools the pipe held (an agent's `approvals`);
+    /// returns once they are approved, throws the denial.
+    var approvalGate: (@Sendable ([StreamedToolCalls.Call]) async throws -> Void)? = nil
+
+    /// How often a stream held for approval sends the client a comment, so that it and the
+    /// proxies between do not take it for dead.
+    static let approvalKeepAlive: Duration = .seconds(5)
 
     /// Relays `start` to `writer` and records the request. With `resume` (`models[].stream_resume`),
     /// a stream cut after content is continued on another deployment before it is ended.
@@ -64,6 +71,11 @@ struct StreamRelay: Sendable {
             guard let chunk else {
                 clientGone = !(await writer.deliver(observer.end()))
                 failure = observer.refusal
+                let held = observer.heldCalls
+                if failure == nil, !clientGone, !held.isEmpty, let gate = self.approvalGate {
+                    failure = await Self.awaitApproval(of: held, gate: gate, writer: &writer)
+                    if failure == nil { clientGone = !(await writer.deliver(observer.releaseHeld())) }
+                }
                 break relay
             }
             let forward = observer.process(chunk)
@@ -177,6 +189,48 @@ struct StreamRelay: Sendable {
         }
         usage.outputTokens = max(usage.outputTokens, delivered)
         return (usage, true)
+    }
+
+    /// Waits for `gate` to decide on `calls`, sending the client a comment at once and every
+    /// ``approvalKeepAlive`` meanwhile; the denial (or the cut) when not approved.
+    static func awaitApproval(
+        of calls: [StreamedToolCalls.Call],
+        gate: @escaping @Sendable ([StreamedToolCalls.Call]) async throws -> Void,
+        writer: inout any ResponseBodyWriter
+    ) async -> KeelError? {
+        let decision = Task { try await gate(calls) }
+        let comment = ByteBuffer(string: ": keel: awaiting a reviewer's approval of a tool call\n\n")
+        var next = ContinuousClock.now
+        while true {
+            if ContinuousClock.now >= next {
+                _ = await writer.deliver(comment)
+                next = ContinuousClock.now + Self.approvalKeepAlive
+            }
+            // Whichever comes first: the decision, or the next comment's time.
+            let deadline = next
+            let finished = await withTaskGroup(of: Bool.self) { group -> Bool in
+                group.addTask {
+                    _ = try? await decision.value
+                    return true
+                }
+                group.addTask {
+                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    return false
+                }
+                let first = await group.next() ?? true
+                group.cancelAll()
+                return first
+            }
+            if finished { break }
+        }
+        do {
+            try await decision.value
+            return nil
+        } catch let error as KeelError {
+            return error
+        } catch {
+            return .clientDisconnected
+        }
     }
 
     /// Answer tokens a stream asks its limits for each time it outgrows its reservation.

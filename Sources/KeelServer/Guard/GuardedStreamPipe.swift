@@ -50,6 +50,12 @@ struct GuardedStreamPipe: StreamPipe {
 
     var accounting: StreamAccounting { self.inner.accounting }
 
+    var heldCalls: [StreamedToolCalls.Call] { self.inner.heldCalls }
+
+    mutating func releaseHeld() -> ByteBuffer {
+        self.screen(self.inner.releaseHeld(), final: true)
+    }
+
     var guardVerdict: GuardVerdict? { self.verdict.isEmpty ? nil : self.verdict }
 
     mutating func process(_ chunk: ByteBuffer) -> ByteBuffer {

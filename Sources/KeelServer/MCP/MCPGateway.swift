@@ -92,7 +92,8 @@ final class MCPGateway: Sendable {
                         tool: call.toolName ?? "",
                         arguments: call.arguments,
                         taskID: record.taskID,
-                        principal: principal,
+                        orgID: principal.orgID,
+                        teamID: principal.teamID,
                         flight: flight
                     )
                 }

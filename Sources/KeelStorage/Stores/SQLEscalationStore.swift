@@ -39,7 +39,8 @@ struct SQLEscalationStore: EscalationStore {
         if let agent = query.agentID { conditions.append("agent_id = \(agent)") }
         if let task = query.taskID { conditions.append("task_id = \(task)") }
         if let team = query.teamID { conditions.append("team_id = \(team)") }
-        let filter: SQLStatement = conditions.isEmpty ? "" : "WHERE \(SQLStatement.joined(conditions, separator: " AND "))"
+        let filter: SQLStatement =
+            conditions.isEmpty ? "" : "WHERE \(SQLStatement.joined(conditions, separator: " AND "))"
         return try await self.database.rows(
             "SELECT \(Self.columns) FROM escalation \(filter) ORDER BY created_at DESC, id DESC LIMIT \(Int64(query.limit))",
             Self.escalation(from:)
@@ -49,7 +50,11 @@ struct SQLEscalationStore: EscalationStore {
     func vote(id: String, _ vote: Escalation.Vote, usableFor: Int64) async throws -> Escalation? {
         try await self.database.transaction { tx in
             try await tx.lock("escalation")
-            guard let current = try await tx.row("SELECT \(Self.columns) FROM escalation WHERE id = \(id)", Self.escalation(from:))
+            guard
+                let current = try await tx.row(
+                    "SELECT \(Self.columns) FROM escalation WHERE id = \(id)",
+                    Self.escalation(from:)
+                )
             else { return nil }
             guard current.state == .pending, current.expiresAt > vote.at else {
                 throw StorageError.conflict(table: "escalation", constraint: "decided")
@@ -75,15 +80,23 @@ struct SQLEscalationStore: EscalationStore {
         return try await self.escalation(id: id)
     }
 
-    func openCall(agentID: String, server: String, tool: String, argumentsSHA256: String, taskID: String?, now: Int64)
+    func openCall(
+        agentID: String,
+        server: String?,
+        tool: String,
+        argumentsSHA256: String,
+        taskID: String?,
+        now: Int64
+    )
         async throws -> Escalation?
     {
         let task: SQLStatement = taskID.map { "task_id = \($0)" } ?? "task_id IS NULL"
+        let server: SQLStatement = server.map { "server = \($0)" } ?? "server IS NULL"
         return try await self.database.row(
             """
             SELECT \(Self.columns) FROM escalation
             WHERE kind = 'tool_call' AND agent_id = \(agentID) AND tool = \(tool) AND arguments_sha256 = \(argumentsSHA256) \
-            AND server = \(server) AND \(task) AND state IN ('pending', 'approved') AND consumed_at IS NULL AND expires_at > \(now)
+            AND \(server) AND \(task) AND state IN ('pending', 'approved') AND consumed_at IS NULL AND expires_at > \(now)
             ORDER BY created_at DESC LIMIT 1
             """,
             Self.escalation(from:)
