@@ -2,6 +2,7 @@ import Hummingbird
 import KeelCore
 import KeelProviders
 import NIOCore
+import Synchronization
 
 /// Relays one upstream stream to the client as it arrives, through a ``StreamPipe`` that passes it
 /// through or translates it, watching it for TTFT, usage and completeness, and records the request
@@ -198,30 +199,19 @@ struct StreamRelay: Sendable {
         gate: @escaping @Sendable ([StreamedToolCalls.Call]) async throws -> Void,
         writer: inout any ResponseBodyWriter
     ) async -> KeelError? {
-        let decision = Task { try await gate(calls) }
+        let wake = WakeableSleep()
+        let done = Mutex(false)
+        let decision = Task {
+            defer {
+                done.withLock { $0 = true }
+                wake.wake()
+            }
+            try await gate(calls)
+        }
         let comment = ByteBuffer(string: ": keel: awaiting a reviewer's approval of a tool call\n\n")
-        var next = ContinuousClock.now
-        while true {
-            if ContinuousClock.now >= next {
-                _ = await writer.deliver(comment)
-                next = ContinuousClock.now + Self.approvalKeepAlive
-            }
-            // Whichever comes first: the decision, or the next comment's time.
-            let deadline = next
-            let finished = await withTaskGroup(of: Bool.self) { group -> Bool in
-                group.addTask {
-                    _ = try? await decision.value
-                    return true
-                }
-                group.addTask {
-                    try? await Task.sleep(until: deadline, clock: .continuous)
-                    return false
-                }
-                let first = await group.next() ?? true
-                group.cancelAll()
-                return first
-            }
-            if finished { break }
+        while !done.withLock({ $0 }) {
+            _ = await writer.deliver(comment)
+            await wake.sleep(until: .now + Self.approvalKeepAlive)
         }
         do {
             try await decision.value
