@@ -20,6 +20,7 @@ struct MCPGatewayTests {
 
     static func run(
         policies: [Policy] = [],
+        tracing: KeelConfiguration.Tracing? = nil,
         _ body: @Sendable (MCPTestServer, TestGateway) async throws -> Void
     ) async throws {
         try await MCPTestServer.run { server, port in
@@ -37,6 +38,7 @@ struct MCPGatewayTests {
                     ),
                 ]
                 configuration.policies = policies
+                if let tracing { configuration.tracing = tracing }
             }) { keel in
                 try await body(server, keel)
             }
@@ -513,6 +515,25 @@ struct MCPGatewayTests {
             let blocked = try await keel.records().filter { $0.errorClass == "content_policy_violation" }
             #expect(blocked.count == 2)
             #expect(blocked.allSatisfy { $0.guardVerdict?.injection?.role == .tool && $0.toolName == "fetch_page" })
+        }
+    }
+
+    @Test func aToolCallIsTracedAsExecuteToolWithTheGenAINames() async throws {
+        try await OTLPTestCollector.run { collector in
+            try await Self.run(tracing: TracingTests.tracing(collector)) { _, keel in
+                _ = try await AgentRegistryTests.register(keel, #"{"id":"traced","name":"Traced"}"#)
+                let key = try await AgentRegistryTests.agentKey(keel, agent: "traced")
+                let call = try await Self.call(keel, key: key, id: 1, tool: "search", arguments: #"{"query":"tides"}"#)
+                #expect(call.body.contains("results for tides"))
+                await keel.shutdown()
+                let span = try #require(try await collector.spans(count: 1).first)
+                #expect(span.name == "execute_tool search" && span.kind == .server, "\(span)")
+                #expect(span.attributes["gen_ai.operation.name"]?.string == "execute_tool")
+                #expect(span.attributes["gen_ai.tool.name"]?.string == "search")
+                #expect(span.attributes["mcp.method.name"]?.string == "tools/call")
+                #expect(span.attributes["gen_ai.agent.id"]?.string == "traced")
+                #expect(span.attributes["gen_ai.provider.name"]?.string == "tools")
+            }
         }
     }
 }
