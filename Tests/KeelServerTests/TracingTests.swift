@@ -426,4 +426,42 @@ struct TracingConfigurationTests {
             try KeelConfiguration.builtInDefault(environment: ["OTEL_TRACES_SAMPLER": "always_maybe"])
         }
     }
+
+    @Test func anEndedAgentTaskIsOneInvokeAgentSpanFromItsStartToItsEnd() async throws {
+        try await OTLPTestCollector.run { collector in
+            try await TestKeel.run(configure: { $0.tracing = TracingTests.tracing(collector) }) { keel in
+                let queued = try await keel.post("/v1/tasks", json: #"{"agent":"planner","id":"traced-task"}"#)
+                #expect(queued.status == 201, "\(queued.body)")
+                _ = try await keel.post("/v1/tasks/claim", json: #"{"agent":"planner"}"#)
+                let step = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody("plan the day"),
+                    headers: [("x-keel-agent", "planner"), ("x-keel-task", "traced-task")]
+                )
+                #expect(step.status == 200)
+                try await Task.sleep(for: .milliseconds(100))
+                let ended = try await keel.post(
+                    "/v1/tasks/traced-task/outcome",
+                    json: #"{"outcome":"failure"}"#,
+                    headers: [("x-keel-agent", "planner")]
+                )
+                #expect(ended.status == 200, "\(ended.body)")
+                await keel.shutdown()
+
+                let spans = try await collector.spans(count: 3)
+                let task = try #require(spans.first { $0.name == "invoke_agent planner" }, "\(spans)")
+                #expect(task.kind == .internal)
+                #expect(task.attributes["gen_ai.operation.name"]?.string == "invoke_agent")
+                #expect(task.attributes["gen_ai.agent.id"]?.string == "planner")
+                #expect(task.attributes["keel.task.id"]?.string == "traced-task")
+                #expect(task.attributes["keel.task.outcome"]?.string == "failure")
+                #expect(task.statusCode == 2, "a failed task's span is an error")
+                let request = try #require(spans.first { $0.kind == .server })
+                #expect(
+                    task.startNanos <= request.startNanos && task.endNanos >= request.endNanos,
+                    "the task spans its steps"
+                )
+            }
+        }
+    }
 }

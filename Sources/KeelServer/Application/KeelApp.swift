@@ -297,7 +297,8 @@ public final class KeelApp: Sendable {
                     store: stores.agentTasks,
                     requests: stores.requests,
                     monitoring: monitoring,
-                    logger: self.logger
+                    logger: self.logger,
+                    tracing: tracing
                 ),
                 tracing: tracing,
                 policies: policyBook,

@@ -19,6 +19,8 @@ struct AgentTaskOutcomes: Sendable {
     let requests: any RequestRecordStore
     let monitoring: MonitoringEngine
     let logger: Logger
+    /// Traces (tracing on): each ended task becomes an `invoke_agent` span.
+    var tracing: GatewayTracing? = nil
 
     /// What `POST /v1/tasks/{id}/outcome` answers.
     struct Report: Sendable {
@@ -42,6 +44,9 @@ struct AgentTaskOutcomes: Sendable {
         guard stored else {
             throw .conflict("Task '\(task.taskID)' has already ended.", param: "x-keel-task")
         }
+        if let tracing = self.tracing, let row = try? await self.store.row(task.taskID) {
+            tracing.recordTask(row, agentID: task.agentID, outcome: task.outcome, endedAt: task.endedAt)
+        }
     }
 
     /// Ends `taskID` as reported by `principal` outside any request, and counts its outcome in
@@ -51,7 +56,11 @@ struct AgentTaskOutcomes: Sendable {
     /// recorder's flush interval after its response, so report an outcome after the task's last
     /// answer has arrived.
     func report(
-        taskID: String, agentID: String?, agentVersion: String? = nil, outcome: AgentTask.Outcome, principal: Principal,
+        taskID: String,
+        agentID: String?,
+        agentVersion: String? = nil,
+        outcome: AgentTask.Outcome,
+        principal: Principal,
         now: Int64
     ) async throws(KeelError) -> Report {
         // An admin key sees every task; any other key the records of its team and its own.
@@ -59,7 +68,9 @@ struct AgentTaskOutcomes: Sendable {
             principal.isAdmin
             ? nil
             : RequestRecordQuery.Scope(
-                teamIDs: principal.teamID.map { [$0] } ?? [], keyIDs: principal.keyID.map { [$0] } ?? [])
+                teamIDs: principal.teamID.map { [$0] } ?? [],
+                keyIDs: principal.keyID.map { [$0] } ?? []
+            )
         let totals: AgentTaskTotals
         let last: RequestRecord?
         do {
@@ -73,14 +84,30 @@ struct AgentTaskOutcomes: Sendable {
         }
         try await self.end(
             AgentTaskEnd(
-                taskID: taskID, agentID: agentID ?? last?.agentID, outcome: outcome, endedAt: now, keyID: principal.keyID,
-                teamID: principal.teamID, agentVersion: agentVersion))
+                taskID: taskID,
+                agentID: agentID ?? last?.agentID,
+                outcome: outcome,
+                endedAt: now,
+                keyID: principal.keyID,
+                teamID: principal.teamID,
+                agentVersion: agentVersion
+            )
+        )
         // No stored request yet: counted under the caller's team with no model or deployment.
         let labels =
             last
             ?? RequestRecord(
-                id: RequestID(""), startedAt: now, operation: "task.outcome", keyID: principal.keyID, orgID: principal.orgID,
-                teamID: principal.teamID, requestedModel: "", status: 0, outcome: .success, totalMicros: 0)
+                id: RequestID(""),
+                startedAt: now,
+                operation: "task.outcome",
+                keyID: principal.keyID,
+                orgID: principal.orgID,
+                teamID: principal.teamID,
+                requestedModel: "",
+                status: 0,
+                outcome: .success,
+                totalMicros: 0
+            )
         self.monitoring.ingestAgentTaskOutcome(of: labels, succeeded: outcome == .success)
         return Report(taskID: taskID, outcome: outcome, totals: totals)
     }

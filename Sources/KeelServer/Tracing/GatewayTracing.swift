@@ -2,6 +2,7 @@ import Dispatch
 import HTTPTypes
 import Hummingbird
 import KeelCore
+import KeelStorage
 import Logging
 import OTel
 import ServiceLifecycle
@@ -147,6 +148,44 @@ final class GatewayTracing: Service, Sendable {
         case "mcp.tools/call": "execute_tool"
         default: operation
         }
+    }
+
+    /// An ended agent task as one span, from its start to its end: `invoke_agent {agent}`, with
+    /// `gen_ai.operation.name` `invoke_agent`, `gen_ai.agent.id`, the agent's version, the task's
+    /// id and outcome (a failed task's span has status error).
+    func recordTask(_ task: AgentTaskRow, agentID: String?, outcome: AgentTask.Outcome, endedAt: Int64) {
+        let agent = agentID ?? task.agentID
+        let start = UnixInstant(micros: task.startedAt ?? task.createdAt)
+        let span = self.tracer.startSpan(
+            agent.map { "invoke_agent \($0)" } ?? "invoke_agent",
+            context: .topLevel,
+            ofKind: .internal,
+            at: start
+        )
+        var attributes = SpanAttributes()
+        attributes[SpanAttributeName.operation] = "invoke_agent"
+        if let agent { attributes[SpanAttributeName.agentID] = agent }
+        if let version = task.agentVersion { attributes["gen_ai.agent.version"] = version }
+        attributes[SpanAttributeName.taskID] = task.id
+        attributes["keel.task.outcome"] = outcome.rawValue
+        if let team = task.teamID { attributes[SpanAttributeName.teamID] = team.rawValue }
+        span.attributes.merge(attributes)
+        if outcome == .failure {
+            span.attributes[SpanAttributeName.errorType] = "task_failed"
+            span.setStatus(SpanStatus(code: .error, message: "task_failed"))
+        }
+        span.end(at: UnixInstant(micros: max(endedAt, task.startedAt ?? task.createdAt)))
+    }
+
+    /// A point in time from Unix microseconds, for spans that did not start now.
+    struct UnixInstant: TracerInstant {
+        var nanosecondsSinceEpoch: UInt64
+
+        init(micros: Int64) {
+            self.nanosecondsSinceEpoch = UInt64(max(0, micros)) * 1_000
+        }
+
+        static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch }
     }
 
     /// The lines of `/metrics` about tracing.
