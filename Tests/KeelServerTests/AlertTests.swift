@@ -75,7 +75,9 @@ struct AlertTests {
                 configuration.recorder.flushIntervalMs = 5
             }) { keel in
                 for _ in 0..<3 {
-                    #expect(try await keel.post("/v1/chat/completions", json: chatBody("[sim status=500]")).status == 502)
+                    #expect(
+                        try await keel.post("/v1/chat/completions", json: chatBody("[sim status=500]")).status == 502
+                    )
                 }
                 // Fires within a few evaluation intervals: exactly one notification per webhook.
                 let deadline = ContinuousClock.now + .seconds(5)
@@ -85,7 +87,9 @@ struct AlertTests {
                 try await Task.sleep(for: .milliseconds(400))
                 let json = receiver.bodies("/hooks/json")
                 #expect(json.count == 1, "deduplicated while it keeps firing")
-                let firing = try #require(json.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+                let firing = try #require(
+                    json.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                )
                 #expect(firing["status"] as? String == "firing")
                 #expect(firing["rule"] as? String == "chat-errors")
                 #expect(firing["severity"] as? String == "page")
@@ -105,7 +109,9 @@ struct AlertTests {
                 while receiver.bodies("/hooks/json").count < 2 && ContinuousClock.now < resolvedBy {
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                let resolved = receiver.bodies("/hooks/json").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                let resolved = receiver.bodies("/hooks/json").last.flatMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
                 #expect(resolved?["status"] as? String == "resolved")
                 let after = try await keel.send(.GET, "/admin/v1/alerts")
                 #expect((after.json?["firing"] as? [Any])?.isEmpty == true)
@@ -126,10 +132,14 @@ struct AlertTests {
             Issue.record("expected a ConfigurationError")
         } catch let error as ConfigurationError {
             let keys = Set(error.issues.map(\.key))
-            #expect(keys.isSuperset(of: [
-                "monitoring.webhooks[0].url", "monitoring.webhooks[0].format", "monitoring.slos[0].target",
-                "monitoring.slos[1].threshold_ms", "monitoring.alerts[0].metric", "monitoring.alerts[1].window", "monitoring.alerts[2]",
-            ]), "\(keys)")
+            #expect(
+                keys.isSuperset(of: [
+                    "monitoring.webhooks[0].url", "monitoring.webhooks[0].format", "monitoring.slos[0].target",
+                    "monitoring.slos[1].threshold_ms", "monitoring.alerts[0].metric", "monitoring.alerts[1].window",
+                    "monitoring.alerts[2]",
+                ]),
+                "\(keys)"
+            )
         }
         let good = try KeelConfiguration.parse(
             yaml: """
@@ -141,8 +151,65 @@ struct AlertTests {
                 """,
             environment: [:]
         )
-        #expect(good.monitoring.rules.map(\.name) == ["availability-burn-rate-page", "availability-burn-rate-ticket", "fast-burn-rate-page", "fast-burn-rate-ticket", "slow", "jump"])
+        #expect(
+            good.monitoring.rules.map(\.name) == [
+                "availability-burn-rate-page", "availability-burn-rate-ticket", "fast-burn-rate-page",
+                "fast-burn-rate-ticket", "slow", "jump",
+            ]
+        )
         #expect(good.monitoring.rules.first { $0.name == "slow" }?.pendingFor == .seconds(120))
-        #expect(good.monitoring.rules.last?.condition == .rateOfChange(.errorRate(nil), window: .seconds(600), .above, 0.05))
+        #expect(
+            good.monitoring.rules.last?.condition == .rateOfChange(.errorRate(nil), window: .seconds(600), .above, 0.05)
+        )
+    }
+
+    @Test func aCallWaitingForAReviewerIsAnnouncedToTheWebhooksAndResolvedWithItsDecision() async throws {
+        try await Receiver.withRunning { receiverPort, receiver in
+            let parsed = try KeelConfiguration.parse(
+                yaml: """
+                    monitoring:
+                      webhooks:
+                        - { url: "http://127.0.0.1:\(receiverPort)/hooks/json" }
+                        - { url: "http://127.0.0.1:\(receiverPort)/hooks/slack", format: slack }
+                    """,
+                environment: [:]
+            )
+            try await TestKeel.run(configure: { $0.monitoring = parsed.monitoring }) { keel in
+                _ = try await keel.post("/v1/tasks", json: #"{"agent":"writer","id":"newsletter"}"#)
+                let asked = try await keel.post(
+                    "/v1/tasks/newsletter/escalations",
+                    json: #"{"question":"Send the newsletter to 40,000 people?"}"#,
+                    headers: [("x-keel-agent", "writer")]
+                )
+                let id = try #require(asked.json?["id"] as? String, "\(asked.body)")
+                func notifications() -> [[String: Any]] {
+                    receiver.bodies("/hooks/json").compactMap {
+                        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                    }
+                }
+                let deadline = ContinuousClock.now + .seconds(5)
+                while notifications().isEmpty && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                let firing = try #require(notifications().first)
+                #expect(firing["rule"] as? String == "approval_requested" && firing["status"] as? String == "firing")
+                #expect((firing["labels"] as? [String: Any])?["escalation"] as? String == id)
+                #expect((firing["summary"] as? String)?.contains("Send the newsletter") == true, "\(firing)")
+                #expect(receiver.bodies("/hooks/slack").first?.contains("approval_requested") == true)
+
+                _ = try await keel.post("/admin/v1/escalations/\(id)/deny", json: #"{"reason":"not on a Sunday"}"#)
+                while notifications().count < 2 && ContinuousClock.now < deadline + .seconds(5) {
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                let resolved = try #require(notifications().last)
+                #expect(resolved["status"] as? String == "resolved")
+                #expect((resolved["summary"] as? String)?.contains("is denied") == true, "\(resolved)")
+                let alerts = try await keel.send(.GET, "/admin/v1/alerts")
+                #expect(
+                    (alerts.json?["firing"] as? [[String: Any]])?.isEmpty == true,
+                    "resolved, no longer firing: \(alerts.body)"
+                )
+            }
+        }
     }
 }

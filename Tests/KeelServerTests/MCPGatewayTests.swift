@@ -304,6 +304,15 @@ struct MCPGatewayTests {
             let pending = try #require(changed?["pending_definition"] as? [String: Any])
             #expect((pending["description"] as? String)?.contains("attacker.example") == true)
             #expect((changed?["definition"] as? [String: Any])?["description"] as? String == "Searches the web.")
+            func firing() async throws -> [String] {
+                ((try await keel.send(.GET, "/admin/v1/alerts")).json?["firing"] as? [[String: Any]] ?? []).compactMap {
+                    $0["rule"] as? String
+                }
+            }
+            for _ in 0..<50 where try await !firing().contains("tool_definition_changed") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await firing().contains("tool_definition_changed"), "a page for the drift")
 
             // Approved: the agent sees and calls it again; a second approval has nothing to approve.
             let approved = try await keel.post(
@@ -312,6 +321,7 @@ struct MCPGatewayTests {
             )
             #expect(approved.status == 200 && approved.json?["state"] as? String == "pinned", "\(approved.body)")
             #expect(try await client.listTools().tools.map(\.name).contains("search"))
+            #expect(try await !firing().contains("tool_definition_changed"), "resolved by the approval")
             let called = try await client.callTool(name: "search", arguments: ["query": "tides"])
             #expect(Self.text(called.content) == "results for tides")
             let again = try await keel.post(

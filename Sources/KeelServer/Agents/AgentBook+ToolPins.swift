@@ -90,4 +90,24 @@ extension AgentBook {
     func pendingPin(agentID: String, server: String, tool: String) -> ToolPin? {
         self.withSnapshot { $0.pins[Self.pinKey(agentID, server, tool)].flatMap { $0.isPending ? $0 : nil } }
     }
+
+    /// Resolves the `tool_definition_changed` alert of `pin`, whose changed definition a reviewer
+    /// approved (the pin's digest is now the one the alert named).
+    func resolveChangedTool(_ pin: ToolPin, now: Int64) async {
+        guard let alerts = self.alerts else { return }
+        await alerts.deliver([
+            AlertNotification(
+                rule: "tool_definition_changed",
+                severity: .page,
+                status: .resolved,
+                labels: ["agent": pin.agentID, "server": pin.server, "tool": pin.tool, "pending_sha256": pin.sha256],
+                value: 0,
+                threshold: 0,
+                details: [:],
+                summary:
+                    "The new definition of tool '\(pin.tool)' of MCP server '\(pin.server)' was approved for agent '\(pin.agentID)'.",
+                startsAtMicros: now
+            )
+        ])
+    }
 }

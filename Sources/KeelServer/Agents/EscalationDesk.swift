@@ -256,7 +256,7 @@ final class EscalationDesk: Sendable {
         var labels = ["escalation": escalation.id, "agent": escalation.agentID, "kind": escalation.kind.rawValue]
         if let task = escalation.taskID { labels["task"] = task }
         if let tool = escalation.tool { labels["tool"] = (escalation.server.map { $0 + "/" } ?? "") + tool }
-        if status == .resolved { labels["decision"] = escalation.state.rawValue }
+        // The same labels firing and resolved: the alert service pairs them by their labels.
         let what =
             escalation.kind == .toolCall
             ? "Agent '\(escalation.agentID)' waits for approval to call '\(labels["tool"] ?? "")'"

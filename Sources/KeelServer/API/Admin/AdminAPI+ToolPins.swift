@@ -54,6 +54,7 @@ extension AdminAPI {
             )
         }
         try await book.reload()
+        await book.resolveChangedTool(pin, now: WallClock.unixMicros())
         return Gateway.json(Self.toolPinJSON(pin).jsonText)
     }
 }
