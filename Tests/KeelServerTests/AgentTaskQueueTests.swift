@@ -419,4 +419,53 @@ struct AgentTaskQueueTests {
             #expect(loops.contains { ($0["labels"] as? [String: Any])?["task"] as? String == "noisy-1" })
         }
     }
+
+    @Test func aTaskPausedOnItsBudgetIsAReviewersQuestionApprovedOrDenied() async throws {
+        try await TestKeel.run(configure: Self.fast) { keel in
+            _ = try await AgentRegistryTests.register(
+                keel,
+                #"{"id":"frugal","name":"Frugal","task_budget":{"steps":2},"on_budget_exceeded":"pause"}"#
+            )
+            let key = try await AgentRegistryTests.agentKey(keel, agent: "frugal")
+            func step() async throws -> Int {
+                try await AgentRegistryTests.call(
+                    keel,
+                    dialect: "openai",
+                    stream: false,
+                    key: key,
+                    headers: [("x-keel-task", "frugal-1")]
+                )
+                .status
+            }
+            func pendingBudget() async throws -> [String: Any] {
+                for _ in 0..<200 {
+                    let listed = try await keel.send(.GET, "/admin/v1/escalations?state=pending&task=frugal-1")
+                    if let found = (listed.json?["data"] as? [[String: Any]])?.first { return found }
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                Issue.record("no budget escalation")
+                return [:]
+            }
+            #expect(try await step() == 200)
+            #expect(try await step() == 200)
+            #expect(try await step() == 429, "the third step is past the budget: the task pauses")
+            let question = try await pendingBudget()
+            #expect(question["kind"] as? String == "budget" && question["tool"] as? String == "steps", "\(question)")
+            let id = try #require(question["id"] as? String)
+            let approved = try await keel.post("/admin/v1/escalations/\(id)/approve", json: #"{"reason":"worth it"}"#)
+            #expect(approved.json?["state"] as? String == "approved", "\(approved.body)")
+            let running = try await Self.waitForTask(keel, "frugal-1") { $0["state"] as? String == "running" }
+            #expect(
+                (running["budget"] as? [String: Any])?["steps"] as? Int == 4,
+                "the limit it reached, doubled: \(running)"
+            )
+            // Four steps now; three are used (the refused call is a step of the task too).
+            #expect(try await step() == 200)
+            #expect(try await step() == 429)
+            let again = try #require(try await pendingBudget()["id"] as? String)
+            #expect(again != id)
+            _ = try await keel.post("/admin/v1/escalations/\(again)/deny", json: #"{"reason":"enough"}"#)
+            _ = try await Self.waitForTask(keel, "frugal-1") { $0["state"] as? String == "failed" }
+        }
+    }
 }

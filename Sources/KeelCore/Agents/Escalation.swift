@@ -12,6 +12,9 @@ public struct Escalation: Sendable, Equatable {
         case toolCall = "tool_call"
         /// A question the agent asked.
         case question
+        /// A task that used a limit of its budget, paused (`on_budget_exceeded: pause`): approved,
+        /// the limit it reached is doubled and it runs on; denied or expired, it fails.
+        case budget
     }
 
     public enum State: String, Sendable, Codable, CaseIterable {

@@ -146,6 +146,30 @@ final class EscalationDesk: Sendable {
         return escalation
     }
 
+    /// Opens the question of a task paused on its `limit` (`steps`, `tool_calls`, `tokens`,
+    /// `cost`, `seconds`): the task is `awaiting_approval` already.
+    func openBudget(task: AgentTaskRow, limit: String, agent: Agent?) async throws {
+        let policy = agent?.approvals ?? ApprovalPolicy()
+        let now = WallClock.unixMicros()
+        let escalation = Escalation(
+            id: "esc_" + WallClock.newRequestID(startedAt: now).dropFirst(4),
+            kind: .budget,
+            agentID: task.agentID ?? "",
+            orgID: agent?.orgID ?? task.orgID,
+            teamID: agent?.teamID ?? task.teamID,
+            taskID: task.id,
+            tool: limit,
+            question:
+                "Task '\(task.id)' has used its budget of \(limit). Approve to double that limit and let it go on; deny to fail it.",
+            quorum: policy.quorum,
+            createdAt: now,
+            expiresAt: now + Int64(policy.timeoutSeconds) * 1_000_000
+        )
+        try await self.store.insert(escalation)
+        self.counters.withLock { $0.opened[.budget, default: 0] += 1 }
+        await self.notify(escalation, status: .firing)
+    }
+
     /// The escalation as it stands, a pending one past its deadline expired first.
     func current(id: String) async throws -> Escalation? {
         guard let escalation = try await self.store.escalation(id: id) else { return nil }
@@ -214,17 +238,55 @@ final class EscalationDesk: Sendable {
             counters.decisionSeconds[escalation.state, default: 0] += Double(decided - escalation.createdAt) / 1e6
         }
         if let task = escalation.taskID {
-            _ = try? await self.taskStore.transition(
-                task,
-                from: [.awaitingApproval],
-                to: .running,
-                reason: "escalation \(escalation.state.rawValue)",
-                now: decided
-            )
+            if escalation.kind == .budget {
+                try? await self.decideBudget(escalation, task: task, at: decided)
+            } else {
+                _ = try? await self.taskStore.transition(
+                    task,
+                    from: [.awaitingApproval],
+                    to: .running,
+                    reason: "escalation \(escalation.state.rawValue)",
+                    now: decided
+                )
+            }
             try? await self.tasks?.reload(now: WallClock.unixMicros())
         }
         await self.notify(escalation, status: .resolved)
         return escalation
+    }
+
+    /// A budget question decided: approved, the limit reached is doubled and the task runs on;
+    /// otherwise it fails.
+    private func decideBudget(_ escalation: Escalation, task: String, at: Int64) async throws {
+        guard escalation.state == .approved, let row = try await self.taskStore.row(task) else {
+            _ = try await self.taskStore.transition(
+                task,
+                from: [.awaitingApproval],
+                to: .failed,
+                reason: "task_budget_exceeded: \(escalation.state.rawValue) by review",
+                now: at
+            )
+            return
+        }
+        let agent = self.tasks?.agents?.snapshot.agents[escalation.agentID]
+        let current = TaskBudget.effective(row.budget, agent: agent)
+        var raised = TaskBudget()
+        switch escalation.tool {
+        case "steps": raised.steps = current.steps.map { $0 * 2 }
+        case "tool_calls": raised.toolCalls = current.toolCalls.map { $0 * 2 }
+        case "tokens": raised.tokens = current.tokens.map { $0 * 2 }
+        case "cost": raised.costNanos = current.costNanos.map { $0 * 2 }
+        case "seconds": raised.seconds = current.seconds.map { $0 * 2 }
+        default: break
+        }
+        _ = try await self.taskStore.change(task, budget: row.budget.overlaid(by: raised), priority: nil, now: at)
+        _ = try await self.taskStore.transition(
+            task,
+            from: [.awaitingApproval],
+            to: .running,
+            reason: "budget raised by review",
+            now: at
+        )
     }
 
     /// Reads the escalation until it is decided, expired, or the wait is cut.
@@ -260,7 +322,8 @@ final class EscalationDesk: Sendable {
         let what =
             escalation.kind == .toolCall
             ? "Agent '\(escalation.agentID)' waits for approval to call '\(labels["tool"] ?? "")'"
-            : "Agent '\(escalation.agentID)' asks: \(escalation.question?.prefix(200) ?? "")"
+            : escalation.question.map { "Agent '\(escalation.agentID)': \($0.prefix(200))" }
+                ?? "Agent '\(escalation.agentID)' asks."
         await alerts.deliver([
             AlertNotification(
                 rule: "approval_requested",

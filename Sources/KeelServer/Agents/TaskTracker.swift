@@ -12,6 +12,8 @@ import Synchronization
 ///
 /// Fed by the recorder with each batch of records before it is written (`observe`).
 final class TaskTracker: Service, Sendable {
+    /// Where a task paused on its budget waits for a reviewer.
+    let escalations: EscalationDesk?
     let store: any AgentTaskStore
     let book: TaskBook
     let agents: AgentBook?
@@ -37,8 +39,10 @@ final class TaskTracker: Service, Sendable {
         agents: AgentBook?,
         interval: Duration,
         lease: Int64,
+        escalations: EscalationDesk? = nil,
         logger: Logger
     ) {
+        self.escalations = escalations
         self.store = store
         self.book = book
         self.agents = agents
@@ -121,6 +125,13 @@ final class TaskTracker: Service, Sendable {
                 // (a minute at most) the decision waits.
                 if !applied, now - action.at < 60_000_000, try await self.store.row(action.taskID) == nil {
                     self.book.retry(action)
+                }
+                // Paused on its budget: a reviewer decides, like any other approval.
+                if applied, action.to == .awaitingApproval, action.reason.hasPrefix("task_budget_exceeded: "),
+                    let desk = self.escalations, let row = try await self.store.row(action.taskID)
+                {
+                    let agent = row.agentID.flatMap { self.agents?.snapshot.agents[$0] }
+                    try await desk.openBudget(task: row, limit: String(action.reason.dropFirst(22)), agent: agent)
                 }
             }
             for task in try await self.store.expireLeases(now: now) {

@@ -194,12 +194,20 @@ public final class KeelApp: Sendable {
             try await agentBook.reload()
             let taskBook = TaskBook(store: stores.agentTasks, agents: agentBook, alerts: alerts, logger: self.logger)
             try await taskBook.reload(now: WallClock.unixMicros())
+            let escalations = EscalationDesk(
+                store: stores.escalations,
+                taskStore: stores.agentTasks,
+                tasks: taskBook,
+                alerts: alerts,
+                logger: self.logger
+            )
             let taskTracker = TaskTracker(
                 store: stores.agentTasks,
                 book: taskBook,
                 agents: agentBook,
                 interval: .milliseconds(configuration.agents.syncIntervalMs),
                 lease: Int64(configuration.agents.taskLeaseSeconds) * 1_000_000,
+                escalations: escalations,
                 logger: self.logger
             )
             let recorder = RequestRecorder(
@@ -277,13 +285,6 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             try await policyBook.reload()
-            let escalations = EscalationDesk(
-                store: stores.escalations,
-                taskStore: stores.agentTasks,
-                tasks: taskBook,
-                alerts: alerts,
-                logger: self.logger
-            )
             let gateway = Gateway(
                 keyRing: keyRing,
                 registry: registry,

@@ -715,7 +715,7 @@ public enum KeelSchema {
                 -- Questions for humans: tool calls held for approval, and agents' own questions.
                 CREATE TABLE escalation (
                     id               TEXT PRIMARY KEY NOT NULL,
-                    kind             TEXT NOT NULL CHECK (kind IN ('tool_call', 'question')),
+                    kind             TEXT NOT NULL CHECK (kind IN ('tool_call', 'question', 'budget')),
                     state            TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired')),
                     agent_id         TEXT NOT NULL,
                     org_id           TEXT,
