@@ -258,7 +258,9 @@ final class EscalationDesk: Sendable {
     /// A budget question decided: approved, the limit reached is doubled and the task runs on;
     /// otherwise it fails.
     private func decideBudget(_ escalation: Escalation, task: String, at: Int64) async throws {
-        guard escalation.state == .approved, let row = try await self.taskStore.row(task) else {
+        // A task a reviewer extended or resumed meanwhile (PATCH, resume) is left as it is.
+        guard let row = try await self.taskStore.row(task), row.state == .awaitingApproval else { return }
+        guard escalation.state == .approved else {
             _ = try await self.taskStore.transition(
                 task,
                 from: [.awaitingApproval],
@@ -269,14 +271,14 @@ final class EscalationDesk: Sendable {
             return
         }
         let agent = self.tasks?.agents?.snapshot.agents[escalation.agentID]
-        let current = TaskBudget.effective(row.budget, agent: agent)
+        let effective = TaskBudget.effective(row.budget, agent: agent)
         var raised = TaskBudget()
         switch escalation.tool {
-        case "steps": raised.steps = current.steps.map { $0 * 2 }
-        case "tool_calls": raised.toolCalls = current.toolCalls.map { $0 * 2 }
-        case "tokens": raised.tokens = current.tokens.map { $0 * 2 }
-        case "cost": raised.costNanos = current.costNanos.map { $0 * 2 }
-        case "seconds": raised.seconds = current.seconds.map { $0 * 2 }
+        case "steps": raised.steps = effective.steps.map { $0 * 2 }
+        case "tool_calls": raised.toolCalls = effective.toolCalls.map { $0 * 2 }
+        case "tokens": raised.tokens = effective.tokens.map { $0 * 2 }
+        case "cost": raised.costNanos = effective.costNanos.map { $0 * 2 }
+        case "seconds": raised.seconds = effective.seconds.map { $0 * 2 }
         default: break
         }
         _ = try await self.taskStore.change(task, budget: row.budget.overlaid(by: raised), priority: nil, now: at)
