@@ -266,8 +266,9 @@ struct PostgresBackendTests {
                 logger: .quiet
             )
         }
-        // The pool alone would retry for 60 s; a loaded CI machine still answers well inside 30.
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // The pool alone would retry for 60 s; it fails well before (the full suite on two busy
+        // cores once took 31.9 s here, so the bound leaves room below the pool's 60).
+        #expect(ContinuousClock.now - started < .seconds(45))
     }
 
     @Test(.enabled(if: serverAvailable))
