@@ -473,6 +473,27 @@ struct MCPGatewayTests {
                 "\(answered.body)"
             )
 
+            // Each decision is an admin change in the audit log, with its reason.
+            var decisions: [[String: Any]] = []
+            let deadline = ContinuousClock.now + .seconds(10)
+            while decisions.count < 5, ContinuousClock.now < deadline {
+                decisions = try await PolicyAdminTests.adminChanges(keel).filter {
+                    ($0["action"] as? String)?.hasPrefix("escalations.") == true
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(
+                decisions.compactMap { $0["action"] as? String }.filter { $0 == "escalations.approve" }.count == 4,
+                "\(decisions)"
+            )
+            #expect(
+                decisions.contains {
+                    $0["action"] as? String == "escalations.deny"
+                        && ($0["summary"] as? [String: Any])?["reason"] as? String == "never delete prod"
+                },
+                "\(decisions)"
+            )
+
             let metrics = try await keel.send(.GET, "/metrics", key: nil)
             #expect(
                 metrics.body.contains(#"keel_escalation_decision_seconds_count{decision="approved"} 2"#),
