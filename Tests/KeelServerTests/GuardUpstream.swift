@@ -117,18 +117,7 @@ final class GuardUpstream: Sendable {
                 rest = rest.dropFirst(length)
             }
             let events = Self.streamEvents(pieces, dialect: dialect)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/event-stream"],
-                body: ResponseBody { writer in
-                    for event in events {
-                        try await writer.write(ByteBuffer(string: event))
-                        // Apart, so the gateway reads them as they come, not as one chunk.
-                        try await Task.sleep(for: .milliseconds(2))
-                    }
-                    try await writer.finish(nil)
-                }
-            )
+            return Self.stream(events)
         }
         return Self.json(Self.completeBody(answer, dialect: dialect))
     }
@@ -142,7 +131,13 @@ final class GuardUpstream: Sendable {
         let text = try String(contentsOf: url, encoding: .utf8)
         guard stream else { return Self.json(text) }
         let events = text.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { $0 + "\n\n" }
-        return Response(
+        return Self.stream(events)
+    }
+
+    /// An SSE answer of `events`, one write each, 2 ms apart: the gateway reads them as they come,
+    /// not as one chunk.
+    static func stream(_ events: [String]) -> Response {
+        Response(
             status: .ok,
             headers: [.contentType: "text/event-stream"],
             body: ResponseBody { writer in

@@ -130,7 +130,10 @@ public struct StreamedToolCalls: Sendable {
     public mutating func read(_ data: UnsafeRawBufferPointer) {
         switch self.dialect {
         case .anthropic:
-            guard ByteSearch.firstIndex(of: "content_block", in: data) != nil,
+            // A call's start, or a piece of its arguments: text deltas are not parsed.
+            guard
+                ByteSearch.firstIndex(of: "content_block_start", in: data) != nil
+                    || ByteSearch.firstIndex(of: "input_json_delta", in: data) != nil,
                 let event = try? JSONValue(parsing: data),
                 let index = event["index"]?.int
             else { return }

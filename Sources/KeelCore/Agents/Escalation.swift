@@ -157,13 +157,6 @@ public struct ApprovalPolicy: Sendable, Equatable, Codable {
 /// SHA-256 in lowercase hex.
 public enum SHA256Hex {
     public static func of(_ bytes: some Collection<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in SHA256.hash(data: Array(bytes)) {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        HexCoding.encode(SHA256.hash(data: Array(bytes)))
     }
 }

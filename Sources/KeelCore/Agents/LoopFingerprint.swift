@@ -72,57 +72,17 @@ public enum LoopFingerprint {
         return calls.isEmpty ? nil : calls
     }
 
-    /// The byte ranges of the elements of a JSON array (already validated), in one pass.
+    /// The byte ranges of the elements of a JSON array (already validated), in one pass; empty
+    /// when it is not an array.
     static func elements(of array: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var reader = JSONReader(array)
         var ranges: [Range<Int>] = []
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var start: Int?
-        for offset in 0..<array.count {
-            let byte = array[offset]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""):
-                inString = true
-                if depth == 1, start == nil { start = offset }
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                if depth == 1, start == nil { start = offset }
-                depth += 1
-            case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                depth -= 1
-                if depth == 0, let first = start {
-                    ranges.append(first..<Self.trimmed(array, first, offset))
-                    start = nil
-                }
-            case UInt8(ascii: ","):
-                if depth == 1, let first = start {
-                    ranges.append(first..<Self.trimmed(array, first, offset))
-                    start = nil
-                }
-            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
-                break
-            default:
-                if depth == 1, start == nil { start = offset }
-            }
+        do {
+            try reader.enterArray()
+            while try reader.nextElement() { ranges.append(try reader.skipValue()) }
+        } catch {
+            return []
         }
         return ranges
-    }
-
-    /// The end of an element that runs from `start` up to `end` (exclusive), without trailing
-    /// whitespace.
-    private static func trimmed(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int {
-        var end = end
-        while end > start, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[end - 1]) { end -= 1 }
-        return end
     }
 }

@@ -61,8 +61,15 @@ struct EscalationAPI: Sendable {
     /// `GET /admin/v1/escalations/{id}`.
     func show(_ request: Request, id: String) async throws -> Response {
         let caller = try self.admin.authenticate(request, .read, .agent)
-        guard let escalation = try await self.desk.current(id: id) else { throw KeelError.notFound("No escalation with id '\(id)'.") }
-        try self.admin.require(caller, .read, .agent, in: AdminScope(orgID: escalation.orgID, teamID: escalation.teamID))
+        guard let escalation = try await self.desk.current(id: id) else {
+            throw KeelError.notFound("No escalation with id '\(id)'.")
+        }
+        try self.admin.require(
+            caller,
+            .read,
+            .agent,
+            in: AdminScope(orgID: escalation.orgID, teamID: escalation.teamID)
+        )
         return Gateway.json(Self.json(escalation).jsonText)
     }
 
@@ -73,8 +80,17 @@ struct EscalationAPI: Sendable {
         guard let escalation = try await self.desk.store.escalation(id: id) else {
             throw KeelError.notFound("No escalation with id '\(id)'.")
         }
-        try self.admin.require(caller, .update, .agent, in: AdminScope(orgID: escalation.orgID, teamID: escalation.teamID))
-        let body = try JSONValue.object(try await request.body.collect(upTo: 64 << 10), allowEmpty: true, shape: "reason")
+        try self.admin.require(
+            caller,
+            .update,
+            .agent,
+            in: AdminScope(orgID: escalation.orgID, teamID: escalation.teamID)
+        )
+        let body = try JSONValue.object(
+            try await request.body.collect(upTo: 64 << 10),
+            allowEmpty: true,
+            shape: "reason"
+        )
         let reason = try body.optionalString("reason")
         if !approve, (reason ?? "").isEmpty {
             throw KeelError.invalidRequest("A denial needs a 'reason' the agent can act on.", param: "reason")
@@ -94,17 +110,27 @@ struct EscalationAPI: Sendable {
         guard let question = try body.optionalString("question"), !question.isEmpty else {
             throw KeelError.invalidRequest("An escalation needs a 'question' for the reviewer.", param: "question")
         }
-        guard let task = try await self.desk.taskStore.row(taskID) else { throw KeelError.notFound("No task '\(taskID)'.") }
-        let agentID = try self.agentID(of: principal, request: request) ?? task.agentID
+        guard let task = try await self.desk.taskStore.row(taskID) else {
+            throw KeelError.notFound("No task '\(taskID)'.")
+        }
+        let agentID = try Gateway.agentID(of: request, principal: principal) ?? task.agentID
         guard let agentID else {
             throw KeelError.invalidRequest("Name the agent that asks ('x-keel-agent').", param: "x-keel-agent")
         }
         if let owner = task.agentID, owner != agentID {
-            throw KeelError.agentScopeViolation("Task '\(taskID)' belongs to the agent '\(owner)'.", param: "x-keel-agent")
+            throw KeelError.agentScopeViolation(
+                "Task '\(taskID)' belongs to the agent '\(owner)'.",
+                param: "x-keel-agent"
+            )
         }
         let agent = self.gateway.agents?.snapshot.agents[agentID]
         let escalation = try await self.desk.ask(
-            agentID: agentID, taskID: taskID, question: question, principal: principal, agent: agent)
+            agentID: agentID,
+            taskID: taskID,
+            question: question,
+            principal: principal,
+            agent: agent
+        )
         return Gateway.json(Self.json(escalation).jsonText, status: .created)
     }
 
@@ -114,8 +140,10 @@ struct EscalationAPI: Sendable {
         let principal = try self.gateway.authenticate(request)
         let wait = request.uri.queryParameters["wait"].flatMap { Int($0) }.map { min(max($0, 0), 60) } ?? 0
         let deadline = ContinuousClock.now + .seconds(wait)
-        guard var escalation = try await self.desk.current(id: id) else { throw KeelError.notFound("No escalation with id '\(id)'.") }
-        if let agentID = try self.agentID(of: principal, request: request), agentID != escalation.agentID {
+        guard var escalation = try await self.desk.current(id: id) else {
+            throw KeelError.notFound("No escalation with id '\(id)'.")
+        }
+        if let agentID = try Gateway.agentID(of: request, principal: principal), agentID != escalation.agentID {
             throw KeelError.notFound("No escalation with id '\(id)'.")
         }
         if !principal.isAdmin, let team = principal.teamID, let owner = escalation.teamID, team != owner {
@@ -127,18 +155,6 @@ struct EscalationAPI: Sendable {
             escalation = next
         }
         return Gateway.json(Self.json(escalation).jsonText)
-    }
-
-    /// The agent a data-plane key speaks for: its binding, else `x-keel-agent`.
-    private func agentID(of principal: Principal, request: Request) throws -> String? {
-        let named = try AgentTask.validatedID(request.headers[.keelAgent], name: "x-keel-agent")
-        if let bound = principal.agentID {
-            if let named, named != bound {
-                throw KeelError.agentScopeViolation("This key belongs to the agent '\(bound)'; it cannot act as '\(named)'.")
-            }
-            return bound
-        }
-        return named
     }
 
     /// `{id, object, kind, state, agent, team, task, server, tool, arguments_sha256, arguments,

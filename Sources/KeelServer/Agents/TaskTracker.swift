@@ -127,11 +127,26 @@ final class TaskTracker: Service, Sendable {
                     self.book.retry(action)
                 }
                 // Paused on its budget: a reviewer decides, like any other approval.
-                if applied, action.to == .awaitingApproval, action.reason.hasPrefix("task_budget_exceeded: "),
-                    let desk = self.escalations, let row = try await self.store.row(action.taskID)
+                let budgetPrefix = "task_budget_exceeded: "
+                if applied, action.to == .awaitingApproval, action.reason.hasPrefix(budgetPrefix),
+                    let desk = self.escalations
                 {
-                    let agent = row.agentID.flatMap { self.agents?.snapshot.agents[$0] }
-                    try await desk.openBudget(task: row, limit: String(action.reason.dropFirst(22)), agent: agent)
+                    // The pause is stored: a failure here costs the reviewers' notice, not the round.
+                    do {
+                        if let row = try await self.store.row(action.taskID) {
+                            let agent = row.agentID.flatMap { self.agents?.snapshot.agents[$0] }
+                            try await desk.openBudget(
+                                task: row,
+                                limit: String(action.reason.dropFirst(budgetPrefix.count)),
+                                agent: agent
+                            )
+                        }
+                    } catch {
+                        self.logger.warning(
+                            "A task paused on its budget could not be put to reviewers",
+                            metadata: ["keel.task.id": "\(action.taskID)", "error.type": "\(type(of: error))"]
+                        )
+                    }
                 }
             }
             for task in try await self.store.expireLeases(now: now) {

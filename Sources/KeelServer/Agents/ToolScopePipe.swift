@@ -107,9 +107,12 @@ struct ToolScopePipe: StreamPipe {
         guard self.refusal == nil else { return ByteBuffer() }
         let (dialect, agent, scoped, gates) = (self.dialect, self.agent, self.agent.tools != nil, self.agent.approvals)
         var refusal: KeelError?
+        // Moved out while the framer (also ours) reads, so that writing them copies nothing.
         var holding = self.holding
-        var held = self.held
-        var calls = self.calls
+        var held = ByteBuffer()
+        swap(&held, &self.held)
+        var calls = StreamedToolCalls(dialect: dialect)
+        swap(&calls, &self.calls)
         let screen: SSEEventFramer.EventHandler = { event in
             guard refusal == nil else { return false }
             let started = CalledTools.calls(inEvent: event.data, dialect: dialect)

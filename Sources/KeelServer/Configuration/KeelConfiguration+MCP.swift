@@ -40,8 +40,8 @@ extension KeelConfiguration {
     }
 
     /// Reads `mcp:` {`servers`: [{`name`, `url`, `headers` (mapping, secret), `timeout_ms`
-    /// (300000, 100 to 3600000), `tls_ca_file`}]}; names are unique, letters, digits, `.`, `_`
-    /// and `-`; URLs are `http(s)://host[:port][/path]`.
+    /// (300000, 100 to 3600000), `tls_ca_file`}]}; names are unique ``ChosenID``s
+    /// (letters, digits, `.`, `_`, `-`); URLs are `http(s)://host[:port][/path]`.
     static func readMCP(_ node: ConfigNode) -> MCP {
         node.expectKeys(["servers"])
         var servers: [MCPServer] = []
@@ -50,10 +50,10 @@ extension KeelConfiguration {
             guard let name = entry.child("name").requiredString(), let url = entry.child("url").requiredString() else {
                 continue
             }
-            guard Self.isValidMCPServerName(name) else {
+            guard ChosenID.isValid(name) else {
                 entry.context.report(
                     entry.child("name").path,
-                    "must be 1 to 64 letters, digits, '.', '_' or '-', got '\(name)'"
+                    "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, got '\(name)'"
                 )
                 continue
             }
@@ -85,15 +85,5 @@ extension KeelConfiguration {
             )
         }
         return MCP(servers: servers)
-    }
-
-    /// 1 to 64 letters, digits, `.`, `_` or `-`.
-    static func isValidMCPServerName(_ name: String) -> Bool {
-        (1...64).contains(name.utf8.count)
-            && name.utf8.allSatisfy { byte in
-                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                    || byte == 0x2E || byte == 0x5F
-                    || byte == 0x2D
-            }
     }
 }

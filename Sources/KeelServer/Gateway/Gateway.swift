@@ -186,20 +186,9 @@ public final class Gateway: Sendable {
         principal: Principal,
         to record: inout RequestRecord
     ) throws(KeelError) -> AgentTask.Outcome? {
-        let named = try AgentTask.validatedID(request.headers[.keelAgent], name: "x-keel-agent")
-        if let bound = principal.agentID {
-            // The key is the agent's: it cannot speak for another one.
-            if let named, named != bound {
-                record.agentID = bound
-                throw .agentScopeViolation(
-                    "This key belongs to the agent '\(bound)'; it cannot act as '\(named)'.",
-                    param: "x-keel-agent"
-                )
-            }
-            record.agentID = bound
-        } else {
-            record.agentID = named
-        }
+        // A bound key's requests are its agent's, refused or not.
+        record.agentID = principal.agentID
+        record.agentID = try Self.agentID(of: request, principal: principal)
         record.taskID = try AgentTask.validatedID(request.headers[.keelTask], name: "x-keel-task")
         let outcome = try AgentTask.validatedOutcome(request.headers[.keelTaskOutcome], name: "x-keel-task-outcome")
         if outcome != nil, record.taskID == nil {
@@ -209,6 +198,24 @@ public final class Gateway: Sendable {
             )
         }
         return outcome
+    }
+
+    /// The agent a request speaks for: its key's when the key is bound to one, else the one
+    /// `x-keel-agent` names.
+    ///
+    /// - Throws: 403 `agent_scope_violation` when a bound key names another agent; 400 for an
+    ///   id that is not 1–128 printable ASCII characters.
+    static func agentID(of request: Request, principal: Principal) throws(KeelError) -> String? {
+        let named = try AgentTask.validatedID(request.headers[.keelAgent], name: "x-keel-agent")
+        guard let bound = principal.agentID else { return named }
+        // The key is the agent's: it cannot speak for another one.
+        if let named, named != bound {
+            throw .agentScopeViolation(
+                "This key belongs to the agent '\(bound)'; it cannot act as '\(named)'.",
+                param: "x-keel-agent"
+            )
+        }
+        return bound
     }
 
     /// Fills in a failure, settles the request's reservations, ends its trace and hands the

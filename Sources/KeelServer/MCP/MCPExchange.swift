@@ -26,7 +26,8 @@ struct MCPExchange: Sendable {
     let screen: (@Sendable (ByteBuffer) -> ContentGuard.Screening)?
     let trace: RequestTrace?
     let flight: AgentFlight?
-    let recorder: RequestRecorder
+    /// Records the exchange (its recorder, its failure rules).
+    let gateway: Gateway
 
     /// An exchange that failed after its record was written: the response to send.
     struct Failure: Error {
@@ -180,7 +181,7 @@ struct MCPExchange: Sendable {
             }
             try? await writer.finish(nil)
             self.trace?.end(record)
-            await self.recorder.record(record)
+            await self.gateway.recorder.record(record)
         }
     }
 
@@ -205,11 +206,13 @@ struct MCPExchange: Sendable {
 
     /// Records `error` and returns the response the client gets for it.
     private func fail(_ record: inout RequestRecord, _ error: KeelError) async -> Failure {
-        let halted = self.flight?.haltError != nil
-        record.status = error.httpStatus
-        record.outcome = error.code == .clientDisconnected || halted ? .cancelled : .error
-        record.errorClass = error.metricLabel
-        await self.finish(record)
+        await self.gateway.recordFailure(
+            &record,
+            error: error,
+            started: self.started,
+            trace: self.trace,
+            inFlight: self.flight?.haltError != nil
+        )
         return Failure(response: MCPGateway.errorResponse(error, ids: self.requestIDs, requestID: record.id.rawValue))
     }
 
@@ -217,7 +220,7 @@ struct MCPExchange: Sendable {
         var record = record
         record.totalMicros = (ContinuousClock.now - self.started).microseconds
         self.trace?.end(record)
-        await self.recorder.record(record)
+        await self.gateway.recorder.record(record)
     }
 }
 

@@ -114,13 +114,15 @@ final class MCPGateway: Sendable {
             // content rules: the policies of the key's org, team and key that name no model.
             var screen: (@Sendable (ByteBuffer) -> ContentGuard.Screening)?
             let policy =
-                self.gateway.policies?.currentIfAny?.effective(
+                calls.isEmpty
+                ? EffectivePolicy([])
+                : self.gateway.policies?.currentIfAny?.effective(
                     org: principal.orgID,
                     team: principal.teamID,
                     key: principal.keyID,
                     model: ""
                 ) ?? EffectivePolicy([])
-            if !calls.isEmpty, !policy.rules.isEmpty {
+            if !policy.rules.isEmpty {
                 let (contentGuard, maxDepth) = (self.gateway.contentGuard, self.gateway.limits.maxJSONDepth)
                 screen = { message in
                     contentGuard.screen(
@@ -141,7 +143,7 @@ final class MCPGateway: Sendable {
                 screen: screen,
                 trace: trace,
                 flight: flight,
-                recorder: self.gateway.recorder
+                gateway: self.gateway
             )
             return try await exchange.run(body: body, forwarded: Self.forwardedHeaders(request))
         } catch let failure as MCPExchange.Failure {

@@ -128,12 +128,7 @@ struct AdminAPI: Sendable {
             let random = UUID().uuidString.lowercased().replacing("-", with: "")
             return prefix + String(random.prefix(16))
         }
-        let allowed = chosen.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2E || byte == 0x5F || byte == 0x2D
-        }
-        guard allowed, (1...64).contains(chosen.utf8.count), let first = chosen.first, first.isLetter || first.isNumber
-        else {
+        guard ChosenID.isValid(chosen) else {
             throw .invalidRequest(
                 "Invalid 'id': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
                 param: "id"
