@@ -12,9 +12,18 @@ struct AdminTests {
             // Bindings set through the API name existing rows.
             #expect(try await keel.post("/admin/v1/keys", json: #"{"team":"search"}"#).status == 400)
             #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/projects", json: #"{"id":"ranking","team":"search","name":"Ranking"}"#).status == 201)
-            let created = try await keel.post("/admin/v1/keys", json: #"{"team":"search","project":"ranking","models":["keel-sim-chat"],"expires_in":"30d"}"#)
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status
+                    == 201
+            )
+            #expect(
+                try await keel.post("/admin/v1/projects", json: #"{"id":"ranking","team":"search","name":"Ranking"}"#)
+                    .status == 201
+            )
+            let created = try await keel.post(
+                "/admin/v1/keys",
+                json: #"{"team":"search","project":"ranking","models":["keel-sim-chat"],"expires_in":"30d"}"#
+            )
             #expect(created.status == 201)
             let key = try #require(created.json?["key"] as? String)
             let id = try #require(created.json?["id"] as? String)
@@ -26,7 +35,11 @@ struct AdminTests {
 
             let ok = try await keel.post("/v1/chat/completions", json: chatBody("as a team key"), key: key)
             #expect(ok.status == 200)
-            let notAllowed = try await keel.post("/v1/embeddings", json: #"{"model":"keel-sim-embed","input":"x"}"#, key: key)
+            let notAllowed = try await keel.post(
+                "/v1/embeddings",
+                json: #"{"model":"keel-sim-embed","input":"x"}"#,
+                key: key
+            )
             #expect(notAllowed.status == 404)
             let models = try await keel.send(.GET, "/v1/models", key: key)
             #expect((models.json?["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["keel-sim-chat"])
@@ -44,7 +57,9 @@ struct AdminTests {
             let page = try await keel.send(.GET, "/admin/v1/requests?team=search")
             let rows = try #require(page.json?["data"] as? [[String: Any]])
             #expect(rows.count == 2)
-            #expect(rows.allSatisfy { $0["team_id"] as? String == "search" && $0["project_id"] as? String == "ranking" })
+            #expect(
+                rows.allSatisfy { $0["team_id"] as? String == "search" && $0["project_id"] as? String == "ranking" }
+            )
         }
     }
 
@@ -55,11 +70,14 @@ struct AdminTests {
             }
             _ = try await keel.post("/v1/chat/completions", json: chatBody("x", model: "nope"))
             // Records are written off the request path; wait until they are stored.
-            for _ in 0..<200 where keel.app.recordsWritten < 8 { try await Task.sleep(for: .milliseconds(10)) }
+            try await keel.waitForRecords(8)
             var seen: [String] = []
             var cursor: String?
             repeat {
-                let page = try await keel.send(.GET, "/admin/v1/requests?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                let page = try await keel.send(
+                    .GET,
+                    "/admin/v1/requests?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
+                )
                 #expect(page.status == 200)
                 seen += (page.json?["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
                 cursor = page.json?["next_cursor"] as? String

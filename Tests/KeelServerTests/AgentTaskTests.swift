@@ -9,18 +9,21 @@ import Testing
 struct AgentTaskTests {
     /// Waits until the recorder has written `count` records (they are written off the request path).
     static func waitForRecords(_ keel: TestGateway, _ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while keel.app.recordsWritten < count && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(keel.app.recordsWritten >= count)
+        #expect(
+            try await keel.waitForRecords(count),
+            "only \(keel.app.recordsWritten) of \(count) records were written"
+        )
     }
 
     @Test func agentAndTaskHeadersAreRecordedShownAndFilterable() async throws {
         try await TestKeel.run { keel in
             let headers = { (agent: String, task: String) in [("x-keel-agent", agent), ("x-keel-task", task)] }
             for (agent, task) in [("planner", "task 1/a"), ("planner", "task 1/a"), ("coder", "t-2")] {
-                let response = try await keel.post("/v1/chat/completions", json: chatBody(task), headers: headers(agent, task))
+                let response = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody(task),
+                    headers: headers(agent, task)
+                )
                 #expect(response.status == 200, "\(response.body)")
             }
             #expect(try await keel.post("/v1/chat/completions", json: chatBody("untracked")).status == 200)
@@ -29,11 +32,17 @@ struct AgentTaskTests {
             let byTask = try await keel.send(.GET, "/admin/v1/requests?task=task%201%2Fa")
             let rows = try #require(byTask.json?["data"] as? [[String: Any]], "\(byTask.body)")
             #expect(rows.count == 2)
-            #expect(rows.allSatisfy { $0["agent_id"] as? String == "planner" && $0["task_id"] as? String == "task 1/a" })
-            let byAgent = try #require(try await keel.send(.GET, "/admin/v1/requests?agent=coder").json?["data"] as? [[String: Any]])
+            #expect(
+                rows.allSatisfy { $0["agent_id"] as? String == "planner" && $0["task_id"] as? String == "task 1/a" }
+            )
+            let byAgent = try #require(
+                try await keel.send(.GET, "/admin/v1/requests?agent=coder").json?["data"] as? [[String: Any]]
+            )
             #expect(byAgent.map { $0["task_id"] as? String } == ["t-2"])
             let both = try #require(
-                try await keel.send(.GET, "/admin/v1/requests?agent=coder&task=task%201%2Fa").json?["data"] as? [[String: Any]])
+                try await keel.send(.GET, "/admin/v1/requests?agent=coder&task=task%201%2Fa").json?["data"]
+                    as? [[String: Any]]
+            )
             #expect(both.isEmpty)
             let all = try #require(try await keel.send(.GET, "/admin/v1/requests").json?["data"] as? [[String: Any]])
             #expect(all.count == 4)
@@ -67,13 +76,16 @@ struct AgentTaskTests {
             let anthropic = try await keel.post(
                 "/v1/messages",
                 json: #"{"model":"keel-sim-chat","max_tokens":8,"messages":[{"role":"user","content":"x"}]}"#,
-                headers: invalid.pairs + [("anthropic-version", "2023-06-01")])
+                headers: invalid.pairs + [("anthropic-version", "2023-06-01")]
+            )
             #expect(anthropic.status == 400)
             #expect(anthropic.body.contains(#""type":"invalid_request_error""#), "\(anthropic.body)")
             await keel.shutdown()
             let records = try await keel.records()
             #expect(records.count == 2)
-            #expect(records.allSatisfy { $0.status == 400 && $0.errorClass == "invalid_request" && $0.taskOutcome == nil })
+            #expect(
+                records.allSatisfy { $0.status == 400 && $0.errorClass == "invalid_request" && $0.taskOutcome == nil }
+            )
         }
     }
 
@@ -94,8 +106,13 @@ struct AgentTaskTests {
                 configuration.recorder.flushIntervalMs = 5
             }) { keel in
                 #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
-                #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status == 201)
-                let key = try #require(try await keel.post("/admin/v1/keys", json: #"{"team":"search"}"#).json?["key"] as? String)
+                #expect(
+                    try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#)
+                        .status == 201
+                )
+                let key = try #require(
+                    try await keel.post("/admin/v1/keys", json: #"{"team":"search"}"#).json?["key"] as? String
+                )
                 func chat(_ task: String, outcome: String? = nil) async throws -> TestResponse {
                     var headers = [("x-keel-agent", "planner"), ("x-keel-task", task)]
                     if let outcome { headers.append(("x-keel-task-outcome", outcome)) }
@@ -110,11 +127,21 @@ struct AgentTaskTests {
                 #expect(try await chat("c").status == 200)
                 #expect(try await chat("c").status == 200)
                 try await Self.waitForRecords(keel, 5)
-                let b = try await keel.post("/v1/tasks/b/outcome", json: #"{"outcome":"success","agent":"planner"}"#, key: key)
+                let b = try await keel.post(
+                    "/v1/tasks/b/outcome",
+                    json: #"{"outcome":"success","agent":"planner"}"#,
+                    key: key
+                )
                 #expect(b.status == 200, "\(b.body)")
                 #expect(b.json?["task_id"] as? String == "b" && b.json?["outcome"] as? String == "success")
                 #expect(b.json?["requests"] as? Int == 1)
-                let c = try await keel.send(.POST, "/v1/tasks/c/outcome", body: #"{"outcome":"failure"}"#, key: nil, headers: [("x-api-key", key)])
+                let c = try await keel.send(
+                    .POST,
+                    "/v1/tasks/c/outcome",
+                    body: #"{"outcome":"failure"}"#,
+                    key: nil,
+                    headers: [("x-api-key", key)]
+                )
                 #expect(c.status == 200, "\(c.body)")
                 #expect(c.json?["requests"] as? Int == 2)
                 let cost = try #require(c.json?["cost_usd"] as? String)
@@ -127,14 +154,27 @@ struct AgentTaskTests {
                 let viaHeader = try await chat("a", outcome: "failure")
                 #expect(viaHeader.status == 409, "\(viaHeader.body)")
                 #expect(try await chat("c", outcome: "success").status == 409)
-                #expect(try await keel.post("/v1/tasks/a/outcome", json: #"{"outcome":"failure"}"#, key: key).status == 409)
+                #expect(
+                    try await keel.post("/v1/tasks/a/outcome", json: #"{"outcome":"failure"}"#, key: key).status == 409
+                )
 
-                #expect(try await keel.post("/v1/tasks/d/outcome", json: #"{"outcome":"success"}"#, key: "sk-unknown").status == 401)
-                #expect(try await keel.post("/v1/tasks/d/outcome", json: #"{"outcome":"success"}"#, key: nil).status == 401)
+                #expect(
+                    try await keel.post("/v1/tasks/d/outcome", json: #"{"outcome":"success"}"#, key: "sk-unknown")
+                        .status == 401
+                )
+                #expect(
+                    try await keel.post("/v1/tasks/d/outcome", json: #"{"outcome":"success"}"#, key: nil).status == 401
+                )
                 let badOutcome = try await keel.post("/v1/tasks/d/outcome", json: #"{"outcome":"done"}"#, key: key)
-                #expect(badOutcome.status == 400 && badOutcome.body.contains(#""param":"outcome""#), "\(badOutcome.body)")
+                #expect(
+                    badOutcome.status == 400 && badOutcome.body.contains(#""param":"outcome""#),
+                    "\(badOutcome.body)"
+                )
                 let badAgent = try await keel.post(
-                    "/v1/tasks/d/outcome", json: #"{"outcome":"success","agent":"\#(String(repeating: "x", count: 129))"}"#, key: key)
+                    "/v1/tasks/d/outcome",
+                    json: #"{"outcome":"success","agent":"\#(String(repeating: "x", count: 129))"}"#,
+                    key: key
+                )
                 #expect(badAgent.status == 400 && badAgent.body.contains(#""param":"agent""#), "\(badAgent.body)")
 
                 // Three tasks, two succeeded.
@@ -154,7 +194,10 @@ struct AgentTaskTests {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 let firing = try #require(
-                    receiver.bodies("/hooks/json").first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+                    receiver.bodies("/hooks/json").first.flatMap {
+                        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                    }
+                )
                 #expect(firing["status"] as? String == "firing")
                 #expect(firing["rule"] as? String == "agents-failing")
                 #expect((firing["labels"] as? [String: Any])?["team"] as? String == "search")
@@ -164,7 +207,11 @@ struct AgentTaskTests {
                 await keel.shutdown()
                 let records = try await keel.records()
                 #expect(records.count == 7)
-                #expect(records.filter { $0.taskOutcome != nil }.map { [$0.taskID, $0.taskOutcome?.rawValue] } == [["a", "success"]])
+                #expect(
+                    records.filter { $0.taskOutcome != nil }.map { [$0.taskID, $0.taskOutcome?.rawValue] } == [
+                        ["a", "success"]
+                    ]
+                )
                 #expect(records.filter { $0.status == 409 }.count == 2)
                 #expect(records.allSatisfy { $0.agentID == "planner" && $0.teamID == "search" })
             }

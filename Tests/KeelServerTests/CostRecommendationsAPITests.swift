@@ -7,7 +7,10 @@ import Testing
 
 @Suite("GET /admin/v1/costs/recommendations")
 struct CostRecommendationsAPITests {
-    static let system = String(repeating: "You answer questions about the product catalog, briefly and politely. ", count: 120)
+    static let system = String(
+        repeating: "You answer questions about the product catalog, briefly and politely. ",
+        count: 120
+    )
 
     @Test func shortPromptsGetACheaperModelAndRepeatedPromptsPromptCachingInTheCallersScope() async throws {
         try await TestKeel.run(configure: { configuration in
@@ -15,8 +18,13 @@ struct CostRecommendationsAPITests {
             configuration.prices["keel-sim-mini"] = ModelPrice(usd: "0.10", "0.40")
         }) { keel in
             #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"ads","org":"acme","name":"Ads"}"#).status == 201)
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status
+                    == 201
+            )
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"ads","org":"acme","name":"Ads"}"#).status == 201
+            )
             func key(_ json: String) async throws -> String {
                 let created = try await keel.post("/admin/v1/keys", json: json)
                 #expect(created.status == 201, "\(created.body)")
@@ -29,27 +37,40 @@ struct CostRecommendationsAPITests {
 
             // Search: short questions, no tools.
             for index in 0..<20 {
-                let response = try await keel.post("/v1/chat/completions", json: chatBody("What is item \(index)?"), key: search)
+                let response = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody("What is item \(index)?"),
+                    key: search
+                )
                 #expect(response.status == 200)
             }
             // Ads: the same long system prompt and tools every time, never read from a cache.
             let tools = #""tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object"}}}]"#
             for index in 0..<12 {
-                let body = #"{"model":"keel-sim-chat",\#(tools),"messages":[{"role":"system","content":"\#(Self.system)"},"#
+                let body =
+                    #"{"model":"keel-sim-chat",\#(tools),"messages":[{"role":"system","content":"\#(Self.system)"},"#
                     + #"{"role":"user","content":"Write an ad for item \#(index)."}]}"#
                 let response = try await keel.post("/v1/chat/completions", json: body, key: ads)
                 #expect(response.status == 200, "\(response.body)")
             }
-            for _ in 0..<300 where keel.app.recordsWritten < 32 { try await Task.sleep(for: .milliseconds(10)) }
+            try await keel.waitForRecords(32)
 
             let answer = try await keel.send(.GET, "/admin/v1/costs/recommendations")
             #expect(answer.status == 200, "\(answer.body)")
             let data = try #require(answer.json?["data"] as? [[String: Any]])
-            #expect(Set(data.map { "\($0["kind"] ?? "")@\($0["scope"] ?? "")" }) == ["cheaper_model@search", "prompt_caching@ads"])
+            #expect(
+                Set(data.map { "\($0["kind"] ?? "")@\($0["scope"] ?? "")" }) == [
+                    "cheaper_model@search", "prompt_caching@ads",
+                ]
+            )
 
             let records = try await keel.records()
-            #expect(records.filter { $0.teamID == "ads" }.allSatisfy { $0.features == .tools && $0.promptPrefixHash != nil })
-            #expect(records.filter { $0.teamID == "search" }.allSatisfy { $0.features == [] && $0.promptPrefixHash == nil })
+            #expect(
+                records.filter { $0.teamID == "ads" }.allSatisfy { $0.features == .tools && $0.promptPrefixHash != nil }
+            )
+            #expect(
+                records.filter { $0.teamID == "search" }.allSatisfy { $0.features == [] && $0.promptPrefixHash == nil }
+            )
 
             // The cheaper model: the window's real tokens at keel-sim-chat's price and at keel-sim-mini's
             // (the default window is 30 days, so the month is the window).
@@ -61,7 +82,9 @@ struct CostRecommendationsAPITests {
                 searchUsage.outputTokens += record.usage.outputTokens
                 searchCost += record.cost.rawValue
             }
-            let saving = ModelPrice(usd: "1.00", "2.00").cost(of: searchUsage) - ModelPrice(usd: "0.10", "0.40").cost(of: searchUsage)
+            let saving =
+                ModelPrice(usd: "1.00", "2.00").cost(of: searchUsage)
+                - ModelPrice(usd: "0.10", "0.40").cost(of: searchUsage)
             #expect(cheaper["current_model"] as? String == "keel-sim-chat")
             #expect(cheaper["suggested_model"] as? String == "keel-sim-mini")
             #expect(cheaper["team"] as? String == "search")
@@ -75,10 +98,13 @@ struct CostRecommendationsAPITests {
             let caching = try #require(data.first { $0["kind"] as? String == "prompt_caching" })
             let adsInput = records.filter { $0.teamID == "ads" }.reduce(0) { $0 + $1.usage.inputTokens }
             let prefixTokens = min(1_024, adsInput / 12)
-            let cachingSaving = TokenRate(1_000_000).cost(of: 11 * prefixTokens) - TokenRate(100_000).cost(of: 11 * prefixTokens)
+            let cachingSaving =
+                TokenRate(1_000_000).cost(of: 11 * prefixTokens) - TokenRate(100_000).cost(of: 11 * prefixTokens)
             #expect(caching["projected_monthly_saving_nanos"] as? Int64 == cachingSaving.rawValue)
             #expect((caching["evidence"] as? [String: Any])?["repeated_prefix_requests"] as? Int == 12)
-            #expect(answer.json?["projected_monthly_saving_nanos"] as? Int64 == saving.rawValue + cachingSaving.rawValue)
+            #expect(
+                answer.json?["projected_monthly_saving_nanos"] as? Int64 == saving.rawValue + cachingSaving.rawValue
+            )
 
             // Roles: a team's viewer sees its team's suggestion only; an auditor sees all; a data
             // key may not ask; a window without traffic has none.

@@ -10,8 +10,13 @@ struct CostReportAPITests {
     @Test func reportsSumTheRecordsAndStayInTheCallersScope() async throws {
         try await TestKeel.run { keel in
             #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status == 201)
-            #expect(try await keel.post("/admin/v1/teams", json: #"{"id":"ads","org":"acme","name":"Ads"}"#).status == 201)
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"search","org":"acme","name":"Search"}"#).status
+                    == 201
+            )
+            #expect(
+                try await keel.post("/admin/v1/teams", json: #"{"id":"ads","org":"acme","name":"Ads"}"#).status == 201
+            )
             func key(_ json: String) async throws -> String {
                 let created = try await keel.post("/admin/v1/keys", json: json)
                 #expect(created.status == 201, "\(created.body)")
@@ -22,10 +27,14 @@ struct CostReportAPITests {
             let viewer = try await key(#"{"team":"search","role":"viewer"}"#)
             for (plain, tags) in [(search, ""), (search, "env=dev"), (ads, "env=prod"), (ads, "")] {
                 let response = try await keel.post(
-                    "/v1/chat/completions", json: chatBody("hello"), key: plain, headers: tags.isEmpty ? [] : [("x-keel-tags", tags)])
+                    "/v1/chat/completions",
+                    json: chatBody("hello"),
+                    key: plain,
+                    headers: tags.isEmpty ? [] : [("x-keel-tags", tags)]
+                )
                 #expect(response.status == 200)
             }
-            for _ in 0..<200 where keel.app.recordsWritten < 4 { try await Task.sleep(for: .milliseconds(10)) }
+            try await keel.waitForRecords(4)
 
             let report = try await keel.send(.GET, "/admin/v1/costs?group_by=team,model&interval=none")
             #expect(report.status == 200, "\(report.body)")
@@ -58,7 +67,10 @@ struct CostReportAPITests {
 
     @Test func datesAndUnixSecondsAreAcceptedAndBadParametersAreNamed() async throws {
         try await TestKeel.run { keel in
-            let dated = try await keel.send(.GET, "/admin/v1/costs?from=2026-11-01&to=2026-12-01T00:00:00Z&interval=day")
+            let dated = try await keel.send(
+                .GET,
+                "/admin/v1/costs?from=2026-11-01&to=2026-12-01T00:00:00Z&interval=day"
+            )
             #expect(dated.status == 200, "\(dated.body)")
             #expect(dated.json?["from"] as? Int64 == 1_793_491_200)
             #expect(dated.json?["to"] as? Int64 == 1_796_083_200)

@@ -18,14 +18,18 @@ struct CutStreamUsageTests {
             let (key, budget) = try await BudgetEnforcementTests.teamWithBudget(keel, limitUSD: "10")
             let response = try await keel.post(
                 "/v1/chat/completions",
-                json: chatBody("[sim fault=truncate after_tokens=6 tokens=20] tell me about tides", model: model, extra: #""stream":true"#),
+                json: chatBody(
+                    "[sim fault=truncate after_tokens=6 tokens=20] tell me about tides",
+                    model: model,
+                    extra: #""stream":true"#
+                ),
                 key: key
             )
             #expect(response.status == 200)
             let answer = try DialectAnswer.openAI(response)
             #expect(!answer.terminated && answer.errorEvent?["code"] as? String == "stream_interrupted")
             #expect(!answer.text.isEmpty)
-            for _ in 0..<200 where keel.app.recordsWritten < 1 { try await Task.sleep(for: .milliseconds(10)) }
+            try await keel.waitForRecords(1)
 
             let record = try #require(try await keel.records().first)
             #expect(record.outcome == .interrupted)
@@ -33,7 +37,10 @@ struct CutStreamUsageTests {
             #expect(record.usage.inputTokens > 0, "estimated from the request (or reported at the start)")
             #expect(record.usage.outputTokens >= 6, "at least the content the client received")
             #expect(record.cost > .zero)
-            #expect(record.cost == PriceCatalog.builtIn().cost(of: record.usage, model: record.deployment ?? "keel-sim-chat"))
+            #expect(
+                record.cost
+                    == PriceCatalog.builtIn().cost(of: record.usage, model: record.deployment ?? "keel-sim-chat")
+            )
 
             let logged = try await keel.send(.GET, "/admin/v1/requests?limit=1")
             let row = try #require((logged.json?["data"] as? [[String: Any]])?.first, "\(logged.body)")
@@ -58,7 +65,10 @@ struct CutStreamUsageTests {
 
     @Test func aCompleteStreamKeepsTheUsageItsUpstreamReported() async throws {
         try await TestKeel.run { keel in
-            let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim tokens=7] hi", extra: #""stream":true"#))
+            let response = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("[sim tokens=7] hi", extra: #""stream":true"#)
+            )
             #expect(try DialectAnswer.openAI(response).terminated)
             await keel.shutdown()
             let record = try #require(try await keel.records().first)

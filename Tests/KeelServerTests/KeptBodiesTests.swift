@@ -18,9 +18,10 @@ struct KeptBodiesTests {
         key: String = TestKeel.adminKey
     ) async throws -> TestResponse {
         var response = try await keel.send(.GET, "/admin/v1/requests/\(requestID)/bodies", key: key)
-        for _ in 0..<100 where response.status == 404 {
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually(every: .milliseconds(50)) {
+            guard response.status == 404 else { return true }
             response = try await keel.send(.GET, "/admin/v1/requests/\(requestID)/bodies", key: key)
+            return false
         }
         return response
     }

@@ -16,7 +16,9 @@ struct SpacedJSONUpstreamTests {
         let started = ContinuousClock.now
         var pieces: [(at: Duration, bytes: String)] = []
         try await StreamingClient.connect(port: port).executeThenClose { inbound, outbound in
-            try await outbound.write(StreamingClient.request(path: "/v1/chat/completions", body: body, key: TestKeel.adminKey))
+            try await outbound.write(
+                StreamingClient.request(path: "/v1/chat/completions", body: body, key: TestKeel.adminKey)
+            )
             var received = ""
             for try await chunk in inbound {
                 pieces.append((ContinuousClock.now - started, String(buffer: chunk)))
@@ -35,10 +37,16 @@ struct SpacedJSONUpstreamTests {
             let pieces = try await Self.timedStream(port: keel.port, body: body)
             let firstContent = try #require(pieces.first { $0.bytes.contains(/"content": "[^"]/) })
             let last = try #require(pieces.last)
-            #expect(last.at - firstContent.at > .milliseconds(1_000), "the first token came \(firstContent.at), the end \(last.at)")
+            #expect(
+                last.at - firstContent.at > .milliseconds(1_000),
+                "the first token came \(firstContent.at), the end \(last.at)"
+            )
             // Held back, the answer came as one piece; on a busy machine reads 250 ms apart can
             // still merge, so two pieces are enough to tell.
-            #expect(pieces.filter { $0.bytes.contains(/"content": "[^"]/) }.count >= 2, "tokens arrive in several pieces")
+            #expect(
+                pieces.filter { $0.bytes.contains(/"content": "[^"]/) }.count >= 2,
+                "tokens arrive in several pieces"
+            )
         }
     }
 
@@ -49,10 +57,18 @@ struct SpacedJSONUpstreamTests {
             var answers: [DialectAnswer] = []
             for style in ["compact", "spaced"] {
                 // The same prompt (the simulator's answer follows it); the style comes from its script.
-                keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "json=\(style)"), model: "keel-sim-chat", count: 1)
+                keel.simulator.script.enqueue(
+                    try SimulatorDirectives(parsing: "json=\(style)"),
+                    model: "keel-sim-chat",
+                    count: 1
+                )
                 let response = try await keel.post(
                     "/v1/chat/completions",
-                    json: chatBody("[sim tokens=12] why is the sky blue", model: model, extra: #""stream":true,"stream_options":{"include_usage":true}"#)
+                    json: chatBody(
+                        "[sim tokens=12] why is the sky blue",
+                        model: model,
+                        extra: #""stream":true,"stream_options":{"include_usage":true}"#
+                    )
                 )
                 #expect(response.status == 200)
                 let answer = try DialectAnswer.openAI(response)
@@ -78,10 +94,15 @@ struct SpacedJSONUpstreamTests {
         try await TestKeel.run { keel in
             var usages: [TokenUsage] = []
             for style in ["compact", "spaced"] {
-                keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "json=\(style)"), model: "keel-sim-chat", count: 1)
+                keel.simulator.script.enqueue(
+                    try SimulatorDirectives(parsing: "json=\(style)"),
+                    model: "keel-sim-chat",
+                    count: 1
+                )
                 let response = try await keel.post(
                     "/v1/messages",
-                    json: #"{"model":"via-anthropic","max_tokens":200,"stream":true,"messages":[{"role":"user","content":"[sim tokens=10 cached=3] hello"}]}"#,
+                    json:
+                        #"{"model":"via-anthropic","max_tokens":200,"stream":true,"messages":[{"role":"user","content":"[sim tokens=10 cached=3] hello"}]}"#,
                     headers: [("anthropic-version", "2023-06-01")]
                 )
                 #expect(response.status == 200)
@@ -101,8 +122,15 @@ struct SpacedJSONUpstreamTests {
     @Test func aCompleteSpacedAnswerIsRecordedAsItsCompactTwin() async throws {
         try await TestKeel.run { keel in
             for style in ["compact", "spaced"] {
-                keel.simulator.script.enqueue(try SimulatorDirectives(parsing: "json=\(style)"), model: "keel-sim-chat", count: 1)
-                let response = try await keel.post("/v1/chat/completions", json: chatBody("[sim tokens=9 cached=2] hello"))
+                keel.simulator.script.enqueue(
+                    try SimulatorDirectives(parsing: "json=\(style)"),
+                    model: "keel-sim-chat",
+                    count: 1
+                )
+                let response = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody("[sim tokens=9 cached=2] hello")
+                )
                 #expect(response.status == 200)
                 if style == "spaced" { #expect(response.body.contains(#""usage": {"#)) }
             }
@@ -118,8 +146,14 @@ struct SpacedJSONUpstreamTests {
     @Test func aClientThatLeavesASpacedStreamCancelsTheUpstream() async throws {
         try await TestKeel.run { keel in
             let body = chatBody("[sim json=spaced tokens=200 tps=20] tell me a long story", extra: #""stream":true"#)
-            try await StreamingClient.readThenDisconnect(port: keel.port, path: "/v1/chat/completions", body: body, key: TestKeel.adminKey, bytes: 600)
-            for _ in 0..<100 where keel.app.recordsWritten < 1 { try await Task.sleep(for: .milliseconds(50)) }
+            try await StreamingClient.readThenDisconnect(
+                port: keel.port,
+                path: "/v1/chat/completions",
+                body: body,
+                key: TestKeel.adminKey,
+                bytes: 600
+            )
+            try await keel.waitForRecords(1)
             await keel.shutdown()
             let record = try #require(try await keel.records().first)
             #expect(record.outcome == .cancelled)

@@ -296,7 +296,7 @@ struct TenancyAdminTests {
                 )
                 #expect(answer.status == 200)
             }
-            for _ in 0..<300 where keel.app.recordsWritten < 5 { try await Task.sleep(for: .milliseconds(10)) }
+            try await keel.waitForRecords(5)
             func keyIDs(as caller: String, query: String = "") async throws -> [String] {
                 let response = try await keel.send(.GET, "/admin/v1/requests" + query, key: world.keys[caller])
                 #expect(response.status == 200)
@@ -467,7 +467,7 @@ struct TenancyAdminTests {
                 try await keel.post("/v1/chat/completions", json: chatBody("static"), key: "sk-static-search-key")
                     .status == 200
             )
-            for _ in 0..<300 where keel.app.recordsWritten < 1 { try await Task.sleep(for: .milliseconds(10)) }
+            try await keel.waitForRecords(1)
             // Its free-text team "search" is the id of the team created through the API, so the
             // team's viewers see its requests.
             let viewer = try await keel.post("/admin/v1/keys", json: #"{"team":"search","role":"viewer"}"#)
