@@ -28,6 +28,8 @@ public struct KeelStores: Sendable {
     public let agents: any AgentStore
     /// Escalations: tool calls held for approval and agents' questions, with their decisions.
     public let escalations: any EscalationStore
+    /// Incidents, their timelines, detections and the requests they pin.
+    public let incidents: any IncidentStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -54,6 +56,7 @@ public struct KeelStores: Sendable {
         self.bodies = SQLBodyStore(database: database)
         self.agents = SQLAgentStore(database: database)
         self.escalations = SQLEscalationStore(database: database)
+        self.incidents = SQLIncidentStore(database: database)
         self.backendDescription = backendDescription
         self.ping = ping
     }

@@ -737,5 +737,73 @@ public enum KeelSchema {
                 CREATE INDEX escalation_call ON escalation (agent_id, tool, arguments_sha256) WHERE kind = 'tool_call';
                 """
         ),
+        SQLMigration(
+            id: "0027_incident",
+            statement: """
+                -- Incidents: detections grouped by category and scope, their timelines, the
+                -- detections themselves and the requests they link (pinned against retention
+                -- until the incident is closed).
+                CREATE TABLE incident (
+                    id               TEXT PRIMARY KEY NOT NULL,
+                    category         TEXT NOT NULL CHECK (category IN ('prompt_injection', 'model_degradation', \
+                'data_exposure', 'cost_spike', 'provider_outage', 'agent_misbehaviour', 'supply_chain')),
+                    severity         TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+                    state            TEXT NOT NULL CHECK (state IN ('detected', 'acknowledged', 'contained', 'resolved', 'closed')),
+                    grouping_key     TEXT NOT NULL,
+                    org_id           TEXT,
+                    team_id          TEXT,
+                    key_id           TEXT,
+                    agent_id         TEXT,
+                    model            TEXT,
+                    provider         TEXT,
+                    title            TEXT NOT NULL,
+                    owner            TEXT,
+                    detections       \(Self.integer) NOT NULL DEFAULT 1,
+                    escalation_level \(Self.integer) NOT NULL DEFAULT 0,
+                    clocks           \(Self.json("clocks", .array, default: "[]")),
+                    evidence         \(Self.json("evidence", .object)),
+                    review           \(Self.json("review", .object)),
+                    opened_at        \(Self.integer) NOT NULL,
+                    acknowledged_at  \(Self.integer),
+                    contained_at     \(Self.integer),
+                    resolved_at      \(Self.integer),
+                    closed_at        \(Self.integer),
+                    updated_at       \(Self.integer) NOT NULL
+                )\(Self.strict);
+                -- One open incident per category and scope, on every instance sharing the database.
+                CREATE UNIQUE INDEX incident_open ON incident (category, grouping_key)
+                    WHERE state IN ('detected', 'acknowledged', 'contained');
+                CREATE INDEX incident_opened ON incident (opened_at);
+                CREATE TABLE incident_event (
+                    incident_id TEXT NOT NULL,
+                    sequence    \(Self.integer) NOT NULL,
+                    at          \(Self.integer) NOT NULL,
+                    actor       TEXT NOT NULL,
+                    kind        TEXT NOT NULL,
+                    text        TEXT NOT NULL,
+                    data        \(Self.json("data", .object)),
+                    PRIMARY KEY (incident_id, sequence)
+                )\(Self.strict);
+                CREATE TABLE incident_detection (
+                    incident_id TEXT NOT NULL,
+                    sequence    \(Self.integer) NOT NULL,
+                    at          \(Self.integer) NOT NULL,
+                    detector    TEXT NOT NULL,
+                    severity    TEXT NOT NULL,
+                    summary     TEXT NOT NULL,
+                    scope       \(Self.json("scope", .object, default: "{}")),
+                    request_ids \(Self.json("request_ids", .array, default: "[]")),
+                    measured    \(Self.json("measured", .object, default: "{}")),
+                    PRIMARY KEY (incident_id, sequence)
+                )\(Self.strict);
+                CREATE TABLE incident_record (
+                    incident_id TEXT NOT NULL,
+                    request_id  TEXT NOT NULL,
+                    linked_at   \(Self.integer) NOT NULL,
+                    PRIMARY KEY (incident_id, request_id)
+                )\(Self.strict);
+                CREATE INDEX incident_record_request ON incident_record (request_id);
+                """
+        ),
     ]
 }

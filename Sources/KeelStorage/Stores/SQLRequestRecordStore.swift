@@ -89,14 +89,19 @@ package struct SQLRequestRecordStore: RequestRecordStore {
             condition =
                 "started_at < \(time) AND (org_id IS NULL OR org_id NOT IN (\(list: orgs.map(\.rawValue).sorted())))"
         }
+        // Records an incident links stay until the incident is closed (its evidence is frozen).
+        let purgeable: SQLStatement = """
+            \(condition) AND NOT EXISTS (SELECT 1 FROM incident_record p JOIN incident i ON i.id = p.incident_id \
+            WHERE p.request_id = request_record.id AND i.state <> 'closed')
+            """
         var deleted = 0
         while true {
             // A chunk at a time: a purge of millions of rows neither holds one long transaction
             // nor reads every entry into memory at once.
             let rows = try await self.database.transaction { tx -> Int in
-                try await self.auditLog.writeOutEntries(ofRecordsWhere: condition, limit: Self.purgeChunk, in: tx)
+                try await self.auditLog.writeOutEntries(ofRecordsWhere: purgeable, limit: Self.purgeChunk, in: tx)
                 return try await tx.run(
-                    "DELETE FROM request_record WHERE id IN (SELECT id FROM request_record WHERE \(condition) ORDER BY id LIMIT \(Self.purgeChunk))"
+                    "DELETE FROM request_record WHERE id IN (SELECT id FROM request_record WHERE \(purgeable) ORDER BY id LIMIT \(Self.purgeChunk))"
                 )
             }
             deleted += rows
