@@ -48,7 +48,8 @@ struct SQLiteSchemaTests {
                     "audit_head",
                     "audit_node", "audit_salt",
                     "audit_signer_lease",
-                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "escalation", "org",
+                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "escalation", "incident",
+                    "incident_detection", "incident_event", "incident_record", "org",
                     "policy",
                     "policy_probe_result", "project",
                     "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record",
@@ -100,9 +101,16 @@ struct SQLiteSchemaTests {
             )
             #expect(columns["audit_node"] == ["level", "idx", "hash"])
             #expect(
+                columns["incident"] == [
+                    "id", "category", "severity", "state", "grouping_key", "org_id", "team_id", "key_id", "agent_id",
+                    "model", "provider", "title", "owner", "detections", "escalation_level", "clocks", "evidence",
+                    "review", "opened_at", "acknowledged_at", "contained_at", "resolved_at", "closed_at", "updated_at",
+                ]
+            )
+            #expect(
                 indexes == [
                     "agent_team", "audit_entry_request", "audit_entry_time", "audit_salt_org", "escalation_call",
-                    "escalation_state",
+                    "escalation_state", "incident_open", "incident_opened", "incident_record_request",
                     "request_body_org_time",
                     "request_record_key_started_at",
                     "request_record_model_started_at", "request_record_org_started_at",

@@ -26,14 +26,23 @@ final class AlertService: Service, Sendable {
     private let interval: Duration
     private let webhooks: [(client: WebhookClient, format: KeelConfiguration.Monitoring.Webhook.Format)]
     private let state = Mutex(State())
+    /// Told of every notification delivered (incident response turns firing ones into detections).
+    private let listeners = Mutex<[@Sendable ([AlertNotification]) -> Void]>([])
     private let logger: Logger
     /// Notifications kept in `recent`.
     static let historyLimit = 200
 
-    init(monitoring: MonitoringEngine, configuration: KeelConfiguration.Monitoring, eventLoopGroup: any EventLoopGroup, logger: Logger) throws {
+    init(
+        monitoring: MonitoringEngine,
+        configuration: KeelConfiguration.Monitoring,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger
+    ) throws {
         self.monitoring = monitoring
         self.interval = configuration.alertInterval
-        self.webhooks = try configuration.webhooks.map { (try WebhookClient(url: $0.url, eventLoopGroup: eventLoopGroup), $0.format) }
+        self.webhooks = try configuration.webhooks.map {
+            (try WebhookClient(url: $0.url, eventLoopGroup: eventLoopGroup), $0.format)
+        }
         self.logger = logger
     }
 
@@ -60,39 +69,64 @@ final class AlertService: Service, Sendable {
     /// this way too).
     func deliver(_ notifications: [AlertNotification]) async {
         guard !notifications.isEmpty else { return }
+        for listener in self.listeners.withLock({ $0 }) { listener(notifications) }
         self.state.withLock { state in
             for notification in notifications {
-                let key = notification.rule + "|" + notification.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                let key =
+                    notification.rule + "|"
+                    + notification.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                        separator: ","
+                    )
                 switch notification.status {
                 case .firing: state.firing[key] = notification
                 case .resolved: state.firing[key] = nil
                 }
                 state.recent.append(notification)
             }
-            if state.recent.count > Self.historyLimit { state.recent.removeFirst(state.recent.count - Self.historyLimit) }
+            if state.recent.count > Self.historyLimit {
+                state.recent.removeFirst(state.recent.count - Self.historyLimit)
+            }
         }
         for notification in notifications {
             self.logger.notice(
                 "Alert \(notification.status.rawValue)",
-                metadata: ["keel.alert.rule": "\(notification.rule)", "keel.alert.severity": "\(notification.severity.rawValue)"]
+                metadata: [
+                    "keel.alert.rule": "\(notification.rule)",
+                    "keel.alert.severity": "\(notification.severity.rawValue)",
+                ]
             )
             for webhook in self.webhooks {
-                let body = webhook.format == .slack ? notification.slackWebhookBody() : notification.genericWebhookBody()
+                let body =
+                    webhook.format == .slack ? notification.slackWebhookBody() : notification.genericWebhookBody()
                 do {
                     let status = try await webhook.client.post(body)
                     if !(200..<300).contains(status) {
-                        self.logger.warning("Alert webhook refused the notification", metadata: ["keel.webhook.status": "\(status)"])
+                        self.logger.warning(
+                            "Alert webhook refused the notification",
+                            metadata: ["keel.webhook.status": "\(status)"]
+                        )
                     }
                 } catch {
-                    self.logger.warning("Alert webhook could not be reached", metadata: [LogKey.errorType: "\(type(of: error))"])
+                    self.logger.warning(
+                        "Alert webhook could not be reached",
+                        metadata: [LogKey.errorType: "\(type(of: error))"]
+                    )
                 }
             }
         }
     }
 
+    /// Adds a listener told of every notification delivered from now on.
+    func listen(_ listener: @escaping @Sendable ([AlertNotification]) -> Void) {
+        self.listeners.withLock { $0.append(listener) }
+    }
+
     var snapshot: Snapshot {
         self.state.withLock { state in
-            Snapshot(firing: state.firing.values.sorted { $0.startsAtMicros < $1.startsAtMicros }, recent: state.recent.reversed())
+            Snapshot(
+                firing: state.firing.values.sorted { $0.startsAtMicros < $1.startsAtMicros },
+                recent: state.recent.reversed()
+            )
         }
     }
 }

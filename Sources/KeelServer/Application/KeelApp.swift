@@ -1,6 +1,6 @@
 import Hummingbird
 import KeelCore
-import KeelOps
+public import KeelOps
 import KeelProviders
 import KeelSimulator
 import KeelStorage
@@ -47,6 +47,7 @@ public final class KeelApp: Sendable {
         var serviceGroup: ServiceGroup?
         var shutdownRequested = false
         var recorder: RequestRecorder?
+        var incidents: IncidentEngine?
         var stopped = false
     }
 
@@ -246,6 +247,38 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             checkpointer.watch(with: completeness)
+            let incidentWebhooks = try IncidentWebhooks(
+                configuration: configuration,
+                eventLoopGroup: group,
+                logger: self.logger
+            )
+            let incidentEngine = IncidentEngine(
+                store: stores.incidents,
+                audit: stores.audit,
+                notifier: incidentWebhooks,
+                trail: IncidentRecorderTrail(recorder: recorder, logger: self.logger),
+                logger: self.logger
+            )
+            if configuration.incidents.enabled {
+                let rules = configuration.monitoring.rules
+                let overrides = configuration.incidents.alertCategories
+                var providerOfDeployment: [String: String] = [:]
+                for model in configuration.models {
+                    for route in model.routes { providerOfDeployment[route.model] = route.provider }
+                }
+                alerts.listen { [providerOfDeployment] notifications in
+                    for notification in notifications {
+                        if let detection = AlertDetection.detection(
+                            of: notification,
+                            rules: rules,
+                            overrides: overrides,
+                            providerOfDeployment: { providerOfDeployment[$0] }
+                        ) {
+                            incidentEngine.report(detection)
+                        }
+                    }
+                }
+            }
             let rateLimiter = RateLimiter(
                 configured: configuration.rateLimits,
                 store: stores.rateLimits,
@@ -342,6 +375,7 @@ public final class KeelApp: Sendable {
                 extraMetrics: {
                     completeness.prometheusText() + bodyKeeper.prometheusText() + agentStats.prometheusText()
                         + escalations.prometheusText()
+                        + (configuration.incidents.enabled ? incidentEngine.prometheusText() : "")
                 }
             )
             let auditAPI = AuditAPI(
@@ -383,6 +417,9 @@ public final class KeelApp: Sendable {
                 gateway: MCPGateway(gateway: gateway, servers: mcpServers, escalations: escalations)
             )
             EscalationAPI.add(to: router, api: EscalationAPI(desk: escalations, gateway: gateway, admin: admin))
+            if configuration.incidents.enabled {
+                IncidentAPI.add(to: router, api: IncidentAPI(engine: incidentEngine, admin: admin))
+            }
             let prober = PolicyProber(
                 gateway: gateway,
                 book: policyBook,
@@ -468,6 +505,19 @@ public final class KeelApp: Sendable {
                 ),
                 .init(service: budgetService), .init(service: alerts), .init(service: server),
             ]
+            if configuration.incidents.enabled {
+                // After the recorder, so stopped before it: its last audit entries are written.
+                services.insert(
+                    .init(
+                        service: IncidentService(
+                            engine: incidentEngine,
+                            interval: .milliseconds(configuration.incidents.tickIntervalMs),
+                            webhooks: incidentWebhooks
+                        )
+                    ),
+                    at: services.count - 3
+                )
+            }
             if configuration.compliance.probes.enabled { services.append(.init(service: prober)) }
             // First in the list, so stopped last: after the server has finished the requests in
             // flight (ending their spans), the processor exports what it holds.
@@ -485,6 +535,7 @@ public final class KeelApp: Sendable {
             let stopAtOnce = self.state.withLock { state -> Bool in
                 state.serviceGroup = serviceGroup
                 state.recorder = recorder
+                state.incidents = configuration.incidents.enabled ? incidentEngine : nil
                 return state.shutdownRequested
             }
             if stopAtOnce { await serviceGroup.triggerGracefulShutdown() }
@@ -535,6 +586,9 @@ public final class KeelApp: Sendable {
 
     /// Records accepted by the recorder and written so far.
     public var recordsWritten: Int { self.state.withLock { $0.recorder?.writtenCount ?? 0 } }
+
+    /// The incident engine, once started (`nil` with `incidents.enabled: false`).
+    public var incidentEngine: IncidentEngine? { self.state.withLock { $0.incidents } }
 
     private func markListening(port: Int) {
         let waiters = self.state.withLock { state in

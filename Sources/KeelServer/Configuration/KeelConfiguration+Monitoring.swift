@@ -24,37 +24,36 @@ extension KeelConfiguration {
             maxTeamSeries: node.child("max_team_series").int(default: 100, range: 1...10_000),
             alertInterval: node.child("alert_interval_ms").milliseconds(default: .seconds(15))
         )
-        for webhook in node.child("webhooks").elements {
-            webhook.expectKeys(["url", "format"])
-            guard let url = webhook.child("url").requiredString() else { continue }
-            if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                webhook.context.report(webhook.child("url").path, "must start with http:// or https://")
-            }
-            let formatText = webhook.child("format").string(default: "json")!
-            guard let format = Monitoring.Webhook.Format(rawValue: formatText) else {
-                webhook.context.report(webhook.child("format").path, "must be json or slack, got '\(formatText)'")
-                continue
-            }
-            monitoring.webhooks.append(.init(url: url, format: format))
-        }
+        monitoring.webhooks = node.child("webhooks").elements.compactMap { Self.readWebhook($0, extraKeys: []) }
         for slo in node.child("slos").elements {
-            slo.expectKeys(["name", "target", "latency", "threshold_ms", "provider", "model", "deployment", "team", "group_by"])
+            slo.expectKeys([
+                "name", "target", "latency", "threshold_ms", "provider", "model", "deployment", "team", "group_by",
+            ])
             guard let name = slo.child("name").requiredString() else { continue }
-            guard let targetText = slo.child("target").text, let target = Double(targetText), target > 0, target < 1 else {
+            guard let targetText = slo.child("target").text, let target = Double(targetText), target > 0, target < 1
+            else {
                 slo.context.report(slo.child("target").path, "must be a fraction between 0 and 1, like 0.999")
                 continue
             }
             let objective: ServiceLevelObjective
             if let measureText = slo.child("latency").text {
                 guard let measure = LatencyMeasure(rawValue: measureText) else {
-                    slo.context.report(slo.child("latency").path, "must be one of \(LatencyMeasure.allCases.map(\.rawValue).joined(separator: ", "))")
+                    slo.context.report(
+                        slo.child("latency").path,
+                        "must be one of \(LatencyMeasure.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                     continue
                 }
                 guard slo.child("threshold_ms").isPresent else {
                     slo.context.report(slo.child("threshold_ms").path, "is required for a latency objective")
                     continue
                 }
-                objective = .latency(name, target: target, measure: measure, threshold: slo.child("threshold_ms").milliseconds(default: .zero))
+                objective = .latency(
+                    name,
+                    target: target,
+                    measure: measure,
+                    threshold: slo.child("threshold_ms").milliseconds(default: .zero)
+                )
             } else {
                 objective = .availability(name, target: target)
             }
@@ -65,10 +64,13 @@ extension KeelConfiguration {
         }
         for alert in node.child("alerts").elements {
             alert.expectKeys([
-                "name", "metric", "window", "above", "below", "for", "severity", "group_by", "provider", "model", "deployment", "team",
+                "name", "metric", "window", "above", "below", "for", "severity", "group_by", "provider", "model",
+                "deployment", "team",
                 "summary", "change",
             ])
-            guard let name = alert.child("name").requiredString(), let metricText = alert.child("metric").requiredString() else { continue }
+            guard let name = alert.child("name").requiredString(),
+                let metricText = alert.child("metric").requiredString()
+            else { continue }
             guard let metric = Self.metric(metricText) else {
                 alert.context.report(
                     alert.child("metric").path,
@@ -163,9 +165,28 @@ extension KeelConfiguration {
     static func readGrouping(_ node: ConfigNode) -> MetricsGrouping? {
         guard let text = node.text else { return nil }
         guard let grouping = MetricsGrouping(rawValue: text) else {
-            node.context.report(node.path, "must be one of \(MetricsGrouping.allCases.map(\.rawValue).joined(separator: ", "))")
+            node.context.report(
+                node.path,
+                "must be one of \(MetricsGrouping.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
             return nil
         }
         return grouping
+    }
+
+    /// Reads one webhook receiver {`url` (http or https), `format` (`json` or `slack`)} and the
+    /// `extraKeys` its list allows.
+    static func readWebhook(_ node: ConfigNode, extraKeys: Set<String>) -> Monitoring.Webhook? {
+        node.expectKeys(Set(["url", "format"]).union(extraKeys))
+        guard let url = node.child("url").requiredString() else { return nil }
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            node.context.report(node.child("url").path, "must start with http:// or https://")
+        }
+        let formatText = node.child("format").string(default: "json")!
+        guard let format = Monitoring.Webhook.Format(rawValue: formatText) else {
+            node.context.report(node.child("format").path, "must be json or slack, got '\(formatText)'")
+            return nil
+        }
+        return .init(url: url, format: format)
     }
 }

@@ -75,7 +75,7 @@ extension KeelConfiguration {
         node.expectKeys([
             "server", "storage", "admin_key", "providers", "models", "keys", "router", "recorder", "monitoring",
             "prices", "cache", "budgets", "rate_limits", "rate_limiting", "tracing", "policies", "compliance", "guard",
-            "agents", "mcp",
+            "agents", "mcp", "incidents",
         ])
 
         var configuration = KeelConfiguration()
@@ -104,6 +104,7 @@ extension KeelConfiguration {
         configuration.cache = Self.readCache(node.child("cache"))
         configuration.agents = Self.readAgents(node.child("agents"))
         configuration.mcp = Self.readMCP(node.child("mcp"))
+        configuration.incidents = Self.readIncidents(node.child("incidents"))
         configuration.budgets = Self.readBudgets(node.child("budgets"))
         configuration.rateLimits = Self.readRateLimits(
             node.child("rate_limits"),

@@ -23,6 +23,8 @@ public struct KeelConfiguration: Sendable {
     public var agents = Agents()
     /// `mcp:` — the MCP servers fronted at `/mcp/{name}`.
     public var mcp = MCP()
+    /// `incidents:` — incident response's receivers, on-call targets and alert mapping.
+    public var incidents = Incidents()
     /// `budgets:` — how budgets are enforced.
     public var budgets = Budgets()
     /// `rate_limits:` — rate-limit rules of the file (more are made through the admin API).

@@ -213,6 +213,7 @@ extension AdminResource: CustomStringConvertible {
         case .rateLimit: "rate limit"
         case .policy: "policy"
         case .agent: "agent"
+        case .incident: "incident"
         }
     }
 }

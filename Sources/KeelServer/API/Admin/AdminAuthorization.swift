@@ -51,6 +51,8 @@ enum AdminResource: String, Sendable, CaseIterable {
     /// A registered agent (`/admin/v1/agents`) and the holds on many agents: team admins
     /// manage their team's.
     case agent
+    /// An incident (`/admin/v1/incidents`): team admins respond to their team's.
+    case incident
 }
 
 /// What a call does with an object. A list is a `read` of each object it returns.
@@ -97,7 +99,7 @@ enum AdminAuthorization {
                 (.create, .key), (.update, .key), (.delete, .key),
                 (.create, .budget), (.update, .budget), (.delete, .budget),
                 (.create, .keyRateLimit), (.update, .keyRateLimit), (.delete, .keyRateLimit),
-                (.create, .agent), (.update, .agent), (.delete, .agent):
+                (.create, .agent), (.update, .agent), (.delete, .agent), (.update, .incident):
                 return caller.teamID != nil && target.teamID == caller.teamID
             case (.update, .userMembership):
                 guard let team = caller.teamID else { return false }
@@ -120,7 +122,9 @@ enum AdminAuthorization {
         case .auditor, .viewer: operation == .read
         case .teamAdmin:
             switch (operation, resource) {
-            case (.read, _), (_, .project), (_, .key), (_, .budget), (_, .keyRateLimit), (_, .agent), (.update, .userMembership):
+            case (.read, _), (_, .project), (_, .key), (_, .budget), (_, .keyRateLimit), (_, .agent),
+                (.update, .userMembership),
+                (.update, .incident):
                 caller.teamID != nil
             default: false
             }
