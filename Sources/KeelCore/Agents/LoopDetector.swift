@@ -60,6 +60,9 @@ public struct LoopDetector: Sendable {
         self.norm = norm
     }
 
+    /// The request ids of the steps kept (the loop's evidence), oldest first.
+    public var recentRequestIDs: [String] { self.steps.map(\.requestID) }
+
     /// Marks the step of `requestID` failed: the same request once more is a retry.
     public mutating func failed(_ requestID: String) {
         if self.steps.contains(where: { $0.requestID == requestID }) { self.failed.insert(requestID) }

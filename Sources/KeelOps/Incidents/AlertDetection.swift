@@ -54,6 +54,7 @@ public enum AlertDetection {
             scope: scope,
             detector: "alert:" + notification.rule,
             summary: notification.summary,
+            requestIDs: notification.requestIDs,
             values: values,
             at: notification.startsAtMicros
         )

@@ -23,6 +23,9 @@ public struct AlertNotification: Sendable, Equatable {
     public var startsAtMicros: Int64
     /// When it resolved, for a resolved notification.
     public var endsAtMicros: Int64?
+    /// Requests that show it, when the alert comes from requests (a loop's steps); incident
+    /// response links them as evidence.
+    public var requestIDs: [String]
 
     public init(
         rule: String,
@@ -34,7 +37,8 @@ public struct AlertNotification: Sendable, Equatable {
         details: [String: Double] = [:],
         summary: String,
         startsAtMicros: Int64,
-        endsAtMicros: Int64? = nil
+        endsAtMicros: Int64? = nil,
+        requestIDs: [String] = []
     ) {
         self.rule = rule
         self.severity = severity
@@ -46,6 +50,7 @@ public struct AlertNotification: Sendable, Equatable {
         self.summary = summary
         self.startsAtMicros = startsAtMicros
         self.endsAtMicros = endsAtMicros
+        self.requestIDs = requestIDs
     }
 
     /// Identifies the alert (rule and group) across its notifications, so a receiver can pair a

@@ -91,9 +91,10 @@ final class TaskBook: Sendable {
         let print = LoopFingerprint.of(body)
         let norm = self.norms.withLock { $0[agent.id] }
         let step = LoopDetector.Step(requestID: requestID, request: print.request, toolCall: print.toolCall, at: now)
-        let (kind, halted, first) = self.loops.withLock { loops -> (LoopDetector.Kind?, LoopDetector.Kind?, Bool) in
+        let (kind, halted, first, evidence) = self.loops.withLock {
+            loops -> (LoopDetector.Kind?, LoopDetector.Kind?, Bool, [String]) in
             var state = loops[taskID] ?? LoopState(detector: LoopDetector(norm: norm), lastAt: now)
-            if let halted = state.halted { return (nil, halted, false) }
+            if let halted = state.halted { return (nil, halted, false, []) }
             state.detector.norm = norm
             state.lastAt = now
             let kind = state.detector.record(step)
@@ -108,7 +109,7 @@ final class TaskBook: Sendable {
                 loops[oldest] = nil
             }
             loops[taskID] = state
-            return (kind, nil, first)
+            return (kind, nil, first, kind == nil ? [] : state.detector.recentRequestIDs)
         }
         if let halted {
             throw .agentLoopDetected(
@@ -116,7 +117,7 @@ final class TaskBook: Sendable {
             )
         }
         guard let kind else { return }
-        if first { self.report(kind, taskID: taskID, agent: agent, action: action, now: now) }
+        if first { self.report(kind, taskID: taskID, agent: agent, action: action, requestIDs: evidence, now: now) }
         switch action {
         case .warn, .off:
             return
@@ -143,7 +144,14 @@ final class TaskBook: Sendable {
         _ = self.loops.withLock { $0.removeValue(forKey: taskID) }
     }
 
-    private func report(_ kind: LoopDetector.Kind, taskID: String, agent: Agent, action: Agent.LoopAction, now: Int64) {
+    private func report(
+        _ kind: LoopDetector.Kind,
+        taskID: String,
+        agent: Agent,
+        action: Agent.LoopAction,
+        requestIDs: [String],
+        now: Int64
+    ) {
         self.logger.warning(
             "An agent task goes round in circles",
             metadata: ["keel.agent.id": "\(agent.id)", "keel.task.id": "\(taskID)", "keel.loop": "\(kind.rawValue)"]
@@ -153,13 +161,16 @@ final class TaskBook: Sendable {
             rule: "agent_loop",
             severity: action == .warn ? .ticket : .page,
             status: .firing,
-            labels: ["agent": agent.id, "task": taskID, "loop": kind.rawValue],
+            labels: ["agent": agent.id, "task": taskID, "loop": kind.rawValue].merging(
+                agent.teamID.map { ["team": $0.rawValue] } ?? [:]
+            ) { first, _ in first },
             value: 1,
             threshold: 0,
             details: [:],
             summary:
                 "Task '\(taskID)' of agent '\(agent.id)' goes round in circles (\(kind.rawValue)); action: \(action.rawValue).",
-            startsAtMicros: now
+            startsAtMicros: now,
+            requestIDs: requestIDs
         )
         Task { await alerts.deliver([notification]) }
     }

@@ -1,0 +1,235 @@
+import Foundation
+import KeelCore
+import KeelOps
+import KeelServer
+import KeelTesting
+import NIOHTTP1
+import Testing
+
+/// Incident response end to end: real detections (an agent looping, a provider failing) become
+/// incidents, receivers hear of them, and people respond through `/admin/v1/incidents`.
+@Suite("Incident response")
+struct IncidentResponseTests {
+    /// `incidents` of the admin API matching `query`, once at least `count` are there.
+    static func incidents(_ keel: TestGateway, _ query: String, count: Int = 1) async throws -> [[String: Any]] {
+        var found: [[String: Any]] = []
+        try await eventually {
+            found = try await keel.send(.GET, "/admin/v1/incidents?" + query).json?["data"] as? [[String: Any]] ?? []
+            return found.count >= count
+        }
+        return found
+    }
+
+    static func objects(_ bodies: [String]) -> [[String: Any]] {
+        bodies.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aLoopingAgentOpensOneIncidentThatPeopleRespondToAndClose(database: TestDatabase) async throws {
+        try await AlertTests.Receiver.withRunning { port, receiver in
+            let database = AuditLogTests.configure(database)
+            try await TestKeel.run(configure: { configuration in
+                database(&configuration)
+                configuration.agents.syncIntervalMs = 100
+                configuration.monitoring.webhooks = [.init(url: "http://127.0.0.1:\(port)/hooks")]
+                configuration.incidents.onCall = [
+                    .init(name: "primary", webhook: .init(url: "http://127.0.0.1:\(port)/oncall/primary", format: .slack))
+                ]
+            }) { keel in
+                #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
+                for team in ["care", "ads"] {
+                    let created = try await keel.post("/admin/v1/teams", json: #"{"id":"\#(team)","org":"acme","name":"\#(team)"}"#)
+                    #expect(created.status == 201)
+                }
+                _ = try await AgentRegistryTests.register(keel, #"{"id":"noisy","name":"Noisy","team":"care"}"#)
+                let noisy = try await AgentRegistryTests.agentKey(keel, agent: "noisy", team: "care")
+                func adminKey(_ body: String) async throws -> String {
+                    let created = try await keel.post("/admin/v1/keys", json: body)
+                    #expect(created.status == 201, "\(created.body)")
+                    return try #require(created.json?["key"] as? String)
+                }
+                let careAdmin = try await adminKey(#"{"team":"care","role":"team_admin"}"#)
+                let adsAdmin = try await adminKey(#"{"team":"ads","role":"team_admin"}"#)
+                let adsViewer = try await adminKey(#"{"team":"ads","role":"viewer"}"#)
+
+                // Two tasks of the agent loop: two detections, one incident (same agent).
+                var stepIDs: [String] = []
+                for task in ["loop-a", "loop-b"] {
+                    for _ in 0..<3 {
+                        let response = try await keel.post(
+                            "/v1/chat/completions",
+                            json: chatBody("are we there yet"),
+                            key: noisy,
+                            headers: [("x-keel-task", task)]
+                        )
+                        #expect(response.status == 200, "\(response.body)")
+                        stepIDs.append(try #require(response.headers["x-keel-request-id"]))
+                    }
+                }
+                var listed: [[String: Any]] = []
+                try await eventually {
+                    listed = try await Self.incidents(keel, "category=agent_misbehaviour")
+                    return listed.first?["detections"] as? Int == 2
+                }
+                #expect(listed.count == 1)
+                let incident = try #require(listed.first)
+                let id = try #require(incident["id"] as? String)
+                #expect(incident["state"] as? String == "detected")
+                #expect(incident["severity"] as? String == "medium")
+                #expect(incident["scope"] as? [String: String] == ["team": "care", "agent": "noisy"], "\(incident)")
+                #expect((incident["title"] as? String)?.contains("goes round in circles") == true)
+
+                // The evidence: the loops' steps linked and pinned, the audit log's checkpoint.
+                let detail = try await keel.send(.GET, "/admin/v1/incidents/\(id)")
+                #expect(detail.status == 200)
+                let linked = try #require(detail.json?["request_ids"] as? [String])
+                #expect(Set(linked) == Set(stepIDs), "every step of both loops")
+                let evidence = try #require(detail.json?["evidence"] as? [String: Any])
+                #expect((evidence["checkpoint"] as? String)?.contains("\n") == true)
+                #expect(evidence["tree_size"] is Int)
+                #expect((detail.json?["detection_list"] as? [[String: Any]])?.map { $0["detector"] as? String } == [
+                    "alert:agent_loop", "alert:agent_loop",
+                ])
+                let timeline = try #require(detail.json?["timeline"] as? [[String: Any]])
+                #expect(timeline.map { $0["kind"] as? String }.prefix(2) == ["detected", "evidence_frozen"])
+                #expect(timeline.contains { $0["kind"] as? String == "detection_joined" })
+
+                // Receivers heard of it: the incident webhook in JSON, the on-call target in Slack's format.
+                try await eventually { !receiver.bodies("/oncall/primary").isEmpty }
+                let opened = Self.objects(receiver.bodies("/hooks")).filter { $0["type"] as? String == "incident" }
+                #expect(opened.first?["event"] as? String == "opened", "\(receiver.bodies("/hooks"))")
+                #expect((opened.first?["incident"] as? [String: Any])?["id"] as? String == id)
+                #expect(receiver.bodies("/oncall/primary").first?.contains("INCIDENT OPENED") == true)
+
+                // Scope: another team neither sees nor changes it.
+                let adsList = try await keel.send(.GET, "/admin/v1/incidents", key: adsViewer)
+                #expect((adsList.json?["data"] as? [Any])?.isEmpty == true)
+                #expect(try await keel.send(.GET, "/admin/v1/incidents/\(id)", key: adsViewer).status == 403)
+                #expect(try await keel.post("/admin/v1/incidents/\(id)/acknowledge", json: "", key: adsAdmin).status == 403)
+                #expect(try await keel.post("/admin/v1/incidents/\(id)/acknowledge", json: "", key: noisy).status == 403)
+
+                // The team's admin responds.
+                let acknowledged = try await keel.post("/admin/v1/incidents/\(id)/acknowledge", json: "", key: careAdmin)
+                #expect(acknowledged.status == 200, "\(acknowledged.body)")
+                #expect(acknowledged.json?["state"] as? String == "acknowledged")
+                let assigned = try await keel.post("/admin/v1/incidents/\(id)/assign", json: #"{"owner":"ana"}"#, key: careAdmin)
+                #expect(assigned.json?["owner"] as? String == "ana")
+                #expect(
+                    try await keel.post("/admin/v1/incidents/\(id)/comments", json: #"{"text":"retry bug in v2"}"#).status
+                        == 200
+                )
+                let classified = try await keel.post(
+                    "/admin/v1/incidents/\(id)/classify",
+                    json: #"{"classification":"gdpr_breach"}"#
+                )
+                #expect(classified.status == 200)
+                let clock = try #require((classified.json?["clocks"] as? [[String: Any]])?.first)
+                #expect(clock["classification"] as? String == "gdpr_breach")
+                #expect(
+                    try await keel.post("/admin/v1/incidents/\(id)/classify", json: #"{"classification":"gdpr_breach"}"#)
+                        .status == 409
+                )
+                #expect(
+                    try await keel.post("/admin/v1/incidents/\(id)/classify", json: #"{"classification":"nope"}"#).status
+                        == 400
+                )
+                #expect(
+                    try await keel.post("/admin/v1/incidents/\(id)/transition", json: #"{"state":"detected"}"#).status
+                        == 409
+                )
+                #expect(try await keel.post("/admin/v1/incidents/\(id)/close", json: "").status == 409)
+                let resolved = try await keel.post("/admin/v1/incidents/\(id)/resolve", json: #"{"note":"hotfix v2.1"}"#)
+                #expect(resolved.json?["state"] as? String == "resolved")
+                try await eventually {
+                    Self.objects(receiver.bodies("/hooks")).contains { $0["event"] as? String == "resolved" }
+                }
+                let unreviewed = try await keel.post("/admin/v1/incidents/\(id)/close", json: "")
+                #expect(unreviewed.status == 400, "\(unreviewed.body)")
+                #expect(unreviewed.body.contains("review"))
+                let closed = try await keel.post(
+                    "/admin/v1/incidents/\(id)/close",
+                    json: #"{"review":{"summary":"Retry loop","root_cause":"no backoff","actions":["cap retries"]}}"#
+                )
+                #expect(closed.json?["state"] as? String == "closed", "\(closed.body)")
+                #expect((closed.json?["review"] as? [String: Any])?["root_cause"] as? String == "no backoff")
+                let kinds = (closed.json?["timeline"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
+                for kind in ["state_changed", "assigned", "comment", "classified"] { #expect(kinds.contains(kind)) }
+                let actors = Set((closed.json?["timeline"] as? [[String: Any]])?.compactMap { $0["actor"] as? String } ?? [])
+                #expect(actors.contains("keel") && actors.contains("admin") && actors.contains { $0.hasPrefix("key:") })
+
+                // Statistics, metrics and the audit log.
+                let stats = try await keel.send(.GET, "/admin/v1/incidents/stats")
+                let figures = try #require((stats.json?["categories"] as? [String: Any])?["agent_misbehaviour"] as? [String: Any])
+                #expect(figures["opened"] as? Int == 1)
+                #expect(figures["resolved"] as? Int == 1)
+                #expect((figures["mtta_seconds"] as? Double).map { $0 >= 0 } == true)
+                #expect((figures["mttr_seconds"] as? Double).map { $0 > 0 } == true)
+                #expect(try await keel.send(.GET, "/admin/v1/incidents/stats", key: careAdmin).status == 403)
+                let metrics = try await keel.send(.GET, "/metrics")
+                #expect(metrics.body.contains(#"keel_incidents_opened_total{category="agent_misbehaviour"} 1"#))
+                var changes: [[String: Any]] = []
+                try await eventually {
+                    changes = try await PolicyAdminTests.adminChanges(keel)
+                    return changes.contains { $0["action"] as? String == "incidents.close" }
+                }
+                let opening = changes.first { $0["action"] as? String == "incidents.open" }
+                #expect((opening?["actor"] as? [String: Any])?["key_id"] as? String == "keel", "\(opening ?? [:])")
+                #expect(changes.contains { $0["action"] as? String == "incidents.acknowledge" })
+            }
+        }
+    }
+
+    @Test func aFailingProviderOpensAProviderOutageIncidentFromItsAlertRule() async throws {
+        let yaml = """
+            providers: [ { name: sim, kind: simulator } ]
+            models: [ { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ], max_retries: 0 } ]
+            monitoring:
+              alert_interval_ms: 100
+              alerts:
+                - { name: sim-errors, metric: error_rate, window: 1m, above: 0.5, severity: page, group_by: provider }
+            incidents:
+              alert_categories: { agent_success_drop: none }
+            """
+        let parsed = try KeelConfiguration.parse(yaml: yaml, environment: [:])
+        #expect(parsed.incidents.alertCategories["agent_success_drop"] == .some(nil))
+        try await TestKeel.run(configure: { configuration in
+            configuration.monitoring = parsed.monitoring
+            configuration.incidents = parsed.incidents
+            configuration.recorder.flushIntervalMs = 5
+        }) { keel in
+            for _ in 0..<3 {
+                #expect(try await keel.post("/v1/chat/completions", json: chatBody("[sim status=500]")).status == 502)
+            }
+            let found = try await Self.incidents(keel, "category=provider_outage&open=true")
+            #expect(found.first?["severity"] as? String == "high")
+            #expect(found.first?["scope"] as? [String: String] == ["provider": "sim"])
+            #expect(try await keel.send(.GET, "/admin/v1/incidents?category=bogus").status == 400)
+        }
+    }
+
+    @Test func incidentsOffMakeNoIncidentsAndServeNoRoutes() async throws {
+        try await TestKeel.run(configure: { configuration in configuration.incidents.enabled = false }) { keel in
+            #expect(keel.app.incidentEngine == nil)
+            let status = try await keel.send(.GET, "/admin/v1/incidents").status
+            #expect(status == 404)
+        }
+    }
+
+    @Test func configurationMistakesAreNamed() throws {
+        let yaml = """
+            incidents:
+              on_call: [ { name: a, url: "ftp://x" } ]
+              alert_categories: { x: sideways }
+              tick_interval_ms: 5
+            """
+        do {
+            _ = try KeelConfiguration.parse(yaml: yaml, environment: [:])
+            Issue.record("the configuration was accepted")
+        } catch let error as ConfigurationError {
+            let text = "\(error)"
+            #expect(text.contains("incidents.on_call[0].url"))
+            #expect(text.contains("incidents.alert_categories.x"))
+            #expect(text.contains("incidents.tick_interval_ms"))
+        }
+    }
+}
