@@ -33,12 +33,18 @@ struct IncidentResponseTests {
                 configuration.agents.syncIntervalMs = 100
                 configuration.monitoring.webhooks = [.init(url: "http://127.0.0.1:\(port)/hooks")]
                 configuration.incidents.onCall = [
-                    .init(name: "primary", webhook: .init(url: "http://127.0.0.1:\(port)/oncall/primary", format: .slack))
+                    .init(
+                        name: "primary",
+                        webhook: .init(url: "http://127.0.0.1:\(port)/oncall/primary", format: .slack)
+                    )
                 ]
             }) { keel in
                 #expect(try await keel.post("/admin/v1/orgs", json: #"{"id":"acme","name":"Acme"}"#).status == 201)
                 for team in ["care", "ads"] {
-                    let created = try await keel.post("/admin/v1/teams", json: #"{"id":"\#(team)","org":"acme","name":"\#(team)"}"#)
+                    let created = try await keel.post(
+                        "/admin/v1/teams",
+                        json: #"{"id":"\#(team)","org":"acme","name":"\#(team)"}"#
+                    )
                     #expect(created.status == 201)
                 }
                 _ = try await AgentRegistryTests.register(keel, #"{"id":"noisy","name":"Noisy","team":"care"}"#)
@@ -87,9 +93,11 @@ struct IncidentResponseTests {
                 let evidence = try #require(detail.json?["evidence"] as? [String: Any])
                 #expect((evidence["checkpoint"] as? String)?.contains("\n") == true)
                 #expect(evidence["tree_size"] is Int)
-                #expect((detail.json?["detection_list"] as? [[String: Any]])?.map { $0["detector"] as? String } == [
-                    "alert:agent_loop", "alert:agent_loop",
-                ])
+                #expect(
+                    (detail.json?["detection_list"] as? [[String: Any]])?.map { $0["detector"] as? String } == [
+                        "alert:agent_loop", "alert:agent_loop",
+                    ]
+                )
                 let timeline = try #require(detail.json?["timeline"] as? [[String: Any]])
                 #expect(timeline.map { $0["kind"] as? String }.prefix(2) == ["detected", "evidence_frozen"])
                 #expect(timeline.contains { $0["kind"] as? String == "detection_joined" })
@@ -105,17 +113,30 @@ struct IncidentResponseTests {
                 let adsList = try await keel.send(.GET, "/admin/v1/incidents", key: adsViewer)
                 #expect((adsList.json?["data"] as? [Any])?.isEmpty == true)
                 #expect(try await keel.send(.GET, "/admin/v1/incidents/\(id)", key: adsViewer).status == 403)
-                #expect(try await keel.post("/admin/v1/incidents/\(id)/acknowledge", json: "", key: adsAdmin).status == 403)
-                #expect(try await keel.post("/admin/v1/incidents/\(id)/acknowledge", json: "", key: noisy).status == 403)
+                #expect(
+                    try await keel.post("/admin/v1/incidents/\(id)/acknowledge", json: "", key: adsAdmin).status == 403
+                )
+                #expect(
+                    try await keel.post("/admin/v1/incidents/\(id)/acknowledge", json: "", key: noisy).status == 403
+                )
 
                 // The team's admin responds.
-                let acknowledged = try await keel.post("/admin/v1/incidents/\(id)/acknowledge", json: "", key: careAdmin)
+                let acknowledged = try await keel.post(
+                    "/admin/v1/incidents/\(id)/acknowledge",
+                    json: "",
+                    key: careAdmin
+                )
                 #expect(acknowledged.status == 200, "\(acknowledged.body)")
                 #expect(acknowledged.json?["state"] as? String == "acknowledged")
-                let assigned = try await keel.post("/admin/v1/incidents/\(id)/assign", json: #"{"owner":"ana"}"#, key: careAdmin)
+                let assigned = try await keel.post(
+                    "/admin/v1/incidents/\(id)/assign",
+                    json: #"{"owner":"ana"}"#,
+                    key: careAdmin
+                )
                 #expect(assigned.json?["owner"] as? String == "ana")
                 #expect(
-                    try await keel.post("/admin/v1/incidents/\(id)/comments", json: #"{"text":"retry bug in v2"}"#).status
+                    try await keel.post("/admin/v1/incidents/\(id)/comments", json: #"{"text":"retry bug in v2"}"#)
+                        .status
                         == 200
                 )
                 let classified = try await keel.post(
@@ -126,11 +147,15 @@ struct IncidentResponseTests {
                 let clock = try #require((classified.json?["clocks"] as? [[String: Any]])?.first)
                 #expect(clock["classification"] as? String == "gdpr_breach")
                 #expect(
-                    try await keel.post("/admin/v1/incidents/\(id)/classify", json: #"{"classification":"gdpr_breach"}"#)
-                        .status == 409
+                    try await keel.post(
+                        "/admin/v1/incidents/\(id)/classify",
+                        json: #"{"classification":"gdpr_breach"}"#
+                    )
+                    .status == 409
                 )
                 #expect(
-                    try await keel.post("/admin/v1/incidents/\(id)/classify", json: #"{"classification":"nope"}"#).status
+                    try await keel.post("/admin/v1/incidents/\(id)/classify", json: #"{"classification":"nope"}"#)
+                        .status
                         == 400
                 )
                 #expect(
@@ -138,7 +163,10 @@ struct IncidentResponseTests {
                         == 409
                 )
                 #expect(try await keel.post("/admin/v1/incidents/\(id)/close", json: "").status == 409)
-                let resolved = try await keel.post("/admin/v1/incidents/\(id)/resolve", json: #"{"note":"hotfix v2.1"}"#)
+                let resolved = try await keel.post(
+                    "/admin/v1/incidents/\(id)/resolve",
+                    json: #"{"note":"hotfix v2.1"}"#
+                )
                 #expect(resolved.json?["state"] as? String == "resolved")
                 try await eventually {
                     Self.objects(receiver.bodies("/hooks")).contains { $0["event"] as? String == "resolved" }
@@ -154,12 +182,16 @@ struct IncidentResponseTests {
                 #expect((closed.json?["review"] as? [String: Any])?["root_cause"] as? String == "no backoff")
                 let kinds = (closed.json?["timeline"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
                 for kind in ["state_changed", "assigned", "comment", "classified"] { #expect(kinds.contains(kind)) }
-                let actors = Set((closed.json?["timeline"] as? [[String: Any]])?.compactMap { $0["actor"] as? String } ?? [])
+                let actors = Set(
+                    (closed.json?["timeline"] as? [[String: Any]])?.compactMap { $0["actor"] as? String } ?? []
+                )
                 #expect(actors.contains("keel") && actors.contains("admin") && actors.contains { $0.hasPrefix("key:") })
 
                 // Statistics, metrics and the audit log.
                 let stats = try await keel.send(.GET, "/admin/v1/incidents/stats")
-                let figures = try #require((stats.json?["categories"] as? [String: Any])?["agent_misbehaviour"] as? [String: Any])
+                let figures = try #require(
+                    (stats.json?["categories"] as? [String: Any])?["agent_misbehaviour"] as? [String: Any]
+                )
                 #expect(figures["opened"] as? Int == 1)
                 #expect(figures["resolved"] as? Int == 1)
                 #expect((figures["mtta_seconds"] as? Double).map { $0 >= 0 } == true)

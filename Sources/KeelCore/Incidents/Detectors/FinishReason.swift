@@ -1,0 +1,37 @@
+/// Why a model stopped generating, as normalized by Keel from each
+/// provider's own vocabulary.
+///
+/// Shifts in this mix are an early sign of model degradation: more `length`
+/// means answers are being truncated, more `contentFilter` or `refusal` means
+/// a provider-side policy or model change is refusing traffic that used to
+/// pass.
+public enum FinishReason: String, Sendable, Equatable, Hashable, CaseIterable {
+    /// The model finished its answer naturally.
+    case stop
+    /// The answer hit the output-token limit and was cut off.
+    case length
+    /// The provider's content filter stopped or blanked the answer.
+    case contentFilter
+    /// The model stopped to call tools.
+    case toolCalls
+    /// The model declined to answer.
+    case refusal
+    /// Any other or unknown reason.
+    case other
+
+    /// Reasons whose rising share indicates degradation and is therefore
+    /// watched by `ModelDegradationDetector`.
+    public static let watched: [FinishReason] = [.length, .contentFilter, .refusal]
+
+    /// Dense index used for compact per-reason counters.
+    var index: Int {
+        switch self {
+        case .stop: 0
+        case .length: 1
+        case .contentFilter: 2
+        case .toolCalls: 3
+        case .refusal: 4
+        case .other: 5
+        }
+    }
+}
