@@ -92,6 +92,28 @@ public protocol IncidentStore: Sendable {
     func openIncidents() async throws -> [Incident]
     /// Incidents with a clock not yet reported (classified ones, resolved or not, until closed).
     func incidentsWithRunningClocks() async throws -> [Incident]
+
+    // MARK: Playbooks and their runs
+
+    /// Playbooks made through the admin API, by id.
+    func playbooks() async throws -> [Playbook]
+    /// Creates or replaces a playbook.
+    func save(_ playbook: Playbook, at time: Int64) async throws
+    /// `false` when there was none.
+    func deletePlaybook(id: String) async throws -> Bool
+    /// A value that changes whenever a playbook is saved or deleted.
+    func playbookStamp() async throws -> String
+    /// Adds the steps of a run; steps already there (the run started on another instance) stay.
+    func insert(_ actions: [IncidentAction]) async throws
+    /// The incident's steps, by playbook and step.
+    func actions(of incidentID: String) async throws -> [IncidentAction]
+    /// Moves a step from one of `from` to `action.state` with its definition, result, undo and due time,
+    /// atomically: `false` when it was in none of them (another instance moved it first).
+    func move(_ action: IncidentAction, from: Set<IncidentAction.State>) async throws -> Bool
+    /// Waiting steps, and done temporary steps, whose due time has come.
+    func dueActions(at time: Int64) async throws -> [IncidentAction]
+    /// Incidents with steps pending (open ones; a run interrupted by a restart goes on).
+    func incidentsWithPendingActions() async throws -> [String]
 }
 
 extension IncidentStore {

@@ -30,6 +30,8 @@ public struct KeelStores: Sendable {
     public let escalations: any EscalationStore
     /// Incidents, their timelines, detections and the requests they pin.
     public let incidents: any IncidentStore
+    /// Routing overrides in force (providers benched, models pinned by incident playbooks).
+    public let routeOverrides: any RouteOverrideStore
     /// A human-readable name of the backend (`sqlite:/path`), without credentials.
     public let backendDescription: String
     /// Checks that the database answers; the server's `/readyz` calls it.
@@ -57,6 +59,7 @@ public struct KeelStores: Sendable {
         self.agents = SQLAgentStore(database: database)
         self.escalations = SQLEscalationStore(database: database)
         self.incidents = SQLIncidentStore(database: database)
+        self.routeOverrides = SQLRouteOverrideStore(database: database)
         self.backendDescription = backendDescription
         self.ping = ping
     }

@@ -11,7 +11,9 @@ public protocol VirtualKeyStore: Sendable {
     /// Marks the key revoked at `at` (µs since the epoch). Returns `false` when no such key
     /// exists; revoking a revoked key keeps the first revocation time and returns `true`.
     func revoke(id: KeyID, at: Int64) async throws -> Bool
-    /// A value that changes whenever a key is inserted or revoked (keys change no other way),
+    /// Suspends the key at `at`, or resumes it with `nil`. Returns `false` when no such key exists.
+    func setSuspended(id: KeyID, at: Int64?) async throws -> Bool
+    /// A value that changes whenever a key is inserted, revoked, suspended or resumed (keys change no other way),
     /// so instances can tell cheaply whether to read the keys again.
     func stamp() async throws -> String
 }

@@ -49,10 +49,11 @@ struct SQLiteSchemaTests {
                     "audit_node", "audit_salt",
                     "audit_signer_lease",
                     "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "escalation", "incident",
-                    "incident_detection", "incident_event", "incident_record", "org",
-                    "policy",
+                    "incident_action", "incident_detection", "incident_event", "incident_record", "org",
+                    "playbook", "policy",
                     "policy_probe_result", "project",
                     "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record",
+                    "route_override",
                     "schema_migration", "setting",
                     "task", "team", "user_account", "virtual_key",
                 ]
@@ -71,7 +72,7 @@ struct SQLiteSchemaTests {
             #expect(
                 columns["virtual_key"] == [
                     "id", "hash", "prefix", "name", "team_id", "project_id", "user_id", "models", "created_at",
-                    "expires_at", "revoked_at", "org_id", "role", "tags", "agent_id",
+                    "expires_at", "revoked_at", "org_id", "role", "tags", "agent_id", "suspended_at",
                 ]
             )
             #expect(columns["org"] == ["id", "name", "created_at", "updated_at"])
@@ -110,7 +111,8 @@ struct SQLiteSchemaTests {
             #expect(
                 indexes == [
                     "agent_team", "audit_entry_request", "audit_entry_time", "audit_salt_org", "escalation_call",
-                    "escalation_state", "incident_open", "incident_opened", "incident_record_request",
+                    "escalation_state", "incident_action_due", "incident_open", "incident_opened",
+                    "incident_record_request",
                     "request_body_org_time",
                     "request_record_key_started_at",
                     "request_record_model_started_at", "request_record_org_started_at",

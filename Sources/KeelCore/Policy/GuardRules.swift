@@ -19,6 +19,15 @@ public struct GuardRules: Sendable, Equatable {
     public private(set) var injectionBlock = ContentRoleSet()
     /// Roles whose content is only marked when it scores as an injection.
     public private(set) var injectionFlag = ContentRoleSet()
+    /// Lowercased literals whose presence in any prompt text refuses the request, with the id of
+    /// the policy each comes from.
+    public private(set) var blockedPatterns: [BlockedPattern] = []
+
+    /// A blocked literal and the policy it comes from.
+    public struct BlockedPattern: Sendable, Equatable {
+        public var pattern: String
+        public var policy: String
+    }
 
     public init() {}
 
@@ -28,7 +37,12 @@ public struct GuardRules: Sendable, Equatable {
         var restoreRefused = GuardTypeSet()
         for policy in policies {
             if let rule = policy.pii { self.add(rule, restoreAsked: &restoreAsked, restoreRefused: &restoreRefused) }
-            if let rule = policy.secrets { self.add(rule, restoreAsked: &restoreAsked, restoreRefused: &restoreRefused) }
+            if let rule = policy.secrets {
+                self.add(rule, restoreAsked: &restoreAsked, restoreRefused: &restoreRefused)
+            }
+            for pattern in policy.blockedPatterns {
+                self.blockedPatterns.append(BlockedPattern(pattern: pattern.lowercased(), policy: policy.id))
+            }
             if let injection = policy.injection {
                 switch injection.action {
                 case .block: self.injectionBlock.formUnion(injection.roles)
@@ -42,7 +56,8 @@ public struct GuardRules: Sendable, Equatable {
         self.injectionFlag.subtract(self.injectionBlock)
     }
 
-    private mutating func add(_ rule: ContentRule, restoreAsked: inout GuardTypeSet, restoreRefused: inout GuardTypeSet) {
+    private mutating func add(_ rule: ContentRule, restoreAsked: inout GuardTypeSet, restoreRefused: inout GuardTypeSet)
+    {
         switch rule.action {
         case .block: self.block.formUnion(rule.types)
         case .redact:
@@ -54,7 +69,14 @@ public struct GuardRules: Sendable, Equatable {
 
     /// No content rule applies.
     public var isEmpty: Bool {
-        self.scanned.isEmpty && self.injectionRoles.isEmpty
+        self.scanned.isEmpty && self.injectionRoles.isEmpty && self.blockedPatterns.isEmpty
+    }
+
+    /// The blocked pattern `text` contains, and its policy, if any.
+    public func blockedPattern(in text: String) -> BlockedPattern? {
+        guard !self.blockedPatterns.isEmpty else { return nil }
+        let lowered = text.lowercased()
+        return self.blockedPatterns.first { lowered.contains($0.pattern) }
     }
 
     /// Every type the request's content is scanned for.

@@ -41,6 +41,7 @@ extension Policy {
             add("injection", "{" + parts.joined(separator: ",") + "}")
         }
         if self.keepBodies { add("keep_bodies", "true") }
+        if !self.blockedPatterns.isEmpty { add("blocked_patterns", list(self.blockedPatterns)) }
         return members
     }
 

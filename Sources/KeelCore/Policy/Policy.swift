@@ -27,6 +27,9 @@ public struct Policy: Sendable, Equatable {
     /// Keep the bodies of the requests in scope (request and answer), sealed with their
     /// organisation's key, so that erasing the key erases them (crypto-shredding).
     public var keepBodies: Bool
+    /// Refuse requests whose prompt contains one of these (case-insensitive literals): the guard
+    /// rules incident playbooks add (`block_pattern`) and users can write too.
+    public var blockedPatterns: [String]
 
     public init(
         id: String,
@@ -39,9 +42,11 @@ public struct Policy: Sendable, Equatable {
         pii: ContentRule? = nil,
         secrets: ContentRule? = nil,
         injection: InjectionRule? = nil,
-        keepBodies: Bool = false
+        keepBodies: Bool = false,
+        blockedPatterns: [String] = []
     ) {
         self.keepBodies = keepBodies
+        self.blockedPatterns = blockedPatterns
         self.pii = pii
         self.secrets = secrets
         self.injection = injection

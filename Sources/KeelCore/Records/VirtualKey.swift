@@ -21,6 +21,9 @@ public struct VirtualKey: Sendable, Equatable, Codable {
     public var createdAt: Int64
     public var expiresAt: Int64?
     public var revokedAt: Int64?
+    /// When it was suspended (Unix µs), while it is: a suspended key authenticates nothing until
+    /// resumed (an incident playbook's `suspend_key`, or `POST /admin/v1/keys/{id}/suspend`).
+    public var suspendedAt: Int64?
     /// The registered agent the key belongs to: its requests are that agent's, and a request
     /// naming another agent in `x-keel-agent` is refused.
     public var agentID: String?
@@ -40,7 +43,8 @@ public struct VirtualKey: Sendable, Equatable, Codable {
         createdAt: Int64,
         expiresAt: Int64? = nil,
         revokedAt: Int64? = nil,
-        agentID: String? = nil
+        agentID: String? = nil,
+        suspendedAt: Int64? = nil
     ) {
         self.id = id
         self.hash = hash
@@ -57,10 +61,11 @@ public struct VirtualKey: Sendable, Equatable, Codable {
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.agentID = agentID
+        self.suspendedAt = suspendedAt
     }
 
     /// Whether the key authenticates at `now` (microseconds since the Unix epoch).
     public func isActive(at now: Int64) -> Bool {
-        self.revokedAt == nil && (self.expiresAt.map { now < $0 } ?? true)
+        self.revokedAt == nil && self.suspendedAt == nil && (self.expiresAt.map { now < $0 } ?? true)
     }
 }

@@ -12,6 +12,8 @@ public struct IncidentNotification: Sendable, Equatable {
         case clockOverdue = "clock_overdue"
         /// A playbook step waits for a human's approval.
         case approvalRequested = "approval_requested"
+        /// A playbook's `notify` or `webhook` step.
+        case notice
     }
 
     public var event: Event

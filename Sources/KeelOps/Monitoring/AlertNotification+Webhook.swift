@@ -5,8 +5,12 @@ extension AlertNotification {
     /// `{"version":"1","status","rule","severity","fingerprint","labels","value","threshold",
     /// "details","summary","starts_at","ends_at"}`; times are RFC 3339 UTC.
     public func genericWebhookBody() -> [UInt8] {
-        let labels = JSONValue.object(self.labels.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string($0.value)) })
-        let details = JSONValue.object(self.details.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .double($0.value)) })
+        let labels = JSONValue.object(
+            self.labels.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string($0.value)) }
+        )
+        let details = JSONValue.object(
+            self.details.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .double($0.value)) }
+        )
         let body = JSONValue.object([
             "version": .string("1"),
             "status": .string(self.status.rawValue),
@@ -45,7 +49,10 @@ extension AlertNotification {
         let body = JSONValue.object([
             "text": .string(Self.slackEscape("\(title): \(self.summary)")),
             "blocks": .array([
-                .object(["type": .string("header"), "text": .object(["type": .string("plain_text"), "text": .string(title)])]),
+                .object([
+                    "type": .string("header"),
+                    "text": .object(["type": .string("plain_text"), "text": .string(title)]),
+                ]),
                 .object([
                     "type": .string("section"),
                     "text": .object(["type": .string("mrkdwn"), "text": .string(Self.slackEscape(self.summary))]),
@@ -80,9 +87,9 @@ extension AlertNotification {
 }
 
 /// RFC 3339 timestamps in UTC without Foundation.
-enum RFC3339 {
+package enum RFC3339 {
     /// `micros` since the epoch as `YYYY-MM-DDThh:mm:ss.ffffffZ` (`…ssZ` on whole seconds).
-    static func string(micros: Int64) -> String {
+    package static func string(micros: Int64) -> String {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let fraction = micros - seconds * 1_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400

@@ -318,6 +318,8 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             try await policyBook.reload()
+            let routeOverrides = RouteOverrides(store: stores.routeOverrides)
+            try await routeOverrides.reload()
             let gateway = Gateway(
                 keyRing: keyRing,
                 registry: registry,
@@ -344,6 +346,7 @@ public final class KeelApp: Sendable {
                 strictAuditTimeout: .milliseconds(configuration.compliance.audit.strictTimeoutMs),
                 digesters: AuditDigesters(store: stores.audit, logger: self.logger),
                 injectionThreshold: configuration.contentGuard.injectionThreshold,
+                routeOverrides: routeOverrides,
                 logger: self.logger
             )
             var admin = AdminAPI(
@@ -417,8 +420,39 @@ public final class KeelApp: Sendable {
                 gateway: MCPGateway(gateway: gateway, servers: mcpServers, escalations: escalations)
             )
             EscalationAPI.add(to: router, api: EscalationAPI(desk: escalations, gateway: gateway, admin: admin))
+            let playbooks = PlaybookLibrary(configured: configuration.incidents.playbooks, store: stores.incidents)
+            try await playbooks.reload()
+            let runner = PlaybookRunner(
+                engine: incidentEngine,
+                handles: GatewayHandles(
+                    stores: stores,
+                    keyRing: keyRing,
+                    agents: agentBook,
+                    rateLimiter: rateLimiter,
+                    routes: routeOverrides,
+                    policies: policyBook,
+                    engine: incidentEngine,
+                    notifier: incidentWebhooks,
+                    eventLoopGroup: group
+                ),
+                notifier: incidentWebhooks,
+                trail: IncidentRecorderTrail(recorder: recorder, logger: self.logger),
+                playbooks: { playbooks.current },
+                logger: self.logger
+            )
+            incidentEngine.observe { observation in
+                let now = WallClock.unixMicros()
+                switch observation {
+                case .opened(let incident, _), .severityRaised(let incident, _): await runner.start(incident, at: now)
+                case .resolved(let incident): await runner.resolved(incident, at: now)
+                }
+            }
             if configuration.incidents.enabled {
                 IncidentAPI.add(to: router, api: IncidentAPI(engine: incidentEngine, admin: admin))
+                PlaybookAPI.add(
+                    to: router,
+                    api: PlaybookAPI(library: playbooks, runner: runner, engine: incidentEngine, admin: admin)
+                )
             }
             let prober = PolicyProber(
                 gateway: gateway,
@@ -503,6 +537,17 @@ public final class KeelApp: Sendable {
                         reload: agentBook.reloadIfChanged
                     )
                 ),
+                .init(
+                    service: PeriodicReload(
+                        name: "routes and playbooks",
+                        interval: .milliseconds(configuration.incidents.syncIntervalMs),
+                        logger: self.logger,
+                        reload: {
+                            try await routeOverrides.reloadIfChanged()
+                            try await playbooks.reloadIfChanged()
+                        }
+                    )
+                ),
                 .init(service: budgetService), .init(service: alerts), .init(service: server),
             ]
             if configuration.incidents.enabled {
@@ -512,7 +557,8 @@ public final class KeelApp: Sendable {
                         service: IncidentService(
                             engine: incidentEngine,
                             interval: .milliseconds(configuration.incidents.tickIntervalMs),
-                            webhooks: incidentWebhooks
+                            webhooks: incidentWebhooks,
+                            ticks: [runner.tick(now:)]
                         )
                     ),
                     at: services.count - 3

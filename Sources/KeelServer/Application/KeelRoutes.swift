@@ -7,7 +7,11 @@ import KeelStorage
 /// The HTTP routes of `keel serve`.
 enum KeelRoutes {
     static func build(
-        gateway: Gateway, admin: AdminAPI, stores: KeelStores, monitoring: MonitoringEngine, alerts: AlertService,
+        gateway: Gateway,
+        admin: AdminAPI,
+        stores: KeelStores,
+        monitoring: MonitoringEngine,
+        alerts: AlertService,
         extraMetrics: @escaping @Sendable () -> String = { "" }
     ) -> Router<BasicRequestContext> {
         let router = Router()
@@ -32,7 +36,8 @@ enum KeelRoutes {
                 headers: [.contentType: MonitoringEngine.prometheusContentType],
                 body: ResponseBody(
                     byteBuffer: ByteBuffer(
-                        string: monitoring.prometheusText(extraGauges: metrics.gauges()) + (gateway.tracing?.prometheusText() ?? "")
+                        string: monitoring.prometheusText(extraGauges: metrics.gauges())
+                            + (gateway.tracing?.prometheusText() ?? "")
                             + gateway.contentGuard.counters.prometheusText() + extraMetrics()
                     )
                 )
@@ -60,8 +65,18 @@ enum KeelRoutes {
         let adminRoutes = router.group("admin/v1")
         adminRoutes.post("keys") { request, _ in try await admin.respond { try await admin.createKey(request) } }
         adminRoutes.get("keys") { request, _ in try await admin.listKeys(request) }
-        adminRoutes.get("keys/{id}") { request, context in try await admin.getKey(request, id: try context.parameters.require("id")) }
-        adminRoutes.delete("keys/{id}") { request, context in try await admin.revokeKey(request, id: try context.parameters.require("id")) }
+        adminRoutes.get("keys/{id}") { request, context in
+            try await admin.getKey(request, id: try context.parameters.require("id"))
+        }
+        adminRoutes.delete("keys/{id}") { request, context in
+            try await admin.revokeKey(request, id: try context.parameters.require("id"))
+        }
+        adminRoutes.post("keys/{id}/suspend") { request, context in
+            try await admin.setKeySuspended(request, id: try context.parameters.require("id"), suspended: true)
+        }
+        adminRoutes.post("keys/{id}/resume") { request, context in
+            try await admin.setKeySuspended(request, id: try context.parameters.require("id"), suspended: false)
+        }
         adminRoutes.get("requests") { request, _ in try await admin.listRequests(request) }
         adminRoutes.get("costs") { request, _ in try await admin.costReport(request) }
         adminRoutes.get("costs/recommendations") { request, _ in try await admin.costRecommendations(request) }
@@ -74,9 +89,15 @@ enum KeelRoutes {
         Self.addCollection("projects", to: adminRoutes, admin: admin, AdminAPI.projects)
         Self.addCollection("users", to: adminRoutes, admin: admin, AdminAPI.users)
         Self.addCollection(
-            "budgets", to: adminRoutes, admin: admin,
-            create: AdminAPI.createBudget, list: AdminAPI.listBudgets, get: AdminAPI.getBudget,
-            update: AdminAPI.updateBudget, delete: AdminAPI.deleteBudget)
+            "budgets",
+            to: adminRoutes,
+            admin: admin,
+            create: AdminAPI.createBudget,
+            list: AdminAPI.listBudgets,
+            get: AdminAPI.getBudget,
+            update: AdminAPI.updateBudget,
+            delete: AdminAPI.deleteBudget
+        )
         return router
     }
 
@@ -88,12 +109,15 @@ enum KeelRoutes {
         _ collection: TenancyCollection<Record, Input>
     ) {
         Self.addCollection(
-            name, to: group, admin: admin,
+            name,
+            to: group,
+            admin: admin,
             create: { api in { try await api.create(collection, $0) } },
             list: { api in { try await api.list(collection, $0) } },
             get: { api in { try await api.get(collection, $0, id: $1) } },
             update: { api in { try await api.update(collection, $0, id: $1) } },
-            delete: { api in { try await api.delete(collection, $0, id: $1) } })
+            delete: { api in { try await api.delete(collection, $0, id: $1) } }
+        )
     }
 
     /// `POST name`, `GET name`, `GET name/{id}`, `PATCH name/{id}`, `DELETE name/{id}` of one admin
@@ -109,7 +133,9 @@ enum KeelRoutes {
         delete: @escaping @Sendable (AdminAPI) -> (Request, String) async throws -> Response
     ) {
         let item = RouterPath(stringLiteral: name + "/{id}")
-        group.post(RouterPath(stringLiteral: name)) { request, _ in try await admin.respond { try await create(admin)(request) } }
+        group.post(RouterPath(stringLiteral: name)) { request, _ in
+            try await admin.respond { try await create(admin)(request) }
+        }
         group.get(RouterPath(stringLiteral: name)) { request, _ in try await list(admin)(request) }
         group.get(item) { request, context in
             let id = try context.parameters.require("id")

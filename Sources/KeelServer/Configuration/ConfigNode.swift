@@ -63,6 +63,35 @@ struct ConfigNode {
         return self.context.interpolate(scalar.string, at: self.path)
     }
 
+    /// The node as JSON (for documents read by their own parser, like playbooks): a plain
+    /// `true`/`false` is a boolean, a plain number a number, a plain null `null`; every other
+    /// scalar a string (with `${ENV}` interpolated).
+    var jsonValue: JSONValue {
+        guard let node = self.node, self.isPresent else { return .null }
+        switch node {
+        case .mapping(let mapping):
+            return .object(
+                mapping.compactMap { key, _ in key.string }.map { .init(key: $0, value: self.child($0).jsonValue) }
+            )
+        case .sequence:
+            return .array(self.elements.map(\.jsonValue))
+        case .scalar(let scalar):
+            let text = self.context.interpolate(scalar.string, at: self.path)
+            if scalar.style == .plain {
+                if text == "true" || text == "false" { return .bool(text == "true") }
+                if Int64(text) != nil
+                    || (Double(text) != nil && text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }))
+                {
+                    return .number(text)
+                }
+            }
+            return .string(text)
+        default:
+            self.context.report(self.path, "must be a mapping, a list or a value")
+            return .null
+        }
+    }
+
     /// One of a fixed set of words (`Value`'s raw values), or `value` when absent; anything else
     /// is reported with the words allowed.
     func choice<Value: RawRepresentable>(default value: Value, allowed: [Value]) -> Value

@@ -28,14 +28,23 @@ extension KeelConfiguration {
         /// Alert rules mapped to a category (`null`: the rule opens no incident), over the
         /// built-in mapping.
         public var alertCategories: [String: IncidentCategory?]
+        /// Playbooks of the file: replace the defaults of the same id; the admin API's replace
+        /// these.
+        public var playbooks: [Playbook]
+        /// How often playbooks and routing overrides made on other instances are read again.
+        public var syncIntervalMs: Int
 
         public init(
             enabled: Bool = true,
             webhooks: [Monitoring.Webhook]? = nil,
             onCall: [OnCall] = [],
             tickIntervalMs: Int = 10_000,
-            alertCategories: [String: IncidentCategory?] = [:]
+            alertCategories: [String: IncidentCategory?] = [:],
+            playbooks: [Playbook] = [],
+            syncIntervalMs: Int = 2_000
         ) {
+            self.playbooks = playbooks
+            self.syncIntervalMs = syncIntervalMs
             self.enabled = enabled
             self.webhooks = webhooks
             self.onCall = onCall
@@ -46,13 +55,28 @@ extension KeelConfiguration {
 
     /// Reads `incidents:` {`enabled` (true), `webhooks` [{`url`, `format` (json|slack)}],
     /// `on_call` [{`name`, `url`, `format`}], `tick_interval_ms` (10000, 100 to 600000),
-    /// `alert_categories` {rule name: category or `none`}}.
+    /// `alert_categories` {rule name: category or `none`}, `playbooks` [playbook documents, see
+    /// ``Playbook/init(json:defaultID:source:)``], `sync_interval_ms` (2000, 100 to 60000)}.
     static func readIncidents(_ node: ConfigNode) -> Incidents {
-        node.expectKeys(["enabled", "webhooks", "on_call", "tick_interval_ms", "alert_categories"])
+        node.expectKeys([
+            "enabled", "webhooks", "on_call", "tick_interval_ms", "alert_categories", "playbooks", "sync_interval_ms",
+        ])
         var incidents = Incidents(
             enabled: node.child("enabled").bool(default: true),
-            tickIntervalMs: node.child("tick_interval_ms").int(default: 10_000, range: 100...600_000)
+            tickIntervalMs: node.child("tick_interval_ms").int(default: 10_000, range: 100...600_000),
+            syncIntervalMs: node.child("sync_interval_ms").int(default: 2_000, range: 100...60_000)
         )
+        for (index, entry) in node.child("playbooks").elements.enumerated() {
+            do {
+                let playbook = try Playbook(json: entry.jsonValue, defaultID: "config-\(index)", source: .config)
+                if incidents.playbooks.contains(where: { $0.id == playbook.id }) {
+                    entry.context.report(entry.child("id").path, "is used by another playbook: '\(playbook.id)'")
+                }
+                incidents.playbooks.append(playbook)
+            } catch {
+                entry.context.report(error.path.isEmpty ? entry.path : "\(entry.path).\(error.path)", error.reason)
+            }
+        }
         if node.child("webhooks").isPresent {
             incidents.webhooks = node.child("webhooks").elements.compactMap { Self.readWebhook($0, extraKeys: []) }
         }

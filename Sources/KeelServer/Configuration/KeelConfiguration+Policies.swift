@@ -7,7 +7,8 @@ extension KeelConfiguration {
     /// (patterns over the model names clients send), `providers` {`allow`, `deny`} (patterns over
     /// provider names), `regions` (list), `baa_required` (bool), `pii` and `secrets` (content
     /// rules, ``readContentRule(_:kind:kindName:)``), `injection` (``readInjectionRule(_:)``),
-    /// `keep_bodies` (bool)}. A provider name that matches no configured provider, or a policy
+    /// `keep_bodies` (bool), `blocked_patterns` (case-insensitive literals, 3 to 512 characters,
+    /// refusing prompts that contain one)}. A provider name that matches no configured provider, or a policy
     /// that sets no rule, is an error: it would protect nothing.
     static func readPolicies(_ node: ConfigNode, providers: [Provider]) -> [Policy] {
         var policies: [Policy] = []
@@ -28,7 +29,7 @@ extension KeelConfiguration {
     static func readPolicy(_ element: ConfigNode, defaultID: String, providerNames: [String]?) -> Policy {
         element.expectKeys([
             "id", "name", "scope", "models", "providers", "regions", "baa_required", "pii", "secrets", "injection",
-            "keep_bodies",
+            "keep_bodies", "blocked_patterns",
         ])
         let scope = element.child("scope")
         scope.expectKeys(["org", "team", "key", "model"])
@@ -48,8 +49,12 @@ extension KeelConfiguration {
             pii: Self.readContentRule(element.child("pii"), kind: .personalData, kindName: "personal data"),
             secrets: Self.readContentRule(element.child("secrets"), kind: .secrets, kindName: "credential"),
             injection: Self.readInjectionRule(element.child("injection")),
-            keepBodies: element.child("keep_bodies").bool(default: false)
+            keepBodies: element.child("keep_bodies").bool(default: false),
+            blockedPatterns: element.child("blocked_patterns").stringList()
         )
+        for pattern in policy.blockedPatterns where !(3...512).contains(pattern.count) {
+            element.context.report(element.child("blocked_patterns").path, "'\(pattern)' must be 3 to 512 characters")
+        }
         if let providerNames {
             for pattern in policy.providers.allow + policy.providers.deny
             where !providerNames.contains(where: { NamePattern.matches(pattern, $0) }) {
@@ -58,11 +63,11 @@ extension KeelConfiguration {
         }
         if policy.models.isEmpty, policy.providers.isEmpty, policy.regions.isEmpty, !policy.baaRequired,
             policy.pii == nil,
-            policy.secrets == nil, policy.injection == nil, !policy.keepBodies
+            policy.secrets == nil, policy.injection == nil, !policy.keepBodies, policy.blockedPatterns.isEmpty
         {
             element.context.report(
                 element.path,
-                "sets no rule (models, providers, regions, baa_required, pii, secrets, injection or keep_bodies)"
+                "sets no rule (models, providers, regions, baa_required, pii, secrets, injection, keep_bodies or blocked_patterns)"
             )
         }
         return policy

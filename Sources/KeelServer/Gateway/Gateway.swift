@@ -70,6 +70,7 @@ public final class Gateway: Sendable {
         strictAuditTimeout: Duration = .seconds(5),
         digesters: AuditDigesters? = nil,
         injectionThreshold: Double = 0.5,
+        routeOverrides: RouteOverrides? = nil,
         logger: Logger
     ) {
         self.digesters = digesters
@@ -85,7 +86,7 @@ public final class Gateway: Sendable {
         self.tracing = tracing
         self.keyRing = keyRing
         self.registry = registry
-        self.router = UpstreamRouter(registry: registry)
+        self.router = UpstreamRouter(registry: registry, overrides: routeOverrides)
         self.recorder = recorder
         self.prices = prices
         self.limits = limits

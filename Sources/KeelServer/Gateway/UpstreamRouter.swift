@@ -30,6 +30,8 @@ struct UpstreamRouter: Sendable {
     }
 
     let registry: ModelRegistry
+    /// Providers benched and models pinned by incident playbooks.
+    var overrides: RouteOverrides?
 
     /// Runs `attempt` against each candidate deployment until one succeeds.
     ///
@@ -73,6 +75,8 @@ struct UpstreamRouter: Sendable {
             let allowed = admissible.allowed?[index]
             var plan = entry.group.plan(estimatedTokens: estimatedTokens).filter { candidate in
                 allowed?[candidate.deployment] != false && !skip(entry.deployments[candidate.deployment])
+                    && self.overrides?.allows(model: entry.name, deployment: entry.deployments[candidate.deployment])
+                        != false
             }[...]
             if let hedgeAfter = entry.hedgeAfter, plan.count >= 2 {
                 let race = await self.hedge(

@@ -52,7 +52,13 @@ final class ContentGuard: Sendable {
 
     /// Screens `body`, of `shape`, under `policy`'s content rules. With `answers`, a session
     /// carries what the answer needs: the types to scan it for, and the values to restore.
-    func screen(_ body: ByteBuffer, shape: GuardText.Shape, policy: EffectivePolicy, answers: Bool, maxDepth: Int) -> Screening {
+    func screen(
+        _ body: ByteBuffer,
+        shape: GuardText.Shape,
+        policy: EffectivePolicy,
+        answers: Bool,
+        maxDepth: Int
+    ) -> Screening {
         let rules = policy.rules
         var screening = Screening()
         var map = RedactionMap()
@@ -60,14 +66,25 @@ final class ContentGuard: Sendable {
         var edits = ByteEdits()
         var blocked: [GuardFindingType] = []
         var injectionRefusal: KeelError?
+        var patternRefusal: KeelError?
         body.withUnsafeReadableBytes { bytes in
             // The ingress validated the body; a text the walk cannot reach is not sent either.
             let texts = (try? GuardText.texts(in: bytes, shape: shape, maxDepth: maxDepth)) ?? []
             for text in texts {
+                if !rules.blockedPatterns.isEmpty, patternRefusal == nil,
+                    let text = JSONScanner.decodeString(bytes, text.range), let found = rules.blockedPattern(in: text)
+                {
+                    patternRefusal = .contentPolicyViolation(
+                        "Policy '\(found.policy)' blocks prompts containing '\(found.pattern)'.",
+                        param: shape == .openAIEmbeddings ? "input" : "messages"
+                    )
+                }
                 let injection = shape == .openAIEmbeddings ? nil : rules.injectionAction(for: text.role)
                 guard !rules.scanned.isEmpty || injection != nil else { continue }
                 let scanner = self.scanner(types: rules.scanned, injection: injection != nil)
-                let raw = UnsafeRawBufferPointer(rebasing: bytes[(text.range.lowerBound + 1)..<(text.range.upperBound - 1)])
+                let raw = UnsafeRawBufferPointer(
+                    rebasing: bytes[(text.range.lowerBound + 1)..<(text.range.upperBound - 1)]
+                )
                 var decoded: String?
                 let scan: ContentScan
                 if raw.contains(UInt8(ascii: "\\")) {
@@ -110,8 +127,13 @@ final class ContentGuard: Sendable {
                 edits.replace(text.range, with: JSONWriter.quoted(redacted))
             }
         }
-        if !blocked.isEmpty {
-            screening.refusal = policy.contentRefusal(types: blocked, param: shape == .openAIEmbeddings ? "input" : "messages")
+        if let patternRefusal {
+            screening.refusal = patternRefusal
+        } else if !blocked.isEmpty {
+            screening.refusal = policy.contentRefusal(
+                types: blocked,
+                param: shape == .openAIEmbeddings ? "input" : "messages"
+            )
         } else if let injectionRefusal {
             screening.refusal = injectionRefusal
         }

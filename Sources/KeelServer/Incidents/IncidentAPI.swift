@@ -224,7 +224,9 @@ struct IncidentAPI: Sendable {
         let timeline = try await self.engine.store.timeline(of: incident.id)
         let detections = try await self.engine.store.detections(of: incident.id)
         let requests = try await self.engine.store.requestIDs(of: incident.id, limit: 1_000)
+        let actions = try await self.engine.store.actions(of: incident.id)
         guard case .object(var members) = incident.json else { return incident.json }
+        members.append(.init(key: "actions", value: .array(actions.map(PlaybookAPI.json))))
         members.append(.init(key: "timeline", value: .array(timeline.map(\.json))))
         members.append(.init(key: "detection_list", value: .array(detections.map(\.json))))
         members.append(.init(key: "request_ids", value: .array(requests.map(JSONValue.string))))

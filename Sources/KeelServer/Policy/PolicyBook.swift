@@ -106,4 +106,31 @@ final class PolicyBook: Sendable {
         policy.id = id
         return policy
     }
+
+    /// Adds a stored policy refusing prompts of `scope` that contain `pattern` (an incident
+    /// playbook's `block_pattern`); applies here at once, on the other instances within the
+    /// policy sync interval. Returns its id.
+    func addBlockRule(pattern: String, scope: IncidentScope, name: String, at now: Int64) async throws -> String {
+        let id = "block-" + String(UInt64.random(in: .min ... .max), radix: 16)
+        let policy = Policy(
+            id: id,
+            name: name,
+            scope: Policy.Scope(
+                org: scope.org.map { OrgID($0) },
+                team: scope.team.map { TeamID($0) },
+                key: scope.key.map { KeyID($0) },
+                model: scope.model
+            ),
+            blockedPatterns: [pattern]
+        )
+        try await self.store.insert(StoredPolicy(id: id, document: policy.json, createdAt: now, updatedAt: now))
+        try await self.reload()
+        return id
+    }
+
+    /// Removes a policy ``addBlockRule(pattern:scope:name:at:)`` added.
+    func removeBlockRule(id: String) async throws {
+        _ = try await self.store.delete(id: id)
+        try await self.reload()
+    }
 }

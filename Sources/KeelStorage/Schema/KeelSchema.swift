@@ -803,6 +803,39 @@ public enum KeelSchema {
                     PRIMARY KEY (incident_id, request_id)
                 )\(Self.strict);
                 CREATE INDEX incident_record_request ON incident_record (request_id);
+                -- Playbooks made through the admin API (the configuration's and the defaults are
+                -- not stored), and each incident's playbook steps as they run.
+                CREATE TABLE playbook (
+                    id         TEXT PRIMARY KEY NOT NULL,
+                    definition \(Self.json("definition", .object, default: "{}")),
+                    updated_at \(Self.integer) NOT NULL
+                )\(Self.strict);
+                CREATE TABLE incident_action (
+                    incident_id TEXT NOT NULL,
+                    playbook_id TEXT NOT NULL,
+                    step        \(Self.integer) NOT NULL,
+                    definition  \(Self.json("definition", .object, default: "{}")),
+                    state       TEXT NOT NULL CHECK (state IN ('pending', 'awaiting_approval', 'waiting', 'running', \
+                'done', 'failed', 'skipped', 'undone', 'dry_run')),
+                    result      TEXT,
+                    undo        \(Self.json("undo", .object)),
+                    due_at      \(Self.integer),
+                    updated_at  \(Self.integer) NOT NULL,
+                    PRIMARY KEY (incident_id, playbook_id, step)
+                )\(Self.strict);
+                CREATE INDEX incident_action_due ON incident_action (state, due_at);
+                -- Routing changed while an incident lasts: providers benched, models pinned.
+                CREATE TABLE route_override (
+                    id         TEXT PRIMARY KEY NOT NULL,
+                    kind       TEXT NOT NULL CHECK (kind IN ('bench', 'pin')),
+                    provider   TEXT,
+                    model      TEXT,
+                    deployment TEXT,
+                    reason     TEXT NOT NULL,
+                    created_at \(Self.integer) NOT NULL
+                )\(Self.strict);
+                -- Keys suspended (by a playbook or an admin) until resumed.
+                ALTER TABLE virtual_key ADD COLUMN suspended_at \(Self.integer);
                 """
         ),
     ]

@@ -130,7 +130,11 @@ struct SQLIncidentStore: IncidentStore {
     ) async throws -> Incident? {
         try await self.database.transaction { tx in
             try await tx.lock("incident")
-            guard var incident = try await tx.row("SELECT \(Self.columns) FROM incident WHERE id = \(id)", Self.incident(from:))
+            guard
+                var incident = try await tx.row(
+                    "SELECT \(Self.columns) FROM incident WHERE id = \(id)",
+                    Self.incident(from:)
+                )
             else { return nil }
             let events = try change(&incident)
             try await tx.run(
@@ -265,11 +269,17 @@ struct SQLIncidentStore: IncidentStore {
     }
 
     /// Links requests to an incident, up to ``IncidentStore/maximumLinkedRequests``.
-    private static func link(_ requestIDs: [String], to id: String, at time: Int64, in tx: any SQLTransaction) async throws {
+    private static func link(
+        _ requestIDs: [String],
+        to id: String,
+        at time: Int64,
+        in tx: any SQLTransaction
+    ) async throws {
         guard !requestIDs.isEmpty else { return }
-        let linked: Int = try await tx.row("SELECT COUNT(*) AS n FROM incident_record WHERE incident_id = \(id)") {
-            try $0.decode("n")
-        } ?? 0
+        let linked: Int =
+            try await tx.row("SELECT COUNT(*) AS n FROM incident_record WHERE incident_id = \(id)") {
+                try $0.decode("n")
+            } ?? 0
         let room = Self.maximumLinkedRequests - linked
         guard room > 0 else { return }
         for requestID in Set(requestIDs).sorted().prefix(room) {
@@ -311,7 +321,9 @@ struct SQLIncidentStore: IncidentStore {
             "severity": .string(detection.severity.rawValue),
             "requests": .int(detection.requestIDs.count),
             "values": .object(
-                detection.values.sorted { $0.key < $1.key }.map { JSONValue.Member(key: $0.key, value: .double($0.value)) }
+                detection.values.sorted { $0.key < $1.key }.map {
+                    JSONValue.Member(key: $0.key, value: .double($0.value))
+                }
             ),
         ])
     }
@@ -322,7 +334,8 @@ struct SQLIncidentStore: IncidentStore {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ row: SQLRow, _ column: String, table: String) throws -> T {
+    private static func decode<T: Decodable>(_ type: T.Type, _ row: SQLRow, _ column: String, table: String) throws -> T
+    {
         let text: String = try row.decode(column)
         do {
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
@@ -381,6 +394,138 @@ struct SQLIncidentStore: IncidentStore {
             containedAt: try row.decode("contained_at"),
             resolvedAt: try row.decode("resolved_at"),
             closedAt: try row.decode("closed_at"),
+            updatedAt: try row.decode("updated_at")
+        )
+    }
+}
+
+// MARK: - Playbooks and their runs
+
+extension SQLIncidentStore {
+    func playbooks() async throws -> [Playbook] {
+        try await self.database.rows(
+            "SELECT \(sqlite: "definition", postgres: "definition::text AS definition") FROM playbook ORDER BY id"
+        ) { row in
+            let text: String = try row.decode("definition")
+            do {
+                return try Playbook(json: try JSONValue(parsing: text), source: .api)
+            } catch {
+                throw StorageError.invalidStoredValue(table: "playbook", column: "definition")
+            }
+        }
+    }
+
+    func save(_ playbook: Playbook, at time: Int64) async throws {
+        try await self.database.run(
+            """
+            INSERT INTO playbook (id, definition, updated_at) VALUES (\(playbook.id), \(json: playbook.json.jsonText), \(time))
+            ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
+            """
+        )
+    }
+
+    func deletePlaybook(id: String) async throws -> Bool {
+        try await self.database.run("DELETE FROM playbook WHERE id = \(id)") > 0
+    }
+
+    func playbookStamp() async throws -> String {
+        try await self.database.row("SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), 0) AS t FROM playbook") { row in
+            let count: Int64 = try row.decode("n")
+            let time: Int64 = try row.decode("t")
+            return "\(count):\(time)"
+        } ?? "0:0"
+    }
+
+    func insert(_ actions: [IncidentAction]) async throws {
+        guard !actions.isEmpty else { return }
+        try await self.database.transaction { tx in
+            for action in actions {
+                try await tx.run(
+                    """
+                    INSERT INTO incident_action (incident_id, playbook_id, step, definition, state, result, undo, due_at, updated_at)
+                    VALUES (\(action.incidentID), \(action.playbookID), \(Int64(action.step)), \
+                    \(json: action.definition.json.jsonText), \(action.state.rawValue), \(action.result), \
+                    \(json: action.undo?.jsonText), \(action.dueAt), \(action.updatedAt))
+                    ON CONFLICT (incident_id, playbook_id, step) DO NOTHING
+                    """
+                )
+            }
+        }
+    }
+
+    func actions(of incidentID: String) async throws -> [IncidentAction] {
+        try await self.database.rows(
+            "SELECT \(Self.actionColumns) FROM incident_action WHERE incident_id = \(incidentID) ORDER BY playbook_id, step",
+            Self.action(from:)
+        )
+    }
+
+    func move(_ action: IncidentAction, from: Set<IncidentAction.State>) async throws -> Bool {
+        try await self.database.run(
+            """
+            UPDATE incident_action SET state = \(action.state.rawValue), result = \(action.result), \
+            definition = \(json: action.definition.json.jsonText), \
+            undo = \(json: action.undo?.jsonText), due_at = \(action.dueAt), updated_at = \(action.updatedAt)
+            WHERE incident_id = \(action.incidentID) AND playbook_id = \(action.playbookID) AND step = \(Int64(action.step)) \
+            AND state IN (\(list: from.map(\.rawValue).sorted()))
+            """
+        ) > 0
+    }
+
+    func dueActions(at time: Int64) async throws -> [IncidentAction] {
+        try await self.database.rows(
+            """
+            SELECT \(Self.actionColumns) FROM incident_action
+            WHERE state IN ('waiting', 'done') AND due_at IS NOT NULL AND due_at <= \(time)
+            ORDER BY due_at, incident_id, playbook_id, step
+            """,
+            Self.action(from:)
+        )
+    }
+
+    func incidentsWithPendingActions() async throws -> [String] {
+        try await self.database.rows(
+            """
+            SELECT DISTINCT a.incident_id AS id FROM incident_action a JOIN incident i ON i.id = a.incident_id
+            WHERE a.state = 'pending' AND i.state IN ('detected', 'acknowledged', 'contained') ORDER BY a.incident_id
+            """
+        ) { try $0.decode("id") }
+    }
+
+    private static let actionColumns: SQLStatement = """
+        incident_id, playbook_id, step, \(sqlite: "definition, undo", postgres: "definition::text AS definition, undo::text AS undo"), \
+        state, result, due_at, updated_at
+        """
+
+    private static func action(from row: SQLRow) throws -> IncidentAction {
+        let stateText: String = try row.decode("state")
+        guard let state = IncidentAction.State(rawValue: stateText) else {
+            throw StorageError.invalidStoredValue(table: "incident_action", column: "state")
+        }
+        let definitionText: String = try row.decode("definition")
+        let definition: PlaybookStep
+        do {
+            definition = try PlaybookStep(json: try JSONValue(parsing: definitionText), path: "definition")
+        } catch {
+            throw StorageError.invalidStoredValue(table: "incident_action", column: "definition")
+        }
+        let undoText: String? = try row.decode("undo")
+        let undo: JSONValue?
+        do {
+            undo = try undoText.map { text throws(JSONScanner.SyntaxError) in try JSONValue(parsing: text) }
+        } catch {
+            throw StorageError.invalidStoredValue(table: "incident_action", column: "undo")
+        }
+        let step: Int = try row.decode("step")
+        return IncidentAction(
+            incidentID: try row.decode("incident_id"),
+            playbookID: try row.decode("playbook_id"),
+            step: step,
+            definition: definition,
+            state: state,
+            result: try row.decode("result"),
+            undo: undo,
+            dueAt: try row.decode("due_at"),
             updatedAt: try row.decode("updated_at")
         )
     }

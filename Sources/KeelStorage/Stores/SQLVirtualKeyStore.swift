@@ -53,22 +53,28 @@ package struct SQLVirtualKeyStore: VirtualKeyStore {
         ) > 0
     }
 
+    package func setSuspended(id: KeyID, at: Int64?) async throws -> Bool {
+        try await self.database.run("UPDATE virtual_key SET suspended_at = \(at) WHERE id = \(id)") > 0
+    }
+
     package func stamp() async throws -> String {
         try await self.database.row(
             """
             SELECT COUNT(*) AS keys, COALESCE(MAX(created_at), 0) AS created, COUNT(revoked_at) AS revoked,
-            COALESCE(MAX(revoked_at), 0) AS last_revoked FROM virtual_key
+            COALESCE(MAX(revoked_at), 0) AS last_revoked, COUNT(suspended_at) AS suspended,
+            COALESCE(MAX(suspended_at), 0) AS suspended_sum FROM virtual_key
             """
         ) { row in
             "\(try row.decode("keys") as Int)|\(try row.decode("created") as Int64)|\(try row.decode("revoked") as Int)|"
-                + "\(try row.decode("last_revoked") as Int64)"
+                + "\(try row.decode("last_revoked") as Int64)|\(try row.decode("suspended") as Int)|"
+                + "\(try row.decode("suspended_sum") as Int64)"
         } ?? ""
     }
 
     private static let columns: SQLStatement = """
         id, hash, prefix, name, org_id, team_id, project_id, user_id, \
         models\(sqlite: "", postgres: "::text") AS models, role, tags\(sqlite: "", postgres: "::text") AS tags, \
-        created_at, expires_at, revoked_at, agent_id
+        created_at, expires_at, revoked_at, agent_id, suspended_at
         """
 
     private static func key(from row: SQLRow) throws -> VirtualKey {
@@ -87,7 +93,8 @@ package struct SQLVirtualKeyStore: VirtualKeyStore {
             createdAt: try row.decode("created_at"),
             expiresAt: try row.decode("expires_at"),
             revokedAt: try row.decode("revoked_at"),
-            agentID: try row.decode("agent_id")
+            agentID: try row.decode("agent_id"),
+            suspendedAt: try row.decode("suspended_at")
         )
     }
 

@@ -41,6 +41,7 @@ extension AdminAPI {
         var createdAt: Int64
         var expiresAt: Int64?
         var revokedAt: Int64?
+        var suspendedAt: Int64?
         var active: Bool
         var agent: String?
 
@@ -50,6 +51,7 @@ extension AdminAPI {
             case createdAt = "created_at"
             case expiresAt = "expires_at"
             case revokedAt = "revoked_at"
+            case suspendedAt = "suspended_at"
         }
 
         init(_ key: VirtualKey, plain: String? = nil, now: Int64) {
@@ -68,6 +70,7 @@ extension AdminAPI {
             self.createdAt = key.createdAt / 1_000_000
             self.expiresAt = key.expiresAt.map { $0 / 1_000_000 }
             self.revokedAt = key.revokedAt.map { $0 / 1_000_000 }
+            self.suspendedAt = key.suspendedAt.map { $0 / 1_000_000 }
             self.active = key.isActive(at: now)
             self.agent = key.agentID
         }
@@ -120,7 +123,9 @@ extension AdminAPI {
             throw KeelError.invalidRequest("Project '\(project.id)' belongs to another team.", param: "project")
         }
         let team = try await self.existingTeam(
-            input.team ?? project?.teamID.rawValue ?? agent?.teamID?.rawValue, param: "team")
+            input.team ?? project?.teamID.rawValue ?? agent?.teamID?.rawValue,
+            param: "team"
+        )
         let organization = try await self.existingOrganization(input.org ?? team?.orgID.rawValue)
         if let team, let organization, team.orgID != organization.id {
             throw KeelError.invalidRequest("Team '\(team.id)' belongs to another org.", param: "team")
@@ -232,6 +237,30 @@ extension AdminAPI {
         }
         let now = WallClock.unixMicros()
         guard try await self.stores.keys.revoke(id: KeyID(id), at: now),
+            let key = try await self.stores.keys.key(id: KeyID(id))
+        else {
+            throw KeelError.notFound("No key with id '\(id)'.")
+        }
+        self.keyRing.upsert(key)
+        return try Self.encode(KeyView(key, now: now))
+    }
+
+    /// `POST /admin/v1/keys/{id}/suspend` and `…/resume`: a suspended key authenticates nothing
+    /// until resumed (here at once; on other instances within `server.key_sync_interval_ms`).
+    /// Who may revoke a key may suspend it.
+    func setKeySuspended(_ request: Request, id: String, suspended: Bool) async throws -> Response {
+        let caller = try self.authenticate(request, .update, .key)
+        guard let existing = try await self.stores.keys.key(id: KeyID(id)) else {
+            throw KeelError.notFound("No key with id '\(id)'.")
+        }
+        var teamOrgs: [TeamID: OrgID?] = [:]
+        try self.require(caller, .update, .key, in: try await self.scope(of: existing, teamOrgs: &teamOrgs))
+        guard AdminAuthorization.mayGrant(caller, existing.role) else {
+            throw KeelError.permissionDenied("This key may not suspend a key with role '\(existing.role.rawValue)'.")
+        }
+        let now = WallClock.unixMicros()
+        guard
+            try await self.stores.keys.setSuspended(id: KeyID(id), at: suspended ? (existing.suspendedAt ?? now) : nil),
             let key = try await self.stores.keys.key(id: KeyID(id))
         else {
             throw KeelError.notFound("No key with id '\(id)'.")

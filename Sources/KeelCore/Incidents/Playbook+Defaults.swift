@@ -1,0 +1,91 @@
+extension Playbook {
+    /// Keel's default playbook for each category (`default-<category>`): notify, collect
+    /// evidence, a first containment step where it is safe to take alone, the stronger one held
+    /// for approval, and escalation when nobody acknowledges. A playbook of the configuration or
+    /// the admin API with the same id replaces it (`enabled: false` turns it off).
+    public static let defaults: [Playbook] = [
+        Playbook(
+            id: "default-prompt_injection",
+            name: "Prompt injection: throttle the key, suspend it on approval",
+            category: .promptInjection,
+            steps: [
+                PlaybookStep(.notify(message: nil)),
+                PlaybookStep(.freezeEvidence),
+                PlaybookStep(.throttle(requestsPerMinute: 30, durationMinutes: 60)),
+                PlaybookStep(.suspendKey, approval: true),
+                PlaybookStep(.escalate(afterMinutes: 15)),
+            ],
+            source: .builtIn
+        ),
+        Playbook(
+            id: "default-model_degradation",
+            name: "Model degradation: fail over on approval",
+            category: .modelDegradation,
+            steps: [
+                PlaybookStep(.notify(message: nil)),
+                PlaybookStep(.failover(provider: nil, durationMinutes: 60), approval: true),
+                PlaybookStep(.escalate(afterMinutes: 30)),
+            ],
+            source: .builtIn
+        ),
+        Playbook(
+            id: "default-data_exposure",
+            name: "Data exposure: freeze evidence, suspend the key on approval",
+            category: .dataExposure,
+            steps: [
+                PlaybookStep(.notify(message: nil)),
+                PlaybookStep(.freezeEvidence),
+                PlaybookStep(.suspendKey, approval: true),
+                PlaybookStep(.escalate(afterMinutes: 15)),
+            ],
+            source: .builtIn
+        ),
+        Playbook(
+            id: "default-cost_spike",
+            name: "Cost spike: throttle, suspend the agent on approval",
+            category: .costSpike,
+            steps: [
+                PlaybookStep(.notify(message: nil)),
+                PlaybookStep(.throttle(requestsPerMinute: 60, durationMinutes: 60)),
+                PlaybookStep(.suspendAgent, approval: true),
+                PlaybookStep(.escalate(afterMinutes: 30)),
+            ],
+            source: .builtIn
+        ),
+        Playbook(
+            id: "default-provider_outage",
+            name: "Provider outage: fail over for 15 minutes",
+            category: .providerOutage,
+            steps: [
+                PlaybookStep(.notify(message: nil)),
+                PlaybookStep(.failover(provider: nil, durationMinutes: 15)),
+                PlaybookStep(.escalate(afterMinutes: 15)),
+            ],
+            source: .builtIn
+        ),
+        Playbook(
+            id: "default-agent_misbehaviour",
+            name: "Agent misbehaviour: suspend the agent on approval",
+            category: .agentMisbehaviour,
+            steps: [
+                PlaybookStep(.notify(message: nil)),
+                PlaybookStep(.freezeEvidence),
+                PlaybookStep(.suspendAgent, approval: true),
+                PlaybookStep(.escalate(afterMinutes: 15)),
+            ],
+            source: .builtIn
+        ),
+        Playbook(
+            id: "default-supply_chain",
+            name: "Supply chain: freeze evidence, suspend the agent on approval",
+            category: .supplyChain,
+            steps: [
+                PlaybookStep(.notify(message: nil)),
+                PlaybookStep(.freezeEvidence),
+                PlaybookStep(.suspendAgent, approval: true),
+                PlaybookStep(.escalate(afterMinutes: 30)),
+            ],
+            source: .builtIn
+        ),
+    ]
+}
