@@ -9,7 +9,7 @@ struct Keel: AsyncParsableCommand {
             Serve.self, Simulate.self, ConfigCommand.self, Keys.self, Costs.self, Budgets.self, RateLimits.self,
             Policies.self, Agents.self, Tasks.self, Orgs.self, Teams.self, Projects.self, Users.self, Top.self,
             Audit.self,
-            Compliance.self, Escalations.self,
+            Compliance.self, Escalations.self, Incidents.self,
         ]
     )
 }

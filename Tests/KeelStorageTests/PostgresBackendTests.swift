@@ -104,10 +104,12 @@ struct PostgresBackendTests {
                     "audit_head",
                     "audit_node", "audit_salt",
                     "audit_signer_lease",
-                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "escalation", "org",
+                    "body_key", "budget", "budget_ledger", "cost_rollup", "cost_rollup_tag", "escalation", "incident",
+                    "incident_action", "incident_detection", "incident_event", "incident_record", "org", "playbook",
                     "policy",
                     "policy_probe_result", "project",
                     "rate_limit_lease", "rate_limit_rule", "rate_limit_window", "request_body", "request_record",
+                    "route_override",
                     "schema_migration", "setting",
                     "task", "team", "user_account", "virtual_key",
                 ]
