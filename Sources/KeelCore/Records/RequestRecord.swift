@@ -114,6 +114,10 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     public var guardVerdict: GuardVerdict?
     /// The tool a call through the MCP gateway (`mcp.tools/call`) called (`gen_ai.tool.name`).
     public var toolName: String?
+    /// Why the answer ended, in the upstream's words, and the model the upstream said answered,
+    /// when the gateway saw them (streams); carried to incident response's detectors, not stored.
+    public var finishReason: String? = nil
+    public var responseModel: String? = nil
 
     public init(
         id: RequestID,

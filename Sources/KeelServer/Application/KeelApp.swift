@@ -211,6 +211,10 @@ public final class KeelApp: Sendable {
                 escalations: escalations,
                 logger: self.logger
             )
+            let detections = Mutex<IncidentEngine?>(nil)
+            let recordDetectors = RecordDetectors(configuration: configuration.incidents.detectors) { detection in
+                detections.withLock { $0 }?.report(detection)
+            }
             let recorder = RequestRecorder(
                 store: stores.requests,
                 capacity: configuration.recorder.capacity,
@@ -226,6 +230,7 @@ public final class KeelApp: Sendable {
                     }
                     bodyKeeper.keep(batch)
                     taskTracker.observe(batch)
+                    recordDetectors.observe(batch)
                 },
                 appended: { checkpointer.appended($0) }
             )
@@ -260,6 +265,7 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             if configuration.incidents.enabled {
+                detections.withLock { $0 = incidentEngine }
                 let rules = configuration.monitoring.rules
                 let overrides = configuration.incidents.alertCategories
                 var providerOfDeployment: [String: String] = [:]
@@ -558,7 +564,7 @@ public final class KeelApp: Sendable {
                             engine: incidentEngine,
                             interval: .milliseconds(configuration.incidents.tickIntervalMs),
                             webhooks: incidentWebhooks,
-                            ticks: [runner.tick(now:)]
+                            ticks: [{ now in recordDetectors.tick(now: now) }, runner.tick(now:)]
                         )
                     ),
                     at: services.count - 3

@@ -1,4 +1,5 @@
 public import KeelCore
+public import KeelOps
 
 extension KeelConfiguration {
     /// `incidents:` — incident response: where incidents are announced, the on-call targets
@@ -33,6 +34,8 @@ extension KeelConfiguration {
         public var playbooks: [Playbook]
         /// How often playbooks and routing overrides made on other instances are read again.
         public var syncIntervalMs: Int
+        /// The detectors over request records (`incidents.detectors`).
+        public var detectors = RecordDetectors.Configuration()
 
         public init(
             enabled: Bool = true,
@@ -56,16 +59,30 @@ extension KeelConfiguration {
     /// Reads `incidents:` {`enabled` (true), `webhooks` [{`url`, `format` (json|slack)}],
     /// `on_call` [{`name`, `url`, `format`}], `tick_interval_ms` (10000, 100 to 600000),
     /// `alert_categories` {rule name: category or `none`}, `playbooks` [playbook documents, see
-    /// ``Playbook/init(json:defaultID:source:)``], `sync_interval_ms` (2000, 100 to 60000)}.
+    /// ``Playbook/init(json:defaultID:source:)``], `sync_interval_ms` (2000, 100 to 60000),
+    /// `detectors` {`max_cost_scopes` (200), `max_models` (100), `injection_burst` (5),
+    /// `injection_window_seconds` (300), `repeat_interval_seconds` (60)}}.
     static func readIncidents(_ node: ConfigNode) -> Incidents {
         node.expectKeys([
             "enabled", "webhooks", "on_call", "tick_interval_ms", "alert_categories", "playbooks", "sync_interval_ms",
+            "detectors",
+        ])
+        let detectors = node.child("detectors")
+        detectors.expectKeys([
+            "max_cost_scopes", "max_models", "injection_burst", "injection_window_seconds", "repeat_interval_seconds",
         ])
         var incidents = Incidents(
             enabled: node.child("enabled").bool(default: true),
             tickIntervalMs: node.child("tick_interval_ms").int(default: 10_000, range: 100...600_000),
             syncIntervalMs: node.child("sync_interval_ms").int(default: 2_000, range: 100...60_000)
         )
+        incidents.detectors.maximumCostScopes = detectors.child("max_cost_scopes").int(default: 200, range: 0...100_000)
+        incidents.detectors.maximumModels = detectors.child("max_models").int(default: 100, range: 0...10_000)
+        incidents.detectors.injectionBurst = detectors.child("injection_burst").int(default: 5, range: 1...10_000)
+        incidents.detectors.injectionWindow =
+            Int64(detectors.child("injection_window_seconds").int(default: 300, range: 10...86_400)) * 1_000_000
+        incidents.detectors.repeatInterval =
+            Int64(detectors.child("repeat_interval_seconds").int(default: 60, range: 0...86_400)) * 1_000_000
         for (index, entry) in node.child("playbooks").elements.enumerated() {
             do {
                 let playbook = try Playbook(json: entry.jsonValue, defaultID: "config-\(index)", source: .config)

@@ -166,6 +166,8 @@ struct StreamRelay: Sendable {
             if end.readableBytes > 0 { try? await writer.write(end) }
             try? await writer.finish(nil)
         }
+        record.finishReason = accounting.finishReason
+        record.responseModel = accounting.responseModel
         self.trace?.end(record, finishReason: accounting.finishReason, responseModel: accounting.responseModel)
         self.answerDigest?.finish(&record)
         await self.holds.settle(record)

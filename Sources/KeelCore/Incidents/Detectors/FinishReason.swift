@@ -23,6 +23,25 @@ public enum FinishReason: String, Sendable, Equatable, Hashable, CaseIterable {
     /// watched by `ModelDegradationDetector`.
     public static let watched: [FinishReason] = [.length, .contentFilter, .refusal]
 
+    /// The reason an upstream gave, in any dialect's words: OpenAI's `stop`, `length`,
+    /// `content_filter`, `tool_calls`, `function_call`; Anthropic's `end_turn`, `stop_sequence`,
+    /// `max_tokens`, `tool_use`, `refusal`, `pause_turn`; Gemini's `STOP`, `MAX_TOKENS`,
+    /// `SAFETY`, `RECITATION`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`; Bedrock's `end_turn`,
+    /// `max_tokens`, `guardrail_intervened`, `content_filtered`.
+    public init(upstream reason: String) {
+        switch reason.lowercased() {
+        case "stop", "end_turn", "stop_sequence", "finish_reason_unspecified": self = .stop
+        case "length", "max_tokens", "model_context_window_exceeded": self = .length
+        case "content_filter", "safety", "recitation", "blocklist", "prohibited_content", "spii",
+            "guardrail_intervened",
+            "content_filtered", "image_safety":
+            self = .contentFilter
+        case "tool_calls", "function_call", "tool_use": self = .toolCalls
+        case "refusal": self = .refusal
+        default: self = .other
+        }
+    }
+
     /// Dense index used for compact per-reason counters.
     var index: Int {
         switch self {

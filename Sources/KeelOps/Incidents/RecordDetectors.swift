@@ -1,0 +1,360 @@
+public import KeelCore
+import Synchronization
+
+/// The detectors that read the stream of request records, off the request path (the recorder
+/// hands over each batch): cost spikes and creep per organisation, team, key and agent;
+/// model degradation per model; bursts of prompt injection per key and agent; sensitive data in
+/// answers; agents calling outside their scope; and a model version a provider never reported
+/// before. Each finding becomes a ``Detection`` given to `report`.
+///
+/// Memory is bounded: at most `maximumCostScopes` cost series (~28.5 KB each) and
+/// `maximumModels` model baselines (~12 KB each); scopes past the bound are not watched. What
+/// repeats is rate-limited: one detection per scope and kind per `repeatInterval`.
+public final class RecordDetectors: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        public var maximumCostScopes: Int
+        public var maximumModels: Int
+        /// Flagged injections per key or agent within `injectionWindow` that make a burst.
+        public var injectionBurst: Int
+        public var injectionWindow: Int64
+        /// The shortest time between two detections of one kind for one scope, µs.
+        public var repeatInterval: Int64
+        public var cost: CostAnomalyConfiguration
+        public var degradation: ModelDegradationConfiguration
+
+        public init(
+            maximumCostScopes: Int = 200,
+            maximumModels: Int = 100,
+            injectionBurst: Int = 5,
+            injectionWindow: Int64 = 300_000_000,
+            repeatInterval: Int64 = 60_000_000,
+            cost: CostAnomalyConfiguration = CostAnomalyConfiguration(),
+            degradation: ModelDegradationConfiguration = ModelDegradationConfiguration()
+        ) {
+            self.maximumCostScopes = maximumCostScopes
+            self.maximumModels = maximumModels
+            self.injectionBurst = injectionBurst
+            self.injectionWindow = injectionWindow
+            self.repeatInterval = repeatInterval
+            self.cost = cost
+            self.degradation = degradation
+        }
+    }
+
+    /// One scope's cost series: its detector and the minute being summed.
+    private struct CostSeries {
+        var detector: CostAnomalyDetector
+        /// What an incident about it is scoped to.
+        var scope: IncidentScope
+        var minute: Int64
+        var cost: Double = 0
+        /// The minute's costliest requests (evidence), at most 10.
+        var top: [(cost: Int64, id: String)] = []
+    }
+
+    private struct State {
+        var cost: [String: CostSeries] = [:]
+        var models: [String: ModelDegradationDetector] = [:]
+        var injections: [String: [Int64]] = [:]
+        var injectionEvidence: [String: [String]] = [:]
+        var lastReported: [String: Int64] = [:]
+        /// Versions each provider has reported.
+        var versions: [String: Set<String>] = [:]
+    }
+
+    public let configuration: Configuration
+    private let report: @Sendable (Detection) -> Void
+    private let state = Mutex(State())
+
+    public init(configuration: Configuration = Configuration(), report: @escaping @Sendable (Detection) -> Void) {
+        self.configuration = configuration
+        self.report = report
+    }
+
+    /// Reads a batch of records (in the order written).
+    public func observe(_ records: [RequestRecord]) {
+        var detections: [Detection] = []
+        self.state.withLock { state in
+            for record in records {
+                self.observeCost(record, &state, &detections)
+                self.observeModel(record, &state, &detections)
+                self.observeGuard(record, &state, &detections)
+                self.observeScope(record, &state, &detections)
+            }
+        }
+        for detection in detections { self.report(detection) }
+    }
+
+    /// Closes the minutes that ended by `now` (a scope whose traffic stopped still has its last
+    /// minute judged).
+    public func tick(now: Int64) {
+        var detections: [Detection] = []
+        let minute = now / 60_000_000
+        self.state.withLock { state in
+            for key in state.cost.keys {
+                guard var series = state.cost[key], series.minute < minute else { continue }
+                self.close(&series, key: key, until: minute, at: now, &state, &detections)
+                state.cost[key] = series
+            }
+        }
+        for detection in detections { self.report(detection) }
+    }
+
+    // MARK: - Cost
+
+    private static func costScopes(of record: RequestRecord) -> [(key: String, scope: IncidentScope)] {
+        var scopes: [(String, IncidentScope)] = []
+        if let org = record.orgID { scopes.append(("org:\(org.rawValue)", IncidentScope(org: org.rawValue))) }
+        if let team = record.teamID {
+            scopes.append(("team:\(team.rawValue)", IncidentScope(org: record.orgID?.rawValue, team: team.rawValue)))
+        }
+        if let key = record.keyID {
+            scopes.append(
+                (
+                    "key:\(key.rawValue)",
+                    IncidentScope(org: record.orgID?.rawValue, team: record.teamID?.rawValue, key: key.rawValue)
+                )
+            )
+        }
+        if let agent = record.agentID {
+            scopes.append(
+                (
+                    "agent:\(agent)",
+                    IncidentScope(org: record.orgID?.rawValue, team: record.teamID?.rawValue, agent: agent)
+                )
+            )
+        }
+        return scopes
+    }
+
+    private func observeCost(_ record: RequestRecord, _ state: inout State, _ detections: inout [Detection]) {
+        guard record.cost.rawValue > 0 else { return }
+        let minute = record.startedAt / 60_000_000
+        for (key, scope) in Self.costScopes(of: record) {
+            var series: CostSeries
+            if let existing = state.cost[key] {
+                series = existing
+            } else {
+                guard state.cost.count < self.configuration.maximumCostScopes else { continue }
+                series = CostSeries(
+                    detector: CostAnomalyDetector(configuration: self.configuration.cost),
+                    scope: scope,
+                    minute: minute
+                )
+            }
+            if minute > series.minute {
+                self.close(&series, key: key, until: minute, at: record.startedAt, &state, &detections)
+            }
+            if minute == series.minute {
+                series.cost += Double(record.cost.rawValue) / 1e9
+                series.top.append((record.cost.rawValue, record.id.rawValue))
+                if series.top.count > 10 {
+                    series.top.sort { $0.cost > $1.cost }
+                    series.top.removeLast(series.top.count - 10)
+                }
+            }
+            state.cost[key] = series
+        }
+    }
+
+    /// Judges the minute `series` was summing, and starts `until`.
+    private func close(
+        _ series: inout CostSeries,
+        key: String,
+        until minute: Int64,
+        at now: Int64,
+        _ state: inout State,
+        _ detections: inout [Detection]
+    ) {
+        let anomaly = series.detector.observe(minute: series.minute, cost: series.cost)
+        if let anomaly, self.mayReport("cost:\(anomaly.kind.rawValue):\(key)", at: now, &state) {
+            let what = anomaly.kind == .spike ? "spiked" : "crept up"
+            detections.append(
+                Detection(
+                    category: .costSpike,
+                    severity: anomaly.kind == .spike && anomaly.ratio >= 3 ? .high : .medium,
+                    scope: series.scope,
+                    detector: "cost_\(anomaly.kind.rawValue)",
+                    summary: String(
+                        "Cost per minute of \(key) \(what): $\(Self.format(anomaly.observed)) against $\(Self.format(anomaly.expected)) expected"
+                    ),
+                    requestIDs: series.top.sorted { $0.cost > $1.cost }.map(\.id),
+                    values: [
+                        "observed_usd_per_minute": anomaly.observed, "expected_usd_per_minute": anomaly.expected,
+                        "score": anomaly.score, "ratio": anomaly.ratio,
+                    ],
+                    at: now
+                )
+            )
+        }
+        series.minute = minute
+        series.cost = 0
+        series.top = []
+    }
+
+    // MARK: - Models
+
+    private func observeModel(_ record: RequestRecord, _ state: inout State, _ detections: inout [Detection]) {
+        guard record.operation.hasPrefix("chat") || record.operation == "messages" else { return }
+        guard record.outcome != .cancelled else { return }
+        let model = record.model ?? record.requestedModel
+        let provider = record.provider ?? "unknown"
+        if let version = record.responseModel, !version.isEmpty {
+            var seen = state.versions[provider] ?? []
+            if seen.insert(version).inserted {
+                // The first version of a provider is learned; each one after it is news.
+                if !(state.versions[provider]?.isEmpty ?? true), seen.count <= 1_000,
+                    self.mayReport("version:\(provider):\(version)", at: record.startedAt, &state)
+                {
+                    detections.append(
+                        Detection(
+                            category: .supplyChain,
+                            severity: .medium,
+                            scope: IncidentScope(model: model, provider: provider),
+                            detector: "new_model_version",
+                            summary:
+                                "Provider '\(provider)' answered as '\(version)', a model version it never reported before",
+                            requestIDs: [record.id.rawValue],
+                            at: record.startedAt
+                        )
+                    )
+                }
+                if seen.count <= 1_000 { state.versions[provider] = seen }
+            }
+        }
+        var detector: ModelDegradationDetector
+        if let existing = state.models[model] {
+            detector = existing
+        } else {
+            guard state.models.count < self.configuration.maximumModels else { return }
+            detector = ModelDegradationDetector(configuration: self.configuration.degradation)
+        }
+        let output = Int(record.usage.outputTokens)
+        var tokensPerSecond: Double?
+        if let ttft = record.ttftMicros, record.totalMicros > ttft, output > 1 {
+            tokensPerSecond = Double(output) / (Double(record.totalMicros - ttft) / 1e6)
+        }
+        let sample = ModelSample(
+            outputTokens: output,
+            finishReason: record.finishReason.map(FinishReason.init(upstream:)) ?? .stop,
+            errorClass: record.outcome == .success ? nil : (record.errorClass ?? "error"),
+            timeToFirstTokenMicros: record.ttftMicros,
+            outputTokensPerSecond: tokensPerSecond,
+            reportedModel: nil,
+            timeMicros: record.startedAt
+        )
+        let findings = detector.observe(sample)
+        state.models[model] = detector
+        for finding in findings
+        where self.mayReport("model:\(model):\(finding.kind.rawValue):\(finding.subject)", at: record.startedAt, &state)
+        {
+            detections.append(
+                Detection(
+                    category: .modelDegradation,
+                    severity: .medium,
+                    scope: IncidentScope(model: model),
+                    detector: "degradation_" + finding.kind.rawValue,
+                    summary:
+                        "Model '\(model)': \(finding.subject) moved from \(Self.format(finding.baselineValue)) to \(Self.format(finding.observedValue)) against its baseline",
+                    requestIDs: [record.id.rawValue],
+                    values: [
+                        "baseline": finding.baselineValue, "observed": finding.observedValue, "score": finding.score,
+                        "p_value": finding.pValue, "window": Double(finding.windowCount),
+                    ],
+                    at: record.startedAt
+                )
+            )
+        }
+    }
+
+    // MARK: - Guard verdicts and scope
+
+    private func observeGuard(_ record: RequestRecord, _ state: inout State, _ detections: inout [Detection]) {
+        guard let verdict = record.guardVerdict else { return }
+        let scope = IncidentScope(
+            org: record.orgID?.rawValue,
+            team: record.teamID?.rawValue,
+            key: record.agentID == nil ? record.keyID?.rawValue : nil,
+            agent: record.agentID
+        )
+        if verdict.injection?.flagged == true {
+            let key = scope.groupingKey
+            var times = state.injections[key, default: []]
+            times.append(record.startedAt)
+            times.removeAll { record.startedAt - $0 > self.configuration.injectionWindow }
+            var evidence = state.injectionEvidence[key, default: []]
+            evidence.append(record.id.rawValue)
+            if evidence.count > 20 { evidence.removeFirst(evidence.count - 20) }
+            if times.count >= self.configuration.injectionBurst,
+                self.mayReport("injection:\(key)", at: record.startedAt, &state)
+            {
+                detections.append(
+                    Detection(
+                        category: .promptInjection,
+                        severity: times.count >= 2 * self.configuration.injectionBurst ? .high : .medium,
+                        scope: scope,
+                        detector: "injection_burst",
+                        summary:
+                            "\(times.count) prompt injections flagged within \(self.configuration.injectionWindow / 60_000_000) min",
+                        requestIDs: evidence,
+                        values: ["flagged": Double(times.count), "score": verdict.injection?.score ?? 0],
+                        at: record.startedAt
+                    )
+                )
+                times = []
+                evidence = []
+            }
+            state.injections[key] = times.isEmpty ? nil : times
+            state.injectionEvidence[key] = evidence.isEmpty ? nil : evidence
+            if state.injections.count > 10_000 { state.injections.removeAll() }
+        }
+        if !verdict.answerFindings.isEmpty,
+            self.mayReport("exposure:\(scope.groupingKey)", at: record.startedAt, &state)
+        {
+            let types = verdict.answerFindings.map(\.type.rawValue)
+            detections.append(
+                Detection(
+                    category: .dataExposure,
+                    severity: verdict.answerFindings.contains { $0.type.isSecret } ? .high : .medium,
+                    scope: scope,
+                    detector: "sensitive_data_in_answer",
+                    summary: "An answer carried \(types.joined(separator: ", "))",
+                    requestIDs: [record.id.rawValue],
+                    values: ["findings": Double(verdict.answerFindings.reduce(0) { $0 + $1.count })],
+                    at: record.startedAt
+                )
+            )
+        }
+    }
+
+    private func observeScope(_ record: RequestRecord, _ state: inout State, _ detections: inout [Detection]) {
+        guard record.errorClass == KeelError.Code.agentScopeViolation.rawValue, let agent = record.agentID else {
+            return
+        }
+        guard self.mayReport("scope:\(agent)", at: record.startedAt, &state) else { return }
+        detections.append(
+            Detection(
+                category: .agentMisbehaviour,
+                severity: .medium,
+                scope: IncidentScope(org: record.orgID?.rawValue, team: record.teamID?.rawValue, agent: agent),
+                detector: "scope_violation",
+                summary: "Agent '\(agent)' asked for a model or tool outside its scope",
+                requestIDs: [record.id.rawValue],
+                at: record.startedAt
+            )
+        )
+    }
+
+    /// Whether `key` may be reported at `now` (once per repeat interval), and notes it.
+    private func mayReport(_ key: String, at now: Int64, _ state: inout State) -> Bool {
+        if let last = state.lastReported[key], now - last < self.configuration.repeatInterval { return false }
+        if state.lastReported.count > 50_000 { state.lastReported.removeAll() }
+        state.lastReported[key] = now
+        return true
+    }
+
+    private static func format(_ value: Double) -> String {
+        let rounded = (value * 10_000).rounded() / 10_000
+        return String(rounded)
+    }
+}
