@@ -2,6 +2,7 @@ import Foundation
 import KeelCore
 import KeelOps
 import KeelServer
+import KeelSimulator
 import KeelTesting
 import NIOHTTP1
 import Testing
@@ -232,10 +233,60 @@ struct IncidentResponseTests {
             for _ in 0..<3 {
                 #expect(try await keel.post("/v1/chat/completions", json: chatBody("[sim status=500]")).status == 502)
             }
-            let found = try await Self.incidents(keel, "category=provider_outage&open=true")
+            // The breaker opens the incident first; the alert's detection joins it.
+            var found: [[String: Any]] = []
+            var detectors: [String] = []
+            let joined = try await eventually {
+                found = try await Self.incidents(keel, "category=provider_outage&open=true")
+                let detail = try await keel.send(.GET, "/admin/v1/incidents/\(found.first?["id"] as? String ?? "")")
+                detectors =
+                    (detail.json?["detection_list"] as? [[String: Any]])?.compactMap { $0["detector"] as? String } ?? []
+                return detectors.contains("alert:sim-errors")
+            }
+            #expect(joined, "\(detectors)")
+            #expect(detectors.contains("breaker_open"))
+            #expect(found.count == 1)
             #expect(found.first?["severity"] as? String == "high")
             #expect(found.first?["scope"] as? [String: String] == ["provider": "sim"])
             #expect(try await keel.send(.GET, "/admin/v1/incidents?category=bogus").status == 400)
+        }
+    }
+
+    @Test func aBreakerThatOpensOpensAProviderOutageThatNamesTheFailover() async throws {
+        try await TestKeel.run(configure: { configuration in
+            FailoverScenarioTests.pair(&configuration, breaker: .init(allowedFailures: 2, cooldown: .seconds(120)))
+        }) { keel in
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "status=500"),
+                model: "keel-sim-chat",
+                count: 100
+            )
+            for index in 0..<3 {
+                let response = try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody("burst \(index)", model: "pair")
+                )
+                #expect(response.status == 200)
+            }
+            let found = try await Self.incidents(keel, "category=provider_outage")
+            let incident = try #require(found.first)
+            #expect(incident["scope"] as? [String: String] == ["provider": "sim"])
+            #expect(
+                (incident["title"] as? String)?.contains("traffic fails over to sim-anthropic/keel-sim-claude") == true,
+                "\(incident)"
+            )
+            let detail = try await keel.send(.GET, "/admin/v1/incidents/\(incident["id"] as? String ?? "")")
+            let detections = detail.json?["detection_list"] as? [[String: Any]]
+            #expect(detections?.first?["detector"] as? String == "breaker_open")
+            // The default playbook benches the provider: the next request does not try it.
+            try await eventually {
+                (try await keel.send(.GET, "/admin/v1/incidents/\(incident["id"] as? String ?? "")").json?["actions"]
+                    as? [[String: Any]])?
+                    .contains { $0["action"] as? String == "failover" && $0["state"] as? String == "done" } == true
+            }
+            let after = try await keel.post("/v1/chat/completions", json: chatBody("after", model: "pair"))
+            #expect(after.headers["x-keel-attempts"] == "1")
+            #expect(after.headers["x-keel-provider"] == "sim-anthropic")
         }
     }
 

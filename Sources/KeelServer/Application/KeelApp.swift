@@ -158,10 +158,28 @@ public final class KeelApp: Sendable {
                     logger: self.logger
                 ) : nil
 
+            let detections = Mutex<IncidentEngine?>(nil)
             let registry = ModelRegistry(
                 configuration: configuration,
                 providers: providers,
-                created: WallClock.unixMicros() / 1_000_000
+                created: WallClock.unixMicros() / 1_000_000,
+                onTrip: { trip in
+                    detections.withLock { $0 }?.report(
+                        Detection(
+                            category: .providerOutage,
+                            severity: trip.trip > 1 ? .high : .medium,
+                            scope: IncidentScope(provider: trip.provider),
+                            detector: "breaker_open",
+                            summary:
+                                "The breaker of \(trip.provider)/\(trip.upstreamModel) (model \(trip.model)) opened (\(trip.reason), trip \(trip.trip)); "
+                                + (trip.failover.isEmpty
+                                    ? "no other deployment or fallback to fail over to"
+                                    : "traffic fails over to " + trip.failover.joined(separator: ", ")),
+                            values: ["trip": Double(trip.trip)],
+                            at: WallClock.unixMicros()
+                        )
+                    )
+                }
             )
             let monitoring = try MonitoringEngine(
                 configuration: .init(
@@ -211,7 +229,6 @@ public final class KeelApp: Sendable {
                 escalations: escalations,
                 logger: self.logger
             )
-            let detections = Mutex<IncidentEngine?>(nil)
             let recordDetectors = RecordDetectors(configuration: configuration.incidents.detectors) { detection in
                 detections.withLock { $0 }?.report(detection)
             }

@@ -33,14 +33,25 @@ public struct ModelRegistry: Sendable {
     /// Model names in configuration order, for `/v1/models`.
     public let order: [String]
 
-    init(configuration: KeelConfiguration, providers: [String: any ModelProvider], created: Int64) {
+    /// `onTrip` hears of every breaker that opens: the model, the deployment's provider and
+    /// upstream model, why, its trip count, and where the model's traffic goes meanwhile.
+    init(
+        configuration: KeelConfiguration,
+        providers: [String: any ModelProvider],
+        created: Int64,
+        onTrip: (@Sendable (BreakerTrip) -> Void)? = nil
+    ) {
         var entries: [String: Entry] = [:]
         var order: [String] = []
         let router = configuration.router
         let prices = PriceCatalog.builtIn(overrides: configuration.prices)
         var traits: [String: EffectivePolicy.ProviderTraits] = [:]
         for provider in configuration.providers {
-            traits[provider.name] = EffectivePolicy.ProviderTraits(name: provider.name, region: provider.region, baa: provider.baa)
+            traits[provider.name] = EffectivePolicy.ProviderTraits(
+                name: provider.name,
+                region: provider.region,
+                baa: provider.baa
+            )
         }
         for var model in configuration.models {
             // Validation refuses routes to unknown providers; dropping them here keeps the
@@ -48,8 +59,10 @@ public struct ModelRegistry: Sendable {
             model.routes = model.routes.filter { providers[$0.provider] != nil }
             let deployments = model.routes.map { route in
                 Deployment(
-                    provider: providers[route.provider]!, upstreamModel: route.model,
-                    compliance: traits[route.provider] ?? EffectivePolicy.ProviderTraits(name: route.provider))
+                    provider: providers[route.provider]!,
+                    upstreamModel: route.model,
+                    compliance: traits[route.provider] ?? EffectivePolicy.ProviderTraits(name: route.provider)
+                )
             }
             entries[model.name] = Entry(
                 name: model.name,
@@ -61,7 +74,10 @@ public struct ModelRegistry: Sendable {
                     maxBackoff: .milliseconds(router.maxBackoffMs),
                     maxRetryAfter: .milliseconds(router.maxRetryAfterMs)
                 ),
-                group: DeploymentGroup(configuration: model.routing(prices: prices)),
+                group: DeploymentGroup(
+                    configuration: model.routing(prices: prices),
+                    onTrip: onTrip.map { Self.tripListener(model, $0) }
+                ),
                 hedgeAfter: model.hedgeAfter,
                 streamResume: model.streamResume,
                 created: created,
@@ -71,6 +87,34 @@ public struct ModelRegistry: Sendable {
         }
         self.entries = entries
         self.order = order
+    }
+
+    /// What a deployment group of `model` calls when a breaker opens.
+    private static func tripListener(
+        _ model: KeelConfiguration.Model,
+        _ onTrip: @escaping @Sendable (BreakerTrip) -> Void
+    ) -> DeploymentGroup.TripListener {
+        let routes = model.routes.map { (provider: $0.provider, model: $0.model) }
+        let name = model.name
+        let fallbacks = model.fallbacks
+        return { index, reason, trip in
+            guard routes.indices.contains(index) else { return }
+            var failover: [String] = []
+            for (other, route) in routes.enumerated() where other != index {
+                failover.append("\(route.provider)/\(route.model)")
+            }
+            for fallback in fallbacks { failover.append("model \(fallback)") }
+            onTrip(
+                BreakerTrip(
+                    model: name,
+                    provider: routes[index].provider,
+                    upstreamModel: routes[index].model,
+                    reason: reason,
+                    trip: trip,
+                    failover: failover
+                )
+            )
+        }
     }
 
     /// The model and its fallbacks, in the order the router tries them (each at most once).
@@ -83,6 +127,17 @@ public struct ModelRegistry: Sendable {
         }
         return result
     }
+}
+
+/// A circuit breaker that opened: which deployment, why, and where its model's traffic goes
+/// while it cools down (the model's other deployments, then its fallbacks).
+struct BreakerTrip: Sendable {
+    let model: String
+    let provider: String
+    let upstreamModel: String
+    let reason: String
+    let trip: Int
+    let failover: [String]
 }
 
 extension ModelRegistry {
