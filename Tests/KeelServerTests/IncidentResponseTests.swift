@@ -290,6 +290,65 @@ struct IncidentResponseTests {
         }
     }
 
+    @Test func aCanaryWhoseAnswerIsCutShortOpensADegradationIncidentWithinOneCycle() async throws {
+        let yaml = """
+            providers: [ { name: sim, kind: simulator } ]
+            models:
+              - { name: steady, routes: [ { provider: sim, model: keel-sim-chat } ] }
+              - { name: fragile, routes: [ { provider: sim, model: keel-sim-claude } ] }
+            incidents:
+              tick_interval_ms: 100
+              canaries:
+                - { name: steady-words, model: steady, prompt: "Say something.", expect: { min_words: 3 }, interval_seconds: 3600 }
+                - { name: fragile-json, model: fragile, prompt: "Answer in JSON.", max_tokens: 8, interval_seconds: 3600 }
+                - { name: fragile-shape, model: fragile, prompt: "Answer in JSON.", expect: { json_valid: true }, interval_seconds: 3600 }
+            """
+        let parsed = try KeelConfiguration.parse(yaml: yaml, environment: [:])
+        try await TestKeel.run(configure: { configuration in
+            configuration.models = parsed.models
+            configuration.incidents = parsed.incidents
+        }) { keel in
+            // The fragile model's answers run past the canary's token limit.
+            keel.simulator.script.enqueue(
+                try SimulatorDirectives(parsing: "tokens=40"),
+                model: "keel-sim-claude",
+                count: 100
+            )
+            let found = try await Self.incidents(keel, "category=model_degradation")
+            let incident = try #require(found.first)
+            #expect(incident["scope"] as? [String: String] == ["model": "fragile"])
+            var canaries: [[String: Any]] = []
+            let ran = try await eventually {
+                canaries = try await keel.send(.GET, "/admin/v1/canaries").json?["data"] as? [[String: Any]] ?? []
+                return canaries.allSatisfy { $0["passed"] is Bool }
+            }
+            #expect(ran, "\(canaries)")
+            let byName = Dictionary(uniqueKeysWithValues: canaries.map { ($0["name"] as? String ?? "", $0) })
+            #expect(byName["steady-words"]?["passed"] as? Bool == true, "\(byName)")
+            #expect(byName["fragile-json"]?["passed"] as? Bool == false)
+            #expect(
+                (byName["fragile-json"]?["failures"] as? [String])?.contains("the answer was cut at its token limit")
+                    == true
+            )
+            #expect(
+                (byName["fragile-shape"]?["failures"] as? [String])?.first?.hasPrefix("answer is not valid JSON")
+                    == true
+            )
+            // The probes are real requests: recorded, tagged, priced.
+            let requestID = try #require(byName["fragile-json"]?["request_id"] as? String)
+            var tagged: [[String: Any]] = []
+            try await eventually {
+                tagged =
+                    try await keel.send(.GET, "/admin/v1/requests?tag=canary:fragile-json").json?["data"]
+                    as? [[String: Any]] ?? []
+                return !tagged.isEmpty
+            }
+            #expect(tagged.first?["id"] as? String == requestID, "\(tagged)")
+            let detail = try await keel.send(.GET, "/admin/v1/incidents/\(incident["id"] as? String ?? "")")
+            #expect((detail.json?["request_ids"] as? [String])?.contains(requestID) == true)
+        }
+    }
+
     @Test func incidentsOffMakeNoIncidentsAndServeNoRoutes() async throws {
         try await TestKeel.run(configure: { configuration in configuration.incidents.enabled = false }) { keel in
             #expect(keel.app.incidentEngine == nil)

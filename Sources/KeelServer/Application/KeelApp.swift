@@ -470,7 +470,17 @@ public final class KeelApp: Sendable {
                 case .resolved(let incident): await runner.resolved(incident, at: now)
                 }
             }
+            let canaries = CanaryProber(
+                canaries: configuration.incidents.canaries,
+                gateway: gateway,
+                adminKey: configuration.adminKey?.withExposedValue { $0 } ?? generatedAdminKey ?? "",
+                settings: stores.settings,
+                instanceID: instanceID,
+                logger: self.logger,
+                report: { incidentEngine.report($0) }
+            )
             if configuration.incidents.enabled {
+                CanaryProber.add(to: router, prober: canaries, admin: admin)
                 IncidentAPI.add(to: router, api: IncidentAPI(engine: incidentEngine, admin: admin))
                 PlaybookAPI.add(
                     to: router,
@@ -581,7 +591,7 @@ public final class KeelApp: Sendable {
                             engine: incidentEngine,
                             interval: .milliseconds(configuration.incidents.tickIntervalMs),
                             webhooks: incidentWebhooks,
-                            ticks: [{ now in recordDetectors.tick(now: now) }, runner.tick(now:)]
+                            ticks: [{ now in recordDetectors.tick(now: now) }, runner.tick(now:), canaries.tick(now:)]
                         )
                     ),
                     at: services.count - 3

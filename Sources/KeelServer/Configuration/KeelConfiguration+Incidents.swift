@@ -4,7 +4,7 @@ public import KeelOps
 extension KeelConfiguration {
     /// `incidents:` — incident response: where incidents are announced, the on-call targets
     /// escalations go to, and which alerts open incidents.
-    public struct Incidents: Sendable, Equatable {
+    public struct Incidents: Sendable {
         /// An on-call target: a receiver notified when an incident is escalated to its level.
         public struct OnCall: Sendable, Equatable {
             public var name: String
@@ -36,6 +36,8 @@ extension KeelConfiguration {
         public var syncIntervalMs: Int
         /// The detectors over request records (`incidents.detectors`).
         public var detectors = RecordDetectors.Configuration()
+        /// Canary probes (`incidents.canaries`).
+        public var canaries: [Canary] = []
 
         public init(
             enabled: Bool = true,
@@ -62,10 +64,10 @@ extension KeelConfiguration {
     /// ``Playbook/init(json:defaultID:source:)``], `sync_interval_ms` (2000, 100 to 60000),
     /// `detectors` {`max_cost_scopes` (200), `max_models` (100), `injection_burst` (5),
     /// `injection_window_seconds` (300), `repeat_interval_seconds` (60)}}.
-    static func readIncidents(_ node: ConfigNode) -> Incidents {
+    static func readIncidents(_ node: ConfigNode, models: Set<String> = []) -> Incidents {
         node.expectKeys([
             "enabled", "webhooks", "on_call", "tick_interval_ms", "alert_categories", "playbooks", "sync_interval_ms",
-            "detectors",
+            "detectors", "canaries",
         ])
         let detectors = node.child("detectors")
         detectors.expectKeys([
@@ -83,6 +85,7 @@ extension KeelConfiguration {
             Int64(detectors.child("injection_window_seconds").int(default: 300, range: 10...86_400)) * 1_000_000
         incidents.detectors.repeatInterval =
             Int64(detectors.child("repeat_interval_seconds").int(default: 60, range: 0...86_400)) * 1_000_000
+        incidents.canaries = Self.readCanaries(node.child("canaries"), models: models)
         for (index, entry) in node.child("playbooks").elements.enumerated() {
             do {
                 let playbook = try Playbook(json: entry.jsonValue, defaultID: "config-\(index)", source: .config)
@@ -117,5 +120,109 @@ extension KeelConfiguration {
             }
         }
         return incidents
+    }
+}
+
+extension KeelConfiguration {
+    /// A canary probe: a fixed prompt sent to a model on a schedule, through the gateway's own
+    /// data plane, whose answer must meet an expectation; a failed one is a model-degradation
+    /// detection.
+    public struct Canary: Sendable {
+        public var name: String
+        public var model: String
+        public var system: String?
+        public var prompt: String
+        public var expectation: CanaryExpectation
+        public var intervalSeconds: Int
+        public var maxTokens: Int
+        /// What the probe may spend a day (UTC), in USD; past it, it waits for the next day.
+        public var dailyBudgetUSD: Double
+
+        public init(
+            name: String,
+            model: String,
+            system: String? = nil,
+            prompt: String,
+            expectation: CanaryExpectation,
+            intervalSeconds: Int = 300,
+            maxTokens: Int = 256,
+            dailyBudgetUSD: Double = 1
+        ) {
+            self.name = name
+            self.model = model
+            self.system = system
+            self.prompt = prompt
+            self.expectation = expectation
+            self.intervalSeconds = intervalSeconds
+            self.maxTokens = maxTokens
+            self.dailyBudgetUSD = dailyBudgetUSD
+        }
+    }
+
+    /// Reads `incidents.canaries` [{`name`, `model`, `system`, `prompt`, `expect` {`contains`,
+    /// `not_contains`, `matches` (a regular expression), `json_valid`, `min_chars`, `max_chars`,
+    /// `min_words`, `max_words`}, `interval_seconds` (300, 10 to 86400), `max_tokens` (256, 1 to
+    /// 4096), `daily_budget_usd` (1)}]; models must be configured.
+    static func readCanaries(_ node: ConfigNode, models: Set<String>) -> [Canary] {
+        var canaries: [Canary] = []
+        for entry in node.elements {
+            entry.expectKeys([
+                "name", "model", "system", "prompt", "expect", "interval_seconds", "max_tokens", "daily_budget_usd",
+            ])
+            guard let name = entry.child("name").requiredString(), let model = entry.child("model").requiredString(),
+                let prompt = entry.child("prompt").requiredString()
+            else { continue }
+            if !models.contains(model) {
+                entry.context.report(entry.child("model").path, "'\(model)' is not a configured model")
+            }
+            if canaries.contains(where: { $0.name == name }) {
+                entry.context.report(entry.child("name").path, "is used by another canary: '\(name)'")
+            }
+            let expect = entry.child("expect")
+            expect.expectKeys([
+                "contains", "not_contains", "matches", "json_valid", "min_chars", "max_chars", "min_words", "max_words",
+            ])
+            var checks: [CanaryExpectation.Check] = []
+            if let text = expect.child("contains").text { checks.append(.contains(text)) }
+            if let text = expect.child("not_contains").text { checks.append(.notContains(text)) }
+            if let pattern = expect.child("matches").text { checks.append(.matches(pattern)) }
+            if expect.child("json_valid").bool(default: false) { checks.append(.jsonValid) }
+            let minChars = expect.child("min_chars").optionalInt(range: 0...1_000_000)
+            let maxChars = expect.child("max_chars").optionalInt(range: 0...1_000_000)
+            let minWords = expect.child("min_words").optionalInt(range: 0...1_000_000)
+            let maxWords = expect.child("max_words").optionalInt(range: 0...1_000_000)
+            if minChars != nil || maxChars != nil || minWords != nil || maxWords != nil {
+                checks.append(
+                    .lengthRange(
+                        characters: minChars != nil || maxChars != nil
+                            ? (minChars ?? 0)...max(minChars ?? 0, maxChars ?? Int.max) : nil,
+                        words: minWords != nil || maxWords != nil
+                            ? (minWords ?? 0)...max(minWords ?? 0, maxWords ?? Int.max) : nil
+                    )
+                )
+            }
+            let expectation: CanaryExpectation
+            do {
+                expectation = try CanaryExpectation(checks)
+            } catch {
+                entry.context.report(expect.path, "\(error)")
+                continue
+            }
+            let budget = entry.child("daily_budget_usd").text.flatMap(Double.init) ?? 1
+            if budget <= 0 { entry.context.report(entry.child("daily_budget_usd").path, "must be above zero") }
+            canaries.append(
+                Canary(
+                    name: name,
+                    model: model,
+                    system: entry.child("system").text,
+                    prompt: prompt,
+                    expectation: expectation,
+                    intervalSeconds: entry.child("interval_seconds").int(default: 300, range: 10...86_400),
+                    maxTokens: entry.child("max_tokens").int(default: 256, range: 1...4_096),
+                    dailyBudgetUSD: budget
+                )
+            )
+        }
+        return canaries
     }
 }

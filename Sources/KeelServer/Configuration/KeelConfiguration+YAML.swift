@@ -104,7 +104,10 @@ extension KeelConfiguration {
         configuration.cache = Self.readCache(node.child("cache"))
         configuration.agents = Self.readAgents(node.child("agents"))
         configuration.mcp = Self.readMCP(node.child("mcp"))
-        configuration.incidents = Self.readIncidents(node.child("incidents"))
+        configuration.incidents = Self.readIncidents(
+            node.child("incidents"),
+            models: Set(configuration.models.map(\.name))
+        )
         configuration.budgets = Self.readBudgets(node.child("budgets"))
         configuration.rateLimits = Self.readRateLimits(
             node.child("rate_limits"),
