@@ -164,7 +164,7 @@ struct PlaybookTests {
         }
     }
 
-    @Test func theDefaultOutagePlaybookFailsOverToTheFallbackUntilResolved() async throws {
+    @Test func theDefaultOutagePlaybookBenchesTheProviderOnApprovalUntilResolved() async throws {
         try await TestKeel.run(configure: { configuration in
             configuration.models.append(
                 .init(
@@ -197,7 +197,18 @@ struct PlaybookTests {
                 )
             )
             let id = report.incident.id
-            _ = try await Self.waitForStep(keel, id, "default-provider_outage.1", "done")
+            // The breakers fail over on their own; benching the provider waits for a human.
+            _ = try await Self.waitForStep(keel, id, "default-provider_outage.2", "awaiting_approval")
+            #expect(
+                try await keel.post("/v1/chat/completions", json: chatBody("hi", model: "primary")).headers[
+                    "x-keel-provider"
+                ] == "sim"
+            )
+            #expect(
+                try await keel.post("/admin/v1/incidents/\(id)/actions/default-provider_outage.2/approve", json: "")
+                    .status == 200
+            )
+            _ = try await Self.waitForStep(keel, id, "default-provider_outage.2", "done")
             let failed = try await keel.post("/v1/chat/completions", json: chatBody("hi", model: "primary"))
             #expect(failed.status == 200)
             #expect(failed.headers["x-keel-provider"] == "sim-anthropic")
@@ -208,7 +219,7 @@ struct PlaybookTests {
             #expect(texts?.contains { $0.hasPrefix("Benched provider 'sim'") } == true, "\(texts ?? [])")
 
             #expect(try await keel.post("/admin/v1/incidents/\(id)/resolve", json: "").status == 200)
-            _ = try await Self.waitForStep(keel, id, "default-provider_outage.1", "undone")
+            _ = try await Self.waitForStep(keel, id, "default-provider_outage.2", "undone")
             #expect(
                 try await keel.post("/v1/chat/completions", json: chatBody("hi", model: "primary")).headers[
                     "x-keel-provider"
@@ -216,7 +227,7 @@ struct PlaybookTests {
             )
             // The escalation not reached is skipped.
             #expect(
-                Self.actions(try await Self.incident(keel, id))["default-provider_outage.2"]?["state"] as? String
+                Self.actions(try await Self.incident(keel, id))["default-provider_outage.1"]?["state"] as? String
                     == "skipped"
             )
         }

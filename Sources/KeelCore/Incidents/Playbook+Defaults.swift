@@ -54,12 +54,14 @@ extension Playbook {
         ),
         Playbook(
             id: "default-provider_outage",
-            name: "Provider outage: fail over for 15 minutes",
+            name: "Provider outage: the breakers fail over; bench the provider for an hour on approval",
             category: .providerOutage,
             steps: [
                 PlaybookStep(.notify(message: nil)),
-                PlaybookStep(.failover(provider: nil, durationMinutes: 15)),
                 PlaybookStep(.escalate(afterMinutes: 15)),
+                // The breakers already move traffic away and probe the provider to bring it
+                // back; benching it stops the probing, so a human decides.
+                PlaybookStep(.failover(provider: nil, durationMinutes: 60), approval: true),
             ],
             source: .builtIn
         ),

@@ -71,7 +71,7 @@ public enum AlertDetection {
     static func category(of notification: AlertNotification, rules: [AlertRule]) -> IncidentCategory? {
         switch notification.rule {
         case "agent_loop", "agent_success_drop": return .agentMisbehaviour
-        case "tool_definition_changed": return .supplyChain
+        case "tool_definition_changed", "tool_poisoning": return .supplyChain
         case "policy_probe_failed": return .dataExposure
         case "budget_projected_exhaustion": return .costSpike
         case "budget_soft_limit", "approval_requested", "audit_gap": return nil

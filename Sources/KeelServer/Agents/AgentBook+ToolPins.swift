@@ -48,7 +48,9 @@ extension AgentBook {
             break
         case .pinned(let pin):
             Task { _ = try? await store.pinIfAbsent(pin) }
+            self.screenForPoisoning(tool, agentID: agentID, server: server, name: name, now: now)
         case .held:
+            self.screenForPoisoning(tool, agentID: agentID, server: server, name: name, now: now)
             self.logger.warning(
                 "An MCP tool's definition changed; it is held until a reviewer approves it",
                 metadata: [
@@ -84,6 +86,53 @@ extension AgentBook {
         }
         return visible
     }
+
+    /// A tool's description and its parameters' descriptions scored for prompt injection when its
+    /// definition is first seen or changes (MCP tool poisoning: instructions to the model hidden
+    /// in what the model reads about a tool). A flagged one fires `tool_poisoning`, a
+    /// supply-chain incident; the tool itself is still governed by its pin.
+    func screenForPoisoning(_ tool: JSONValue, agentID: String, server: String, name: String, now: Int64) {
+        var texts: [String] = []
+        func collect(_ value: JSONValue, key: String?) {
+            switch value {
+            case .string(let text) where key == "description" || key == "title": texts.append(text)
+            case .object(let members): for member in members { collect(member.value, key: member.key) }
+            case .array(let items): for item in items { collect(item, key: key) }
+            default: break
+            }
+        }
+        collect(tool, key: nil)
+        guard !texts.isEmpty, let alerts = self.alerts else { return }
+        let scan = Self.poisonScanner.scan(texts.joined(separator: "\n"), role: .tool)
+        guard scan.injection.flagged else { return }
+        self.logger.warning(
+            "An MCP tool's description reads as a prompt injection",
+            metadata: ["keel.agent.id": "\(agentID)", "keel.mcp.server": "\(server)", "gen_ai.tool.name": "\(name)"]
+        )
+        let notification = AlertNotification(
+            rule: "tool_poisoning",
+            severity: .page,
+            status: .firing,
+            labels: ["agent": agentID, "server": server, "tool": name],
+            value: scan.injection.score,
+            threshold: Self.poisonScanner.configuration.injectionThreshold,
+            details: ["score": scan.injection.score],
+            summary: "The description of tool '\(name)' of MCP server '\(server)' carries instructions to the model "
+                + "(injection score \(scan.injection.score)); agent '\(agentID)' may be steered by it.",
+            startsAtMicros: now
+        )
+        Task { await alerts.deliver([notification]) }
+    }
+
+    /// Injection scoring only, at the guard's default threshold.
+    static let poisonScanner = ContentScanner(
+        configuration: .init(
+            personalData: [GuardFindingType](),
+            secrets: [GuardFindingType](),
+            injection: true,
+            injectionThreshold: 0.5
+        )
+    )
 
     /// The pin of `tool` of `server` for `agentID` when a changed definition of it awaits
     /// approval: its calls are refused meanwhile.
