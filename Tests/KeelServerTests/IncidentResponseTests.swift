@@ -347,6 +347,33 @@ struct IncidentResponseTests {
         }
     }
 
+    @Test func aRevokedKeyStillTriedIsADataExposureDetection() async throws {
+        try await TestKeel.run { keel in
+            let created = try await keel.post("/admin/v1/keys", json: #"{"name":"old"}"#)
+            let key = try #require(created.json?["key"] as? String)
+            let id = try #require(created.json?["id"] as? String)
+            #expect(try await keel.post("/v1/chat/completions", json: chatBody("hi"), key: key).status == 200)
+            // Suspended: expected to be tried, no detection.
+            #expect(try await keel.post("/admin/v1/keys/\(id)/suspend", json: "").status == 200)
+            #expect(try await keel.post("/v1/chat/completions", json: chatBody("hi"), key: key).status == 401)
+            #expect(try await keel.send(.DELETE, "/admin/v1/keys/\(id)").status == 200)
+            for _ in 0..<3 {
+                #expect(
+                    try await keel.post("/v1/chat/completions", json: chatBody("still here"), key: key).status == 401
+                )
+            }
+            let found = try await Self.incidents(keel, "category=data_exposure")
+            #expect(found.count == 1)
+            #expect(found.first?["scope"] as? [String: String] == ["key": id])
+            #expect(found.first?["detections"] as? Int == 1, "once per key per ten minutes")
+            let detail = try await keel.send(.GET, "/admin/v1/incidents/\(found.first?["id"] as? String ?? "")")
+            #expect(
+                (detail.json?["detection_list"] as? [[String: Any]])?.first?["detector"] as? String
+                    == "revoked_key_used"
+            )
+        }
+    }
+
     @Test func incidentsOffMakeNoIncidentsAndServeNoRoutes() async throws {
         try await TestKeel.run(configure: { configuration in configuration.incidents.enabled = false }) { keel in
             #expect(keel.app.incidentEngine == nil)

@@ -283,6 +283,35 @@ public final class KeelApp: Sendable {
             )
             if configuration.incidents.enabled {
                 detections.withLock { $0 = incidentEngine }
+                // A revoked or expired key still tried: once per key per ten minutes.
+                let lastTried = Mutex<[String: Int64]>([:])
+                keyRing.onInactiveKey { key in
+                    let now = WallClock.unixMicros()
+                    let report = lastTried.withLock { last -> Bool in
+                        if let at = last[key.id.rawValue], now - at < 600_000_000 { return false }
+                        if last.count > 10_000 { last.removeAll() }
+                        last[key.id.rawValue] = now
+                        return true
+                    }
+                    guard report else { return }
+                    let revoked = key.revokedAt != nil
+                    incidentEngine.report(
+                        Detection(
+                            category: .dataExposure,
+                            severity: revoked ? .medium : .low,
+                            scope: IncidentScope(
+                                org: key.orgID?.rawValue,
+                                team: key.teamID?.rawValue,
+                                key: key.id.rawValue
+                            ),
+                            detector: revoked ? "revoked_key_used" : "expired_key_used",
+                            summary:
+                                "Key \(key.id.rawValue) (\(key.prefix)…) was presented \(revoked ? "after it was revoked" : "after it expired"): "
+                                + "whoever holds it may not be who should",
+                            at: now
+                        )
+                    )
+                }
                 let rules = configuration.monitoring.rules
                 let overrides = configuration.incidents.alertCategories
                 var providerOfDeployment: [String: String] = [:]

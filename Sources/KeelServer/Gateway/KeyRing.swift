@@ -27,8 +27,24 @@ public final class KeyRing: Sendable {
     /// snapshot, so revocation still takes effect at once. Emptied when full.
     private let hashCache = Mutex<[String: String]>([:])
     private static let hashCacheLimit = 4_096
+    /// Told when a revoked or expired key is presented (never a suspended one, which is expected
+    /// to be tried until resumed): incident response's data-exposure detector.
+    private let inactiveKeyListener = Mutex<(@Sendable (VirtualKey) -> Void)?>(nil)
 
     public init() {}
+
+    /// Sets what hears of revoked or expired keys presented.
+    func onInactiveKey(_ listener: @escaping @Sendable (VirtualKey) -> Void) {
+        self.inactiveKeyListener.withLock { $0 = listener }
+    }
+
+    private func presentedInactive(_ key: VirtualKey) {
+        guard key.revokedAt != nil || key.suspendedAt == nil, let listener = self.inactiveKeyListener.withLock({ $0 })
+        else {
+            return
+        }
+        listener(key)
+    }
 
     private func hash(_ presented: String) -> String {
         if let cached = self.hashCache.withLock({ $0[presented] }) { return cached }
@@ -118,7 +134,11 @@ public final class KeyRing: Sendable {
         if let adminHash, KeyMaterial.constantTimeEquals(adminHash, hash) {
             return .admin
         }
-        guard let key, KeyMaterial.constantTimeEquals(key.hash, hash), key.isActive(at: now) else { return nil }
+        guard let key, KeyMaterial.constantTimeEquals(key.hash, hash) else { return nil }
+        guard key.isActive(at: now) else {
+            self.presentedInactive(key)
+            return nil
+        }
         return principal ?? Principal(key: key)
     }
 
