@@ -886,8 +886,13 @@ struct ComplianceStatusTests {
             #expect(status["hipaa §164.312(a)(1) phi_routing"] == "fail", "HIPAA orgs without a baa_required policy")
             #expect(status["hipaa §164.316(b)(2) hipaa_retention"] == "fail", "a HIPAA org kept 30 days")
             #expect(status["eu-ai-act Art. 19, 26(6) record_retention"] == "fail", "an org kept 30 days")
+            #expect(status["soc2 CC7.3, CC7.4 incident_response"] == "fail", "no receiver for incidents")
+            #expect(status["hipaa §164.308(a)(6) incident_response"] == "fail")
+            #expect(status["eu-ai-act Art. 73 incident_response"] == "fail")
+            let reason = controls.first { $0["check"] as? String == "incident_response" }?["reason"] as? String
+            #expect(reason?.contains("nobody is told") == true, "\(reason ?? "")")
             let summary = try #require(all["summary"] as? [String: Int])
-            #expect(summary["fail"] == 3)
+            #expect(summary["fail"] == 6)
 
             let hipaa = try AuditLogTests.json(try await keel.send(.GET, "/admin/v1/compliance/status?framework=hipaa"))
             #expect(
@@ -926,7 +931,7 @@ struct EvidenceEndpointTests {
             #expect(listing.termination == .exited(0), "\(listing.output)")
             for file in [
                 "controls.json", "manifest.json", "population/requests.jsonl", "audit/checkpoint.txt",
-                "access-review.csv",
+                "access-review.csv", "incidents/incidents.jsonl", "incidents/playbooks.json",
             ] {
                 #expect(listing.output.contains(file), "\(file): \(listing.output)")
             }

@@ -3,6 +3,7 @@ import KeelCore
 import KeelOps
 import KeelServer
 import KeelSimulator
+import KeelStorage
 import KeelTesting
 import NIOHTTP1
 import Testing
@@ -371,6 +372,56 @@ struct IncidentResponseTests {
                 (detail.json?["detection_list"] as? [[String: Any]])?.first?["detector"] as? String
                     == "revoked_key_used"
             )
+        }
+    }
+
+    @Test func complianceShowsIncidentResponseAndItsOverdueReportsAndEvidencePacksCarryIncidents() async throws {
+        try await AlertTests.Receiver.withRunning { port, _ in
+            try await TestKeel.run(configure: { configuration in
+                AuditLogTests.configure(.sqlite)(&configuration)
+                configuration.monitoring.webhooks = [.init(url: "http://127.0.0.1:\(port)/hooks")]
+            }) { keel in
+                func incidentStatus() async throws -> (String?, String?) {
+                    let status = try AuditLogTests.json(
+                        try await keel.send(.GET, "/admin/v1/compliance/status?framework=eu-ai-act")
+                    )
+                    let control = (status["controls"] as? [[String: Any]])?.first {
+                        $0["check"] as? String == "incident_response"
+                    }
+                    return (control?["status"] as? String, control?["reason"] as? String)
+                }
+                #expect(try await incidentStatus().0 == "pass")
+                let engine = try #require(keel.app.incidentEngine)
+                let report = try #require(
+                    await engine.handle(
+                        Detection(
+                            category: .dataExposure,
+                            severity: .high,
+                            scope: IncidentScope(org: "acme"),
+                            detector: "sensitive_data_in_answer",
+                            summary: "health data in answers",
+                            at: PlaybookTests.now
+                        )
+                    )
+                )
+                // Aware three days ago: the GDPR report (72 hours) is overdue.
+                let aware = PlaybookTests.now / 1_000_000 - 3 * 86_400 - 60
+                let classified = try await keel.post(
+                    "/admin/v1/incidents/\(report.incident.id)/classify",
+                    json: #"{"classification":"gdpr_breach","aware_at":\#(aware)}"#
+                )
+                #expect(classified.status == 200, "\(classified.body)")
+                let (failing, reason) = try await incidentStatus()
+                #expect(failing == "fail")
+                #expect(reason?.contains(report.incident.id) == true)
+                #expect(
+                    try await keel.post(
+                        "/admin/v1/incidents/\(report.incident.id)/report",
+                        json: #"{"classification":"gdpr_breach","reference":"DPA-2026-118"}"#
+                    ).status == 200
+                )
+                #expect(try await incidentStatus().0 == "pass")
+            }
         }
     }
 

@@ -52,8 +52,17 @@ public final class RecordDetectors: Sendable {
         var top: [(cost: Int64, id: String)] = []
     }
 
+    /// A cost series' name: the kind of scope and its id (no string is built per record).
+    private struct CostKey: Hashable {
+        enum Kind: UInt8 { case org, team, key, agent }
+        var kind: Kind
+        var id: String
+
+        var text: String { "\(self.kind):\(self.id)" }
+    }
+
     private struct State {
-        var cost: [String: CostSeries] = [:]
+        var cost: [CostKey: CostSeries] = [:]
         var models: [String: ModelDegradationDetector] = [:]
         var injections: [String: [Int64]] = [:]
         var injectionEvidence: [String: [String]] = [:]
@@ -91,10 +100,8 @@ public final class RecordDetectors: Sendable {
         var detections: [Detection] = []
         let minute = now / 60_000_000
         self.state.withLock { state in
-            for key in state.cost.keys {
-                guard var series = state.cost[key], series.minute < minute else { continue }
-                self.close(&series, key: key, until: minute, at: now, &state, &detections)
-                state.cost[key] = series
+            for key in state.cost.keys where state.cost[key]!.minute < minute {
+                self.close(&state.cost[key]!, key: key, until: minute, at: now, &state.lastReported, &detections)
             }
         }
         for detection in detections { self.report(detection) }
@@ -102,72 +109,60 @@ public final class RecordDetectors: Sendable {
 
     // MARK: - Cost
 
-    private static func costScopes(of record: RequestRecord) -> [(key: String, scope: IncidentScope)] {
-        var scopes: [(String, IncidentScope)] = []
-        if let org = record.orgID { scopes.append(("org:\(org.rawValue)", IncidentScope(org: org.rawValue))) }
-        if let team = record.teamID {
-            scopes.append(("team:\(team.rawValue)", IncidentScope(org: record.orgID?.rawValue, team: team.rawValue)))
-        }
-        if let key = record.keyID {
-            scopes.append(
-                (
-                    "key:\(key.rawValue)",
-                    IncidentScope(org: record.orgID?.rawValue, team: record.teamID?.rawValue, key: key.rawValue)
-                )
-            )
-        }
-        if let agent = record.agentID {
-            scopes.append(
-                (
-                    "agent:\(agent)",
-                    IncidentScope(org: record.orgID?.rawValue, team: record.teamID?.rawValue, agent: agent)
-                )
-            )
-        }
-        return scopes
-    }
-
     private func observeCost(_ record: RequestRecord, _ state: inout State, _ detections: inout [Detection]) {
         guard record.cost.rawValue > 0 else { return }
         let minute = record.startedAt / 60_000_000
-        for (key, scope) in Self.costScopes(of: record) {
-            var series: CostSeries
-            if let existing = state.cost[key] {
-                series = existing
-            } else {
-                guard state.cost.count < self.configuration.maximumCostScopes else { continue }
-                series = CostSeries(
+        let org = record.orgID?.rawValue
+        let team = record.teamID?.rawValue
+        // Each series is changed in place in the dictionary: no copy of its history per record.
+        func add(_ key: CostKey, _ scope: @autoclosure () -> IncidentScope) {
+            if state.cost[key] == nil {
+                guard state.cost.count < self.configuration.maximumCostScopes else { return }
+                state.cost[key] = CostSeries(
                     detector: CostAnomalyDetector(configuration: self.configuration.cost),
-                    scope: scope,
+                    scope: scope(),
                     minute: minute
                 )
             }
-            if minute > series.minute {
-                self.close(&series, key: key, until: minute, at: record.startedAt, &state, &detections)
+            if minute > state.cost[key]!.minute {
+                self.close(
+                    &state.cost[key]!,
+                    key: key,
+                    until: minute,
+                    at: record.startedAt,
+                    &state.lastReported,
+                    &detections
+                )
             }
-            if minute == series.minute {
-                series.cost += Double(record.cost.rawValue) / 1e9
-                series.top.append((record.cost.rawValue, record.id.rawValue))
-                if series.top.count > 10 {
-                    series.top.sort { $0.cost > $1.cost }
-                    series.top.removeLast(series.top.count - 10)
-                }
+            guard minute == state.cost[key]!.minute else { return }
+            state.cost[key]!.cost += Double(record.cost.rawValue) / 1e9
+            state.cost[key]!.top.append((record.cost.rawValue, record.id.rawValue))
+            if state.cost[key]!.top.count > 10 {
+                state.cost[key]!.top.sort { $0.cost > $1.cost }
+                state.cost[key]!.top.removeLast(state.cost[key]!.top.count - 10)
             }
-            state.cost[key] = series
+        }
+        if let org { add(CostKey(kind: .org, id: org), IncidentScope(org: org)) }
+        if let team { add(CostKey(kind: .team, id: team), IncidentScope(org: org, team: team)) }
+        if let key = record.keyID?.rawValue {
+            add(CostKey(kind: .key, id: key), IncidentScope(org: org, team: team, key: key))
+        }
+        if let agent = record.agentID {
+            add(CostKey(kind: .agent, id: agent), IncidentScope(org: org, team: team, agent: agent))
         }
     }
 
     /// Judges the minute `series` was summing, and starts `until`.
     private func close(
         _ series: inout CostSeries,
-        key: String,
+        key: CostKey,
         until minute: Int64,
         at now: Int64,
-        _ state: inout State,
+        _ lastReported: inout [String: Int64],
         _ detections: inout [Detection]
     ) {
         let anomaly = series.detector.observe(minute: series.minute, cost: series.cost)
-        if let anomaly, self.mayReport("cost:\(anomaly.kind.rawValue):\(key)", at: now, &state) {
+        if let anomaly, self.mayReport("cost:\(anomaly.kind.rawValue):\(key.text)", at: now, &lastReported) {
             let what = anomaly.kind == .spike ? "spiked" : "crept up"
             detections.append(
                 Detection(
@@ -176,7 +171,7 @@ public final class RecordDetectors: Sendable {
                     scope: series.scope,
                     detector: "cost_\(anomaly.kind.rawValue)",
                     summary: String(
-                        "Cost per minute of \(key) \(what): $\(Self.format(anomaly.observed)) against $\(Self.format(anomaly.expected)) expected"
+                        "Cost per minute of \(key.text) \(what): $\(Self.format(anomaly.observed)) against $\(Self.format(anomaly.expected)) expected"
                     ),
                     requestIDs: series.top.sorted { $0.cost > $1.cost }.map(\.id),
                     values: [
@@ -204,7 +199,7 @@ public final class RecordDetectors: Sendable {
             if seen.insert(version).inserted {
                 // The first version of a provider is learned; each one after it is news.
                 if !(state.versions[provider]?.isEmpty ?? true), seen.count <= 1_000,
-                    self.mayReport("version:\(provider):\(version)", at: record.startedAt, &state)
+                    self.mayReport("version:\(provider):\(version)", at: record.startedAt, &state.lastReported)
                 {
                     detections.append(
                         Detection(
@@ -246,8 +241,11 @@ public final class RecordDetectors: Sendable {
         let findings = detector.observe(sample)
         state.models[model] = detector
         for finding in findings
-        where self.mayReport("model:\(model):\(finding.kind.rawValue):\(finding.subject)", at: record.startedAt, &state)
-        {
+        where self.mayReport(
+            "model:\(model):\(finding.kind.rawValue):\(finding.subject)",
+            at: record.startedAt,
+            &state.lastReported
+        ) {
             detections.append(
                 Detection(
                     category: .modelDegradation,
@@ -286,7 +284,7 @@ public final class RecordDetectors: Sendable {
             evidence.append(record.id.rawValue)
             if evidence.count > 20 { evidence.removeFirst(evidence.count - 20) }
             if times.count >= self.configuration.injectionBurst,
-                self.mayReport("injection:\(key)", at: record.startedAt, &state)
+                self.mayReport("injection:\(key)", at: record.startedAt, &state.lastReported)
             {
                 detections.append(
                     Detection(
@@ -309,7 +307,7 @@ public final class RecordDetectors: Sendable {
             if state.injections.count > 10_000 { state.injections.removeAll() }
         }
         if !verdict.answerFindings.isEmpty,
-            self.mayReport("exposure:\(scope.groupingKey)", at: record.startedAt, &state)
+            self.mayReport("exposure:\(scope.groupingKey)", at: record.startedAt, &state.lastReported)
         {
             let types = verdict.answerFindings.map(\.type.rawValue)
             detections.append(
@@ -331,7 +329,7 @@ public final class RecordDetectors: Sendable {
         guard record.errorClass == KeelError.Code.agentScopeViolation.rawValue, let agent = record.agentID else {
             return
         }
-        guard self.mayReport("scope:\(agent)", at: record.startedAt, &state) else { return }
+        guard self.mayReport("scope:\(agent)", at: record.startedAt, &state.lastReported) else { return }
         detections.append(
             Detection(
                 category: .agentMisbehaviour,
@@ -346,10 +344,10 @@ public final class RecordDetectors: Sendable {
     }
 
     /// Whether `key` may be reported at `now` (once per repeat interval), and notes it.
-    private func mayReport(_ key: String, at now: Int64, _ state: inout State) -> Bool {
-        if let last = state.lastReported[key], now - last < self.configuration.repeatInterval { return false }
-        if state.lastReported.count > 50_000 { state.lastReported.removeAll() }
-        state.lastReported[key] = now
+    private func mayReport(_ key: String, at now: Int64, _ lastReported: inout [String: Int64]) -> Bool {
+        if let last = lastReported[key], now - last < self.configuration.repeatInterval { return false }
+        if lastReported.count > 50_000 { lastReported.removeAll() }
+        lastReported[key] = now
         return true
     }
 

@@ -229,6 +229,7 @@ public final class KeelApp: Sendable {
                 escalations: escalations,
                 logger: self.logger
             )
+            let incidentsOn = configuration.incidents.enabled
             let recordDetectors = RecordDetectors(configuration: configuration.incidents.detectors) { detection in
                 detections.withLock { $0 }?.report(detection)
             }
@@ -247,7 +248,7 @@ public final class KeelApp: Sendable {
                     }
                     bodyKeeper.keep(batch)
                     taskTracker.observe(batch)
-                    recordDetectors.observe(batch)
+                    if incidentsOn { recordDetectors.observe(batch) }
                 },
                 appended: { checkpointer.appended($0) }
             )

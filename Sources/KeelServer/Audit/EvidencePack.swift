@@ -3,6 +3,7 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 public import KeelCore
+import KeelOps
 public import KeelStorage
 public import Logging
 import NIOCore
@@ -20,6 +21,9 @@ import Glibc
 /// - `audit/checkpoint.txt`, `audit/verifier-key.txt` and `audit/inclusion-proofs.jsonl`: the
 ///   latest signed checkpoint, its key, and inclusion proofs of a random sample of the period's
 ///   entries against it;
+/// - `incidents/incidents.jsonl` (the incidents opened in the period, oldest first, each with its
+///   timeline, detections and linked requests) and `incidents/playbooks.json` (the playbooks in
+///   force);
 /// - `policies/policies.json`, `policies/changes.jsonl` and `policies/probes.jsonl`: the policy
 ///   set in force (the configuration's and the admin API's), every admin change of the period
 ///   (`admin_change` entries), and every policy probe result of the period;
@@ -214,6 +218,37 @@ public struct EvidencePack: Sendable {
         }
         try put("policies/changes.jsonl", changes)
 
+        // Incidents opened in the period, each with its timeline, detections and linked requests,
+        // and the playbooks in force.
+        var incidents = ""
+        let opened = try await stores.incidents.incidents(
+            matching: IncidentQuery(since: self.from, limit: 10_000)
+        ).filter { $0.openedAt < self.to }
+        for incident in opened.reversed() {
+            guard case .object(var members) = incident.json else { continue }
+            members.append(
+                .init(key: "timeline", value: .array(try await stores.incidents.timeline(of: incident.id).map(\.json)))
+            )
+            members.append(
+                .init(
+                    key: "detection_list",
+                    value: .array(try await stores.incidents.detections(of: incident.id).map(\.json))
+                )
+            )
+            members.append(
+                .init(
+                    key: "request_ids",
+                    value: .array(
+                        try await stores.incidents.requestIDs(of: incident.id, limit: 10_000).map(JSONValue.string)
+                    )
+                )
+            )
+            incidents += JSONValue.object(members).jsonText + "\n"
+        }
+        try put("incidents/incidents.jsonl", incidents)
+        let playbooks = try await ComplianceStatus.playbooksInForce(configuration, stores: stores)
+        try put("incidents/playbooks.json", JSONValue.array(playbooks.map(\.json)).jsonText + "\n")
+
         // Access review.
         try put("access-review.csv", try await Self.accessReview(stores: stores, now: self.to))
 
@@ -342,6 +377,7 @@ extension ComplianceStatus {
             .modelPolicies: ["policies/policies.json", "policies/changes.jsonl"],
             .policyProbes: ["policies/probes.jsonl", "policies/policies.json"],
             .phiRouting: ["policies/policies.json"],
+            .incidentResponse: ["incidents/incidents.jsonl", "incidents/playbooks.json"],
         ]
         var items: [String] = []
         for control in Self.controls where control.framework == framework {

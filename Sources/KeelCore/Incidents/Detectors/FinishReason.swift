@@ -29,6 +29,19 @@ public enum FinishReason: String, Sendable, Equatable, Hashable, CaseIterable {
     /// `SAFETY`, `RECITATION`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`; Bedrock's `end_turn`,
     /// `max_tokens`, `guardrail_intervened`, `content_filtered`.
     public init(upstream reason: String) {
+        // The usual words first, without lowercasing (this runs for every streamed answer).
+        switch reason {
+        case "stop", "end_turn", "STOP":
+            self = .stop
+            return
+        case "length", "max_tokens", "MAX_TOKENS":
+            self = .length
+            return
+        case "tool_calls", "tool_use":
+            self = .toolCalls
+            return
+        default: break
+        }
         switch reason.lowercased() {
         case "stop", "end_turn", "stop_sequence", "finish_reason_unspecified": self = .stop
         case "length", "max_tokens", "model_context_window_exceeded": self = .length

@@ -44,6 +44,10 @@ public struct ModelDegradationConfiguration: Sendable, Equatable {
     public var errorClassCapacity: Int
     /// Distinct reported model versions remembered (1...128, default 32).
     public var versionCapacity: Int
+    /// The tests run every this many samples (1...100, default 10): they read whole histograms,
+    /// and a detector sees every request of its model, so running them on each would cost more
+    /// than the traffic it watches; a finding comes at most this many samples later.
+    public var evaluationInterval: Int = 10
 
     /// Creates a configuration; every parameter has a production default.
     public init(
@@ -92,6 +96,7 @@ public struct ModelDegradationConfiguration: Sendable, Equatable {
         copy.maximumBaselineWeight = max(Double(copy.baselineSamples), maximumBaselineWeight)
         copy.errorClassCapacity = min(32, max(1, errorClassCapacity))
         copy.versionCapacity = min(128, max(1, versionCapacity))
+        copy.evaluationInterval = min(100, max(1, evaluationInterval))
         return copy
     }
 }

@@ -98,7 +98,8 @@ public struct ModelDegradationDetector: Sendable {
         }
         block.add(record)
         blockSize += 1
-        findings += evaluate(sample)
+        let interval = configuration.evaluationInterval
+        if samplesObserved % interval == 0 { findings += evaluate(sample, steps: interval) }
         if blockSize >= configuration.windowSamples { refreshBaseline() }
         return findings
     }
@@ -166,7 +167,7 @@ public struct ModelDegradationDetector: Sendable {
         var elevated: Bool
     }
 
-    private mutating func evaluate(_ sample: ModelSample) -> [ModelDegradationFinding] {
+    private mutating func evaluate(_ sample: ModelSample, steps: Int) -> [ModelDegradationFinding] {
         var verdicts: [(slot: Int, verdict: Verdict?)] = [
             (Self.lengthSlot, lengthVerdict()),
             (Self.firstTokenSlot, latencyVerdict(upward: true)),
@@ -209,7 +210,13 @@ public struct ModelDegradationDetector: Sendable {
             let firing = verdict?.firing ?? false
             let elevated = verdict?.elevated ?? false
             if elevated || latches[slot].isOpen { blockClean = false }
-            guard latches[slot].advance(firing: firing, normal: !elevated, coolDown: configuration.rearmSamples),
+            guard
+                latches[slot].advance(
+                    firing: firing,
+                    normal: !elevated,
+                    coolDown: configuration.rearmSamples,
+                    steps: steps
+                ),
                 let verdict
             else { continue }
             blockClean = false
