@@ -51,7 +51,16 @@ struct AlertTests {
             }
         }
 
+        /// The alert notifications received at `path` (incident notifications, which go to the
+        /// same receivers unless `incidents.webhooks` says otherwise, are left out).
         func bodies(_ path: String) -> [String] {
+            self.received.withLock { $0.filter { $0.path == path }.map(\.body) }.filter {
+                !$0.contains(#""type":"incident""#) && !$0.contains("INCIDENT ")
+            }
+        }
+
+        /// Everything received at `path`, incident notifications included.
+        func allBodies(_ path: String) -> [String] {
             self.received.withLock { $0.filter { $0.path == path }.map(\.body) }
         }
     }

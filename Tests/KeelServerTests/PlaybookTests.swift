@@ -98,11 +98,11 @@ struct PlaybookTests {
                 }
                 #expect(statuses.contains(429), "\(statuses)")
                 let asked = try await eventually {
-                    IncidentResponseTests.objects(receiver.bodies("/hooks")).contains {
+                    IncidentResponseTests.objects(receiver.allBodies("/hooks")).contains {
                         $0["event"] as? String == "approval_requested"
                     }
                 }
-                #expect(asked, "\(receiver.bodies("/hooks"))")
+                #expect(asked, "\(receiver.allBodies("/hooks"))")
 
                 // Approved: the agent is suspended; then the escalation fires (still unacknowledged).
                 let approved = try await keel.post(
@@ -129,11 +129,11 @@ struct PlaybookTests {
                 )
                 _ = try await Self.waitForStep(keel, id, "default-agent_misbehaviour.3", "done")
                 let escalated = try await eventually {
-                    IncidentResponseTests.objects(receiver.bodies("/oncall/1")).contains {
+                    IncidentResponseTests.objects(receiver.allBodies("/oncall/1")).contains {
                         $0["event"] as? String == "escalated"
                     }
                 }
-                #expect(escalated, "\(receiver.bodies("/oncall/1"))")
+                #expect(escalated, "\(receiver.allBodies("/oncall/1"))")
                 #expect(try await Self.incident(keel, id)["escalation_level"] as? Int == 1)
 
                 // Resolved: the throttle and the suspension are undone.
@@ -312,9 +312,9 @@ struct PlaybookTests {
                 for step in 0...3 { #expect(actions["leak.\(step)"]?["state"] as? String == "done", "\(actions)") }
                 #expect(actions["leak.5"]?["state"] as? String == "pending")
                 #expect(actions["default-data_exposure.0"]?["state"] as? String == "done", "the default runs too")
-                #expect(try await eventually { !receiver.bodies("/tickets").isEmpty })
+                #expect(try await eventually { !receiver.allBodies("/tickets").isEmpty })
                 #expect(
-                    IncidentResponseTests.objects(receiver.bodies("/tickets")).first?["event"] as? String == "notice"
+                    IncidentResponseTests.objects(receiver.allBodies("/tickets")).first?["event"] as? String == "notice"
                 )
 
                 let blocked = try await keel.post(

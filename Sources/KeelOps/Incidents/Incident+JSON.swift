@@ -112,36 +112,19 @@ extension IncidentNotification {
         let title =
             "INCIDENT \(self.event.rawValue.uppercased()) [\(incident.severity.rawValue)] \(incident.category.rawValue)"
         var fields: [JSONValue] = [
-            Self.slackField("Incident", incident.id),
-            Self.slackField("State", incident.state.rawValue),
-            Self.slackField("Opened", RFC3339.string(micros: incident.openedAt)),
+            AlertNotification.slackField("Incident", incident.id),
+            AlertNotification.slackField("State", incident.state.rawValue),
+            AlertNotification.slackField("Opened", RFC3339.string(micros: incident.openedAt)),
         ]
-        if let owner = incident.owner { fields.append(Self.slackField("Owner", owner)) }
-        for part in incident.scope.parts { fields.append(Self.slackField(part.name, part.value)) }
-        let body = JSONValue.object([
-            "text": .string(AlertNotification.slackEscape("\(title): \(self.text)")),
-            "blocks": .array([
-                .object([
-                    "type": .string("header"),
-                    "text": .object(["type": .string("plain_text"), "text": .string(title)]),
-                ]),
-                .object([
-                    "type": .string("section"),
-                    "text": .object([
-                        "type": .string("mrkdwn"),
-                        "text": .string(AlertNotification.slackEscape(incident.title + "\n" + self.text)),
-                    ]),
-                    "fields": .array(Array(fields.prefix(10))),
-                ]),
-            ]),
-        ])
+        if let owner = incident.owner { fields.append(AlertNotification.slackField("Owner", owner)) }
+        for part in incident.scope.parts { fields.append(AlertNotification.slackField(part.name, part.value)) }
+        let body = AlertNotification.slackMessage(
+            title: title,
+            fallback: "\(title): \(self.text)",
+            text: incident.title + "\n" + self.text,
+            fields: fields
+        )
         return Array(body.jsonText.utf8)
     }
 
-    private static func slackField(_ name: String, _ value: String) -> JSONValue {
-        .object([
-            "type": .string("mrkdwn"),
-            "text": .string("*\(AlertNotification.slackEscape(name))*\n\(AlertNotification.slackEscape(value))"),
-        ])
-    }
 }

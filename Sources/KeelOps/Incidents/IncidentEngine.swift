@@ -432,63 +432,32 @@ public final class IncidentEngine: Sendable {
     public func prometheusText() -> String {
         let (statistics, opened, dropped) = self.state.withLock { ($0.statistics, $0.opened, $0.dropped) }
         var text = ""
-        PrometheusText.header(
-            &text,
+        func perCategory(_ name: String, _ type: String, _ help: String, _ value: (IncidentCategory) -> String?) {
+            PrometheusText.header(&text, name, type, help)
+            for category in IncidentCategory.allCases {
+                guard let value = value(category) else { continue }
+                PrometheusText.sample(&text, name, [("category", category.rawValue)], value)
+            }
+        }
+        perCategory(
             "keel_incidents_open",
             "gauge",
             "Incidents open (detected, acknowledged or contained), per category."
-        )
-        for category in IncidentCategory.allCases {
-            PrometheusText.sample(
-                &text,
-                "keel_incidents_open",
-                [("category", category.rawValue)],
-                String(statistics.byCategory[category]?.open ?? 0)
-            )
+        ) {
+            String(statistics.byCategory[$0]?.open ?? 0)
         }
-        PrometheusText.header(
-            &text,
-            "keel_incidents_opened_total",
-            "counter",
-            "Incidents this instance opened, per category."
-        )
-        for category in IncidentCategory.allCases {
-            PrometheusText.sample(
-                &text,
-                "keel_incidents_opened_total",
-                [("category", category.rawValue)],
-                String(opened[category] ?? 0)
-            )
+        perCategory("keel_incidents_opened_total", "counter", "Incidents this instance opened, per category.") {
+            String(opened[$0] ?? 0)
         }
-        PrometheusText.header(
-            &text,
+        perCategory(
             "keel_incident_mtta_seconds",
             "gauge",
             "Mean seconds from detection to acknowledgement, per category."
-        )
-        for category in IncidentCategory.allCases {
-            guard let value = statistics.byCategory[category]?.meanSecondsToAcknowledge else { continue }
-            PrometheusText.sample(
-                &text,
-                "keel_incident_mtta_seconds",
-                [("category", category.rawValue)],
-                PrometheusText.number(value)
-            )
+        ) {
+            statistics.byCategory[$0]?.meanSecondsToAcknowledge.map(PrometheusText.number)
         }
-        PrometheusText.header(
-            &text,
-            "keel_incident_mttr_seconds",
-            "gauge",
-            "Mean seconds from detection to resolution, per category."
-        )
-        for category in IncidentCategory.allCases {
-            guard let value = statistics.byCategory[category]?.meanSecondsToResolve else { continue }
-            PrometheusText.sample(
-                &text,
-                "keel_incident_mttr_seconds",
-                [("category", category.rawValue)],
-                PrometheusText.number(value)
-            )
+        perCategory("keel_incident_mttr_seconds", "gauge", "Mean seconds from detection to resolution, per category.") {
+            statistics.byCategory[$0]?.meanSecondsToResolve.map(PrometheusText.number)
         }
         PrometheusText.header(
             &text,

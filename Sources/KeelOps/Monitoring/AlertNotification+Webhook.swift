@@ -46,8 +46,20 @@ extension AlertNotification {
         if let ends = self.endsAtMicros {
             fields.append(Self.slackField("Resolved", RFC3339.string(micros: ends)))
         }
-        let body = JSONValue.object([
-            "text": .string(Self.slackEscape("\(title): \(self.summary)")),
+        let body = Self.slackMessage(
+            title: title,
+            fallback: "\(title): \(self.summary)",
+            text: self.summary,
+            fields: fields
+        )
+        return Array(body.jsonText.utf8)
+    }
+
+    /// A Slack incoming-webhook message: the `text` fallback, and blocks with a header and a
+    /// section of `text` and `fields` (at most ten, Slack's limit), escaped.
+    static func slackMessage(title: String, fallback: String, text: String, fields: [JSONValue]) -> JSONValue {
+        .object([
+            "text": .string(Self.slackEscape(fallback)),
             "blocks": .array([
                 .object([
                     "type": .string("header"),
@@ -55,15 +67,14 @@ extension AlertNotification {
                 ]),
                 .object([
                     "type": .string("section"),
-                    "text": .object(["type": .string("mrkdwn"), "text": .string(Self.slackEscape(self.summary))]),
-                    "fields": .array(fields),
+                    "text": .object(["type": .string("mrkdwn"), "text": .string(Self.slackEscape(text))]),
+                    "fields": .array(Array(fields.prefix(10))),
                 ]),
             ]),
         ])
-        return Array(body.jsonText.utf8)
     }
 
-    private static func slackField(_ name: String, _ value: String) -> JSONValue {
+    static func slackField(_ name: String, _ value: String) -> JSONValue {
         .object(["type": .string("mrkdwn"), "text": .string("*\(slackEscape(name))*\n\(slackEscape(value))")])
     }
 
