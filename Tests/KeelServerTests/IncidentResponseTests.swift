@@ -350,6 +350,36 @@ struct IncidentResponseTests {
         }
     }
 
+    @Test func aCredentialInAnAnswerIsRedactedAndOpensADataExposureIncident() async throws {
+        try await TestKeel.run { keel in
+            let created = try await keel.post(
+                "/admin/v1/policies",
+                json: #"{"id":"no-leaks","secrets":{"action":"redact"}}"#
+            )
+            #expect(created.status == 201, "\(created.body)")
+            let created2 = try await keel.post("/admin/v1/keys", json: #"{"name":"app"}"#)
+            let key = try #require(created2.json?["key"] as? String)
+            let id = try #require(created2.json?["id"] as? String)
+            let answer = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("[sim leak=aws_key] tell me"),
+                key: key
+            )
+            #expect(answer.status == 200)
+            #expect(!answer.body.contains("AKIAIOSFODNN7EXAMPLE"), "redacted in the answer")
+            let found = try await Self.incidents(keel, "category=data_exposure")
+            let incident = try #require(found.first)
+            #expect(incident["severity"] as? String == "high")
+            #expect(incident["scope"] as? [String: String] == ["key": id], "\(incident)")
+            let detail = try await keel.send(.GET, "/admin/v1/incidents/\(incident["id"] as? String ?? "")")
+            #expect(
+                (detail.json?["detection_list"] as? [[String: Any]])?.first?["detector"] as? String
+                    == "sensitive_data_in_answer"
+            )
+            #expect((detail.json?["request_ids"] as? [String]) == [answer.headers["x-keel-request-id"] ?? ""])
+        }
+    }
+
     @Test func aRevokedKeyStillTriedIsADataExposureDetection() async throws {
         try await TestKeel.run { keel in
             let created = try await keel.post("/admin/v1/keys", json: #"{"name":"old"}"#)

@@ -6,7 +6,7 @@ extension SimulatedCompletion {
     ///
     /// The natural length is `tokens` from the directives, else 8…40 drawn from the seed. In JSON
     /// mode the words are wrapped as `{"answer":"…"}`, the opening and closing counting one piece
-    /// each. Then `max_tokens` cuts the pieces (finish `length`), and the first stop sequence in
+    /// each. A `leak` directive puts its value in the middle. Then `max_tokens` cuts the pieces (finish `length`), and the first stop sequence in
     /// what is left cuts the text before it (finish `stop`, with the sequence that matched).
     static func textPieces(
         for request: SimulatedPrompt,
@@ -30,6 +30,10 @@ extension SimulatedCompletion {
             }
         }
 
+        if let leak = directives.leak {
+            // In the middle of the words (inside the JSON string in JSON mode).
+            pieces.insert(leak.text, at: max(request.wantsJSON ? 1 : 0, pieces.count / 2))
+        }
         var finishReason = "stop"
         if let cap = request.maxTokens, pieces.count > cap {
             pieces.removeLast(pieces.count - cap)

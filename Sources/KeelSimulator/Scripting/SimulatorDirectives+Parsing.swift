@@ -44,7 +44,9 @@ extension SimulatorDirectives {
         case "error_type":
             guard !value.isEmpty, value.utf8.count <= 64, value.utf8.allSatisfy(Self.isNameByte) else {
                 throw ParseError(
-                    message: "Simulator directive 'error_type' must be 1 to 64 letters, digits, '_', '-' or '.', not '\(value)'.")
+                    message:
+                        "Simulator directive 'error_type' must be 1 to 64 letters, digits, '_', '-' or '.', not '\(value)'."
+                )
             }
             self.errorType = value
         case "latency_ms": self.latencyMs = try Self.count(value, key: key)
@@ -60,13 +62,16 @@ extension SimulatorDirectives {
         case "fault":
             guard let fault = Fault(rawValue: value) else {
                 throw ParseError(
-                    message: "Simulator directive 'fault' must be truncate, stall, malformed, drop or error, not '\(value)'.")
+                    message:
+                        "Simulator directive 'fault' must be truncate, stall, malformed, drop or error, not '\(value)'."
+                )
             }
             self.fault = fault
         case "at":
             guard let point = StallPoint(rawValue: value) else {
                 throw ParseError(
-                    message: "Simulator directive 'at' must be headers, first_token or mid_stream, not '\(value)'.")
+                    message: "Simulator directive 'at' must be headers, first_token or mid_stream, not '\(value)'."
+                )
             }
             self.stallAt = point
         case "json":
@@ -74,6 +79,11 @@ extension SimulatorDirectives {
                 throw ParseError(message: "Simulator directive 'json' must be compact or spaced, not '\(value)'.")
             }
             self.jsonStyle = style
+        case "leak":
+            guard let leak = Leak(rawValue: value) else {
+                throw ParseError(message: "Simulator directive 'leak' must be email or aws_key, not '\(value)'.")
+            }
+            self.leak = leak
         default:
             throw ParseError(message: "Unknown simulator directive '\(key)'.")
         }
@@ -81,7 +91,8 @@ extension SimulatorDirectives {
 
     private static func isNameByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
             true
         default:
@@ -93,7 +104,8 @@ extension SimulatorDirectives {
         // Bounded so that a typo cannot make a test wait for days or allocate a huge answer.
         guard let count = Int(value), (0...10_000_000).contains(count) else {
             throw ParseError(
-                message: "Simulator directive '\(key)' needs a whole number from 0 to 10000000, not '\(value)'.")
+                message: "Simulator directive '\(key)' needs a whole number from 0 to 10000000, not '\(value)'."
+            )
         }
         return count
     }

@@ -71,6 +71,23 @@ public struct SimulatorDirectives: Sendable, Equatable {
         case spaced
     }
 
+    /// Sensitive data an answer carries (a leak, for guard and incident drills): a documented
+    /// example value of its kind, never a real one.
+    public enum Leak: String, Sendable, Equatable {
+        /// `ann@example.com`.
+        case email
+        /// `AKIAIOSFODNN7EXAMPLE`, AWS's documented example access key id.
+        case awsKey = "aws_key"
+
+        /// The words put into the answer.
+        public var text: String {
+            switch self {
+            case .email: "ann@example.com "
+            case .awsKey: "AKIAIOSFODNN7EXAMPLE "
+            }
+        }
+    }
+
     /// Answer with an error of this status, in the dialect's shape, instead of a completion.
     public var status: Int?
     /// With ``status``: the value of the `retry-after` header, in seconds.
@@ -104,6 +121,8 @@ public struct SimulatorDirectives: Sendable, Equatable {
     public var stallAt: StallPoint?
     /// How the answer's JSON is written; ``JSONStyle/compact`` when not set.
     public var jsonStyle: JSONStyle?
+    /// The answer carries this sensitive value in its middle.
+    public var leak: Leak?
 
     /// Creates directives; every knob defaults to "not set".
     public init(
@@ -122,8 +141,10 @@ public struct SimulatorDirectives: Sendable, Equatable {
         afterTokens: Int? = nil,
         stallMs: Int? = nil,
         stallAt: StallPoint? = nil,
-        jsonStyle: JSONStyle? = nil
+        jsonStyle: JSONStyle? = nil,
+        leak: Leak? = nil
     ) {
+        self.leak = leak
         self.status = status
         self.retryAfter = retryAfter
         self.errorType = errorType
@@ -160,7 +181,8 @@ public struct SimulatorDirectives: Sendable, Equatable {
             afterTokens: self.afterTokens ?? base.afterTokens,
             stallMs: self.stallMs ?? base.stallMs,
             stallAt: self.stallAt ?? base.stallAt,
-            jsonStyle: self.jsonStyle ?? base.jsonStyle
+            jsonStyle: self.jsonStyle ?? base.jsonStyle,
+            leak: self.leak ?? base.leak
         )
     }
 }
