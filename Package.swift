@@ -182,6 +182,7 @@ let package = Package(
             dependencies: [
                 "KeelStorageSQLite", "KeelStoragePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
