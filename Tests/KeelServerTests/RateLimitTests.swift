@@ -105,7 +105,10 @@ struct RateLimitTests {
 
             // A request that reserves more than the whole limit can never fit: no retry-after.
             let huge = try await keel.post(
-                "/v1/chat/completions", json: chatBody("big", extra: #""max_tokens":2000"#), key: Self.searchKey)
+                "/v1/chat/completions",
+                json: chatBody("big", extra: #""max_tokens":2000"#),
+                key: Self.searchKey
+            )
             #expect(huge.status == 429)
             #expect(huge.headers["retry-after"] == nil)
             #expect((huge.json?["error"] as? [String: Any])?["message"] as? String ?? "" != "")
@@ -128,7 +131,11 @@ struct RateLimitTests {
             #expect(hit.headers["x-keel-cache"] == "hit")
             #expect(hit.headers["x-ratelimit-remaining-tokens"] == String(5_000 - used - reserved))
             // The hit gave its reservation back whole: only the miss's tokens are spent.
-            let other = try await keel.post("/v1/chat/completions", json: chatBody("something else", extra: #""max_tokens":100"#), key: Self.searchKey)
+            let other = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("something else", extra: #""max_tokens":100"#),
+                key: Self.searchKey
+            )
             let otherReserved = chatBody("something else", extra: #""max_tokens":100"#).utf8.count / 4 + 100
             #expect(other.headers["x-ratelimit-remaining-tokens"] == String(5_000 - used - otherReserved))
         }
@@ -137,13 +144,14 @@ struct RateLimitTests {
     @Test func theConcurrencyLimitCountsStreamsUntilTheyEnd() async throws {
         let rules = [RateLimitRule(id: "search-parallel", teamID: "search", maxConcurrent: 2)]
         try await TestKeel.run(configure: Self.configure(rules)) { keel in
-            let slow = chatBody("[sim ttft_ms=4000 tokens=5] slow", extra: #""stream":true"#)
+            // Long enough that both still hold their slots when the third asks, on a loaded machine.
+            let slow = chatBody("[sim ttft_ms=15000 tokens=5] slow", extra: #""stream":true"#)
             async let one = keel.post("/v1/chat/completions", json: slow, key: Self.searchKey)
             async let two = keel.post("/v1/chat/completions", json: slow, key: Self.searchKey)
             // Both streams admitted (their upstream calls made) before the third asks: with both
             // cores busy, a fixed pause once let the third in first.
-            for _ in 0..<200 where keel.simulator.requestCount(path: "/v1/chat/completions") < 2 {
-                try await Task.sleep(for: .milliseconds(25))
+            try await eventually(within: .seconds(10)) {
+                keel.simulator.requestCount(path: "/v1/chat/completions") >= 2
             }
             let third = try await keel.post("/v1/chat/completions", json: chatBody("now"), key: Self.searchKey)
             #expect(third.status == 429)
@@ -159,16 +167,31 @@ struct RateLimitTests {
 
     @Test func aStreamCarriesTheHeadersAndTokensAreCorrectedWhenItEnds() async throws {
         try await Self.awayFromWindowEdge(3_600)
-        let rules = [RateLimitRule(id: "search", teamID: "search", requestsPerWindow: 10, tokensPerWindow: 5_000, windowSeconds: 3_600)]
+        let rules = [
+            RateLimitRule(
+                id: "search",
+                teamID: "search",
+                requestsPerWindow: 10,
+                tokensPerWindow: 5_000,
+                windowSeconds: 3_600
+            )
+        ]
         try await TestKeel.run(configure: Self.configure(rules)) { keel in
-            let body = chatBody("[sim tokens=7] stream", extra: #""stream":true,"max_tokens":500,"stream_options":{"include_usage":true}"#)
+            let body = chatBody(
+                "[sim tokens=7] stream",
+                extra: #""stream":true,"max_tokens":500,"stream_options":{"include_usage":true}"#
+            )
             let stream = try await keel.post("/v1/chat/completions", json: body, key: Self.searchKey)
             #expect(stream.status == 200)
             #expect(stream.headers["x-ratelimit-remaining-requests"] == "9")
             #expect(stream.headers["x-ratelimit-remaining-tokens"] == String(5_000 - body.utf8.count / 4 - 500))
             let usage = try #require(stream.jsonEvents.last?["usage"] as? [String: Any])
             let used = try #require(usage["total_tokens"] as? Int)
-            let next = try await keel.post("/v1/chat/completions", json: chatBody("x", extra: #""max_tokens":10"#), key: Self.searchKey)
+            let next = try await keel.post(
+                "/v1/chat/completions",
+                json: chatBody("x", extra: #""max_tokens":10"#),
+                key: Self.searchKey
+            )
             let nextReserved = chatBody("x", extra: #""max_tokens":10"#).utf8.count / 4 + 10
             #expect(next.headers["x-ratelimit-remaining-tokens"] == String(5_000 - used - nextReserved))
         }
@@ -198,7 +221,9 @@ struct RateLimitTests {
 
     @Test func embeddingsReserveTheirInputAndTheWindowNeverAdmitsMoreThanItsTokens() async throws {
         try await Self.awayFromWindowEdge(3_600)
-        let rules = [RateLimitRule(id: "embed-tpm", model: "keel-sim-embed", tokensPerWindow: 250, windowSeconds: 3_600)]
+        let rules = [
+            RateLimitRule(id: "embed-tpm", model: "keel-sim-embed", tokensPerWindow: 250, windowSeconds: 3_600)
+        ]
         try await TestKeel.run(configure: Self.configure(rules)) { keel in
             let words = (0..<40).map { "word\($0)" }.joined(separator: " ")
             let body = #"{"model":"keel-sim-embed","input":"\#(words)"}"#
