@@ -25,6 +25,8 @@ public final class IncidentEngine: Sendable {
         var dropped = 0
         var opened: [IncidentCategory: Int] = [:]
         var statistics = IncidentStatistics([])
+        /// When `statistics` was last read (Unix µs).
+        var statisticsReadAt: Int64?
     }
 
     public static let queueCapacity = 10_000
@@ -353,7 +355,13 @@ public final class IncidentEngine: Sendable {
     /// Announces the regulatory clocks' reminders (50 %, 80 %) and deadlines due at `now`, once
     /// each, on the timeline and to the receivers.
     public func tick(now: Int64) async {
-        await self.refreshStatistics()
+        // The figures `/metrics` shows read every incident: once a minute is enough.
+        let due = self.state.withLock { state in
+            if let last = state.statisticsReadAt, now - last < 60_000_000 { return false }
+            state.statisticsReadAt = now
+            return true
+        }
+        if due { await self.refreshStatistics() }
         do {
             for incident in try await self.store.incidentsWithRunningClocks() {
                 guard incident.clocks.contains(where: { !$0.dueMarks(at: now).isEmpty }) else { continue }
@@ -417,7 +425,8 @@ public final class IncidentEngine: Sendable {
 
     // MARK: - Statistics
 
-    /// Reads the figures `/metrics` shows (every tick; `/metrics` never waits for the store).
+    /// Reads the figures `/metrics` shows (at most once a minute from ``tick(now:)``; `/metrics`
+    /// never waits for the store).
     public func refreshStatistics() async {
         do {
             let statistics = try await self.statistics(since: nil)
@@ -428,7 +437,7 @@ public final class IncidentEngine: Sendable {
     }
 
     /// `/metrics` lines: incidents open, opened here, MTTA and MTTR per category (from the
-    /// store, as of the last tick), detections dropped.
+    /// store, as of the last read), detections dropped.
     public func prometheusText() -> String {
         let (statistics, opened, dropped) = self.state.withLock { ($0.statistics, $0.opened, $0.dropped) }
         var text = ""

@@ -83,760 +83,516 @@ public enum KeelSchema {
     }
 
     /// Every migration, oldest first.
-    static let migrations: [SQLMigration] = [
-        SQLMigration(
-            id: "0001_request_record",
-            statement: """
-                CREATE TABLE request_record (
-                    id                    TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
-                    started_at            \(Self.integer) NOT NULL,
-                    operation             TEXT    NOT NULL,
-                    key_id                TEXT,
-                    team_id               TEXT,
-                    project_id            TEXT,
-                    user_id               TEXT,
-                    requested_model       TEXT    NOT NULL,
-                    model                 TEXT,
-                    provider              TEXT,
-                    deployment            TEXT,
-                    stream                \(Self.boolean("stream")),
-                    status                INTEGER NOT NULL,
-                    outcome               TEXT    NOT NULL
-                        CHECK (outcome IN ('success', 'error', 'interrupted', 'cancelled')),
-                    error_class           TEXT,
-                    attempts              INTEGER NOT NULL CHECK (attempts >= 0),
-                    ttft_us               \(Self.integer) CHECK (ttft_us >= 0),
-                    upstream_us           \(Self.integer) CHECK (upstream_us >= 0),
-                    total_us              \(Self.integer) NOT NULL CHECK (total_us >= 0),
-                    input_tokens          \(Self.integer) NOT NULL CHECK (input_tokens >= 0),
-                    output_tokens         \(Self.integer) NOT NULL CHECK (output_tokens >= 0),
-                    cached_input_tokens   \(Self.integer) NOT NULL CHECK (cached_input_tokens >= 0),
-                    cache_write_tokens    \(Self.integer) NOT NULL CHECK (cache_write_tokens >= 0),
-                    cache_write_1h_tokens \(Self.integer) NOT NULL CHECK (cache_write_1h_tokens >= 0),
-                    reasoning_tokens      \(Self.integer) NOT NULL CHECK (reasoning_tokens >= 0),
-                    cost_nanos            \(Self.integer) NOT NULL CHECK (cost_nanos >= 0)
-                )\(Self.strict);
+    static let migrations: [SQLMigration] =
+        [
+            SQLMigration(
+                id: "0001_request_record",
+                statement: """
+                    CREATE TABLE request_record (
+                        id                    TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
+                        started_at            \(Self.integer) NOT NULL,
+                        operation             TEXT    NOT NULL,
+                        key_id                TEXT,
+                        team_id               TEXT,
+                        project_id            TEXT,
+                        user_id               TEXT,
+                        requested_model       TEXT    NOT NULL,
+                        model                 TEXT,
+                        provider              TEXT,
+                        deployment            TEXT,
+                        stream                \(Self.boolean("stream")),
+                        status                INTEGER NOT NULL,
+                        outcome               TEXT    NOT NULL
+                            CHECK (outcome IN ('success', 'error', 'interrupted', 'cancelled')),
+                        error_class           TEXT,
+                        attempts              INTEGER NOT NULL CHECK (attempts >= 0),
+                        ttft_us               \(Self.integer) CHECK (ttft_us >= 0),
+                        upstream_us           \(Self.integer) CHECK (upstream_us >= 0),
+                        total_us              \(Self.integer) NOT NULL CHECK (total_us >= 0),
+                        input_tokens          \(Self.integer) NOT NULL CHECK (input_tokens >= 0),
+                        output_tokens         \(Self.integer) NOT NULL CHECK (output_tokens >= 0),
+                        cached_input_tokens   \(Self.integer) NOT NULL CHECK (cached_input_tokens >= 0),
+                        cache_write_tokens    \(Self.integer) NOT NULL CHECK (cache_write_tokens >= 0),
+                        cache_write_1h_tokens \(Self.integer) NOT NULL CHECK (cache_write_1h_tokens >= 0),
+                        reasoning_tokens      \(Self.integer) NOT NULL CHECK (reasoning_tokens >= 0),
+                        cost_nanos            \(Self.integer) NOT NULL CHECK (cost_nanos >= 0)
+                    )\(Self.strict);
 
-                -- Every index ends in (started_at, id) so that a filtered page is read in the
-                -- log's newest-first order straight from the index, cursor included. Each index
-                -- costs the hot batch insert dearly (two more, on project and user, halved its
-                -- rate), so the other filters scan the time index within their window.
-                CREATE INDEX request_record_started_at
-                    ON request_record (started_at, id);
-                -- Partial: records refused before authentication have no key, and many keys no
-                -- team. An equality filter implies IS NOT NULL, so the planner still uses them.
-                CREATE INDEX request_record_key_started_at
-                    ON request_record (key_id, started_at, id) WHERE key_id IS NOT NULL;
-                CREATE INDEX request_record_team_started_at
-                    ON request_record (team_id, started_at, id) WHERE team_id IS NOT NULL;
-                -- The model filter matches the served model or, when there is none, the requested
-                -- one; queries repeat this exact expression so that the planner uses the index.
-                CREATE INDEX request_record_model_started_at
-                    ON request_record (\(Self.indexExpression("coalesce(nullif(model, ''), requested_model)")), started_at, id);
-                """
-        ),
-        SQLMigration(
-            id: "0002_virtual_key",
-            statement: """
-                CREATE TABLE virtual_key (
-                    id         TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
-                    hash       TEXT    NOT NULL UNIQUE,
-                    prefix     TEXT    NOT NULL,
-                    name       TEXT,
-                    team_id    TEXT,
-                    project_id TEXT,
-                    user_id    TEXT,
-                    -- A JSON array of model names; an empty array allows every model.
-                    models     \(Self.json("models", .array, default: "[]")),
-                    created_at \(Self.integer) NOT NULL,
-                    expires_at \(Self.integer),
-                    revoked_at \(Self.integer)
-                )\(Self.strict);
-                """
-        ),
-        SQLMigration(
-            id: "0003_setting",
-            statement: """
-                CREATE TABLE setting (
-                    name  TEXT PRIMARY KEY NOT NULL,
-                    value TEXT NOT NULL
-                )\(Self.strict);
-                """
-        ),
-        SQLMigration(
-            id: "0004_request_record_attempt_log",
-            statement: """
-                -- The attempts of a request that was retried or failed over, as a JSON array;
-                -- NULL when the first attempt answered.
-                ALTER TABLE request_record ADD COLUMN attempt_log \(Self.json("attempt_log", .array));
-                """
-        ),
-        SQLMigration(
-            id: "0005_request_record_web_search_requests",
-            statement: """
-                -- Server-side web searches, billed per search (Anthropic server_tool_use).
-                ALTER TABLE request_record ADD COLUMN web_search_requests \(Self.integer) NOT NULL DEFAULT 0
-                    CHECK (web_search_requests >= 0);
-                """
-        ),
-        SQLMigration(
-            id: "0006_tenancy",
-            statement: """
-                -- Organisations → teams → projects, and users of an organisation. References are
-                -- RESTRICT: a row that others refer to is never deleted (no cascade, no soft delete).
-                CREATE TABLE org (
-                    id         TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
-                    name       TEXT    NOT NULL UNIQUE,
-                    created_at \(Self.integer) NOT NULL,
-                    updated_at \(Self.integer) NOT NULL
-                )\(Self.strict);
+                    -- Every index ends in (started_at, id) so that a filtered page is read in the
+                    -- log's newest-first order straight from the index, cursor included. Each index
+                    -- costs the hot batch insert dearly (two more, on project and user, halved its
+                    -- rate), so the other filters scan the time index within their window.
+                    CREATE INDEX request_record_started_at
+                        ON request_record (started_at, id);
+                    -- Partial: records refused before authentication have no key, and many keys no
+                    -- team. An equality filter implies IS NOT NULL, so the planner still uses them.
+                    CREATE INDEX request_record_key_started_at
+                        ON request_record (key_id, started_at, id) WHERE key_id IS NOT NULL;
+                    CREATE INDEX request_record_team_started_at
+                        ON request_record (team_id, started_at, id) WHERE team_id IS NOT NULL;
+                    -- The model filter matches the served model or, when there is none, the requested
+                    -- one; queries repeat this exact expression so that the planner uses the index.
+                    CREATE INDEX request_record_model_started_at
+                        ON request_record (\(Self.indexExpression("coalesce(nullif(model, ''), requested_model)")), started_at, id);
+                    """
+            ),
+            SQLMigration(
+                id: "0002_virtual_key",
+                statement: """
+                    CREATE TABLE virtual_key (
+                        id         TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
+                        hash       TEXT    NOT NULL UNIQUE,
+                        prefix     TEXT    NOT NULL,
+                        name       TEXT,
+                        team_id    TEXT,
+                        project_id TEXT,
+                        user_id    TEXT,
+                        -- A JSON array of model names; an empty array allows every model.
+                        models     \(Self.json("models", .array, default: "[]")),
+                        created_at \(Self.integer) NOT NULL,
+                        expires_at \(Self.integer),
+                        revoked_at \(Self.integer)
+                    )\(Self.strict);
+                    """
+            ),
+            SQLMigration(
+                id: "0003_setting",
+                statement: """
+                    CREATE TABLE setting (
+                        name  TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    )\(Self.strict);
+                    """
+            ),
+            SQLMigration(
+                id: "0004_request_record_attempt_log",
+                statement: """
+                    -- The attempts of a request that was retried or failed over, as a JSON array;
+                    -- NULL when the first attempt answered.
+                    ALTER TABLE request_record ADD COLUMN attempt_log \(Self.json("attempt_log", .array));
+                    """
+            ),
+            SQLMigration(
+                id: "0005_request_record_web_search_requests",
+                statement: """
+                    -- Server-side web searches, billed per search (Anthropic server_tool_use).
+                    ALTER TABLE request_record ADD COLUMN web_search_requests \(Self.integer) NOT NULL DEFAULT 0
+                        CHECK (web_search_requests >= 0);
+                    """
+            ),
+            SQLMigration(
+                id: "0006_tenancy",
+                statement: """
+                    -- Organisations → teams → projects, and users of an organisation. References are
+                    -- RESTRICT: a row that others refer to is never deleted (no cascade, no soft delete).
+                    CREATE TABLE org (
+                        id         TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
+                        name       TEXT    NOT NULL UNIQUE,
+                        created_at \(Self.integer) NOT NULL,
+                        updated_at \(Self.integer) NOT NULL
+                    )\(Self.strict);
 
-                CREATE TABLE team (
-                    id         TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
-                    org_id     TEXT\(Self.byteOrder)    NOT NULL REFERENCES org (id) ON DELETE RESTRICT,
-                    name       TEXT    NOT NULL,
-                    created_at \(Self.integer) NOT NULL,
-                    updated_at \(Self.integer) NOT NULL,
-                    UNIQUE (org_id, name),
-                    -- The target of user_account's (default_team_id, org_id) reference.
-                    UNIQUE (id, org_id)
-                )\(Self.strict);
+                    CREATE TABLE team (
+                        id         TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
+                        org_id     TEXT\(Self.byteOrder)    NOT NULL REFERENCES org (id) ON DELETE RESTRICT,
+                        name       TEXT    NOT NULL,
+                        created_at \(Self.integer) NOT NULL,
+                        updated_at \(Self.integer) NOT NULL,
+                        UNIQUE (org_id, name),
+                        -- The target of user_account's (default_team_id, org_id) reference.
+                        UNIQUE (id, org_id)
+                    )\(Self.strict);
 
-                CREATE TABLE project (
-                    id         TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
-                    team_id    TEXT\(Self.byteOrder)    NOT NULL REFERENCES team (id) ON DELETE RESTRICT,
-                    name       TEXT    NOT NULL,
-                    created_at \(Self.integer) NOT NULL,
-                    updated_at \(Self.integer) NOT NULL,
-                    UNIQUE (team_id, name)
-                )\(Self.strict);
+                    CREATE TABLE project (
+                        id         TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
+                        team_id    TEXT\(Self.byteOrder)    NOT NULL REFERENCES team (id) ON DELETE RESTRICT,
+                        name       TEXT    NOT NULL,
+                        created_at \(Self.integer) NOT NULL,
+                        updated_at \(Self.integer) NOT NULL,
+                        UNIQUE (team_id, name)
+                    )\(Self.strict);
 
-                CREATE TABLE user_account (
-                    id              TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
-                    org_id          TEXT\(Self.byteOrder)    NOT NULL REFERENCES org (id) ON DELETE RESTRICT,
-                    name            TEXT    NOT NULL,
-                    email           TEXT    UNIQUE,
-                    default_team_id TEXT\(Self.byteOrder),
-                    created_at      \(Self.integer) NOT NULL,
-                    updated_at      \(Self.integer) NOT NULL,
-                    -- A user's default team is a team of the user's own organisation.
-                    FOREIGN KEY (default_team_id, org_id) REFERENCES team (id, org_id) ON DELETE RESTRICT
-                )\(Self.strict);
-                CREATE INDEX user_account_org ON user_account (org_id, id);
-                CREATE INDEX user_account_default_team ON user_account (default_team_id, id)
-                    WHERE default_team_id IS NOT NULL;
+                    CREATE TABLE user_account (
+                        id              TEXT\(Self.byteOrder)    PRIMARY KEY NOT NULL,
+                        org_id          TEXT\(Self.byteOrder)    NOT NULL REFERENCES org (id) ON DELETE RESTRICT,
+                        name            TEXT    NOT NULL,
+                        email           TEXT    UNIQUE,
+                        default_team_id TEXT\(Self.byteOrder),
+                        created_at      \(Self.integer) NOT NULL,
+                        updated_at      \(Self.integer) NOT NULL,
+                        -- A user's default team is a team of the user's own organisation.
+                        FOREIGN KEY (default_team_id, org_id) REFERENCES team (id, org_id) ON DELETE RESTRICT
+                    )\(Self.strict);
+                    CREATE INDEX user_account_org ON user_account (org_id, id);
+                    CREATE INDEX user_account_default_team ON user_account (default_team_id, id)
+                        WHERE default_team_id IS NOT NULL;
 
-                -- Keys gain their organisation, their admin role and default tags. Bindings stay
-                -- free text without references: static keys from the configuration name teams
-                -- that need not exist as rows, and revoked keys keep their bindings as history.
-                ALTER TABLE virtual_key ADD COLUMN org_id TEXT;
-                ALTER TABLE virtual_key ADD COLUMN role TEXT NOT NULL DEFAULT 'none'
-                    CHECK (role IN ('admin', 'team_admin', 'viewer', 'auditor', 'none'));
-                ALTER TABLE virtual_key ADD COLUMN tags \(Self.json("tags", .object, default: "{}"));
-                CREATE INDEX virtual_key_team ON virtual_key (team_id) WHERE team_id IS NOT NULL;
-                """
-        ),
-        SQLMigration(
-            id: "0007_request_record_attribution",
-            statement: """
-                -- The organisation of the key and free-form attribution tags (a JSON object of
-                -- strings), for cost attribution and drill-down.
-                ALTER TABLE request_record ADD COLUMN org_id TEXT;
-                ALTER TABLE request_record ADD COLUMN tags \(Self.json("tags", .object, default: "{}"));
-                CREATE INDEX request_record_org_started_at ON request_record (org_id, started_at, id)
-                    WHERE org_id IS NOT NULL;
-                """
-        ),
-        SQLMigration(
-            id: "0008_cost_rollup",
-            statement: """
-                -- Sums of the request log per time bucket, maintained by the request log's append
-                -- in the same transaction as the rows. One table for the three granularities
-                -- (60, 3600, 86400 seconds); bucket_start is Unix seconds, a multiple of the
-                -- granularity (UTC days). A missing dimension is '' so the key is NOT NULL and an
-                -- upsert finds its row. cache_write_tokens counts both cache lifetimes.
-                CREATE TABLE cost_rollup (
-                    granularity         \(Self.integer) NOT NULL CHECK (granularity IN (60, 3600, 86400)),
-                    bucket_start        \(Self.integer) NOT NULL,
-                    org_id              TEXT\(Self.byteOrder) NOT NULL,
-                    team_id             TEXT\(Self.byteOrder) NOT NULL,
-                    project_id          TEXT\(Self.byteOrder) NOT NULL,
-                    user_id             TEXT\(Self.byteOrder) NOT NULL,
-                    key_id              TEXT\(Self.byteOrder) NOT NULL,
-                    model               TEXT\(Self.byteOrder) NOT NULL,
-                    provider            TEXT\(Self.byteOrder) NOT NULL,
-                    requests            \(Self.integer) NOT NULL CHECK (requests >= 0),
-                    errors              \(Self.integer) NOT NULL CHECK (errors >= 0),
-                    input_tokens        \(Self.integer) NOT NULL CHECK (input_tokens >= 0),
-                    output_tokens       \(Self.integer) NOT NULL CHECK (output_tokens >= 0),
-                    cached_input_tokens \(Self.integer) NOT NULL CHECK (cached_input_tokens >= 0),
-                    cache_write_tokens  \(Self.integer) NOT NULL CHECK (cache_write_tokens >= 0),
-                    reasoning_tokens    \(Self.integer) NOT NULL CHECK (reasoning_tokens >= 0),
-                    cost_nanos          \(Self.integer) NOT NULL CHECK (cost_nanos >= 0),
-                    PRIMARY KEY (granularity, bucket_start, org_id, team_id, project_id, user_id, key_id, model, provider)
-                )\(Self.strictWithoutRowID);
+                    -- Keys gain their organisation, their admin role and default tags. Bindings stay
+                    -- free text without references: static keys from the configuration name teams
+                    -- that need not exist as rows, and revoked keys keep their bindings as history.
+                    ALTER TABLE virtual_key ADD COLUMN org_id TEXT;
+                    ALTER TABLE virtual_key ADD COLUMN role TEXT NOT NULL DEFAULT 'none'
+                        CHECK (role IN ('admin', 'team_admin', 'viewer', 'auditor', 'none'));
+                    ALTER TABLE virtual_key ADD COLUMN tags \(Self.json("tags", .object, default: "{}"));
+                    CREATE INDEX virtual_key_team ON virtual_key (team_id) WHERE team_id IS NOT NULL;
+                    """
+            ),
+            SQLMigration(
+                id: "0007_request_record_attribution",
+                statement: """
+                    -- The organisation of the key and free-form attribution tags (a JSON object of
+                    -- strings), for cost attribution and drill-down.
+                    ALTER TABLE request_record ADD COLUMN org_id TEXT;
+                    ALTER TABLE request_record ADD COLUMN tags \(Self.json("tags", .object, default: "{}"));
+                    CREATE INDEX request_record_org_started_at ON request_record (org_id, started_at, id)
+                        WHERE org_id IS NOT NULL;
+                    """
+            ),
+            SQLMigration(
+                id: "0008_cost_rollup",
+                statement: """
+                    -- Sums of the request log per time bucket, maintained by the request log's append
+                    -- in the same transaction as the rows. One table for the three granularities
+                    -- (60, 3600, 86400 seconds); bucket_start is Unix seconds, a multiple of the
+                    -- granularity (UTC days). A missing dimension is '' so the key is NOT NULL and an
+                    -- upsert finds its row. cache_write_tokens counts both cache lifetimes.
+                    CREATE TABLE cost_rollup (
+                        granularity         \(Self.integer) NOT NULL CHECK (granularity IN (60, 3600, 86400)),
+                        bucket_start        \(Self.integer) NOT NULL,
+                        org_id              TEXT\(Self.byteOrder) NOT NULL,
+                        team_id             TEXT\(Self.byteOrder) NOT NULL,
+                        project_id          TEXT\(Self.byteOrder) NOT NULL,
+                        user_id             TEXT\(Self.byteOrder) NOT NULL,
+                        key_id              TEXT\(Self.byteOrder) NOT NULL,
+                        model               TEXT\(Self.byteOrder) NOT NULL,
+                        provider            TEXT\(Self.byteOrder) NOT NULL,
+                        requests            \(Self.integer) NOT NULL CHECK (requests >= 0),
+                        errors              \(Self.integer) NOT NULL CHECK (errors >= 0),
+                        input_tokens        \(Self.integer) NOT NULL CHECK (input_tokens >= 0),
+                        output_tokens       \(Self.integer) NOT NULL CHECK (output_tokens >= 0),
+                        cached_input_tokens \(Self.integer) NOT NULL CHECK (cached_input_tokens >= 0),
+                        cache_write_tokens  \(Self.integer) NOT NULL CHECK (cache_write_tokens >= 0),
+                        reasoning_tokens    \(Self.integer) NOT NULL CHECK (reasoning_tokens >= 0),
+                        cost_nanos          \(Self.integer) NOT NULL CHECK (cost_nanos >= 0),
+                        PRIMARY KEY (granularity, bucket_start, org_id, team_id, project_id, user_id, key_id, model, provider)
+                    )\(Self.strictWithoutRowID);
 
-                -- The same sums per tag: one row per (bucket, tag key, tag value, org, team, model).
-                CREATE TABLE cost_rollup_tag (
-                    granularity         \(Self.integer) NOT NULL CHECK (granularity IN (60, 3600, 86400)),
-                    bucket_start        \(Self.integer) NOT NULL,
-                    tag_key             TEXT\(Self.byteOrder) NOT NULL,
-                    tag_value           TEXT\(Self.byteOrder) NOT NULL,
-                    org_id              TEXT\(Self.byteOrder) NOT NULL,
-                    team_id             TEXT\(Self.byteOrder) NOT NULL,
-                    model               TEXT\(Self.byteOrder) NOT NULL,
-                    requests            \(Self.integer) NOT NULL CHECK (requests >= 0),
-                    errors              \(Self.integer) NOT NULL CHECK (errors >= 0),
-                    input_tokens        \(Self.integer) NOT NULL CHECK (input_tokens >= 0),
-                    output_tokens       \(Self.integer) NOT NULL CHECK (output_tokens >= 0),
-                    cached_input_tokens \(Self.integer) NOT NULL CHECK (cached_input_tokens >= 0),
-                    cache_write_tokens  \(Self.integer) NOT NULL CHECK (cache_write_tokens >= 0),
-                    reasoning_tokens    \(Self.integer) NOT NULL CHECK (reasoning_tokens >= 0),
-                    cost_nanos          \(Self.integer) NOT NULL CHECK (cost_nanos >= 0),
-                    PRIMARY KEY (granularity, bucket_start, tag_key, tag_value, org_id, team_id, model)
-                )\(Self.strictWithoutRowID);
-                """
-        ),
-        SQLMigration(
-            id: "0009_budget",
-            statement: """
-                -- Budgets: a limit per period on one scope (org, team, project, user, key, or a
-                -- tag as key=value). Money in nano-dollars; times in Unix seconds (window) and
-                -- microseconds (created/updated).
-                CREATE TABLE budget (
-                    id          TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
-                    name        TEXT NOT NULL,
-                    scope_kind  TEXT NOT NULL CHECK (scope_kind IN ('org', 'team', 'project', 'user', 'key', 'tag')),
-                    scope_value TEXT NOT NULL,
-                    org_id      TEXT,
-                    team_id     TEXT,
-                    period      TEXT NOT NULL CHECK (period IN ('daily', 'weekly', 'monthly', 'fixed')),
-                    time_zone   TEXT NOT NULL,
-                    starts_at   \(Self.integer),
-                    ends_at     \(Self.integer),
-                    limit_nanos \(Self.integer) NOT NULL CHECK (limit_nanos >= 0),
-                    soft_limit_nanos \(Self.integer) CHECK (soft_limit_nanos >= 0),
-                    created_at  \(Self.integer) NOT NULL,
-                    updated_at  \(Self.integer) NOT NULL
-                )\(Self.strict);
+                    -- The same sums per tag: one row per (bucket, tag key, tag value, org, team, model).
+                    CREATE TABLE cost_rollup_tag (
+                        granularity         \(Self.integer) NOT NULL CHECK (granularity IN (60, 3600, 86400)),
+                        bucket_start        \(Self.integer) NOT NULL,
+                        tag_key             TEXT\(Self.byteOrder) NOT NULL,
+                        tag_value           TEXT\(Self.byteOrder) NOT NULL,
+                        org_id              TEXT\(Self.byteOrder) NOT NULL,
+                        team_id             TEXT\(Self.byteOrder) NOT NULL,
+                        model               TEXT\(Self.byteOrder) NOT NULL,
+                        requests            \(Self.integer) NOT NULL CHECK (requests >= 0),
+                        errors              \(Self.integer) NOT NULL CHECK (errors >= 0),
+                        input_tokens        \(Self.integer) NOT NULL CHECK (input_tokens >= 0),
+                        output_tokens       \(Self.integer) NOT NULL CHECK (output_tokens >= 0),
+                        cached_input_tokens \(Self.integer) NOT NULL CHECK (cached_input_tokens >= 0),
+                        cache_write_tokens  \(Self.integer) NOT NULL CHECK (cache_write_tokens >= 0),
+                        reasoning_tokens    \(Self.integer) NOT NULL CHECK (reasoning_tokens >= 0),
+                        cost_nanos          \(Self.integer) NOT NULL CHECK (cost_nanos >= 0),
+                        PRIMARY KEY (granularity, bucket_start, tag_key, tag_value, org_id, team_id, model)
+                    )\(Self.strictWithoutRowID);
+                    """
+            ),
+            SQLMigration(
+                id: "0009_budget",
+                statement: """
+                    -- Budgets: a limit per period on one scope (org, team, project, user, key, or a
+                    -- tag as key=value). Money in nano-dollars; times in Unix seconds (window) and
+                    -- microseconds (created/updated).
+                    CREATE TABLE budget (
+                        id          TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                        name        TEXT NOT NULL,
+                        scope_kind  TEXT NOT NULL CHECK (scope_kind IN ('org', 'team', 'project', 'user', 'key', 'tag')),
+                        scope_value TEXT NOT NULL,
+                        org_id      TEXT,
+                        team_id     TEXT,
+                        period      TEXT NOT NULL CHECK (period IN ('daily', 'weekly', 'monthly', 'fixed')),
+                        time_zone   TEXT NOT NULL,
+                        starts_at   \(Self.integer),
+                        ends_at     \(Self.integer),
+                        limit_nanos \(Self.integer) NOT NULL CHECK (limit_nanos >= 0),
+                        soft_limit_nanos \(Self.integer) CHECK (soft_limit_nanos >= 0),
+                        created_at  \(Self.integer) NOT NULL,
+                        updated_at  \(Self.integer) NOT NULL
+                    )\(Self.strict);
 
-                -- Each gateway instance's share of a budget period: what it spent and what it
-                -- holds (spent + reserved + a slice), with a heartbeat so a gone instance's
-                -- unspent share returns.
-                CREATE TABLE budget_ledger (
-                    budget_id     TEXT\(Self.byteOrder) NOT NULL REFERENCES budget (id) ON DELETE CASCADE,
-                    period_start  \(Self.integer) NOT NULL,
-                    instance_id   TEXT NOT NULL,
-                    spent_nanos   \(Self.integer) NOT NULL CHECK (spent_nanos >= 0),
-                    granted_nanos \(Self.integer) NOT NULL CHECK (granted_nanos >= 0),
-                    heartbeat_at  \(Self.integer) NOT NULL,
-                    PRIMARY KEY (budget_id, period_start, instance_id)
-                )\(Self.strictWithoutRowID);
-                """
-        ),
-        SQLMigration(
-            id: "0010_response_cache",
-            statement: """
-                -- The exact-match response cache: a hit is a success answered from memory, so its
-                -- cost_nanos is 0 and cache_saved_nanos holds what the cached answer cost when the
-                -- upstream produced it. The rollups sum both, so reports show hits and savings.
-                ALTER TABLE request_record ADD COLUMN cache_hit \(Self.boolean("cache_hit", default: false));
-                ALTER TABLE request_record ADD COLUMN cache_saved_nanos \(Self.integer) NOT NULL DEFAULT 0
-                    CHECK (cache_saved_nanos >= 0);
-                ALTER TABLE cost_rollup ADD COLUMN cache_hits \(Self.integer) NOT NULL DEFAULT 0 CHECK (cache_hits >= 0);
-                ALTER TABLE cost_rollup ADD COLUMN cache_saved_nanos \(Self.integer) NOT NULL DEFAULT 0
-                    CHECK (cache_saved_nanos >= 0);
-                ALTER TABLE cost_rollup_tag ADD COLUMN cache_hits \(Self.integer) NOT NULL DEFAULT 0 CHECK (cache_hits >= 0);
-                ALTER TABLE cost_rollup_tag ADD COLUMN cache_saved_nanos \(Self.integer) NOT NULL DEFAULT 0
-                    CHECK (cache_saved_nanos >= 0);
-                """
-        ),
-        SQLMigration(
-            id: "0011_rate_limit",
-            statement: """
-                -- Rate-limit rules made through the admin API (rules of the configuration file
-                -- are not stored). A rule names at least one scope and sets at least one limit.
-                CREATE TABLE rate_limit_rule (
-                    id             TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
-                    key_id         TEXT,
-                    team_id        TEXT,
-                    model          TEXT,
-                    rpm            \(Self.integer) CHECK (rpm >= 1),
-                    tpm            \(Self.integer) CHECK (tpm >= 1),
-                    max_concurrent \(Self.integer) CHECK (max_concurrent >= 1),
-                    window_seconds \(Self.integer) NOT NULL CHECK (window_seconds BETWEEN 1 AND 86400),
-                    created_at     \(Self.integer) NOT NULL,
-                    CHECK (key_id IS NOT NULL OR team_id IS NOT NULL OR model IS NOT NULL),
-                    CHECK (rpm IS NOT NULL OR tpm IS NOT NULL OR max_concurrent IS NOT NULL)
-                )\(Self.strict);
+                    -- Each gateway instance's share of a budget period: what it spent and what it
+                    -- holds (spent + reserved + a slice), with a heartbeat so a gone instance's
+                    -- unspent share returns.
+                    CREATE TABLE budget_ledger (
+                        budget_id     TEXT\(Self.byteOrder) NOT NULL REFERENCES budget (id) ON DELETE CASCADE,
+                        period_start  \(Self.integer) NOT NULL,
+                        instance_id   TEXT NOT NULL,
+                        spent_nanos   \(Self.integer) NOT NULL CHECK (spent_nanos >= 0),
+                        granted_nanos \(Self.integer) NOT NULL CHECK (granted_nanos >= 0),
+                        heartbeat_at  \(Self.integer) NOT NULL,
+                        PRIMARY KEY (budget_id, period_start, instance_id)
+                    )\(Self.strictWithoutRowID);
+                    """
+            ),
+            SQLMigration(
+                id: "0010_response_cache",
+                statement: """
+                    -- The exact-match response cache: a hit is a success answered from memory, so its
+                    -- cost_nanos is 0 and cache_saved_nanos holds what the cached answer cost when the
+                    -- upstream produced it. The rollups sum both, so reports show hits and savings.
+                    ALTER TABLE request_record ADD COLUMN cache_hit \(Self.boolean("cache_hit", default: false));
+                    ALTER TABLE request_record ADD COLUMN cache_saved_nanos \(Self.integer) NOT NULL DEFAULT 0
+                        CHECK (cache_saved_nanos >= 0);
+                    ALTER TABLE cost_rollup ADD COLUMN cache_hits \(Self.integer) NOT NULL DEFAULT 0 CHECK (cache_hits >= 0);
+                    ALTER TABLE cost_rollup ADD COLUMN cache_saved_nanos \(Self.integer) NOT NULL DEFAULT 0
+                        CHECK (cache_saved_nanos >= 0);
+                    ALTER TABLE cost_rollup_tag ADD COLUMN cache_hits \(Self.integer) NOT NULL DEFAULT 0 CHECK (cache_hits >= 0);
+                    ALTER TABLE cost_rollup_tag ADD COLUMN cache_saved_nanos \(Self.integer) NOT NULL DEFAULT 0
+                        CHECK (cache_saved_nanos >= 0);
+                    """
+            ),
+            SQLMigration(
+                id: "0011_rate_limit",
+                statement: """
+                    -- Rate-limit rules made through the admin API (rules of the configuration file
+                    -- are not stored). A rule names at least one scope and sets at least one limit.
+                    CREATE TABLE rate_limit_rule (
+                        id             TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                        key_id         TEXT,
+                        team_id        TEXT,
+                        model          TEXT,
+                        rpm            \(Self.integer) CHECK (rpm >= 1),
+                        tpm            \(Self.integer) CHECK (tpm >= 1),
+                        max_concurrent \(Self.integer) CHECK (max_concurrent >= 1),
+                        window_seconds \(Self.integer) NOT NULL CHECK (window_seconds BETWEEN 1 AND 86400),
+                        created_at     \(Self.integer) NOT NULL,
+                        CHECK (key_id IS NOT NULL OR team_id IS NOT NULL OR model IS NOT NULL),
+                        CHECK (rpm IS NOT NULL OR tpm IS NOT NULL OR max_concurrent IS NOT NULL)
+                    )\(Self.strict);
 
-                -- Capacity granted to all gateway instances together in one window of a rule
-                -- (config or stored, by id); window_start is Unix seconds. last_requests and
-                -- last_tokens hold what the latest change gave, so one upsert can return it.
-                CREATE TABLE rate_limit_window (
-                    rule_id          TEXT\(Self.byteOrder)    NOT NULL,
-                    window_start     \(Self.integer) NOT NULL,
-                    requests_granted \(Self.integer) NOT NULL CHECK (requests_granted >= 0),
-                    tokens_granted   \(Self.integer) NOT NULL CHECK (tokens_granted >= 0),
-                    last_requests    \(Self.integer) NOT NULL,
-                    last_tokens      \(Self.integer) NOT NULL,
-                    PRIMARY KEY (rule_id, window_start)
-                )\(Self.strictWithoutRowID);
+                    -- Capacity granted to all gateway instances together in one window of a rule
+                    -- (config or stored, by id); window_start is Unix seconds. last_requests and
+                    -- last_tokens hold what the latest change gave, so one upsert can return it.
+                    CREATE TABLE rate_limit_window (
+                        rule_id          TEXT\(Self.byteOrder)    NOT NULL,
+                        window_start     \(Self.integer) NOT NULL,
+                        requests_granted \(Self.integer) NOT NULL CHECK (requests_granted >= 0),
+                        tokens_granted   \(Self.integer) NOT NULL CHECK (tokens_granted >= 0),
+                        last_requests    \(Self.integer) NOT NULL,
+                        last_tokens      \(Self.integer) NOT NULL,
+                        PRIMARY KEY (rule_id, window_start)
+                    )\(Self.strictWithoutRowID);
 
-                -- Concurrency slots leased to one gateway instance, until expires_at (Unix µs).
-                CREATE TABLE rate_limit_lease (
-                    rule_id     TEXT\(Self.byteOrder)    NOT NULL,
-                    instance_id TEXT    NOT NULL,
-                    slots       \(Self.integer) NOT NULL CHECK (slots >= 0),
-                    expires_at  \(Self.integer) NOT NULL,
-                    PRIMARY KEY (rule_id, instance_id)
-                )\(Self.strictWithoutRowID);
-                """
-        ),
-        SQLMigration(
-            id: "0012_stream_resume",
-            statement: """
-                -- Resume mode (models[].stream_resume) needs no column: a resumed attempt is marked
-                -- inside request_record.attempt_log ("resumed": true). This id was reserved for it
-                -- and stays, a no-op, so the list stays numbered without a gap.
-                SELECT 1;
-                """
-        ),
-        SQLMigration(
-            id: "0013_request_record_prompt_traits",
-            statement: """
-                -- What a chat request used beyond text (bit 1: tools, bit 2: images) and a
-                -- fingerprint of its prompt's first 4 KiB, for cost recommendations.
-                ALTER TABLE request_record ADD COLUMN features \(Self.integer) NOT NULL DEFAULT 0 CHECK (features >= 0);
-                ALTER TABLE request_record ADD COLUMN prompt_prefix_hash \(Self.integer);
-                """
-        ),
-        SQLMigration(
-            id: "0014_request_record_agent_task",
-            statement: """
-                -- Agent attribution (x-keel-agent, x-keel-task) and, on the request that ended
-                -- its task, the outcome the agent reported (x-keel-task-outcome).
-                ALTER TABLE request_record ADD COLUMN agent_id TEXT;
-                ALTER TABLE request_record ADD COLUMN task_id TEXT;
-                ALTER TABLE request_record ADD COLUMN task_outcome TEXT CHECK (task_outcome IN ('success', 'failure'));
-                -- Partial, like the key and team indexes: most requests belong to no task.
-                CREATE INDEX request_record_task_started_at
-                    ON request_record (task_id, started_at, id) WHERE task_id IS NOT NULL;
+                    -- Concurrency slots leased to one gateway instance, until expires_at (Unix µs).
+                    CREATE TABLE rate_limit_lease (
+                        rule_id     TEXT\(Self.byteOrder)    NOT NULL,
+                        instance_id TEXT    NOT NULL,
+                        slots       \(Self.integer) NOT NULL CHECK (slots >= 0),
+                        expires_at  \(Self.integer) NOT NULL,
+                        PRIMARY KEY (rule_id, instance_id)
+                    )\(Self.strictWithoutRowID);
+                    """
+            ),
+            SQLMigration(
+                id: "0012_stream_resume",
+                statement: """
+                    -- Resume mode (models[].stream_resume) needs no column: a resumed attempt is marked
+                    -- inside request_record.attempt_log ("resumed": true). This id was reserved for it
+                    -- and stays, a no-op, so the list stays numbered without a gap.
+                    SELECT 1;
+                    """
+            ),
+            SQLMigration(
+                id: "0013_request_record_prompt_traits",
+                statement: """
+                    -- What a chat request used beyond text (bit 1: tools, bit 2: images) and a
+                    -- fingerprint of its prompt's first 4 KiB, for cost recommendations.
+                    ALTER TABLE request_record ADD COLUMN features \(Self.integer) NOT NULL DEFAULT 0 CHECK (features >= 0);
+                    ALTER TABLE request_record ADD COLUMN prompt_prefix_hash \(Self.integer);
+                    """
+            ),
+            SQLMigration(
+                id: "0014_request_record_agent_task",
+                statement: """
+                    -- Agent attribution (x-keel-agent, x-keel-task) and, on the request that ended
+                    -- its task, the outcome the agent reported (x-keel-task-outcome).
+                    ALTER TABLE request_record ADD COLUMN agent_id TEXT;
+                    ALTER TABLE request_record ADD COLUMN task_id TEXT;
+                    ALTER TABLE request_record ADD COLUMN task_outcome TEXT CHECK (task_outcome IN ('success', 'failure'));
+                    -- Partial, like the key and team indexes: most requests belong to no task.
+                    CREATE INDEX request_record_task_started_at
+                        ON request_record (task_id, started_at, id) WHERE task_id IS NOT NULL;
 
-                -- One row per ended task: the primary key makes a task end once, whichever
-                -- instance hears of it first.
-                CREATE TABLE agent_task (
-                    task_id  TEXT    PRIMARY KEY NOT NULL,
-                    agent_id TEXT,
-                    outcome  TEXT    NOT NULL CHECK (outcome IN ('success', 'failure')),
-                    ended_at \(Self.integer) NOT NULL,
-                    key_id   TEXT,
-                    team_id  TEXT
-                )\(Self.strict);
-                """
-        ),
-        SQLMigration(
-            id: "0015_request_record_usage_estimated",
-            statement: """
-                -- A stream cut after content reached the client, before its upstream reported
-                -- usage, is recorded with the gateway's estimate of its usage and cost; the
-                -- rollups keep the estimated part of cost_nanos apart, for cost reports.
-                ALTER TABLE request_record ADD COLUMN usage_estimated \(Self.boolean("usage_estimated", default: false));
-                ALTER TABLE cost_rollup ADD COLUMN estimated_cost_nanos \(Self.integer) NOT NULL DEFAULT 0
-                    CHECK (estimated_cost_nanos >= 0);
-                ALTER TABLE cost_rollup_tag ADD COLUMN estimated_cost_nanos \(Self.integer) NOT NULL DEFAULT 0
-                    CHECK (estimated_cost_nanos >= 0);
-                """
-        ),
-        SQLMigration(
-            id: "0016_audit_log",
-            statement: """
-                -- The audit log (docs/audit-log.md): entries in log order, each the exact
-                -- canonical bytes its leaf hash covers. idx is the leaf index from 0; each
-                -- instance's seq runs 1, 2, 3... request_id finds a request's entry.
-                CREATE TABLE audit_entry (
-                    idx         \(Self.integer) PRIMARY KEY NOT NULL CHECK (idx >= 0),
-                    instance_id TEXT NOT NULL,
-                    seq         \(Self.integer) NOT NULL CHECK (seq >= 1),
-                    kind        TEXT NOT NULL,
-                    time_us     \(Self.integer) NOT NULL,
-                    request_id  TEXT\(Self.byteOrder),
-                    entry       \(Self.bytes) NOT NULL,
-                    UNIQUE (instance_id, seq)
-                )\(Self.strict);
-                CREATE INDEX audit_entry_request ON audit_entry (request_id) WHERE request_id IS NOT NULL;
-                CREATE INDEX audit_entry_time ON audit_entry (time_us, idx);
+                    -- One row per ended task: the primary key makes a task end once, whichever
+                    -- instance hears of it first.
+                    CREATE TABLE agent_task (
+                        task_id  TEXT    PRIMARY KEY NOT NULL,
+                        agent_id TEXT,
+                        outcome  TEXT    NOT NULL CHECK (outcome IN ('success', 'failure')),
+                        ended_at \(Self.integer) NOT NULL,
+                        key_id   TEXT,
+                        team_id  TEXT
+                    )\(Self.strict);
+                    """
+            ),
+            SQLMigration(
+                id: "0015_request_record_usage_estimated",
+                statement: """
+                    -- A stream cut after content reached the client, before its upstream reported
+                    -- usage, is recorded with the gateway's estimate of its usage and cost; the
+                    -- rollups keep the estimated part of cost_nanos apart, for cost reports.
+                    ALTER TABLE request_record ADD COLUMN usage_estimated \(Self.boolean("usage_estimated", default: false));
+                    ALTER TABLE cost_rollup ADD COLUMN estimated_cost_nanos \(Self.integer) NOT NULL DEFAULT 0
+                        CHECK (estimated_cost_nanos >= 0);
+                    ALTER TABLE cost_rollup_tag ADD COLUMN estimated_cost_nanos \(Self.integer) NOT NULL DEFAULT 0
+                        CHECK (estimated_cost_nanos >= 0);
+                    """
+            ),
+            SQLMigration(
+                id: "0016_audit_log",
+                statement: """
+                    -- The audit log (docs/audit-log.md): entries in log order, each the exact
+                    -- canonical bytes its leaf hash covers. idx is the leaf index from 0; each
+                    -- instance's seq runs 1, 2, 3... request_id finds a request's entry.
+                    CREATE TABLE audit_entry (
+                        idx         \(Self.integer) PRIMARY KEY NOT NULL CHECK (idx >= 0),
+                        instance_id TEXT NOT NULL,
+                        seq         \(Self.integer) NOT NULL CHECK (seq >= 1),
+                        kind        TEXT NOT NULL,
+                        time_us     \(Self.integer) NOT NULL,
+                        request_id  TEXT\(Self.byteOrder),
+                        entry       \(Self.bytes) NOT NULL,
+                        UNIQUE (instance_id, seq)
+                    )\(Self.strict);
+                    CREATE INDEX audit_entry_request ON audit_entry (request_id) WHERE request_id IS NOT NULL;
+                    CREATE INDEX audit_entry_time ON audit_entry (time_us, idx);
 
-                -- Every complete subtree of the Merkle tree, written once: (level, idx) covers
-                -- the leaves [idx * 2^level, (idx + 1) * 2^level); level 0 holds leaf hashes.
-                CREATE TABLE audit_node (
-                    level \(Self.integer) NOT NULL CHECK (level BETWEEN 0 AND 63),
-                    idx   \(Self.integer) NOT NULL CHECK (idx >= 0),
-                    hash  \(Self.bytes) NOT NULL,
-                    PRIMARY KEY (level, idx)
-                )\(Self.strictWithoutRowID);
+                    -- Every complete subtree of the Merkle tree, written once: (level, idx) covers
+                    -- the leaves [idx * 2^level, (idx + 1) * 2^level); level 0 holds leaf hashes.
+                    CREATE TABLE audit_node (
+                        level \(Self.integer) NOT NULL CHECK (level BETWEEN 0 AND 63),
+                        idx   \(Self.integer) NOT NULL CHECK (idx >= 0),
+                        hash  \(Self.bytes) NOT NULL,
+                        PRIMARY KEY (level, idx)
+                    )\(Self.strictWithoutRowID);
 
-                -- The tree's size: one row, updated by the transaction that appends, which holds
-                -- the audit-log lock, so instances sharing the database append one after another.
-                -- purged_before: entries below this index were purged by retention; their leaf
-                -- hashes stay in audit_node, so the tree still verifies.
-                CREATE TABLE audit_head (
-                    id            \(Self.integer) PRIMARY KEY NOT NULL CHECK (id = 1),
-                    tree_size     \(Self.integer) NOT NULL CHECK (tree_size >= 0),
-                    purged_before \(Self.integer) NOT NULL DEFAULT 0 CHECK (purged_before >= 0 AND purged_before <= tree_size)
-                )\(Self.strict);
-                INSERT INTO audit_head (id, tree_size, purged_before) VALUES (1, 0, 0);
+                    -- The tree's size: one row, updated by the transaction that appends, which holds
+                    -- the audit-log lock, so instances sharing the database append one after another.
+                    -- purged_before: entries below this index were purged by retention; their leaf
+                    -- hashes stay in audit_node, so the tree still verifies.
+                    CREATE TABLE audit_head (
+                        id            \(Self.integer) PRIMARY KEY NOT NULL CHECK (id = 1),
+                        tree_size     \(Self.integer) NOT NULL CHECK (tree_size >= 0),
+                        purged_before \(Self.integer) NOT NULL DEFAULT 0 CHECK (purged_before >= 0 AND purged_before <= tree_size)
+                    )\(Self.strict);
+                    INSERT INTO audit_head (id, tree_size, purged_before) VALUES (1, 0, 0);
 
-                -- Signed checkpoints (C2SP signed notes), one per signed size.
-                CREATE TABLE audit_checkpoint (
-                    tree_size   \(Self.integer) PRIMARY KEY NOT NULL CHECK (tree_size >= 0),
-                    root_hash   \(Self.bytes) NOT NULL,
-                    note        TEXT NOT NULL,
-                    signed_at   \(Self.integer) NOT NULL,
-                    instance_id TEXT NOT NULL
-                )\(Self.strict);
+                    -- Signed checkpoints (C2SP signed notes), one per signed size.
+                    CREATE TABLE audit_checkpoint (
+                        tree_size   \(Self.integer) PRIMARY KEY NOT NULL CHECK (tree_size >= 0),
+                        root_hash   \(Self.bytes) NOT NULL,
+                        note        TEXT NOT NULL,
+                        signed_at   \(Self.integer) NOT NULL,
+                        instance_id TEXT NOT NULL
+                    )\(Self.strict);
 
-                -- The salts of content digests, one per organisation ('' for requests without
-                -- one); never exported with the log.
-                CREATE TABLE audit_salt (
-                    salt_id    TEXT PRIMARY KEY NOT NULL,
-                    org_id     TEXT NOT NULL,
-                    salt       \(Self.bytes) NOT NULL,
-                    created_at \(Self.integer) NOT NULL
-                )\(Self.strict);
-                CREATE UNIQUE INDEX audit_salt_org ON audit_salt (org_id);
+                    -- The salts of content digests, one per organisation ('' for requests without
+                    -- one); never exported with the log.
+                    CREATE TABLE audit_salt (
+                        salt_id    TEXT PRIMARY KEY NOT NULL,
+                        org_id     TEXT NOT NULL,
+                        salt       \(Self.bytes) NOT NULL,
+                        created_at \(Self.integer) NOT NULL
+                    )\(Self.strict);
+                    CREATE UNIQUE INDEX audit_salt_org ON audit_salt (org_id);
 
-                -- Which instance signs checkpoints: it renews its lease; another takes over when
-                -- the lease has expired.
-                CREATE TABLE audit_signer_lease (
-                    id          \(Self.integer) PRIMARY KEY NOT NULL CHECK (id = 1),
-                    instance_id TEXT NOT NULL,
-                    expires_at  \(Self.integer) NOT NULL
-                )\(Self.strict);
-                """
-        ),
-        SQLMigration(
-            id: "0017_request_record_guard_verdict",
-            statement: """
-                -- What the content guard (policies' pii, secrets and injection rules) found in a
-                -- request and its answer and what it did: finding types and counts, the injection
-                -- score, the strongest action. NULL when no content rule applied or nothing was
-                -- found; never a matched value.
-                ALTER TABLE request_record ADD COLUMN guard_verdict \(Self.json("guard_verdict", .object));
-                """
-        ),
-        SQLMigration(
-            id: "0018_audit_entry_record_reference",
-            statement: """
-                -- A request's entry appended with its record keeps no copy of it: entry is empty
-                -- and the bytes are rebuilt from the request_record row and the content digests
-                -- kept here (digest_salt_id NULL: the entry has none; a digest NULL: that body had
-                -- none). Retention writes the bytes out in full before it deletes the record.
-                ALTER TABLE audit_entry ADD COLUMN digest_salt_id TEXT;
-                ALTER TABLE audit_entry ADD COLUMN prompt_digest \(Self.bytes);
-                ALTER TABLE audit_entry ADD COLUMN answer_digest \(Self.bytes);
-                """
-        ),
-        SQLMigration(
-            id: "0019_policy",
-            statement: """
-                -- Compliance policies made through the admin API (those of the configuration file
-                -- are not stored): document is the policy as a JSON object, with the keys of the
-                -- configuration's policies[] entries. Times are Unix µs.
-                CREATE TABLE policy (
-                    id         TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
-                    document   \(Self.json("document", .object, default: "{}")),
-                    created_at \(Self.integer) NOT NULL,
-                    updated_at \(Self.integer) NOT NULL
-                )\(Self.strict);
+                    -- Which instance signs checkpoints: it renews its lease; another takes over when
+                    -- the lease has expired.
+                    CREATE TABLE audit_signer_lease (
+                        id          \(Self.integer) PRIMARY KEY NOT NULL CHECK (id = 1),
+                        instance_id TEXT NOT NULL,
+                        expires_at  \(Self.integer) NOT NULL
+                    )\(Self.strict);
+                    """
+            ),
+            SQLMigration(
+                id: "0017_request_record_guard_verdict",
+                statement: """
+                    -- What the content guard (policies' pii, secrets and injection rules) found in a
+                    -- request and its answer and what it did: finding types and counts, the injection
+                    -- score, the strongest action. NULL when no content rule applied or nothing was
+                    -- found; never a matched value.
+                    ALTER TABLE request_record ADD COLUMN guard_verdict \(Self.json("guard_verdict", .object));
+                    """
+            ),
+            SQLMigration(
+                id: "0018_audit_entry_record_reference",
+                statement: """
+                    -- A request's entry appended with its record keeps no copy of it: entry is empty
+                    -- and the bytes are rebuilt from the request_record row and the content digests
+                    -- kept here (digest_salt_id NULL: the entry has none; a digest NULL: that body had
+                    -- none). Retention writes the bytes out in full before it deletes the record.
+                    ALTER TABLE audit_entry ADD COLUMN digest_salt_id TEXT;
+                    ALTER TABLE audit_entry ADD COLUMN prompt_digest \(Self.bytes);
+                    ALTER TABLE audit_entry ADD COLUMN answer_digest \(Self.bytes);
+                    """
+            ),
+            SQLMigration(
+                id: "0019_policy",
+                statement: """
+                    -- Compliance policies made through the admin API (those of the configuration file
+                    -- are not stored): document is the policy as a JSON object, with the keys of the
+                    -- configuration's policies[] entries. Times are Unix µs.
+                    CREATE TABLE policy (
+                        id         TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                        document   \(Self.json("document", .object, default: "{}")),
+                        created_at \(Self.integer) NOT NULL,
+                        updated_at \(Self.integer) NOT NULL
+                    )\(Self.strict);
 
-                -- What each policy probe observed: one row per probe of one run (run_at, Unix µs,
-                -- the run's start) of one instance. Kept as long as the audit log.
-                CREATE TABLE policy_probe_result (
-                    run_at      \(Self.integer) NOT NULL,
-                    instance_id TEXT NOT NULL,
-                    policy_id   TEXT\(Self.byteOrder) NOT NULL,
-                    probe       TEXT\(Self.byteOrder) NOT NULL,
-                    passed      \(Self.boolean("passed")),
-                    expected    TEXT NOT NULL,
-                    observed    TEXT NOT NULL,
-                    PRIMARY KEY (run_at, instance_id, policy_id, probe)
-                )\(Self.strictWithoutRowID);
-                """
-        ),
-        SQLMigration(
-            id: "0020_request_body",
-            statement: """
-                -- The data key of each organisation ('' for requests without one) that seals the
-                -- bodies its policies keep (AES-256-GCM). Erasing an organisation's bodies deletes
-                -- its key first (crypto-shredding); the next kept body gets a new key.
-                CREATE TABLE body_key (
-                    org_id     TEXT PRIMARY KEY NOT NULL,
-                    key_id     TEXT NOT NULL UNIQUE,
-                    key        \(Self.bytes) NOT NULL,
-                    created_at \(Self.integer) NOT NULL
-                )\(Self.strict);
+                    -- What each policy probe observed: one row per probe of one run (run_at, Unix µs,
+                    -- the run's start) of one instance. Kept as long as the audit log.
+                    CREATE TABLE policy_probe_result (
+                        run_at      \(Self.integer) NOT NULL,
+                        instance_id TEXT NOT NULL,
+                        policy_id   TEXT\(Self.byteOrder) NOT NULL,
+                        probe       TEXT\(Self.byteOrder) NOT NULL,
+                        passed      \(Self.boolean("passed")),
+                        expected    TEXT NOT NULL,
+                        observed    TEXT NOT NULL,
+                        PRIMARY KEY (run_at, instance_id, policy_id, probe)
+                    )\(Self.strictWithoutRowID);
+                    """
+            ),
+            SQLMigration(
+                id: "0020_request_body",
+                statement: """
+                    -- The data key of each organisation ('' for requests without one) that seals the
+                    -- bodies its policies keep (AES-256-GCM). Erasing an organisation's bodies deletes
+                    -- its key first (crypto-shredding); the next kept body gets a new key.
+                    CREATE TABLE body_key (
+                        org_id     TEXT PRIMARY KEY NOT NULL,
+                        key_id     TEXT NOT NULL UNIQUE,
+                        key        \(Self.bytes) NOT NULL,
+                        created_at \(Self.integer) NOT NULL
+                    )\(Self.strict);
 
-                -- Bodies of requests whose policies keep them (keep_bodies), sealed with their
-                -- organisation's key: nonce, ciphertext and tag; the request id and the part
-                -- (prompt, answer) are the associated data. started_at (Unix µs) is the record's,
-                -- for retention.
-                CREATE TABLE request_body (
-                    request_id       TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
-                    org_id           TEXT NOT NULL,
-                    key_id           TEXT NOT NULL,
-                    started_at       \(Self.integer) NOT NULL,
-                    prompt           \(Self.bytes) NOT NULL,
-                    answer           \(Self.bytes),
-                    answer_truncated \(Self.boolean("answer_truncated", default: false))
-                )\(Self.strict);
-                CREATE INDEX request_body_org_time ON request_body (org_id, started_at);
-                """
-        ),
-        SQLMigration(
-            id: "0021_agent",
-            statement: """
-                -- The agent registry: definition is the agent as a JSON object (its settings);
-                -- the columns beside it are what queries and other tables need. Times are Unix µs.
-                CREATE TABLE agent (
-                    id         TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
-                    org_id     TEXT,
-                    team_id    TEXT,
-                    version    TEXT NOT NULL,
-                    state      TEXT NOT NULL CHECK (state IN ('active', 'suspended')),
-                    definition \(Self.json("definition", .object, default: "{}")),
-                    created_at \(Self.integer) NOT NULL,
-                    updated_at \(Self.integer) NOT NULL
-                )\(Self.strict);
-                CREATE INDEX agent_team ON agent (team_id);
-
-                -- Each version an agent was registered under, from when (kept after the agent is
-                -- deleted, for its tasks' history).
-                CREATE TABLE agent_version (
-                    agent_id TEXT\(Self.byteOrder) NOT NULL,
-                    version  TEXT\(Self.byteOrder) NOT NULL,
-                    since    \(Self.integer) NOT NULL,
-                    PRIMARY KEY (agent_id, version, since)
-                )\(Self.strictWithoutRowID);
-
-                -- Suspensions of many agents at once: scope '*' (every agent) or 'team:<id>'.
-                CREATE TABLE agent_hold (
-                    scope      TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
-                    team_id    TEXT,
-                    reason     TEXT,
-                    created_at \(Self.integer) NOT NULL
-                )\(Self.strict);
-
-                -- The agent a key is bound to: its requests are that agent's.
-                ALTER TABLE virtual_key ADD COLUMN agent_id TEXT;
-                """
-        ),
-        SQLMigration(
-            id: "0022_task",
-            statement: """
-                -- Agent tasks through their whole life (replacing agent_task, which held only
-                -- their ends): queued by POST /v1/tasks and claimed by a worker under a lease, or
-                -- started by the first request carrying a new x-keel-task; ended once. Its steps
-                -- are its request records (request_record.task_id). input is JSON text; budget
-                -- holds its limits; times are Unix µs.
-                CREATE TABLE task (
-                    id               TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
-                    agent_id         TEXT,
-                    pool             TEXT,
-                    agent_version    TEXT,
-                    org_id           TEXT,
-                    team_id          TEXT,
-                    key_id           TEXT,
-                    state            TEXT NOT NULL CHECK (state IN ('queued', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'timed_out')),
-                    outcome          TEXT CHECK (outcome IN ('success', 'failure')),
-                    reason           TEXT,
-                    priority         \(Self.integer) NOT NULL DEFAULT 0,
-                    input            TEXT,
-                    metadata         \(Self.json("metadata", .object, default: "{}")),
-                    budget           \(Self.json("budget", .object, default: "{}")),
-                    attempts         \(Self.integer) NOT NULL DEFAULT 0,
-                    max_attempts     \(Self.integer) NOT NULL DEFAULT 1,
-                    worker           TEXT,
-                    lease_until      \(Self.integer),
-                    parent_id        TEXT,
-                    depth            \(Self.integer) NOT NULL DEFAULT 0,
-                    created_at       \(Self.integer) NOT NULL,
-                    started_at       \(Self.integer),
-                    ended_at         \(Self.integer),
-                    last_activity_at \(Self.integer),
-                    updated_at       \(Self.integer) NOT NULL
-                )\(Self.strict);
-                CREATE INDEX task_queue ON task (state, priority, created_at);
-                CREATE INDEX task_agent ON task (agent_id, created_at);
-                INSERT INTO task (id, agent_id, team_id, key_id, state, outcome, created_at, ended_at, updated_at)
-                SELECT task_id, agent_id, team_id, key_id,
-                    CASE outcome WHEN 'success' THEN 'succeeded' ELSE 'failed' END, outcome, ended_at, ended_at, ended_at
-                FROM agent_task;
-                DROP TABLE agent_task;
-                """
-        ),
-        SQLMigration(
-            id: "0023_task_escalations",
-            statement: """
-                -- How many times a task waited for a human (paused on its budget, a call held for
-                -- approval): the agents' statistics count the tasks that needed one.
-                ALTER TABLE task ADD COLUMN escalations \(Self.integer) NOT NULL DEFAULT 0;
-                """
-        ),
-        SQLMigration(
-            id: "0024_request_record_tool",
-            statement: """
-                -- The tool a request called through the MCP gateway (`gen_ai.tool.name`).
-                ALTER TABLE request_record ADD COLUMN tool_name TEXT;
-                """
-        ),
-        SQLMigration(
-            id: "0025_agent_tool_pin",
-            statement: """
-                -- Each MCP tool's definition as its agent first saw it, and a changed one awaiting
-                -- approval (tool-definition pinning).
-                CREATE TABLE agent_tool_pin (
-                    agent_id           TEXT NOT NULL,
-                    server             TEXT NOT NULL,
-                    tool               TEXT NOT NULL,
-                    sha256             TEXT NOT NULL,
-                    definition         TEXT NOT NULL,
-                    pending_sha256     TEXT,
-                    pending_definition TEXT,
-                    first_seen_at      \(Self.integer) NOT NULL,
-                    changed_at         \(Self.integer) NOT NULL,
-                    PRIMARY KEY (agent_id, server, tool)
-                )\(Self.strict);
-                """
-        ),
-        SQLMigration(
-            id: "0026_escalation",
-            statement: """
-                -- Questions for humans: tool calls held for approval, and agents' own questions.
-                CREATE TABLE escalation (
-                    id               TEXT PRIMARY KEY NOT NULL,
-                    kind             TEXT NOT NULL CHECK (kind IN ('tool_call', 'question', 'budget')),
-                    state            TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired')),
-                    agent_id         TEXT NOT NULL,
-                    org_id           TEXT,
-                    team_id          TEXT,
-                    task_id          TEXT,
-                    server           TEXT,
-                    tool             TEXT,
-                    arguments_sha256 TEXT,
-                    arguments        TEXT,
-                    question         TEXT,
-                    quorum           \(Self.integer) NOT NULL DEFAULT 1,
-                    votes            \(Self.json("votes", .array, default: "[]")),
-                    created_at       \(Self.integer) NOT NULL,
-                    expires_at       \(Self.integer) NOT NULL,
-                    decided_at       \(Self.integer),
-                    consumed_at      \(Self.integer)
-                )\(Self.strict);
-                CREATE INDEX escalation_state ON escalation (state, created_at);
-                CREATE INDEX escalation_call ON escalation (agent_id, tool, arguments_sha256) WHERE kind = 'tool_call';
-                """
-        ),
-        SQLMigration(
-            id: "0027_incident",
-            statement: """
-                -- Incidents: detections grouped by category and scope, their timelines, the
-                -- detections themselves and the requests they link (pinned against retention
-                -- until the incident is closed).
-                CREATE TABLE incident (
-                    id               TEXT PRIMARY KEY NOT NULL,
-                    category         TEXT NOT NULL CHECK (category IN ('prompt_injection', 'model_degradation', \
-                'data_exposure', 'cost_spike', 'provider_outage', 'agent_misbehaviour', 'supply_chain')),
-                    severity         TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
-                    state            TEXT NOT NULL CHECK (state IN ('detected', 'acknowledged', 'contained', 'resolved', 'closed')),
-                    grouping_key     TEXT NOT NULL,
-                    org_id           TEXT,
-                    team_id          TEXT,
-                    key_id           TEXT,
-                    agent_id         TEXT,
-                    model            TEXT,
-                    provider         TEXT,
-                    title            TEXT NOT NULL,
-                    owner            TEXT,
-                    detections       \(Self.integer) NOT NULL DEFAULT 1,
-                    escalation_level \(Self.integer) NOT NULL DEFAULT 0,
-                    clocks           \(Self.json("clocks", .array, default: "[]")),
-                    evidence         \(Self.json("evidence", .object)),
-                    review           \(Self.json("review", .object)),
-                    opened_at        \(Self.integer) NOT NULL,
-                    acknowledged_at  \(Self.integer),
-                    contained_at     \(Self.integer),
-                    resolved_at      \(Self.integer),
-                    closed_at        \(Self.integer),
-                    updated_at       \(Self.integer) NOT NULL
-                )\(Self.strict);
-                -- One open incident per category and scope, on every instance sharing the database.
-                CREATE UNIQUE INDEX incident_open ON incident (category, grouping_key)
-                    WHERE state IN ('detected', 'acknowledged', 'contained');
-                CREATE INDEX incident_opened ON incident (opened_at);
-                CREATE TABLE incident_event (
-                    incident_id TEXT NOT NULL,
-                    sequence    \(Self.integer) NOT NULL,
-                    at          \(Self.integer) NOT NULL,
-                    actor       TEXT NOT NULL,
-                    kind        TEXT NOT NULL,
-                    text        TEXT NOT NULL,
-                    data        \(Self.json("data", .object)),
-                    PRIMARY KEY (incident_id, sequence)
-                )\(Self.strict);
-                CREATE TABLE incident_detection (
-                    incident_id TEXT NOT NULL,
-                    sequence    \(Self.integer) NOT NULL,
-                    at          \(Self.integer) NOT NULL,
-                    detector    TEXT NOT NULL,
-                    severity    TEXT NOT NULL,
-                    summary     TEXT NOT NULL,
-                    scope       \(Self.json("scope", .object, default: "{}")),
-                    request_ids \(Self.json("request_ids", .array, default: "[]")),
-                    measured    \(Self.json("measured", .object, default: "{}")),
-                    PRIMARY KEY (incident_id, sequence)
-                )\(Self.strict);
-                CREATE TABLE incident_record (
-                    incident_id TEXT NOT NULL,
-                    request_id  TEXT NOT NULL,
-                    linked_at   \(Self.integer) NOT NULL,
-                    PRIMARY KEY (incident_id, request_id)
-                )\(Self.strict);
-                CREATE INDEX incident_record_request ON incident_record (request_id);
-                -- Playbooks made through the admin API (the configuration's and the defaults are
-                -- not stored), and each incident's playbook steps as they run.
-                CREATE TABLE playbook (
-                    id         TEXT PRIMARY KEY NOT NULL,
-                    definition \(Self.json("definition", .object, default: "{}")),
-                    updated_at \(Self.integer) NOT NULL
-                )\(Self.strict);
-                CREATE TABLE incident_action (
-                    incident_id TEXT NOT NULL,
-                    playbook_id TEXT NOT NULL,
-                    step        \(Self.integer) NOT NULL,
-                    definition  \(Self.json("definition", .object, default: "{}")),
-                    state       TEXT NOT NULL CHECK (state IN ('pending', 'awaiting_approval', 'waiting', 'running', \
-                'done', 'failed', 'skipped', 'undone', 'dry_run')),
-                    result      TEXT,
-                    undo        \(Self.json("undo", .object)),
-                    due_at      \(Self.integer),
-                    updated_at  \(Self.integer) NOT NULL,
-                    PRIMARY KEY (incident_id, playbook_id, step)
-                )\(Self.strict);
-                CREATE INDEX incident_action_due ON incident_action (state, due_at);
-                -- Routing changed while an incident lasts: providers benched, models pinned.
-                CREATE TABLE route_override (
-                    id         TEXT PRIMARY KEY NOT NULL,
-                    kind       TEXT NOT NULL CHECK (kind IN ('bench', 'pin')),
-                    provider   TEXT,
-                    model      TEXT,
-                    deployment TEXT,
-                    reason     TEXT NOT NULL,
-                    created_at \(Self.integer) NOT NULL
-                )\(Self.strict);
-                -- Keys suspended (by a playbook or an admin) until resumed.
-                ALTER TABLE virtual_key ADD COLUMN suspended_at \(Self.integer);
-                """
-        ),
-    ]
+                    -- Bodies of requests whose policies keep them (keep_bodies), sealed with their
+                    -- organisation's key: nonce, ciphertext and tag; the request id and the part
+                    -- (prompt, answer) are the associated data. started_at (Unix µs) is the record's,
+                    -- for retention.
+                    CREATE TABLE request_body (
+                        request_id       TEXT\(Self.byteOrder) PRIMARY KEY NOT NULL,
+                        org_id           TEXT NOT NULL,
+                        key_id           TEXT NOT NULL,
+                        started_at       \(Self.integer) NOT NULL,
+                        prompt           \(Self.bytes) NOT NULL,
+                        answer           \(Self.bytes),
+                        answer_truncated \(Self.boolean("answer_truncated", default: false))
+                    )\(Self.strict);
+                    CREATE INDEX request_body_org_time ON request_body (org_id, started_at);
+                    """
+            ),
+        ] + Self.operationsMigrations
 }
