@@ -2,17 +2,17 @@ import ArgumentParser
 import Foundation
 import NIOHTTP1
 
-/// `keel incidents list|show|ack|assign|comment|resolve|close|approve|deny`: incident response
+/// `keel incidents list|show|ack|assign|comment|resolve|close|approve|deny|drill`: incident response
 /// through the admin API of a running gateway (see `Keys.Connection` for `--url` and
 /// `--admin-key`).
 struct Incidents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "incidents",
         abstract:
-            "Respond to incidents: list, show, acknowledge, assign, comment, resolve, close; decide held playbook steps.",
+            "Respond to incidents: list, show, acknowledge, assign, comment, resolve, close; decide held playbook steps; run drills.",
         subcommands: [
             List.self, Show.self, Ack.self, Assign.self, Comment.self, Resolve.self, Close.self, Approve.self,
-            Deny.self,
+            Deny.self, Drill.self,
         ]
     )
 
@@ -159,6 +159,103 @@ struct Incidents: AsyncParsableCommand {
 
         func run() async throws {
             try await Incidents.decide(self.connection, self.id, self.step, "deny", self.reason)
+        }
+    }
+
+    struct Drill: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Run a game day against the simulator: inject a category's fault, report time to detect, time to contain and each playbook step.",
+            discussion: """
+                CATEGORY is prompt_injection, model_degradation, data_exposure, cost_spike, \
+                provider_outage, agent_misbehaviour, supply_chain, or all (the seven in turn, the \
+                outage last: it leaves the provider's breaker open for its cool-down). Exits 1 when a \
+                drill fails.
+                """
+        )
+
+        static let order = [
+            "prompt_injection", "data_exposure", "cost_spike", "agent_misbehaviour", "supply_chain",
+            "model_degradation", "provider_outage",
+        ]
+
+        @OptionGroup var connection: Keys.Connection
+        @Argument(help: "The category to drill, or all.") var category: String
+        @Option(help: "Seconds a drill may take (10 to 1800).") var timeout = 180
+        @Flag(help: "Leave the steps the playbooks hold for a human waiting (no containment through them).")
+        var noApprove = false
+        @Flag(help: "Print each report as JSON.") var json = false
+
+        func validate() throws {
+            guard self.category == "all" || Self.order.contains(self.category) else {
+                throw ValidationError("CATEGORY is all or one of \(Self.order.joined(separator: ", ")).")
+            }
+            guard (10...1_800).contains(self.timeout) else { throw ValidationError("--timeout is 10 to 1800 seconds.") }
+        }
+
+        func run() async throws {
+            var failed = false
+            var rows: [[String: Any]] = []
+            for category in self.category == "all" ? Self.order : [self.category] {
+                let started =
+                    try await self.connection.call(
+                        .POST,
+                        "/admin/v1/incidents/drills",
+                        body: ["category": category, "timeout_seconds": self.timeout, "approve": !self.noApprove]
+                    ) as? [String: Any] ?? [:]
+                let id = started["id"] as? String ?? ""
+                var report = started
+                while report["state"] as? String == "running" {
+                    try await Task.sleep(for: .milliseconds(250))
+                    report =
+                        try await self.connection.call(.GET, "/admin/v1/incidents/drills/\(TenancyTable.escape(id))")
+                        as? [String: Any] ?? [:]
+                }
+                if report["state"] as? String != "passed" { failed = true }
+                if self.json {
+                    try Agents.printJSON(report)
+                } else {
+                    Self.printReport(report)
+                }
+                rows.append([
+                    "category": category, "state": report["state"] ?? "?",
+                    "detected": Self.seconds(report["detected_after_ms"]),
+                    "contained": Self.seconds(report["contained_after_ms"]),
+                    "steps": (report["steps"] as? [[String: Any]])?.count ?? 0,
+                    "incident": report["incident"] as? String ?? "-",
+                ])
+            }
+            if !self.json, rows.count > 1 {
+                TenancyTable.print(rows, columns: ["category", "state", "detected", "contained", "steps", "incident"])
+            }
+            if failed { throw ExitCode(1) }
+        }
+
+        static func seconds(_ milliseconds: Any?) -> String {
+            guard let value = milliseconds as? Int else { return "-" }
+            return String(format: "%.1f s", Double(value) / 1_000)
+        }
+
+        static func printReport(_ report: [String: Any]) {
+            print(
+                "Drill \(report["id"] as? String ?? "?") \(report["category"] as? String ?? "?") on \(report["model"] as? String ?? "?"): \(report["state"] as? String ?? "?")"
+            )
+            print("  fault: \(report["fault"] as? String ?? "")  (\(report["requests"] as? Int ?? 0) requests)")
+            if let incident = report["incident"] as? String {
+                print("  incident \(incident), detector \(report["detector"] as? String ?? "?")")
+            }
+            print(
+                "  detected after \(Self.seconds(report["detected_after_ms"])), contained after \(Self.seconds(report["contained_after_ms"])), resolved after \(Self.seconds(report["resolved_after_ms"]))"
+            )
+            for step in report["steps"] as? [[String: Any]] ?? [] {
+                let reference = "\(step["playbook"] as? String ?? "").\(step["step"] as? Int ?? 0)"
+                let approved = step["approved_by_drill"] as? Bool == true ? " (approved by the drill)" : ""
+                print(
+                    "  \(reference)  \(step["action"] as? String ?? "")  \(step["state"] as? String ?? "")  \(Self.seconds(step["after_ms"]))\(approved)  \(step["result"] as? String ?? "")"
+                )
+            }
+            for note in report["notes"] as? [String] ?? [] { print("  note: \(note)") }
+            if let error = report["error"] as? String { print("  error: \(error)") }
         }
     }
 

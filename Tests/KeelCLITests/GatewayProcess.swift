@@ -59,26 +59,42 @@ struct GatewayProcess {
 
     /// Writes `keel.yaml` in `directory`: port 0, an SQLite file beside it, the admin key and the
     /// built-in simulator serving `keel-sim-chat`, then `extra`.
-    static func writeConfig(in directory: URL, extra: String = "") throws -> URL {
+    static func writeConfig(
+        in directory: URL,
+        extra: String = "",
+        upstreams: String = Self.simulatorUpstreams
+    ) throws
+        -> URL
+    {
         let config = directory.appendingPathComponent("keel.yaml")
         try """
-            server: { port: 0 }
-            storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
-            admin_key: \(Self.adminKey)
-            providers: [ { name: sim, kind: simulator } ]
-            models:
-              - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
-            \(extra)
-            """.write(to: config, atomically: true, encoding: .utf8)
+        server: { port: 0 }
+        storage: { url: "sqlite://\(directory.path)/keel.sqlite" }
+        admin_key: \(Self.adminKey)
+        \(upstreams)
+        \(extra)
+        """.write(to: config, atomically: true, encoding: .utf8)
         return config
     }
 
+    /// The built-in simulator serving `keel-sim-chat`.
+    static let simulatorUpstreams = """
+        providers: [ { name: sim, kind: simulator } ]
+        models:
+          - { name: keel-sim-chat, routes: [ { provider: sim, model: keel-sim-chat } ] }
+        """
+
     /// Writes the configuration (checked with `keel config check`), starts the gateway, waits
     /// until `ready` (a CLI command) succeeds, runs `body`, then stops the gateway with SIGTERM.
-    static func run(extra: String = "", ready: [String], _ body: (GatewayProcess) async throws -> Void) async throws {
+    static func run(
+        extra: String = "",
+        upstreams: String = Self.simulatorUpstreams,
+        ready: [String],
+        _ body: (GatewayProcess) async throws -> Void
+    ) async throws {
         let directory = try KeelProcessTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let config = try Self.writeConfig(in: directory, extra: extra)
+        let config = try Self.writeConfig(in: directory, extra: extra, upstreams: upstreams)
         let checked = try await KeelProcessTests.run(["config", "check", config.path])
         #expect(checked.status == 0, "\(checked.output)")
         let started = try await Self.start(config: config, log: directory.appendingPathComponent("keel.log"))

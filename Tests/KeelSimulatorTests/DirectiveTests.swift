@@ -15,11 +15,14 @@ struct DirectiveTests {
             (500, "server_error", nil),
             (503, "server_error", "service_unavailable"),
             (529, "server_error", "overloaded"),
-        ] as [(Int, String, String?)])
+        ] as [(Int, String, String?)]
+    )
     func statusDirectiveAnswersAnOpenAIShapedError(status: Int, type: String, code: String?) async throws {
         try await SimulatorHarness.run { sim in
             let reply = try await sim.post(
-                "/v1/chat/completions", SimulatorHarness.chatBody("[sim status=\(status) retry_after=7] hi"))
+                "/v1/chat/completions",
+                SimulatorHarness.chatBody("[sim status=\(status) retry_after=7] hi")
+            )
             #expect(reply.status == status)
             #expect(reply.header("retry-after") == "7")
             let error = try #require(try reply.json()["error"] as? [String: Any])
@@ -29,10 +32,29 @@ struct DirectiveTests {
         }
     }
 
+    @Test func versionReportsAnotherModelAndASystemPromptLeaksInPieces() async throws {
+        try await SimulatorHarness.run { sim in
+            let body =
+                #"{"model":"keel-sim-chat","messages":[{"role":"system","content":"Secret KEEL-CANARY-7f3a9c rules."},{"role":"user","content":"[sim version=keel-sim-chat-2027-01 leak=system_prompt] hi"}]"#
+            let json = try await sim.post("/v1/chat/completions", body + "}").json()
+            #expect(json["model"] as? String == "keel-sim-chat-2027-01")
+            let content = try #require(json[path: "choices", 0, "message", "content"] as? String)
+            #expect(content.contains("Secret KEEL-CANARY-7f3a9c rules."), "\(content)")
+            let stream = try await sim.post("/v1/chat/completions", body + Self.streaming + "}")
+            let deltas = try stream.chunks().compactMap { $0[path: "choices", 0, "delta", "content"] as? String }
+            #expect(!deltas.contains { $0.contains("KEEL-CANARY-7f3a9c") }, "the token comes in pieces: \(deltas)")
+            #expect(deltas.joined().contains("KEEL-CANARY-7f3a9c"))
+            #expect(try stream.chunks().first?["model"] as? String == "keel-sim-chat-2027-01")
+            let refused = try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody("[sim version=a/b] hi"))
+            #expect(refused.status == 400)
+        }
+    }
+
     @Test func lengthCachedAndReasoningDirectivesShapeTheUsage() async throws {
         try await SimulatorHarness.run { sim in
             let json = try await sim.post(
-                "/v1/chat/completions", SimulatorHarness.chatBody("[sim tokens=4 cached=5 reasoning=3] hi")
+                "/v1/chat/completions",
+                SimulatorHarness.chatBody("[sim tokens=4 cached=5 reasoning=3] hi")
             ).json()
             #expect(json[path: "usage", "completion_tokens"] as? Int == 7)
             #expect(json[path: "usage", "completion_tokens_details", "reasoning_tokens"] as? Int == 3)
@@ -100,7 +122,9 @@ struct DirectiveTests {
     @Test func malformedNonStreamingBodyIsStatus200AndNotJSON() async throws {
         try await SimulatorHarness.run { sim in
             let reply = try await sim.post(
-                "/v1/chat/completions", SimulatorHarness.chatBody("[sim fault=malformed] hi"))
+                "/v1/chat/completions",
+                SimulatorHarness.chatBody("[sim fault=malformed] hi")
+            )
             #expect(reply.status == 200)
             #expect(reply.bodyError == nil)
             #expect(throws: (any Error).self) { try reply.json() }
@@ -110,7 +134,9 @@ struct DirectiveTests {
     @Test func stallsWaitAtTheirPoint() async throws {
         try await SimulatorHarness.run { sim in
             let headers = try await sim.post(
-                "/v1/chat/completions", SimulatorHarness.chatBody("[sim fault=stall stall_ms=300] hi"))
+                "/v1/chat/completions",
+                SimulatorHarness.chatBody("[sim fault=stall stall_ms=300] hi")
+            )
             #expect(headers.status == 200)
             #expect(try #require(headers.arrivals.first) >= .milliseconds(300))
 
@@ -124,7 +150,9 @@ struct DirectiveTests {
             let mid = try await sim.post(
                 "/v1/chat/completions",
                 SimulatorHarness.chatBody(
-                    "[sim fault=stall at=mid_stream after_tokens=2 stall_ms=300 tokens=6] hi", extra: Self.streaming)
+                    "[sim fault=stall at=mid_stream after_tokens=2 stall_ms=300 tokens=6] hi",
+                    extra: Self.streaming
+                )
             )
             #expect(mid.events.last == "[DONE]")
             let arrivals = mid.arrivals
@@ -135,7 +163,8 @@ struct DirectiveTests {
             #expect(
                 try mid.chunks().compactMap { $0[path: "choices", 0, "delta", "content"] as? String }.filter {
                     !$0.isEmpty
-                }.count == 6)
+                }.count == 6
+            )
         }
     }
 
@@ -146,7 +175,8 @@ struct DirectiveTests {
             let start = ContinuousClock.now
             let reply = try await sim.post(
                 "/v1/chat/completions",
-                SimulatorHarness.chatBody(model: "paced", "[sim tokens=6] hi", extra: Self.streaming))
+                SimulatorHarness.chatBody(model: "paced", "[sim tokens=6] hi", extra: Self.streaming)
+            )
             let elapsed = ContinuousClock.now - start
             // 100 ms latency + 100 ms to the first token + 5 gaps of 20 ms
             #expect(elapsed >= .milliseconds(300))
@@ -172,7 +202,9 @@ struct DirectiveTests {
         try await SimulatorHarness.run(models: [SimulatedModel(name: "five", outputTokens: 5)]) { sim in
             func tokens(_ text: String) async throws -> Int? {
                 try await sim.post("/v1/chat/completions", SimulatorHarness.chatBody(model: "five", text)).json()[
-                    path: "usage", "completion_tokens"] as? Int
+                    path: "usage",
+                    "completion_tokens"
+                ] as? Int
             }
             let fromModel = try await tokens("plain")
             let fromContent = try await tokens("[sim tokens=7] content")
@@ -200,7 +232,9 @@ struct DirectiveTests {
         try await SimulatorHarness.run(logger: recorder.logger) { sim in
             // A 20 s stall writes nothing, so only the closed connection can end it early.
             let body = SimulatorHarness.chatBody(
-                "[sim fault=stall at=first_token stall_ms=20000] hi", extra: Self.streaming)
+                "[sim fault=stall at=first_token stall_ms=20000] hi",
+                extra: Self.streaming
+            )
             let request = sim.request(.POST, "/v1/chat/completions", body: body)
             let reader = Task {
                 let response = try await sim.client.execute(request, timeout: .seconds(30))

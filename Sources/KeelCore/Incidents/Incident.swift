@@ -160,7 +160,14 @@ public struct Incident: Sendable, Equatable {
 
     /// Moves to `next` at `now`, stamping the first time each state is reached (skipped states
     /// take the same time: an incident resolved at once was acknowledged and contained then).
-    public mutating func move(to next: State, at now: Int64, review: Review? = nil) throws(TransitionError) {
+    /// A move no person made (a playbook containing the incident) does not acknowledge it:
+    /// acknowledgement is a person's, and escalation waits for it.
+    public mutating func move(
+        to next: State,
+        at now: Int64,
+        review: Review? = nil,
+        byPerson: Bool = true
+    ) throws(TransitionError) {
         guard self.state.canMove(to: next) else { throw .notAllowed(from: self.state, to: next) }
         if next == .closed {
             guard let review = review ?? self.review, !review.summary.isEmpty else { throw .reviewRequired }
@@ -171,8 +178,10 @@ public struct Incident: Sendable, Equatable {
             self.resolvedAt = nil
         }
         self.state = next
-        if next != .detected, self.acknowledgedAt == nil { self.acknowledgedAt = now }
-        if next == .contained || next == .resolved || next == .closed, self.containedAt == nil { self.containedAt = now }
+        if next != .detected, byPerson, self.acknowledgedAt == nil { self.acknowledgedAt = now }
+        if next == .contained || next == .resolved || next == .closed, self.containedAt == nil {
+            self.containedAt = now
+        }
         if next == .resolved || next == .closed, self.resolvedAt == nil { self.resolvedAt = now }
         if next == .closed { self.closedAt = now }
         self.updatedAt = now

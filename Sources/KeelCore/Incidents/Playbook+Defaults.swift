@@ -79,12 +79,15 @@ extension Playbook {
         ),
         Playbook(
             id: "default-supply_chain",
-            name: "Supply chain: freeze evidence, suspend the agent on approval",
+            name:
+                "Supply chain: freeze evidence; on approval, suspend the agent (a changed or poisoned tool) or move the model to its fallbacks (a new version)",
             category: .supplyChain,
             steps: [
                 PlaybookStep(.notify(message: nil)),
                 PlaybookStep(.freezeEvidence),
+                // Each is skipped when the incident's scope names no agent, or no model.
                 PlaybookStep(.suspendAgent, approval: true),
+                PlaybookStep(.failover(provider: nil, durationMinutes: 60), approval: true),
                 PlaybookStep(.escalate(afterMinutes: 30)),
             ],
             source: .builtIn

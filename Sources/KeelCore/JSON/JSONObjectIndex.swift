@@ -63,4 +63,18 @@ public struct JSONObjectIndex {
         }
         return nil
     }
+
+    /// The bytes of an array member's first element (`nil` for an empty array or not an array).
+    public func firstElement(_ member: JSONScanner.Member) -> UnsafeRawBufferPointer? {
+        guard member.kind == .array else { return nil }
+        let array = self.slice(member)
+        var cursor = JSONScanner.Cursor(bytes: array, maxDepth: Int.max)
+        cursor.position = 1
+        cursor.skipWhitespace()
+        let start = cursor.position
+        guard start < array.count, array[start] != UInt8(ascii: "]"), (try? cursor.value(depth: 0)) != nil else {
+            return nil
+        }
+        return UnsafeRawBufferPointer(rebasing: array[start..<cursor.position])
+    }
 }

@@ -11,7 +11,8 @@ public struct RouteOverride: Sendable, Equatable {
     public var kind: Kind
     /// The provider benched (`bench`).
     public var provider: String?
-    /// The model pinned, and the upstream model it is pinned to (`pin`).
+    /// The model pinned, and the upstream model it is pinned to (`pin`); a pin without a
+    /// deployment takes the model's own deployments out, so its fallbacks serve it.
     public var model: String?
     public var deployment: String?
     public var reason: String

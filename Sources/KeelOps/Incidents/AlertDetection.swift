@@ -1,11 +1,12 @@
 public import KeelCore
 
 /// Firing alerts as detections: the gateway's own alerts (agent loops, tool definitions that
-/// changed, policies failing their probes, budgets projected to run out) and the monitoring
+/// changed, policies failing their probes, budgets running out within a day) and the monitoring
 /// rules of the configuration, by what they watch.
 ///
-/// Alerts that are notices, not incidents (a budget's soft limit, an approval asked for, an audit
-/// gap, which compliance status shows), make no detection.
+/// Alerts that are notices, not incidents (a budget's soft limit, a forecast that a budget runs
+/// out before its period ends, an approval asked for, an audit gap, which compliance status
+/// shows), make no detection; a budget running out within 24 hours at its last hour's rate does.
 public enum AlertDetection {
     /// The detection a firing alert makes, if any. `rules` are the configured monitoring rules
     /// (a rule's metric says what it is about); `category` overrides them per rule name.
@@ -73,8 +74,8 @@ public enum AlertDetection {
         case "agent_loop", "agent_success_drop": return .agentMisbehaviour
         case "tool_definition_changed", "tool_poisoning": return .supplyChain
         case "policy_probe_failed": return .dataExposure
-        case "budget_projected_exhaustion": return .costSpike
-        case "budget_soft_limit", "approval_requested", "audit_gap": return nil
+        case "budget_exhaustion_imminent": return .costSpike
+        case "budget_soft_limit", "budget_projected_exhaustion", "approval_requested", "audit_gap": return nil
         default: break
         }
         guard let rule = rules.first(where: { $0.name == notification.rule }) else { return nil }

@@ -223,12 +223,13 @@ public final class IncidentEngine: Sendable {
         actor: String,
         note: String? = nil,
         review: Incident.Review? = nil,
+        byPerson: Bool = true,
         at now: Int64
     ) async throws -> Incident {
         let incident = try await self.change(id) { incident in
             let before = incident.state
             do throws(Incident.TransitionError) {
-                try incident.move(to: next, at: now, review: review)
+                try incident.move(to: next, at: now, review: review, byPerson: byPerson)
             } catch {
                 throw Failure.transition(error)
             }
@@ -256,8 +257,29 @@ public final class IncidentEngine: Sendable {
         return incident
     }
 
+    /// A person acknowledges: `detected` moves to `acknowledged`; an incident a playbook already
+    /// contained keeps its state and gets its acknowledgement (which stops its escalation).
     public func acknowledge(_ id: String, actor: String, at now: Int64) async throws -> Incident {
-        try await self.move(id, to: .acknowledged, actor: actor, at: now)
+        if let current = try await self.store.incident(id: id), current.state == .contained,
+            current.acknowledgedAt == nil
+        {
+            return try await self.change(id) { incident in
+                guard incident.state == .contained, incident.acknowledgedAt == nil else { return [] }
+                incident.acknowledgedAt = now
+                incident.updatedAt = now
+                return [
+                    IncidentEvent(
+                        incidentID: id,
+                        at: now,
+                        actor: actor,
+                        kind: .stateChanged,
+                        text: "Acknowledged (already contained)",
+                        data: .object([.init(key: "acknowledged", value: .bool(true))])
+                    )
+                ]
+            }
+        }
+        return try await self.move(id, to: .acknowledged, actor: actor, at: now)
     }
 
     public func assign(_ id: String, to owner: String, actor: String, at now: Int64) async throws -> Incident {

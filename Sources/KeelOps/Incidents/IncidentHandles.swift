@@ -25,8 +25,14 @@ public protocol IncidentHandles: Sendable {
 /// Why a step could not run, in words for the timeline.
 public struct IncidentActionFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String
+    /// The incident's scope names nothing the action acts on (no key to suspend in an incident
+    /// about a provider): the step is skipped, not failed.
+    public var notApplicable: Bool
 
-    public init(_ reason: String) { self.reason = reason }
+    public init(_ reason: String, notApplicable: Bool = false) {
+        self.reason = reason
+        self.notApplicable = notApplicable
+    }
 
     public var description: String { self.reason }
 }

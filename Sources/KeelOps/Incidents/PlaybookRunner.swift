@@ -156,12 +156,18 @@ public final class PlaybookRunner: Sendable {
             if step.action.isTemporary, let minutes = step.action.durationMinutes {
                 next.dueAt = now + Int64(minutes) * 60_000_000
             }
+        } catch let failure as IncidentActionFailure where failure.notApplicable {
+            next.state = .skipped
+            next.result = "Skipped: \(failure.reason)"
         } catch {
             next.state = .failed
             next.result = "Failed: \(error)"
         }
         _ = try await self.store.move(next, from: [.running])
         try await self.store.append([self.event(next, at: now, text: next.result ?? "")])
+        if next.state == .done, step.action.isTemporary {
+            await self.contained(incident.id, by: next, at: now)
+        }
         await self.trail?.record(
             action: "incidents.action",
             incidentID: incident.id,
@@ -174,6 +180,31 @@ public final class PlaybookRunner: Sendable {
             ])
         )
         return true
+    }
+
+    /// The first containing step done (a temporary change of the data plane: failover, throttle,
+    /// suspension, pin, block) moves an incident still `detected` or `acknowledged` to
+    /// `contained`.
+    private func contained(_ incidentID: String, by action: IncidentAction, at now: Int64) async {
+        do {
+            guard let current = try await self.store.incident(id: incidentID),
+                current.state == .detected || current.state == .acknowledged
+            else { return }
+            try await self.engine.move(
+                incidentID,
+                to: .contained,
+                actor: "playbook:\(action.playbookID)",
+                note: Self.describe(action.definition),
+                byPerson: false,
+                at: now
+            )
+        } catch {
+            // Moved by someone else meanwhile: their state stands.
+            self.logger.debug(
+                "An incident was not marked contained",
+                metadata: ["keel.incident": "\(incidentID)", "error.message": "\(error)"]
+            )
+        }
     }
 
     /// A human approves (`true`) or denies a held step. Approved, it runs (a `require_approval`
@@ -315,7 +346,8 @@ public final class PlaybookRunner: Sendable {
             var next = action
             next.updatedAt = now
             next.dueAt = nil
-            guard incident.state == .detected else {
+            // Contained by a playbook but acknowledged by nobody: it still escalates.
+            guard incident.state.isOpen, incident.acknowledgedAt == nil else {
                 next.state = .skipped
                 next.result = "Not escalated: acknowledged in time"
                 if try await self.store.move(next, from: [.waiting]) {

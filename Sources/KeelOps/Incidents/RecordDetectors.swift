@@ -67,7 +67,7 @@ public final class RecordDetectors: Sendable {
         var injections: [String: [Int64]] = [:]
         var injectionEvidence: [String: [String]] = [:]
         var lastReported: [String: Int64] = [:]
-        /// Versions each provider has reported.
+        /// Versions each deployment (`provider/upstream model`) has reported.
         var versions: [String: Set<String>] = [:]
     }
 
@@ -195,11 +195,14 @@ public final class RecordDetectors: Sendable {
         let model = record.model ?? record.requestedModel
         let provider = record.provider ?? "unknown"
         if let version = record.responseModel, !version.isEmpty {
-            var seen = state.versions[provider] ?? []
+            // Per deployment: the upstream model a provider serves, and the versions it reported.
+            let deployment = provider + "/" + (record.deployment ?? model)
+            var seen = state.versions[deployment] ?? []
             if seen.insert(version).inserted {
-                // The first version of a provider is learned; each one after it is news.
-                if !(state.versions[provider]?.isEmpty ?? true), seen.count <= 1_000,
-                    self.mayReport("version:\(provider):\(version)", at: record.startedAt, &state.lastReported)
+                // The first version of a deployment is learned; each one after it is news.
+                if !(state.versions[deployment]?.isEmpty ?? true), seen.count <= 1_000,
+                    state.versions.count <= 10_000,
+                    self.mayReport("version:\(deployment):\(version)", at: record.startedAt, &state.lastReported)
                 {
                     detections.append(
                         Detection(
@@ -208,13 +211,13 @@ public final class RecordDetectors: Sendable {
                             scope: IncidentScope(model: model, provider: provider),
                             detector: "new_model_version",
                             summary:
-                                "Provider '\(provider)' answered as '\(version)', a model version it never reported before",
+                                "Provider '\(provider)' answered for '\(record.deployment ?? model)' as '\(version)', a model version it never reported for it before",
                             requestIDs: [record.id.rawValue],
                             at: record.startedAt
                         )
                     )
                 }
-                if seen.count <= 1_000 { state.versions[provider] = seen }
+                if seen.count <= 1_000, state.versions.count <= 10_000 { state.versions[deployment] = seen }
             }
         }
         var detector: ModelDegradationDetector

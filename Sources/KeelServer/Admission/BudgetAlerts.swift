@@ -12,6 +12,8 @@ final class BudgetAlerts: Sendable {
     enum Kind: String, Sendable, CaseIterable {
         case softLimit = "budget_soft_limit"
         case projectedExhaustion = "budget_projected_exhaustion"
+        /// At the last hour's spend rate, the limit is reached within 24 hours.
+        case imminentExhaustion = "budget_exhaustion_imminent"
     }
 
     private let limit: BudgetLimit
@@ -33,19 +35,34 @@ final class BudgetAlerts: Sendable {
         for rule in self.limit.currentRules {
             let report: BudgetReport
             do {
-                report = try await BudgetReport.make(rule, stores: self.stores, now: now, leaseTTL: self.limit.settings.leaseTTL)
+                report = try await BudgetReport.make(
+                    rule,
+                    stores: self.stores,
+                    now: now,
+                    leaseTTL: self.limit.settings.leaseTTL
+                )
             } catch {
-                self.logger.warning("Budget report failed", metadata: ["budget": "\(rule.id)", LogKey.errorType: "\(type(of: error))"])
+                self.logger.warning(
+                    "Budget report failed",
+                    metadata: ["budget": "\(rule.id)", LogKey.errorType: "\(type(of: error))"]
+                )
                 continue
             }
             for kind in Kind.allCases {
-                let holds = kind == .softLimit ? report.softLimitReached : report.projectedToExhaust
+                let holds: Bool
+                switch kind {
+                case .softLimit: holds = report.softLimitReached
+                case .projectedExhaustion: holds = report.projectedToExhaust
+                case .imminentExhaustion: holds = !report.exhausted && report.exhaustsWithin(minutes: 24 * 60)
+                }
                 let key = rule.id.rawValue + "|" + kind.rawValue
                 let current = self.firing.withLock { $0[key] }
                 if holds, current == nil, let period = report.period {
                     // One instance sends per budget period and kind.
                     let claim = "budget-alert:\(rule.id.rawValue):\(period.start):\(kind.rawValue)"
-                    let winner = (try? await self.stores.settings.insertIfAbsent(self.limit.instanceID, for: claim)) ?? self.limit.instanceID
+                    let winner =
+                        (try? await self.stores.settings.insertIfAbsent(self.limit.instanceID, for: claim))
+                        ?? self.limit.instanceID
                     let notification = Self.notification(kind, report: report, now: now)
                     self.firing.withLock { $0[key] = notification }
                     if winner == self.limit.instanceID { notifications.append(notification) }
@@ -70,14 +87,22 @@ final class BudgetAlerts: Sendable {
         case .softLimit:
             let soft = budget.softLimit ?? budget.limit
             details["soft_limit_usd"] = soft.dollars
-            summary = "Budget '\(budget.name)' spent \(report.spent) of \(budget.limit), past its soft limit of \(soft)."
+            summary =
+                "Budget '\(budget.name)' spent \(report.spent) of \(budget.limit), past its soft limit of \(soft)."
         case .projectedExhaustion:
             if let projected = report.projection?.projectedSpend {
                 details["projected_spend_usd"] = projected.point.dollars
                 details["projected_spend_upper_usd"] = projected.upper.dollars
             }
             let day = report.projection?.exhaustionDay.map { "\($0)".prefix(10) } ?? "?"
-            summary = "Budget '\(budget.name)' is projected to reach its limit of \(budget.limit) on \(day), before its period ends."
+            summary =
+                "Budget '\(budget.name)' is projected to reach its limit of \(budget.limit) on \(day), before its period ends."
+        case .imminentExhaustion:
+            let minutes = report.minutesUntilExhaustion ?? 0
+            details["minutes_until_exhaustion"] = minutes
+            let hours = (minutes / 6).rounded() / 10
+            summary =
+                "Budget '\(budget.name)' spent \(report.spent) of \(budget.limit) and runs out in about \(hours) h at the last hour's rate."
         }
         return AlertNotification(
             rule: kind.rawValue,

@@ -7,6 +7,7 @@ import KeelStorage
 import KeelStorageSQLite
 public import Logging
 public import NIOCore
+import NIOEmbedded
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
@@ -400,6 +401,11 @@ public final class KeelApp: Sendable {
                 digesters: AuditDigesters(store: stores.audit, logger: self.logger),
                 injectionThreshold: configuration.contentGuard.injectionThreshold,
                 routeOverrides: routeOverrides,
+                readsAnswerFacts: configuration.incidents.enabled,
+                canaryTokens: configuration.incidents.enabled && !configuration.incidents.canaryTokens.isEmpty
+                    ? CanaryTokenWatch(tokens: configuration.incidents.canaryTokens) { detection in
+                        detections.withLock { $0 }?.report(detection)
+                    } : nil,
                 logger: self.logger
             )
             var admin = AdminAPI(
@@ -483,6 +489,7 @@ public final class KeelApp: Sendable {
                     agents: agentBook,
                     rateLimiter: rateLimiter,
                     routes: routeOverrides,
+                    fallbacks: { registry.entries[$0]?.fallbacks ?? [] },
                     policies: policyBook,
                     engine: incidentEngine,
                     notifier: incidentWebhooks,
@@ -509,7 +516,16 @@ public final class KeelApp: Sendable {
                 logger: self.logger,
                 report: { incidentEngine.report($0) }
             )
+            let drills = DrillRunner(
+                target: Self.drillTarget(configuration, registry: registry),
+                engine: incidentEngine,
+                runner: runner,
+                canaries: canaries,
+                adminKey: configuration.adminKey?.withExposedValue { $0 } ?? generatedAdminKey ?? "",
+                logger: self.logger
+            )
             if configuration.incidents.enabled {
+                DrillRunner.add(to: router, drills: drills, admin: admin)
                 CanaryProber.add(to: router, prober: canaries, admin: admin)
                 IncidentAPI.add(to: router, api: IncidentAPI(engine: incidentEngine, admin: admin))
                 PlaybookAPI.add(
@@ -533,6 +549,15 @@ public final class KeelApp: Sendable {
                 store: stores.policies,
                 prober: prober
             )
+            let responder = GatewayResponder(gateway: gateway, router: router.buildResponder())
+            // Drills are clients of the gateway's own routes, in process.
+            let drillLogger = self.logger
+            drills.serve { request in
+                try await responder.respond(
+                    to: request,
+                    context: BasicRequestContext(source: .init(channel: EmbeddedChannel(), logger: drillLogger))
+                )
+            }
             let host = configuration.server.host
             let tls = try configuration.server.tls.map { try ServerTLS(configuration: $0, logger: self.logger) }
             let server = GatewayHTTPServer(
@@ -543,7 +568,7 @@ public final class KeelApp: Sendable {
                     maxBodyBytes: configuration.server.maxBodyBytes,
                     tls: tls
                 ),
-                responder: GatewayResponder(gateway: gateway, router: router.buildResponder()),
+                responder: responder,
                 eventLoopGroup: group,
                 logger: self.logger,
                 onListening: { [self] port in
@@ -758,5 +783,22 @@ public final class KeelApp: Sendable {
         let stored = try await stores.settings.insertIfAbsent(KeyMaterial.hash(generated), for: "admin_key_hash")
         keyRing.setAdminHash(stored)
         return stored == KeyMaterial.hash(generated) ? generated : nil
+    }
+}
+
+extension KeelApp {
+    /// The model drills send faults to: `incidents.drills.model` (served by a Keel simulator,
+    /// built in or `keel simulate` behind any provider kind), else the first configured model
+    /// whose every deployment is on the built-in simulator.
+    static func drillTarget(_ configuration: KeelConfiguration, registry: ModelRegistry) -> DrillRunner.Target? {
+        let simulators = Set(configuration.providers.filter { $0.kind == .simulator }.map(\.name))
+        let named = configuration.incidents.drillModel
+        for name in named.map({ [$0] }) ?? registry.order {
+            guard let entry = registry.entries[name], let first = entry.deployments.first,
+                named != nil || entry.deployments.allSatisfy({ simulators.contains($0.compliance.name) })
+            else { continue }
+            return DrillRunner.Target(model: name, provider: first.compliance.name, upstreamModel: first.upstreamModel)
+        }
+        return nil
     }
 }

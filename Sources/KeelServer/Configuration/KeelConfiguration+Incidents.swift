@@ -38,6 +38,12 @@ extension KeelConfiguration {
         public var detectors = RecordDetectors.Configuration()
         /// Canary probes (`incidents.canaries`).
         public var canaries: [Canary] = []
+        /// Canary tokens (`incidents.canary_tokens`): secrets placed in system prompts; one in an
+        /// answer is a data-exposure detection.
+        public var canaryTokens: [CanaryToken] = []
+        /// The model drills send their faults to (`incidents.drills.model`): one served by the
+        /// built-in simulator; `nil` picks the first such model.
+        public var drillModel: String?
 
         public init(
             enabled: Bool = true,
@@ -63,11 +69,12 @@ extension KeelConfiguration {
     /// `alert_categories` {rule name: category or `none`}, `playbooks` [playbook documents, see
     /// ``Playbook/init(json:defaultID:source:)``], `sync_interval_ms` (2000, 100 to 60000),
     /// `detectors` {`max_cost_scopes` (200), `max_models` (100), `injection_burst` (5),
-    /// `injection_window_seconds` (300), `repeat_interval_seconds` (60)}}.
+    /// `injection_window_seconds` (300), `repeat_interval_seconds` (60)}, `canaries` (below),
+    /// `canary_tokens` [{`name`, `token`}], `drills` {`model`}}.
     static func readIncidents(_ node: ConfigNode, models: Set<String> = []) -> Incidents {
         node.expectKeys([
             "enabled", "webhooks", "on_call", "tick_interval_ms", "alert_categories", "playbooks", "sync_interval_ms",
-            "detectors", "canaries",
+            "detectors", "canaries", "canary_tokens", "drills",
         ])
         let detectors = node.child("detectors")
         detectors.expectKeys([
@@ -86,6 +93,29 @@ extension KeelConfiguration {
         incidents.detectors.repeatInterval =
             Int64(detectors.child("repeat_interval_seconds").int(default: 60, range: 0...86_400)) * 1_000_000
         incidents.canaries = Self.readCanaries(node.child("canaries"), models: models)
+        for entry in node.child("canary_tokens").elements {
+            entry.expectKeys(["name", "token"])
+            guard let token = entry.child("token").requiredString() else { continue }
+            let name = entry.child("name").string(default: "token-\(incidents.canaryTokens.count)")!
+            if !CanaryToken.isValid(token) {
+                entry.context.report(
+                    entry.child("token").path,
+                    "must be 8 to 128 letters, digits, '-', '_', '.' or ':'"
+                )
+            }
+            if incidents.canaryTokens.contains(where: { $0.name == name }) {
+                entry.context.report(entry.child("name").path, "is used by another canary token: '\(name)'")
+            }
+            incidents.canaryTokens.append(CanaryToken(name: name, token: token))
+        }
+        let drills = node.child("drills")
+        drills.expectKeys(["model"])
+        if let model = drills.child("model").text {
+            if !models.contains(model) {
+                drills.context.report(drills.child("model").path, "'\(model)' is not a configured model")
+            }
+            incidents.drillModel = model
+        }
         for (index, entry) in node.child("playbooks").elements.enumerated() {
             do {
                 let playbook = try Playbook(json: entry.jsonValue, defaultID: "config-\(index)", source: .config)

@@ -10,7 +10,9 @@ extension KeelConfiguration {
         var providerNames: Set<String> = []
         for (index, provider) in self.providers.enumerated() {
             if !providerNames.insert(provider.name).inserted {
-                issues.append(.init(key: "providers[\(index)].name", reason: "duplicate provider name '\(provider.name)'"))
+                issues.append(
+                    .init(key: "providers[\(index)].name", reason: "duplicate provider name '\(provider.name)'")
+                )
             }
             if let file = provider.tlsCAFile, !FileManager.default.isReadableFile(atPath: file) {
                 issues.append(.init(key: "providers[\(index)].tls_ca_file", reason: "cannot read '\(file)'"))
@@ -26,7 +28,12 @@ extension KeelConfiguration {
                 issues.append(.init(key: "models[\(index)].routes", reason: "needs at least one route"))
             }
             for (routeIndex, route) in model.routes.enumerated() where !providerNames.contains(route.provider) {
-                issues.append(.init(key: "models[\(index)].routes[\(routeIndex)].provider", reason: "unknown provider '\(route.provider)'"))
+                issues.append(
+                    .init(
+                        key: "models[\(index)].routes[\(routeIndex)].provider",
+                        reason: "unknown provider '\(route.provider)'"
+                    )
+                )
             }
             issues += self.leastCostIssues(model, at: index)
         }
@@ -39,7 +46,12 @@ extension KeelConfiguration {
             }
             // A cut stream continues anywhere but on the deployment that cut it.
             if model.streamResume && model.routes.count < 2 && model.fallbacks.isEmpty {
-                issues.append(.init(key: "models[\(index)].stream_resume", reason: "needs a second route or a fallback to continue a stream on"))
+                issues.append(
+                    .init(
+                        key: "models[\(index)].stream_resume",
+                        reason: "needs a second route or a fallback to continue a stream on"
+                    )
+                )
             }
         }
         var keyTexts: Set<String> = []
@@ -61,7 +73,9 @@ extension KeelConfiguration {
                 issues.append(.init(key: "storage.max_connections", reason: "must be between 1 and 1000"))
             }
         } else if self.storage.sqlitePath == nil {
-            issues.append(.init(key: "storage.url", reason: "must be sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"))
+            issues.append(
+                .init(key: "storage.url", reason: "must be sqlite://PATH or postgres://USER@HOST:PORT/DATABASE")
+            )
         } else if self.storage.sqlitePath!.isEmpty {
             issues.append(.init(key: "storage.url", reason: "names no file"))
         }
@@ -91,23 +105,43 @@ extension KeelConfiguration {
             Provider(name: "sim-gemini", kind: .simulator, simulatorDialect: .gemini),
         ]
         let styles = ["keel-sim-claude": "sim-anthropic", "keel-sim-gemini": "sim-gemini"]
+        // keel-sim-chat falls back to the Claude-style model: failover, and the drills that move
+        // a model to its fallbacks, work out of the box.
         configuration.models = SimulatedModel.defaults.map {
-            Model(name: $0.name, routes: [.init(provider: styles[$0.name] ?? "sim", model: $0.name)])
+            Model(
+                name: $0.name,
+                routes: [.init(provider: styles[$0.name] ?? "sim", model: $0.name)],
+                fallbacks: $0.name == "keel-sim-chat" ? ["keel-sim-claude"] : []
+            )
         }
         let real: [(variable: String, kind: Provider.Kind, baseVariable: String, models: [String])] = [
             (
                 "OPENAI_API_KEY", .openai, "OPENAI_BASE_URL",
-                ["gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"]
+                [
+                    "gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "o4-mini",
+                    "text-embedding-3-small", "text-embedding-3-large",
+                ]
             ),
-            ("ANTHROPIC_API_KEY", .anthropic, "ANTHROPIC_BASE_URL", ["claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5"]),
-            ("GEMINI_API_KEY", .gemini, "GEMINI_BASE_URL", ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"]),
+            (
+                "ANTHROPIC_API_KEY", .anthropic, "ANTHROPIC_BASE_URL",
+                ["claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5"]
+            ),
+            (
+                "GEMINI_API_KEY", .gemini, "GEMINI_BASE_URL",
+                ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"]
+            ),
         ]
         for upstream in real {
             guard let key = environment[upstream.variable], !key.isEmpty else { continue }
             let name = upstream.kind.rawValue
             let defaultBase = upstream.kind == .openai ? "https://api.openai.com/v1" : nil
             configuration.providers.append(
-                Provider(name: name, kind: upstream.kind, baseURL: environment[upstream.baseVariable] ?? defaultBase, apiKey: Secret(key))
+                Provider(
+                    name: name,
+                    kind: upstream.kind,
+                    baseURL: environment[upstream.baseVariable] ?? defaultBase,
+                    apiKey: Secret(key)
+                )
             )
             for model in upstream.models {
                 configuration.models.append(Model(name: model, routes: [.init(provider: name, model: model)]))
@@ -124,7 +158,9 @@ extension KeelConfiguration {
         var issues: [ConfigurationError.Issue] = []
         guard model.strategy == .leastCost else {
             if model.latencyObjective != nil {
-                issues.append(.init(key: "models[\(index)].latency_objective_ms", reason: "applies only to strategy least_cost"))
+                issues.append(
+                    .init(key: "models[\(index)].latency_objective_ms", reason: "applies only to strategy least_cost")
+                )
             }
             return issues
         }
@@ -133,7 +169,9 @@ extension KeelConfiguration {
             issues.append(
                 .init(
                     key: "models[\(index)].routes[\(routeIndex)].model",
-                    reason: "has no price for least_cost: add '\(route.model)' to prices"))
+                    reason: "has no price for least_cost: add '\(route.model)' to prices"
+                )
+            )
         }
         return issues
     }
@@ -146,7 +184,9 @@ extension KeelConfiguration {
     func tlsIssues() -> [ConfigurationError.Issue] {
         var issues: [ConfigurationError.Issue] = []
         if let tls = self.server.tls {
-            let files = [("certificate_file", tls.certificateFile), ("key_file", tls.keyFile)] + (tls.clientCAFile.map { [("client_ca_file", $0)] } ?? [])
+            let files =
+                [("certificate_file", tls.certificateFile), ("key_file", tls.keyFile)]
+                + (tls.clientCAFile.map { [("client_ca_file", $0)] } ?? [])
             for (key, file) in files where !FileManager.default.isReadableFile(atPath: file) {
                 issues.append(.init(key: "server.tls.\(key)", reason: "cannot read '\(file)'"))
             }
@@ -155,10 +195,17 @@ extension KeelConfiguration {
         for (index, key) in self.keys.enumerated() {
             guard let identity = key.clientCertificate else { continue }
             if self.server.tls?.clientCAFile == nil {
-                issues.append(.init(key: "keys[\(index)].client_certificate", reason: "needs server.tls.client_ca_file"))
+                issues.append(
+                    .init(key: "keys[\(index)].client_certificate", reason: "needs server.tls.client_ca_file")
+                )
             }
             if identity.isEmpty || !identities.insert(identity).inserted {
-                issues.append(.init(key: "keys[\(index)].client_certificate", reason: identity.isEmpty ? "must not be empty" : "'\(identity)' is already another key's"))
+                issues.append(
+                    .init(
+                        key: "keys[\(index)].client_certificate",
+                        reason: identity.isEmpty ? "must not be empty" : "'\(identity)' is already another key's"
+                    )
+                )
             }
         }
         return issues

@@ -79,7 +79,13 @@ extension Gateway {
             if let taskID = record.taskID, let tasks = self.tasks {
                 try tasks.admit(taskID: taskID, agent: agent, now: record.startedAt)
                 if let agent {
-                    try tasks.checkLoop(taskID: taskID, agent: agent, body: bytes, requestID: record.id.rawValue, now: record.startedAt)
+                    try tasks.checkLoop(
+                        taskID: taskID,
+                        agent: agent,
+                        body: bytes,
+                        requestID: record.id.rawValue,
+                        now: record.startedAt
+                    )
                 }
             }
             let policy = try self.policy(for: principal, model: record.requestedModel)
@@ -132,7 +138,8 @@ extension Gateway {
         switch agent.offeredTools {
         case .refuse:
             throw .agentScopeViolation(
-                "The agent '\(agent.id)' may not be offered the tools " + outside.map { "'\($0)'" }.joined(separator: ", ") + ".",
+                "The agent '\(agent.id)' may not be offered the tools "
+                    + outside.map { "'\($0)'" }.joined(separator: ", ") + ".",
                 param: "tools"
             )
         case .remove:
@@ -311,6 +318,12 @@ extension Gateway {
         record.status = 200
         record.outcome = .success
         record.totalMicros = (ContinuousClock.now - started).microseconds
+        if self.readsAnswerFacts, record.operation.hasPrefix("chat") || record.operation == "messages" {
+            let facts = body.withUnsafeReadableBytes { AnswerFacts.read($0, dialect: dialect) }
+            record.finishReason = facts.finishReason
+            record.responseModel = facts.model
+            self.canaryTokens?.check(complete: body, record: record)
+        }
         self.digestAnswer(body, of: &record)
         var headers = self.responseHeaders(record, attempts: attempts)
         headers[.contentType] = contentType ?? "application/json"

@@ -82,6 +82,7 @@ extension Gateway {
             headers[.contentType] = contentType ?? "application/json"
             record.totalMicros = (ContinuousClock.now - started).microseconds
             self.digestAnswer(body, of: &record)
+            self.canaryTokens?.check(complete: body, record: record)
             await holds.settle(record)
             await recorder.record(record)
             guard let trace else {
@@ -97,13 +98,18 @@ extension Gateway {
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             let answerDigest = self.answerDigest(for: record)
+            let canaryTokens = self.canaryTokens
             return Response(
                 status: .ok,
                 headers: headers,
                 body: ResponseBody { [record] writer in
                     var record = record
                     var writer = AnswerDigestingWriter.wrapping(
-                        AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: dialect),
+                        AnswerCapturingWriter.wrapping(
+                            canaryTokens?.watching(writer, dialect: dialect, record: record) ?? writer,
+                            trace: trace,
+                            dialect: dialect
+                        ),
                         digest: answerDigest
                     )
                     do {

@@ -210,12 +210,18 @@ extension Gateway {
                     policy: admitted.policy
                 )
             let trace = admitted.trace
+            let canaryTokens = self.canaryTokens
+            let record = admitted.record
             return Response(
                 status: .ok,
                 headers: headers,
                 body: ResponseBody { writer in
                     var writer = AnswerDigestingWriter.wrapping(
-                        AnswerCapturingWriter.wrapping(writer, trace: trace, dialect: Ingress.dialect),
+                        AnswerCapturingWriter.wrapping(
+                            canaryTokens?.watching(writer, dialect: Ingress.dialect, record: record) ?? writer,
+                            trace: trace,
+                            dialect: Ingress.dialect
+                        ),
                         digest: relay.answerDigest
                     )
                     await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)

@@ -48,6 +48,11 @@ public final class Gateway: Sendable {
     let digesters: AuditDigesters?
     /// The `Guard` stage: the policies' content rules (`pii`, `secrets`, `injection`).
     let contentGuard: ContentGuard
+    /// Whether complete answers' finish reason and reported model are read into their records
+    /// (for the incident detectors; streams always learn them from their events).
+    let readsAnswerFacts: Bool
+    /// Answers searched for the canary tokens of system prompts; `nil` without tokens.
+    let canaryTokens: CanaryTokenWatch?
     let logger: Logger
 
     init(
@@ -71,8 +76,12 @@ public final class Gateway: Sendable {
         digesters: AuditDigesters? = nil,
         injectionThreshold: Double = 0.5,
         routeOverrides: RouteOverrides? = nil,
+        readsAnswerFacts: Bool = false,
+        canaryTokens: CanaryTokenWatch? = nil,
         logger: Logger
     ) {
+        self.readsAnswerFacts = readsAnswerFacts
+        self.canaryTokens = canaryTokens
         self.digesters = digesters
         self.policies = policies
         self.agents = agents

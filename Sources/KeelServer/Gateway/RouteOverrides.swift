@@ -50,6 +50,14 @@ final class RouteOverrides: Sendable {
         )
     }
 
+    /// Takes `model`'s own deployments out of its routing, so its fallbacks serve it: a pin to no
+    /// deployment. Returns the override's id.
+    func moveToFallbacks(model: String, reason: String, at now: Int64) async throws -> String {
+        try await self.add(
+            RouteOverride(id: Self.newID(), kind: .pin, model: model, deployment: nil, reason: reason, createdAt: now)
+        )
+    }
+
     func remove(id: String) async throws {
         _ = try await self.store.delete(id: id)
         try await self.reload()

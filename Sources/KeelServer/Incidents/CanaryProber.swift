@@ -95,22 +95,35 @@ final class CanaryProber: Sendable {
                 let previous = state.spent[canary.name].flatMap { $0.day == day ? $0.usd : nil } ?? 0
                 state.spent[canary.name] = (day, previous + result.costUSD)
             }
-            if !result.passed {
-                self.report(
-                    Detection(
-                        category: .modelDegradation,
-                        severity: .medium,
-                        scope: IncidentScope(model: canary.model),
-                        detector: "canary_probe",
-                        summary: "Canary '\(canary.name)' failed on model '\(canary.model)': "
-                            + result.failures.joined(separator: "; "),
-                        requestIDs: result.requestID.map { [$0] } ?? [],
-                        values: ["failures": Double(result.failures.count)],
-                        at: now
-                    )
-                )
-            }
+            self.judge(result, of: canary, at: now)
         }
+    }
+
+    /// Probes `canary` now, outside its schedule and budget (a drill's canary), and reports a
+    /// failure as the scheduled probes do.
+    @discardableResult
+    func probeNow(_ canary: KeelConfiguration.Canary, at now: Int64) async -> Result {
+        let result = await self.probe(canary, at: now)
+        self.judge(result, of: canary, at: now)
+        return result
+    }
+
+    /// A failed probe is a model-degradation detection.
+    private func judge(_ result: Result, of canary: KeelConfiguration.Canary, at now: Int64) {
+        guard !result.passed else { return }
+        self.report(
+            Detection(
+                category: .modelDegradation,
+                severity: .medium,
+                scope: IncidentScope(model: canary.model),
+                detector: "canary_probe",
+                summary: "Canary '\(canary.name)' failed on model '\(canary.model)': "
+                    + result.failures.joined(separator: "; "),
+                requestIDs: result.requestID.map { [$0] } ?? [],
+                values: ["failures": Double(result.failures.count)],
+                at: now
+            )
+        )
     }
 
     /// Sends one canary's prompt and judges the answer.

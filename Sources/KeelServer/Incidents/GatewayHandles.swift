@@ -14,6 +14,8 @@ struct GatewayHandles: IncidentHandles {
     let agents: AgentBook
     let rateLimiter: RateLimiter
     let routes: RouteOverrides
+    /// The configured fallbacks of a model (empty for a model without, or not configured).
+    let fallbacks: @Sendable (String) -> [String]
     let policies: PolicyBook
     let engine: IncidentEngine
     let notifier: any IncidentNotifier
@@ -44,9 +46,18 @@ struct GatewayHandles: IncidentHandles {
             return try await self.suspendAgent(of: incident, at: now)
         case .throttle(let rpm, _):
             return try await self.throttle(incident, requestsPerMinute: rpm, at: now)
-        case .failover(let provider, _):
-            guard let provider = provider ?? incident.scope.provider else {
-                throw IncidentActionFailure("the incident names no provider to fail over from")
+        case .failover(let named, _):
+            // The provider the step names is benched; else an incident about a model (degraded,
+            // or answering as a new version) moves that model to its fallbacks, and one about a
+            // provider (an outage) benches the provider.
+            if named == nil, let model = incident.scope.model {
+                return try await self.moveToFallbacks(model, of: incident, at: now)
+            }
+            guard let provider = named ?? incident.scope.provider else {
+                throw IncidentActionFailure(
+                    "the incident names no provider or model to fail over from",
+                    notApplicable: true
+                )
             }
             let override = try await self.routes.bench(provider: provider, reason: "incident \(incident.id)", at: now)
             return .init(
@@ -55,7 +66,7 @@ struct GatewayHandles: IncidentHandles {
             )
         case .pinModel(let model, let deployment):
             guard let model = model ?? incident.scope.model else {
-                throw IncidentActionFailure("the incident names no model to pin")
+                throw IncidentActionFailure("the incident names no model to pin", notApplicable: true)
             }
             let override = try await self.routes.pin(
                 model: model,
@@ -136,7 +147,9 @@ struct GatewayHandles: IncidentHandles {
     }
 
     private func suspendKey(of incident: Incident, at now: Int64) async throws -> IncidentActionOutcome {
-        guard let id = incident.scope.key else { throw IncidentActionFailure("the incident names no key to suspend") }
+        guard let id = incident.scope.key else {
+            throw IncidentActionFailure("the incident names no key to suspend", notApplicable: true)
+        }
         guard let key = try await self.stores.keys.key(id: KeyID(id)) else {
             throw IncidentActionFailure(
                 "key \(id) is not a stored key (keys of the configuration file cannot be suspended)"
@@ -151,9 +164,35 @@ struct GatewayHandles: IncidentHandles {
         )
     }
 
+    private func moveToFallbacks(
+        _ model: String,
+        of incident: Incident,
+        at now: Int64
+    ) async throws -> IncidentActionOutcome {
+        let fallbacks = self.fallbacks(model)
+        guard !fallbacks.isEmpty else {
+            throw IncidentActionFailure("model '\(model)' has no fallback to move to")
+        }
+        let override = try await self.routes.moveToFallbacks(
+            model: model,
+            reason: "incident \(incident.id)",
+            at: now
+        )
+        return .init(
+            text: "Moved model '\(model)' to its fallbacks (\(fallbacks.joined(separator: ", ")))",
+            undo: .object(["route_override": .string(override)])
+        )
+    }
+
     private func suspendAgent(of incident: Incident, at now: Int64) async throws -> IncidentActionOutcome {
-        guard let id = incident.scope.agent else {
-            throw IncidentActionFailure("the incident names no agent to suspend")
+        // An incident about a key bound to an agent (a budget of the agent's key) names the agent
+        // through its key.
+        var named = incident.scope.agent
+        if named == nil, let key = incident.scope.key {
+            named = try await self.stores.keys.key(id: KeyID(key))?.agentID
+        }
+        guard let id = named else {
+            throw IncidentActionFailure("the incident names no agent to suspend", notApplicable: true)
         }
         guard var agent = try await self.stores.agents.agent(id: id) else {
             throw IncidentActionFailure("agent \(id) is not registered: register it, or hold its team's agents")
@@ -204,7 +243,10 @@ struct GatewayHandles: IncidentHandles {
         } else if let model = incident.scope.model {
             rules.append(RateLimitRule(id: base, model: model, requestsPerWindow: requestsPerMinute, createdAt: now))
         } else {
-            throw IncidentActionFailure("the incident names no key, agent, team or model to throttle")
+            throw IncidentActionFailure(
+                "the incident names no key, agent, team or model to throttle",
+                notApplicable: true
+            )
         }
         for rule in rules { try await self.stores.rateLimits.insert(rule) }
         try await self.rateLimiter.reload()

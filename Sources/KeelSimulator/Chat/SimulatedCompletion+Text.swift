@@ -32,7 +32,17 @@ extension SimulatedCompletion {
 
         if let leak = directives.leak {
             // In the middle of the words (inside the JSON string in JSON mode).
-            pieces.insert(leak.text, at: max(request.wantsJSON ? 1 : 0, pieces.count / 2))
+            let middle = max(request.wantsJSON ? 1 : 0, pieces.count / 2)
+            if leak == .systemPrompt {
+                let system = request.messages.first { $0.role == "system" }?.texts.joined(separator: " ") ?? ""
+                let characters = Array(system + " ")
+                let chunks = stride(from: 0, to: characters.count, by: 4).map {
+                    String(characters[$0..<min($0 + 4, characters.count)])
+                }
+                pieces.insert(contentsOf: chunks, at: middle)
+            } else {
+                pieces.insert(leak.text, at: middle)
+            }
         }
         var finishReason = "stop"
         if let cap = request.maxTokens, pieces.count > cap {

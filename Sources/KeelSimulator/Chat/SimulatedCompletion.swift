@@ -75,7 +75,10 @@ struct SimulatedCompletion: Sendable {
             }
         } else {
             let (pieces, finishReason, stopSequence) = Self.textPieces(
-                for: request, directives: directives, random: &random)
+                for: request,
+                directives: directives,
+                random: &random
+            )
             self.output = .text(pieces)
             self.finishReason = finishReason
             self.stopSequence = stopSequence
@@ -97,7 +100,7 @@ struct SimulatedCompletion: Sendable {
         )
         self.id = "chatcmpl-" + StableHash.hex(request.bodyHash)
         self.created = created
-        self.model = request.model
+        self.model = directives.version ?? request.model
     }
 
     /// The words of the thinking text of `count` tokens, for dialects that show reasoning:

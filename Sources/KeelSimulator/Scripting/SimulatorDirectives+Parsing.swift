@@ -81,9 +81,19 @@ extension SimulatorDirectives {
             self.jsonStyle = style
         case "leak":
             guard let leak = Leak(rawValue: value) else {
-                throw ParseError(message: "Simulator directive 'leak' must be email or aws_key, not '\(value)'.")
+                throw ParseError(
+                    message: "Simulator directive 'leak' must be email, aws_key or system_prompt, not '\(value)'."
+                )
             }
             self.leak = leak
+        case "version":
+            guard !value.isEmpty, value.utf8.count <= 128, value.utf8.allSatisfy(Self.isNameByte) else {
+                throw ParseError(
+                    message:
+                        "Simulator directive 'version' must be 1 to 128 letters, digits, '_', '-' or '.', not '\(value)'."
+                )
+            }
+            self.version = value
         default:
             throw ParseError(message: "Unknown simulator directive '\(key)'.")
         }

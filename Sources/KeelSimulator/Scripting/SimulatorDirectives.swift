@@ -78,12 +78,16 @@ public struct SimulatorDirectives: Sendable, Equatable {
         case email
         /// `AKIAIOSFODNN7EXAMPLE`, AWS's documented example access key id.
         case awsKey = "aws_key"
+        /// The request's system prompt, in pieces of four characters (as a model's tokens
+        /// would split it): a system-prompt leak.
+        case systemPrompt = "system_prompt"
 
-        /// The words put into the answer.
+        /// The words put into the answer (the system prompt's are the request's).
         public var text: String {
             switch self {
             case .email: "ann@example.com "
             case .awsKey: "AKIAIOSFODNN7EXAMPLE "
+            case .systemPrompt: ""
             }
         }
     }
@@ -123,6 +127,9 @@ public struct SimulatorDirectives: Sendable, Equatable {
     public var jsonStyle: JSONStyle?
     /// The answer carries this sensitive value in its middle.
     public var leak: Leak?
+    /// The model the answer reports (`model`, Gemini's `modelVersion`) instead of the one asked
+    /// for: a provider's silent upgrade.
+    public var version: String?
 
     /// Creates directives; every knob defaults to "not set".
     public init(
@@ -142,9 +149,11 @@ public struct SimulatorDirectives: Sendable, Equatable {
         stallMs: Int? = nil,
         stallAt: StallPoint? = nil,
         jsonStyle: JSONStyle? = nil,
-        leak: Leak? = nil
+        leak: Leak? = nil,
+        version: String? = nil
     ) {
         self.leak = leak
+        self.version = version
         self.status = status
         self.retryAfter = retryAfter
         self.errorType = errorType
@@ -182,7 +191,8 @@ public struct SimulatorDirectives: Sendable, Equatable {
             stallMs: self.stallMs ?? base.stallMs,
             stallAt: self.stallAt ?? base.stallAt,
             jsonStyle: self.jsonStyle ?? base.jsonStyle,
-            leak: self.leak ?? base.leak
+            leak: self.leak ?? base.leak,
+            version: self.version ?? base.version
         )
     }
 }

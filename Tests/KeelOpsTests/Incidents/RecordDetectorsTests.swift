@@ -14,7 +14,11 @@ struct RecordDetectorsTests {
 
     static func detectors(_ configuration: RecordDetectors.Configuration = .init()) -> (RecordDetectors, Collected) {
         let collected = Collected()
-        return (RecordDetectors(configuration: configuration) { detection in collected.detections.withLock { $0.append(detection) } }, collected)
+        return (
+            RecordDetectors(configuration: configuration) { detection in
+                collected.detections.withLock { $0.append(detection) }
+            }, collected
+        )
     }
 
     static let minute: Int64 = 60_000_000
@@ -68,7 +72,11 @@ struct RecordDetectorsTests {
             let batch = (0..<10).map { _ -> RequestRecord in
                 index += 1
                 let cost = Int64(Double(10_000_000) * Double.random(in: 0.8...1.2, using: &generator))
-                return Self.record("r\(index)", at: start + Int64(minute) * Self.minute + Int64(index % 10) * 1_000_000, cost: cost)
+                return Self.record(
+                    "r\(index)",
+                    at: start + Int64(minute) * Self.minute + Int64(index % 10) * 1_000_000,
+                    cost: cost
+                )
             }
             detectors.observe(batch)
         }
@@ -78,7 +86,11 @@ struct RecordDetectorsTests {
         for minute in 90..<100 where detectedAt == nil {
             let batch = (0..<30).map { _ -> RequestRecord in
                 index += 1
-                return Self.record("r\(index)", at: start + Int64(minute) * Self.minute + Int64(index % 30) * 1_000_000, cost: 10_000_000)
+                return Self.record(
+                    "r\(index)",
+                    at: start + Int64(minute) * Self.minute + Int64(index % 30) * 1_000_000,
+                    cost: 10_000_000
+                )
             }
             detectors.observe(batch)
             detectors.tick(now: start + Int64(minute + 1) * Self.minute + 1)
@@ -114,19 +126,27 @@ struct RecordDetectorsTests {
 
     @Test func secretsInAnswersScopeViolationsAndNewModelVersionsAreDetected() {
         let (detectors, collected) = Self.detectors()
-        let leaked = GuardVerdict(action: .redacted, answerFindings: [.init(type: .openAIKey, count: 1, action: .redact)])
+        let leaked = GuardVerdict(
+            action: .redacted,
+            answerFindings: [.init(type: .openAIKey, count: 1, action: .redact)]
+        )
         detectors.observe([
             Self.record("leak", at: 1_000, verdict: leaked),
             Self.record("scope", at: 2_000, agent: "bot", outcome: .error, errorClass: "agent_scope_violation"),
             Self.record("v1", at: 3_000, responseModel: "gpt-4o-2024-08-06"),
             Self.record("v1b", at: 4_000, responseModel: "gpt-4o-2024-08-06"),
+            // Another model of the same provider: its first version is learned, not news.
+            Self.record("mini", at: 4_500, model: "gpt-4o-mini", responseModel: "gpt-4o-mini-2024-07-18"),
             Self.record("v2", at: 5_000, responseModel: "gpt-4o-2024-11-20"),
         ])
         let byDetector = Dictionary(grouping: collected.all, by: \.detector)
         #expect(byDetector["sensitive_data_in_answer"]?.first?.severity == .high)
         #expect(byDetector["sensitive_data_in_answer"]?.first?.category == .dataExposure)
         #expect(byDetector["scope_violation"]?.first?.scope.agent == "bot")
-        #expect(byDetector["new_model_version"]?.map(\.requestIDs) == [["v2"]], "the first version is learned, the next is news")
+        #expect(
+            byDetector["new_model_version"]?.map(\.requestIDs) == [["v2"]],
+            "the first version of each deployment is learned, the next is news"
+        )
         #expect(byDetector["new_model_version"]?.first?.category == .supplyChain)
     }
 
@@ -140,11 +160,20 @@ struct RecordDetectorsTests {
             time += 1_000_000
             return Self.record("m\(index)", at: time, output: output, finishReason: reason)
         }
-        detectors.observe((0..<800).map { _ in next(Int.random(in: 0..<50, using: &generator) == 0 ? "length" : "stop", output: Int64.random(in: 200...400, using: &generator)) })
+        detectors.observe(
+            (0..<800).map { _ in
+                next(
+                    Int.random(in: 0..<50, using: &generator) == 0 ? "length" : "stop",
+                    output: Int64.random(in: 200...400, using: &generator)
+                )
+            }
+        )
         #expect(collected.all.isEmpty)
         var samples = 0
         while collected.all.isEmpty && samples < 300 {
-            detectors.observe([next(Int.random(in: 0..<3, using: &generator) == 0 ? "max_tokens" : "end_turn", output: 256)])
+            detectors.observe([
+                next(Int.random(in: 0..<3, using: &generator) == 0 ? "max_tokens" : "end_turn", output: 256)
+            ])
             samples += 1
         }
         let finding = collected.all.first
