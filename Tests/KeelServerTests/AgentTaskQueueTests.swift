@@ -468,4 +468,86 @@ struct AgentTaskQueueTests {
             _ = try await Self.waitForTask(keel, "frugal-1") { $0["state"] as? String == "failed" }
         }
     }
+
+    @Test func spendAboveItsLimitAsksAReviewerAndTokensAreALimitToo() async throws {
+        try await TestKeel.run(configure: Self.fast) { keel in
+            // The spend gate: a task past its cost waits for a reviewer.
+            _ = try await AgentRegistryTests.register(
+                keel,
+                #"{"id":"buyer","name":"Buyer","task_budget":{"cost_usd":"0.000000001"},"on_budget_exceeded":"pause"}"#
+            )
+            let buyer = try await AgentRegistryTests.agentKey(keel, agent: "buyer")
+            _ = try await AgentRegistryTests.register(
+                keel,
+                #"{"id":"chatty","name":"Chatty","task_budget":{"tokens":10}}"#
+            )
+            let chatty = try await AgentRegistryTests.agentKey(keel, agent: "chatty")
+            func call(_ key: String, _ task: String) async throws -> TestResponse {
+                try await keel.post(
+                    "/v1/chat/completions",
+                    json: chatBody("one more"),
+                    key: key,
+                    headers: [("x-keel-task", task)]
+                )
+            }
+            #expect(try await call(buyer, "buy-1").status == 200)
+            #expect(try await call(chatty, "chat-1").status == 200)
+            // Each first call's usage reaches its task once its record is in.
+            var refused: TestResponse?
+            try await eventually {
+                let response = try await call(buyer, "buy-1")
+                if response.status == 429 { refused = response }
+                return response.status == 429
+            }
+            #expect(refused?.body.contains("task_budget_exceeded") == true, "\(refused?.body ?? "")")
+            var question: [String: Any] = [:]
+            try await eventually {
+                let listed = try await keel.send(.GET, "/admin/v1/escalations?state=pending&task=buy-1")
+                question = (listed.json?["data"] as? [[String: Any]])?.first ?? [:]
+                return !question.isEmpty
+            }
+            #expect(question["kind"] as? String == "budget" && question["tool"] as? String == "cost", "\(question)")
+            let approved = try await keel.post(
+                "/admin/v1/escalations/\(question["id"] as? String ?? "")/approve",
+                json: #"{"reason":"worth it"}"#
+            )
+            #expect(approved.json?["state"] as? String == "approved", "\(approved.body)")
+            let running = try await Self.waitForTask(keel, "buy-1") { $0["state"] as? String == "running" }
+            #expect((running["budget"] as? [String: Any])?["cost_usd"] as? String == "0.000000002", "\(running)")
+
+            var tokensRefused: TestResponse?
+            try await eventually {
+                let response = try await call(chatty, "chat-1")
+                if response.status == 429 { tokensRefused = response }
+                return response.status == 429
+            }
+            #expect(tokensRefused?.body.contains("tokens") == true, "\(tokensRefused?.body ?? "")")
+            let failed = try await Self.waitForTask(keel, "chat-1") { $0["state"] as? String == "failed" }
+            #expect((failed["usage"] as? [String: Any])?["tokens"] as? Int ?? 0 > 10, "\(failed)")
+        }
+    }
+
+    @Test func aSuspendedAgentsQueuedTasksStayQueuedUntilItIsResumed() async throws {
+        try await TestKeel.run(configure: Self.fast) { keel in
+            _ = try await AgentRegistryTests.register(keel, #"{"id":"worker","name":"Worker"}"#)
+            let key = try await AgentRegistryTests.agentKey(keel, agent: "worker")
+            let queued = try await keel.post("/v1/tasks", json: #"{"id":"job-1","agent":"worker"}"#, key: key)
+            #expect(queued.status == 201, "\(queued.body)")
+            #expect(try await keel.post("/admin/v1/agents/worker/suspend", json: #"{"reason":"drill"}"#).status == 200)
+            var claim = try await keel.post("/v1/tasks/claim", json: "", key: key)
+            try await eventually {
+                claim = try await keel.post("/v1/tasks/claim", json: "", key: key)
+                return claim.status == 403
+            }
+            #expect(claim.status == 403 && claim.body.contains("agent_suspended"), "\(claim.body)")
+            let held = try await keel.send(.GET, "/admin/v1/tasks/job-1")
+            #expect(held.json?["state"] as? String == "queued", "\(held.body)")
+            #expect(try await keel.post("/admin/v1/agents/worker/resume", json: "").status == 200)
+            try await eventually {
+                claim = try await keel.post("/v1/tasks/claim", json: "", key: key)
+                return claim.status == 200
+            }
+            #expect(claim.json?["id"] as? String == "job-1", "\(claim.body)")
+        }
+    }
 }
