@@ -397,6 +397,68 @@ struct MCPGatewayTests {
         init(_ description: String) { self.description = description }
     }
 
+    @Test func aTaskCallingTheSameToolAndGettingTheSameResultIsALoopAPollThatProgressesIsNot() async throws {
+        try await Self.run { _, keel in
+            _ = try await AgentRegistryTests.register(
+                keel,
+                #"{"id":"poller","name":"Poller","tools":["tools/search"],"loops":"pause"}"#
+            )
+            let key = try await AgentRegistryTests.agentKey(keel, agent: "poller")
+            // Paging: the arguments change, so does the result.
+            for page in 1...6 {
+                let answer = try await Self.call(
+                    keel,
+                    key: key,
+                    id: page,
+                    tool: "search",
+                    arguments: #"{"query":"page \#(page)"}"#,
+                    task: "paging"
+                )
+                #expect(answer.status == 200 && !answer.body.contains("agent_loop"), "\(answer.body)")
+            }
+            // The same call getting the same result three times in a row: a loop. The third has
+            // its result; the task pauses, and its next call is refused.
+            for id in 10..<13 {
+                let answer = try await Self.call(
+                    keel,
+                    key: key,
+                    id: id,
+                    tool: "search",
+                    arguments: #"{"query":"same"}"#,
+                    task: "stuck"
+                )
+                #expect(answer.status == 200 && answer.body.contains("\"result\""), "\(answer.body)")
+            }
+            let refused = try await Self.call(
+                keel,
+                key: key,
+                id: 13,
+                tool: "search",
+                arguments: #"{"query":"other"}"#,
+                task: "stuck"
+            )
+            #expect(refused.body.contains("agent_loop_detected"), "\(refused.body)")
+            let task = try await AgentTaskQueueTests.waitForTask(keel, "stuck") {
+                $0["state"] as? String == "awaiting_approval"
+            }
+            #expect((task["reason"] as? String)?.hasPrefix("agent_loop") == true, "\(task)")
+            let firing = try await keel.send(.GET, "/admin/v1/alerts").json?["firing"] as? [[String: Any]] ?? []
+            #expect(firing.contains { ($0["labels"] as? [String: Any])?["task"] as? String == "stuck" }, "\(firing)")
+            #expect(!firing.contains { ($0["labels"] as? [String: Any])?["task"] as? String == "paging" })
+            // Resumed by a reviewer: its calls go on.
+            #expect(try await keel.post("/admin/v1/tasks/stuck/resume", json: "").status == 200)
+            let resumed = try await Self.call(
+                keel,
+                key: key,
+                id: 14,
+                tool: "search",
+                arguments: #"{"query":"other"}"#,
+                task: "stuck"
+            )
+            #expect(resumed.status == 200 && resumed.body.contains("\"result\""), "\(resumed.body)")
+        }
+    }
+
     @Test func gatedToolCallsWaitForAQuorumAndAreDeniedOrExpireOtherwise() async throws {
         try await Self.run { server, keel in
             _ = try await AgentRegistryTests.register(

@@ -88,13 +88,59 @@ final class TaskBook: Sendable {
     func checkLoop(taskID: String, agent: Agent, body: ByteBuffer, requestID: String, now: Int64) throws(KeelError) {
         let action = agent.loops ?? .warn
         guard action != .off else { return }
+        try self.refuseIfHalted(taskID)
         let print = LoopFingerprint.of(body)
-        let norm = self.norms.withLock { $0[agent.id] }
         let step = LoopDetector.Step(requestID: requestID, request: print.request, toolCall: print.toolCall, at: now)
-        let (kind, halted, first, evidence) = self.loops.withLock {
-            loops -> (LoopDetector.Kind?, LoopDetector.Kind?, Bool, [String]) in
-            var state = loops[taskID] ?? LoopState(detector: LoopDetector(norm: norm), lastAt: now)
-            if let halted = state.halted { return (nil, halted, false, []) }
+        guard let kind = self.detect(step, key: taskID, taskID: taskID, agent: agent, action: action, now: now) else {
+            return
+        }
+        guard action == .pause || action == .stop else { return }
+        throw .agentLoopDetected(
+            "Task '\(taskID)' goes round in circles (\(kind.rawValue)); "
+                + (action == .pause ? "it is paused until a reviewer resumes it." : "it has been stopped.")
+        )
+    }
+
+    /// Refuses a call of `taskID` while a loop (of its model calls or of its MCP tool calls)
+    /// halts it.
+    func refuseIfHalted(_ taskID: String) throws(KeelError) {
+        let halted = self.loops.withLock { $0[taskID]?.halted ?? $0[Self.toolLoopKey(taskID)]?.halted }
+        if let halted {
+            throw .agentLoopDetected(
+                "Task '\(taskID)' was halted for a loop (\(halted.rawValue)); a reviewer must resume it."
+            )
+        }
+    }
+
+    /// Runs the loop detectors on an MCP tool call of `taskID` once its result is in: the call's
+    /// `fingerprint` covers the server, the tool, its arguments and its result, so the same call
+    /// getting the same result again is a loop and a call whose result changed (a poll that made
+    /// progress) is not. Tool calls have detectors of their own, apart from the task's model calls
+    /// between them. A loop found here halts the task's next call (`pause`, `stop`); the call that
+    /// completed it has its result.
+    func observeToolCall(taskID: String, agent: Agent, fingerprint: UInt64, requestID: String, now: Int64) {
+        let action = agent.loops ?? .warn
+        guard action != .off else { return }
+        let step = LoopDetector.Step(requestID: requestID, request: fingerprint, toolCall: nil, at: now)
+        _ = self.detect(step, key: Self.toolLoopKey(taskID), taskID: taskID, agent: agent, action: action, now: now)
+    }
+
+    static func toolLoopKey(_ taskID: String) -> String { "tools:" + taskID }
+
+    /// Feeds `step` to the detectors kept under `key`; reports a loop found (once per kind), and,
+    /// with `pause` or `stop`, halts the task and queues its move. Returns the loop found.
+    private func detect(
+        _ step: LoopDetector.Step,
+        key: String,
+        taskID: String,
+        agent: Agent,
+        action: Agent.LoopAction,
+        now: Int64
+    ) -> LoopDetector.Kind? {
+        let norm = self.norms.withLock { $0[agent.id] }
+        let (kind, first, evidence) = self.loops.withLock {
+            loops -> (LoopDetector.Kind?, Bool, [String]) in
+            var state = loops[key] ?? LoopState(detector: LoopDetector(norm: norm), lastAt: now)
             state.detector.norm = norm
             state.lastAt = now
             let kind = state.detector.record(step)
@@ -103,25 +149,17 @@ final class TaskBook: Sendable {
                 first = state.reported.insert(kind).inserted
                 if action != .warn { state.halted = kind }
             }
-            if loops[taskID] == nil, loops.count >= Self.maxLoopStates,
+            if loops[key] == nil, loops.count >= Self.maxLoopStates,
                 let oldest = loops.min(by: { $0.value.lastAt < $1.value.lastAt })?.key
             {
                 loops[oldest] = nil
             }
-            loops[taskID] = state
-            return (kind, nil, first, kind == nil ? [] : state.detector.recentRequestIDs)
+            loops[key] = state
+            return (kind, first, kind == nil ? [] : state.detector.recentRequestIDs)
         }
-        if let halted {
-            throw .agentLoopDetected(
-                "Task '\(taskID)' was halted for a loop (\(halted.rawValue)); a reviewer must resume it."
-            )
-        }
-        guard let kind else { return }
+        guard let kind else { return nil }
         if first { self.report(kind, taskID: taskID, agent: agent, action: action, requestIDs: evidence, now: now) }
-        switch action {
-        case .warn, .off:
-            return
-        case .pause, .stop:
+        if action == .pause || action == .stop {
             self.actions.withLock {
                 $0.append(
                     Action(
@@ -132,16 +170,16 @@ final class TaskBook: Sendable {
                     )
                 )
             }
-            throw .agentLoopDetected(
-                "Task '\(taskID)' goes round in circles (\(kind.rawValue)); "
-                    + (action == .pause ? "it is paused until a reviewer resumes it." : "it has been stopped.")
-            )
         }
+        return kind
     }
 
     /// Forgets the loop that halted `taskID` (a reviewer resumed it).
     func resumeLoops(_ taskID: String) {
-        _ = self.loops.withLock { $0.removeValue(forKey: taskID) }
+        self.loops.withLock { loops in
+            loops[taskID] = nil
+            loops[Self.toolLoopKey(taskID)] = nil
+        }
     }
 
     private func report(

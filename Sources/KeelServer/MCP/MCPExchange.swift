@@ -28,6 +28,9 @@ struct MCPExchange: Sendable {
     let flight: AgentFlight?
     /// Records the exchange (its recorder, its failure rules).
     let gateway: Gateway
+    /// Given the digest of the first result once a successful answer is in (a task's tool call,
+    /// for the loop detectors); `nil`: results are not digested.
+    var onResult: (@Sendable (Int) -> Void)? = nil
 
     /// An exchange that failed after its record was written: the response to send.
     struct Failure: Error {
@@ -117,9 +120,10 @@ struct MCPExchange: Sendable {
             // A tool's answer carries what a content rule blocks (an injection): not released.
             throw await self.fail(&record, refusal)
         }
-        var observer = MCPAnswerObserver()
+        var observer = MCPAnswerObserver(digestsResults: self.onResult != nil)
         observer.observe(whole, sse: sse)
         observer.apply(to: &record)
+        if record.outcome == .success, let digest = observer.resultDigest { self.onResult?(digest) }
         await self.finish(record)
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: whole))
     }
@@ -130,7 +134,7 @@ struct MCPExchange: Sendable {
             var record = record
             let haltToken = self.flight.map { flight in flight.onHalt { answer.abort() } }
             defer { if let haltToken { self.flight?.removeOnHalt(haltToken) } }
-            var observer = MCPAnswerObserver()
+            var observer = MCPAnswerObserver(digestsResults: self.onResult != nil)
             var framer = SSEEventFramer()
             var iterator = answer.makeAsyncIterator()
             var failure: KeelError?
@@ -161,6 +165,9 @@ struct MCPExchange: Sendable {
             let halt = self.flight?.haltError
             if let halt { failure = halt }
             observer.apply(to: &record)
+            if failure == nil, !clientGone, record.outcome == .success, let digest = observer.resultDigest {
+                self.onResult?(digest)
+            }
             record.totalMicros = (ContinuousClock.now - self.started).microseconds
             if clientGone || failure?.code == .clientDisconnected {
                 record.outcome = .cancelled
@@ -225,10 +232,14 @@ struct MCPExchange: Sendable {
 }
 
 /// What an MCP server's answer said, for its record: the ids it answered, and whether one was a
-/// JSON-RPC error or a tool result marked `isError`.
+/// JSON-RPC error or a tool result marked `isError`; with `digestsResults`, a digest of the first
+/// result (for the loop detectors).
 struct MCPAnswerObserver {
     var answered: [JSONValue] = []
     var errorClass: String?
+    var digestsResults = false
+    /// The digest of the first result answered (Swift's `Hasher`: within this process only).
+    var resultDigest: Int?
 
     /// Reads a JSON answer (`sse` false: one message or a batch) or a whole SSE body.
     mutating func observe(_ bytes: ByteBuffer, sse: Bool) {
@@ -247,7 +258,7 @@ struct MCPAnswerObserver {
                 // An answer that names neither member is a plain result: it is not parsed (a
                 // tool's result can be large), and a JSON answer's ids are not needed.
                 guard
-                    ByteSearch.firstIndex(of: "\"error\"", in: bytes) != nil
+                    self.digestsResults || ByteSearch.firstIndex(of: "\"error\"", in: bytes) != nil
                         || ByteSearch.firstIndex(of: "\"isError\"", in: bytes) != nil
                 else { return }
                 self.observeEvent(bytes)
@@ -261,6 +272,11 @@ struct MCPAnswerObserver {
         for message in value.array ?? [value] {
             guard message["method"] == nil, let id = message["id"], !id.isNull else { continue }
             self.answered.append(id)
+            if self.digestsResults, self.resultDigest == nil, let result = message["result"] {
+                var hasher = Hasher()
+                hasher.combine(result.jsonText)
+                self.resultDigest = hasher.finalize()
+            }
             if message["error"] != nil {
                 self.errorClass = "mcp_error"
             } else if message["result"]?["isError"]?.bool == true, self.errorClass == nil {

@@ -81,6 +81,7 @@ final class MCPGateway: Sendable {
                 }
             }
             if let taskID = record.taskID, let tasks = self.gateway.tasks {
+                if agent != nil, !calls.isEmpty { try tasks.refuseIfHalted(taskID) }
                 for _ in calls { try tasks.admit(taskID: taskID, agent: agent, now: record.startedAt, call: .tool) }
             }
             // A call of a gated tool waits here for reviewers; denied or undecided, it is not sent.
@@ -134,7 +135,7 @@ final class MCPGateway: Sendable {
                     )
                 }
             }
-            let exchange = MCPExchange(
+            var exchange = MCPExchange(
                 record: record,
                 started: started,
                 server: server,
@@ -145,6 +146,28 @@ final class MCPGateway: Sendable {
                 flight: flight,
                 gateway: self.gateway
             )
+            // A registered agent's tool call of a task goes through the loop detectors once its
+            // result is in: the same call getting the same result again is a loop.
+            if let agent, agent.loops != .off, let taskID = record.taskID, let tasks = self.gateway.tasks,
+                calls.count == 1, let call = calls.first
+            {
+                let (requestID, now) = (record.id.rawValue, record.startedAt)
+                let arguments = call.arguments?.jsonText ?? ""
+                exchange.onResult = { result in
+                    var hasher = Hasher()
+                    hasher.combine(name)
+                    hasher.combine(call.toolName ?? "")
+                    hasher.combine(arguments)
+                    hasher.combine(result)
+                    tasks.observeToolCall(
+                        taskID: taskID,
+                        agent: agent,
+                        fingerprint: UInt64(bitPattern: Int64(hasher.finalize())),
+                        requestID: requestID,
+                        now: now
+                    )
+                }
+            }
             return try await exchange.run(body: body, forwarded: Self.forwardedHeaders(request))
         } catch let failure as MCPExchange.Failure {
             return failure.response
