@@ -14,6 +14,7 @@ struct AgentStatsTests {
         let configure: @Sendable (inout KeelConfiguration) -> Void = { configuration in
             configuration.agents.syncIntervalMs = 100
             configuration.agents.statsIntervalMs = 1_000
+            configuration.agents.metricsMaxAgents = 1
         }
         try await TestKeel.run(configure: configure) { keel in
             _ = try await AgentRegistryTests.register(keel, #"{"id":"solver","name":"Solver","version":"1.0"}"#)
@@ -58,12 +59,17 @@ struct AgentStatsTests {
             let reference = try #require(SuccessRate.wilson(successes: 3, trials: 4))
             #expect(abs(interval[0] - reference.lower) < 1e-5 && abs(interval[1] - reference.upper) < 1e-5)
             #expect(overall["steps_per_task"] as? Double == 1.75, "\(overall)")
+            #expect(overall["needed_human"] as? Double == 0, "no task asked a human: \(overall)")
+            #expect((overall["seconds_per_task"] as? Double).map { $0 >= 0 && $0 < 60 } == true, "\(overall)")
             let versions = try #require(stats["versions"] as? [[String: Any]])
             #expect(versions.map { $0["version"] as? String } == ["1.0", "2.0"])
             #expect(versions.map { $0["tasks"] as? Int } == [3, 1])
             #expect((versions.first?["success_rate"] as? Double).map { abs($0 - 2.0 / 3) < 1e-5 } == true)
             #expect(versions.last?["success_rate"] as? Double == 1)
-            #expect(versions.first?["cost_per_success_usd"] as? String != nil)
+            #expect(
+                (versions.first?["cost_per_success_usd"] as? String).flatMap(Double.init).map { $0 > 0 } == true,
+                "\(versions)"
+            )
             #expect((stats["drop"] as? [String: Any])?["significant"] as? Bool == false)
 
             // A week of 95 % and a last hour of 25 %: the drop is significant and alerts.
@@ -106,6 +112,22 @@ struct AgentStatsTests {
                 "\(metrics.body.suffix(600))"
             )
             #expect(metrics.body.contains(#"keel_agent_task_success_ratio{agent="solver"}"#))
+            // The drop is an agent-misbehaviour incident too.
+            let incidents = try await IncidentResponseTests.incidents(keel, "category=agent_misbehaviour")
+            let incident = try #require(incidents.first)
+            #expect((incident["scope"] as? [String: String])?["agent"] == "solver", "\(incident)")
+            let detail = try await keel.send(.GET, "/admin/v1/incidents/\(incident["id"] as? String ?? "")")
+            let detectors = (detail.json?["detection_list"] as? [[String: Any]])?.compactMap {
+                $0["detector"] as? String
+            }
+            #expect(detectors?.contains("alert:agent_success_drop") == true, "\(detectors ?? [])")
+            // Past `agents.metrics_max_agents` registered agents, no per-agent series.
+            _ = try await AgentRegistryTests.register(keel, #"{"id":"helper","name":"Helper"}"#)
+            let bounded = try await eventually {
+                let text = try await keel.send(.GET, "/metrics", key: nil).body
+                return !text.contains("keel_agent_task_success_ratio{")
+            }
+            #expect(bounded, "two agents, at most one configured")
         }
     }
 }

@@ -255,12 +255,22 @@ struct MCPAnswerObserver {
             for event in events { event.withUnsafeBytes { self.observeEvent($0) } }
         } else {
             bytes.withUnsafeReadableBytes { bytes in
-                // An answer that names neither member is a plain result: it is not parsed (a
-                // tool's result can be large), and a JSON answer's ids are not needed.
+                // An answer that names neither member is a plain result: it is not parsed into a
+                // tree (a tool's result can be large), and a JSON answer's ids are not needed; its
+                // result's bytes are digested in place when asked.
                 guard
-                    self.digestsResults || ByteSearch.firstIndex(of: "\"error\"", in: bytes) != nil
+                    ByteSearch.firstIndex(of: "\"error\"", in: bytes) != nil
                         || ByteSearch.firstIndex(of: "\"isError\"", in: bytes) != nil
-                else { return }
+                else {
+                    if self.digestsResults, let index = try? JSONScanner.indexObject(bytes),
+                        let result = index["result"]
+                    {
+                        var hasher = Hasher()
+                        hasher.combine(bytes: index.slice(result))
+                        self.resultDigest = hasher.finalize()
+                    }
+                    return
+                }
                 self.observeEvent(bytes)
             }
         }
