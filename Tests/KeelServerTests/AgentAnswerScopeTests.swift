@@ -54,6 +54,38 @@ struct AgentAnswerScopeTests {
     }
 
     @Test(arguments: [APIDialect.openAI, .anthropic])
+    func aTaskStepListsTheToolCallsItsAnswerMade(client: APIDialect) async throws {
+        try await Self.run { keel, keys in
+            let task = "tools-\(client.rawValue)"
+            var expected: [[String]] = []
+            for (model, stream) in [
+                ("echo-openai", false), ("echo-anthropic", true), ("echo-anthropic", false), ("echo-openai", true),
+            ] {
+                let extra = stream ? #""stream":true"# : ""
+                let body =
+                    client == .anthropic
+                    ? AnthropicIngressTests.body("weather and time?", model: model, extra: extra)
+                    : chatBody("weather and time?", model: model, extra: extra)
+                let answer = try await keel.post(
+                    client == .anthropic ? "/v1/messages" : "/v1/chat/completions",
+                    json: body,
+                    key: keys["both"]!,
+                    headers: [("x-keel-task", task)]
+                )
+                #expect(answer.status == 200, "\(answer.body)")
+                expected.append(model == "echo-openai" ? ["get_weather", "get_weather"] : ["get_weather", "get_time"])
+            }
+            var steps: [[String: Any]] = []
+            try await eventually {
+                steps = try await keel.send(.GET, "/admin/v1/tasks/\(task)").json?["steps"] as? [[String: Any]] ?? []
+                return steps.count == 4
+            }
+            #expect(steps.map { $0["tool_calls"] as? [String] ?? [] } == expected, "\(steps)")
+            #expect(steps.allSatisfy { $0["tool"] == nil }, "a model call is no tool call")
+        }
+    }
+
+    @Test(arguments: [APIDialect.openAI, .anthropic])
     func completeAnswersCallingAToolOutsideTheScopeAreRefused(client: APIDialect) async throws {
         try await Self.run { keel, keys in
             let passthrough = client == .anthropic ? "echo-anthropic" : "echo-openai"

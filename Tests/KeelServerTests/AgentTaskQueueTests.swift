@@ -16,7 +16,7 @@ struct AgentTaskQueueTests {
     static func waitForTask(
         _ keel: TestGateway,
         _ id: String,
-        timeout: Duration = .seconds(10),
+        timeout: Duration = .seconds(30),
         _ condition: ([String: Any]) -> Bool
     ) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
@@ -60,7 +60,9 @@ struct AgentTaskQueueTests {
                 try await keel.post("/v1/tasks", json: #"{"id":"t-low","agent":"worker-bot"}"#, key: key).status == 409
             )
 
-            let first = try await keel.post("/v1/tasks/claim", json: #"{"worker":"w1","lease_seconds":3}"#, key: key)
+            // A lease long enough that the claims below all come within it under the full suite's
+            // load (3 s once ran out before the third claim).
+            let first = try await keel.post("/v1/tasks/claim", json: #"{"worker":"w1","lease_seconds":10}"#, key: key)
             #expect(first.status == 200, "\(first.body)")
             #expect(first.json?["id"] as? String == "t-high")
             #expect(first.json?["state"] as? String == "running" && first.json?["worker"] as? String == "w1")
@@ -107,10 +109,12 @@ struct AgentTaskQueueTests {
                 try await keel.post("/v1/tasks", json: #"{"id":"t-busy","agent":"busy-bot"}"#, key: key).status == 201
             )
             #expect(
-                try await keel.post("/v1/tasks/claim", json: #"{"worker":"w1","lease_seconds":4}"#, key: key).status
+                try await keel.post("/v1/tasks/claim", json: #"{"worker":"w1","lease_seconds":10}"#, key: key).status
                     == 200
             )
-            for index in 0..<12 {
+            // 24 calls half a second apart outlast the 10 s lease; under the full suite's load one
+            // call has taken over 4 s, so the lease leaves room for that.
+            for index in 0..<24 {
                 let response = try await keel.post(
                     "/v1/chat/completions",
                     json: chatBody("step \(index)"),
@@ -121,11 +125,13 @@ struct AgentTaskQueueTests {
                 try await Task.sleep(for: .milliseconds(500))
             }
             let task = try #require(try await keel.send(.GET, "/admin/v1/tasks/t-busy").json)
-            #expect(task["state"] as? String == "running", "4.5 s of calls kept the 3 s lease: \(task)")
+            #expect(task["state"] as? String == "running", "12 s of calls kept the 10 s lease: \(task)")
             #expect(task["worker"] as? String == "w1")
             #expect(task["attempts"] as? Int == 1)
             // Once the calls stop, the lease runs out (its only attempt: timed out).
-            _ = try await Self.waitForTask(keel, "t-busy") { $0["state"] as? String == "timed_out" }
+            _ = try await Self.waitForTask(keel, "t-busy", timeout: .seconds(40)) {
+                $0["state"] as? String == "timed_out"
+            }
         }
     }
 

@@ -8,8 +8,9 @@ import Testing
 
 /// The seven incident drills, each against its own gateway and simulator: the fault goes through
 /// the gateway, the incident opens, its playbook contains it (held steps approved by the drill),
-/// the drill resolves it (temporary actions undone) and removes what it made.
-@Suite("Incident drills")
+/// the drill resolves it (temporary actions undone) and removes what it made. One at a time: seven
+/// gateways with their simulators at once weigh on the rest of the suite.
+@Suite("Incident drills", .serialized)
 struct DrillTests {
     /// A drill model on the simulator with a fallback on another provider (failover moves it
     /// there), budgets and incidents checked often.

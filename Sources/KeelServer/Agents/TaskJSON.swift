@@ -98,7 +98,14 @@ enum TaskJSON {
         json += #","operation":"# + JSONWriter.quoted(record.operation)
         json += #","model":"# + JSONWriter.quoted(record.model ?? record.requestedModel)
         if let tool = record.toolName {
-            json += #","tool":"# + JSONWriter.quoted(tool) + #","server":"# + JSONWriter.quoted(record.provider ?? "")
+            if record.operation.hasPrefix("mcp") {
+                json +=
+                    #","tool":"# + JSONWriter.quoted(tool) + #","server":"# + JSONWriter.quoted(record.provider ?? "")
+            } else {
+                // A model call: the tools its answer called.
+                let names = tool.split(separator: ",").map { JSONWriter.quoted(String($0)) }
+                json += #","tool_calls":["# + names.joined(separator: ",") + "]"
+            }
         }
         json += #","status":\#(record.status),"outcome":""# + record.outcome.rawValue + #"""#
         json += #","error":"# + (record.errorClass.map(JSONWriter.quoted) ?? "null")

@@ -93,25 +93,24 @@ final class AnswerDigest: Sendable {
     }
 }
 
-/// A response writer that passes every byte on and adds it to the answer's digest.
-struct AnswerDigestingWriter: ResponseBodyWriter {
-    private var inner: any ResponseBodyWriter
-    private let digest: AnswerDigest
-
+/// The response writer that adds every byte the client is sent to the answer's digest.
+enum AnswerDigestingWriter {
     /// `writer` itself when there is no digest to keep.
     static func wrapping(_ writer: any ResponseBodyWriter, digest: AnswerDigest?) -> any ResponseBodyWriter {
         guard let digest else { return writer }
-        return AnswerDigestingWriter(inner: writer, digest: digest)
+        return ObservedWriter(inner: writer, observe: digest.update)
     }
+}
 
-    private init(inner: any ResponseBodyWriter, digest: AnswerDigest) {
-        self.inner = inner
-        self.digest = digest
-    }
+/// A response writer that passes every byte on, then hands it to `observe` (what the client
+/// received, read for the record: the answer's digest, its tool calls).
+struct ObservedWriter: ResponseBodyWriter {
+    var inner: any ResponseBodyWriter
+    let observe: @Sendable (ByteBuffer) -> Void
 
     mutating func write(_ buffer: ByteBuffer) async throws {
         try await self.inner.write(buffer)
-        self.digest.update(buffer)
+        self.observe(buffer)
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {

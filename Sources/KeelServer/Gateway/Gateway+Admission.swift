@@ -324,6 +324,9 @@ extension Gateway {
             record.responseModel = facts.model
             self.canaryTokens?.check(complete: body, record: record)
         }
+        if record.taskID != nil, record.operation.hasPrefix("chat") || record.operation == "messages" {
+            record.toolName = AnswerToolCalls.names(inAnswer: body, dialect: dialect)
+        }
         self.digestAnswer(body, of: &record)
         var headers = self.responseHeaders(record, attempts: attempts)
         headers[.contentType] = contentType ?? "application/json"

@@ -190,6 +190,7 @@ extension Gateway {
                 requestBody: chat.body,
                 trace: admitted.trace,
                 answerDigest: self.answerDigest(for: admitted.record),
+                answerToolCalls: admitted.record.taskID == nil ? nil : AnswerToolCalls(dialect: Ingress.dialect),
                 flight: admitted.flight,
                 approvalGate: scope.flatMap { self.approvalGate(agent: $0, admitted: admitted) }
             )
@@ -216,13 +217,16 @@ extension Gateway {
                 status: .ok,
                 headers: headers,
                 body: ResponseBody { writer in
-                    var writer = AnswerDigestingWriter.wrapping(
-                        AnswerCapturingWriter.wrapping(
-                            canaryTokens?.watching(writer, dialect: Ingress.dialect, record: record) ?? writer,
-                            trace: trace,
-                            dialect: Ingress.dialect
+                    var writer = AnswerToolCallsWriter.wrapping(
+                        AnswerDigestingWriter.wrapping(
+                            AnswerCapturingWriter.wrapping(
+                                canaryTokens?.watching(writer, dialect: Ingress.dialect, record: record) ?? writer,
+                                trace: trace,
+                                dialect: Ingress.dialect
+                            ),
+                            digest: relay.answerDigest
                         ),
-                        digest: relay.answerDigest
+                        calls: relay.answerToolCalls
                     )
                     await relay.run(resume?.watch(relayed) ?? relayed, writer: &writer, resume: resume)
                 }

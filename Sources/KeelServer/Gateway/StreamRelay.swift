@@ -34,6 +34,8 @@ struct StreamRelay: Sendable {
     /// The digest of what the client is sent (the audit log's `answer_sha256`), fed by the
     /// response's ``AnswerDigestingWriter``.
     var answerDigest: AnswerDigest? = nil
+    /// The answer's tool calls, read as the client receives them (a task's step).
+    var answerToolCalls: AnswerToolCalls? = nil
     /// The request's place among its agent's requests in flight: when the kill switch halts it,
     /// the upstream stream is closed and the client gets an `agent_suspended` error event.
     var flight: AgentFlight? = nil
@@ -170,6 +172,7 @@ struct StreamRelay: Sendable {
         record.responseModel = accounting.responseModel
         self.trace?.end(record, finishReason: accounting.finishReason, responseModel: accounting.responseModel)
         self.answerDigest?.finish(&record)
+        self.answerToolCalls?.finish(&record)
         await self.holds.settle(record)
         await self.recorder.record(record)
     }

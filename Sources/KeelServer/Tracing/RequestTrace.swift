@@ -149,11 +149,14 @@ final class RequestTrace: Sendable {
             attempt.end()
         }
         let span = self.span
+        // A tool call's span is named for its tool; a model call's record may list the tools its
+        // answer called, which are not what the span executes.
+        let tool = record.operation.hasPrefix("mcp.") ? record.toolName : nil
         span.operationName =
-            record.toolName.map { "\(self.operation) \($0)" }
+            tool.map { "\(self.operation) \($0)" }
             ?? (record.requestedModel.isEmpty ? self.operation : "\(self.operation) \(record.requestedModel)")
         var attributes = SpanAttributes()
-        if let tool = record.toolName { attributes[SpanAttributeName.toolName] = tool }
+        if let tool { attributes[SpanAttributeName.toolName] = tool }
         if record.operation.hasPrefix("mcp.") {
             attributes[SpanAttributeName.mcpMethod] = String(record.operation.dropFirst(4))
         }
