@@ -517,7 +517,7 @@ public final class KeelApp: Sendable {
                 report: { incidentEngine.report($0) }
             )
             let drills = DrillRunner(
-                target: Self.drillTarget(configuration, registry: registry),
+                target: DrillRunner.target(configuration, registry: registry),
                 engine: incidentEngine,
                 runner: runner,
                 canaries: canaries,
@@ -783,22 +783,5 @@ public final class KeelApp: Sendable {
         let stored = try await stores.settings.insertIfAbsent(KeyMaterial.hash(generated), for: "admin_key_hash")
         keyRing.setAdminHash(stored)
         return stored == KeyMaterial.hash(generated) ? generated : nil
-    }
-}
-
-extension KeelApp {
-    /// The model drills send faults to: `incidents.drills.model` (served by a Keel simulator,
-    /// built in or `keel simulate` behind any provider kind), else the first configured model
-    /// whose every deployment is on the built-in simulator.
-    static func drillTarget(_ configuration: KeelConfiguration, registry: ModelRegistry) -> DrillRunner.Target? {
-        let simulators = Set(configuration.providers.filter { $0.kind == .simulator }.map(\.name))
-        let named = configuration.incidents.drillModel
-        for name in named.map({ [$0] }) ?? registry.order {
-            guard let entry = registry.entries[name], let first = entry.deployments.first,
-                named != nil || entry.deployments.allSatisfy({ simulators.contains($0.compliance.name) })
-            else { continue }
-            return DrillRunner.Target(model: name, provider: first.compliance.name, upstreamModel: first.upstreamModel)
-        }
-        return nil
     }
 }

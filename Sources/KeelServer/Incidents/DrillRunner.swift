@@ -628,3 +628,20 @@ extension DrillRunner {
         }
     }
 }
+
+extension DrillRunner {
+    /// The model drills send faults to: `incidents.drills.model` (served by a Keel simulator,
+    /// built in or `keel simulate` behind any provider kind), else the first configured model
+    /// whose every deployment is on the built-in simulator.
+    static func target(_ configuration: KeelConfiguration, registry: ModelRegistry) -> Target? {
+        let simulators = Set(configuration.providers.filter { $0.kind == .simulator }.map(\.name))
+        let named = configuration.incidents.drillModel
+        for name in named.map({ [$0] }) ?? registry.order {
+            guard let entry = registry.entries[name], let first = entry.deployments.first,
+                named != nil || entry.deployments.allSatisfy({ simulators.contains($0.compliance.name) })
+            else { continue }
+            return Target(model: name, provider: first.compliance.name, upstreamModel: first.upstreamModel)
+        }
+        return nil
+    }
+}
