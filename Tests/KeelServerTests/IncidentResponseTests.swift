@@ -580,6 +580,8 @@ struct IncidentResponseTests {
               on_call: [ { name: a, url: "ftp://x" } ]
               alert_categories: { x: sideways }
               tick_interval_ms: 5
+              canary_tokens: [ { name: a, token: "short" }, { name: a, token: "long-enough-token" } ]
+              drills: { model: nowhere }
             """
         do {
             _ = try KeelConfiguration.parse(yaml: yaml, environment: [:])
@@ -589,6 +591,9 @@ struct IncidentResponseTests {
             #expect(text.contains("incidents.on_call[0].url"))
             #expect(text.contains("incidents.alert_categories.x"))
             #expect(text.contains("incidents.tick_interval_ms"))
+            #expect(text.contains("incidents.canary_tokens[0].token"), "\(text)")
+            #expect(text.contains("incidents.canary_tokens[1].name"), "\(text)")
+            #expect(text.contains("incidents.drills.model"), "\(text)")
         }
     }
 }
