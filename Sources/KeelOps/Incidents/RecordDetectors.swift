@@ -4,8 +4,8 @@ import Synchronization
 /// The detectors that read the stream of request records, off the request path (the recorder
 /// hands over each batch): cost spikes and creep per organisation, team, key and agent;
 /// model degradation per model; bursts of prompt injection per key and agent; sensitive data in
-/// answers; agents calling outside their scope; and a model version a provider never reported
-/// before. Each finding becomes a ``Detection`` given to `report`.
+/// answers; health data sent to a provider without a business associate agreement; agents calling
+/// outside their scope; and a model version a provider never reported before. Each finding becomes a ``Detection`` given to `report`.
 ///
 /// Memory is bounded: at most `maximumCostScopes` cost series (~28.5 KB each) and
 /// `maximumModels` model baselines (~12 KB each); scopes past the bound are not watched. What
@@ -21,6 +21,9 @@ public final class RecordDetectors: Sendable {
         public var repeatInterval: Int64
         public var cost: CostAnomalyConfiguration
         public var degradation: ModelDegradationConfiguration
+        /// Providers under a business associate agreement (`providers[].baa`): health data sent
+        /// to any other is a data exposure.
+        public var providersWithBAA: Set<String> = []
 
         public init(
             maximumCostScopes: Int = 200,
@@ -309,6 +312,32 @@ public final class RecordDetectors: Sendable {
             state.injectionEvidence[key] = evidence.isEmpty ? nil : evidence
             if state.injections.count > 10_000 { state.injections.removeAll() }
         }
+        // Health data (PHI) that left in a request to a provider without a business associate
+        // agreement: found by a policy that only logs it (redacted or blocked, it did not leave).
+        let phi = verdict.findings.filter { Self.healthTypes.contains($0.type) && $0.action == .log }
+        if !phi.isEmpty, let provider = record.provider, !self.configuration.providersWithBAA.contains(provider),
+            self.mayReport("phi:\(provider):\(scope.groupingKey)", at: record.startedAt, &state.lastReported)
+        {
+            detections.append(
+                Detection(
+                    category: .dataExposure,
+                    severity: .high,
+                    scope: IncidentScope(
+                        org: scope.org,
+                        team: scope.team,
+                        key: scope.key,
+                        agent: scope.agent,
+                        provider: provider
+                    ),
+                    detector: "phi_without_baa",
+                    summary:
+                        "A request carrying \(phi.map(\.type.rawValue).joined(separator: ", ")) went to '\(provider)', which has no business associate agreement",
+                    requestIDs: [record.id.rawValue],
+                    values: ["findings": Double(phi.reduce(0) { $0 + $1.count })],
+                    at: record.startedAt
+                )
+            )
+        }
         if !verdict.answerFindings.isEmpty,
             self.mayReport("exposure:\(scope.groupingKey)", at: record.startedAt, &state.lastReported)
         {
@@ -345,6 +374,9 @@ public final class RecordDetectors: Sendable {
             )
         )
     }
+
+    /// The finding types that are health information (PHI) on their own.
+    static let healthTypes: Set<GuardFindingType> = [.medicalRecordNumber, .healthPlanNumber]
 
     /// Whether `key` may be reported at `now` (once per repeat interval), and notes it.
     private func mayReport(_ key: String, at now: Int64, _ lastReported: inout [String: Int64]) -> Bool {

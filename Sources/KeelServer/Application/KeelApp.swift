@@ -231,7 +231,9 @@ public final class KeelApp: Sendable {
                 logger: self.logger
             )
             let incidentsOn = configuration.incidents.enabled
-            let recordDetectors = RecordDetectors(configuration: configuration.incidents.detectors) { detection in
+            var detectorSettings = configuration.incidents.detectors
+            detectorSettings.providersWithBAA = Set(configuration.providers.filter(\.baa).map(\.name))
+            let recordDetectors = RecordDetectors(configuration: detectorSettings) { detection in
                 detections.withLock { $0 }?.report(detection)
             }
             let recorder = RequestRecorder(

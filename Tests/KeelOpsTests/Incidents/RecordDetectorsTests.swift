@@ -150,6 +150,30 @@ struct RecordDetectorsTests {
         #expect(byDetector["new_model_version"]?.first?.category == .supplyChain)
     }
 
+    @Test func healthDataSentToAProviderWithoutABAAIsADataExposure() {
+        var configuration = RecordDetectors.Configuration()
+        configuration.providersWithBAA = ["azure-hipaa"]
+        let (detectors, collected) = Self.detectors(configuration)
+        func sent(_ id: String, to provider: String, _ action: ContentRule.Action, at time: Int64) -> RequestRecord {
+            var record = Self.record(id, at: time, key: "k-\(id)")
+            record.provider = provider
+            record.guardVerdict = GuardVerdict(findings: [.init(type: .medicalRecordNumber, count: 2, action: action)])
+            return record
+        }
+        var plain = Self.record("pii-only", at: 5, key: "k-pii")
+        plain.guardVerdict = GuardVerdict(findings: [.init(type: .email, count: 1, action: .log)])
+        detectors.observe([
+            sent("leaked", to: "openai", .log, at: 1),
+            sent("covered", to: "azure-hipaa", .log, at: 2),
+            sent("redacted", to: "openai", .redact, at: 3),
+            plain,
+        ])
+        let found = collected.all.filter { $0.detector == "phi_without_baa" }
+        #expect(found.map(\.requestIDs) == [["leaked"]], "only health data that left, to a provider without a BAA")
+        #expect(found.first?.category == .dataExposure && found.first?.severity == .high)
+        #expect(found.first?.scope.provider == "openai" && found.first?.scope.key == "k-leaked")
+    }
+
     @Test func answersTruncatedFarMoreOftenThanTheModelsBaselineAreDegradation() {
         let (detectors, collected) = Self.detectors()
         var generator = SystemRandomNumberGenerator()
