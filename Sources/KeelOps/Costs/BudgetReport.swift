@@ -59,9 +59,28 @@ public struct BudgetReport: Sendable {
         let liveSince = now - leaseTTL.microseconds
         let spent = entries.reduce(USDNanos.zero) { $0 + $1.spent }
         let held = entries.reduce(USDNanos.zero) { $0 + $1.held(liveSince: liveSince) } - spent
+        // One read of the scope's hourly rollups serves the projection (the last four weeks,
+        // calendar budgets) and the recent spend rate (since the previous hour began).
+        let recentFrom = (seconds / 3_600 - 1) * 3_600
+        let calendar = rule.zoneCalendar
+        let today = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(seconds)))
+        let historyFrom =
+            budget.period == .fixed ? nil : calendar.date(byAdding: .day, value: -28, to: today)
+        var rows: [CostReportRow] = []
+        if let (dimension, value) = Self.filter(of: budget) {
+            // Reports cover whole minutes: up to the end of this one, so the spend of its seconds
+            // so far counts at once.
+            rows = try await stores.costs.costReport(
+                CostReportQuery(
+                    interval: .hour,
+                    from: historyFrom.map { min(recentFrom, Int64($0.timeIntervalSince1970)) } ?? recentFrom,
+                    to: (seconds / 60 + 1) * 60,
+                    filters: [dimension: value]
+                )
+            )
+        }
         var projection: BudgetProjection?
-        if budget.period != .fixed, let history = try await Self.dailyHistory(rule, stores: stores, now: seconds) {
-            let calendar = rule.zoneCalendar
+        if let historyFrom, let history = Self.dailyHistory(rows, calendar: calendar, from: historyFrom, today: today) {
             let date = Date(timeIntervalSince1970: Double(now) / 1_000_000)
             let status = BudgetStatus(
                 limit: budget.limit,
@@ -81,7 +100,8 @@ public struct BudgetReport: Sendable {
             held: max(held, .zero),
             projection: projection
         )
-        if let rate = try await Self.recentRate(rule, stores: stores, now: seconds) {
+        if !rows.isEmpty {
+            let rate = Self.recentRate(rows, from: recentFrom, now: seconds)
             report.minutesUntilExhaustion =
                 BudgetExhaustion(
                     spent: Double(spent.rawValue) / 1e9,
@@ -93,17 +113,13 @@ public struct BudgetReport: Sendable {
         return report
     }
 
-    /// USD per minute the budget's scope spent since the start of the previous hour (hourly
-    /// rollups), `nil` for a scope without rollups.
-    private static func recentRate(_ rule: BudgetRule, stores: KeelStores, now: Int64) async throws -> Double? {
-        guard let (dimension, value) = Self.filter(of: rule.budget) else { return nil }
-        let from = (now / 3_600 - 1) * 3_600
-        // Reports cover whole minutes: up to the end of this one, so the spend of its seconds so
-        // far counts at once.
-        let rows = try await stores.costs.costReport(
-            CostReportQuery(interval: .hour, from: from, to: (now / 60 + 1) * 60, filters: [dimension: value])
-        )
-        let total = rows.reduce(USDNanos.zero) { $0 + $1.totals.cost }
+    /// USD per minute `rows` (hourly rollups) spent from `from` (Unix seconds, an hour's start)
+    /// to `now`.
+    private static func recentRate(_ rows: [CostReportRow], from: Int64, now: Int64) -> Double {
+        let total = rows.reduce(USDNanos.zero) { total, row in
+            guard let bucket = row.bucket, bucket >= from else { return total }
+            return total + row.totals.cost
+        }
         let minutes = max(1, Double(now - from) / 60)
         return Double(total.rawValue) / 1e9 / minutes
     }
@@ -123,21 +139,14 @@ public struct BudgetReport: Sendable {
         }
     }
 
-    /// Spend of the budget's scope per whole local day for the 28 days before today (oldest
-    /// first), and today's so far; `nil` when the scope had no traffic at all.
+    /// Spend per whole local day for the 28 days from `first` (oldest first), and today's so
+    /// far, from hourly `rows`; `nil` when the scope had no traffic at all.
     private static func dailyHistory(
-        _ rule: BudgetRule,
-        stores: KeelStores,
-        now: Int64
-    ) async throws -> (days: [USDNanos], today: USDNanos)? {
-        guard let (dimension, value) = Self.filter(of: rule.budget) else { return nil }
-        let calendar = rule.zoneCalendar
-        let today = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(now)))
-        guard let first = calendar.date(byAdding: .day, value: -28, to: today) else { return nil }
-        let from = Int64(first.timeIntervalSince1970)
-        let rows = try await stores.costs.costReport(
-            CostReportQuery(interval: .hour, from: from, to: now + 1, filters: [dimension: value])
-        )
+        _ rows: [CostReportRow],
+        calendar: Calendar,
+        from first: Date,
+        today: Date
+    ) -> (days: [USDNanos], today: USDNanos)? {
         guard !rows.isEmpty else { return nil }
         var days = [USDNanos](repeating: .zero, count: 28)
         var todaySpend = USDNanos.zero

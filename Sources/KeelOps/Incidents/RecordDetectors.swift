@@ -318,17 +318,13 @@ public final class RecordDetectors: Sendable {
         if !phi.isEmpty, let provider = record.provider, !self.configuration.providersWithBAA.contains(provider),
             self.mayReport("phi:\(provider):\(scope.groupingKey)", at: record.startedAt, &state.lastReported)
         {
+            var phiScope = scope
+            phiScope.provider = provider
             detections.append(
                 Detection(
                     category: .dataExposure,
                     severity: .high,
-                    scope: IncidentScope(
-                        org: scope.org,
-                        team: scope.team,
-                        key: scope.key,
-                        agent: scope.agent,
-                        provider: provider
-                    ),
+                    scope: phiScope,
                     detector: "phi_without_baa",
                     summary:
                         "A request carrying \(phi.map(\.type.rawValue).joined(separator: ", ")) went to '\(provider)', which has no business associate agreement",

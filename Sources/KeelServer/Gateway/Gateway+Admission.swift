@@ -318,14 +318,15 @@ extension Gateway {
         record.status = 200
         record.outcome = .success
         record.totalMicros = (ContinuousClock.now - started).microseconds
-        if self.readsAnswerFacts, record.operation.hasPrefix("chat") || record.operation == "messages" {
-            let facts = body.withUnsafeReadableBytes { AnswerFacts.read($0, dialect: dialect) }
-            record.finishReason = facts.finishReason
-            record.responseModel = facts.model
-            self.canaryTokens?.check(complete: body, record: record)
-        }
-        if record.taskID != nil, record.operation.hasPrefix("chat") || record.operation == "messages" {
-            record.toolName = AnswerToolCalls.names(inAnswer: body, dialect: dialect)
+        // What the incident detectors and the task's step read of a chat answer.
+        if record.operation.hasPrefix("chat") || record.operation == "messages" {
+            if self.readsAnswerFacts {
+                let facts = body.withUnsafeReadableBytes { AnswerFacts.read($0, dialect: dialect) }
+                record.finishReason = facts.finishReason
+                record.responseModel = facts.model
+                self.canaryTokens?.check(complete: body, record: record)
+            }
+            if record.taskID != nil { record.toolName = AnswerToolCalls.names(inAnswer: body, dialect: dialect) }
         }
         self.digestAnswer(body, of: &record)
         var headers = self.responseHeaders(record, attempts: attempts)

@@ -14,17 +14,18 @@ import NIOCore
 /// client's bytes, so a token split over several events is found too. Without tokens configured
 /// the gateway has no watch and does no work for it.
 final class CanaryTokenWatch: Sendable {
-    let tokens: [CanaryToken]
+    /// The tokens' matcher, their bytes prepared once; each stream gets a copy of its own.
+    private let matcher: CanaryTokenMatcher
     private let report: @Sendable (Detection) -> Void
 
     init(tokens: [CanaryToken], report: @escaping @Sendable (Detection) -> Void) {
-        self.tokens = tokens
+        self.matcher = CanaryTokenMatcher(tokens: tokens)
         self.report = report
     }
 
     /// Searches a complete answer.
     func check(complete body: ByteBuffer, record: RequestRecord) {
-        let found = body.withUnsafeReadableBytes { CanaryTokenMatcher.tokens(self.tokens, in: $0) }
+        let found = body.withUnsafeReadableBytes { self.matcher.tokens(in: $0) }
         guard !found.isEmpty else { return }
         self.report(Self.detection(found, requestID: record.id.rawValue, scope: Self.scope(of: record)))
     }
@@ -39,7 +40,7 @@ final class CanaryTokenWatch: Sendable {
         return CanaryTokenWriter(
             inner: writer,
             decoder: decoder,
-            matcher: CanaryTokenMatcher(tokens: self.tokens),
+            matcher: self.matcher,
             requestID: record.id.rawValue,
             scope: Self.scope(of: record),
             report: self.report

@@ -60,9 +60,14 @@ public struct CanaryTokenMatcher: Sendable {
         return new
     }
 
-    /// The tokens `bytes` (a complete answer's body) contains.
+    /// The tokens `bytes` (a complete answer's body) contains; the matcher's state is not used.
+    public func tokens(in bytes: UnsafeRawBufferPointer) -> [CanaryToken] {
+        self.needles.indices.filter { Self.contains(bytes, self.needles[$0]) }.map { self.tokens[$0] }
+    }
+
+    /// The tokens of `tokens` that `bytes` contains.
     public static func tokens(_ tokens: [CanaryToken], in bytes: UnsafeRawBufferPointer) -> [CanaryToken] {
-        tokens.filter { Self.contains(bytes, Array($0.token.utf8)) }
+        CanaryTokenMatcher(tokens: tokens).tokens(in: bytes)
     }
 
     static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
